@@ -1,0 +1,94 @@
+"""Fairfield: fair field missions. `create_app(config)` builds the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import swagger_ui_bundle
+from apiflask import APIFlask
+from flask import Response, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.config import load_config
+from backend.db import commit_request, init_db
+from backend.errors import register_error_handlers
+from backend.extensions import limiter
+from backend.logs import configure_logging, init_request_logging
+from backend.openapi import init_openapi
+from backend.ops.metrics import init_metrics
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+DOCS_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
+    """Build the Flask app: settings, database, Celery, blueprints, errors, docs."""
+    app = APIFlask(
+        "fairfield",
+        title="Fairfield API",
+        version="1",
+        static_folder=None,  # type: ignore[arg-type]  # we serve static/ ourselves
+        docs_path="/docs",
+        spec_path="/openapi.json",
+    )
+    load_config(app, config)
+    configure_logging(app.config["LOG_LEVEL"], as_json=bool(app.config["LOG_JSON"]))
+    if int(app.config.get("PROXY_COUNT", 0)):
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+
+    init_db(app)
+    from backend.accounts.service import make_hasher
+    from backend.tasks import celery_init_app
+
+    app.extensions["fairfield.hasher"] = make_hasher(
+        time_cost=int(app.config["ARGON2_TIME_COST"]),
+        memory_kib=int(app.config["ARGON2_MEMORY_KIB"]),
+    )
+    celery_init_app(app)
+    limiter.init_app(app)
+    init_request_logging(app)
+    init_metrics(app)
+    register_error_handlers(app)
+    init_openapi(app, docs_assets="/docs/assets")
+    _register_blueprints(app)
+    _register_static(app)
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        # The request is the commit boundary: services flush, this commits once.
+        if response.status_code < 400:
+            commit_request()
+        return response
+
+    from backend.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: APIFlask) -> None:
+    from backend.accounts.views import bp as accounts_bp
+    from backend.ops.views import bp as ops_bp
+
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(ops_bp)
+
+
+def _register_static(app: APIFlask) -> None:
+    @app.get("/")
+    @app.doc(hide=True)
+    def console() -> Response:
+        return send_from_directory(STATIC_DIR, "index.html")
+
+    @app.get("/static/<path:filename>")
+    @app.doc(hide=True)
+    def static_files(filename: str) -> Response:
+        return send_from_directory(STATIC_DIR, filename)
+
+    @app.get("/docs/assets/<path:filename>")
+    @app.doc(hide=True)
+    def docs_assets(filename: str) -> Response:
+        return send_from_directory(DOCS_ASSETS, filename)

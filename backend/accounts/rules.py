@@ -1,0 +1,42 @@
+"""Pure account rules: no session, no app."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PASSWORD_MIN = 10
+PASSWORD_MAX = 256
+TOKEN_PREFIX = "ff_"  # noqa: S105 (a prefix, not a secret)
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problems(email: str) -> list[str]:
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        return ["Not a valid email address."]
+    return []
+
+
+def password_problems(password: str, *, email: str) -> list[str]:
+    """NIST 800-63B style: length matters, composition rules do not."""
+    problems = []
+    if len(password) < PASSWORD_MIN:
+        problems.append(f"Use at least {PASSWORD_MIN} characters.")
+    if len(password) > PASSWORD_MAX:
+        problems.append(f"Use at most {PASSWORD_MAX} characters.")
+    if password.strip().lower() == email.strip().lower():
+        problems.append("The password must not be the email address.")
+    return problems
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

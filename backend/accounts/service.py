@@ -1,0 +1,168 @@
+"""Account services: registration, tokens, admins. Keyword-only; they flush, never commit."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from backend.accounts import rules
+from backend.accounts.models import ApiToken, Brand, User
+from backend.db import utcnow
+from backend.errors import Conflict, Invalid, Unauthorized
+
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def password_hasher() -> PasswordHasher:
+    hasher: PasswordHasher = current_app.extensions["fairfield.hasher"]
+    return hasher
+
+
+def make_hasher(*, time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
+
+
+def register_user(
+    *,
+    db_session: Session,
+    email: str,
+    password: str,
+    role: str,
+    display_name: str,
+    brand_name: str | None = None,
+) -> User:
+    """Create a worker, or a brand user together with a new brand."""
+    email = rules.normalize_email(email)
+    errors: dict[str, list[str]] = {}
+    if problems := rules.email_problems(email):
+        errors["email"] = problems
+    if problems := rules.password_problems(password, email=email):
+        errors["password"] = problems
+    if role not in ("worker", "brand"):
+        errors["role"] = ["Must be one of: worker, brand. Admins are created from the CLI."]
+    brand_name = (brand_name or "").strip() or None
+    if role == "brand" and not brand_name:
+        errors["brand_name"] = ["A brand account needs the brand's name."]
+    if role == "worker" and brand_name:
+        errors["brand_name"] = ["Only brand accounts belong to a brand."]
+    if not display_name.strip():
+        errors["display_name"] = ["Must not be blank."]
+    if errors:
+        raise Invalid("The account could not be created.", errors=errors)
+
+    if db_session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(
+            "An account with this email exists.",
+            code="email_taken",
+            errors={"email": ["Already registered."]},
+        )
+    brand = None
+    if role == "brand":
+        if db_session.scalar(select(Brand.id).where(Brand.name == brand_name)):
+            # Joining an existing brand by name would let anyone read its campaigns.
+            raise Conflict(
+                "A brand with this name exists; ask its owner for an invitation.",
+                code="brand_exists",
+                errors={"brand_name": ["Already registered."]},
+            )
+        brand = Brand(name=brand_name)
+        db_session.add(brand)
+    user = User(
+        email=email,
+        password_hash=password_hasher().hash(password),
+        role=role,
+        display_name=display_name.strip(),
+        brand=brand,
+    )
+    db_session.add(user)
+    db_session.flush()
+    return user
+
+
+def issue_token(
+    *, db_session: Session, email: str, password: str, ttl_seconds: int
+) -> tuple[str, ApiToken]:
+    """Check credentials and return a new opaque token (shown once) and its row."""
+    user = db_session.scalar(select(User).where(User.email == rules.normalize_email(email)))
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal accounts.
+        _verify(_dummy_hash(), password)
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    if not _verify(user.password_hash, password):
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    if password_hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = password_hasher().hash(password)
+    token = rules.new_token()
+    row = ApiToken(
+        token_hash=rules.token_digest(token),
+        user=user,
+        expires_at=utcnow() + timedelta(seconds=ttl_seconds),
+    )
+    db_session.add(row)
+    db_session.flush()
+    return token, row
+
+
+def user_for_token(*, db_session: Session, token: str, now: datetime | None = None) -> User | None:
+    """The user a bearer token stands for, or None if unknown or expired."""
+    row = db_session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == rules.token_digest(token))
+    )
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return row.user
+
+
+def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> tuple[User, bool]:
+    """Create an admin, or reset an existing admin's password; returns (user, created)."""
+    email = rules.normalize_email(email)
+    errors: dict[str, list[str]] = {}
+    if problems := rules.email_problems(email):
+        errors["email"] = problems
+    if problems := rules.password_problems(password, email=email):
+        errors["password"] = problems
+    if errors:
+        raise Invalid("The admin could not be created.", errors=errors)
+    user = db_session.scalar(select(User).where(User.email == email))
+    if user is not None and user.role != "admin":
+        raise Conflict(
+            "This email belongs to a non-admin account.",
+            code="email_taken",
+            errors={"email": ["Already registered with another role."]},
+        )
+    created = user is None
+    if user is None:
+        user = User(email=email, role="admin", display_name="Administrator", password_hash="")
+        db_session.add(user)
+    user.password_hash = password_hasher().hash(password)
+    # A reset password must end the sessions the old one opened.
+    if not created:
+        db_session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db_session.flush()
+    return user, created
+
+
+def purge_expired_tokens(*, db_session: Session, now: datetime | None = None) -> int:
+    """Delete expired tokens; returns how many."""
+    result = db_session.execute(delete(ApiToken).where(ApiToken.expires_at <= (now or utcnow())))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return password_hasher().verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    hasher = password_hasher()
+    key = id(hasher)
+    if key not in _DUMMY_HASHES:
+        _DUMMY_HASHES[key] = hasher.hash("not-a-real-password")
+    return _DUMMY_HASHES[key]

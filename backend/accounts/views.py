@@ -1,0 +1,54 @@
+"""HTTP endpoints for accounts: parse, call one service, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import current_app, request
+
+from backend.accounts import service
+from backend.accounts.auth import auth, current_user
+from backend.accounts.schemas import MeOut, RegisterIn, TokenIn, TokenOut, UserOut
+from backend.db import request_session
+from backend.extensions import limiter
+
+bp = APIBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
+
+
+def _login_rate() -> str:
+    return str(current_app.config["LOGIN_RATE_LIMIT"])
+
+
+def _login_email_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"login:{str(email).strip().lower()}" if email else "login:-"
+
+
+@bp.post("/auth/register")
+@bp.input(RegisterIn, arg_name="data")
+@bp.output(UserOut, status_code=201)
+@bp.doc(summary="Create a worker or brand account", responses=[409, 422])
+def register(data: dict[str, Any]) -> Any:
+    return service.register_user(db_session=request_session(), **data)
+
+
+@bp.post("/auth/token")
+@limiter.limit(_login_rate)
+@limiter.limit(_login_rate, key_func=_login_email_key)
+@bp.input(TokenIn, arg_name="data")
+@bp.output(TokenOut)
+@bp.doc(summary="Exchange email and password for a bearer token", responses=[401, 422, 429])
+def token(data: dict[str, Any]) -> Any:
+    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    raw, _row = service.issue_token(db_session=request_session(), ttl_seconds=ttl, **data)
+    return {"access_token": raw, "token_type": "Bearer", "expires_in": ttl}
+
+
+@bp.get("/me")
+@bp.auth_required(auth)
+@bp.output(MeOut)
+@bp.doc(summary="The caller's profile", responses=[401])
+def me() -> Any:
+    return current_user()

@@ -1,0 +1,112 @@
+"""Campaign services: create with one mission per store, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from backend.campaigns import rules
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.db import new_id, utcnow
+from backend.errors import Conflict, Invalid
+from backend.missions.models import Mission
+from backend.stores.models import Store
+
+
+def create_campaign(
+    *,
+    db_session: Session,
+    brand_id: str,
+    name: str,
+    instructions: str,
+    products: Sequence[dict[str, Any]],
+    photos_required: int,
+    reward_amount_minor: int,
+    reward_currency: str,
+    est_minutes: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    store_ids: Sequence[str],
+) -> Campaign:
+    """Create a draft campaign and its missions, one per target store, inserted in bulk."""
+    errors = rules.campaign_problems(
+        name=name,
+        products=products,
+        photos_required=photos_required,
+        reward_amount_minor=reward_amount_minor,
+        reward_currency=reward_currency,
+        est_minutes=est_minutes,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        store_ids=store_ids,
+    )
+    if errors:
+        raise Invalid("The campaign is not valid.", errors=errors)
+    stores = db_session.execute(
+        select(Store.id, Store.latitude, Store.longitude).where(
+            Store.id.in_(store_ids), Store.brand_id == brand_id
+        )
+    ).all()
+    if len(stores) != len(set(store_ids)):
+        found = {s.id for s in stores}
+        missing = [sid for sid in store_ids if sid not in found]
+        raise Invalid(
+            "Some stores do not exist or belong to another brand.",
+            errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
+        )
+    campaign = Campaign(
+        brand_id=brand_id,
+        name=name.strip(),
+        instructions=instructions,
+        photos_required=photos_required,
+        reward_amount_minor=reward_amount_minor,
+        reward_currency=reward_currency,
+        est_minutes=est_minutes,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        products=[CampaignProduct(sku=str(p["sku"]).strip(), name=p["name"]) for p in products],
+    )
+    db_session.add(campaign)
+    db_session.flush()
+    now = utcnow()
+    db_session.execute(
+        insert(Mission),
+        [
+            {
+                "id": new_id(),
+                "campaign_id": campaign.id,
+                "store_id": s.id,
+                "brand_id": brand_id,
+                "latitude": s.latitude,
+                "longitude": s.longitude,
+                "reward_amount_minor": reward_amount_minor,
+                "reward_currency": reward_currency,
+                "status": "draft",
+                "created_at": now,
+            }
+            for s in stores
+        ],
+    )
+    return campaign
+
+
+def publish_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
+    """Move a draft campaign to published and open its missions."""
+    if campaign.status != "draft":
+        raise Conflict(
+            f"Only a draft campaign can be published; this one is {campaign.status}.",
+            code="campaign_not_draft",
+        )
+    campaign.status = "published"
+    campaign.published_at = utcnow()
+    db_session.execute(
+        update(Mission)
+        .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
+        .values(status="open")
+    )
+    db_session.flush()
+    return campaign

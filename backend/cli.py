@@ -1,0 +1,121 @@
+"""The `fairfield` command: Flask's CLI plus database, admin, demo and ops commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from backend.db import get_db
+from backend.errors import DomainError
+
+
+def main() -> None:
+    """Entry point of the `fairfield` console script."""
+    from backend import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), help="Fairfield command line.")
+    cli.main(prog_name="fairfield")
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations to the configured database."""
+    from backend import migrate
+
+    database = get_db()
+    migrate.upgrade(database, revision)
+    click.echo(f"database at revision {migrate.current(database)}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (`base` for an empty database)."""
+    from backend import migrate
+
+    migrate.downgrade(get_db(), revision)
+    click.echo(f"database at revision {migrate.current(get_db())}")
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@with_appcontext
+def create_admin(email: str, password: str) -> None:
+    """Create an admin, or reset an existing admin's password."""
+    from backend.accounts.service import create_or_reset_admin
+
+    try:
+        with get_db().transaction() as session:
+            user, created = create_or_reset_admin(
+                db_session=session, email=email, password=password
+            )
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"admin {user.email} {'created' if created else 'password reset'}")
+
+
+@click.command("seed-demo")
+@click.option("--stores", default=200, show_default=True, help="Stores per run, split in two.")
+@click.option("--seed", default=7, show_default=True, help="Random seed: same seed, same data.")
+@with_appcontext
+def seed_demo(stores: int, seed: int) -> None:
+    """Demo brands, stores around Brussels and Amsterdam, a published campaign, workers."""
+    from backend import demo
+
+    with get_db().transaction() as session:
+        logins = demo.seed(db_session=session, stores=stores, random_seed=seed, progress=_progress)
+    click.echo(f"\nDemo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for role, email in logins:
+        click.echo(f"  {role:<7} {email}")
+
+
+@click.command("pipeline-check")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait.")
+@with_appcontext
+def pipeline_check(timeout: float) -> None:
+    """Send a canary task through the outbox and wait until a worker completes it."""
+    from backend.ops import service
+
+    with get_db().transaction() as session:
+        check = service.request_pipeline_check(db_session=session, requested_by=None)
+    click.echo(f"pipeline check {check.id} sent; waiting for a worker")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with get_db().transaction(write=False) as session:
+            done = service.get_pipeline_check(db_session=session, check_id=check.id)
+        if done.completed_at:
+            click.echo(f"completed by {done.worker_hostname} (runs={done.runs})")
+            return
+        time.sleep(0.5)
+    click.echo(f"no worker completed the check within {timeout:.0f} s", err=True)
+    sys.exit(1)
+
+
+def _progress(label: str, total: int) -> Any:
+    return click.progressbar(length=total, label=label, file=sys.stderr)
+
+
+def _fail(exc: DomainError) -> None:
+    click.echo(f"error: {exc.detail}", err=True)
+    for field, messages in exc.errors.items():
+        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+    sys.exit(2)
+
+
+def register_cli(app: Flask) -> None:
+    for command in (db_group, create_admin, seed_demo, pipeline_check):
+        app.cli.add_command(command)

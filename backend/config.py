@@ -1,0 +1,66 @@
+"""Settings: defaults first, then FAIRFIELD_* environment variables, then the caller's mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Every setting, its default and what it means; the README's table is generated from the same
+# names. `None` means "derived from VAR_DIR" (see `_derive`).
+DEFAULTS: dict[str, Any] = {
+    "ENV": "development",
+    "VAR_DIR": "./var",
+    "DATABASE_URL": None,
+    "BROKER_URL": None,
+    "PHOTO_DIR": None,
+    "DB_POOL_SIZE": 5,
+    "SQLITE_BUSY_TIMEOUT_MS": 10_000,
+    "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
+    "PROXY_COUNT": 0,
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URL": "memory://",
+    "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+    "MAX_BODY_BYTES": 32 * 1024 * 1024,
+    "OUTBOX_SWEEP_SECONDS": 30,
+    "OUTBOX_RESEND_AFTER_SECONDS": 300,
+    "OUTBOX_RELAY_ON_COMMIT": True,
+    "TASK_SOFT_TIME_LIMIT": 120,
+    "TASK_TIME_LIMIT": 150,
+    "BROKER_VISIBILITY_TIMEOUT": 3600,
+    "LOG_LEVEL": "INFO",
+    "LOG_JSON": True,
+}
+
+
+def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
+    """Fill app.config from defaults, then the environment, then `config`."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("FAIRFIELD")
+    if config:
+        app.config.from_mapping(config)
+    _derive(app.config)
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+
+
+def _derive(cfg: dict[str, Any]) -> None:
+    var = Path(os.path.expanduser(str(cfg["VAR_DIR"]))).resolve()
+    cfg["VAR_DIR"] = str(var)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{var / 'fairfield.sqlite'}"
+    if not cfg["BROKER_URL"]:
+        cfg["BROKER_URL"] = f"sqla+sqlite:///{var / 'broker.sqlite'}"
+    if not cfg["PHOTO_DIR"]:
+        cfg["PHOTO_DIR"] = str(var / "photos")
+    for key in ("DATABASE_URL", "BROKER_URL"):
+        if str(cfg[key]).startswith("sqlite:///") or str(cfg[key]).startswith("sqla+sqlite:///"):
+            path = str(cfg[key]).split(":///", 1)[1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(cfg["PHOTO_DIR"]).mkdir(parents=True, exist_ok=True)

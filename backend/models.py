@@ -1,0 +1,20 @@
+"""Every model, imported once so metadata (migrations, tests) sees all tables."""
+
+from backend.accounts.models import ApiToken, Brand, User
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.missions.models import Mission
+from backend.ops.models import PipelineCheck
+from backend.outbox.models import OutboxMessage
+from backend.stores.models import Store
+
+__all__ = [
+    "ApiToken",
+    "Brand",
+    "Campaign",
+    "CampaignProduct",
+    "Mission",
+    "OutboxMessage",
+    "PipelineCheck",
+    "Store",
+    "User",
+]

@@ -1,0 +1,131 @@
+"""Enqueue tasks inside a transaction; relay them after it commits; sweep what a crash left."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Celery
+from flask import current_app, has_app_context
+from sqlalchemy import event, or_, select, update
+from sqlalchemy.orm import Session
+
+from backend.db import get_db, utcnow
+from backend.outbox.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+PENDING_KEY = "fairfield.outbox_pending"
+# A message never sent is normally relayed within milliseconds of its commit; after this long
+# the relay must have died with its process.
+UNSENT_GRACE = timedelta(seconds=5)
+
+
+def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) -> OutboxMessage:
+    """Record a task to run once this transaction commits; nothing is sent before then."""
+    message = OutboxMessage(task_name=task_name, args=list(args))
+    db_session.add(message)
+    db_session.flush()
+    db_session.info.setdefault(PENDING_KEY, []).append(message.id)
+    return message
+
+
+@event.listens_for(Session, "after_commit")
+def _relay_after_commit(session: Session) -> None:
+    ids = session.info.pop(PENDING_KEY, None)
+    if not ids or not has_app_context():
+        return
+    if not current_app.config["OUTBOX_RELAY_ON_COMMIT"]:
+        return
+    try:
+        relay(message_ids=ids)
+    except Exception:
+        # The rows are committed; the sweeper will send them. The request still succeeds.
+        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": ids})
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
+
+
+def _celery() -> Celery:
+    app: Celery = current_app.extensions["celery"]
+    return app
+
+
+def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
+    celery = _celery()
+    sent = []
+    for message in messages:
+        celery.send_task(message.task_name, args=message.args, task_id=message.id)
+        sent.append(message.id)
+    return sent
+
+
+def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
+    if ids:
+        db_session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(last_sent_at=now, attempts=OutboxMessage.attempts + 1)
+        )
+
+
+def relay(*, message_ids: Sequence[str]) -> int:
+    """Send these committed messages to the broker and record that they went."""
+    db = get_db()
+    with db.transaction(write=False) as session:
+        messages = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.id.in_(message_ids), OutboxMessage.done_at.is_(None)
+            )
+        ).all()
+    sent = _publish(messages)
+    with db.transaction() as session:
+        _mark_sent(session, sent, utcnow())
+    return len(sent)
+
+
+def sweep(*, db_session: Session, resend_after: timedelta, limit: int = 500) -> int:
+    """Resend messages never sent, or sent long ago and still not done; returns how many."""
+    now = utcnow()
+    due = db_session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.done_at.is_(None),
+            or_(
+                (OutboxMessage.last_sent_at.is_(None))
+                & (OutboxMessage.created_at <= now - UNSENT_GRACE),
+                OutboxMessage.last_sent_at <= now - resend_after,
+            ),
+        )
+        .order_by(OutboxMessage.created_at)
+        .limit(limit)
+    ).all()
+    sent = _publish(due)
+    _mark_sent(db_session, sent, now)
+    if sent:
+        log.warning("outbox sweeper resent messages", extra={"count": len(sent)})
+    return len(sent)
+
+
+def consume_once(*, db_session: Session, message_id: str | None) -> bool:
+    """Close an outbox message inside the consumer's transaction; False if already done.
+
+    Called first in a task's transaction, so the message is marked done together with the
+    task's effect: a redelivered or resent copy then finds it done and does nothing.
+    """
+    if not message_id:
+        return True
+    stmt = select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update()
+    message = db_session.scalar(stmt)
+    if message is None:
+        return True  # sent directly (beat, a shell), not through the outbox
+    if message.done_at is not None:
+        return False
+    message.done_at = utcnow()
+    db_session.flush()
+    return True

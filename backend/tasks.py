@@ -1,0 +1,100 @@
+"""Celery wired into the Flask app (Flask's pattern), and the outbox-consuming task decorator."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery, Task, shared_task
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from backend.db import get_db
+from backend.outbox import service as outbox
+
+log = logging.getLogger(__name__)
+
+TASK_MODULES = ["workers.outbox", "workers.accounts", "workers.ops"]
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Build the Celery app from the Flask config; every task runs inside the app context."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    cfg = app.config
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=cfg["BROKER_URL"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=_transport_options(cfg),
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_acks_on_failure_or_timeout=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=int(cfg["TASK_SOFT_TIME_LIMIT"]),
+        task_time_limit=int(cfg["TASK_TIME_LIMIT"]),
+        task_serializer="json",
+        accept_content=["json"],
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
+        worker_hijack_root_logger=False,
+        beat_schedule=_beat_schedule(cfg),
+        beat_schedule_filename=f"{cfg['VAR_DIR']}/celerybeat-schedule",
+        include=TASK_MODULES,
+        timezone="UTC",
+    )
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def _transport_options(cfg: dict[str, Any]) -> dict[str, Any]:
+    if str(cfg["BROKER_URL"]).startswith("redis"):
+        # Unacked messages of a killed worker come back after this; the sweeper may be faster.
+        return {"visibility_timeout": int(cfg["BROKER_VISIBILITY_TIMEOUT"])}
+    return {}  # the SQLAlchemy transport hands its options to create_engine: give it none
+
+
+def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "outbox-sweep": {
+            "task": "outbox.sweep",
+            "schedule": float(cfg["OUTBOX_SWEEP_SECONDS"]),
+        },
+        "accounts-purge-expired-tokens": {
+            "task": "accounts.purge_expired_tokens",
+            "schedule": 3600.0,
+        },
+    }
+
+
+def outbox_task(name: str, **options: Any) -> Callable[[Callable[..., None]], Any]:
+    """Declare a task fed by the outbox: one transaction, effect and 'done' mark together.
+
+    The wrapped function gets the session first, then the ids it was sent with; it flushes,
+    the decorator commits. A copy of a message already done is acknowledged and ignored.
+    """
+
+    def decorate(fn: Callable[..., None]) -> Any:
+        @shared_task(name=name, bind=True, **options)
+        def task(self: Task, *args: Any) -> None:
+            with get_db().transaction() as session:
+                if not outbox.consume_once(db_session=session, message_id=self.request.id):
+                    log.info("outbox message already done", extra={"task_id": self.request.id})
+                    return
+                fn(session, *args)
+
+        task.__doc__ = fn.__doc__
+        return task
+
+    return decorate
+
+
+def enqueue(db_session: Session, task_name: str, *args: Any) -> None:
+    """Shorthand for services: send `task_name(*args)` once the transaction commits."""
+    outbox.enqueue(db_session=db_session, task_name=task_name, args=args)

@@ -1,0 +1,1 @@
+"""Celery tasks: thin glue that takes ids, calls backend services and commits."""
