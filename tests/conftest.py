@@ -80,6 +80,8 @@ def _empty_tables(database: Database) -> None:
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (our table names)
         else:
+            # A session a test left open would block TRUNCATE forever: fail loudly instead.
+            conn.execute(text("SET LOCAL lock_timeout = '15s'"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
 
 
@@ -98,7 +100,10 @@ def client(app: APIFlask) -> FlaskClient:
 def make(app: APIFlask) -> Iterator[factories.Maker]:
     """Create rows with factories inside the app, committed: `make(UserFactory, role=...)`."""
     with app.app_context():
-        yield factories.Maker(app)
+        maker = factories.Maker(app)
+        yield maker
+        # An idle-in-transaction session would block the TRUNCATE that empties the tables.
+        maker.session.close()
 
 
 @pytest.fixture

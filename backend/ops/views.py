@@ -14,6 +14,9 @@ from backend.ops.metrics import render_metrics
 from backend.ops.schemas import HealthOut, PipelineCheckOut, ReadyOut
 
 bp = APIBlueprint("ops", __name__, tag="Operations")
+_METRICS_RESPONSES: Any = {
+    200: {"description": "Metrics", "content": {"text/plain": {"schema": {"type": "string"}}}}
+}
 _READY_RESPONSES: Any = {
     200: {"description": "Ready", "content": {"application/json": {"schema": ReadyOut}}},
     503: {"description": "Not ready", "content": {"application/json": {"schema": ReadyOut}}},
@@ -45,7 +48,7 @@ def readyz() -> Any:
 
 
 @bp.get("/metrics")
-@bp.doc(summary="Prometheus metrics (text format)")
+@bp.doc(summary="Prometheus metrics (text format)", responses=_METRICS_RESPONSES)
 def metrics() -> Any:
     return render_metrics()
 

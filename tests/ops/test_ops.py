@@ -1,0 +1,57 @@
+"""Health, readiness, metrics and structured logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_when_everything_is_up(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+
+
+def test_readyz_is_503_when_the_broker_is_down(app_config):
+    from backend import create_app
+
+    app = create_app(app_config | {"BROKER_URL": "redis://127.0.0.1:1/0"})
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"]["database"] == "ok"
+    assert response.json["checks"]["broker"] != "ok"
+    app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_metrics_count_requests_by_route_not_by_path(client):
+    client.get("/api/v1/admin/pipeline-checks/some-id-123")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "fairfield_http_requests_total" in text
+    assert 'endpoint="/api/v1/admin/pipeline-checks/<check_id>"' in text
+    assert "some-id-123" not in text
+
+
+def test_logs_are_json_with_the_request_id(client, caplog):
+    from backend.logs import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="fairfield.access"):
+        response = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+    record = next(r for r in caplog.records if r.name == "fairfield.access")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "request"
+    assert line["status"] == 200
+    assert line["path"] == "/healthz"
+    assert isinstance(line["duration_ms"], float)
+
+
+def test_a_bad_request_id_is_replaced(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "x" * 500})
+    assert len(response.headers["X-Request-ID"]) == 32
