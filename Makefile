@@ -1,0 +1,59 @@
+# Fairfield. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export FAIRFIELD_HTTP_PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint format typecheck check bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install Fairfield with its dev tools
+
+run: $(STAMP) ## Start API, Celery worker and beat on embedded defaults with demo data (Ctrl-C stops)
+	$(BIN)/fairfield db upgrade
+	$(BIN)/fairfield seed-demo
+	@echo ""
+	@echo "  Console  http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/"
+	@echo "  API docs http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/docs"
+	@echo "  OpenAPI  http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/openapi.json"
+	@echo "  Health   http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/healthz  /readyz  /metrics"
+	@echo ""
+	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -f Procfile start
+
+test: $(STAMP) ## Run the whole suite (installs Redis/PostgreSQL/PostGIS as root on Debian)
+	scripts/ensure-services
+	$(BIN)/pytest
+
+test-fast: $(STAMP) ## Run the suite without the worker/stack integration tests
+	$(BIN)/pytest -m "not integration"
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## ruff format and autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy
+	$(BIN)/mypy
+
+check: lint typecheck test ## Everything CI checks
+
+bench: $(STAMP) ## Run the benchmarks; JSON to stdout and bench/results/latest.json
+	scripts/ensure-services
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and local data (var/)
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
