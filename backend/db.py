@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,6 @@ from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -67,12 +67,16 @@ def make_engine(url: str, *, pool_size: int = 5, busy_timeout_ms: int = 10_000) 
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            poolclass=NullPool if ":memory:" not in url else None,
+            pool_size=pool_size,
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
         _sqlite_pragmas(engine, busy_timeout_ms)
-        return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # gunicorn and Celery's prefork pool fork after the app exists: a child must never reuse
+    # its parent's connections, so it starts with an empty pool of its own.
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    return engine
 
 
 def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints JSON and writes bench/results/latest.json."""

@@ -1,0 +1,101 @@
+"""Run every benchmark on SQLite and PostgreSQL with a real Redis broker; print JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from backend import create_app, migrate
+from backend.accounts.service import create_or_reset_admin
+from backend.db import Base, Database
+from tests.factories import token_for
+from tests.services import postgres_server, redis_server
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1000"))
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 3),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
+        "n": len(ordered),
+    }
+
+
+def timed(fn: Callable[[], Any], rounds: int) -> list[float]:
+    for _ in range(min(50, rounds)):  # warm caches, pools and code paths
+        fn()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
+    """Per-request latency in process (Flask test client): auth lookup and an outbox write."""
+    database = Database(url, pool_size=5, busy_timeout_ms=10_000)
+    migrate.upgrade(database)
+    database.engine.dispose()
+    app = create_app({"DATABASE_URL": url, "BROKER_URL": broker, "VAR_DIR": var,
+                      "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": False})
+    client = app.test_client()
+    with app.app_context():
+        with app.extensions["fairfield.db"].transaction() as session:
+            admin, _ = create_or_reset_admin(
+                db_session=session, email="bench@fairfield.test", password="bench password!"
+            )
+        headers = {"Authorization": f"Bearer {token_for(app, admin)}"}
+
+    def me() -> None:
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+    def pipeline_check() -> None:
+        assert client.post("/api/v1/admin/pipeline-checks", headers=headers).status_code == 202
+
+    result = {
+        "get_me_authenticated": percentiles(timed(me, ROUNDS)),
+        "post_pipeline_check_with_outbox_relay": percentiles(timed(pipeline_check, ROUNDS)),
+    }
+    database = app.extensions["fairfield.db"]
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    database.engine.dispose()
+    return result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, postgres_server() as pg:
+        results = {
+            "sqlite": run_backend(f"sqlite:///{tmp}/bench.sqlite", f"{redis_url}/0", tmp),
+            "postgresql": run_backend(pg, f"{redis_url}/0", tmp),
+        }
+    report = {
+        "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "rounds": ROUNDS,
+        "note": "In-process latency through the full Flask stack (auth, scoping, commit); "
+        "the POST also writes an outbox row and publishes it to a real Redis after commit.",
+        "results": results,
+    }
+    text = json.dumps(report, indent=2)
+    RESULTS.write_text(text + "\n")
+    sys.stdout.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
