@@ -9,10 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-# Every setting, its default and what it means; the README's table is generated from the same
-# names. `None` means "derived from VAR_DIR" (see `_derive`).
+# Every setting and its default; the README documents each (a test checks it does).
+# `None` means "derived from VAR_DIR" (see `_derive`).
 DEFAULTS: dict[str, Any] = {
-    "ENV": "development",
     "VAR_DIR": "./var",
     "DATABASE_URL": None,
     "BROKER_URL": None,

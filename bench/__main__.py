@@ -49,8 +49,15 @@ def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
     database = Database(url, pool_size=5, busy_timeout_ms=10_000)
     migrate.upgrade(database)
     database.engine.dispose()
-    app = create_app({"DATABASE_URL": url, "BROKER_URL": broker, "VAR_DIR": var,
-                      "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "BROKER_URL": broker,
+            "VAR_DIR": var,
+            "LOG_LEVEL": "WARNING",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     client = app.test_client()
     with app.app_context():
         with app.extensions["fairfield.db"].transaction() as session:
@@ -85,8 +92,11 @@ def main() -> None:
         }
     report = {
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "rounds": ROUNDS,
         "note": "In-process latency through the full Flask stack (auth, scoping, commit); "
         "the POST also writes an outbox row and publishes it to a real Redis after commit.",

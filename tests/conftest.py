@@ -54,7 +54,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, Any]:
     """The settings a test app gets; tests may edit it before asking for `app`."""
     return {
-        "ENV": "test",
         "VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": database_url,
         "BROKER_URL": f"{redis_url}/1",

@@ -40,11 +40,20 @@ def make_run(tmp_path_factory):
     var = tmp_path_factory.mktemp("make-run") / "var"
     log = var.parent / "make-run.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRFIELD_")}
-    env |= {"FAIRFIELD_VAR_DIR": str(var), "FAIRFIELD_HTTP_PORT": str(port),
-            "FAIRFIELD_OUTBOX_SWEEP_SECONDS": "2"}
+    env |= {
+        "FAIRFIELD_VAR_DIR": str(var),
+        "FAIRFIELD_HTTP_PORT": str(port),
+        "FAIRFIELD_OUTBOX_SWEEP_SECONDS": "2",
+    }
     with log.open("wb") as out:
-        proc = subprocess.Popen(["make", "run"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            ["make", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: fetch(f"{base}/healthz")[0] == 200, 120, "make run to serve")
@@ -75,8 +84,10 @@ def test_make_run_serves_docs_and_a_valid_openapi(make_run):
 
 def test_make_run_worker_consumes_an_outbox_task(make_run):
     base, _proc, _log = make_run
-    status, body = fetch(f"{base}/api/v1/auth/token",
-                         data={"email": "admin@fairfield.demo", "password": "fairfield-demo"})
+    status, body = fetch(
+        f"{base}/api/v1/auth/token",
+        data={"email": "admin@fairfield.demo", "password": "fairfield-demo"},
+    )
     assert status == 200, body
     token = json.loads(body)["access_token"]
     status, body = fetch(f"{base}/api/v1/admin/pipeline-checks", data={}, token=token)
