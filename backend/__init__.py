@@ -15,6 +15,7 @@ from backend.config import load_config
 from backend.db import commit_request, init_db
 from backend.errors import register_error_handlers
 from backend.extensions import limiter
+from backend.guards import init_guards
 from backend.logs import configure_logging, init_request_logging
 from backend.openapi import init_openapi
 from backend.ops.metrics import init_metrics
@@ -52,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_request_logging(app)
     init_metrics(app)
     register_error_handlers(app)
+    init_guards(app)
     init_openapi(app, docs_assets="/docs/assets")
     _register_blueprints(app)
     _register_static(app)

@@ -47,7 +47,16 @@ def init_openapi(app: APIFlask, *, docs_assets: str) -> None:
             for operation in path_item.values():
                 if not isinstance(operation, dict):
                     continue
-                for status, response in operation.get("responses", {}).items():
+                responses = operation.setdefault("responses", {})
+                # Any input may be refused with a 422 (see backend/guards.py): say so.
+                if (operation.get("parameters") or operation.get("requestBody")) and (
+                    "422" not in responses
+                ):
+                    responses["422"] = {
+                        "description": "Validation error",
+                        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+                    }
+                for status, response in responses.items():
                     content = response.get("content")
                     if (
                         str(status).startswith(("4", "5"))

@@ -104,3 +104,22 @@ def test_failed_request_writes_nothing(client, db):
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(User)) == 0
         assert session.scalar(select(func.count()).select_from(Brand)) == 0
+
+
+def test_nul_characters_are_refused_naming_the_field(client, make, auth_headers):
+    from tests.factories import UserFactory
+
+    response = client.post("/api/v1/auth/token", json={"email": "a\x00@b.io", "password": "x"})
+    body = assert_problem(response, 422, "validation_error")
+    assert list(body["errors"]) == ["email"]
+    response = client.post(
+        "/api/v1/auth/token",
+        data='{"email": "\\ud800", "password": "x"}',
+        content_type="application/json",
+    )
+    assert assert_problem(response, 422, "validation_error")["errors"].keys() == {"email"}
+    admin = auth_headers(make(UserFactory, admin=True))
+    response = client.get("/api/v1/admin/pipeline-checks/ab%00cd", headers=admin)
+    assert_problem(response, 422, "validation_error")
+    response = client.get("/api/v1/me?x=%00", headers=admin)
+    assert_problem(response, 422, "validation_error")

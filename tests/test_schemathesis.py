@@ -24,7 +24,8 @@ def test_every_operation_conforms(app, admin_headers):
 
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=30,
+            max_examples=100,
+            derandomize=True,  # CI must be reproducible; raise max_examples to search wider
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
