@@ -166,3 +166,21 @@ def _dummy_hash() -> str:
     if key not in _DUMMY_HASHES:
         _DUMMY_HASHES[key] = hasher.hash("not-a-real-password")
     return _DUMMY_HASHES[key]
+
+
+def acting_brand_id(*, db_session: Session, user: User, brand_id: str | None) -> str:
+    """The brand a brand-side write acts for: a brand user's own; an admin names one."""
+    if user.role == "brand" and user.brand_id:
+        if brand_id not in (None, user.brand_id):
+            raise Invalid(
+                "A brand account acts for its own brand only.",
+                errors={"brand_id": ["Leave it out: it is your own brand."]},
+            )
+        return user.brand_id
+    if user.role == "admin":
+        if not brand_id:
+            raise Invalid("Say which brand this is for.", errors={"brand_id": ["Required."]})
+        if db_session.get(Brand, brand_id) is None:
+            raise Invalid("No such brand.", errors={"brand_id": ["Unknown brand."]})
+        return brand_id
+    raise Invalid("Only brands and admins act for a brand.", errors={"role": ["Not allowed."]})

@@ -35,6 +35,10 @@ class Campaign(BrandOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
 
+    @property
+    def reward(self) -> dict[str, int | str]:
+        return {"amount_minor": self.reward_amount_minor, "currency": self.reward_currency}
+
     products: Mapped[list[CampaignProduct]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignProduct.sku"
     )

@@ -6,14 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from backend.accounts.auth import get_visible, scoped
+from backend.accounts.models import User
 from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import new_id, utcnow
 from backend.errors import Conflict, Invalid
 from backend.missions.models import Mission
+from backend.pagination import page, paginate
 from backend.stores.models import Store
 
 
@@ -110,3 +113,59 @@ def publish_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     )
     db_session.flush()
     return campaign
+
+
+def mission_counts(
+    *, db_session: Session, campaign_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Missions per status for each campaign, in one grouped query."""
+    counts: dict[str, dict[str, int]] = {cid: {} for cid in campaign_ids}
+    if campaign_ids:
+        rows = db_session.execute(
+            select(Mission.campaign_id, Mission.status, func.count())
+            .where(Mission.campaign_id.in_(campaign_ids))
+            .group_by(Mission.campaign_id, Mission.status)
+        )
+        for campaign_id, status, n in rows:
+            counts[campaign_id][status] = n
+    return counts
+
+
+def list_campaigns(
+    *, db_session: Session, user: User, limit: int, cursor: str | None, status: str | None
+) -> dict[str, Any]:
+    """The caller's campaigns, newest first, a page at a time."""
+    stmt = scoped(select(Campaign), Campaign, user)
+    if status:
+        stmt = stmt.where(Campaign.status == status)
+    rows = db_session.scalars(paginate(stmt, Campaign, limit=limit, cursor=cursor)).all()
+    result = page(rows, limit=limit)
+    _attach_counts(db_session, result["items"])
+    return result
+
+
+def get_campaign(*, db_session: Session, user: User, campaign_id: str) -> Campaign:
+    """One campaign the caller may see, with its mission counts; 404 otherwise."""
+    campaign = get_visible(db_session, Campaign, campaign_id, user)
+    _attach_counts(db_session, [campaign])
+    return campaign
+
+
+def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
+    """Cancel a campaign: missions not yet claimed are cancelled; claimed ones are honoured."""
+    if campaign.status == "cancelled":
+        raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
+    campaign.status = "cancelled"
+    db_session.execute(
+        update(Mission)
+        .where(Mission.campaign_id == campaign.id, Mission.status.in_(("draft", "open")))
+        .values(status="cancelled")
+    )
+    db_session.flush()
+    return campaign
+
+
+def _attach_counts(db_session: Session, campaigns: Sequence[Campaign]) -> None:
+    counts = mission_counts(db_session=db_session, campaign_ids=[c.id for c in campaigns])
+    for campaign in campaigns:
+        campaign.missions = counts[campaign.id]  # type: ignore[attr-defined]
