@@ -2,13 +2,14 @@
 
 from backend.accounts.models import ApiToken, Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.missions.models import Mission
+from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from backend.stores.models import Store
 
 __all__ = [
     "ApiToken",
+    "Assignment",
     "Brand",
     "Campaign",
     "CampaignProduct",

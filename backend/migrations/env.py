@@ -6,6 +6,7 @@ from alembic import context
 
 import backend.models  # noqa: F401  (register every table on Base.metadata)
 from backend.db import Base
+from backend.migrate import include_object
 
 config = context.config
 connection = config.attributes.get("connection")
@@ -17,6 +18,7 @@ def run(conn: object) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.accounts.auth import BrandOwned
+from backend.accounts.auth import BrandOwned, WorkerOwned
 from backend.db import Base, new_id, utcnow
 
 MISSION_STATUSES = (
@@ -43,3 +43,37 @@ class Mission(BrandOwned, Base):
     reward_currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(WorkerOwned, Base):
+    """A worker's claim on a mission; at most one active per mission (partial unique index)."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('active', 'submitted', 'released', 'expired')", name="status_known"
+        ),
+        # The backstop of exactly-once claims: two active claims on one mission cannot exist.
+        Index(
+            "uq_assignments_active_mission",
+            "mission_id",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+        Index("ix_assignments_worker_status", "worker_id", "status"),
+        Index(
+            "ix_assignments_active_expires",
+            "expires_at",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
+    worker_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
