@@ -74,10 +74,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
     from backend.campaigns.views import bp as campaigns_bp
+    from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(missions_bp)
     app.register_blueprint(ops_bp)
 
 

@@ -15,7 +15,7 @@ from backend.outbox import service as outbox
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["workers.outbox", "workers.accounts", "workers.ops"]
+TASK_MODULES = ["workers.outbox", "workers.accounts", "workers.ops", "workers.missions"]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -65,6 +65,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         "outbox-sweep": {
             "task": "outbox.sweep",
             "schedule": float(cfg["OUTBOX_SWEEP_SECONDS"]),
+        },
+        "missions-expire-assignments": {
+            "task": "missions.expire_assignments",
+            "schedule": float(cfg["CLAIM_EXPIRY_SWEEP_SECONDS"]),
         },
         "accounts-purge-expired-tokens": {
             "task": "accounts.purge_expired_tokens",

@@ -1,0 +1,76 @@
+"""Pure mission rules: search boxes, geodesic distances, claim windows. No session here."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from geopy.distance import geodesic
+
+# WGS84: one degree of latitude is at least this many metres; we divide by the least value so
+# the box never comes out too small.
+M_PER_DEG_LAT_MIN = 110_574.0
+M_PER_DEG_LON_EQUATOR = 111_320.0
+SEARCH_START_M = 625.0
+RADIUS_MAX_M = 50_000
+LIMIT_MAX = 100
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic (WGS84 ellipsoid) distance in metres."""
+    return float(geodesic((lat1, lon1), (lat2, lon2)).meters)
+
+
+def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) holding every point within radius_m, with margin."""
+    dlat = radius_m / M_PER_DEG_LAT_MIN * 1.01
+    min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    # The box is widest in longitude at its poleward edge.
+    widest = max(abs(min_lat), abs(max_lat))
+    cos_lat = math.cos(math.radians(widest))
+    if cos_lat < 1e-6 or max_lat >= 90.0 or min_lat <= -90.0:
+        return min_lat, max_lat, -180.0, 180.0
+    dlon = radius_m / (M_PER_DEG_LON_EQUATOR * cos_lat) * 1.01
+    if dlon >= 180.0 or lon - dlon < -180.0 or lon + dlon > 180.0:
+        # Across the antimeridian: search every longitude (rare; still correct).
+        return min_lat, max_lat, -180.0, 180.0
+    return min_lat, max_lat, lon - dlon, lon + dlon
+
+
+def search_radii(radius_m: float) -> list[float]:
+    """Expanding search: 625 m, doubling, ending exactly at the requested radius."""
+    radii, r = [], SEARCH_START_M
+    while r < radius_m:
+        radii.append(r)
+        r *= 2
+    radii.append(radius_m)
+    return radii
+
+
+def claim_expires_at(now: datetime, *, est_minutes: int, buffer_minutes: int) -> datetime:
+    """How long a claim holds: the time in store plus a buffer to get there and upload."""
+    return now + timedelta(minutes=est_minutes + buffer_minutes)
+
+
+def inside_geofence(distance: float, accuracy_m: float, geofence_m: int) -> bool:
+    """Inside when the reported position, give or take its accuracy, can be in the fence."""
+    return distance - min(max(accuracy_m, 0.0), 100.0) <= geofence_m
+
+
+def effective_hourly_rate(
+    *, reward_minor: int, est_minutes: int, distance_m: float, speed_kmh: float
+) -> int:
+    """Reward per hour of the worker's time, the walk there included, in minor units."""
+    travel_minutes = (distance_m / 1000.0) / speed_kmh * 60.0
+    return int(reward_minor * 60 / max(est_minutes + travel_minutes, 1.0))
+
+
+def check_in_problems(latitude: float, longitude: float, accuracy_m: float) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not (math.isfinite(latitude) and -90 <= latitude <= 90):
+        errors["latitude"] = ["Must be between -90 and 90."]
+    if not (math.isfinite(longitude) and -180 <= longitude <= 180):
+        errors["longitude"] = ["Must be between -180 and 180."]
+    if not (math.isfinite(accuracy_m) and 0 <= accuracy_m <= 10_000):
+        errors["accuracy_m"] = ["Must be between 0 and 10000 metres."]
+    return errors

@@ -1,0 +1,126 @@
+"""HTTP endpoints for missions and assignments (worker side)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+from flask import current_app
+
+from backend.accounts.auth import auth, current_user, get_visible, scoped
+from backend.db import request_session, utcnow
+from backend.missions import rules, service
+from backend.missions.models import Assignment
+from backend.missions.schemas import (
+    AssignmentListOut,
+    AssignmentOut,
+    CheckInIn,
+    CheckInOut,
+    ClaimOut,
+    MissionListOut,
+    MissionOut,
+    NearbyQuery,
+    PositionQuery,
+)
+from backend.pagination import page, paginate
+from backend.schemas import PageQuery
+
+bp = APIBlueprint("missions", __name__, url_prefix="/api/v1", tag="Missions")
+
+
+def _speed() -> float:
+    return float(current_app.config["TRAVEL_SPEED_KMH"])
+
+
+@bp.get("/missions/nearby")
+@bp.auth_required(auth, roles=["worker", "admin"])
+@bp.input(NearbyQuery, location="query", arg_name="query")
+@bp.output(MissionListOut)
+@bp.doc(summary="Open missions near a position, nearest first", responses=[401, 403, 422])
+def nearby(query: dict[str, Any]) -> Any:
+    found = service.nearby_missions(db_session=request_session(), now=utcnow(), **query)
+    items = [
+        service.present(n.mission, n.store, n.campaign, distance=n.distance_m, speed_kmh=_speed())
+        for n in found
+    ]
+    return {"items": items, "next_cursor": None}
+
+
+@bp.get("/missions/<mission_id>")
+@bp.auth_required(auth)
+@bp.input(PositionQuery, location="query", arg_name="query")
+@bp.output(MissionOut)
+@bp.doc(
+    summary="One mission; pass your position to see distance and pay per hour",
+    responses=[401, 404, 422],
+)
+def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
+    mission, store, campaign = service.get_mission(
+        db_session=request_session(), mission_id=mission_id, user=current_user()
+    )
+    distance = None
+    if query["latitude"] is not None and query["longitude"] is not None:
+        distance = rules.distance_m(
+            query["latitude"], query["longitude"], store.latitude, store.longitude
+        )
+    return service.present(mission, store, campaign, distance=distance, speed_kmh=_speed())
+
+
+@bp.post("/missions/<mission_id>/claim")
+@bp.auth_required(auth, roles=["worker"])
+@bp.output(ClaimOut, status_code=201)
+@bp.doc(summary="Claim an open mission", responses=[401, 403, 404, 409])
+def claim(mission_id: str) -> Any:
+    cfg = current_app.config
+    assignment = service.claim_mission(
+        db_session=request_session(),
+        worker=current_user(),
+        mission_id=mission_id,
+        now=utcnow(),
+        claim_limit=int(cfg["CLAIM_LIMIT"]),
+        buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
+    )
+    return {
+        "assignment_id": assignment.id,
+        "mission_id": mission_id,
+        "expires_at": assignment.expires_at,
+    }
+
+
+@bp.post("/assignments/<assignment_id>/release")
+@bp.auth_required(auth, roles=["worker"])
+@bp.output(AssignmentOut)
+@bp.doc(summary="Give the mission back; it is open again", responses=[401, 403, 404, 409])
+def release(assignment_id: str) -> Any:
+    session = request_session()
+    assignment = get_visible(session, Assignment, assignment_id, current_user())
+    return service.end_assignment(
+        db_session=session, assignment=assignment, status="released", now=utcnow()
+    )
+
+
+@bp.post("/assignments/<assignment_id>/check-in")
+@bp.auth_required(auth, roles=["worker"])
+@bp.input(CheckInIn, arg_name="data")
+@bp.output(CheckInOut)
+@bp.doc(
+    summary="Am I at the store? Distance and geofence, nothing stored",
+    responses=[401, 403, 404, 409, 422],
+)
+def check_in(assignment_id: str, data: dict[str, Any]) -> Any:
+    session = request_session()
+    assignment = get_visible(session, Assignment, assignment_id, current_user())
+    return service.check_in(db_session=session, assignment=assignment, **data)
+
+
+@bp.get("/me/assignments")
+@bp.auth_required(auth, roles=["worker"])
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(AssignmentListOut)
+@bp.doc(summary="The caller's assignments, newest first", responses=[401, 403, 422])
+def my_assignments(query: dict[str, Any]) -> Any:
+    from sqlalchemy import select
+
+    stmt = scoped(select(Assignment), Assignment, current_user())
+    rows = request_session().scalars(paginate(stmt, Assignment, **query)).all()
+    return page(rows, limit=query["limit"])

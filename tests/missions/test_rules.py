@@ -1,0 +1,42 @@
+"""Pure rules: the search box always holds the circle; distances are geopy's."""
+
+from __future__ import annotations
+
+from geopy.distance import geodesic
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backend.missions import rules
+
+
+@given(
+    lat=st.floats(-85, 85), lon=st.floats(-179, 179), radius=st.floats(1, 50_000),
+    bearing=st.floats(0, 360),
+)
+@settings(max_examples=300, deadline=None)
+def test_bounding_box_holds_every_point_within_the_radius(lat, lon, radius, bearing):
+    edge = geodesic(meters=radius).destination((lat, lon), bearing)
+    min_lat, max_lat, min_lon, max_lon = rules.bounding_box(lat, lon, radius)
+    assert min_lat <= edge.latitude <= max_lat
+    assert min_lon <= edge.longitude <= max_lon or (min_lon, max_lon) == (-180.0, 180.0)
+
+
+def test_search_radii_expand_to_the_radius():
+    assert rules.search_radii(5000) == [625, 1250, 2500, 5000]
+    assert rules.search_radii(300) == [300]
+    assert rules.search_radii(4000) == [625, 1250, 2500, 4000]
+
+
+def test_effective_hourly_rate_counts_the_walk():
+    # 6.00 EUR for 15 minutes in store, 1.125 km away at 4.5 km/h = 15 minutes walking.
+    rate = rules.effective_hourly_rate(
+        reward_minor=600, est_minutes=15, distance_m=1125, speed_kmh=4.5
+    )
+    assert rate == 1200
+
+
+def test_geofence_allows_for_accuracy_up_to_a_cap():
+    assert rules.inside_geofence(150, 0, 150)
+    assert not rules.inside_geofence(151, 0, 150)
+    assert rules.inside_geofence(200, 60, 150)
+    assert not rules.inside_geofence(400, 5000, 150)  # a vague fix proves nothing
