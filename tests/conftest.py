@@ -20,7 +20,10 @@ from sqlalchemy import text
 from backend import create_app, migrate
 from backend.db import Base, Database
 from tests import factories
+from tests.processes import start_worker
 from tests.services import postgres_server, redis_server
+
+__all__ = ["start_worker"]  # a fixture, shared by every test folder
 
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 

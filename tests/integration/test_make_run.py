@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate
 
-from tests.integration.conftest import ROOT, wait_until
+from tests.processes import ROOT, wait_until
 from tests.services import free_port
 
 pytestmark = pytest.mark.integration

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from tests.factories import UserFactory
-from tests.integration.conftest import wait_until
+from tests.processes import wait_until
 
 pytestmark = pytest.mark.integration
 

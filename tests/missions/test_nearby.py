@@ -19,7 +19,10 @@ N_QUERIES = 200
 def brute_force(points, ids, lat, lon, radius, limit):
     lats, lons = np.radians(points[:, 0]), np.radians(points[:, 1])
     qlat, qlon = np.radians(lat), np.radians(lon)
-    hav = np.sin((lats - qlat) / 2) ** 2 + np.cos(qlat) * np.cos(lats) * np.sin((lons - qlon) / 2) ** 2
+    hav = (
+        np.sin((lats - qlat) / 2) ** 2
+        + np.cos(qlat) * np.cos(lats) * np.sin((lons - qlon) / 2) ** 2
+    )
     approx = 2 * 6_371_008.8 * np.arcsin(np.sqrt(hav))
     # Haversine is within 0.5 % of the geodesic: keep a margin, then decide with geopy.
     candidates = np.nonzero(approx <= radius * 1.01 + 1)[0]
@@ -47,8 +50,12 @@ def test_nearby_equals_brute_force(db, world):
             radius = rng.choice([500, 2000, 5000, 20_000, 50_000])
             limit = rng.choice([1, 20, 100])
             got = service.nearest_open_mission_ids(
-                db_session=session, latitude=lat, longitude=lon, radius_m=radius,
-                limit=limit, now=now,
+                db_session=session,
+                latitude=lat,
+                longitude=lon,
+                radius_m=radius,
+                limit=limit,
+                now=now,
             )
             want = brute_force(points, ids, lat, lon, radius, limit)
             assert [m for m, _ in got] == [m for m, _ in want], (lat, lon, radius, limit)
@@ -73,8 +80,11 @@ def test_nearby_over_http(client, db, make, auth_headers):
     assert first["reward"] == {"amount_minor": 600, "currency": "EUR"}
     assert first["effective_hourly_rate"] == {"amount_minor": 2400, "currency": "EUR"}
     assert set(first["store"]) == {"id", "name", "address", "latitude", "longitude"}
-    for bad in ({"latitude": 200, "longitude": 0}, {"latitude": "nan", "longitude": 0},
-                {"latitude": 0, "longitude": 0, "radius_m": 60_000},
-                {"latitude": 0, "longitude": 0, "limit": 101}):
+    for bad in (
+        {"latitude": 200, "longitude": 0},
+        {"latitude": "nan", "longitude": 0},
+        {"latitude": 0, "longitude": 0, "radius_m": 60_000},
+        {"latitude": 0, "longitude": 0, "limit": 101},
+    ):
         response = client.get("/api/v1/missions/nearby", query_string=bad, headers=worker)
         assert response.status_code == 422, bad

@@ -10,7 +10,9 @@ from backend.missions import rules
 
 
 @given(
-    lat=st.floats(-85, 85), lon=st.floats(-179, 179), radius=st.floats(1, 50_000),
+    lat=st.floats(-85, 85),
+    lon=st.floats(-179, 179),
+    radius=st.floats(1, 50_000),
     bearing=st.floats(0, 360),
 )
 @settings(max_examples=300, deadline=None)

@@ -14,16 +14,27 @@ from backend.stores.models import Store
 
 
 def build(
-    db: Database, brand_id: str, points: list[tuple[float, float]], *, status: str = "open",
-    est_minutes: int = 15, reward: int = 600,
+    db: Database,
+    brand_id: str,
+    points: list[tuple[float, float]],
+    *,
+    status: str = "open",
+    est_minutes: int = 15,
+    reward: int = 600,
 ) -> tuple[str, list[str]]:
     """One published campaign with a store and an open mission at each point."""
     now = datetime.now(UTC)
     with db.transaction() as session:
         campaign = Campaign(
-            brand_id=brand_id, name="World", instructions="", photos_required=1,
-            reward_amount_minor=reward, reward_currency="EUR", est_minutes=est_minutes,
-            starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30),
+            brand_id=brand_id,
+            name="World",
+            instructions="",
+            photos_required=1,
+            reward_amount_minor=reward,
+            reward_currency="EUR",
+            est_minutes=est_minutes,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
             status="published",
         )
         session.add(campaign)
@@ -31,15 +42,34 @@ def build(
         stores, missions = [], []
         for lat, lon in points:
             sid = new_id()
-            stores.append({"id": sid, "brand_id": brand_id, "name": "S", "latitude": lat,
-                           "longitude": lon, "geofence_m": 150, "created_at": now})
-            missions.append({"id": new_id(), "campaign_id": campaign.id, "store_id": sid,
-                             "brand_id": brand_id, "latitude": lat, "longitude": lon,
-                             "reward_amount_minor": reward, "reward_currency": "EUR",
-                             "status": status, "created_at": now})
+            stores.append(
+                {
+                    "id": sid,
+                    "brand_id": brand_id,
+                    "name": "S",
+                    "latitude": lat,
+                    "longitude": lon,
+                    "geofence_m": 150,
+                    "created_at": now,
+                }
+            )
+            missions.append(
+                {
+                    "id": new_id(),
+                    "campaign_id": campaign.id,
+                    "store_id": sid,
+                    "brand_id": brand_id,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "reward_amount_minor": reward,
+                    "reward_currency": "EUR",
+                    "status": status,
+                    "created_at": now,
+                }
+            )
         for start in range(0, len(stores), 5000):
-            session.execute(insert(Store), stores[start:start + 5000])
-            session.execute(insert(Mission), missions[start:start + 5000])
+            session.execute(insert(Store), stores[start : start + 5000])
+            session.execute(insert(Mission), missions[start : start + 5000])
         campaign_id = campaign.id
     return campaign_id, [m["id"] for m in missions]
 

@@ -1,4 +1,4 @@
-"""Real Celery worker processes for integration tests, started from the same settings."""
+"""Real Celery worker processes for tests, started from the same settings as the app."""
 
 from __future__ import annotations
 

@@ -1,0 +1,214 @@
+"""Claims: exactly once under concurrency, caps, release, check-in, expiry by a real beat."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select, update
+
+from backend.accounts import rules as account_rules
+from backend.accounts.models import ApiToken, User
+from backend.db import new_id
+from backend.missions.models import Assignment, Mission
+from tests.factories import BrandFactory, UserFactory
+from tests.missions.world import build
+from tests.processes import ROOT, setting_env, wait_until
+from tests.services import free_port, wait_for_port
+
+BRUSSELS = (50.8467, 4.3525)
+
+
+def bulk_workers(db, n):
+    """n workers with a bearer token each, inserted in bulk."""
+    now = datetime.now(UTC)
+    users, tokens, raws = [], [], []
+    for i in range(n):
+        uid, raw = new_id(), account_rules.new_token()
+        users.append(
+            {
+                "id": uid,
+                "email": f"w{i}-{uid[:8]}@load.test",
+                "password_hash": "x",
+                "role": "worker",
+                "display_name": f"W{i}",
+                "created_at": now,
+            }
+        )
+        tokens.append(
+            {
+                "id": new_id(),
+                "token_hash": account_rules.token_digest(raw),
+                "user_id": uid,
+                "created_at": now,
+                "expires_at": now + timedelta(hours=1),
+            }
+        )
+        raws.append(raw)
+    with db.transaction() as session:
+        session.execute(insert(User), users)
+        session.execute(insert(ApiToken), tokens)
+    return raws
+
+
+def post(url, token):
+    request = urllib.request.Request(  # noqa: S310
+        url, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _fire(jobs):
+    """Run in a client process: send its share of claims from 16 threads."""
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda job: post(*job), jobs))
+
+
+def fire(jobs, processes=4):
+    shares = [jobs[i::processes] for i in range(processes)]
+    with ProcessPoolExecutor(processes) as pool:
+        return [result for share in pool.map(_fire, shares) for result in share]
+
+
+@pytest.fixture
+def gunicorn(app_config, tmp_path):
+    """The API under gunicorn (4 worker processes) on the test's database."""
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = setting_env(app_config | {"LOG_LEVEL": "WARNING"})
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "backend.wsgi:app",
+                "-w",
+                "4",
+                "-b",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, 60)
+        yield f"http://127.0.0.1:{port}/api/v1"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+    assert "database is locked" not in log.read_text()
+
+
+def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn):
+    brand = make(BrandFactory)
+    _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 50)
+    tokens = bulk_workers(db, 500)
+    jobs = [(f"{gunicorn}/missions/{mission_ids[i % 50]}/claim", tokens[i]) for i in range(500)]
+    results = fire(jobs)
+    statuses = [status for status, _ in results]
+    assert statuses.count(201) == 50
+    assert statuses.count(409) == 450
+    assert {body["code"] for status, body in results if status == 409} == {"mission_unavailable"}
+    winners = {body["mission_id"] for status, body in results if status == 201}
+    assert winners == set(mission_ids)
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Assignment)) == 50
+        assert set(session.scalars(select(Mission.status))) == {"claimed"}
+
+
+def test_parallel_claims_by_one_worker_respect_the_cap(db, make, gunicorn):
+    brand = make(BrandFactory)
+    _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 20)
+    (token,) = bulk_workers(db, 1)
+    results = fire([(f"{gunicorn}/missions/{mid}/claim", token) for mid in mission_ids])
+    statuses = [status for status, _ in results]
+    assert statuses.count(201) == 3
+    assert statuses.count(409) == 17
+    assert {body["code"] for status, body in results if status == 409} == {"claim_limit_reached"}
+
+
+def test_claim_release_check_in(client, db, make, auth_headers):
+    brand = make(BrandFactory)
+    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
+    ana, bram = make(UserFactory), make(UserFactory)
+    claimed = client.post(f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(ana))
+    assert claimed.status_code == 201
+    assignment_id = claimed.json["assignment_id"]
+    expires = datetime.fromisoformat(claimed.json["expires_at"])
+    assert timedelta(minutes=74) < expires - datetime.now(UTC) <= timedelta(minutes=75)
+    again = client.post(f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(bram))
+    assert (again.status_code, again.json["code"]) == (409, "mission_unavailable")
+
+    near = client.post(
+        f"/api/v1/assignments/{assignment_id}/check-in",
+        headers=auth_headers(ana),
+        json={"latitude": 50.8470, "longitude": 4.3525, "accuracy_m": 10},
+    )
+    assert near.json["inside_geofence"] is True
+    assert 30 < near.json["distance_m"] < 40
+    far = client.post(
+        f"/api/v1/assignments/{assignment_id}/check-in",
+        headers=auth_headers(ana),
+        json={"latitude": 50.86, "longitude": 4.3525, "accuracy_m": 10},
+    )
+    assert far.json["inside_geofence"] is False
+    # Someone else's assignment does not exist for them.
+    other = client.post(f"/api/v1/assignments/{assignment_id}/release", headers=auth_headers(bram))
+    assert other.status_code == 404
+
+    released = client.post(
+        f"/api/v1/assignments/{assignment_id}/release", headers=auth_headers(ana)
+    )
+    assert released.json["status"] == "released"
+    with db.transaction(write=False) as session:
+        assert session.get(Mission, mission_id).status == "open"
+    twice = client.post(f"/api/v1/assignments/{assignment_id}/release", headers=auth_headers(ana))
+    assert twice.status_code == 409
+    mine = client.get("/api/v1/me/assignments", headers=auth_headers(ana)).json["items"]
+    assert [a["id"] for a in mine] == [assignment_id]
+    assert client.get("/api/v1/me/assignments", headers=auth_headers(bram)).json["items"] == []
+
+
+def test_brands_cannot_claim_and_unknown_missions_are_404(client, db, make, auth_headers):
+    brand_user = make(UserFactory, brand_user=True)
+    _cid, (mission_id,) = build(db, brand_user.brand_id, [BRUSSELS])
+    response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(brand_user))
+    assert response.status_code == 403
+    response = client.post("/api/v1/missions/nope/claim", headers=auth_headers(make(UserFactory)))
+    assert response.status_code == 404
+
+
+@pytest.mark.integration
+def test_beat_expires_an_overdue_claim(client, db, make, auth_headers, start_worker):
+    brand = make(BrandFactory)
+    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
+    claimed = client.post(
+        f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(make(UserFactory))
+    )
+    assignment_id = claimed.json["assignment_id"]
+    with db.transaction() as session:
+        session.execute(update(Assignment).values(expires_at=datetime.now(UTC) - timedelta(1)))
+    start_worker(CLAIM_EXPIRY_SWEEP_SECONDS=1)
+
+    def expired():
+        with db.transaction(write=False) as session:
+            return session.get(Assignment, assignment_id).status == "expired"
+
+    wait_until(expired, 60, "beat to expire the claim")
+    with db.transaction(write=False) as session:
+        assert session.get(Mission, mission_id).status == "open"
