@@ -76,11 +76,13 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.campaigns.views import bp as campaigns_bp
     from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
+    from backend.stores.views import bp as stores_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(missions_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(stores_bp)
 
 
 def _register_static(app: APIFlask) -> None:

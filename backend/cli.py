@@ -117,5 +117,7 @@ def _fail(exc: DomainError) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for command in (db_group, create_admin, seed_demo, pipeline_check):
+    from backend.stores.cli import stores_group
+
+    for command in (db_group, create_admin, seed_demo, pipeline_check, stores_group):
         app.cli.add_command(command)

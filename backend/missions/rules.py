@@ -5,36 +5,9 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from geopy.distance import geodesic
-
-# WGS84: one degree of latitude is at least this many metres; we divide by the least value so
-# the box never comes out too small.
-M_PER_DEG_LAT_MIN = 110_574.0
-M_PER_DEG_LON_EQUATOR = 111_320.0
 SEARCH_START_M = 625.0
 RADIUS_MAX_M = 50_000
 LIMIT_MAX = 100
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Geodesic (WGS84 ellipsoid) distance in metres."""
-    return float(geodesic((lat1, lon1), (lat2, lon2)).meters)
-
-
-def bounding_box(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
-    """(min_lat, max_lat, min_lon, max_lon) holding every point within radius_m, with margin."""
-    dlat = radius_m / M_PER_DEG_LAT_MIN * 1.01
-    min_lat, max_lat = max(-90.0, lat - dlat), min(90.0, lat + dlat)
-    # The box is widest in longitude at its poleward edge.
-    widest = max(abs(min_lat), abs(max_lat))
-    cos_lat = math.cos(math.radians(widest))
-    if cos_lat < 1e-6 or max_lat >= 90.0 or min_lat <= -90.0:
-        return min_lat, max_lat, -180.0, 180.0
-    dlon = radius_m / (M_PER_DEG_LON_EQUATOR * cos_lat) * 1.01
-    if dlon >= 180.0 or lon - dlon < -180.0 or lon + dlon > 180.0:
-        # Across the antimeridian: search every longitude (rare; still correct).
-        return min_lat, max_lat, -180.0, 180.0
-    return min_lat, max_lat, lon - dlon, lon + dlon
 
 
 def search_radii(radius_m: float) -> list[float]:

@@ -7,10 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Float, Integer, MetaData, Table, func, select, text, update
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from backend import geo
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.errors import Conflict, NotFound
@@ -45,17 +58,22 @@ def _in_window(now: datetime) -> Any:
 def _candidates_sqlite(
     db_session: Session, lat: float, lon: float, radius_m: float, now: datetime
 ) -> list[tuple[str, float, float]]:
-    min_lat, max_lat, min_lon, max_lon = rules.bounding_box(lat, lon, radius_m)
+    box = geo.bounding_box(lat, lon, radius_m)
+    # An R*Tree entry is a point: inside the box when its corners are.
+    lon_filter = (
+        or_(*(_rtree.c.min_lon.between(west, east) for west, east in box.lon_ranges))
+        if box.lon_ranges
+        else true()
+    )
     stmt = (
         select(Mission.id, Mission.latitude, Mission.longitude)
         .select_from(_rtree)
         .join(Mission, text("missions.rowid = missions_rtree.id"))
         .join(Campaign, Campaign.id == Mission.campaign_id)
         .where(
-            _rtree.c.min_lat >= min_lat,
-            _rtree.c.max_lat <= max_lat,
-            _rtree.c.min_lon >= min_lon,
-            _rtree.c.max_lon <= max_lon,
+            _rtree.c.min_lat >= box.lat_min,
+            _rtree.c.max_lat <= box.lat_max,
+            lon_filter,
             Mission.status == "open",
             _in_window(now),
         )
@@ -71,7 +89,7 @@ def _nearest_sqlite(
         found = [
             (mid, d)
             for mid, mlat, mlon in _candidates_sqlite(db_session, lat, lon, r, now)
-            if (d := rules.distance_m(lat, lon, mlat, mlon)) <= r
+            if (d := geo.distance_m((lat, lon), (mlat, mlon))) <= r
         ]
         if len(found) >= limit or r >= radius_m:
             return sorted(found, key=lambda item: (item[1], item[0]))[:limit]
@@ -95,7 +113,7 @@ def _nearest_postgresql(
         .limit(limit * 2 + 10)
     )
     rows = db_session.execute(stmt, {"lon": lon, "lat": lat, "radius": radius_m})
-    found = [(mid, rules.distance_m(lat, lon, mlat, mlon)) for mid, mlat, mlon in rows]
+    found = [(mid, geo.distance_m((lat, lon), (mlat, mlon))) for mid, mlat, mlon in rows]
     found = [(mid, d) for mid, d in found if d <= radius_m]
     return sorted(found, key=lambda item: (item[1], item[0]))[:limit]
 
@@ -318,7 +336,7 @@ def check_in(
         .join(Mission, Mission.store_id == Store.id)
         .where(Mission.id == assignment.mission_id)
     ).one()
-    distance = rules.distance_m(latitude, longitude, store.latitude, store.longitude)
+    distance = geo.distance_m((latitude, longitude), (store.latitude, store.longitude))
     return {
         "inside_geofence": rules.inside_geofence(distance, accuracy_m, store.geofence_m),
         "distance_m": round(distance, 1),

@@ -7,9 +7,10 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
+from backend import geo
 from backend.accounts.auth import auth, current_user, get_visible, scoped
 from backend.db import request_session, utcnow
-from backend.missions import rules, service
+from backend.missions import service
 from backend.missions.models import Assignment
 from backend.missions.schemas import (
     AssignmentListOut,
@@ -60,9 +61,8 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
     )
     distance = None
     if query["latitude"] is not None and query["longitude"] is not None:
-        distance = rules.distance_m(
-            query["latitude"], query["longitude"], store.latitude, store.longitude
-        )
+        position = (query["latitude"], query["longitude"])
+        distance = geo.distance_m(position, (store.latitude, store.longitude))
     return service.present(mission, store, campaign, distance=distance, speed_kmh=_speed())
 
 

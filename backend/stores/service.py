@@ -1,12 +1,27 @@
-"""Store services."""
+"""Store services: create, list (nearest first on request), import a CSV. They flush only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.errors import Invalid
+from backend import geo
+from backend.accounts.auth import scoped
+from backend.accounts.models import Brand, User
+from backend.errors import Conflict, Invalid
+from backend.pagination import page, paginate
 from backend.stores import rules
+from backend.stores.csvfile import CsvRows
 from backend.stores.models import Store
+
+BATCH_ROWS = 1000
+MAX_REPORTED_ERRORS = 10_000  # a hostile file must not turn into a gigantic response
+NEAR_DEFAULT_RADIUS_M = 10_000
 
 
 def create_store(
@@ -28,6 +43,9 @@ def create_store(
         errors["name"] = ["Must not be blank."]
     if errors:
         raise Invalid("The store is not valid.", errors=errors)
+    external_ref = (external_ref or "").strip() or None
+    if external_ref and _store_by_ref(db_session, brand_id, external_ref) is not None:
+        raise _ref_taken()
     store = Store(
         brand_id=brand_id,
         name=name.strip(),
@@ -38,6 +56,247 @@ def create_store(
         geofence_m=geofence,
         external_ref=external_ref,
     )
-    db_session.add(store)
-    db_session.flush()
+    try:
+        with db_session.begin_nested():  # a concurrent insert of the same ref loses cleanly
+            db_session.add(store)
+    except IntegrityError:
+        raise _ref_taken() from None
     return store
+
+
+def find_brand(*, db_session: Session, name_or_id: str) -> Brand | None:
+    """A brand by id, else by exact name."""
+    brand = db_session.get(Brand, name_or_id)
+    return brand or db_session.scalar(select(Brand).where(Brand.name == name_or_id))
+
+
+# Listing
+
+
+@dataclass(frozen=True)
+class StoreHit:
+    store: Store
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class StorePage:
+    items: list[StoreHit]
+    next_cursor: str | None
+
+
+def list_stores(
+    *,
+    db_session: Session,
+    user: User,
+    limit: int,
+    cursor: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_m: int | None = None,
+) -> StorePage:
+    """The stores the user may see: newest first, or nearest first within a radius of `near`."""
+    if near is None:
+        if radius_m is not None:
+            raise Invalid("radius_m needs near.", errors={"radius_m": ["Only with `near`."]})
+        stmt = paginate(scoped(select(Store), Store, user), Store, limit=limit, cursor=cursor)
+        envelope = page(db_session.scalars(stmt).all(), limit=limit)
+        return StorePage([StoreHit(s) for s in envelope["items"]], envelope["next_cursor"])
+    return _nearest(
+        db_session=db_session,
+        user=user,
+        near=near,
+        radius_m=NEAR_DEFAULT_RADIUS_M if radius_m is None else radius_m,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def _nearest(
+    *,
+    db_session: Session,
+    user: User,
+    near: tuple[float, float],
+    radius_m: int,
+    limit: int,
+    cursor: str | None,
+) -> StorePage:
+    after: tuple[float, str] | None = None
+    if cursor:
+        try:
+            after = rules.decode_distance_cursor(cursor)
+        except ValueError as exc:
+            raise Invalid(
+                "The cursor is not one we gave out.", errors={"cursor": [str(exc)]}
+            ) from None
+    # The box is a cheap indexable prefilter; geopy's geodesic distance decides.
+    box = geo.bounding_box(near[0], near[1], radius_m)
+    stmt = scoped(select(Store), Store, user).where(
+        Store.latitude.between(box.lat_min, box.lat_max)
+    )
+    if box.lon_ranges:
+        stmt = stmt.where(or_(*(Store.longitude.between(w, e) for w, e in box.lon_ranges)))
+    hits = []
+    for store in db_session.scalars(stmt):
+        distance = geo.distance_m(near, (store.latitude, store.longitude))
+        if distance <= radius_m and (after is None or (distance, store.id) > after):
+            hits.append(StoreHit(store, distance))
+    hits.sort(key=lambda hit: (hit.distance_m, hit.store.id))
+    items = hits[:limit]
+    next_cursor = None
+    if len(hits) > limit:
+        last = items[-1]
+        next_cursor = rules.encode_distance_cursor(last.distance_m or 0.0, last.store.id)
+    return StorePage(items, next_cursor)
+
+
+# CSV import
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    error_count: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def error(self, line: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "message": message})
+
+
+Progress = Callable[[int], None]
+
+
+def import_stores_csv(
+    *, db_session: Session, brand_id: str, stream: IO[bytes], progress: Progress | None = None
+) -> ImportResult:
+    """Create or update a brand's stores from CSV bytes, in batches, in bounded memory.
+
+    Rows with an `external_ref` the brand already has update that store (only when something
+    changed); other rows create stores. Bad lines are reported by line number and skipped.
+    `progress(lines_read)` is called after each batch.
+    """
+    rows = CsvRows(stream)
+    records = iter(rows)
+    header = _read_header(next(records, None))
+    result = ImportResult()
+    batch: list[tuple[int, dict[str, Any]]] = []
+    for row in records:
+        if row.problem:
+            result.error(row.line, row.problem)
+            continue
+        if not any(cell.strip() for cell in row.cells):
+            continue  # blank lines are not stores
+        if len(row.cells) != len(header):
+            result.error(row.line, f"expected {len(header)} fields, found {len(row.cells)}.")
+            continue
+        data, problems = rules.parse_row(dict(zip(header, row.cells, strict=True)))
+        if problems:
+            result.error(row.line, " ".join(problems))
+            continue
+        batch.append((row.line, data))
+        if len(batch) >= BATCH_ROWS:
+            _import_batch(db_session, brand_id, batch, result)
+            batch = []
+            if progress:
+                progress(rows.lines_read)
+    _import_batch(db_session, brand_id, batch, result)
+    if progress:
+        progress(rows.lines_read)
+    return result
+
+
+def _read_header(row: Any) -> list[str]:
+    if row is None:
+        raise Invalid(
+            "The file is empty.",
+            errors={"file": ["The first line must name the columns: " + _columns() + "."]},
+        )
+    if row.problem or not all(rules.is_clean_text(cell) for cell in row.cells):
+        raise Invalid(
+            "The first line is not a CSV header in UTF-8; is this a CSV file?",
+            errors={"file": [f"line 1: {row.problem or 'not UTF-8 text.'}"]},
+        )
+    header = rules.normalize_header(row.cells)
+    if problems := rules.header_problems(header):
+        raise Invalid("The header row cannot be imported.", errors={"file": problems})
+    return header
+
+
+def _columns() -> str:
+    return ", ".join(rules.CSV_COLUMNS)
+
+
+def _import_batch(
+    db_session: Session,
+    brand_id: str,
+    batch: list[tuple[int, dict[str, Any]]],
+    result: ImportResult,
+) -> None:
+    if not batch:
+        return
+    # One savepoint for the batch; if the database still refuses it (a concurrent import of
+    # the same external_ref), redo the batch one savepoint per row so only that row fails.
+    try:
+        with db_session.begin_nested():
+            created, updated, touched = _upsert_rows(db_session, brand_id, batch)
+    except IntegrityError:
+        created, updated, touched = 0, 0, []
+        for line, data in batch:
+            try:
+                with db_session.begin_nested():
+                    c, u, t = _upsert_rows(db_session, brand_id, [(line, data)])
+            except IntegrityError:
+                result.error(line, "external_ref: used by a store saved at the same moment.")
+                continue
+            created, updated, touched = created + c, updated + u, touched + t
+    result.created += created
+    result.updated += updated
+    for store in touched:  # keep the session (and memory) small across a large file
+        if store in db_session:
+            db_session.expunge(store)
+
+
+def _upsert_rows(
+    db_session: Session, brand_id: str, batch: list[tuple[int, dict[str, Any]]]
+) -> tuple[int, int, list[Store]]:
+    refs = {str(data["external_ref"]) for _, data in batch if data["external_ref"]}
+    known: dict[str, Store] = {}
+    if refs:
+        stmt = select(Store).where(Store.brand_id == brand_id, Store.external_ref.in_(refs))
+        known = {str(s.external_ref): s for s in db_session.scalars(stmt)}
+    touched = list(known.values())
+    created = updated = 0
+    for _line, data in batch:
+        ref = data["external_ref"]
+        store = known.get(ref) if ref else None
+        if store is None:
+            store = Store(brand_id=brand_id, **data)
+            db_session.add(store)
+            touched.append(store)
+            created += 1
+            if ref:
+                known[ref] = store
+            continue
+        changes = {k: data[k] for k in rules.STORE_FIELDS if getattr(store, k) != data[k]}
+        if changes:
+            for key, value in changes.items():
+                setattr(store, key, value)
+            updated += 1
+    db_session.flush()
+    return created, updated, touched
+
+
+def _store_by_ref(db_session: Session, brand_id: str, external_ref: str) -> Store | None:
+    return db_session.scalar(
+        select(Store).where(and_(Store.brand_id == brand_id, Store.external_ref == external_ref))
+    )
+
+
+def _ref_taken() -> Conflict:
+    return Conflict(
+        "The brand already has a store with this external_ref.",
+        code="external_ref_taken",
+        errors={"external_ref": ["Already used by another store of this brand."]},
+    )

@@ -7,8 +7,9 @@ import random
 import numpy as np
 import pytest
 
+from backend import geo
 from backend.db import utcnow
-from backend.missions import rules, service
+from backend.missions import service
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, european_points
 
@@ -26,7 +27,7 @@ def brute_force(points, ids, lat, lon, radius, limit):
     approx = 2 * 6_371_008.8 * np.arcsin(np.sqrt(hav))
     # Haversine is within 0.5 % of the geodesic: keep a margin, then decide with geopy.
     candidates = np.nonzero(approx <= radius * 1.01 + 1)[0]
-    exact = [(ids[i], rules.distance_m(lat, lon, *points[i])) for i in candidates]
+    exact = [(ids[i], geo.distance_m((lat, lon), tuple(points[i]))) for i in candidates]
     inside = sorted(((mid, d) for mid, d in exact if d <= radius), key=lambda x: (x[1], x[0]))
     return inside[:limit]
 

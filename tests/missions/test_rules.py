@@ -6,6 +6,7 @@ from geopy.distance import geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from backend import geo
 from backend.missions import rules
 
 
@@ -18,9 +19,9 @@ from backend.missions import rules
 @settings(max_examples=300, deadline=None)
 def test_bounding_box_holds_every_point_within_the_radius(lat, lon, radius, bearing):
     edge = geodesic(meters=radius).destination((lat, lon), bearing)
-    min_lat, max_lat, min_lon, max_lon = rules.bounding_box(lat, lon, radius)
-    assert min_lat <= edge.latitude <= max_lat
-    assert min_lon <= edge.longitude <= max_lon or (min_lon, max_lon) == (-180.0, 180.0)
+    box = geo.bounding_box(lat, lon, radius)
+    assert box.lat_min <= edge.latitude <= box.lat_max
+    assert not box.lon_ranges or any(w <= edge.longitude <= e for w, e in box.lon_ranges)
 
 
 def test_search_radii_expand_to_the_radius():
