@@ -2,6 +2,7 @@
 
 from backend.accounts.models import ApiToken, Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
+from backend.idempotency.models import IdempotencyKey
 from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
@@ -13,6 +14,7 @@ __all__ = [
     "Brand",
     "Campaign",
     "CampaignProduct",
+    "IdempotencyKey",
     "Mission",
     "OutboxMessage",
     "PipelineCheck",

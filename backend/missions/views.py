@@ -10,6 +10,7 @@ from flask import current_app
 from backend import geo
 from backend.accounts.auth import auth, current_user, get_visible, scoped
 from backend.db import request_session, utcnow
+from backend.idempotency.service import idempotent
 from backend.missions import service
 from backend.missions.models import Assignment
 from backend.missions.schemas import (
@@ -68,6 +69,7 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
 
 @bp.post("/missions/<mission_id>/claim")
 @bp.auth_required(auth, roles=["worker"])
+@idempotent
 @bp.output(ClaimOut, status_code=201)
 @bp.doc(summary="Claim an open mission", responses=[401, 403, 404, 409])
 def claim(mission_id: str) -> Any:

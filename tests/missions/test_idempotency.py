@@ -1,0 +1,45 @@
+"""Idempotency-Key on claims: a replay gets the first response; another body is refused."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from backend.missions.models import Assignment
+from tests.factories import BrandFactory, UserFactory
+from tests.missions.world import build
+
+BRUSSELS = (50.8467, 4.3525)
+
+
+def test_replayed_claim_returns_the_first_response(client, db, make, auth_headers):
+    brand = make(BrandFactory)
+    _cid, (first, second) = build(db, brand.id, [BRUSSELS, BRUSSELS])
+    headers = auth_headers(make(UserFactory)) | {"Idempotency-Key": "claim-abc-1"}
+    original = client.post(f"/api/v1/missions/{first}/claim", headers=headers)
+    assert original.status_code == 201
+    replay = client.post(f"/api/v1/missions/{first}/claim", headers=headers)
+    assert replay.status_code == 201
+    assert replay.json == original.json
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Assignment)) == 1
+
+    other = client.post(f"/api/v1/missions/{second}/claim", headers=headers)
+    assert other.status_code == 422
+    assert other.json["code"] == "idempotency_conflict"
+    assert "Idempotency-Key" in other.json["errors"]
+
+
+def test_keys_belong_to_their_user_and_failures_are_not_stored(client, db, make, auth_headers):
+    brand = make(BrandFactory)
+    _cid, (mission,) = build(db, brand.id, [BRUSSELS])
+    ana = auth_headers(make(UserFactory)) | {"Idempotency-Key": "same-key"}
+    bram = auth_headers(make(UserFactory)) | {"Idempotency-Key": "same-key"}
+    assert client.post(f"/api/v1/missions/{mission}/claim", headers=ana).status_code == 201
+    # Bram's key is his own: he gets his own (failed) answer, not Ana's success.
+    refused = client.post(f"/api/v1/missions/{mission}/claim", headers=bram)
+    assert (refused.status_code, refused.json["code"]) == (409, "mission_unavailable")
+    bad = client.post(
+        f"/api/v1/missions/{mission}/claim", headers=bram | {"Idempotency-Key": "x" * 300}
+    )
+    assert bad.status_code == 422
