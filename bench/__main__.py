@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,31 +14,15 @@ from typing import Any
 from backend import create_app, migrate
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base, Database
+from bench import nearby
+from bench.common import percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1000"))
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 3),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 3),
-        "n": len(ordered),
-    }
-
-
-def timed(fn: Callable[[], Any], rounds: int) -> list[float]:
-    for _ in range(min(50, rounds)):  # warm caches, pools and code paths
-        fn()
-    samples = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
+MISSIONS = int(os.environ.get("BENCH_MISSIONS", "1000000"))
+QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
 
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
@@ -86,9 +67,18 @@ def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, postgres_server() as pg:
+        broker = f"{redis_url}/0"
         results = {
-            "sqlite": run_backend(f"sqlite:///{tmp}/bench.sqlite", f"{redis_url}/0", tmp),
-            "postgresql": run_backend(pg, f"{redis_url}/0", tmp),
+            "api": {
+                "sqlite": run_backend(f"sqlite:///{tmp}/bench.sqlite", broker, tmp),
+                "postgresql": run_backend(pg, broker, tmp),
+            },
+            "nearby": {
+                "sqlite": nearby.run(
+                    f"sqlite:///{tmp}/nearby.sqlite", broker, tmp, MISSIONS, QUERIES
+                ),
+                "postgresql": nearby.run(pg, broker, tmp, MISSIONS, QUERIES),
+            },
         }
     report = {
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -98,8 +88,11 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "rounds": ROUNDS,
-        "note": "In-process latency through the full Flask stack (auth, scoping, commit); "
-        "the POST also writes an outbox row and publishes it to a real Redis after commit.",
+        "note": "api: in-process latency through the full Flask stack (auth, scoping, "
+        "commit); the POST also writes an outbox row and publishes it to Redis after commit. "
+        "nearby: 20 nearest open missions within 5 km; db_query is the service call on an "
+        "open session, http_endpoint_in_process the whole GET /missions/nearby through "
+        "Flask's test client (no socket), numpy_full_scan a haversine scan of all points.",
         "results": results,
     }
     text = json.dumps(report, indent=2)

@@ -86,13 +86,10 @@ def _nearest_sqlite(
 ) -> list[tuple[str, float]]:
     # Expanding boxes: a dense city answers from the first small box, the countryside widens.
     for r in rules.search_radii(radius_m):
-        found = [
-            (mid, d)
-            for mid, mlat, mlon in _candidates_sqlite(db_session, lat, lon, r, now)
-            if (d := geo.distance_m((lat, lon), (mlat, mlon))) <= r
-        ]
+        candidates = _candidates_sqlite(db_session, lat, lon, r, now)
+        found = geo.nearest_within((lat, lon), candidates, r, limit)
         if len(found) >= limit or r >= radius_m:
-            return sorted(found, key=lambda item: (item[1], item[0]))[:limit]
+            return found
     return []
 
 
@@ -113,9 +110,8 @@ def _nearest_postgresql(
         .limit(limit * 2 + 10)
     )
     rows = db_session.execute(stmt, {"lon": lon, "lat": lat, "radius": radius_m})
-    found = [(mid, geo.distance_m((lat, lon), (mlat, mlon))) for mid, mlat, mlon in rows]
-    found = [(mid, d) for mid, d in found if d <= radius_m]
-    return sorted(found, key=lambda item: (item[1], item[0]))[:limit]
+    candidates = [(str(mid), float(mlat), float(mlon)) for mid, mlat, mlon in rows]
+    return geo.nearest_within((lat, lon), candidates, radius_m, limit)
 
 
 def nearest_open_mission_ids(

@@ -43,3 +43,14 @@ def test_geofence_allows_for_accuracy_up_to_a_cap():
     assert not rules.inside_geofence(151, 0, 150)
     assert rules.inside_geofence(200, 60, 150)
     assert not rules.inside_geofence(400, 5000, 150)  # a vague fix proves nothing
+
+
+@given(
+    lat=st.floats(-80, 80), lon=st.floats(-179, 179), dlat=st.floats(-0.5, 0.5),
+    dlon=st.floats(-0.5, 0.5),
+)
+@settings(max_examples=500, deadline=None)
+def test_haversine_stays_within_the_stated_error_of_geodesic(lat, lon, dlat, dlon):
+    a, b = (lat, lon), (lat + dlat, lon + dlon)
+    exact = geodesic(a, b).meters
+    assert abs(geo.haversine_m(a, b) - exact) <= exact * geo.SPHERE_ERROR + 1e-6
