@@ -24,11 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import geo
+from backend.accounts.auth import scoped
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.errors import Conflict, NotFound
 from backend.missions import rules
 from backend.missions.models import Assignment, Mission
+from backend.pagination import page, paginate
 from backend.stores.models import Store
 
 # The R*Tree of open missions on SQLite (migration 0002), keyed by missions.rowid.
@@ -339,3 +341,14 @@ def check_in(
         "geofence_m": store.geofence_m,
         "accuracy_m": accuracy_m,
     }
+
+
+def list_assignments(
+    *, db_session: Session, user: User, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """The caller's assignments, newest first, a page at a time."""
+    stmt = scoped(select(Assignment), Assignment, user)
+    return page(
+        db_session.scalars(paginate(stmt, Assignment, limit=limit, cursor=cursor)).all(),
+        limit=limit,
+    )

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from flask import current_app
 
 from backend import geo
-from backend.accounts.auth import auth, current_user, get_visible, scoped
+from backend.accounts.auth import auth, current_user, get_visible
 from backend.db import request_session, utcnow
 from backend.idempotency.service import idempotent
 from backend.missions import service
@@ -24,7 +24,6 @@ from backend.missions.schemas import (
     NearbyQuery,
     PositionQuery,
 )
-from backend.pagination import page, paginate
 from backend.schemas import PageQuery
 
 bp = APIBlueprint("missions", __name__, url_prefix="/api/v1", tag="Missions")
@@ -121,8 +120,4 @@ def check_in(assignment_id: str, data: dict[str, Any]) -> Any:
 @bp.output(AssignmentListOut)
 @bp.doc(summary="The caller's assignments, newest first", responses=[401, 403, 422])
 def my_assignments(query: dict[str, Any]) -> Any:
-    from sqlalchemy import select
-
-    stmt = scoped(select(Assignment), Assignment, current_user())
-    rows = request_session().scalars(paginate(stmt, Assignment, **query)).all()
-    return page(rows, limit=query["limit"])
+    return service.list_assignments(db_session=request_session(), user=current_user(), **query)
