@@ -7,17 +7,14 @@ import time
 from typing import Any
 
 import numpy as np
-from sqlalchemy import insert
 
 from backend import create_app, migrate
 from backend.accounts.models import Brand, User
-from backend.campaigns.models import Campaign
 from backend.db import Database, new_id, utcnow
 from backend.missions import service
-from backend.missions.models import Mission
-from backend.stores.models import Store
 from bench.common import percentiles, timed
 from tests.factories import token_for
+from tests.missions.world import build
 
 RADIUS_M, LIMIT = 5_000, 20
 
@@ -37,56 +34,10 @@ def european_points(n: int, rng: random.Random) -> np.ndarray:
 
 def load(app: Any, points: np.ndarray) -> None:
     db = app.extensions["fairfield.db"]
-    now = utcnow()
     with db.transaction() as session:
         brand = Brand(name=f"Bench {new_id()[:8]}")
         session.add(brand)
-        session.flush()
-        campaign = Campaign(
-            brand_id=brand.id,
-            name="Bench",
-            instructions="",
-            photos_required=1,
-            reward_amount_minor=600,
-            reward_currency="EUR",
-            est_minutes=15,
-            starts_at=now.replace(year=now.year - 1),
-            ends_at=now.replace(year=now.year + 1),
-            status="published",
-        )
-        session.add(campaign)
-        session.flush()
-        for start in range(0, len(points), 20_000):
-            stores, missions = [], []
-            for lat, lon in points[start : start + 20_000].tolist():
-                sid = new_id()
-                stores.append(
-                    {
-                        "id": sid,
-                        "brand_id": brand.id,
-                        "name": "S",
-                        "latitude": lat,
-                        "longitude": lon,
-                        "geofence_m": 150,
-                        "created_at": now,
-                    }
-                )
-                missions.append(
-                    {
-                        "id": new_id(),
-                        "campaign_id": campaign.id,
-                        "store_id": sid,
-                        "brand_id": brand.id,
-                        "latitude": lat,
-                        "longitude": lon,
-                        "reward_amount_minor": 600,
-                        "reward_currency": "EUR",
-                        "status": "open",
-                        "created_at": now,
-                    }
-                )
-            session.execute(insert(Store), stores)
-            session.execute(insert(Mission), missions)
+    build(db, brand.id, [(lat, lon) for lat, lon in points.tolist()])
     if not db.is_sqlite:
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE missions")

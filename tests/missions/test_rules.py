@@ -46,7 +46,9 @@ def test_geofence_allows_for_accuracy_up_to_a_cap():
 
 
 @given(
-    lat=st.floats(-80, 80), lon=st.floats(-179, 179), dlat=st.floats(-0.5, 0.5),
+    lat=st.floats(-80, 80),
+    lon=st.floats(-179, 179),
+    dlat=st.floats(-0.5, 0.5),
     dlon=st.floats(-0.5, 0.5),
 )
 @settings(max_examples=500, deadline=None)

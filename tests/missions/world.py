@@ -1,4 +1,4 @@
-"""Bulk-built worlds for mission tests: many stores and open missions, inserted in one go."""
+"""Bulk-built worlds for mission tests and benchmarks: many stores and open missions."""
 
 from __future__ import annotations
 
@@ -39,39 +39,42 @@ def build(
         )
         session.add(campaign)
         session.flush()
-        stores, missions = [], []
-        for lat, lon in points:
-            sid = new_id()
-            stores.append(
-                {
-                    "id": sid,
-                    "brand_id": brand_id,
-                    "name": "S",
-                    "latitude": lat,
-                    "longitude": lon,
-                    "geofence_m": 150,
-                    "created_at": now,
-                }
-            )
-            missions.append(
-                {
-                    "id": new_id(),
-                    "campaign_id": campaign.id,
-                    "store_id": sid,
-                    "brand_id": brand_id,
-                    "latitude": lat,
-                    "longitude": lon,
-                    "reward_amount_minor": reward,
-                    "reward_currency": "EUR",
-                    "status": status,
-                    "created_at": now,
-                }
-            )
-        for start in range(0, len(stores), 5000):
-            session.execute(insert(Store), stores[start : start + 5000])
-            session.execute(insert(Mission), missions[start : start + 5000])
+        ids = []
+        # Chunk by chunk, so a million points never sit in memory as row dicts at once.
+        for start in range(0, len(points), 5000):
+            stores, missions = [], []
+            for lat, lon in points[start : start + 5000]:
+                sid = new_id()
+                stores.append(
+                    {
+                        "id": sid,
+                        "brand_id": brand_id,
+                        "name": "S",
+                        "latitude": lat,
+                        "longitude": lon,
+                        "geofence_m": 150,
+                        "created_at": now,
+                    }
+                )
+                missions.append(
+                    {
+                        "id": new_id(),
+                        "campaign_id": campaign.id,
+                        "store_id": sid,
+                        "brand_id": brand_id,
+                        "latitude": lat,
+                        "longitude": lon,
+                        "reward_amount_minor": reward,
+                        "reward_currency": "EUR",
+                        "status": status,
+                        "created_at": now,
+                    }
+                )
+            session.execute(insert(Store), stores)
+            session.execute(insert(Mission), missions)
+            ids += [m["id"] for m in missions]
         campaign_id = campaign.id
-    return campaign_id, [m["id"] for m in missions]
+    return campaign_id, ids
 
 
 def european_points(n: int, seed: int = 1) -> list[tuple[float, float]]:
