@@ -11,11 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from backend import create_app, migrate
 from backend.accounts.service import create_or_reset_admin
-from backend.db import Base, Database
+from backend.db import Base
 from bench import nearby
-from bench.common import percentiles, timed
+from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
 
@@ -27,18 +26,7 @@ QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
     """Per-request latency in process (Flask test client): auth lookup and an outbox write."""
-    database = Database(url, pool_size=5, busy_timeout_ms=10_000)
-    migrate.upgrade(database)
-    database.engine.dispose()
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "BROKER_URL": broker,
-            "VAR_DIR": var,
-            "LOG_LEVEL": "WARNING",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = bench_app(url, broker, var)
     client = app.test_client()
     with app.app_context():
         with app.extensions["fairfield.db"].transaction() as session:

@@ -7,6 +7,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from apiflask import APIFlask
+
+from backend import create_app, migrate
+from backend.db import Database
+
+
+def bench_app(url: str, broker: str, var: str) -> APIFlask:
+    """A migrated app on `url` with rate limits off, as a load test runs it."""
+    database = Database(url, pool_size=5, busy_timeout_ms=10_000)
+    migrate.upgrade(database)
+    database.engine.dispose()
+    return create_app(
+        {
+            "DATABASE_URL": url,
+            "BROKER_URL": broker,
+            "VAR_DIR": var,
+            "LOG_LEVEL": "WARNING",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
 
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)

@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from backend import create_app, migrate
 from backend.accounts.models import Brand, User
-from backend.db import Database, new_id, utcnow
+from backend.db import new_id, utcnow
 from backend.missions import service
-from bench.common import percentiles, timed
+from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.missions.world import build
 
@@ -58,18 +57,7 @@ def numpy_scan(points: np.ndarray, lat: float, lon: float) -> np.ndarray:
 def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]:
     rng = random.Random(42)
     points = european_points(n, rng)
-    database = Database(url, pool_size=2, busy_timeout_ms=10_000)
-    migrate.upgrade(database)
-    database.engine.dispose()
-    app = create_app(
-        {
-            "DATABASE_URL": url,
-            "BROKER_URL": broker,
-            "VAR_DIR": var,
-            "LOG_LEVEL": "WARNING",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = bench_app(url, broker, var)
     started = time.perf_counter()
     load(app, points)
     load_s = time.perf_counter() - started

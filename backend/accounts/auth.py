@@ -14,6 +14,9 @@ from backend.accounts.service import user_for_token
 from backend.db import request_session
 from backend.errors import NotFound
 
+# Roles that act for a brand: its own users, and admins naming the brand.
+BRAND_SIDE = ["brand", "admin"]
+
 auth = HTTPTokenAuth(scheme="Bearer", description="An opaque token from POST /api/v1/auth/token")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
-from backend.accounts.auth import auth, current_user, get_visible
+from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
 from backend.accounts.service import acting_brand_id
 from backend.campaigns import service
 from backend.campaigns.models import Campaign
@@ -14,7 +14,6 @@ from backend.campaigns.schemas import CampaignIn, CampaignListOut, CampaignListQ
 from backend.db import request_session
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
-BRAND_SIDE = ["brand", "admin"]
 
 
 @bp.post("/campaigns")

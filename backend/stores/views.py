@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
-from backend.accounts.auth import auth, current_user
+from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.db import request_session
 from backend.stores import service
@@ -21,7 +21,6 @@ from backend.stores.schemas import (
 )
 
 bp = APIBlueprint("stores", __name__, url_prefix="/api/v1", tag="Stores")
-BRAND_SIDE = ["brand", "admin"]
 
 
 @bp.post("/stores")
