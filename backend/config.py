@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "PHOTO_DIR": None,
     "DB_POOL_SIZE": 5,
     "SQLITE_BUSY_TIMEOUT_MS": 10_000,
+    "SQLITE_MMAP_MB": 256,
     "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_KIB": 65536,

@@ -1,20 +1,66 @@
-"""Pure geometry on the WGS84 ellipsoid: geodesic distances and search boxes."""
+"""Pure geometry: great-circle and geodesic distances, and search boxes."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from geopy.distance import geodesic
+import numpy as np
+from geopy.distance import EARTH_RADIUS, geodesic, great_circle
 
-# Metres per degree, rounded down so a box built from them is never too small.
+# geopy's mean Earth radius, so the vectorised great circle below is geopy's to the micrometre.
+EARTH_RADIUS_M = EARTH_RADIUS * 1000.0
+
+# Metres per degree, the smaller of the sphere's and the ellipsoid's, less 0.1 %: a box built
+# from them holds every point within the radius, measured either way.
 _M_PER_DEG_LAT_MIN = 110_574.0 * 0.999
-_M_PER_DEG_LON_EQUATOR = 111_319.5 * 0.999
+_M_PER_DEG_LON_EQUATOR = EARTH_RADIUS_M * math.pi / 180.0 * 0.999
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     """Geodesic (WGS84) distance in metres between two (latitude, longitude) points."""
     return float(geodesic(a, b).meters)
+
+
+def great_circle_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres on geopy's mean-radius sphere."""
+    return float(great_circle(a, b).meters)
+
+
+def great_circle_many(
+    latitude: float, longitude: float, lats: np.ndarray, lons: np.ndarray
+) -> np.ndarray:
+    """Great-circle metres from one point to many: geopy's formula, vectorised."""
+    phi1 = math.radians(latitude)
+    sin1, cos1 = math.sin(phi1), math.cos(phi1)
+    phi2 = np.radians(lats)
+    sin2, cos2 = np.sin(phi2), np.cos(phi2)
+    dlon = np.radians(lons - longitude)
+    cos_dlon = np.cos(dlon)
+    across = np.hypot(cos2 * np.sin(dlon), cos1 * sin2 - sin1 * cos2 * cos_dlon)
+    return np.arctan2(across, sin1 * sin2 + cos1 * cos2 * cos_dlon) * EARTH_RADIUS_M
+
+
+def nearest_within(
+    origin: tuple[float, float],
+    ids: Sequence[str],
+    lats: Sequence[float],
+    lons: Sequence[float],
+    radius_m: float,
+    limit: int,
+) -> list[tuple[str, float]]:
+    """The `limit` nearest (id, great-circle metres) within radius_m; ties go to the lower id."""
+    if not ids:
+        return []
+    metres = great_circle_many(origin[0], origin[1], np.asarray(lats), np.asarray(lons))
+    inside = np.flatnonzero(metres <= radius_m)
+    if len(inside) > limit:
+        # Keep every candidate as near as the limit-th, so ties are settled by id, not by luck.
+        kth = np.partition(metres[inside], limit - 1)[limit - 1]
+        inside = inside[metres[inside] <= kth]
+    found = sorted((float(metres[i]), ids[i]) for i in inside.tolist())
+    return [(mid, metres_) for metres_, mid in found[:limit]]
 
 
 @dataclass(frozen=True)
@@ -42,43 +88,3 @@ def bounding_box(latitude: float, longitude: float, radius_m: float) -> Bounding
     if east > 180.0:
         return BoundingBox(lat_min, lat_max, ((west, 180.0), (-180.0, east - 360.0)))
     return BoundingBox(lat_min, lat_max, ((west, east),))
-
-
-# Haversine on the mean sphere is within about 0.56 % of the WGS84 geodesic; take a margin.
-SPHERE_ERROR = 0.0075
-_MEAN_RADIUS_M = 6_371_008.8
-
-
-def haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance on the mean sphere: fast, and within SPHERE_ERROR of geodesic."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * _MEAN_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
-
-
-def nearest_within(
-    origin: tuple[float, float],
-    candidates: list[tuple[str, float, float]],
-    radius_m: float,
-    limit: int,
-) -> list[tuple[str, float]]:
-    """The `limit` nearest (id, geodesic metres) within radius_m, nearest first.
-
-    The sphere ranks cheaply; geopy's exact geodesic is computed only for the candidates the
-    sphere cannot rule out, so the answer is the exact geodesic one.
-    """
-    ranked = sorted(
-        (haversine_m(origin, (lat, lon)), cid, lat, lon) for cid, lat, lon in candidates
-    )
-    bound = radius_m / (1 - SPHERE_ERROR)
-    maybe = [item for item in ranked if item[0] <= bound]
-    if len(maybe) >= limit:
-        # The limit-th nearest is at most this far; nothing farther on the sphere can beat it.
-        kth = maybe[limit - 1][0] * (1 + SPHERE_ERROR)
-        maybe = [item for item in maybe if item[0] * (1 - SPHERE_ERROR) <= kth]
-    exact = [(cid, distance_m(origin, (lat, lon))) for _h, cid, lat, lon in maybe]
-    inside = sorted(((cid, d) for cid, d in exact if d <= radius_m), key=lambda x: (x[1], x[0]))
-    return inside[:limit]

@@ -10,7 +10,7 @@ import numpy as np
 
 from backend.accounts.models import Brand, User
 from backend.db import new_id, utcnow
-from backend.missions import service
+from backend.missions import nearby
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.missions.world import build
@@ -66,22 +66,6 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
         for _ in range(queries)
     ]
     db = app.extensions["fairfield.db"]
-    now = utcnow()
-    it = iter(spots * 3)
-    with db.transaction(write=False) as session:
-
-        def query() -> None:
-            lat, lon = next(it)
-            service.nearest_open_mission_ids(
-                db_session=session,
-                latitude=float(lat),
-                longitude=float(lon),
-                radius_m=RADIUS_M,
-                limit=LIMIT,
-                now=now,
-            )
-
-        db_samples = timed(query, queries)
     with app.app_context(), db.transaction() as session:
         worker = User(
             email=f"bench-{new_id()[:8]}@x.io",
@@ -92,6 +76,23 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
         session.add(worker)
     with app.app_context():
         headers = {"Authorization": f"Bearer {token_for(app, worker)}"}
+    now = utcnow()
+    it = iter(spots * 3)
+    with db.transaction(write=False) as session:
+
+        def query() -> None:
+            lat, lon = next(it)
+            nearby.nearest_open(
+                db_session=session,
+                latitude=float(lat),
+                longitude=float(lon),
+                radius_m=RADIUS_M,
+                limit=LIMIT,
+                now=now,
+                worker_id=worker.id,
+            )
+
+        db_samples = timed(query, queries)
     client = app.test_client()
     it2 = iter(spots * 3)
 

@@ -10,14 +10,26 @@ RADIUS_MAX_M = 50_000
 LIMIT_MAX = 100
 
 
-def search_radii(radius_m: float) -> list[float]:
-    """Expanding search: 625 m, doubling, ending exactly at the requested radius."""
-    radii, r = [], SEARCH_START_M
-    while r < radius_m:
-        radii.append(r)
-        r *= 2
-    radii.append(radius_m)
-    return radii
+def first_search_radius(radius_m: float) -> float:
+    """Where the expanding search starts: a small box answers a dense city at once."""
+    return min(SEARCH_START_M, radius_m)
+
+
+def next_search_radius(r: float, found: int, limit: int, radius_m: float) -> float:
+    """The next box after finding `found` of `limit` within `r`: sized by the density seen.
+
+    At least double, so a search ends in a few steps; four times when the box was empty.
+    """
+    grow = 4.0 if found == 0 else max(2.0, 1.25 * math.sqrt(limit / found))
+    return min(r * grow, radius_m)
+
+
+def first_knn_size(limit: int) -> int:
+    """How many index neighbours to read first: the limit and a margin, a power of two.
+
+    Few sizes keep the database's cache of prepared statements small.
+    """
+    return 1 << max(4, (limit + 8 - 1).bit_length())
 
 
 def claim_expires_at(now: datetime, *, est_minutes: int, buffer_minutes: int) -> datetime:

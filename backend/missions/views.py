@@ -39,11 +39,14 @@ def _speed() -> float:
 @bp.output(MissionListOut)
 @bp.doc(summary="Open missions near a position, nearest first", responses=[401, 403, 422])
 def nearby(query: dict[str, Any]) -> Any:
-    found = service.nearby_missions(db_session=request_session(), now=utcnow(), **query)
-    items = [
-        service.present(n.mission, n.store, n.campaign, distance=n.distance_m, speed_kmh=_speed())
-        for n in found
-    ]
+    user = current_user()
+    found = service.nearby_missions(
+        db_session=request_session(),
+        now=utcnow(),
+        worker_id=user.id if user.role == "worker" else None,
+        **query,
+    )
+    items = [service.present(n.card, distance=n.distance_m, speed_kmh=_speed()) for n in found]
     return {"items": items, "next_cursor": None}
 
 
@@ -56,14 +59,14 @@ def nearby(query: dict[str, Any]) -> Any:
     responses=[401, 404, 422],
 )
 def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
-    mission, store, campaign = service.get_mission(
+    card = service.get_mission(
         db_session=request_session(), mission_id=mission_id, user=current_user()
     )
     distance = None
     if query["latitude"] is not None and query["longitude"] is not None:
         position = (query["latitude"], query["longitude"])
-        distance = geo.distance_m(position, (store.latitude, store.longitude))
-    return service.present(mission, store, campaign, distance=distance, speed_kmh=_speed())
+        distance = geo.great_circle_m(position, (card.store_latitude, card.store_longitude))
+    return service.present(card, distance=distance, speed_kmh=_speed())
 
 
 @bp.post("/missions/<mission_id>/claim")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from geopy.distance import great_circle
+from sqlalchemy import update
 
-from backend import geo
+from backend.campaigns.models import Campaign
 from backend.db import utcnow
-from backend.missions import service
+from backend.missions import nearby
+from backend.missions.models import Assignment
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, european_points
 
@@ -17,17 +21,21 @@ N_MISSIONS = 100_000
 N_QUERIES = 200
 
 
-def brute_force(points, ids, lat, lon, radius, limit):
+def brute_force(points, ids, lat, lon, radius, limit, excluded=frozenset()):
+    """Every point measured: a cheap bound first, then geopy's own great circle."""
     lats, lons = np.radians(points[:, 0]), np.radians(points[:, 1])
     qlat, qlon = np.radians(lat), np.radians(lon)
     hav = (
         np.sin((lats - qlat) / 2) ** 2
         + np.cos(qlat) * np.cos(lats) * np.sin((lons - qlon) / 2) ** 2
     )
-    approx = 2 * 6_371_008.8 * np.arcsin(np.sqrt(hav))
-    # Haversine is within 0.5 % of the geodesic: keep a margin, then decide with geopy.
-    candidates = np.nonzero(approx <= radius * 1.01 + 1)[0]
-    exact = [(ids[i], geo.distance_m((lat, lon), tuple(points[i]))) for i in candidates]
+    approx = 2 * 6_371_009 * np.arcsin(np.sqrt(hav))
+    candidates = np.nonzero(approx <= radius + 1)[0]
+    exact = [
+        (ids[i], great_circle((lat, lon), tuple(points[i])).meters)
+        for i in candidates
+        if ids[i] not in excluded
+    ]
     inside = sorted(((mid, d) for mid, d in exact if d <= radius), key=lambda x: (x[1], x[0]))
     return inside[:limit]
 
@@ -50,13 +58,14 @@ def test_nearby_equals_brute_force(db, world):
             lat, lon = lat + rng.gauss(0, 0.02), lon + rng.gauss(0, 0.02)
             radius = rng.choice([500, 2000, 5000, 20_000, 50_000])
             limit = rng.choice([1, 20, 100])
-            got = service.nearest_open_mission_ids(
+            got = nearby.nearest_open(
                 db_session=session,
                 latitude=lat,
                 longitude=lon,
                 radius_m=radius,
                 limit=limit,
                 now=now,
+                worker_id=None,
             )
             want = brute_force(points, ids, lat, lon, radius, limit)
             assert [m for m, _ in got] == [m for m, _ in want], (lat, lon, radius, limit)
@@ -89,3 +98,47 @@ def test_nearby_over_http(client, db, make, auth_headers):
     ):
         response = client.get("/api/v1/missions/nearby", query_string=bad, headers=worker)
         assert response.status_code == 422, bad
+
+
+def test_nearby_skips_missions_out_of_their_window_and_stores_the_worker_has_done(db, make):
+    brand = make(BrandFactory)
+    worker = make(UserFactory)
+    origin = (50.85, 4.35)
+    # Forty missions of a campaign that starts next week lie nearest the worker: on
+    # PostgreSQL they fill the first index read, so the search must read on past them.
+    later, _ = build(db, brand.id, [(50.85 + i * 1e-5, 4.35) for i in range(40)])
+    _now_campaign, ids = build(db, brand.id, [(50.86 + i * 1e-4, 4.35) for i in range(30)])
+    now = utcnow()
+    with db.transaction() as session:
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == later)
+            .values(starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=14))
+        )
+        # The worker already did five of these stores for this campaign.
+        session.add_all(
+            Assignment(
+                mission_id=mid,
+                worker_id=worker.id,
+                status="submitted",
+                created_at=now,
+                expires_at=now,
+            )
+            for mid in ids[:5]
+        )
+
+    def nearest(worker_id):
+        with db.transaction(write=False) as session:
+            found = nearby.nearest_open(
+                db_session=session,
+                latitude=origin[0],
+                longitude=origin[1],
+                radius_m=5000,
+                limit=20,
+                now=now,
+                worker_id=worker_id,
+            )
+        return [mid for mid, _ in found]
+
+    assert nearest(worker.id) == ids[5:25]
+    assert nearest(None) == ids[:20]

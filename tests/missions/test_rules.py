@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from geopy.distance import geodesic
+import numpy as np
+import pytest
+from geopy.distance import geodesic, great_circle
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,16 +20,28 @@ from backend.missions import rules
 )
 @settings(max_examples=300, deadline=None)
 def test_bounding_box_holds_every_point_within_the_radius(lat, lon, radius, bearing):
-    edge = geodesic(meters=radius).destination((lat, lon), bearing)
     box = geo.bounding_box(lat, lon, radius)
-    assert box.lat_min <= edge.latitude <= box.lat_max
-    assert not box.lon_ranges or any(w <= edge.longitude <= e for w, e in box.lon_ranges)
+    # The box serves both measures: geodesic (stores) and great circle (missions).
+    for measure in (geodesic, great_circle):
+        edge = measure(meters=radius).destination((lat, lon), bearing)
+        assert box.lat_min <= edge.latitude <= box.lat_max
+        assert not box.lon_ranges or any(w <= edge.longitude <= e for w, e in box.lon_ranges)
 
 
-def test_search_radii_expand_to_the_radius():
-    assert rules.search_radii(5000) == [625, 1250, 2500, 5000]
-    assert rules.search_radii(300) == [300]
-    assert rules.search_radii(4000) == [625, 1250, 2500, 4000]
+def test_search_radius_grows_with_the_density_seen_and_ends_at_the_radius():
+    assert rules.first_search_radius(5000) == 625
+    assert rules.first_search_radius(300) == 300
+    assert rules.next_search_radius(625, 0, 20, 5000) == 2500  # empty: four times
+    assert rules.next_search_radius(625, 15, 20, 5000) == 1250  # nearly there: double
+    # 1 of 20 in 625 m: 20 need about sqrt(20) times the radius, with a margin.
+    assert rules.next_search_radius(625, 1, 20, 50_000) == pytest.approx(625 * 1.25 * 20**0.5)
+    assert rules.next_search_radius(2500, 0, 20, 5000) == 5000
+
+
+def test_knn_sizes_are_few_and_leave_a_margin():
+    sizes = {rules.first_knn_size(limit) for limit in range(1, rules.LIMIT_MAX + 1)}
+    assert sizes == {16, 32, 64, 128}
+    assert all(rules.first_knn_size(n) >= n + 8 for n in range(1, rules.LIMIT_MAX + 1))
 
 
 def test_effective_hourly_rate_counts_the_walk():
@@ -46,13 +60,29 @@ def test_geofence_allows_for_accuracy_up_to_a_cap():
 
 
 @given(
-    lat=st.floats(-80, 80),
-    lon=st.floats(-179, 179),
-    dlat=st.floats(-0.5, 0.5),
-    dlon=st.floats(-0.5, 0.5),
+    lat=st.floats(-90, 90),
+    lon=st.floats(-180, 180),
+    offsets=st.lists(
+        st.tuples(st.floats(-0.6, 0.6), st.floats(-0.6, 0.6)), min_size=1, max_size=50
+    ),
 )
 @settings(max_examples=500, deadline=None)
-def test_haversine_stays_within_the_stated_error_of_geodesic(lat, lon, dlat, dlon):
-    a, b = (lat, lon), (lat + dlat, lon + dlon)
-    exact = geodesic(a, b).meters
-    assert abs(geo.haversine_m(a, b) - exact) <= exact * geo.SPHERE_ERROR + 1e-6
+def test_vectorised_great_circle_is_geopys_to_the_centimetre(lat, lon, offsets):
+    lats = np.clip([lat + d for d, _ in offsets], -90, 90)
+    lons = (np.array([lon + d for _, d in offsets]) + 180) % 360 - 180
+    got = geo.great_circle_many(lat, lon, lats, lons)
+    for metres, la, lo in zip(got, lats, lons, strict=True):
+        assert abs(metres - great_circle((lat, lon), (la, lo)).meters) < 0.01
+
+
+def test_nearest_within_ranks_by_distance_then_id_and_keeps_ties():
+    origin = (50.0, 4.0)
+    ids = ["b", "a", "c", "far"]
+    lats = [50.001, 50.001, 50.0, 50.1]
+    lons = [4.0, 4.0, 4.002, 4.0]
+    found = geo.nearest_within(origin, ids, lats, lons, 1000, 2)
+    # a and b tie at about 111 m; c is about 143 m: the tie is settled by id.
+    assert [mid for mid, _ in found] == ["a", "b"]
+    assert found[0][1] == pytest.approx(great_circle(origin, (50.001, 4.0)).meters, abs=0.01)
+    assert geo.nearest_within(origin, ids, lats, lons, 100, 5) == []
+    assert geo.nearest_within(origin, [], [], [], 1000, 5) == []
