@@ -167,6 +167,15 @@ def request_session() -> Session:
     return session
 
 
+def driver_cursor(db_session: Session) -> Any:
+    """A cursor on the session's own DBAPI connection, inside the session's transaction.
+
+    For the few hottest reads (the nearby search), where SQLAlchemy's statement and result
+    machinery cost as much as the query itself. Everything else goes through the session.
+    """
+    return db_session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
 def commit_request() -> None:
     """The request's single commit boundary; tasks queued in the outbox go out after it."""
     if "db_session" in g:

@@ -110,12 +110,15 @@ def issue_token(
 
 def user_for_token(*, db_session: Session, token: str, now: datetime | None = None) -> User | None:
     """The user a bearer token stands for, or None if unknown or expired."""
-    row = db_session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == rules.token_digest(token))
+    # One query for token and user: it runs before every authenticated request.
+    return db_session.scalar(
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == rules.token_digest(token),
+            ApiToken.expires_at > (now or utcnow()),
+        )
     )
-    if row is None or row.expires_at <= (now or utcnow()):
-        return None
-    return row.user
 
 
 def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> tuple[User, bool]:

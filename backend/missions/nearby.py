@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from backend import geo
-from backend.db import UTCDateTime
+from backend.db import UTCDateTime, driver_cursor
 from backend.missions import rules
 
 # Open, inside its campaign's window, and not a store this worker has already done for the
@@ -63,20 +63,11 @@ _POSTGIS_SPHERE_M = (2 * 6_378_137.0 + 6_356_752.314245) / 3
 _TO_GEOPY = geo.EARTH_RADIUS_M / _POSTGIS_SPHERE_M * (1 - 1e-9)
 
 
-def _driver_cursor(db_session: Session) -> Any:
-    """A cursor on the session's own DBAPI connection, inside the session's transaction.
-
-    The nearby search is the hottest read we have: SQLAlchemy's statement and result
-    machinery cost as much as the index walk itself, so it talks to the driver directly.
-    """
-    return db_session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-
-
 def _sqlite(
     db_session: Session, params: dict[str, Any], radius_m: float, limit: int
 ) -> list[tuple[str, float]]:
     lat, lon = params["lat"], params["lon"]
-    cursor = _driver_cursor(db_session)
+    cursor = driver_cursor(db_session)
     r = rules.first_search_radius(radius_m)
     while True:
         box = geo.bounding_box(lat, lon, r)
@@ -94,7 +85,7 @@ def _sqlite(
 def _postgresql(
     db_session: Session, params: dict[str, Any], radius_m: float, limit: int
 ) -> list[tuple[str, float]]:
-    cursor = _driver_cursor(db_session)
+    cursor = driver_cursor(db_session)
     n = rules.first_knn_size(limit)
     while True:
         rows = cursor.execute(_POSTGIS_KNN.format(n=n), params).fetchall()

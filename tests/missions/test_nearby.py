@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 
@@ -12,8 +13,9 @@ from sqlalchemy import update
 
 from backend.campaigns.models import Campaign
 from backend.db import utcnow
-from backend.missions import nearby
+from backend.missions import nearby, service
 from backend.missions.models import Assignment
+from backend.missions.schemas import MissionListOut
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, european_points
 
@@ -90,6 +92,20 @@ def test_nearby_over_http(client, db, make, auth_headers):
     assert first["reward"] == {"amount_minor": 600, "currency": "EUR"}
     assert first["effective_hourly_rate"] == {"amount_minor": 2400, "currency": "EUR"}
     assert set(first["store"]) == {"id", "name", "address", "latitude", "longitude"}
+    # The list skips marshmallow for speed: it must be exactly what the schema would give.
+    with db.transaction(write=False) as session:
+        found = service.nearby_missions(
+            db_session=session,
+            latitude=50.8467,
+            longitude=4.3525,
+            radius_m=5000,
+            limit=20,
+            now=utcnow(),
+            worker_id=None,
+        )
+        cards = [service.present(n.card, distance=n.distance_m, speed_kmh=4.5) for n in found]
+    dumped = MissionListOut().dump({"items": cards, "next_cursor": None})
+    assert json.loads(json.dumps(dumped)) == response.json
     for bad in (
         {"latitude": 200, "longitude": 0},
         {"latitude": "nan", "longitude": 0},
