@@ -38,8 +38,9 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def timed(fn: Callable[[], Any], rounds: int) -> list[float]:
-    for _ in range(min(50, rounds)):  # warm caches, pools and code paths
+def timed(fn: Callable[[], Any], rounds: int, warm: int = 50) -> list[float]:
+    """Seconds per call of `fn`, `rounds` times, after `warm` calls for caches and pools."""
+    for _ in range(min(warm, rounds)):
         fn()
     samples = []
     for _ in range(rounds):

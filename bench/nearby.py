@@ -92,7 +92,7 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
                 worker_id=worker.id,
             )
 
-        db_samples = timed(query, queries)
+        db_samples = timed(query, queries, warm=queries)
     client = app.test_client()
     it2 = iter(spots * 3)
 
@@ -110,7 +110,7 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
         )
         assert response.status_code == 200
 
-    http_samples = timed(http, queries)
+    http_samples = timed(http, queries, warm=queries)
     it3 = iter(spots * 3)
     scan_samples = timed(lambda: numpy_scan(points, *next(it3)), min(queries, 300))
     db.engine.dispose()

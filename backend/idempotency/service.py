@@ -29,7 +29,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
 
 
-def _lock_key(db_session: Session, user_id: str, key: str) -> None:
+def lock_key(db_session: Session, user_id: str, key: str) -> None:
     """Refuse a replay while the first request with this key is still running (PostgreSQL).
 
     SQLite needs nothing: BEGIN IMMEDIATE already runs write requests one at a time, so a
@@ -62,7 +62,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         session = request_session()
         user_id = current_user().id
         fingerprint = request_fingerprint(request.method, request.path, request.get_data())
-        _lock_key(session, user_id, key)
+        lock_key(session, user_id, key)
         stored = session.scalar(
             select(IdempotencyKey).where(
                 IdempotencyKey.user_id == user_id, IdempotencyKey.key == key

@@ -2,124 +2,49 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import urllib.error
-import urllib.request
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
-from backend.accounts import rules as account_rules
-from backend.accounts.models import ApiToken, User
-from backend.db import new_id
 from backend.missions.models import Assignment, Mission
 from tests.factories import BrandFactory, UserFactory
+from tests.missions.load import bulk_workers, fire
+from tests.missions.load import gunicorn as serve
 from tests.missions.world import build
-from tests.processes import ROOT, setting_env, wait_until
-from tests.services import free_port, wait_for_port
+from tests.processes import wait_until
 
 BRUSSELS = (50.8467, 4.3525)
 
 
-def bulk_workers(db, n):
-    """n workers with a bearer token each, inserted in bulk."""
-    now = datetime.now(UTC)
-    users, tokens, raws = [], [], []
-    for i in range(n):
-        uid, raw = new_id(), account_rules.new_token()
-        users.append(
-            {
-                "id": uid,
-                "email": f"w{i}-{uid[:8]}@load.test",
-                "password_hash": "x",
-                "role": "worker",
-                "display_name": f"W{i}",
-                "created_at": now,
-            }
-        )
-        tokens.append(
-            {
-                "id": new_id(),
-                "token_hash": account_rules.token_digest(raw),
-                "user_id": uid,
-                "created_at": now,
-                "expires_at": now + timedelta(hours=1),
-            }
-        )
-        raws.append(raw)
-    with db.transaction() as session:
-        session.execute(insert(User), users)
-        session.execute(insert(ApiToken), tokens)
-    return raws
-
-
-def post(url, token):
-    request = urllib.request.Request(  # noqa: S310
-        url, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
-
-
-def _fire(jobs):
-    """Run in a client process: send its share of claims from 16 threads."""
-    with ThreadPoolExecutor(16) as pool:
-        return list(pool.map(lambda job: post(*job), jobs))
-
-
-def fire(jobs, processes=4):
-    shares = [jobs[i::processes] for i in range(processes)]
-    with ProcessPoolExecutor(processes) as pool:
-        return [result for share in pool.map(_fire, shares) for result in share]
+@pytest.fixture
+def clients():
+    with ProcessPoolExecutor(4) as pool:
+        yield pool
 
 
 @pytest.fixture
 def gunicorn(app_config, tmp_path):
     """The API under gunicorn (4 worker processes) on the test's database."""
-    port = free_port()
     log = tmp_path / "gunicorn.log"
-    env = setting_env(app_config | {"LOG_LEVEL": "WARNING"})
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "backend.wsgi:app",
-                "-w",
-                "4",
-                "-b",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_port(port, 60)
-        yield f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+    with serve(app_config, log) as url:
+        yield url
     assert "database is locked" not in log.read_text()
 
 
-def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn):
+def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn, clients):
     brand = make(BrandFactory)
     _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 50)
     tokens = bulk_workers(db, 500)
-    jobs = [(f"{gunicorn}/missions/{mission_ids[i % 50]}/claim", tokens[i]) for i in range(500)]
-    results = fire(jobs)
+    # Half of them retry once with the same Idempotency-Key, as a phone on a bad network does.
+    jobs = [
+        (f"{gunicorn}/missions/{mission_ids[i % 50]}/claim", tokens[i], f"k{i}" if i % 2 else None)
+        for i in range(500)
+    ]
+    results = fire(clients, jobs)
+    replays = fire(clients, [job for job in jobs if job[2]])
+    assert replays == [result for job, result in zip(jobs, results, strict=True) if job[2]]
     statuses = [status for status, _ in results]
     assert statuses.count(201) == 50
     assert statuses.count(409) == 450
@@ -131,11 +56,13 @@ def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn
         assert set(session.scalars(select(Mission.status))) == {"claimed"}
 
 
-def test_parallel_claims_by_one_worker_respect_the_cap(db, make, gunicorn):
+def test_parallel_claims_by_one_worker_respect_the_cap(db, make, gunicorn, clients):
     brand = make(BrandFactory)
     _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 20)
     (token,) = bulk_workers(db, 1)
-    results = fire([(f"{gunicorn}/missions/{mid}/claim", token) for mid in mission_ids])
+    results = fire(
+        clients, [(f"{gunicorn}/missions/{mid}/claim", token, None) for mid in mission_ids]
+    )
     statuses = [status for status, _ in results]
     assert statuses.count(201) == 3
     assert statuses.count(409) == 17

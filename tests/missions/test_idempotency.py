@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from backend.idempotency.service import lock_key
 from backend.missions.models import Assignment
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build
@@ -43,3 +45,24 @@ def test_keys_belong_to_their_user_and_failures_are_not_stored(client, db, make,
         f"/api/v1/missions/{mission}/claim", headers=bram | {"Idempotency-Key": "x" * 300}
     )
     assert bad.status_code == 422
+
+
+def test_a_replay_while_the_first_is_in_flight_answers_409(
+    client, db, make, auth_headers, backend_name
+):
+    if backend_name != "postgresql":
+        pytest.skip("SQLite runs write requests one at a time: a replay waits, then replays")
+    brand = make(BrandFactory)
+    _cid, (mission,) = build(db, brand.id, [BRUSSELS])
+    worker = make(UserFactory)
+    headers = auth_headers(worker) | {"Idempotency-Key": "in-flight-1"}
+    # The first request holds the key's lock in its open transaction, as a slow one would.
+    with db.transaction() as first:
+        lock_key(first, worker.id, "in-flight-1")
+        replay = client.post(f"/api/v1/missions/{mission}/claim", headers=headers)
+        assert (replay.status_code, replay.json["code"]) == (409, "idempotency_in_flight")
+    # Once the first is done (here: it failed and left nothing), the key works again.
+    retried = client.post(f"/api/v1/missions/{mission}/claim", headers=headers)
+    assert retried.status_code == 201
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Assignment)) == 1

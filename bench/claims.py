@@ -1,0 +1,66 @@
+"""Claims over HTTP against gunicorn: 500 concurrent claims on 50 missions, round after round."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from backend.accounts.models import Brand
+from backend.db import new_id
+from bench.common import bench_app
+from tests.missions.load import bulk_workers, fire, gunicorn
+from tests.missions.world import build
+
+CLAIMS, MISSIONS, CLIENT_PROCESSES = 500, 50, 4
+
+
+def _round(app: Any, pool: ProcessPoolExecutor, base: str) -> tuple[float, Counter[Any]]:
+    """One burst: fresh missions and workers, every claim sent at once; (seconds, outcomes)."""
+    db = app.extensions["fairfield.db"]
+    with db.transaction() as session:
+        brand = Brand(name=f"Claims {new_id()[:8]}")
+        session.add(brand)
+    _cid, missions = build(db, brand.id, [(50.8467, 4.3525)] * MISSIONS)
+    tokens = bulk_workers(db, CLAIMS)
+    jobs = [
+        (f"{base}/missions/{missions[i % MISSIONS]}/claim", tokens[i], f"bench-{i}")
+        for i in range(CLAIMS)
+    ]
+    started = time.perf_counter()
+    results = fire(pool, jobs, CLIENT_PROCESSES)
+    seconds = time.perf_counter() - started
+    return seconds, Counter((status, body.get("code")) for status, body in results)
+
+
+def run(url: str, broker: str, var: str, rounds: int) -> dict[str, Any]:
+    app = bench_app(url, broker, var)
+    config = {
+        "DATABASE_URL": url,
+        "BROKER_URL": broker,
+        "VAR_DIR": var,
+        "RATELIMIT_ENABLED": False,
+    }
+    log = Path(var) / f"gunicorn-claims-{new_id()[:8]}.log"
+    per_second, exact, outcomes = [], True, Counter[Any]()
+    with gunicorn(config, log) as base, ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
+        _round(app, pool, base)  # warm: imports, pools, prepared statements
+        for _ in range(rounds):
+            seconds, counts = _round(app, pool, base)
+            per_second.append(CLAIMS / seconds)
+            exact &= counts == Counter({(201, None): 50, (409, "mission_unavailable"): 450})
+            outcomes += counts
+    app.extensions["fairfield.db"].engine.dispose()
+    return {
+        "claims_per_round": CLAIMS,
+        "missions_per_round": MISSIONS,
+        "rounds": rounds,
+        "claims_per_second_median": round(statistics.median(per_second), 1),
+        "claims_per_second_min": round(min(per_second), 1),
+        "exactly_50_winners_every_round": exact,
+        "outcomes": {f"{status} {code or ''}".strip(): n for (status, code), n in outcomes.items()},
+        "database_is_locked_in_log": "database is locked" in log.read_text(),
+    }

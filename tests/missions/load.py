@@ -1,0 +1,115 @@
+"""Load helpers shared by the claim tests and the claims benchmark: gunicorn, many workers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from backend.accounts import rules as account_rules
+from backend.accounts.models import ApiToken, User
+from backend.db import Database, new_id
+from tests.processes import ROOT, setting_env
+from tests.services import free_port, wait_for_port
+
+Job = tuple[str, str, str | None]  # url, bearer token, Idempotency-Key
+
+
+def bulk_workers(db: Database, n: int) -> list[str]:
+    """n workers with a bearer token each, inserted in bulk; returns the tokens."""
+    now = datetime.now(UTC)
+    users, tokens, raws = [], [], []
+    for i in range(n):
+        uid, raw = new_id(), account_rules.new_token()
+        users.append(
+            {
+                "id": uid,
+                "email": f"w{i}-{uid[:8]}@load.test",
+                "password_hash": "x",
+                "role": "worker",
+                "display_name": f"W{i}",
+                "created_at": now,
+            }
+        )
+        tokens.append(
+            {
+                "id": new_id(),
+                "token_hash": account_rules.token_digest(raw),
+                "user_id": uid,
+                "created_at": now,
+                "expires_at": now + timedelta(hours=1),
+            }
+        )
+        raws.append(raw)
+    with db.transaction() as session:
+        session.execute(insert(User), users)
+        session.execute(insert(ApiToken), tokens)
+    return raws
+
+
+def post(url: str, token: str, key: str | None = None) -> tuple[int, Any]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(url, data=b"", method="POST", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def _fire(jobs: list[Job]) -> list[tuple[int, Any]]:
+    """Run in a client process: send its share of the requests from 16 threads."""
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(lambda job: post(*job), jobs))
+
+
+def fire(pool: Executor, jobs: list[Job], processes: int = 4) -> list[tuple[int, Any]]:
+    """Send every job at once from `processes` client processes; results in job order."""
+    shares = [jobs[i::processes] for i in range(processes)]
+    results: list[tuple[int, Any]] = [(0, None)] * len(jobs)
+    for i, share in enumerate(pool.map(_fire, shares)):
+        results[i::processes] = share
+    return results
+
+
+@contextlib.contextmanager
+def gunicorn(config: dict[str, Any], log: Path, workers: int = 4) -> Iterator[str]:
+    """The API under gunicorn on these settings; yields its /api/v1 base URL."""
+    port = free_port()
+    env = setting_env(config | {"LOG_LEVEL": "WARNING"})
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "backend.wsgi:app",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_port(port, 60)
+        yield f"http://127.0.0.1:{port}/api/v1"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
