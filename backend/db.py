@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -74,11 +76,39 @@ def make_engine(
         )
         _sqlite_pragmas(engine, busy_timeout_ms, mmap_mb)
     else:
-        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        _ping_idle_connections(engine)
     # gunicorn and Celery's prefork pool fork after the app exists: a child must never reuse
     # its parent's connections, so it starts with an empty pool of its own.
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
+
+
+# A connection used within this many seconds is known to be alive and is not pinged again.
+PING_IDLE_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle: a server restart or a
+    dropped connection is caught before a request fails, without a round trip per request
+    (pool_pre_ping's ping cost a quarter of the claim throughput on PostgreSQL)."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_conn: Any, record: Any) -> None:
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["last_used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("last_used", 0.0) < PING_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as exc:  # any failure: the pool replaces this connection and retries
+            raise DisconnectionError("idle connection failed its ping") from exc
 
 
 def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int, mmap_mb: int) -> None:

@@ -36,7 +36,7 @@ def _round(app: Any, pool: ProcessPoolExecutor, base: str) -> tuple[float, Count
     return seconds, Counter((status, body.get("code")) for status, body in results)
 
 
-def run(url: str, broker: str, var: str, rounds: int) -> dict[str, Any]:
+def run(url: str, broker: str, var: str, rounds: int, workers: int = 4) -> dict[str, Any]:
     app = bench_app(url, broker, var)
     config = {
         "DATABASE_URL": url,
@@ -46,7 +46,7 @@ def run(url: str, broker: str, var: str, rounds: int) -> dict[str, Any]:
     }
     log = Path(var) / f"gunicorn-claims-{new_id()[:8]}.log"
     per_second, exact, outcomes = [], True, Counter[Any]()
-    with gunicorn(config, log) as base, ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
+    with gunicorn(config, log, workers) as base, ProcessPoolExecutor(CLIENT_PROCESSES) as pool:
         _round(app, pool, base)  # warm: imports, pools, prepared statements
         for _ in range(rounds):
             seconds, counts = _round(app, pool, base)

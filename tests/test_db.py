@@ -6,6 +6,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
@@ -62,3 +63,22 @@ def test_utc_datetimes_round_trip_aware():
     assert column.process_result_value(stored, Dialect()) == datetime(2026, 1, 1, 12, tzinfo=UTC)
     with pytest.raises(ValueError, match="naive"):
         column.process_bind_param(datetime(2026, 1, 1), Dialect())
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_use(postgres_url, monkeypatch):
+    database = Database(postgres_url, pool_size=1, busy_timeout_ms=200)
+    try:
+        with database.transaction(write=False) as session:
+            first = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        # The server drops it while it sits in the pool (a restart, a proxy's idle timeout).
+        dsn = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, autocommit=True) as killer:
+            killer.execute("SELECT pg_terminate_backend(%s)", (first,))
+        # Used within the idle window: not pinged; a dead connection would fail here, so
+        # treat it as idle at once, as it would be after PING_IDLE_SECONDS.
+        monkeypatch.setattr("backend.db.PING_IDLE_SECONDS", 0.0)
+        with database.transaction(write=False) as session:
+            again = session.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert again != first
+    finally:
+        database.engine.dispose()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from apiflask import HTTPTokenAuth
-from flask import g
+from flask import g, request
 from sqlalchemy import ColumnElement, Select, false, true
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.accounts.service import user_for_token
-from backend.db import request_session
+from backend.db import WRITE_METHODS, get_db, request_session
 from backend.errors import NotFound
 
 # Roles that act for a brand: its own users, and admins naming the brand.
@@ -22,7 +22,16 @@ auth = HTTPTokenAuth(scheme="Bearer", description="An opaque token from POST /ap
 
 @auth.verify_token
 def _verify_token(token: str) -> User | None:
-    user = user_for_token(db_session=request_session(), token=token)
+    database = get_db()
+    if database.is_sqlite and request.method in WRITE_METHODS:
+        # SQLite runs writers one at a time from their BEGIN IMMEDIATE on. The token lookup
+        # is a read: done before the write lock is taken, every other writer waits less.
+        with database.transaction(write=False) as session:
+            user = user_for_token(db_session=session, token=token)
+        if user is not None:
+            user = request_session().merge(user, load=False)
+    else:
+        user = user_for_token(db_session=request_session(), token=token)
     if user is not None:
         g.user_id = user.id  # for the request log
     return user

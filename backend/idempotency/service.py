@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, request
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import current_user
@@ -23,6 +23,12 @@ from backend.idempotency.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+# Built once: it runs on every keyed request (claims above all).
+_STORED = select(
+    IdempotencyKey.request_hash, IdempotencyKey.response_status, IdempotencyKey.response_body
+).where(IdempotencyKey.user_id == bindparam("user_id"), IdempotencyKey.key == bindparam("key"))
 
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
@@ -63,11 +69,7 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         user_id = current_user().id
         fingerprint = request_fingerprint(request.method, request.path, request.get_data())
         lock_key(session, user_id, key)
-        stored = session.scalar(
-            select(IdempotencyKey).where(
-                IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
-            )
-        )
+        stored = session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
         if stored is not None:
             if stored.request_hash != fingerprint:
                 raise Invalid(
@@ -82,16 +84,16 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             return replay
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            session.add(
-                IdempotencyKey(
-                    user_id=user_id,
-                    key=key,
-                    request_hash=fingerprint,
-                    response_status=response.status_code,
-                    response_body=response.get_data(as_text=True),
-                )
+            session.connection().execute(
+                insert(IdempotencyKey),
+                {
+                    "user_id": user_id,
+                    "key": key,
+                    "request_hash": fingerprint,
+                    "response_status": response.status_code,
+                    "response_body": response.get_data(as_text=True),
+                },
             )
-            session.flush()
         return response
 
     return wrapper

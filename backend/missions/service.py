@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    bindparam,
     func,
+    insert,
     select,
     update,
 )
@@ -20,7 +22,7 @@ from backend import geo
 from backend.accounts.auth import scoped
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
-from backend.db import UTCDateTime, driver_cursor
+from backend.db import UTCDateTime, driver_cursor, new_id
 from backend.errors import Conflict, NotFound
 from backend.missions import nearby, rules
 from backend.missions.models import Assignment, Mission
@@ -150,6 +152,40 @@ def _may_see(db_session: Session, card: Any, user: User) -> bool:
     return db_session.scalar(held) is not None
 
 
+# The claim path's statements, built once: it is the busiest write, and composing them
+# per request cost as much as running them.
+_LOCK_WORKER = select(User.id).where(User.id == bindparam("worker_id")).with_for_update()
+_ACTIVE_CLAIMS = (
+    select(func.count())
+    .select_from(Assignment)
+    .where(Assignment.worker_id == bindparam("worker_id"), Assignment.status == "active")
+)
+_TAKE_OPEN_MISSION = (
+    update(Mission)
+    .where(
+        Mission.id == bindparam("mission_id"),
+        Mission.status == "open",
+        select(Campaign.id)
+        .where(
+            Campaign.id == Mission.campaign_id,
+            Campaign.starts_at <= bindparam("now"),
+            Campaign.ends_at > bindparam("now"),
+        )
+        .exists(),
+    )
+    .values(status="claimed")
+    .returning(
+        select(Campaign.est_minutes).where(Campaign.id == Mission.campaign_id).scalar_subquery()
+    )
+)
+
+
+class Claim(NamedTuple):
+    assignment_id: str
+    mission_id: str
+    expires_at: datetime
+
+
 def claim_mission(
     *,
     db_session: Session,
@@ -158,57 +194,46 @@ def claim_mission(
     now: datetime,
     claim_limit: int,
     buffer_minutes: int,
-) -> Assignment:
+) -> Claim:
     """Claim an open mission for a worker, exactly once under any concurrency."""
-    # Serialise this worker's claims (PostgreSQL row lock; SQLite's BEGIN IMMEDIATE already
-    # does), so parallel requests cannot all pass the cap check.
-    db_session.execute(select(User.id).where(User.id == worker.id).with_for_update())
-    active = db_session.scalar(
-        select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.worker_id == worker.id, Assignment.status == "active")
-    )
-    if (active or 0) >= claim_limit:
+    connection = db_session.connection()
+    # Serialise this worker's claims so parallel requests cannot all pass the cap check:
+    # a row lock on PostgreSQL; on SQLite, BEGIN IMMEDIATE already runs writers one by one.
+    if connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_WORKER, {"worker_id": worker.id})
+    active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
+    if active >= claim_limit:
         raise Conflict(
             f"You already hold {active} active claims; the limit is {claim_limit}.",
             code="claim_limit_reached",
             extra={"limit": claim_limit},
         )
-    window = select(Campaign.id).where(Campaign.id == Mission.campaign_id, _in_window(now))
-    claimed = db_session.execute(
-        update(Mission)
-        .where(Mission.id == mission_id, Mission.status == "open", window.exists())
-        .values(status="claimed")
-        .returning(Mission.id)
-        .execution_options(synchronize_session=False)
-    ).first()
-    if claimed is None:
+    # One conditional UPDATE decides the race; it also returns the campaign's minutes.
+    est_minutes = connection.execute(
+        _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now}
+    ).scalar()
+    if est_minutes is None:
         if db_session.get(Mission, mission_id) is None:
             raise NotFound(f"No mission with id {mission_id}.")
         raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
-    est_minutes = db_session.scalar(
-        select(Campaign.est_minutes)
-        .join(Mission, Mission.campaign_id == Campaign.id)
-        .where(Mission.id == mission_id)
+    claim = Claim(
+        new_id(),
+        mission_id,
+        rules.claim_expires_at(now, est_minutes=est_minutes, buffer_minutes=buffer_minutes),
     )
-    assignment = Assignment(
-        mission_id=mission_id,
-        worker_id=worker.id,
-        status="active",
-        created_at=now,
-        expires_at=rules.claim_expires_at(
-            now, est_minutes=int(est_minutes or 0), buffer_minutes=buffer_minutes
-        ),
-    )
-    db_session.add(assignment)
+    values = {"id": claim.assignment_id, "mission_id": mission_id, "worker_id": worker.id}
     try:
-        with db_session.begin_nested():
-            db_session.flush()
-    except IntegrityError as exc:  # the partial unique index: someone else holds it
+        connection.execute(
+            insert(Assignment),
+            values | {"status": "active", "created_at": now, "expires_at": claim.expires_at},
+        )
+    except IntegrityError as exc:
+        # The partial unique index, should anything ever slip past the UPDATE. The request
+        # fails whole: its transaction is rolled back and nothing of it remains.
         raise Conflict(
             "This mission is not open for claiming.", code="mission_unavailable"
         ) from exc
-    return assignment
+    return claim
 
 
 def end_assignment(

@@ -81,7 +81,7 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
 @bp.doc(summary="Claim an open mission", responses=[401, 403, 404, 409])
 def claim(mission_id: str) -> Any:
     cfg = current_app.config
-    assignment = service.claim_mission(
+    claim = service.claim_mission(
         db_session=request_session(),
         worker=current_user(),
         mission_id=mission_id,
@@ -89,11 +89,7 @@ def claim(mission_id: str) -> Any:
         claim_limit=int(cfg["CLAIM_LIMIT"]),
         buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
     )
-    return {
-        "assignment_id": assignment.id,
-        "mission_id": mission_id,
-        "expires_at": assignment.expires_at,
-    }
+    return claim._asdict()  # a tuple would read to Flask as (body, status, headers)
 
 
 @bp.post("/assignments/<assignment_id>/release")
