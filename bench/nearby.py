@@ -38,8 +38,10 @@ def load(app: Any, points: np.ndarray) -> None:
         session.add(brand)
     build(db, brand.id, [(lat, lon) for lat, lon in points.tolist()])
     if not db.is_sqlite:
+        # Fresh statistics for every table, as a live database has them (without them the
+        # planner may scan the million stores to find twenty).
         with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE missions")
+            conn.exec_driver_sql("ANALYZE")
 
 
 def numpy_scan(points: np.ndarray, lat: float, lon: float) -> np.ndarray:

@@ -26,12 +26,13 @@ _ELIGIBLE = """
 """
 
 # The R*Tree holds open missions only (migration 0002). Its coordinates are 32-bit floats
-# rounded outwards, so an overlap test never loses a point on the edge of the box.
+# rounded outwards, so an overlap test never loses a point on the edge of the box. CROSS
+# JOIN pins the order, the index first, whatever statistics ANALYZE leaves (a test checks).
 _SQLITE_BOX = f"""
     SELECT m.id, m.latitude, m.longitude
     FROM missions_rtree AS r
-    JOIN missions AS m ON m.rowid = r.id
-    JOIN campaigns AS c ON c.id = m.campaign_id
+    CROSS JOIN missions AS m ON m.rowid = r.id
+    CROSS JOIN campaigns AS c ON c.id = m.campaign_id
     WHERE r.max_lat >= :lat_min AND r.min_lat <= :lat_max
       AND r.max_lon >= :west AND r.min_lon <= :east
       AND m.status = 'open' AND {_ELIGIBLE.format(now=":now", worker=":worker")}
@@ -61,6 +62,9 @@ _POSTGIS_KNN = f"""
 # PostGIS measures `<->` on a sphere of radius (2a + b) / 3; geopy's sphere is 0.23 m wider.
 _POSTGIS_SPHERE_M = (2 * 6_378_137.0 + 6_356_752.314245) / 3
 _TO_GEOPY = geo.EARTH_RADIUS_M / _POSTGIS_SPHERE_M * (1 - 1e-9)
+
+
+_BIND_TIME: dict[str, Any] = {}
 
 
 def _sqlite(
@@ -119,8 +123,10 @@ def nearest_open(
 ) -> list[tuple[str, float]]:
     """(mission id, great-circle metres) of the nearest eligible open missions, nearest first."""
     dialect = db_session.get_bind().dialect
-    # Bound as the column type stores it: SQLite keeps a naive UTC string.
-    bind = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    if dialect.name not in _BIND_TIME:
+        # Bound as the column type stores it: SQLite keeps a naive UTC string.
+        _BIND_TIME[dialect.name] = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    bind = _BIND_TIME[dialect.name]
     params = {
         "lat": latitude,
         "lon": longitude,

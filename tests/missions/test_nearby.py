@@ -158,3 +158,15 @@ def test_nearby_skips_missions_out_of_their_window_and_stores_the_worker_has_don
 
     assert nearest(worker.id) == ids[5:25]
     assert nearest(None) == ids[:20]
+
+
+def test_sqlite_search_starts_from_the_rtree_even_after_analyze(db, make, backend_name):
+    if backend_name != "sqlite":
+        pytest.skip("the R*Tree query is SQLite's")
+    brand = make(BrandFactory)
+    build(db, brand.id, european_points(2000))
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        params = dict.fromkeys(("lat_min", "lat_max", "west", "east", "now", "worker"), 0)
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + nearby._SQLITE_BOX, params).all()
+    assert "missions_rtree" in plan[0][3] or "VIRTUAL TABLE" in plan[0][3], plan
