@@ -84,13 +84,13 @@ def main() -> None:
         "note": "api: in-process latency through the full Flask stack (auth, scoping, "
         "commit); the POST also writes an outbox row and publishes it to Redis after commit. "
         "claims: rounds of 500 claims (each with an Idempotency-Key) on 50 fresh missions by "
-        "500 fresh workers, sent at once from 4 client processes x 16 threads over HTTP to "
-        "gunicorn (4 sync workers) on the same 2 cores; claims/s is 500 over the round's wall "
-        "time. nearby: 20 nearest open missions within 5 km, measured after one warm pass over "
-        "the same 1,000 points; db_query is the search (index walk and exact great-circle "
-        "ranking) on an open session, http_endpoint_in_process the whole GET /missions/nearby "
-        "through Flask's test client (no socket), numpy_full_scan a haversine scan of all "
-        "points.",
+        "500 fresh workers, sent at once from 2 client processes x 16 threads over HTTP to "
+        "gunicorn (one sync worker per core) on the same 2 cores; claims/s is 500 over the "
+        "round's wall time. nearby: 20 nearest open missions within 5 km, measured after one "
+        "warm pass over the same 1,000 points; db_query is the search (index walk and exact "
+        "great-circle ranking) on an open session, http_endpoint_in_process the whole GET "
+        "/missions/nearby through Flask's test client (no socket), numpy_full_scan a "
+        "haversine scan of all points.",
         "results": results,
     }
     text = json.dumps(report, indent=2)

@@ -179,6 +179,8 @@ _TAKE_OPEN_MISSION = (
     )
 )
 
+_MISSION_EXISTS = select(Mission.id).where(Mission.id == bindparam("mission_id"))
+
 
 class Claim(NamedTuple):
     assignment_id: str
@@ -213,7 +215,7 @@ def claim_mission(
         _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now}
     ).scalar()
     if est_minutes is None:
-        if db_session.get(Mission, mission_id) is None:
+        if connection.execute(_MISSION_EXISTS, {"mission_id": mission_id}).first() is None:
             raise NotFound(f"No mission with id {mission_id}.")
         raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
     claim = Claim(
