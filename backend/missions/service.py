@@ -101,10 +101,6 @@ class Nearby:
     distance_m: float
 
 
-def _in_window(now: datetime) -> Any:
-    return (Campaign.starts_at <= now) & (Campaign.ends_at > now)
-
-
 def nearby_missions(
     *,
     db_session: Session,
