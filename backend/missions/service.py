@@ -168,6 +168,14 @@ _TAKE_OPEN_MISSION = (
             Campaign.ends_at > bindparam("now"),
         )
         .exists(),
+        # A store the worker has already done for this campaign is not theirs to do again.
+        ~select(Assignment.id)
+        .where(
+            Assignment.mission_id == Mission.id,
+            Assignment.worker_id == bindparam("worker_id"),
+            Assignment.status == "submitted",
+        )
+        .exists(),
     )
     .values(status="claimed")
     .returning(
@@ -208,7 +216,7 @@ def claim_mission(
         )
     # One conditional UPDATE decides the race; it also returns the campaign's minutes.
     est_minutes = connection.execute(
-        _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now}
+        _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now, "worker_id": worker.id}
     ).scalar()
     if est_minutes is None:
         if connection.execute(_MISSION_EXISTS, {"mission_id": mission_id}).first() is None:

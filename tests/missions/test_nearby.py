@@ -11,8 +11,10 @@ import pytest
 from geopy.distance import great_circle
 from sqlalchemy import update
 
+from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.db import utcnow
+from backend.errors import Conflict
 from backend.missions import nearby, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut
@@ -158,6 +160,27 @@ def test_nearby_skips_missions_out_of_their_window_and_stores_the_worker_has_don
 
     assert nearest(worker.id) == ids[5:25]
     assert nearest(None) == ids[:20]
+    # Nor can they claim one of the stores they have done; another worker can.
+    done = claim_mission(db, worker, ids[0], now)
+    assert done == "mission_unavailable"
+    assert claim_mission(db, worker, ids[5], now) == "claimed"
+    assert claim_mission(db, make(UserFactory), ids[0], now) == "claimed"
+
+
+def claim_mission(db, worker, mission_id, now):
+    try:
+        with db.transaction() as session:
+            service.claim_mission(
+                db_session=session,
+                worker=session.get(User, worker.id),
+                mission_id=mission_id,
+                now=now,
+                claim_limit=3,
+                buffer_minutes=60,
+            )
+    except Conflict as exc:
+        return exc.code
+    return "claimed"
 
 
 def test_sqlite_search_starts_from_the_rtree_even_after_analyze(db, make, backend_name):
