@@ -25,6 +25,7 @@ def test_sqlite_pragmas(sqlite_db):
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert session.execute(text("PRAGMA busy_timeout")).scalar() == 200
         assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA mmap_size")).scalar() == 256 * 1024 * 1024
 
 
 def test_write_session_takes_the_write_lock_at_begin(sqlite_db, tmp_path):
