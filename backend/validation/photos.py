@@ -115,3 +115,33 @@ def _exposure(pixels: np.ndarray, limits: PhotoLimits) -> Check:
         "max_clipped_share": limits.max_clipped,
     }
     return Check("exposure", passed, detail)
+
+
+HASH_SIDE = 32  # the image is shrunk to 32 x 32 for the DCT; the hash keeps its 8 x 8 corner
+_DCT = np.array(
+    [
+        [np.cos(np.pi * (2 * x + 1) * u / (2 * HASH_SIDE)) for x in range(HASH_SIDE)]
+        for u in range(HASH_SIDE)
+    ]
+)
+
+
+def perceptual_hash(reduced: Image.Image) -> int:
+    """A 64-bit DCT hash (pHash): re-encoding, resizing or slight light changes move few bits.
+
+    Bits are the 8 x 8 lowest frequencies above their median, the first (the mean) left out
+    of the median so that brightness alone does not decide.
+    """
+    small = reduced.convert("L").resize((HASH_SIDE, HASH_SIDE), Image.Resampling.LANCZOS)
+    frequencies = _DCT @ np.asarray(small, dtype=np.float64) @ _DCT.T
+    corner = frequencies[:8, :8].flatten()
+    median = np.median(corner[1:])
+    bits = 0
+    for above in corner > median:
+        bits = (bits << 1) | int(above)
+    return bits
+
+
+def hamming(a: int, b: int) -> int:
+    """How many of the 64 bits differ."""
+    return (a ^ b).bit_count()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from backend.validation.photos import PhotoLimits, inspect_photo
+from backend.validation.photos import PhotoLimits, hamming, inspect_photo, perceptual_hash
 
 LIMITS = PhotoLimits()
 
@@ -118,3 +118,25 @@ def test_a_jpeg_with_html_appended_still_measures_as_an_image():
     checks = by_name(inspect_photo(jpeg(shelf()) + b"<script>alert(1)</script>", LIMITS))
     assert checks["decodes"].passed
     assert checks["sharpness"].passed
+
+
+def phash(data: bytes) -> int:
+    reduced = inspect_photo(data, LIMITS).reduced
+    assert reduced is not None
+    return perceptual_hash(reduced)
+
+
+def test_the_same_picture_re_encoded_or_resized_keeps_its_hash_within_a_few_bits():
+    original = shelf()
+    first = phash(jpeg(original))
+    assert 0 <= first < 2**64
+    assert hamming(first, phash(jpeg(original, optimize=True))) == 0
+    assert hamming(first, phash(jpeg(original.resize((1200, 900)), subsampling=2))) <= 4
+    lighter = original.point(lambda value: min(255, value + 12))
+    assert hamming(first, phash(jpeg(lighter))) <= 4
+
+
+def test_different_shelves_are_far_apart():
+    hashes = [phash(jpeg(shelf(seed=seed))) for seed in range(6)]
+    distances = [hamming(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :]]
+    assert min(distances) >= 16, distances
