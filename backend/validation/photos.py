@@ -9,8 +9,11 @@ pixel check here needs no more, at a fraction of a full decode's time and memory
 from __future__ import annotations
 
 import io
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
@@ -41,9 +44,21 @@ class PhotoLimits:
 
 
 @dataclass(frozen=True)
+class Exif:
+    """What the camera wrote, when it wrote anything readable."""
+
+    taken_at: datetime | None = None
+    has_offset: bool = False  # without one, taken_at is the camera's local time read as UTC
+    gps: tuple[float, float] | None = None
+    software: str | None = None
+    unreadable: str | None = None
+
+
+@dataclass(frozen=True)
 class PhotoReport:
     checks: list[Check]
     reduced: Image.Image | None  # the draft-decoded greyscale image, for perceptual hashing
+    exif: Exif = Exif()
 
 
 def inspect_photo(data: bytes, limits: PhotoLimits) -> PhotoReport:
@@ -52,6 +67,7 @@ def inspect_photo(data: bytes, limits: PhotoLimits) -> PhotoReport:
     if isinstance(opened, Check):
         return PhotoReport([opened], None)
     image, checks = opened, [Check("format", True, {"format": "JPEG"}, hard=True)]
+    exif = read_exif(image)
     width, height = image.size
     checks.append(Check("pixels", True, {"width": width, "height": height}, hard=True))
     checks.append(
@@ -66,12 +82,12 @@ def inspect_photo(data: bytes, limits: PhotoLimits) -> PhotoReport:
         reduced = image.convert("L")  # decodes, at the draft scale
     except (OSError, ValueError, SyntaxError) as exc:  # truncated or corrupt entropy data
         checks.append(Check("decodes", False, {"error": str(exc)[:200]}, hard=True))
-        return PhotoReport(checks, None)
+        return PhotoReport(checks, None, exif)
     checks.append(Check("decodes", True, {"reduced_to": list(reduced.size)}, hard=True))
     pixels = np.asarray(reduced, dtype=np.float32)
     checks.append(_sharpness(pixels, limits))
     checks.append(_exposure(pixels, limits))
-    return PhotoReport(checks, reduced)
+    return PhotoReport(checks, reduced, exif)
 
 
 def _open_jpeg(data: bytes, limits: PhotoLimits) -> Image.Image | Check:
@@ -81,6 +97,9 @@ def _open_jpeg(data: bytes, limits: PhotoLimits) -> Image.Image | Check:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow glances at EXIF while opening and only warns when it is corrupt;
+            # read_exif reads it again and reports it unreadable.
+            warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
             image = Image.open(io.BytesIO(data), formats=["JPEG"])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return Check("pixels", False, {"error": str(exc)[:200]}, hard=True)
@@ -145,3 +164,100 @@ def perceptual_hash(reduced: Image.Image) -> int:
 def hamming(a: int, b: int) -> int:
     """How many of the 64 bits differ."""
     return (a ^ b).bit_count()
+
+
+_EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
+_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL, _SOFTWARE = 36867, 36881, 305
+_OFFSET = re.compile(r"^([+-])(\d{2}):(\d{2})$")
+
+
+def read_exif(image: Image.Image) -> Exif:
+    """The few EXIF fields the checks use; anything malformed reads as absent, never raises."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Pillow warns of corrupt EXIF: that is unreadable
+            exif = image.getexif()
+            ifd = exif.get_ifd(_EXIF_IFD)
+            gps = exif.get_ifd(_GPS_IFD)
+            software = exif.get(_SOFTWARE)
+        taken_at, has_offset = _taken_at(
+            ifd.get(_DATETIME_ORIGINAL), ifd.get(_OFFSET_TIME_ORIGINAL)
+        )
+        return Exif(
+            taken_at=taken_at,
+            has_offset=has_offset,
+            gps=_position(gps),
+            software=str(software)[:100] if software else None,
+        )
+    except Exception as exc:  # EXIF is untrusted input: any parser failure means "none"
+        return Exif(unreadable=f"{type(exc).__name__}: {str(exc)[:150]}")
+
+
+def _taken_at(value: object, offset: object) -> tuple[datetime | None, bool]:
+    if not isinstance(value, str):
+        return None, False
+    try:
+        naive = datetime.strptime(value.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None, False
+    match = _OFFSET.match(offset.strip("\x00 ")) if isinstance(offset, str) else None
+    if match is None:
+        return naive.replace(tzinfo=UTC), False
+    sign = 1 if match.group(1) == "+" else -1
+    shift = timedelta(hours=int(match.group(2)), minutes=int(match.group(3))) * sign
+    return naive.replace(tzinfo=timezone(shift)).astimezone(UTC), True
+
+
+def _position(gps: dict[int, object]) -> tuple[float, float] | None:
+    if not gps:
+        return None
+    lat = _degrees(gps.get(2), gps.get(1), "S")
+    lon = _degrees(gps.get(4), gps.get(3), "W")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def _degrees(parts: object, ref: object, negative: str) -> float | None:
+    if not isinstance(parts, tuple) or len(parts) != 3:
+        return None
+    d, m, s = (float(p) for p in parts)
+    if not all(np.isfinite((d, m, s))):
+        return None
+    value = d + m / 60 + s / 3600
+    return -value if str(ref).strip("\x00 ").upper() == negative else value
+
+
+# UTC offsets run from -12 h to +14 h: a time with no offset can only be placed that loosely.
+_NO_OFFSET_SLACK = timedelta(hours=14)
+_SCREEN_HINTS = ("screenshot", "screen shot", "photoshop", "gimp", "snapseed", "canva")
+
+
+def exif_checks(
+    exif: Exif,
+    *,
+    window: tuple[datetime, datetime],
+    store: tuple[float, float],
+    geofence_m: float,
+    distance_m: Callable[[tuple[float, float], tuple[float, float]], float],
+) -> list[Check]:
+    """Soft checks on what the camera wrote, each only when the camera wrote it."""
+    checks = []
+    if exif.taken_at is not None:
+        start, end = window
+        slack = timedelta(0) if exif.has_offset else _NO_OFFSET_SLACK
+        inside = start - slack <= exif.taken_at <= end + slack
+        detail = {
+            "taken_at": exif.taken_at.isoformat(),
+            "window": [start.isoformat(), end.isoformat()],
+            "slack_hours": slack.total_seconds() / 3600,
+        }
+        checks.append(Check("exif_time", inside, detail))
+    if exif.gps is not None:
+        metres = distance_m(exif.gps, store)
+        detail = {"distance_m": round(metres, 1), "geofence_m": geofence_m}
+        checks.append(Check("exif_location", metres <= geofence_m, detail))
+    if exif.software is not None:
+        hint = next((h for h in _SCREEN_HINTS if h in exif.software.lower()), None)
+        checks.append(Check("software", hint is None, {"software": exif.software, "hint": hint}))
+    return checks

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import io
 import struct
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from backend.validation.photos import PhotoLimits, hamming, inspect_photo, perceptual_hash
+from backend import geo
+from backend.validation.photos import (
+    PhotoLimits,
+    exif_checks,
+    hamming,
+    inspect_photo,
+    perceptual_hash,
+)
 
 LIMITS = PhotoLimits()
 
@@ -140,3 +148,71 @@ def test_different_shelves_are_far_apart():
     hashes = [phash(jpeg(shelf(seed=seed))) for seed in range(6)]
     distances = [hamming(a, b) for i, a in enumerate(hashes) for b in hashes[i + 1 :]]
     assert min(distances) >= 16, distances
+
+
+def with_exif(taken="2026:11:23 10:00:00", offset="+01:00", gps=None, software=None) -> bytes:
+    exif = Image.Exif()
+    if software:
+        exif[305] = software
+    ifd = exif.get_ifd(0x8769)
+    ifd[36867] = taken
+    if offset:
+        ifd[36881] = offset
+    if gps:
+        (lat, lat_ref), (lon, lon_ref) = gps
+        exif.get_ifd(0x8825).update({1: lat_ref, 2: lat, 3: lon_ref, 4: lon})
+    return jpeg(shelf(), exif=exif)
+
+
+BRUSSELS = (50.8467, 4.3525)
+WINDOW = (datetime(2026, 11, 23, 8, 0, tzinfo=UTC), datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+
+
+def evidence(data: bytes) -> dict:
+    exif = inspect_photo(data, LIMITS).exif
+    checks = exif_checks(
+        exif, window=WINDOW, store=BRUSSELS, geofence_m=150, distance_m=geo.distance_m
+    )
+    return {check.name: check for check in checks}
+
+
+def test_exif_time_place_and_software_are_read_and_checked_softly():
+    # 10:00 in Brussels (+01:00) is 09:00 UTC, inside the claim; taken at the store.
+    honest = evidence(
+        with_exif(gps=(((50.0, 50.0, 48.12), "N"), ((4.0, 21.0, 9.0), "E")), software="1.2")
+    )
+    assert honest["exif_time"].passed
+    assert honest["exif_time"].detail["taken_at"] == "2026-11-23T09:00:00+00:00"
+    assert honest["exif_location"].passed
+    assert honest["exif_location"].detail["distance_m"] < 30
+    assert honest["software"].passed
+
+    elsewhere = evidence(
+        with_exif(
+            taken="2026:11:20 09:00:00", gps=(((50.0, 52.0, 0.0), "N"), ((4.0, 21.0, 9.0), "E"))
+        )
+    )
+    assert not elsewhere["exif_time"].passed
+    assert not elsewhere["exif_location"].passed  # about 3 km north
+    assert not any(check.hard for check in elsewhere.values())
+    screenshot = evidence(with_exif(software="Android Screenshot"))
+    assert screenshot["software"].detail["hint"] == "screenshot"
+
+
+def test_a_time_without_offset_is_placed_only_within_fourteen_hours():
+    loose = evidence(with_exif(taken="2026:11:23 20:00:00", offset=None))["exif_time"]
+    assert loose.passed
+    assert loose.detail["slack_hours"] == 14
+    assert not evidence(with_exif(taken="2026:11:24 02:00:00", offset=None))["exif_time"].passed
+
+
+def test_no_or_malformed_exif_gives_no_exif_checks_and_no_error():
+    assert evidence(jpeg(shelf())) == {}
+    data = with_exif(taken="not a date", offset="+99:xx")
+    assert evidence(data) == {}
+    # A broken EXIF segment: the APP1 length points past the end of its data.
+    at = data.index(b"Exif\x00\x00")
+    broken = data[: at + 6] + b"MM\x00\x2a\xff\xff\xff\xff" + data[at + 14 :]
+    report = inspect_photo(broken, LIMITS)
+    assert report.exif.taken_at is None
+    assert all(check.passed for check in report.checks if check.name != "resolution")
