@@ -1,0 +1,72 @@
+"""Pure validation rules: answers, and the decision the checks add up to."""
+
+from __future__ import annotations
+
+from backend.validation.photos import Check
+from backend.validation.rules import answer_checks, decide
+
+SKUS = ["A1", "B2"]
+
+
+def failing(checks):
+    return {check.name: check.detail for check in checks if not check.passed}
+
+
+def test_complete_consistent_answers_pass():
+    answers = [
+        {"sku": "A1", "count": 12, "out_of_stock": False},
+        {"sku": "B2", "count": 0, "out_of_stock": True},
+    ]
+    assert failing(answer_checks(answers, skus=SKUS, photos_sent=2, photos_required=2)) == {}
+
+
+def test_each_answer_problem_is_named_with_its_skus():
+    answers = [
+        {"sku": "A1", "count": 12, "out_of_stock": True},
+        {"sku": "A1", "count": -3, "out_of_stock": False},
+        {"sku": "ZZ", "count": 10_001, "out_of_stock": False},
+        {"sku": "ZZ", "count": True, "out_of_stock": False},
+    ]
+    problems = failing(answer_checks(answers, skus=SKUS, photos_sent=1, photos_required=2))
+    assert problems["answers_complete"] == {
+        "missing": ["B2"],
+        "unknown": ["ZZ"],
+        "repeated": ["A1", "ZZ"],
+    }
+    assert problems["counts_plausible"]["skus"] == ["A1", "ZZ", "ZZ"]
+    assert problems["out_of_stock_consistent"] == {"skus": ["A1"]}
+    assert problems["photos_required"] == {"sent": 1, "required": 2}
+
+
+def check(name, passed, hard=False):
+    return Check(name, passed, {}, hard=hard)
+
+
+GOOD_PHOTO = [check("format", True, hard=True), check("sharpness", True)]
+BLURRED = [check("format", True, hard=True), check("sharpness", False)]
+NOT_A_PHOTO = [check("format", False, hard=True)]
+
+
+def test_everything_passing_is_approved_unless_the_campaign_wants_a_human():
+    assert decide([GOOD_PHOTO], [check("location", True)]).status == "approved"
+    review = decide([GOOD_PHOTO], [], review_required=True)
+    assert (review.status, review.flags) == ("in_review", ["campaign_requires_review"])
+
+
+def test_a_soft_doubt_goes_to_review_never_to_rejection():
+    decision = decide([BLURRED, GOOD_PHOTO], [check("location", False)])
+    assert (decision.status, decision.flags, decision.reasons) == (
+        "in_review",
+        ["location", "sharpness"],
+        [],
+    )
+
+
+def test_hard_evidence_rejects_with_its_reasons():
+    no_photo = decide([NOT_A_PHOTO], [check("location", True)])
+    assert (no_photo.status, no_photo.reasons) == ("rejected", ["no_usable_photo"])
+    reused = decide([GOOD_PHOTO], [check("photo_reused", False, hard=True)])
+    assert (reused.status, reused.reasons) == ("rejected", ["photo_reused"])
+    # An unusable photo beside a usable one is not a rejection, but a human looks.
+    mixed = decide([NOT_A_PHOTO, GOOD_PHOTO], [])
+    assert (mixed.status, mixed.flags) == ("in_review", ["unusable_photo"])
