@@ -1,0 +1,78 @@
+"""Photo storage: content-addressed, streamed, bounded. A local folder now; S3 can follow.
+
+Names are made by the server from the content (sha256), never from what a client sent,
+so a filename cannot traverse paths and the same bytes are stored once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+CHUNK = 64 * 1024
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+class TooLarge(Exception):
+    """The stream went past the byte limit; nothing was kept."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} bytes")
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class Stored:
+    sha256: str
+    size: int
+
+
+class PhotoStore(Protocol):
+    def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored: ...
+
+    def open(self, sha256: str) -> BinaryIO: ...
+
+
+class LocalPhotoStore:
+    """Files under root/ab/cd/<sha256>, written to a temporary file and renamed into place."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        if not _DIGEST.match(sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored:
+        """Stream into storage while hashing; past max_bytes, stop and keep nothing."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(max_bytes)
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            stored = Stored(digest.hexdigest(), size)
+            final = self.path(stored.sha256)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            # Same content, same name: a second upload replaces the file with identical bytes.
+            os.replace(temporary, final)
+            return stored
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path(sha256).open("rb")

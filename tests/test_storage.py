@@ -1,0 +1,42 @@
+"""Local photo storage: content-addressed names, bounded streams, nothing left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pytest
+
+from backend.storage import LocalPhotoStore, TooLarge
+
+
+def files(root):
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_the_name_is_the_content_hash_and_the_same_bytes_are_kept_once(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    data = b"\xff\xd8\xff" + b"shelf" * 50_000  # several chunks
+    first = store.put(io.BytesIO(data), max_bytes=1_000_000)
+    again = store.put(io.BytesIO(data), max_bytes=1_000_000)
+    digest = hashlib.sha256(data).hexdigest()
+    assert first == again
+    assert (first.sha256, first.size) == (digest, len(data))
+    assert files(tmp_path) == [f"{digest[:2]}/{digest[2:4]}/{digest}"]
+    with store.open(digest) as stored:
+        assert stored.read() == data
+
+
+def test_a_stream_past_the_limit_keeps_nothing(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    with pytest.raises(TooLarge):
+        store.put(io.BytesIO(b"x" * 200_001), max_bytes=200_000)
+    assert files(tmp_path) == []
+    assert store.put(io.BytesIO(b"x" * 200_000), max_bytes=200_000).size == 200_000
+
+
+def test_only_digests_name_files(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    for bad in ("../../etc/passwd", "a" * 63, "A" * 64, "g" * 64, ""):
+        with pytest.raises(ValueError, match="sha256"):
+            store.open(bad)
