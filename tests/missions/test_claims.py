@@ -139,3 +139,29 @@ def test_beat_expires_an_overdue_claim(client, db, make, auth_headers, start_wor
     wait_until(expired, 60, "beat to expire the claim")
     with db.transaction(write=False) as session:
         assert session.get(Mission, mission_id).status == "open"
+
+
+def test_get_mission_shows_pay_for_a_position_and_hides_what_is_not_yours(
+    client, db, make, auth_headers
+):
+    brand_user = make(UserFactory, brand_user=True)
+    other_brand = make(UserFactory, brand_user=True)
+    _cid, (mission_id,) = build(db, brand_user.brand_id, [BRUSSELS])
+    ana, bram = make(UserFactory), make(UserFactory)
+    url = f"/api/v1/missions/{mission_id}"
+
+    seen = client.get(
+        url, headers=auth_headers(ana), query_string={"latitude": 50.8568, "longitude": 4.3525}
+    )
+    assert seen.status_code == 200
+    assert seen.json["store"]["latitude"] == BRUSSELS[0]
+    assert 1100 < seen.json["distance_m"] < 1150  # 0.0101 degrees north: about 1.12 km
+    assert seen.json["effective_hourly_rate"]["amount_minor"] < 2400  # the walk counts
+    assert client.get(url, headers=auth_headers(ana)).json["distance_m"] is None
+    assert client.get(url, headers=auth_headers(brand_user)).status_code == 200
+    assert client.get(url, headers=auth_headers(other_brand)).status_code == 404
+
+    assert client.post(f"{url}/claim", headers=auth_headers(ana)).status_code == 201
+    assert client.get(url, headers=auth_headers(ana)).json["status"] == "claimed"
+    assert client.get(url, headers=auth_headers(bram)).status_code == 404
+    assert client.get("/api/v1/missions/nope", headers=auth_headers(ana)).status_code == 404

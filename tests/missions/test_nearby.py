@@ -193,3 +193,7 @@ def test_sqlite_search_starts_from_the_rtree_even_after_analyze(db, make, backen
         params = dict.fromkeys(("lat_min", "lat_max", "west", "east", "now", "worker"), 0)
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + nearby._SQLITE_BOX, params).all()
     assert "missions_rtree" in plan[0][3] or "VIRTUAL TABLE" in plan[0][3], plan
+
+
+def test_the_card_tuple_names_the_card_query_columns_in_order():
+    assert service.Card._fields == tuple(service._CARD.selected_columns.keys())
