@@ -77,12 +77,14 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
     from backend.stores.views import bp as stores_bp
+    from backend.submissions.views import bp as submissions_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(missions_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(stores_bp)
+    app.register_blueprint(submissions_bp)
 
 
 def _register_static(app: APIFlask) -> None:

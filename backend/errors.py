@@ -67,6 +67,10 @@ class Invalid(DomainError):
     status, code, title = 422, "validation_error", "Validation failed"
 
 
+class TooLarge(DomainError):
+    status, code, title = 413, "payload_too_large", "Payload too large"
+
+
 class Unauthorized(DomainError):
     status, code, title = 401, "unauthorized", "Unauthorized"
 

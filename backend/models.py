@@ -7,6 +7,7 @@ from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from backend.stores.models import Store
+from backend.submissions.models import Decision, Photo, Submission
 
 __all__ = [
     "ApiToken",
@@ -14,10 +15,13 @@ __all__ = [
     "Brand",
     "Campaign",
     "CampaignProduct",
+    "Decision",
     "IdempotencyKey",
     "Mission",
     "OutboxMessage",
+    "Photo",
     "PipelineCheck",
     "Store",
+    "Submission",
     "User",
 ]

@@ -10,6 +10,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -36,6 +37,8 @@ class PhotoStore(Protocol):
     def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored: ...
 
     def open(self, sha256: str) -> BinaryIO: ...
+
+    def sweep_temporary(self, *, older_than_s: float) -> int: ...
 
 
 class LocalPhotoStore:
@@ -76,3 +79,24 @@ class LocalPhotoStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
+
+    def sweep_temporary(self, *, older_than_s: float) -> int:
+        """Delete upload files a killed process left half-written; returns how many."""
+        if not self.root.is_dir():
+            return 0
+        cutoff, removed = time.time() - older_than_s, 0
+        for leftover in self.root.glob(".upload-*"):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:  # another sweeper, or the upload just finished
+                continue
+        return removed
+
+
+def photo_store() -> PhotoStore:
+    """The app's photo store (a local folder: FAIRFIELD_PHOTO_DIR)."""
+    from flask import current_app
+
+    return LocalPhotoStore(current_app.config["PHOTO_DIR"])

@@ -15,7 +15,14 @@ from backend.outbox import service as outbox
 
 log = logging.getLogger(__name__)
 
-TASK_MODULES = ["workers.outbox", "workers.accounts", "workers.ops", "workers.missions"]
+TASK_MODULES = [
+    "workers.outbox",
+    "workers.accounts",
+    "workers.ops",
+    "workers.missions",
+    "workers.validation",
+    "workers.storage",
+]
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -69,6 +76,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         "missions-expire-assignments": {
             "task": "missions.expire_assignments",
             "schedule": float(cfg["CLAIM_EXPIRY_SWEEP_SECONDS"]),
+        },
+        "storage-sweep-uploads": {
+            "task": "storage.sweep_uploads",
+            "schedule": 3600.0,
         },
         "accounts-purge-expired-tokens": {
             "task": "accounts.purge_expired_tokens",

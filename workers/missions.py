@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
+from flask import current_app
 
 from backend.db import get_db, utcnow
 from backend.missions import service
@@ -10,6 +13,7 @@ from backend.missions import service
 
 @shared_task(name="missions.expire_assignments", ignore_result=True)
 def expire_assignments() -> int:
-    """Expire overdue claims; their missions open again."""
+    """Expire overdue claims once their grace period is over; their missions open again."""
+    grace = timedelta(minutes=int(current_app.config["SUBMISSION_GRACE_MINUTES"]))
     with get_db().transaction() as session:
-        return service.expire_overdue(db_session=session, now=utcnow())
+        return service.expire_overdue(db_session=session, now=utcnow(), grace=grace)

@@ -52,22 +52,40 @@ def lock_key(db_session: Session, user_id: str, key: str) -> None:
         )
 
 
-def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a view honour Idempotency-Key (put it under auth, above the output schema)."""
+def idempotent(
+    view: Callable[..., Any] | None = None, *, body: Callable[[], bytes] | None = None
+) -> Any:
+    """Make a view honour Idempotency-Key (put it under auth, above the output schema).
 
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = request.headers.get(HEADER)
-        if key is None:
-            return view(*args, **kwargs)
-        if not KEY_RE.match(key):
-            raise Invalid(
-                "The Idempotency-Key must be 1 to 255 printable ASCII characters.",
-                errors={HEADER: ["Invalid."]},
+    `body` gives the bytes that identify the request when the raw body cannot: a multipart
+    upload retried by a phone has a new boundary but the same parts.
+    """
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            key = request.headers.get(HEADER)
+            if key is None:
+                return view(*args, **kwargs)
+            if not KEY_RE.match(key):
+                raise Invalid(
+                    "The Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                    errors={HEADER: ["Invalid."]},
+                )
+            content = body() if body is not None else request.get_data()
+            return _keyed(key, request_fingerprint(request.method, request.path, content), view)(
+                *args, **kwargs
             )
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _keyed(key: str, fingerprint: str, view: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
         session = request_session()
         user_id = current_user().id
-        fingerprint = request_fingerprint(request.method, request.path, request.get_data())
         lock_key(session, user_id, key)
         stored = session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
         if stored is not None:
@@ -96,4 +114,4 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             )
         return response
 
-    return wrapper
+    return run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -266,11 +266,17 @@ def end_assignment(
     return assignment
 
 
-def expire_overdue(*, db_session: Session, now: datetime, batch: int = 500) -> int:
-    """Expire active assignments past their expiry; returns how many."""
+def expire_overdue(
+    *, db_session: Session, now: datetime, grace: timedelta = timedelta(0), batch: int = 500
+) -> int:
+    """Expire active assignments past their expiry and grace period; returns how many.
+
+    During the grace period the worker may still upload evidence captured in time, so the
+    mission is not handed to anyone else until it ends.
+    """
     overdue: Sequence[Assignment] = db_session.scalars(
         select(Assignment)
-        .where(Assignment.status == "active", Assignment.expires_at <= now)
+        .where(Assignment.status == "active", Assignment.expires_at <= now - grace)
         .order_by(Assignment.expires_at)
         .limit(batch)
         .with_for_update(skip_locked=True)

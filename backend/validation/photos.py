@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 DRAFT_SCALE = 8
@@ -87,6 +87,7 @@ def inspect_photo(data: bytes, limits: PhotoLimits) -> PhotoReport:
     pixels = np.asarray(reduced, dtype=np.float32)
     checks.append(_sharpness(pixels, limits))
     checks.append(_exposure(pixels, limits))
+    checks.append(_trailing(data))
     return PhotoReport(checks, reduced, exif)
 
 
@@ -110,6 +111,23 @@ def _open_jpeg(data: bytes, limits: PhotoLimits) -> Image.Image | Check:
         detail = {"width": width, "height": height, "maximum_pixels": limits.max_pixels}
         return Check("pixels", False, detail, hard=True)
     return image
+
+
+_EOI = b"\xff\xd9"
+_MARKUP = re.compile(rb"<\s*(script|html|\?php|svg|iframe|body|object|embed)", re.IGNORECASE)
+
+
+def _trailing(data: bytes) -> Check:
+    """Bytes after the image's end. Phones append motion-photo video there; markup is a hint
+    that someone means the file to be read as something other than a photo."""
+    end = data.rfind(_EOI)
+    trailing = data[end + len(_EOI) :] if end >= 0 else b""
+    markup = _MARKUP.search(trailing)
+    detail = {
+        "trailing_bytes": len(trailing),
+        "markup": markup.group(0).decode("latin-1") if markup else None,
+    }
+    return Check("trailing_data", markup is None, detail)
 
 
 def _sharpness(pixels: np.ndarray, limits: PhotoLimits) -> Check:
@@ -180,6 +198,9 @@ def read_exif(image: Image.Image) -> Exif:
             ifd = exif.get_ifd(_EXIF_IFD)
             gps = exif.get_ifd(_GPS_IFD)
             software = exif.get(_SOFTWARE)
+        if image.info.get("exif") and not exif:
+            # Pillow reads a broken segment as empty; the camera wrote something, though.
+            return Exif(unreadable=f"EXIF segment of {len(image.info['exif'])} bytes, no tags")
         taken_at, has_offset = _taken_at(
             ifd.get(_DATETIME_ORIGINAL), ifd.get(_OFFSET_TIME_ORIGINAL)
         )
@@ -243,6 +264,9 @@ def exif_checks(
 ) -> list[Check]:
     """Soft checks on what the camera wrote, each only when the camera wrote it."""
     checks = []
+    if exif.unreadable is not None:
+        # Cameras write EXIF that parses; a segment that does not was edited or forged.
+        checks.append(Check("exif_readable", False, {"error": exif.unreadable}))
     if exif.taken_at is not None:
         start, end = window
         slack = timedelta(0) if exif.has_offset else _NO_OFFSET_SLACK
@@ -261,3 +285,27 @@ def exif_checks(
         hint = next((h for h in _SCREEN_HINTS if h in exif.software.lower()), None)
         checks.append(Check("software", hint is None, {"software": exif.software, "hint": hint}))
     return checks
+
+
+def brand_copy(data: bytes, *, max_pixels: int) -> bytes | None:
+    """The photo re-encoded upright, without EXIF (GPS, maker notes), XMP or comments.
+
+    None when the bytes are not a JPEG that decodes within the pixel limit.
+    """
+    opened = _open_jpeg(data, PhotoLimits(max_pixels=max_pixels))
+    if isinstance(opened, Check):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # corrupt EXIF only costs the orientation
+            upright = ImageOps.exif_transpose(opened)
+        icc = opened.info.get("icc_profile")
+        upright.info = {}  # Pillow would carry XMP and comments over from the original
+        out = io.BytesIO()
+        options: dict[str, Any] = {"quality": 90}
+        if icc:
+            options["icc_profile"] = icc
+        upright.save(out, "JPEG", **options)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    return out.getvalue()

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from backend.validation.photos import Check
 
 COUNT_MAX = 10_000
+# A GPS fix claiming worse than this says little; it can widen the fence no further.
+ACCURACY_CAP_M = 100.0
+# Two submissions a few seconds apart would imply any speed: time is floored at a minute.
+SPEED_MIN_INTERVAL = timedelta(minutes=1)
+# Phone clocks drift: a capture this much before the claim is still inside its window.
+CLOCK_SKEW = timedelta(minutes=5)
+# Reason codes of the review catalogue, for the hard checks that reject.
+REASON_CODES = {"reuse": "reused_photo", "no_usable_photo": "no_usable_photo"}
+
+Point = tuple[float, float]
 
 
 def answer_checks(
@@ -85,3 +96,63 @@ def decide(
     if flags or review_required:
         return Decision("in_review", [], flags or ["campaign_requires_review"])
     return Decision("approved", [], [])
+
+
+def location_check(
+    position: Point,
+    accuracy_m: float,
+    *,
+    store: Point,
+    geofence_m: float,
+    distance_m: Callable[[Point, Point], float],
+) -> Check:
+    """The device's position at submission, give or take its accuracy, inside the fence."""
+    metres = distance_m(position, store)
+    allowance = min(max(accuracy_m, 0.0), ACCURACY_CAP_M)
+    detail = {
+        "distance_m": round(metres, 1),
+        "geofence_m": geofence_m,
+        "accuracy_m": accuracy_m,
+        "accuracy_allowance_m": allowance,
+    }
+    return Check("location", metres - allowance <= geofence_m, detail)
+
+
+def speed_check(
+    previous: tuple[Point, datetime] | None,
+    current: tuple[Point, datetime],
+    *,
+    max_kmh: float,
+    distance_m: Callable[[Point, Point], float],
+) -> Check:
+    """The speed implied by the worker's previous submission and this one: a teleport is flagged."""
+    if previous is None:
+        return Check("travel_speed", True, {"previous": None})
+    (before, then), (here, now) = previous, current
+    metres = distance_m(before, here)
+    interval = max(abs(now - then), SPEED_MIN_INTERVAL)
+    kmh = metres / 1000 / (interval.total_seconds() / 3600)
+    detail = {
+        "distance_m": round(metres, 1),
+        "minutes": round(abs(now - then).total_seconds() / 60, 1),
+        "speed_kmh": round(kmh, 1),
+        "max_kmh": max_kmh,
+    }
+    return Check("travel_speed", kmh <= max_kmh, detail)
+
+
+def capture_window_check(captured_at: datetime, *, window: tuple[datetime, datetime]) -> Check:
+    """The evidence was captured while the worker held the mission."""
+    start, end = window
+    inside = start - CLOCK_SKEW <= captured_at <= end + CLOCK_SKEW
+    detail = {
+        "captured_at": captured_at.isoformat(),
+        "window": [start.isoformat(), end.isoformat()],
+        "skew_minutes": CLOCK_SKEW.total_seconds() / 60,
+    }
+    return Check("captured_in_window", inside, detail)
+
+
+def reason_codes(reasons: Sequence[str]) -> list[str]:
+    """The review catalogue's codes for the machine's reasons."""
+    return sorted({REASON_CODES.get(reason, reason) for reason in reasons})

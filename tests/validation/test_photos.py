@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
 from datetime import UTC, datetime
 
 import numpy as np
@@ -18,31 +17,9 @@ from backend.validation.photos import (
     inspect_photo,
     perceptual_hash,
 )
+from tests.photos import jpeg, shelf, with_dimensions
 
 LIMITS = PhotoLimits()
-
-
-def shelf(width=1600, height=1200, seed=3) -> Image.Image:
-    """A phone-like shelf photo: rows of coloured packs with texture and edges."""
-    rng = np.random.default_rng(seed)
-    pixels = rng.integers(60, 200, (height, width, 3), dtype=np.uint8)
-    for top in range(0, height, 150):
-        for left in range(0, width, 90):
-            colour = rng.integers(30, 230, 3, dtype=np.uint8)
-            pixels[top + 10 : top + 140, left + 5 : left + 85] = colour
-    return Image.fromarray(pixels)
-
-
-def jpeg(image: Image.Image, **options) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=90, **options)
-    return out.getvalue()
-
-
-def with_dimensions(data: bytes, width: int, height: int) -> bytes:
-    """The same JPEG whose frame header claims another size."""
-    at = data.index(b"\xff\xc0")
-    return data[: at + 5] + struct.pack(">HH", height, width) + data[at + 9 :]
 
 
 def by_name(report):
@@ -53,7 +30,15 @@ def test_an_honest_photo_passes_every_check_from_a_reduced_decode():
     report = inspect_photo(jpeg(shelf()), LIMITS)
     checks = by_name(report)
     assert all(check.passed for check in report.checks), report.checks
-    assert set(checks) == {"format", "pixels", "resolution", "decodes", "sharpness", "exposure"}
+    assert set(checks) == {
+        "format",
+        "pixels",
+        "resolution",
+        "decodes",
+        "sharpness",
+        "exposure",
+        "trailing_data",
+    }
     assert checks["decodes"].detail["reduced_to"] == [200, 150]  # 1/8 per side, not a full decode
     assert report.reduced is not None
     assert report.reduced.mode == "L"
@@ -122,10 +107,20 @@ def test_a_truncated_jpeg_fails_to_decode_cleanly():
     assert "sharpness" not in checks
 
 
-def test_a_jpeg_with_html_appended_still_measures_as_an_image():
-    checks = by_name(inspect_photo(jpeg(shelf()) + b"<script>alert(1)</script>", LIMITS))
+def test_a_jpeg_with_html_appended_still_measures_as_an_image_but_is_flagged():
+    checks = by_name(inspect_photo(jpeg(shelf()) + b"<html><script>alert(1)</script>", LIMITS))
     assert checks["decodes"].passed
     assert checks["sharpness"].passed
+    trailing = checks["trailing_data"]
+    assert (trailing.passed, trailing.hard) == (False, False)
+    assert trailing.detail == {"trailing_bytes": 31, "markup": "<html"}
+
+
+def test_a_motion_photo_trailer_is_not_a_doubt():
+    checks = by_name(
+        inspect_photo(jpeg(shelf()) + b"\x00\x00\x00\x18ftypmp42" + bytes(4000), LIMITS)
+    )
+    assert checks["trailing_data"].passed
 
 
 def phash(data: bytes) -> int:
@@ -206,7 +201,7 @@ def test_a_time_without_offset_is_placed_only_within_fourteen_hours():
     assert not evidence(with_exif(taken="2026:11:24 02:00:00", offset=None))["exif_time"].passed
 
 
-def test_no_or_malformed_exif_gives_no_exif_checks_and_no_error():
+def test_no_exif_gives_no_exif_checks_and_malformed_exif_is_a_soft_doubt():
     assert evidence(jpeg(shelf())) == {}
     data = with_exif(taken="not a date", offset="+99:xx")
     assert evidence(data) == {}
@@ -216,3 +211,4 @@ def test_no_or_malformed_exif_gives_no_exif_checks_and_no_error():
     report = inspect_photo(broken, LIMITS)
     assert report.exif.taken_at is None
     assert all(check.passed for check in report.checks if check.name != "resolution")
+    assert list(evidence(broken)) == ["exif_readable"]

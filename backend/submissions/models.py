@@ -1,0 +1,130 @@
+"""Submissions: a worker's evidence for one assignment, its photos, and every decision on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.accounts.models import User
+from backend.db import Base, new_id, utcnow
+
+SUBMISSION_STATUSES = ("received", "validating", "in_review", "approved", "rejected", "appealed")
+DECIDED = ("in_review", "approved", "rejected")
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('received', 'validating', 'in_review', 'approved', 'rejected', 'appealed')",
+            name="status_known",
+        ),
+        CheckConstraint("outcome IN ('completed', 'store_closed')", name="outcome_known"),
+        # The implied-speed check reads the worker's submission captured just before.
+        Index("ix_submissions_worker_captured", "worker_id", "captured_at"),
+        Index("ix_submissions_status_received", "status", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    # One submission per assignment: the backstop of a double upload.
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"), unique=True)
+    mission_id: Mapped[str] = mapped_column(ForeignKey("missions.id"), index=True)
+    worker_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    captured_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    # Every check with its evidence, as the pipeline found it: [{name, passed, detail, hard}].
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_at: Mapped[datetime | None]
+
+    @classmethod
+    def visible_to(cls, user: User) -> ColumnElement[bool]:
+        """The worker who sent it, the brand it was for, and admins."""
+        if user.role == "admin":
+            return true()
+        if user.role == "worker":
+            return cls.worker_id == user.id
+        if user.role == "brand" and user.brand_id:
+            return cls.brand_id == user.brand_id
+        return false()
+
+
+class Photo(Base):
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "position"),
+        # Near-duplicate lookup: the 64-bit perceptual hash cut into four 16-bit bands. Two
+        # hashes within a few bits of each other agree on at least one band nearly exactly,
+        # so a lookup is a handful of B-tree probes, never a scan (see validation/reuse.py).
+        Index("ix_photos_band0", "band0"),
+        Index("ix_photos_band1", "band1"),
+        Index("ix_photos_band2", "band2"),
+        Index("ix_photos_band3", "band3"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    position: Mapped[int]
+    # Content address in the photo store; also the exact-reuse key.
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by validation once the photo decoded; null for a photo that did not.
+    phash: Mapped[int | None] = mapped_column(BigInteger)
+    band0: Mapped[int | None]
+    band1: Mapped[int | None]
+    band2: Mapped[int | None]
+    band3: Mapped[int | None]
+    # The copy brands get: re-encoded, without location or any other metadata.
+    brand_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Decision(Base):
+    """Every decision on a submission, by the machine or a person: append-only, an audit."""
+
+    __tablename__ = "submission_decisions"
+    __table_args__ = (
+        CheckConstraint("status IN ('in_review', 'approved', 'rejected')", name="status_known"),
+        # The machine decides each submission exactly once, whatever a redelivery does.
+        Index(
+            "uq_submission_decisions_machine",
+            "submission_id",
+            unique=True,
+            postgresql_where=text("actor = 'machine'"),
+            sqlite_where=text("actor = 'machine'"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(16))  # machine | admin | deadline
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    comment: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,110 @@
+"""Request and response shapes for submissions and photos."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import (
+    Boolean,
+    DateTime,
+    Dict,
+    Float,
+    Integer,
+    List,
+    Nested,
+    Raw,
+    String,
+)
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import ValidationError, validates
+
+from backend.schemas import Money
+from backend.validation.rules import COUNT_MAX
+
+OUTCOMES = ("completed", "store_closed")
+
+
+class AnswerIn(Schema):
+    sku = String(required=True, validate=Length(1, 64))
+    count = Integer(required=True, strict=True, validate=Range(0, COUNT_MAX))
+    out_of_stock = Boolean(required=True)
+    price = Nested(Money, load_default=None, allow_none=True)
+
+
+class SubmissionPayload(Schema):
+    """The JSON in the `payload` part. Unknown fields (`status`, `reward`...) are refused."""
+
+    outcome = String(required=True, validate=OneOf(OUTCOMES))
+    answers = List(Nested(AnswerIn), load_default=list, validate=Length(max=500))
+    latitude = Float(required=True, allow_nan=False, validate=Range(-90, 90))
+    longitude = Float(required=True, allow_nan=False, validate=Range(-180, 180))
+    accuracy_m = Float(required=True, allow_nan=False, validate=Range(0, 10_000))
+    captured_at = DateTime(required=True)
+
+    @validates("captured_at")
+    def _aware(self, value: object, **_kwargs: object) -> None:
+        if getattr(value, "tzinfo", None) is None:
+            raise ValidationError("Must be an RFC 3339 time with an offset.")
+
+
+class SubmissionForm(Schema):
+    """The multipart form, as documented; the view reads the parts itself to stream them."""
+
+    payload = String(required=True, metadata={"description": "SubmissionPayload as JSON"})
+    photos = List(
+        Raw(metadata={"type": "string", "format": "binary"}),
+        required=True,
+        metadata={"description": "One or more JPEG files"},
+    )
+
+
+class AcceptedOut(Schema):
+    submission_id = String()
+    status = String()
+
+
+class CheckOut(Schema):
+    name = String()
+    passed = Boolean()
+    detail = Dict()
+
+
+class DecisionOut(Schema):
+    status = String()
+    actor = String()
+    reasons = List(String())
+    flags = List(String())
+    comment = String(allow_none=True)
+    decided_at = DateTime()
+
+
+class PhotoOut(Schema):
+    id = String()
+    position = Integer()
+    sha256 = String()
+    size = Integer()
+    url = String()
+
+
+class AnswerOut(Schema):
+    sku = String()
+    count = Integer()
+    out_of_stock = Boolean()
+    price = Nested(Money, allow_none=True)
+
+
+class SubmissionOut(Schema):
+    id = String()
+    assignment_id = String()
+    mission_id = String()
+    status = String()
+    outcome = String()
+    answers = List(Nested(AnswerOut))
+    latitude = Float()
+    longitude = Float()
+    accuracy_m = Float()
+    captured_at = DateTime()
+    received_at = DateTime()
+    photos = List(Nested(PhotoOut))
+    checks = List(Nested(CheckOut))
+    decision = Nested(DecisionOut, allow_none=True)
+    payout = Dict(allow_none=True)

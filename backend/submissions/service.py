@@ -1,0 +1,253 @@
+"""Submissions: receive a worker's evidence whole or not at all; show it to who may see it."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.accounts.auth import get_visible
+from backend.accounts.models import User
+from backend.db import get_db
+from backend.errors import Conflict, Invalid, NotFound, TooLarge
+from backend.missions.models import Assignment, Mission
+from backend.storage import PhotoStore
+from backend.storage import TooLarge as StreamTooLarge
+from backend.submissions.models import Decision, Photo, Submission
+from backend.tasks import enqueue
+from backend.validation.photos import JPEG_MAGIC, brand_copy
+
+VALIDATE_TASK = "validation.validate_submission"
+# A capture time this far ahead of the server's clock is not a phone's drift but garbage.
+FUTURE_SKEW = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_photos: int
+    max_photo_bytes: int
+    grace: timedelta
+
+
+def _size(stream: BinaryIO) -> int:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _check_photos(photos: Sequence[BinaryIO], limits: UploadLimits) -> None:
+    """Refuse, before anything is stored, what cannot be a submission's photos."""
+    if not photos:
+        raise Invalid("Send at least one photo.", errors={"photos": ["At least one photo."]})
+    if len(photos) > limits.max_photos:
+        raise Invalid(
+            f"At most {limits.max_photos} photos per submission; {len(photos)} were sent.",
+            errors={"photos": [f"At most {limits.max_photos} photos."]},
+        )
+    for index, photo in enumerate(photos):
+        field = f"photos.{index}"
+        size = _size(photo)
+        if size > limits.max_photo_bytes:
+            raise TooLarge(
+                f"Photo {index} has {size} bytes; the limit is {limits.max_photo_bytes}.",
+                errors={field: [f"At most {limits.max_photo_bytes} bytes."]},
+            )
+        head = photo.read(len(JPEG_MAGIC))
+        photo.seek(0)
+        if head != JPEG_MAGIC:
+            raise Invalid(
+                f"Photo {index} is not a JPEG file.",
+                errors={field: ["Must be a JPEG file."]},
+                code="unsupported_photo_format",
+            )
+
+
+def _check_timing(
+    assignment: Assignment, captured_at: datetime, now: datetime, grace: timedelta
+) -> None:
+    if assignment.status == "submitted":
+        raise Conflict("This assignment already has a submission.", code="already_submitted")
+    if assignment.status != "active":
+        raise Conflict(
+            f"This assignment is {assignment.status}, not active.", code="assignment_not_active"
+        )
+    if captured_at > now + FUTURE_SKEW:
+        raise Invalid(
+            "The capture time is in the future.", errors={"payload.captured_at": ["In the future."]}
+        )
+    # A slow upload must not cost the worker the mission: evidence captured in time is taken
+    # for a grace period after the claim ran out.
+    if now > assignment.expires_at and (
+        now > assignment.expires_at + grace or captured_at > assignment.expires_at
+    ):
+        raise Conflict(
+            "The claim ran out before this evidence was captured or uploaded.",
+            code="assignment_expired",
+            extra={"expires_at": assignment.expires_at.isoformat()},
+        )
+
+
+def _lock_assignment(db_session: Session, assignment_id: str, worker: User) -> Assignment:
+    assignment = get_visible(db_session, Assignment, assignment_id, worker)
+    if db_session.get_bind().dialect.name != "sqlite":
+        # Two uploads for one assignment: the second waits here, then finds it submitted.
+        db_session.refresh(assignment, with_for_update=True)
+    return assignment
+
+
+def receive_submission(
+    *,
+    db_session: Session,
+    worker: User,
+    assignment_id: str,
+    payload: dict[str, Any],
+    photos: Sequence[BinaryIO],
+    store: PhotoStore,
+    limits: UploadLimits,
+    now: datetime,
+) -> Submission:
+    """Store the photos, record the submission and queue its validation, in one transaction."""
+    assignment = _lock_assignment(db_session, assignment_id, worker)
+    _check_timing(assignment, payload["captured_at"], now, limits.grace)
+    _check_photos(photos, limits)
+    mission = db_session.get_one(Mission, assignment.mission_id)
+    stored = []
+    for index, photo in enumerate(photos):
+        try:
+            stored.append(store.put(photo, max_bytes=limits.max_photo_bytes))
+        except StreamTooLarge as exc:  # the part grew since it was measured: never trust it
+            raise TooLarge(
+                f"Photo {index} is over the limit.", errors={f"photos.{index}": [str(exc)]}
+            ) from exc
+    submission = Submission(
+        assignment_id=assignment.id,
+        mission_id=mission.id,
+        worker_id=worker.id,
+        brand_id=mission.brand_id,
+        outcome=payload["outcome"],
+        answers=[_answer(a) for a in payload["answers"]],
+        latitude=payload["latitude"],
+        longitude=payload["longitude"],
+        accuracy_m=payload["accuracy_m"],
+        captured_at=payload["captured_at"],
+        received_at=now,
+        status="received",
+        checks=[],
+        reasons=[],
+        flags=[],
+    )
+    db_session.add(submission)
+    db_session.flush()
+    db_session.add_all(
+        Photo(
+            submission_id=submission.id,
+            position=index,
+            sha256=item.sha256,
+            size=item.size,
+            received_at=now,
+        )
+        for index, item in enumerate(stored)
+    )
+    assignment.status, assignment.ended_at = "submitted", now
+    db_session.execute(
+        update(Mission)
+        .where(Mission.id == mission.id, Mission.status == "claimed")
+        .values(status="submitted")
+        .execution_options(synchronize_session=False)
+    )
+    enqueue(db_session, VALIDATE_TASK, submission.id)
+    db_session.flush()
+    return submission
+
+
+def _answer(answer: dict[str, Any]) -> dict[str, Any]:
+    # Only the fields the schema knows are kept, in a fixed shape.
+    return {
+        "sku": answer["sku"],
+        "count": answer["count"],
+        "out_of_stock": answer["out_of_stock"],
+        "price": answer.get("price"),
+    }
+
+
+def get_submission(*, db_session: Session, submission_id: str, user: User) -> dict[str, Any]:
+    """A submission with its photos, checks and latest decision, for who may see it."""
+    submission = get_visible(db_session, Submission, submission_id, user)
+    photos = db_session.scalars(
+        select(Photo).where(Photo.submission_id == submission.id).order_by(Photo.position)
+    ).all()
+    decision = db_session.scalars(
+        select(Decision)
+        .where(Decision.submission_id == submission.id)
+        .order_by(Decision.created_at.desc())
+        .limit(1)
+    ).first()
+    return {
+        "id": submission.id,
+        "assignment_id": submission.assignment_id,
+        "mission_id": submission.mission_id,
+        "status": submission.status,
+        "outcome": submission.outcome,
+        "answers": submission.answers,
+        "latitude": submission.latitude,
+        "longitude": submission.longitude,
+        "accuracy_m": submission.accuracy_m,
+        "captured_at": submission.captured_at,
+        "received_at": submission.received_at,
+        "photos": [
+            {
+                "id": p.id,
+                "position": p.position,
+                "sha256": p.sha256,
+                "size": p.size,
+                "url": f"/api/v1/photos/{p.id}",
+            }
+            for p in photos
+        ],
+        "checks": submission.checks,
+        "decision": None
+        if decision is None
+        else {
+            "status": decision.status,
+            "actor": decision.actor,
+            "reasons": decision.reasons,
+            "flags": decision.flags,
+            "comment": decision.comment,
+            "decided_at": decision.created_at,
+        },
+        "payout": None,
+    }
+
+
+def open_photo(
+    *, db_session: Session, photo_id: str, user: User, store: PhotoStore, max_pixels: int
+) -> BinaryIO:
+    """The stored image for its worker and admins; for the brand, a copy without metadata."""
+    photo = db_session.get(Photo, photo_id)
+    if photo is None:
+        raise NotFound(f"No photo with id {photo_id}.")
+    submission = get_visible(db_session, Submission, photo.submission_id, user)
+    if user.role != "brand":
+        return store.open(photo.sha256)
+    if photo.brand_sha256 is None:
+        with store.open(photo.sha256) as original:
+            copy = brand_copy(original.read(), max_pixels=max_pixels)
+        if copy is None:
+            raise NotFound(f"Photo {photo_id} is not an image a copy can be made of.")
+        made = store.put(io.BytesIO(copy), max_bytes=len(copy))
+        # Recorded in a transaction of its own: this is a read request.
+        with get_db().transaction() as session:
+            session.execute(
+                update(Photo)
+                .where(Photo.id == photo.id, Photo.submission_id == submission.id)
+                .values(brand_sha256=made.sha256)
+            )
+        return store.open(made.sha256)
+    return store.open(photo.brand_sha256)

@@ -1,0 +1,117 @@
+"""HTTP endpoints for submissions and their photos."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any, BinaryIO, cast
+
+from apiflask import APIBlueprint
+from flask import Response, current_app, request, send_file
+from marshmallow import ValidationError
+
+from backend.accounts.auth import auth, current_user
+from backend.db import request_session, utcnow
+from backend.errors import Invalid, flatten_validation
+from backend.idempotency.service import idempotent
+from backend.storage import photo_store
+from backend.submissions import service
+from backend.submissions.schemas import AcceptedOut, SubmissionOut, SubmissionPayload
+
+bp = APIBlueprint("submissions", __name__, url_prefix="/api/v1", tag="Submissions")
+
+_PAYLOAD = SubmissionPayload()
+
+
+def _parts_digest() -> bytes:
+    """What identifies an upload across retries: the payload and each photo's sha256."""
+    digests = []
+    for photo in request.files.getlist("photos"):
+        digest = hashlib.sha256()
+        while chunk := photo.stream.read(1 << 16):
+            digest.update(chunk)
+        photo.stream.seek(0)
+        digests.append(digest.hexdigest().encode())
+    return b"\n".join([request.form.get("payload", "").encode(), *digests])
+
+
+def _payload() -> dict[str, Any]:
+    raw = request.form.get("payload")
+    if raw is None:
+        raise Invalid("The `payload` part is missing.", errors={"payload": ["Missing."]})
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise Invalid(
+            "The `payload` part is not JSON.", errors={"payload": ["Not valid JSON."]}
+        ) from exc
+    try:
+        loaded: dict[str, Any] = _PAYLOAD.load(data)
+    except ValidationError as exc:
+        flat = flatten_validation({"json": exc.messages})
+        errors = {("payload" if k == "body" else f"payload.{k}"): v for k, v in flat.items()}
+        raise Invalid("The `payload` part did not validate; see `errors`.", errors=errors) from exc
+    return loaded
+
+
+@bp.post("/assignments/<assignment_id>/submission")
+@bp.auth_required(auth, roles=["worker"])
+@idempotent(body=_parts_digest)
+@bp.output(AcceptedOut, status_code=202)
+@bp.doc(
+    summary="Send counts and shelf photos for an assignment; validation runs in the background",
+    description=(
+        "multipart/form-data: part `payload` (JSON: outcome, answers, latitude, longitude, "
+        "accuracy_m, captured_at) and one or more `photos` parts (JPEG). Evidence captured "
+        "before the claim ran out is accepted for FAIRFIELD_SUBMISSION_GRACE_MINUTES after."
+    ),
+    responses=[401, 403, 404, 409, 413, 422],
+)
+def submit(assignment_id: str) -> Any:
+    cfg = current_app.config
+    submission = service.receive_submission(
+        db_session=request_session(),
+        worker=current_user(),
+        assignment_id=assignment_id,
+        payload=_payload(),
+        photos=[cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
+        store=photo_store(),
+        limits=service.UploadLimits(
+            max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
+            max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
+            grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
+        ),
+        now=utcnow(),
+    )
+    return {"submission_id": submission.id, "status": submission.status}
+
+
+@bp.get("/submissions/<submission_id>")
+@bp.auth_required(auth)
+@bp.output(SubmissionOut)
+@bp.doc(summary="A submission with its photos, every check and the decision", responses=[401, 404])
+def get_submission(submission_id: str) -> Any:
+    return service.get_submission(
+        db_session=request_session(), submission_id=submission_id, user=current_user()
+    )
+
+
+@bp.get("/photos/<photo_id>")
+@bp.auth_required(auth)
+@bp.doc(
+    summary="A photo: as taken for its worker and admins; for the brand, without metadata",
+    responses=[401, 404],
+)
+def get_photo(photo_id: str) -> Response:
+    stream = service.open_photo(
+        db_session=request_session(),
+        photo_id=photo_id,
+        user=current_user(),
+        store=photo_store(),
+        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]),
+    )
+    response = send_file(stream, mimetype="image/jpeg", download_name=f"{photo_id}.jpg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,125 @@
+"""Photo reuse: exact copies by sha256, near copies by perceptual hash, through indexes.
+
+The 64-bit perceptual hash is cut into four 16-bit bands, each indexed. If two hashes differ
+in at most m bits, at least one band differs in at most m // 4 of them (pigeonhole): probing
+each band with its value and every variant m // 4 bits away finds every match within m with
+a few dozen B-tree lookups, never a scan. At m = 6 that is 4 x 17 probes per photo.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import combinations
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from backend.submissions.models import Photo
+from backend.validation.photos import hamming
+
+BANDS = 4
+BAND_BITS = 16
+_SIGN = 1 << 63
+
+
+def to_signed(phash: int) -> int:
+    """The unsigned 64-bit hash as the signed BIGINT both databases store."""
+    return phash - (1 << 64) if phash >= _SIGN else phash
+
+
+def to_unsigned(stored: int) -> int:
+    return stored + (1 << 64) if stored < 0 else stored
+
+
+def bands(phash: int) -> list[int]:
+    """The hash's four 16-bit bands, most significant first."""
+    mask = (1 << BAND_BITS) - 1
+    return [(phash >> (BAND_BITS * (BANDS - 1 - i))) & mask for i in range(BANDS)]
+
+
+def probes(band: int, flips: int) -> list[int]:
+    """The band's value and every value within `flips` bits of it."""
+    found = [band]
+    for k in range(1, flips + 1):
+        for bits in combinations(range(BAND_BITS), k):
+            variant = band
+            for bit in bits:
+                variant ^= 1 << bit
+            found.append(variant)
+    return found
+
+
+@dataclass(frozen=True)
+class Match:
+    photo_id: str
+    submission_id: str
+    hamming: int
+    exact: bool
+
+
+def _earlier(received_at: datetime, submission_id: str) -> object:
+    # "Earlier" is the order of arrival, ties broken by id: the same on every worker.
+    return or_(
+        Photo.received_at < received_at,
+        and_(Photo.received_at == received_at, Photo.submission_id < submission_id),
+    )
+
+
+def exact_matches(
+    db_session: Session, *, sha256s: Sequence[str], submission_id: str, received_at: datetime
+) -> dict[str, list[Match]]:
+    """Photos of earlier submissions with the very same bytes, by sha256."""
+    rows = db_session.execute(
+        select(Photo.id, Photo.submission_id, Photo.sha256).where(
+            Photo.sha256.in_(set(sha256s)),
+            Photo.submission_id != submission_id,
+            _earlier(received_at, submission_id),  # type: ignore[arg-type]
+        )
+    ).all()
+    found: dict[str, list[Match]] = {}
+    for row in rows:
+        found.setdefault(row.sha256, []).append(Match(row.id, row.submission_id, 0, True))
+    return found
+
+
+def near_matches(
+    db_session: Session,
+    *,
+    phash: int,
+    max_hamming: int,
+    submission_id: str,
+    received_at: datetime,
+    limit: int = 5,
+) -> list[Match]:
+    """Photos of earlier submissions whose perceptual hash is within `max_hamming` bits."""
+    flips = max_hamming // BANDS
+    columns = (Photo.band0, Photo.band1, Photo.band2, Photo.band3)
+    probe = or_(
+        *(
+            column.in_(probes(value, flips))
+            for column, value in zip(columns, bands(phash), strict=True)
+        )
+    )
+    rows = db_session.execute(
+        select(Photo.id, Photo.submission_id, Photo.phash).where(
+            probe,
+            Photo.submission_id != submission_id,
+            _earlier(received_at, submission_id),  # type: ignore[arg-type]
+        )
+    ).all()
+    matches = []
+    for row in rows:
+        distance = hamming(phash, to_unsigned(row.phash))
+        if distance <= max_hamming:
+            matches.append(Match(row.id, row.submission_id, distance, False))
+    return sorted(matches, key=lambda m: m.hamming)[:limit]
+
+
+def index_values(phash: int | None) -> dict[str, int | None]:
+    """The columns a photo row stores for its hash."""
+    if phash is None:
+        return {"phash": None, "band0": None, "band1": None, "band2": None, "band3": None}
+    b = bands(phash)
+    return {"phash": to_signed(phash), "band0": b[0], "band1": b[1], "band2": b[2], "band3": b[3]}

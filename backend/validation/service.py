@@ -1,0 +1,292 @@
+"""Validate a submission: gather its evidence, inspect its photos, record one decision.
+
+Three steps so that the slow one holds no lock: `gather` reads in a short transaction,
+`inspect_photos` decodes outside any transaction, `record_validation` checks reuse, location
+and answers and writes the decision in one short write transaction, exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from backend import geo
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.db import utcnow
+from backend.missions.models import Assignment, Mission
+from backend.storage import PhotoStore
+from backend.stores.models import Store
+from backend.submissions.models import Decision, Photo, Submission
+from backend.validation import reuse, rules
+from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
+from backend.validation.photos import perceptual_hash as phash_of
+
+
+@dataclass(frozen=True)
+class Settings:
+    limits: PhotoLimits
+    max_hamming: int
+    max_speed_kmh: float
+
+
+def settings_from(config: Mapping[str, Any]) -> Settings:
+    """The validation thresholds from the app's FAIRFIELD_* settings."""
+    return Settings(
+        limits=PhotoLimits(
+            max_pixels=int(config["PHOTO_MAX_PIXELS"]),
+            min_short_side=int(config["PHOTO_MIN_SHORT_SIDE"]),
+            min_sharpness=float(config["PHOTO_MIN_SHARPNESS"]),
+            min_luminance=float(config["PHOTO_MIN_LUMINANCE"]),
+            max_luminance=float(config["PHOTO_MAX_LUMINANCE"]),
+            max_clipped=float(config["PHOTO_MAX_CLIPPED"]),
+        ),
+        max_hamming=int(config["PHOTO_REUSE_MAX_HAMMING"]),
+        max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
+    )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything validation needs about one submission, read once."""
+
+    submission_id: str
+    worker_id: str
+    outcome: str
+    answers: list[dict[str, Any]]
+    position: tuple[float, float]
+    accuracy_m: float
+    captured_at: datetime
+    received_at: datetime
+    photos: list[tuple[str, str]]  # (photo id, sha256) in order
+    store: tuple[float, float]
+    geofence_m: int
+    window: tuple[datetime, datetime]  # the claim: from claiming to its expiry
+    skus: list[str]
+    photos_required: int
+
+
+@dataclass(frozen=True)
+class PhotoResult:
+    photo_id: str
+    checks: list[Check]
+    phash: int | None
+
+
+def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
+    """The evidence of a submission still awaiting validation; None if decided or unknown."""
+    row = db_session.execute(
+        select(Submission, Assignment, Store, Campaign)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Store, Store.id == Mission.store_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+        .where(Submission.id == submission_id)
+    ).first()
+    if row is None or row.Submission.status not in ("received", "validating"):
+        return None
+    submission, assignment, store, campaign = row
+    photos = db_session.execute(
+        select(Photo.id, Photo.sha256)
+        .where(Photo.submission_id == submission_id)
+        .order_by(Photo.position)
+    ).all()
+    skus = db_session.scalars(
+        select(CampaignProduct.sku).where(CampaignProduct.campaign_id == campaign.id)
+    ).all()
+    return Evidence(
+        submission_id=submission.id,
+        worker_id=submission.worker_id,
+        outcome=submission.outcome,
+        answers=list(submission.answers),
+        position=(submission.latitude, submission.longitude),
+        accuracy_m=submission.accuracy_m,
+        captured_at=submission.captured_at,
+        received_at=submission.received_at,
+        photos=[(p.id, p.sha256) for p in photos],
+        store=(store.latitude, store.longitude),
+        geofence_m=store.geofence_m,
+        window=(assignment.created_at, assignment.expires_at),
+        skus=list(skus),
+        photos_required=campaign.photos_required,
+    )
+
+
+def inspect_photos(
+    evidence: Evidence, *, store: PhotoStore, settings: Settings
+) -> list[PhotoResult]:
+    """Decode each photo once, reduced, and measure it; no database, no lock."""
+    results = []
+    for index, (photo_id, sha256) in enumerate(evidence.photos):
+        try:
+            with store.open(sha256) as stored:
+                data = stored.read()  # bounded by FAIRFIELD_PHOTO_MAX_BYTES at upload
+        except FileNotFoundError:
+            missing = Check("stored", False, {"photo": index, "sha256": sha256}, hard=True)
+            results.append(PhotoResult(photo_id, [missing], None))
+            continue
+        report = inspect_photo(data, settings.limits)
+        checks = list(report.checks) + exif_checks(
+            report.exif,
+            window=(evidence.window[0], evidence.received_at),
+            store=evidence.store,
+            geofence_m=evidence.geofence_m,
+            distance_m=geo.distance_m,
+        )
+        checks = [Check(c.name, c.passed, {"photo": index, **c.detail}, c.hard) for c in checks]
+        phash = phash_of(report.reduced) if report.reduced is not None else None
+        results.append(PhotoResult(photo_id, checks, phash))
+    return results
+
+
+def _lock_reuse_index(db_session: Session) -> None:
+    # Reuse is checked against photos already hashed, and the hash written, under one lock:
+    # of two copies validated at the same moment, the second sees the first. SQLite's write
+    # transaction is already exclusive.
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("SELECT pg_advisory_xact_lock(7206040001)"))
+
+
+def _reuse_check(
+    db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
+) -> Check:
+    exact = reuse.exact_matches(
+        db_session,
+        sha256s=[sha for _, sha in evidence.photos],
+        submission_id=evidence.submission_id,
+        received_at=evidence.received_at,
+    )
+    found = []
+    for index, ((_, sha256), result) in enumerate(zip(evidence.photos, results, strict=True)):
+        matches = exact.get(sha256, [])
+        if not matches and result.phash is not None:
+            matches = reuse.near_matches(
+                db_session,
+                phash=result.phash,
+                max_hamming=settings.max_hamming,
+                submission_id=evidence.submission_id,
+                received_at=evidence.received_at,
+            )
+        found += [{"photo": index, **asdict(m)} for m in matches[:5]]
+    detail = {"matches": found, "max_hamming": settings.max_hamming}
+    return Check("reuse", not found, detail, hard=True)
+
+
+def _previous_position(
+    db_session: Session, evidence: Evidence
+) -> tuple[tuple[float, float], datetime] | None:
+    row = db_session.execute(
+        select(Submission.latitude, Submission.longitude, Submission.captured_at)
+        .where(
+            Submission.worker_id == evidence.worker_id,
+            Submission.id != evidence.submission_id,
+            Submission.captured_at <= evidence.captured_at,
+        )
+        .order_by(Submission.captured_at.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else ((row.latitude, row.longitude), row.captured_at)
+
+
+def _submission_checks(
+    db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
+) -> list[Check]:
+    checks = [
+        _reuse_check(db_session, evidence, results, settings),
+        rules.location_check(
+            evidence.position,
+            evidence.accuracy_m,
+            store=evidence.store,
+            geofence_m=evidence.geofence_m,
+            distance_m=geo.distance_m,
+        ),
+        rules.speed_check(
+            _previous_position(db_session, evidence),
+            (evidence.position, evidence.captured_at),
+            max_kmh=settings.max_speed_kmh,
+            distance_m=geo.distance_m,
+        ),
+        rules.capture_window_check(evidence.captured_at, window=evidence.window),
+    ]
+    answers = rules.answer_checks(
+        evidence.answers,
+        skus=evidence.skus,
+        photos_sent=len(evidence.photos),
+        photos_required=evidence.photos_required if evidence.outcome == "completed" else 1,
+    )
+    if evidence.outcome == "store_closed":
+        # Nothing to count in a closed store; a person confirms it until show-up pay exists.
+        answers = [c for c in answers if c.name == "photos_required"]
+        answers.append(Check("store_open", False, {"outcome": "store_closed"}))
+    return checks + answers
+
+
+def record_validation(
+    *, db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
+) -> rules.Decision | None:
+    """Check what needs the database and record the machine's decision; None if decided."""
+    claimed = db_session.execute(
+        update(Submission)
+        .where(Submission.id == evidence.submission_id, Submission.status == "received")
+        .values(status="validating")
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None  # another delivery decided it; the row lock made us wait for that
+    _lock_reuse_index(db_session)
+    other = _submission_checks(db_session, evidence, results, settings)
+    decision = rules.decide([r.checks for r in results], other)
+    reasons = rules.reason_codes(decision.reasons)
+    now = utcnow()
+    for result in results:
+        db_session.execute(
+            update(Photo)
+            .where(Photo.id == result.photo_id)
+            .values(**reuse.index_values(result.phash))
+            .execution_options(synchronize_session=False)
+        )
+    checks = [
+        {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
+        for c in [c for r in results for c in r.checks] + other
+    ]
+    db_session.execute(
+        update(Submission)
+        .where(Submission.id == evidence.submission_id)
+        .values(
+            status=decision.status,
+            checks=checks,
+            reasons=reasons,
+            flags=decision.flags,
+            decided_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db_session.add(
+        Decision(
+            submission_id=evidence.submission_id,
+            status=decision.status,
+            actor="machine",
+            reasons=reasons,
+            flags=decision.flags,
+            created_at=now,
+        )
+    )
+    if decision.status == "approved":
+        db_session.execute(
+            update(Mission)
+            .where(
+                Mission.id
+                == select(Submission.mission_id)
+                .where(Submission.id == evidence.submission_id)
+                .scalar_subquery(),
+                Mission.status == "submitted",
+            )
+            .values(status="completed")
+            .execution_options(synchronize_session=False)
+        )
+    db_session.flush()
+    return decision

@@ -1,0 +1,161 @@
+"""A campaign with one store's mission, claimed by a worker, ready to receive evidence."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.missions.models import Mission
+from backend.outbox.models import OutboxMessage
+from backend.stores.models import Store
+from tests.factories import BrandFactory, UserFactory
+
+BRUSSELS = (50.8467, 4.3525)
+SKUS = ("PAD-1", "PAD-2")
+
+
+@dataclass
+class Claimed:
+    assignment_id: str
+    mission_id: str
+    worker: Any
+    headers: dict[str, str]
+    brand_id: str
+
+
+def honest_payload(**changes: Any) -> dict[str, Any]:
+    payload = {
+        "outcome": "completed",
+        "answers": [
+            {"sku": "PAD-1", "count": 12, "out_of_stock": False},
+            {"sku": "PAD-2", "count": 0, "out_of_stock": True},
+        ],
+        "latitude": BRUSSELS[0],
+        "longitude": BRUSSELS[1] + 0.0003,  # about 20 m from the store
+        "accuracy_m": 8.0,
+        "captured_at": datetime.now(UTC).isoformat(),
+    }
+    return payload | changes
+
+
+def campaign_with_stores(db: Any, brand_id: str, points: list[tuple[float, float]]) -> list[str]:
+    """A published campaign with two products and an open mission per point."""
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        campaign = Campaign(
+            brand_id=brand_id,
+            name="Towels",
+            instructions="Count facings",
+            photos_required=1,
+            reward_amount_minor=600,
+            reward_currency="EUR",
+            est_minutes=15,
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=30),
+            status="published",
+            products=[CampaignProduct(sku=sku, name=sku) for sku in SKUS],
+        )
+        session.add(campaign)
+        session.flush()
+        ids = []
+        for lat, lon in points:
+            store = Store(brand_id=brand_id, name="Shop", latitude=lat, longitude=lon)
+            session.add(store)
+            session.flush()
+            mission = Mission(
+                campaign_id=campaign.id,
+                store_id=store.id,
+                brand_id=brand_id,
+                latitude=lat,
+                longitude=lon,
+                reward_amount_minor=600,
+                reward_currency="EUR",
+                status="open",
+            )
+            session.add(mission)
+            session.flush()
+            ids.append(mission.id)
+    return ids
+
+
+@pytest.fixture
+def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
+    """claim(worker=None, at=BRUSSELS): a fresh mission at `at`, claimed by the worker."""
+    brand = make(BrandFactory)
+
+    def do(worker: Any = None, at: tuple[float, float] = BRUSSELS) -> Claimed:
+        worker = worker or make(UserFactory)
+        headers = auth_headers(worker)
+        (mission_id,) = campaign_with_stores(db, brand.id, [at])
+        response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
+        assert response.status_code == 201, response.json
+        return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id)
+
+    return do
+
+
+def multipart(
+    payload: str, photos: list[bytes], names: list[str] | None = None
+) -> tuple[bytes, str]:
+    """A multipart body as a phone sends it, with a fresh boundary each time."""
+    boundary = f"fairfield-{uuid.uuid4().hex}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="payload"\r\n'
+        f"Content-Type: application/json\r\n\r\n".encode()
+        + payload.encode()
+        + b"\r\n"
+    ]
+    for index, photo in enumerate(photos):
+        name = names[index] if names else f"shelf{index}.jpg"
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; '
+            f'filename="{name}"\r\nContent-Type: image/jpeg\r\n\r\n'
+        )
+        parts.append(head.encode() + photo + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def submit(
+    client: Any,
+    claimed: Claimed,
+    photos: list[bytes],
+    payload: dict[str, Any] | str | None = None,
+    key: str | None = None,
+    names: list[str] | None = None,
+) -> Any:
+    text = payload if isinstance(payload, str) else json.dumps(payload or honest_payload())
+    body, content_type = multipart(text, photos, names)
+    headers = dict(claimed.headers)
+    if key:
+        headers["Idempotency-Key"] = key
+    # Bytes, not werkzeug's file tuples: its test client leaves large bodies' files open.
+    return client.post(
+        f"/api/v1/assignments/{claimed.assignment_id}/submission",
+        data=body,
+        headers=headers,
+        content_type=content_type,
+    )
+
+
+def validate_now(app: Any, db: Any, submission_id: str) -> None:
+    """Run the validation task in this process, as the worker would, for its outbox message."""
+    from workers.validation import validate_submission
+
+    with db.transaction(write=False) as session:
+        message_id = session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.task_name == "validation.validate_submission"
+            )
+        ).all()
+        ids = [m for m in message_id if session.get_one(OutboxMessage, m).args == [submission_id]]
+    with app.app_context():
+        validate_submission.apply(args=[submission_id], task_id=ids[0], throw=True)
