@@ -36,6 +36,13 @@ def _nul_fields(value: Any, path: str, found: dict[str, list[str]]) -> None:
             _nul_fields(sub, f"{path}.{index}" if path else str(index), found)
 
 
+def text_problems(value: Any, path: str) -> dict[str, list[str]]:
+    """Fields under `path` holding NUL characters or lone surrogates, for JSON parsed late."""
+    found: dict[str, list[str]] = {}
+    _nul_fields(value, path, found)
+    return found
+
+
 def _printable(key: str) -> str:
     return key.encode("utf-8", "replace").decode("utf-8").replace(NUL, "") or "query"
 

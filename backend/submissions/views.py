@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
-from flask import Response, current_app, request, send_file
+from flask import Response, current_app, request
 from marshmallow import ValidationError
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session, utcnow
 from backend.errors import Invalid, flatten_validation
+from backend.guards import text_problems
 from backend.idempotency.service import idempotent
 from backend.storage import photo_store
 from backend.submissions import service
@@ -46,6 +47,9 @@ def _payload() -> dict[str, Any]:
         raise Invalid(
             "The `payload` part is not JSON.", errors={"payload": ["Not valid JSON."]}
         ) from exc
+    bad_text = text_problems(data, "payload")
+    if bad_text:
+        raise Invalid("The `payload` part contains text that is not valid.", errors=bad_text)
     try:
         loaded: dict[str, Any] = _PAYLOAD.load(data)
     except ValidationError as exc:
@@ -111,7 +115,9 @@ def get_photo(photo_id: str) -> Response:
         store=photo_store(),
         max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]),
     )
-    response = send_file(stream, mimetype="image/jpeg", download_name=f"{photo_id}.jpg")
+    with stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES; read whole so no handle outlives us
+        response = Response(stream.read(), mimetype="image/jpeg")
+    response.headers["Content-Disposition"] = f'inline; filename="{photo_id}.jpg"'
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -103,7 +103,13 @@ def _open_jpeg(data: bytes, limits: PhotoLimits) -> Image.Image | Check:
             warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
             image = Image.open(io.BytesIO(data), formats=["JPEG"])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return Check("pixels", False, {"error": str(exc)[:200]}, hard=True)
+        # Pillow refused from the header alone; its message carries the pixel count.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        detail = {
+            "pixels": int(claimed.group(1)) if claimed else None,
+            "maximum_pixels": limits.max_pixels,
+        }
+        return Check("pixels", False, detail, hard=True)
     except (OSError, ValueError, SyntaxError) as exc:
         return Check("format", False, {"error": str(exc)[:200]}, hard=True)
     width, height = image.size

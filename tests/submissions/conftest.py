@@ -29,6 +29,7 @@ class Claimed:
     worker: Any
     headers: dict[str, str]
     brand_id: str
+    brand: Any
 
 
 def honest_payload(**changes: Any) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
         (mission_id,) = campaign_with_stores(db, brand.id, [at])
         response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
         assert response.status_code == 201, response.json
-        return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id)
+        return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id, brand)
 
     return do
 
