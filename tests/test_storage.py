@@ -40,3 +40,20 @@ def test_only_digests_name_files(tmp_path):
     for bad in ("../../etc/passwd", "a" * 63, "A" * 64, "g" * 64, ""):
         with pytest.raises(ValueError, match="sha256"):
             store.open(bad)
+
+
+def test_the_sweeper_removes_only_abandoned_upload_files(tmp_path):
+    import os
+    import time
+
+    store = LocalPhotoStore(tmp_path)
+    kept = store.put(io.BytesIO(b"\xff\xd8\xff photo"), max_bytes=100)
+    old, fresh = tmp_path / ".upload-old", tmp_path / ".upload-fresh"
+    old.write_bytes(b"half a photo")
+    fresh.write_bytes(b"being written")
+    hour_ago = time.time() - 3700
+    os.utime(old, (hour_ago, hour_ago))
+    assert store.sweep_temporary(older_than_s=3600) == 1
+    assert not old.exists()
+    assert fresh.exists()
+    assert store.path(kept.sha256).exists()

@@ -46,8 +46,8 @@ def test_worker_completes_a_pipeline_check_sent_through_the_outbox(
 
 
 @contextmanager
-def hold_write_lock(db, backend_name, database_url):
-    """Block writes to pipeline_checks, so a worker that takes the task hangs holding it."""
+def hold_write_lock(db, backend_name, database_url, table="pipeline_checks"):
+    """Block writes to `table`, so a worker that takes the task hangs holding it."""
     if backend_name == "sqlite":
         conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
@@ -59,7 +59,7 @@ def hold_write_lock(db, backend_name, database_url):
     else:
         with db.engine.connect() as conn:
             trans = conn.begin()
-            conn.execute(text("LOCK TABLE pipeline_checks IN EXCLUSIVE MODE"))
+            conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
             try:
                 yield
             finally:
