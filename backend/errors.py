@@ -186,6 +186,8 @@ def register_error_handlers(app: APIFlask) -> None:
         errors = flatten_validation(messages) if isinstance(messages, dict) else None
         if errors:
             detail = "The request body could not be parsed; see `errors`."
+        if status == 413:
+            errors = {"body": ["Larger than this server accepts."]}
         return problem(status, detail=detail, errors=errors, headers=headers)
 
     @app.errorhandler(Exception)

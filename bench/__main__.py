@@ -1,7 +1,12 @@
-"""Run every benchmark on SQLite and PostgreSQL with a real Redis broker; print JSON."""
+"""Run every benchmark on SQLite and PostgreSQL with a real Redis broker; print JSON.
+
+`python -m bench` runs them all and writes bench/results/latest.json; `python -m bench
+validate reuse` runs only the sections named and prints them, leaving latest.json alone.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -13,7 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import claims, nearby
+from bench import claims, nearby, pipeline, reuse, validate
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
@@ -23,6 +28,11 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1000"))
 MISSIONS = int(os.environ.get("BENCH_MISSIONS", "1000000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "1000"))
 CLAIM_ROUNDS = int(os.environ.get("BENCH_CLAIM_ROUNDS", "10"))
+VALIDATE_PHOTOS = int(os.environ.get("BENCH_VALIDATE_PHOTOS", "120"))
+REUSE_HASHES = int(os.environ.get("BENCH_REUSE_HASHES", "1000000"))
+REUSE_QUERIES = int(os.environ.get("BENCH_REUSE_QUERIES", "1000"))
+PIPELINE_SUBMISSIONS = int(os.environ.get("BENCH_PIPELINE_SUBMISSIONS", "60"))
+SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "reuse")
 
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
@@ -54,25 +64,46 @@ def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
     return result
 
 
+def _both(tmp: str, pg: str, name: str, run: Any) -> dict[str, Any]:
+    """One benchmark on a fresh SQLite file, then on the shared PostgreSQL database."""
+    return {"sqlite": run(f"sqlite:///{tmp}/{name}.sqlite"), "postgresql": run(pg)}
+
+
+def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]:
+    # Reuse goes last: it leaves a million photo rows in the shared PostgreSQL database.
+    runs = {
+        "api": lambda: _both(tmp, pg, "bench", lambda url: run_backend(url, broker, tmp)),
+        "claims": lambda: _both(
+            tmp, pg, "claims", lambda url: claims.run(url, broker, tmp, CLAIM_ROUNDS)
+        ),
+        "nearby": lambda: _both(
+            tmp, pg, "nearby", lambda url: nearby.run(url, broker, tmp, MISSIONS, QUERIES)
+        ),
+        "validate": lambda: validate.run(VALIDATE_PHOTOS),
+        "pipeline": lambda: _both(
+            tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
+        ),
+        "reuse": lambda: _both(
+            tmp,
+            pg,
+            "reuse",
+            lambda url: reuse.run(url, broker, tmp, REUSE_HASHES, REUSE_QUERIES),
+        ),
+    }
+    return {name: runs[name]() for name in SECTIONS if name in names}
+
+
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, redis_server() as redis_url, postgres_server() as pg:
-        broker = f"{redis_url}/0"
-        results = {
-            "api": {
-                "sqlite": run_backend(f"sqlite:///{tmp}/bench.sqlite", broker, tmp),
-                "postgresql": run_backend(pg, broker, tmp),
-            },
-            "claims": {
-                "sqlite": claims.run(f"sqlite:///{tmp}/claims.sqlite", broker, tmp, CLAIM_ROUNDS),
-                "postgresql": claims.run(pg, broker, tmp, CLAIM_ROUNDS),
-            },
-            "nearby": {
-                "sqlite": nearby.run(
-                    f"sqlite:///{tmp}/nearby.sqlite", broker, tmp, MISSIONS, QUERIES
-                ),
-                "postgresql": nearby.run(pg, broker, tmp, MISSIONS, QUERIES),
-            },
-        }
+    names = sys.argv[1:] or list(SECTIONS)
+    unknown = set(names) - set(SECTIONS)
+    if unknown:
+        sys.exit(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as services:
+        broker = pg = ""
+        if names != ["validate"]:  # the only section with neither database nor broker
+            broker = f"{services.enter_context(redis_server())}/0"
+            pg = services.enter_context(postgres_server())
+        results = sections(names, tmp, broker, pg)
     report = {
         "ran_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -94,7 +125,8 @@ def main() -> None:
         "results": results,
     }
     text = json.dumps(report, indent=2)
-    RESULTS.write_text(text + "\n")
+    if not sys.argv[1:]:
+        RESULTS.write_text(text + "\n")
     sys.stdout.write(text + "\n")
 
 

@@ -130,3 +130,16 @@ def test_a_released_assignment_takes_no_submission(client, claim):
     response = submit(client, claimed, [jpeg(shelf())])
     assert response.status_code == 409
     assert response.json["code"] == "assignment_not_active"
+
+
+def test_a_body_over_the_limit_is_a_413_and_nothing_is_kept(app_config, request):
+    app_config["MAX_BODY_BYTES"] = 1024 * 1024
+    app, client, db = (request.getfixturevalue(name) for name in ("app", "client", "db"))
+    claimed = request.getfixturevalue("claim")()
+    response = submit(client, claimed, [jpeg(shelf(seed=s)) for s in range(4)])
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "payload_too_large"
+    assert "body" in response.json["errors"]
+    assert count(db, Submission) == 0
+    assert stored_files(app) == []
