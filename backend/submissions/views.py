@@ -18,7 +18,12 @@ from backend.guards import text_problems
 from backend.idempotency.service import idempotent
 from backend.storage import photo_store
 from backend.submissions import service
-from backend.submissions.schemas import AcceptedOut, SubmissionOut, SubmissionPayload
+from backend.submissions.schemas import (
+    AcceptedOut,
+    SubmissionForm,
+    SubmissionOut,
+    SubmissionPayload,
+)
 
 bp = APIBlueprint("submissions", __name__, url_prefix="/api/v1", tag="Submissions")
 
@@ -62,6 +67,7 @@ def _payload() -> dict[str, Any]:
 @bp.post("/assignments/<assignment_id>/submission")
 @bp.auth_required(auth, roles=["worker"])
 @idempotent(body=_parts_digest)
+@bp.input(SubmissionForm, location="form_and_files", arg_name="form")
 @bp.output(AcceptedOut, status_code=202)
 @bp.doc(
     summary="Send counts and shelf photos for an assignment; validation runs in the background",
@@ -72,7 +78,9 @@ def _payload() -> dict[str, Any]:
     ),
     responses=[401, 403, 404, 409, 413, 422],
 )
-def submit(assignment_id: str) -> Any:
+def submit(assignment_id: str, form: dict[str, Any]) -> Any:
+    # `form` is parsed for the document and its presence checks; the parts are read from
+    # the request itself, so photos stream from werkzeug's spooled files untouched.
     cfg = current_app.config
     submission = service.receive_submission(
         db_session=request_session(),
