@@ -90,10 +90,11 @@ def near_matches(
     phash: int,
     max_hamming: int,
     submission_id: str,
-    received_at: datetime,
+    received_at: datetime | None = None,
     limit: int = 5,
 ) -> list[Match]:
-    """Photos of earlier submissions whose perceptual hash is within `max_hamming` bits."""
+    """Photos of other submissions (earlier ones only, given `received_at`) whose perceptual
+    hash is within `max_hamming` bits."""
     flips = max_hamming // BANDS
     columns = (Photo.band0, Photo.band1, Photo.band2, Photo.band3)
     probe = or_(
@@ -102,13 +103,12 @@ def near_matches(
             for column, value in zip(columns, bands(phash), strict=True)
         )
     )
-    rows = db_session.execute(
-        select(Photo.id, Photo.submission_id, Photo.phash).where(
-            probe,
-            Photo.submission_id != submission_id,
-            _earlier(received_at, submission_id),  # type: ignore[arg-type]
-        )
-    ).all()
+    stmt = select(Photo.id, Photo.submission_id, Photo.phash).where(
+        probe, Photo.submission_id != submission_id
+    )
+    if received_at is not None:
+        stmt = stmt.where(_earlier(received_at, submission_id))  # type: ignore[arg-type]
+    rows = db_session.execute(stmt).all()
     matches = []
     for row in rows:
         distance = hamming(phash, to_unsigned(row.phash))

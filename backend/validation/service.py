@@ -154,26 +154,52 @@ def _lock_reuse_index(db_session: Session) -> None:
 def _reuse_check(
     db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
 ) -> Check:
+    """The same picture in another submission, by sha256 or by perceptual hash.
+
+    Exact copies are matched against submissions received earlier: their photo rows exist
+    from upload, so the copy is caught whatever order validation runs in. Near copies can
+    only be matched against photos already hashed, so against submissions validated before
+    this one (validations record one at a time): of two, the second decided is caught.
+    A submission already rejected is no evidence against another: a copy's rejection must
+    not bring down its original.
+    """
     exact = reuse.exact_matches(
         db_session,
         sha256s=[sha for _, sha in evidence.photos],
         submission_id=evidence.submission_id,
         received_at=evidence.received_at,
     )
-    found = []
+    candidates: list[tuple[int, reuse.Match]] = []
     for index, ((_, sha256), result) in enumerate(zip(evidence.photos, results, strict=True)):
         matches = exact.get(sha256, [])
-        if not matches and result.phash is not None:
-            matches = reuse.near_matches(
+        if result.phash is not None:
+            matches = matches + reuse.near_matches(
                 db_session,
                 phash=result.phash,
                 max_hamming=settings.max_hamming,
                 submission_id=evidence.submission_id,
-                received_at=evidence.received_at,
             )
-        found += [{"photo": index, **asdict(m)} for m in matches[:5]]
-    detail = {"matches": found, "max_hamming": settings.max_hamming}
+        candidates += [(index, m) for m in matches]
+    standing = _not_rejected(db_session, {m.submission_id for _, m in candidates})
+    found, seen = [], set()
+    for index, match in candidates:
+        if match.submission_id in standing and (index, match.photo_id) not in seen:
+            seen.add((index, match.photo_id))
+            found.append({"photo": index, **asdict(match)})
+    detail = {"matches": found[:10], "max_hamming": settings.max_hamming}
     return Check("reuse", not found, detail, hard=True)
+
+
+def _not_rejected(db_session: Session, submission_ids: set[str]) -> set[str]:
+    if not submission_ids:
+        return set()
+    return set(
+        db_session.scalars(
+            select(Submission.id).where(
+                Submission.id.in_(submission_ids), Submission.status != "rejected"
+            )
+        )
+    )
 
 
 def _previous_position(

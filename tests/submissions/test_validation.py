@@ -205,3 +205,36 @@ def test_a_brand_cannot_see_another_brands_photo_even_with_its_id(
     response = client.get(shown["photos"][0]["url"], headers=auth_headers(other))
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+
+
+def upload(client, claimed, photos):
+    response = submit(client, claimed, photos)
+    assert response.status_code == 202, response.json
+    return response.json["submission_id"]
+
+
+def statuses(db, *ids):
+    with db.transaction(write=False) as session:
+        return [session.get_one(Submission, i).status for i in ids]
+
+
+def test_an_exact_copy_validated_before_its_original_is_still_the_one_rejected(
+    app, client, db, claim
+):
+    photo = jpeg(shelf(seed=21))
+    original = upload(client, claim(), [photo])
+    copy = upload(client, claim(), [photo])
+    validate_now(app, db, copy)  # out of order: the copy is validated first
+    validate_now(app, db, original)
+    assert statuses(db, original, copy) == ["approved", "rejected"]
+
+
+def test_of_two_near_copies_validated_out_of_order_one_is_always_caught(app, client, db, claim):
+    picture = shelf(seed=22)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=75)
+    first = upload(client, claim(), [jpeg(picture)])
+    second = upload(client, claim(), [out.getvalue()])
+    validate_now(app, db, second)
+    validate_now(app, db, first)
+    assert sorted(statuses(db, first, second)) == ["approved", "rejected"]
