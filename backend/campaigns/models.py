@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.accounts.auth import BrandOwned
@@ -26,6 +26,8 @@ class Campaign(BrandOwned, Base):
     name: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(String(5000))
     photos_required: Mapped[int]
+    # Every submission goes to a person, even one the machine would approve.
+    review_required: Mapped[bool] = mapped_column(default=False, server_default=false())
     reward_amount_minor: Mapped[int]
     reward_currency: Mapped[str] = mapped_column(String(3))
     est_minutes: Mapped[int]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, DateTime, Dict, Integer, List, Nested, String
+from apiflask.fields import AwareDateTime, Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, Range
 
 from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
@@ -20,6 +20,10 @@ class CampaignIn(Schema):
     instructions = String(load_default="", validate=Length(max=5000))
     products = List(Nested(ProductIn), required=True, validate=Length(min=1, max=PRODUCTS_MAX))
     photos_required = Integer(required=True, strict=True, validate=Range(0, PHOTOS_MAX))
+    review_required = Boolean(
+        load_default=False,
+        metadata={"description": "A person reviews every submission, even one that passes"},
+    )
     reward = Nested(Money, required=True)
     est_minutes = Integer(required=True, strict=True, validate=Range(1, EST_MINUTES_MAX))
     starts_at = AwareDateTime(required=True, format="iso")
@@ -42,6 +46,7 @@ class CampaignOut(Schema):
     instructions = String()
     products = List(Nested(ProductOut))
     photos_required = Integer()
+    review_required = Boolean()
     reward = Nested(Money)
     est_minutes = Integer()
     starts_at = DateTime()

@@ -34,6 +34,7 @@ def create_campaign(
     starts_at: datetime,
     ends_at: datetime,
     store_ids: Sequence[str],
+    review_required: bool = False,
 ) -> Campaign:
     """Create a draft campaign and its missions, one per target store, inserted in bulk."""
     errors = rules.campaign_problems(
@@ -66,6 +67,7 @@ def create_campaign(
         name=name.strip(),
         instructions=instructions,
         photos_required=photos_required,
+        review_required=review_required,
         reward_amount_minor=reward_amount_minor,
         reward_currency=reward_currency,
         est_minutes=est_minutes,

@@ -68,6 +68,7 @@ class Evidence:
     window: tuple[datetime, datetime]  # the claim: from claiming to its expiry
     skus: list[str]
     photos_required: int
+    review_required: bool
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
         window=(assignment.created_at, assignment.expires_at),
         skus=list(skus),
         photos_required=campaign.photos_required,
+        review_required=campaign.review_required,
     )
 
 
@@ -265,7 +267,9 @@ def record_validation(
         return None  # another delivery decided it; the row lock made us wait for that
     _lock_reuse_index(db_session)
     other = _submission_checks(db_session, evidence, results, settings)
-    decision = rules.decide([r.checks for r in results], other)
+    decision = rules.decide(
+        [r.checks for r in results], other, review_required=evidence.review_required
+    )
     reasons = rules.reason_codes(decision.reasons)
     now = utcnow()
     for result in results:

@@ -50,6 +50,7 @@ def test_create_publish_cancel(client, db, brand):
     assert body["reward"] == {"amount_minor": 600, "currency": "EUR"}
     assert body["missions"] == {"draft": 3}
     assert [p["sku"] for p in body["products"]] == ["A-1", "B-2"]
+    assert body["review_required"] is False
 
     published = client.post(f"/api/v1/campaigns/{body['id']}/publish", headers=headers)
     assert published.status_code == 200
@@ -157,3 +158,11 @@ def test_list_pages_with_a_cursor(client, brand):
     bad = client.get("/api/v1/campaigns", query_string={"cursor": "garbage!"}, headers=headers)
     assert bad.status_code == 422
     assert "cursor" in bad.json["errors"]
+
+
+def test_a_campaign_may_ask_for_a_person_to_review_every_submission(client, brand):
+    _user, headers, store_ids = brand
+    body = campaign_body(store_ids, review_required=True)
+    created = client.post("/api/v1/campaigns", json=body, headers=headers)
+    assert created.status_code == 201, created.json
+    assert created.json["review_required"] is True

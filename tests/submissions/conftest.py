@@ -47,7 +47,9 @@ def honest_payload(**changes: Any) -> dict[str, Any]:
     return payload | changes
 
 
-def campaign_with_stores(db: Any, brand_id: str, points: list[tuple[float, float]]) -> list[str]:
+def campaign_with_stores(
+    db: Any, brand_id: str, points: list[tuple[float, float]], review_required: bool = False
+) -> list[str]:
     """A published campaign with two products and an open mission per point."""
     now = datetime.now(UTC)
     with db.transaction() as session:
@@ -56,6 +58,7 @@ def campaign_with_stores(db: Any, brand_id: str, points: list[tuple[float, float
             name="Towels",
             instructions="Count facings",
             photos_required=1,
+            review_required=review_required,
             reward_amount_minor=600,
             reward_currency="EUR",
             est_minutes=15,
@@ -92,10 +95,12 @@ def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
     """claim(worker=None, at=BRUSSELS): a fresh mission at `at`, claimed by the worker."""
     brand = make(BrandFactory)
 
-    def do(worker: Any = None, at: tuple[float, float] = BRUSSELS) -> Claimed:
+    def do(
+        worker: Any = None, at: tuple[float, float] = BRUSSELS, review_required: bool = False
+    ) -> Claimed:
         worker = worker or make(UserFactory)
         headers = auth_headers(worker)
-        (mission_id,) = campaign_with_stores(db, brand.id, [at])
+        (mission_id,) = campaign_with_stores(db, brand.id, [at], review_required)
         response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
         assert response.status_code == 201, response.json
         return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id, brand)

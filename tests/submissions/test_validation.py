@@ -238,3 +238,12 @@ def test_of_two_near_copies_validated_out_of_order_one_is_always_caught(app, cli
     validate_now(app, db, second)
     validate_now(app, db, first)
     assert sorted(statuses(db, first, second)) == ["approved", "rejected"]
+
+
+def test_a_campaign_that_wants_a_person_sends_even_a_perfect_submission_to_review(
+    app, client, db, claim
+):
+    shown = send(app, client, db, claim(review_required=True), [jpeg(shelf(seed=23))])
+    assert shown["status"] == "in_review"
+    assert failing(shown) == []
+    assert shown["decision"]["flags"] == ["campaign_requires_review"]
