@@ -143,3 +143,27 @@ def test_a_body_over_the_limit_is_a_413_and_nothing_is_kept(app_config, request)
     assert "body" in response.json["errors"]
     assert count(db, Submission) == 0
     assert stored_files(app) == []
+
+
+def test_a_crash_before_commit_leaves_nothing_and_the_retry_succeeds(
+    client, db, claim, monkeypatch
+):
+    from backend.submissions import service
+
+    claimed = claim()
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(service, "enqueue", crash)
+    failed = submit(client, claimed, [jpeg(shelf())], key="k1")
+    assert failed.status_code == 500
+    assert count(db, Submission) == 0
+    assert count(db, OutboxMessage) == 0
+    with db.transaction(write=False) as session:
+        assert session.get_one(Assignment, claimed.assignment_id).status == "active"
+        assert session.get_one(Mission, claimed.mission_id).status == "claimed"
+    monkeypatch.undo()
+    retried = submit(client, claimed, [jpeg(shelf())], key="k1")
+    assert retried.status_code == 202
+    assert count(db, Submission) == 1
