@@ -17,7 +17,7 @@ from backend.accounts.models import User
 from backend.db import get_db
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.missions.models import Assignment, Mission
-from backend.storage import PhotoStore
+from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions.models import Decision, Photo, Submission
 from backend.tasks import enqueue
@@ -102,6 +102,20 @@ def _lock_assignment(db_session: Session, assignment_id: str, worker: User) -> A
     return assignment
 
 
+def _store_photos(
+    photos: Sequence[BinaryIO], store: PhotoStore, limits: UploadLimits
+) -> list[Stored]:
+    stored = []
+    for index, photo in enumerate(photos):
+        try:
+            stored.append(store.put(photo, max_bytes=limits.max_photo_bytes))
+        except StreamTooLarge as exc:  # the part grew since it was measured: never trust it
+            raise TooLarge(
+                f"Photo {index} is over the limit.", errors={f"photos.{index}": [str(exc)]}
+            ) from exc
+    return stored
+
+
 def receive_submission(
     *,
     db_session: Session,
@@ -118,14 +132,7 @@ def receive_submission(
     _check_timing(assignment, payload["captured_at"], now, limits.grace)
     _check_photos(photos, limits)
     mission = db_session.get_one(Mission, assignment.mission_id)
-    stored = []
-    for index, photo in enumerate(photos):
-        try:
-            stored.append(store.put(photo, max_bytes=limits.max_photo_bytes))
-        except StreamTooLarge as exc:  # the part grew since it was measured: never trust it
-            raise TooLarge(
-                f"Photo {index} is over the limit.", errors={f"photos.{index}": [str(exc)]}
-            ) from exc
+    stored = _store_photos(photos, store, limits)
     submission = Submission(
         assignment_id=assignment.id,
         mission_id=mission.id,
@@ -251,3 +258,54 @@ def open_photo(
             )
         return store.open(made.sha256)
     return store.open(photo.brand_sha256)
+
+
+def record_decision(
+    *,
+    db_session: Session,
+    submission_id: str,
+    status: str,
+    actor: str,
+    reasons: list[str],
+    flags: list[str],
+    now: datetime,
+    actor_id: str | None = None,
+    comment: str | None = None,
+    checks: list[dict[str, Any]] | None = None,
+) -> None:
+    """Set a submission's status and append the decision that set it; an approval completes
+    the mission."""
+    values: dict[str, Any] = {
+        "status": status,
+        "reasons": reasons,
+        "flags": flags,
+        "decided_at": now,
+    }
+    if checks is not None:
+        values["checks"] = checks
+    db_session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db_session.add(
+        Decision(
+            submission_id=submission_id,
+            status=status,
+            actor=actor,
+            actor_id=actor_id,
+            reasons=reasons,
+            flags=flags,
+            comment=comment,
+            created_at=now,
+        )
+    )
+    if status == "approved":
+        mission_of = select(Submission.mission_id).where(Submission.id == submission_id)
+        db_session.execute(
+            update(Mission)
+            .where(Mission.id == mission_of.scalar_subquery(), Mission.status == "submitted")
+            .values(status="completed")
+            .execution_options(synchronize_session=False)
+        )

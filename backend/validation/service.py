@@ -21,7 +21,8 @@ from backend.db import utcnow
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore
 from backend.stores.models import Store
-from backend.submissions.models import Decision, Photo, Submission
+from backend.submissions import service as submissions
+from backend.submissions.models import Photo, Submission
 from backend.validation import reuse, rules
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
 from backend.validation.photos import perceptual_hash as phash_of
@@ -270,8 +271,6 @@ def record_validation(
     decision = rules.decide(
         [r.checks for r in results], other, review_required=evidence.review_required
     )
-    reasons = rules.reason_codes(decision.reasons)
-    now = utcnow()
     for result in results:
         db_session.execute(
             update(Photo)
@@ -283,40 +282,15 @@ def record_validation(
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
         for c in [c for r in results for c in r.checks] + other
     ]
-    db_session.execute(
-        update(Submission)
-        .where(Submission.id == evidence.submission_id)
-        .values(
-            status=decision.status,
-            checks=checks,
-            reasons=reasons,
-            flags=decision.flags,
-            decided_at=now,
-        )
-        .execution_options(synchronize_session=False)
+    submissions.record_decision(
+        db_session=db_session,
+        submission_id=evidence.submission_id,
+        status=decision.status,
+        actor="machine",
+        reasons=rules.reason_codes(decision.reasons),
+        flags=decision.flags,
+        checks=checks,
+        now=utcnow(),
     )
-    db_session.add(
-        Decision(
-            submission_id=evidence.submission_id,
-            status=decision.status,
-            actor="machine",
-            reasons=reasons,
-            flags=decision.flags,
-            created_at=now,
-        )
-    )
-    if decision.status == "approved":
-        db_session.execute(
-            update(Mission)
-            .where(
-                Mission.id
-                == select(Submission.mission_id)
-                .where(Submission.id == evidence.submission_id)
-                .scalar_subquery(),
-                Mission.status == "submitted",
-            )
-            .values(status="completed")
-            .execution_options(synchronize_session=False)
-        )
     db_session.flush()
     return decision
