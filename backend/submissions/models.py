@@ -80,10 +80,10 @@ class Photo(Base):
         # Near-duplicate lookup: the 64-bit perceptual hash cut into four 16-bit bands. Two
         # hashes within a few bits of each other agree on at least one band nearly exactly,
         # so a lookup is a handful of B-tree probes, never a scan (see validation/reuse.py).
-        Index("ix_photos_band0", "band0"),
-        Index("ix_photos_band1", "band1"),
-        Index("ix_photos_band2", "band2"),
-        Index("ix_photos_band3", "band3"),
+        Index("ix_photos_band0", "band0", "phash"),
+        Index("ix_photos_band1", "band1", "phash"),
+        Index("ix_photos_band2", "band2", "phash"),
+        Index("ix_photos_band3", "band3", "phash"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -31,7 +31,8 @@ from backend.validation.photos import perceptual_hash as phash_of
 @dataclass(frozen=True)
 class Settings:
     limits: PhotoLimits
-    max_hamming: int
+    max_hamming: int  # this close or closer: the same picture (a hard failure)
+    similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
 
 
@@ -47,6 +48,7 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
             max_clipped=float(config["PHOTO_MAX_CLIPPED"]),
         ),
         max_hamming=int(config["PHOTO_REUSE_MAX_HAMMING"]),
+        similar_hamming=int(config["PHOTO_SIMILAR_MAX_HAMMING"]),
         max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
     )
 
@@ -154,17 +156,19 @@ def _lock_reuse_index(db_session: Session) -> None:
         db_session.execute(text("SELECT pg_advisory_xact_lock(7206040001)"))
 
 
-def _reuse_check(
+def _reuse_checks(
     db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
-) -> Check:
-    """The same picture in another submission, by sha256 or by perceptual hash.
+) -> list[Check]:
+    """The same picture in another submission (hard), or one very like it (soft).
 
     Exact copies are matched against submissions received earlier: their photo rows exist
     from upload, so the copy is caught whatever order validation runs in. Near copies can
     only be matched against photos already hashed, so against submissions validated before
     this one (validations record one at a time): of two, the second decided is caught.
     A submission already rejected is no evidence against another: a copy's rejection must
-    not bring down its original.
+    not bring down its original. Only a re-encoded or resized copy is close enough to
+    reject; a picture merely like another (the same shelf, photographed again) goes to a
+    person, for honest workers do photograph the same shelves.
     """
     exact = reuse.exact_matches(
         db_session,
@@ -179,18 +183,27 @@ def _reuse_check(
             matches = matches + reuse.near_matches(
                 db_session,
                 phash=result.phash,
-                max_hamming=settings.max_hamming,
+                max_hamming=max(settings.similar_hamming, settings.max_hamming),
                 submission_id=evidence.submission_id,
             )
         candidates += [(index, m) for m in matches]
     standing = _not_rejected(db_session, {m.submission_id for _, m in candidates})
-    found, seen = [], set()
+    same: list[dict[str, Any]] = []
+    similar: list[dict[str, Any]] = []
+    seen = set()
     for index, match in candidates:
         if match.submission_id in standing and (index, match.photo_id) not in seen:
             seen.add((index, match.photo_id))
+            found = same if match.exact or match.hamming <= settings.max_hamming else similar
             found.append({"photo": index, **asdict(match)})
-    detail = {"matches": found[:10], "max_hamming": settings.max_hamming}
-    return Check("reuse", not found, detail, hard=True)
+    return [
+        Check("reuse", not same, {"matches": same[:10], "max_hamming": settings.max_hamming}, True),
+        Check(
+            "similar_photo",
+            not similar,
+            {"matches": similar[:10], "max_hamming": settings.similar_hamming},
+        ),
+    ]
 
 
 def _not_rejected(db_session: Session, submission_ids: set[str]) -> set[str]:
@@ -225,7 +238,7 @@ def _submission_checks(
     db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
 ) -> list[Check]:
     checks = [
-        _reuse_check(db_session, evidence, results, settings),
+        *_reuse_checks(db_session, evidence, results, settings),
         rules.location_check(
             evidence.position,
             evidence.accuracy_m,

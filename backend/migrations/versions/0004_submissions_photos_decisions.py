@@ -100,10 +100,10 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("photos", schema=None) as batch_op:
-        batch_op.create_index("ix_photos_band0", ["band0"], unique=False)
-        batch_op.create_index("ix_photos_band1", ["band1"], unique=False)
-        batch_op.create_index("ix_photos_band2", ["band2"], unique=False)
-        batch_op.create_index("ix_photos_band3", ["band3"], unique=False)
+        batch_op.create_index("ix_photos_band0", ["band0", "phash"], unique=False)
+        batch_op.create_index("ix_photos_band1", ["band1", "phash"], unique=False)
+        batch_op.create_index("ix_photos_band2", ["band2", "phash"], unique=False)
+        batch_op.create_index("ix_photos_band3", ["band3", "phash"], unique=False)
         batch_op.create_index(batch_op.f("ix_photos_sha256"), ["sha256"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_photos_submission_id"), ["submission_id"], unique=False
