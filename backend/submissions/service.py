@@ -203,9 +203,10 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
         "status": submission.status,
         "outcome": submission.outcome,
         "answers": submission.answers,
-        "latitude": submission.latitude,
-        "longitude": submission.longitude,
-        "accuracy_m": submission.accuracy_m,
+        # A brand learns whether the worker was at its store, not where the worker was.
+        "latitude": None if user.role == "brand" else submission.latitude,
+        "longitude": None if user.role == "brand" else submission.longitude,
+        "accuracy_m": None if user.role == "brand" else submission.accuracy_m,
         "captured_at": submission.captured_at,
         "received_at": submission.received_at,
         "photos": [
@@ -218,7 +219,7 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
             }
             for p in photos
         ],
-        "checks": submission.checks,
+        "checks": _for_brand(submission.checks) if user.role == "brand" else submission.checks,
         "decision": None
         if decision is None
         else {
@@ -231,6 +232,27 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
         },
         "payout": None,
     }
+
+
+# What a check's evidence says about the worker beyond this store, or about other brands'
+# submissions: kept from brands.
+_WORKER_TRAIL = {"travel_speed"}
+_OTHER_SUBMISSIONS = {"reuse", "similar_photo"}
+
+
+def _for_brand(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    shown = []
+    for check in checks:
+        detail = dict(check["detail"])
+        if check["name"] in _WORKER_TRAIL:
+            detail = {}
+        elif check["name"] in _OTHER_SUBMISSIONS:
+            detail["matches"] = [
+                {"photo": m["photo"], "hamming": m["hamming"], "exact": m["exact"]}
+                for m in detail.get("matches", [])
+            ]
+        shown.append(check | {"detail": detail})
+    return shown
 
 
 def open_photo(

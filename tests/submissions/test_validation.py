@@ -165,8 +165,13 @@ def test_who_sees_a_submission(app, client, db, make, auth_headers, claim):
     other_brand = make(UserFactory, brand_user=True)
     other_worker = make(UserFactory)
     admin = make(UserFactory, admin=True)
-    assert client.get(url, headers=auth_headers(brand_user)).status_code == 200
-    assert client.get(url, headers=auth_headers(admin)).status_code == 200
+    as_brand = client.get(url, headers=auth_headers(brand_user))
+    assert as_brand.status_code == 200
+    # The brand learns whether the worker was at its store, not where the worker was.
+    assert (as_brand.json["latitude"], as_brand.json["longitude"]) == (None, None)
+    assert check(as_brand.json, "travel_speed")["detail"] == {}
+    assert check(as_brand.json, "location")["detail"]["distance_m"] > 0
+    assert client.get(url, headers=auth_headers(admin)).json["latitude"] == shown["latitude"]
     assert client.get(url, headers=auth_headers(other_brand)).status_code == 404
     assert client.get(url, headers=auth_headers(other_worker)).status_code == 404
 
