@@ -24,6 +24,7 @@ def campaign_problems(
     starts_at: datetime,
     ends_at: datetime,
     store_ids: Sequence[str],
+    max_photos: int = PHOTOS_MAX,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -36,8 +37,11 @@ def campaign_problems(
         skus = [str(p["sku"]).strip() for p in products]
         if len(set(skus)) != len(skus):
             errors["products"] = ["Each SKU may appear once."]
-    if not 0 <= photos_required <= PHOTOS_MAX:
-        errors["photos_required"] = [f"Must be between 0 and {PHOTOS_MAX}."]
+    most = min(PHOTOS_MAX, max_photos)
+    if not 0 <= photos_required <= most:
+        # A submission carries at most max_photos: a campaign asking for more could never
+        # be completed.
+        errors["photos_required"] = [f"Must be between 0 and {most}."]
     if reward_amount_minor <= 0:
         errors["reward.amount_minor"] = ["Must be a positive whole number of minor units."]
     if reward_currency not in CURRENCIES:

@@ -35,6 +35,7 @@ def create_campaign(
     ends_at: datetime,
     store_ids: Sequence[str],
     review_required: bool = False,
+    max_photos: int = rules.PHOTOS_MAX,
 ) -> Campaign:
     """Create a draft campaign and its missions, one per target store, inserted in bulk."""
     errors = rules.campaign_problems(
@@ -47,6 +48,7 @@ def create_campaign(
         starts_at=starts_at,
         ends_at=ends_at,
         store_ids=store_ids,
+        max_photos=max_photos,
     )
     if errors:
         raise Invalid("The campaign is not valid.", errors=errors)

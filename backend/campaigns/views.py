@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import current_app
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
 from backend.accounts.service import acting_brand_id
@@ -32,6 +33,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
         brand_id=brand_id,
         reward_amount_minor=reward["amount_minor"],
         reward_currency=reward["currency"],
+        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
         **data,
     )
     return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign.id)

@@ -166,3 +166,12 @@ def test_a_campaign_may_ask_for_a_person_to_review_every_submission(client, bran
     created = client.post("/api/v1/campaigns", json=body, headers=headers)
     assert created.status_code == 201, created.json
     assert created.json["review_required"] is True
+
+
+def test_a_campaign_cannot_ask_for_more_photos_than_a_submission_may_carry(client, brand):
+    _user, headers, store_ids = brand
+    created = client.post(
+        "/api/v1/campaigns", json=campaign_body(store_ids, photos_required=11), headers=headers
+    )
+    assert created.status_code == 422
+    assert created.json["errors"]["photos_required"] == ["Must be between 0 and 10."]
