@@ -163,6 +163,24 @@ def _queries(
     return near, exact
 
 
+def _index_only(db: Database, phash: int) -> dict[str, Any] | None:
+    """PostgreSQL: one band probe's plan after the run: index-only, and from memory or disk."""
+    if db.is_sqlite:
+        return None
+    band = reuse.bands(phash)[0]
+    values = ",".join(str(v) for v in reuse.probes(band, MAX_HAMMING // reuse.BANDS))
+    query = f"SELECT phash FROM photos WHERE band0 IN ({values})"  # noqa: S608 (integers)
+    sql = f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {query}"
+    with db.engine.connect() as conn:
+        plan = conn.exec_driver_sql(sql).scalar_one()[0]["Plan"]
+    return {
+        "node": plan["Node Type"],
+        "heap_fetches": plan.get("Heap Fetches"),
+        "shared_hit": plan.get("Shared Hit Blocks"),
+        "shared_read": plan.get("Shared Read Blocks"),
+    }
+
+
 def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]:
     """Load n photo hashes, then time near and exact reuse lookups, as validation runs them."""
     rng = random.Random(7)
@@ -194,6 +212,7 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
                 for s in shas
             ]
         )
+    plan = _index_only(db, wanted[-1][0])
     db.engine.dispose()
     found = [
         want in {m.photo_id for m in got}
@@ -213,5 +232,6 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
             1 for (_, want), got in zip(wanted, near, strict=True) if want is None and got
         ),
         "band_probe_rows_mean": _probe_rows(hashes, [q for q, _ in wanted]),
+        "one_probe_plan": plan,
         "exact_matches_of_3_sha256": percentiles(exact_s),
     }

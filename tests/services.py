@@ -135,7 +135,9 @@ def postgres_server() -> Iterator[str]:
         "-w",
         "-o",
         f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+        # Room for a million-row working set (benchmarks), as a production server has.
+        "-c shared_buffers=1GB",
         "start",
     )
     try:
