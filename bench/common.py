@@ -48,3 +48,25 @@ def timed(fn: Callable[[], Any], rounds: int, warm: int = 50) -> list[float]:
         fn()
         samples.append(time.perf_counter() - start)
     return samples
+
+
+def settle(db: Database) -> None:
+    """Settle the database as a live one is before measuring.
+
+    On SQLite the fresh rows go from the WAL into the file (reads check the WAL index
+    otherwise); on PostgreSQL every table gets statistics (without them the planner may scan
+    where it should probe) and a vacuum, so that autovacuum does not start mid-measurement
+    and index-only scans need not visit the table.
+    """
+    if db.is_sqlite:
+        raw = db.engine.raw_connection()  # outside any transaction, or the checkpoint stops
+        try:
+            cursor = raw.cursor()
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.fetchone() or (None, None, None)
+            assert busy == 0, "the checkpoint could not finish"
+        finally:
+            raw.close()
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")

@@ -11,7 +11,7 @@ import numpy as np
 from backend.accounts.models import Brand, User
 from backend.db import new_id, utcnow
 from backend.missions import nearby
-from bench.common import bench_app, percentiles, timed
+from bench.common import bench_app, percentiles, settle, timed
 from tests.factories import token_for
 from tests.missions.world import build
 
@@ -37,20 +37,7 @@ def load(app: Any, points: np.ndarray) -> None:
         brand = Brand(name=f"Bench {new_id()[:8]}")
         session.add(brand)
     build(db, brand.id, [(lat, lon) for lat, lon in points.tolist()])
-    # Settle the database as a live one is before measuring: on SQLite the million rows go
-    # from the WAL into the file (reads check the WAL index otherwise); on PostgreSQL every
-    # table gets statistics (without them the planner may scan the stores to find twenty)
-    # and a vacuum, so that autovacuum does not start on the fresh rows mid-measurement.
-    if db.is_sqlite:
-        raw = db.engine.raw_connection()  # outside any transaction, or the checkpoint stops
-        try:
-            busy, _, _ = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            assert busy == 0, "the checkpoint could not finish"
-        finally:
-            raw.close()
-    else:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
+    settle(db)
 
 
 def numpy_scan(points: np.ndarray, lat: float, lon: float) -> np.ndarray:

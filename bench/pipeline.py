@@ -8,7 +8,6 @@ import itertools
 import json
 import os
 import statistics
-import subprocess
 import time
 import urllib.parse
 from collections import Counter
@@ -31,7 +30,7 @@ from bench import validate
 from bench.common import bench_app
 from tests.missions.load import bulk_workers, gunicorn, post
 from tests.missions.world import build
-from tests.processes import CELERY, ROOT, Worker, setting_env
+from tests.processes import spawn_worker
 from tests.submissions.conftest import BRUSSELS, SKUS, honest_payload, multipart
 
 PHOTOS, UPLOADERS, WARM, CELERY_CONCURRENCY = 3, 3, 3, 2
@@ -77,29 +76,6 @@ def _missions(db: Database, n: int) -> list[str]:
             [{"id": new_id(), "campaign_id": campaign_id, "sku": s, "name": s} for s in SKUS],
         )
     return missions
-
-
-def _celery_worker(config: dict[str, Any], log: Path) -> Worker:
-    """`celery worker` (no beat) on the API's settings, as a deployment starts it."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "workers.celery_app:celery",
-                "worker",
-                f"--concurrency={CELERY_CONCURRENCY}",
-                "--loglevel=WARNING",
-                "-n",
-                f"bench-{new_id()[:8]}@%h",
-            ],
-            cwd=ROOT,
-            env=setting_env(config | {"LOG_LEVEL": "WARNING"}),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Worker(proc, log)
 
 
 def _upload(base: str, token: str, assignment_id: str, photos: Sequence[bytes]) -> Any:
@@ -196,7 +172,13 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
     tag = new_id()[:8]
     logs = [Path(var) / f"gunicorn-pipeline-{tag}.log", Path(var) / f"celery-pipeline-{tag}.log"]
     workers = os.cpu_count() or 2
-    worker = _celery_worker(config, logs[1])
+    worker = spawn_worker(
+        config,
+        logs[1],
+        name=f"bench-{tag}",
+        concurrency=CELERY_CONCURRENCY,
+        loglevel="WARNING",
+    )
     try:
         with gunicorn(config, logs[0], workers) as base:
             for i in range(WARM):  # the worker's boot, imports and pools; not measured

@@ -16,7 +16,7 @@ from backend.db import Database, new_id, utcnow
 from backend.missions.models import Assignment
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse
-from bench.common import bench_app, percentiles
+from bench.common import bench_app, percentiles, settle
 from tests.missions.world import build
 
 PHOTOS_PER_SUBMISSION, CHUNK = 1000, 10_000
@@ -102,22 +102,6 @@ def load(db: Database, hashes: np.ndarray, keep: set[int], rng: random.Random) -
     return kept
 
 
-def settle(db: Database) -> None:
-    """As bench/nearby.py does: SQLite's WAL into the file; PostgreSQL vacuumed and analysed."""
-    if db.is_sqlite:
-        raw = db.engine.raw_connection()  # outside any transaction, or the checkpoint stops
-        try:
-            cursor = raw.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy, _, _ = cursor.fetchone() or (None, None, None)
-            assert busy == 0, "the checkpoint could not finish"
-        finally:
-            raw.close()
-    else:
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE")
-
-
 def _probe_rows(hashes: np.ndarray, queries: list[int]) -> float:
     """Mean index entries the band probes of a query hit (rows fetched before the bit count)."""
     flips = MAX_HAMMING // reuse.BANDS
@@ -163,6 +147,27 @@ def _queries(
     return near, exact
 
 
+def _all_visible(db: Database, timeout_s: float = 120.0) -> float | None:
+    """PostgreSQL: vacuum the photos until their pages are all-visible, as a table of a
+    million mostly old rows is; the share reached. An open snapshot anywhere (an ANALYZE
+    of another table, say) stops a vacuum from marking pages, and the band probes then
+    visit the table for every entry instead of reading the index alone."""
+    if db.is_sqlite:
+        return None
+    deadline, share = time.monotonic() + timeout_s, 0.0
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        while time.monotonic() < deadline:
+            conn.exec_driver_sql("VACUUM (ANALYZE) photos")
+            share = conn.exec_driver_sql(
+                "SELECT relallvisible::float / greatest(relpages, 1) FROM pg_class "
+                "WHERE relname = 'photos'"
+            ).scalar_one()
+            if share >= 0.99:
+                break
+            time.sleep(2)
+    return round(share, 3)
+
+
 def _index_only(db: Database, phash: int) -> dict[str, Any] | None:
     """PostgreSQL: one band probe's plan after the run: index-only, and from memory or disk."""
     if db.is_sqlite:
@@ -191,6 +196,7 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
     started = time.perf_counter()
     kept = load(db, hashes, set(planted), rng)
     settle(db)
+    visible = _all_visible(db)
     load_s = time.perf_counter() - started
     wanted, shas = _queries(hashes, planted, kept, queries, rng)
     submission_id, now = new_id(), utcnow()  # a submission arriving now, not yet stored
@@ -232,6 +238,7 @@ def run(url: str, broker: str, var: str, n: int, queries: int) -> dict[str, Any]
             1 for (_, want), got in zip(wanted, near, strict=True) if want is None and got
         ),
         "band_probe_rows_mean": _probe_rows(hashes, [q for q, _ in wanted]),
+        "all_visible_share": visible,
         "one_probe_plan": plan,
         "exact_matches_of_3_sha256": percentiles(exact_s),
     }

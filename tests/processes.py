@@ -44,36 +44,46 @@ class Worker:
                 self.kill()
 
 
+def spawn_worker(
+    config: dict[str, Any],
+    log: Path,
+    *,
+    name: str,
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+    beat_schedule: Path | None = None,
+) -> Worker:
+    """`celery worker` on these settings, as a deployment starts it; with beat embedded
+    (`-B`, so the sweepers run) when given a schedule file."""
+    command = [CELERY, "-A", "workers.celery_app:celery", "worker"]
+    if beat_schedule is not None:
+        command += ["-B", "-s", str(beat_schedule)]
+    command += [f"--concurrency={concurrency}", f"--loglevel={loglevel}", "-n", f"{name}@%h"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=setting_env(config | {"LOG_LEVEL": loglevel}),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Worker(proc, log)
+
+
 @pytest.fixture
 def start_worker(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     """Start `celery worker -B` (beat embedded, so the sweeper runs) on the test's settings."""
     started: list[Worker] = []
 
     def start(**overrides: Any) -> Worker:
-        log = tmp_path / f"worker-{len(started)}.log"
-        env = setting_env(app_config | {"LOG_LEVEL": "INFO"} | overrides)
-        with log.open("wb") as out:
-            proc = subprocess.Popen(
-                [
-                    CELERY,
-                    "-A",
-                    "workers.celery_app:celery",
-                    "worker",
-                    "-B",
-                    "--concurrency=1",
-                    "--loglevel=INFO",
-                    "-n",
-                    f"test{len(started)}@%h",
-                    "-s",
-                    str(tmp_path / f"beat-{len(started)}"),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        worker = Worker(proc, log)
+        n = len(started)
+        worker = spawn_worker(
+            app_config | overrides,
+            tmp_path / f"worker-{n}.log",
+            name=f"test{n}",
+            beat_schedule=tmp_path / f"beat-{n}",
+        )
         started.append(worker)
         return worker
 

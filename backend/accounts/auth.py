@@ -58,6 +58,22 @@ class Scoped(Protocol):
 M = TypeVar("M")
 
 
+def _brand_rows(brand_id: Any, user: User) -> ColumnElement[bool]:
+    if user.role == "admin":
+        return true()
+    if user.role == "brand" and user.brand_id:
+        return brand_id == user.brand_id
+    return false()
+
+
+def _worker_rows(worker_id: Any, user: User) -> ColumnElement[bool]:
+    if user.role == "admin":
+        return true()
+    if user.role == "worker":
+        return worker_id == user.id
+    return false()
+
+
 class BrandOwned:
     """Rows that belong to a brand: its users and admins see them, nobody else."""
 
@@ -65,11 +81,7 @@ class BrandOwned:
 
     @classmethod
     def visible_to(cls, user: User) -> ColumnElement[bool]:
-        if user.role == "admin":
-            return true()
-        if user.role == "brand" and user.brand_id:
-            return cls.brand_id == user.brand_id
-        return false()
+        return _brand_rows(cls.brand_id, user)
 
 
 class WorkerOwned:
@@ -79,11 +91,20 @@ class WorkerOwned:
 
     @classmethod
     def visible_to(cls, user: User) -> ColumnElement[bool]:
-        if user.role == "admin":
-            return true()
-        if user.role == "worker":
-            return cls.worker_id == user.id
-        return false()
+        return _worker_rows(cls.worker_id, user)
+
+
+class WorkerAndBrandOwned:
+    """Rows a worker made for a brand: the worker, the brand's users and admins see them."""
+
+    worker_id: Any
+    brand_id: Any
+
+    @classmethod
+    def visible_to(cls, user: User) -> ColumnElement[bool]:
+        if user.role == "brand":
+            return _brand_rows(cls.brand_id, user)
+        return _worker_rows(cls.worker_id, user)
 
 
 def scoped(stmt: Select[Any], model: type[Scoped], user: User) -> Select[Any]:

@@ -9,26 +9,23 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
-    ColumnElement,
     Float,
     ForeignKey,
     Index,
     String,
     UniqueConstraint,
-    false,
     text,
-    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.accounts.models import User
+from backend.accounts.auth import WorkerAndBrandOwned
 from backend.db import Base, new_id, utcnow
 
 SUBMISSION_STATUSES = ("received", "validating", "in_review", "approved", "rejected", "appealed")
 DECIDED = ("in_review", "approved", "rejected")
 
 
-class Submission(Base):
+class Submission(WorkerAndBrandOwned, Base):
     __tablename__ = "submissions"
     __table_args__ = (
         CheckConstraint(
@@ -60,17 +57,6 @@ class Submission(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     decided_at: Mapped[datetime | None]
-
-    @classmethod
-    def visible_to(cls, user: User) -> ColumnElement[bool]:
-        """The worker who sent it, the brand it was for, and admins."""
-        if user.role == "admin":
-            return true()
-        if user.role == "worker":
-            return cls.worker_id == user.id
-        if user.role == "brand" and user.brand_id:
-            return cls.brand_id == user.brand_id
-        return false()
 
 
 class Photo(Base):

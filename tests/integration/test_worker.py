@@ -66,6 +66,20 @@ def hold_write_lock(db, backend_name, database_url, table="pipeline_checks"):
                 trans.rollback()
 
 
+def crash_settings(redis_url):
+    """Settings for a crash test: a broker of its own, emptied; sweeps and redelivery fast;
+    SQLite writers that wait out a test's lock."""
+    broker = f"{redis_url}/2"
+    redis.Redis.from_url(broker).flushdb()
+    return {
+        "BROKER_URL": broker,
+        "OUTBOX_SWEEP_SECONDS": 1,
+        "OUTBOX_RESEND_AFTER_SECONDS": 3,
+        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
+        "BROKER_VISIBILITY_TIMEOUT": 6,
+    }
+
+
 def unacked_ids(broker_client):
     """Task ids a worker has taken from Redis but not acknowledged."""
     return {json.loads(raw)[0]["headers"]["id"] for raw in broker_client.hvals("unacked")}
@@ -76,15 +90,8 @@ def test_sigkill_between_commit_and_delivery_then_sweeper_delivers_exactly_once(
 ):
     from backend.ops import service
 
-    broker = f"{redis_url}/2"
-    redis.Redis.from_url(broker).flushdb()
-    settings = {
-        "BROKER_URL": broker,
-        "OUTBOX_SWEEP_SECONDS": 1,
-        "OUTBOX_RESEND_AFTER_SECONDS": 3,
-        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
-        "BROKER_VISIBILITY_TIMEOUT": 6,
-    }
+    settings = crash_settings(redis_url)
+    broker = settings["BROKER_URL"]
     app_config.update(settings | {"OUTBOX_RELAY_ON_COMMIT": False})
     app = request.getfixturevalue("app")
     db = request.getfixturevalue("db")

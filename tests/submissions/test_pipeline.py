@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from backend.outbox.models import OutboxMessage
 from backend.submissions.models import Decision, Submission
-from tests.integration.test_worker import hold_write_lock, unacked_ids
+from tests.integration.test_worker import crash_settings, hold_write_lock, unacked_ids
 from tests.photos import blurred, dark, jpeg, shelf
 from tests.processes import wait_until
 from tests.submissions.conftest import BRUSSELS, honest_payload, submit
@@ -105,15 +105,8 @@ def test_hostile_files_leave_the_worker_alive_and_small(client, claim, start_wor
 def test_sigkill_during_validation_then_every_submission_is_decided_once(
     request, app_config, backend_name, database_url, redis_url, start_worker
 ):
-    broker = f"{redis_url}/2"
-    redis.Redis.from_url(broker).flushdb()
-    settings = {
-        "BROKER_URL": broker,
-        "OUTBOX_SWEEP_SECONDS": 1,
-        "OUTBOX_RESEND_AFTER_SECONDS": 3,
-        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
-        "BROKER_VISIBILITY_TIMEOUT": 6,
-    }
+    settings = crash_settings(redis_url)
+    broker = settings["BROKER_URL"]
     app_config.update(settings)
     client = request.getfixturevalue("client")
     db = request.getfixturevalue("db")
