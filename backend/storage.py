@@ -17,6 +17,7 @@ from typing import BinaryIO, Protocol
 
 CHUNK = 64 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_KIND = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
 
 class TooLarge(Exception):
@@ -37,6 +38,10 @@ class PhotoStore(Protocol):
     def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored: ...
 
     def open(self, sha256: str) -> BinaryIO: ...
+
+    def put_derived(self, sha256: str, kind: str, data: bytes) -> None: ...
+
+    def open_derived(self, sha256: str, kind: str) -> BinaryIO: ...
 
     def sweep_temporary(self, *, older_than_s: float) -> int: ...
 
@@ -79,6 +84,30 @@ class LocalPhotoStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
+
+    def derived_path(self, sha256: str, kind: str) -> Path:
+        """Where a copy made from a stored photo lives, named by the original and its kind."""
+        if not _KIND.match(kind):
+            raise ValueError("not a derived kind")
+        original = self.path(sha256)
+        return self.root / "derived" / kind / original.relative_to(self.root)
+
+    def put_derived(self, sha256: str, kind: str, data: bytes) -> None:
+        """Keep a copy made from a stored photo; made again, it replaces itself whole."""
+        final = self.derived_path(sha256, kind)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temporary, final)
+        finally:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+    def open_derived(self, sha256: str, kind: str) -> BinaryIO:
+        """The derived copy; FileNotFoundError until it has been made."""
+        return self.derived_path(sha256, kind).open("rb")
 
     def sweep_temporary(self, *, older_than_s: float) -> int:
         """Delete upload files a killed process left half-written; returns how many."""

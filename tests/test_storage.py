@@ -57,3 +57,17 @@ def test_the_sweeper_removes_only_abandoned_upload_files(tmp_path):
     assert not old.exists()
     assert fresh.exists()
     assert store.path(kept.sha256).exists()
+
+
+def test_a_derived_copy_is_kept_beside_its_original_by_kind(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    original = store.put(io.BytesIO(b"\xff\xd8\xff original"), max_bytes=100)
+    with pytest.raises(FileNotFoundError):
+        store.open_derived(original.sha256, "brand")
+    store.put_derived(original.sha256, "brand", b"copy")
+    with store.open_derived(original.sha256, "brand") as copy:
+        assert copy.read() == b"copy"
+    assert store.derived_path(original.sha256, "brand").is_relative_to(tmp_path / "derived")
+    with pytest.raises(ValueError, match="kind"):
+        store.derived_path(original.sha256, "../../etc")
+    assert not list(tmp_path.glob(".upload-*"))

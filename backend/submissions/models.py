@@ -85,8 +85,6 @@ class Photo(Base):
     band1: Mapped[int | None]
     band2: Mapped[int | None]
     band3: Mapped[int | None]
-    # The copy brands get: re-encoded, without location or any other metadata.
-    brand_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class Decision(Base):

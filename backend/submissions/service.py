@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
-from backend.db import get_db
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore, Stored
@@ -24,6 +23,7 @@ from backend.tasks import enqueue
 from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
+BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
 FUTURE_SKEW = timedelta(minutes=10)
 
@@ -262,24 +262,19 @@ def open_photo(
     photo = db_session.get(Photo, photo_id)
     if photo is None:
         raise NotFound(f"No photo with id {photo_id}.")
-    submission = get_visible(db_session, Submission, photo.submission_id, user)
+    get_visible(db_session, Submission, photo.submission_id, user)
     if user.role != "brand":
         return store.open(photo.sha256)
-    if photo.brand_sha256 is None:
-        with store.open(photo.sha256) as original:
-            copy = brand_copy(original.read(), max_pixels=max_pixels)
-        if copy is None:
-            raise NotFound(f"Photo {photo_id} is not an image a copy can be made of.")
-        made = store.put(io.BytesIO(copy), max_bytes=len(copy))
-        # Recorded in a transaction of its own: this is a read request.
-        with get_db().transaction() as session:
-            session.execute(
-                update(Photo)
-                .where(Photo.id == photo.id, Photo.submission_id == submission.id)
-                .values(brand_sha256=made.sha256)
-            )
-        return store.open(made.sha256)
-    return store.open(photo.brand_sha256)
+    try:
+        return store.open_derived(photo.sha256, BRAND_COPY)
+    except FileNotFoundError:
+        pass  # made on first request, then kept beside the original
+    with store.open(photo.sha256) as original:
+        copy = brand_copy(original.read(), max_pixels=max_pixels)
+    if copy is None:
+        raise NotFound(f"Photo {photo_id} is not an image a copy can be made of.")
+    store.put_derived(photo.sha256, BRAND_COPY, copy)
+    return io.BytesIO(copy)
 
 
 def record_decision(

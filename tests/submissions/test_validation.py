@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from PIL import Image
 from sqlalchemy import func, select, update
@@ -197,6 +198,8 @@ def test_brands_get_photos_without_location_and_others_nothing(
     assert "exif" not in image.info
     assert "xmp" not in image.info
     assert b"Exif\x00\x00" not in copy.data
+    kept = Path(app.config["PHOTO_DIR"]) / "derived" / "brand"
+    assert [p.read_bytes() for p in kept.rglob("*") if p.is_file()] == [copy.data]
     again = client.get(url, headers=auth_headers(brand_user))
     assert again.data == copy.data  # made once, then served from storage
     for stranger in (make(UserFactory), make(UserFactory, brand_user=True)):

@@ -90,7 +90,6 @@ def upgrade() -> None:
         sa.Column("band1", sa.Integer(), nullable=True),
         sa.Column("band2", sa.Integer(), nullable=True),
         sa.Column("band3", sa.Integer(), nullable=True),
-        sa.Column("brand_sha256", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["submission_id"], ["submissions.id"], name=op.f("fk_photos_submission_id_submissions")
         ),
