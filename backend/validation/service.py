@@ -284,12 +284,10 @@ def record_validation(
     decision = rules.decide(
         [r.checks for r in results], other, review_required=evidence.review_required
     )
-    for result in results:
+    if results:  # one executemany, by primary key
         db_session.execute(
-            update(Photo)
-            .where(Photo.id == result.photo_id)
-            .values(**reuse.index_values(result.phash))
-            .execution_options(synchronize_session=False)
+            update(Photo),
+            [{"id": r.photo_id, **reuse.index_values(r.phash)} for r in results],
         )
     checks = [
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
