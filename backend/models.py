@@ -3,6 +3,7 @@
 from backend.accounts.models import ApiToken, Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.idempotency.models import IdempotencyKey
+from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
@@ -17,6 +18,8 @@ __all__ = [
     "CampaignProduct",
     "Decision",
     "IdempotencyKey",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Mission",
     "OutboxMessage",
     "Photo",

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from backend import create_app, migrate
 from backend.db import Base, Database
+from backend.ledger import models as ledger
 from tests import factories
 from tests.processes import start_worker
 from tests.services import postgres_server, redis_server
@@ -79,8 +80,14 @@ def _empty_tables(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
+            # The ledger refuses deletes (append-only triggers): lift them for the cleanup.
+            triggers = ledger.sqlite_triggers()
+            for name in triggers:
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
             for name in tables:
                 conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (our table names)
+            for ddl in triggers.values():
+                conn.execute(text(ddl))
         else:
             # A session a test left open would block TRUNCATE forever: fail loudly instead.
             conn.execute(text("SET LOCAL lock_timeout = '15s'"))
