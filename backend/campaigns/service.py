@@ -15,6 +15,7 @@ from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import new_id, utcnow
 from backend.errors import Conflict, Invalid
+from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
 from backend.stores.models import Store
@@ -110,10 +111,18 @@ def publish_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
         )
     campaign.status = "published"
     campaign.published_at = utcnow()
-    db_session.execute(
+    opened = db_session.execute(
         update(Mission)
         .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
         .values(status="open")
+    ).rowcount  # type: ignore[attr-defined]
+    # The budget every mission's reward will be paid from comes in as the campaign goes live.
+    ledger.fund_campaign(
+        db_session=db_session,
+        campaign_id=campaign.id,
+        amount_minor=campaign.reward_amount_minor * opened,
+        currency=campaign.reward_currency,
+        now=campaign.published_at,
     )
     db_session.flush()
     return campaign

@@ -61,3 +61,51 @@ def balance(*, db_session: Session, account: str, currency: str) -> int:
         )
     )
     return int(total or 0)
+
+
+def fund_campaign(
+    *, db_session: Session, campaign_id: str, amount_minor: int, currency: str, now: datetime
+) -> str:
+    """The brand's money for a campaign comes in (the bank is mocked: publishing is paying)."""
+    entries = rules.funding(campaign_id=campaign_id, amount_minor=amount_minor, currency=currency)
+    return post(db_session=db_session, kind="campaign_funding", entries=entries, now=now)
+
+
+def credit_approved_submission(*, db_session: Session, submission_id: str, now: datetime) -> bool:
+    """Pay an approved submission's reward from its campaign to its worker, once; False if
+    it was already paid (the unique index on submission credits is the backstop)."""
+    from backend.missions.models import Mission
+    from backend.submissions.models import Submission
+
+    paid = db_session.scalar(
+        select(LedgerTransaction.id).where(
+            LedgerTransaction.submission_id == submission_id,
+            LedgerTransaction.kind == "submission_credit",
+        )
+    )
+    if paid is not None:
+        return False
+    row = db_session.execute(
+        select(
+            Submission.worker_id,
+            Mission.campaign_id,
+            Mission.reward_amount_minor,
+            Mission.reward_currency,
+        )
+        .join(Mission, Mission.id == Submission.mission_id)
+        .where(Submission.id == submission_id)
+    ).one()
+    entries = rules.approval(
+        campaign_id=row.campaign_id,
+        worker_id=row.worker_id,
+        reward_minor=row.reward_amount_minor,
+        currency=row.reward_currency,
+    )
+    post(
+        db_session=db_session,
+        kind="submission_credit",
+        entries=entries,
+        now=now,
+        submission_id=submission_id,
+    )
+    return True

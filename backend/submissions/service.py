@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
+from backend.ledger import service as ledger
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
@@ -290,8 +291,8 @@ def record_decision(
     comment: str | None = None,
     checks: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Set a submission's status and append the decision that set it; an approval completes
-    the mission."""
+    """Set a submission's status and append the decision that set it; an approval pays the
+    worker (once) and completes the mission."""
     values: dict[str, Any] = {
         "status": status,
         "reasons": reasons,
@@ -319,6 +320,9 @@ def record_decision(
         )
     )
     if status == "approved":
+        ledger.credit_approved_submission(
+            db_session=db_session, submission_id=submission_id, now=now
+        )
         mission_of = select(Submission.mission_id).where(Submission.id == submission_id)
         db_session.execute(
             update(Mission)

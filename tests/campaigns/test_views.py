@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from tests.factories import StoreFactory, UserFactory
 
@@ -56,6 +57,11 @@ def test_create_publish_cancel(client, db, brand):
     assert published.status_code == 200
     assert published.json["status"] == "published"
     assert published.json["missions"] == {"open": 3}
+    with db.transaction(write=False) as session:  # the budget for 3 rewards came in
+        budget = ledger.balance(
+            db_session=session, account=f"campaign:{body['id']}", currency="EUR"
+        )
+    assert budget == 3 * 600
     again = client.post(f"/api/v1/campaigns/{body['id']}/publish", headers=headers)
     assert again.status_code == 409
     assert again.json["code"] == "campaign_not_draft"

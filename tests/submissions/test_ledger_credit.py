@@ -29,3 +29,35 @@ def test_a_submission_is_credited_once_in_the_schema(db, app, client, claim):
         post(db, "submission_credit", entries, submission_id=submission_id)
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(LedgerTransaction)) == 1
+
+
+def balance(db, account):
+    with db.transaction(write=False) as session:
+        return service.balance(db_session=session, account=account, currency="EUR")
+
+
+def test_an_approved_submission_pays_its_reward_to_the_worker_once(app, client, db, claim):
+    from tests.submissions.conftest import validate_now
+
+    claimed = claim()
+    submission_id = submit(client, claimed, [jpeg(shelf(seed=70))]).json["submission_id"]
+    validate_now(app, db, submission_id)
+    shown = client.get(f"/api/v1/submissions/{submission_id}", headers=claimed.headers).json
+    assert shown["status"] == "approved"
+    assert balance(db, f"worker:{claimed.worker.id}") == 600
+    with db.transaction() as session:
+        again = service.credit_approved_submission(
+            db_session=session, submission_id=submission_id, now=NOW
+        )
+    assert again is False
+    assert balance(db, f"worker:{claimed.worker.id}") == 600
+
+
+def test_a_submission_sent_to_review_pays_nothing_yet(app, client, db, claim):
+    from tests.submissions.conftest import BRUSSELS, honest_payload, validate_now
+
+    claimed = claim()
+    far = honest_payload(latitude=BRUSSELS[0] + 0.027)
+    submission_id = submit(client, claimed, [jpeg(shelf(seed=71))], far).json["submission_id"]
+    validate_now(app, db, submission_id)
+    assert balance(db, f"worker:{claimed.worker.id}") == 0
