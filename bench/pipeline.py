@@ -19,10 +19,9 @@ from typing import Any
 
 import numpy as np
 import redis
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from backend.accounts.models import Brand
-from backend.campaigns.models import CampaignProduct
 from backend.db import Database, new_id
 from backend.submissions.models import Submission
 from backend.validation.photos import hamming, inspect_photo, perceptual_hash
@@ -69,12 +68,7 @@ def _missions(db: Database, n: int) -> list[str]:
     with db.transaction() as session:
         brand = Brand(name=f"Pipeline {new_id()[:8]}")
         session.add(brand)
-    campaign_id, missions = build(db, brand.id, [BRUSSELS] * n)
-    with db.transaction() as session:
-        session.execute(
-            insert(CampaignProduct),
-            [{"id": new_id(), "campaign_id": campaign_id, "sku": s, "name": s} for s in SKUS],
-        )
+    _campaign, missions = build(db, brand.id, [BRUSSELS] * n, skus=SKUS)
     return missions
 
 

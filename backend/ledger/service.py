@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from backend.db import new_id
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions.models import Mission
+from backend.submissions.models import Submission
 
 
 def post(
@@ -74,9 +76,6 @@ def fund_campaign(
 def credit_approved_submission(*, db_session: Session, submission_id: str, now: datetime) -> bool:
     """Pay an approved submission's reward from its campaign to its worker, once; False if
     it was already paid (the unique index on submission credits is the backstop)."""
-    from backend.missions.models import Mission
-    from backend.submissions.models import Submission
-
     paid = db_session.scalar(
         select(LedgerTransaction.id).where(
             LedgerTransaction.submission_id == submission_id,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from backend.campaigns.models import Campaign
+from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import Database, new_id
 from backend.missions.models import Mission
 from backend.stores.models import Store
@@ -21,8 +21,10 @@ def build(
     status: str = "open",
     est_minutes: int = 15,
     reward: int = 600,
+    skus: tuple[str, ...] = (),
+    review_required: bool = False,
 ) -> tuple[str, list[str]]:
-    """One published campaign with a store and an open mission at each point."""
+    """One published campaign (counting `skus`) with a store and a mission at each point."""
     now = datetime.now(UTC)
     with db.transaction() as session:
         campaign = Campaign(
@@ -30,6 +32,8 @@ def build(
             name="World",
             instructions="",
             photos_required=1,
+            review_required=review_required,
+            products=[CampaignProduct(sku=sku, name=sku) for sku in skus],
             reward_amount_minor=reward,
             reward_currency="EUR",
             est_minutes=est_minutes,

@@ -6,17 +6,15 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from backend.campaigns.models import Campaign, CampaignProduct
-from backend.missions.models import Mission
 from backend.outbox.models import OutboxMessage
-from backend.stores.models import Store
 from tests.factories import BrandFactory, UserFactory
+from tests.missions.world import build
 
 BRUSSELS = (50.8467, 4.3525)
 SKUS = ("PAD-1", "PAD-2")
@@ -47,49 +45,6 @@ def honest_payload(**changes: Any) -> dict[str, Any]:
     return payload | changes
 
 
-def campaign_with_stores(
-    db: Any, brand_id: str, points: list[tuple[float, float]], review_required: bool = False
-) -> list[str]:
-    """A published campaign with two products and an open mission per point."""
-    now = datetime.now(UTC)
-    with db.transaction() as session:
-        campaign = Campaign(
-            brand_id=brand_id,
-            name="Towels",
-            instructions="Count facings",
-            photos_required=1,
-            review_required=review_required,
-            reward_amount_minor=600,
-            reward_currency="EUR",
-            est_minutes=15,
-            starts_at=now - timedelta(days=1),
-            ends_at=now + timedelta(days=30),
-            status="published",
-            products=[CampaignProduct(sku=sku, name=sku) for sku in SKUS],
-        )
-        session.add(campaign)
-        session.flush()
-        ids = []
-        for lat, lon in points:
-            store = Store(brand_id=brand_id, name="Shop", latitude=lat, longitude=lon)
-            session.add(store)
-            session.flush()
-            mission = Mission(
-                campaign_id=campaign.id,
-                store_id=store.id,
-                brand_id=brand_id,
-                latitude=lat,
-                longitude=lon,
-                reward_amount_minor=600,
-                reward_currency="EUR",
-                status="open",
-            )
-            session.add(mission)
-            session.flush()
-            ids.append(mission.id)
-    return ids
-
-
 @pytest.fixture
 def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
     """claim(worker=None, at=BRUSSELS): a fresh mission at `at`, claimed by the worker."""
@@ -100,7 +55,9 @@ def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
     ) -> Claimed:
         worker = worker or make(UserFactory)
         headers = auth_headers(worker)
-        (mission_id,) = campaign_with_stores(db, brand.id, [at], review_required)
+        _campaign, (mission_id,) = build(
+            db, brand.id, [at], skus=SKUS, review_required=review_required
+        )
         response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
         assert response.status_code == 201, response.json
         return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id, brand)
