@@ -74,15 +74,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
     from backend.campaigns.views import bp as campaigns_bp
+    from backend.ledger.views import bp as ledger_bp
     from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
+    from backend.payouts.views import bp as payouts_bp
+    from backend.review.views import bp as review_bp
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(missions_bp)
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(payouts_bp)
+    app.register_blueprint(review_bp)
     app.register_blueprint(stores_bp)
     app.register_blueprint(submissions_bp)
 

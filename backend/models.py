@@ -7,11 +7,14 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
+from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 
 __all__ = [
     "ApiToken",
+    "Appeal",
     "Assignment",
     "Brand",
     "Campaign",
@@ -22,6 +25,8 @@ __all__ = [
     "LedgerTransaction",
     "Mission",
     "OutboxMessage",
+    "PayoutBatch",
+    "PayoutRequest",
     "Photo",
     "PipelineCheck",
     "Store",

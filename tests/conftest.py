@@ -80,8 +80,8 @@ def _empty_tables(database: Database) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with database.engine.begin() as conn:
         if database.is_sqlite:
-            # The ledger refuses deletes (append-only triggers): lift them for the cleanup.
-            triggers = ledger.sqlite_triggers()
+            # The ledger and the decisions refuse deletes (append-only): lift that for cleanup.
+            triggers = ledger.sqlite_triggers(ledger.APPEND_ONLY_TABLES)
             for name in triggers:
                 conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
             for name in tables:

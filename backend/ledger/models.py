@@ -49,14 +49,18 @@ LEDGER_TABLES = ("ledger_transactions", "ledger_entries")
 APPEND_ONLY = "ledger rows are append-only"
 
 
-def sqlite_triggers() -> dict[str, str]:
-    """SQLite: refuse UPDATE and DELETE on ledger rows (name -> CREATE TRIGGER)."""
+# The ledger and the audit of decisions: rows are written once and never changed.
+APPEND_ONLY_TABLES = (*LEDGER_TABLES, "submission_decisions")
+
+
+def sqlite_triggers(tables: tuple[str, ...] = LEDGER_TABLES) -> dict[str, str]:
+    """SQLite: refuse UPDATE and DELETE on these tables' rows (name -> CREATE TRIGGER)."""
     return {
         f"{table}_no_{verb.lower()}": (
             f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
         )
-        for table in LEDGER_TABLES
+        for table in tables
         for verb in ("UPDATE", "DELETE")
     }
 
@@ -67,12 +71,12 @@ POSTGRESQL_FUNCTION = (
 )
 
 
-def postgresql_triggers() -> dict[str, str]:
-    """PostgreSQL: refuse UPDATE and DELETE on ledger rows (name -> CREATE TRIGGER)."""
+def postgresql_triggers(tables: tuple[str, ...] = LEDGER_TABLES) -> dict[str, str]:
+    """PostgreSQL: refuse UPDATE and DELETE on these tables' rows (name -> CREATE TRIGGER)."""
     return {
         f"{table}_append_only": (
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()"
         )
-        for table in LEDGER_TABLES
+        for table in tables
     }

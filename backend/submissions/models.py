@@ -111,4 +111,7 @@ class Decision(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     comment: Mapped[str | None] = mapped_column(String(2000))
+    # What the decider had before them: the checks' verdicts, the photos, the delay.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    appeal_id: Mapped[str | None] = mapped_column(ForeignKey("appeals.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
