@@ -22,6 +22,7 @@ TASK_MODULES = [
     "workers.missions",
     "workers.validation",
     "workers.storage",
+    "workers.review",
 ]
 
 
@@ -80,6 +81,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         "storage-sweep-uploads": {
             "task": "storage.sweep_uploads",
             "schedule": 3600.0,
+        },
+        "review-approve-overdue": {
+            "task": "review.approve_overdue",
+            "schedule": float(cfg["REVIEW_DEADLINE_SWEEP_SECONDS"]),
         },
         "accounts-purge-expired-tokens": {
             "task": "accounts.purge_expired_tokens",

@@ -92,6 +92,11 @@ class AnswerOut(Schema):
     price = Nested(Money, allow_none=True)
 
 
+class PayoutOut(Schema):
+    amount = Nested(Money)
+    credited_at = DateTime()
+
+
 class SubmissionOut(Schema):
     id = String()
     assignment_id = String()
@@ -107,4 +112,4 @@ class SubmissionOut(Schema):
     photos = List(Nested(PhotoOut))
     checks = List(Nested(CheckOut))
     decision = Nested(DecisionOut, allow_none=True)
-    payout = Dict(allow_none=True)
+    payout = Nested(PayoutOut, allow_none=True, metadata={"description": "once approved"})

@@ -16,6 +16,7 @@ from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.ledger import service as ledger
+from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
@@ -231,7 +232,26 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
             "comment": decision.comment,
             "decided_at": decision.created_at,
         },
-        "payout": None,
+        "payout": _credit(db_session, submission.id),
+    }
+
+
+def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
+    """What the worker was credited for this submission, once approved."""
+    row = db_session.execute(
+        select(LedgerTransaction.created_at, LedgerEntry.amount_minor, LedgerEntry.currency)
+        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
+        .where(
+            LedgerTransaction.submission_id == submission_id,
+            LedgerTransaction.kind == "submission_credit",
+            LedgerEntry.amount_minor > 0,
+        )
+    ).first()
+    if row is None:
+        return None
+    return {
+        "amount": {"amount_minor": row.amount_minor, "currency": row.currency},
+        "credited_at": row.created_at,
     }
 
 
@@ -290,9 +310,13 @@ def record_decision(
     actor_id: str | None = None,
     comment: str | None = None,
     checks: list[dict[str, Any]] | None = None,
-) -> None:
+    evidence: dict[str, Any] | None = None,
+    appeal_id: str | None = None,
+    from_statuses: Sequence[str] | None = None,
+) -> bool:
     """Set a submission's status and append the decision that set it; an approval pays the
-    worker (once) and completes the mission."""
+    worker (once) and completes the mission. With `from_statuses`, only a submission in one
+    of them is decided: False (nothing written) when another decider got there first."""
     values: dict[str, Any] = {
         "status": status,
         "reasons": reasons,
@@ -301,12 +325,19 @@ def record_decision(
     }
     if checks is not None:
         values["checks"] = checks
-    db_session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    stmt = update(Submission).where(Submission.id == submission_id)
+    if from_statuses is not None:
+        # A conditional write, not read-then-write: of two racing deciders exactly one
+        # matches (PostgreSQL re-checks the row after the first commits; SQLite runs
+        # writers one by one).
+        stmt = stmt.where(Submission.status.in_(from_statuses))
+    result = db_session.execute(
+        stmt.values(**values).execution_options(synchronize_session=False)
     )
+    if from_statuses is not None and result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    if evidence is None and checks is not None:
+        evidence = {"checks": {c["name"]: c["passed"] for c in checks}}
     db_session.add(
         Decision(
             submission_id=submission_id,
@@ -316,6 +347,8 @@ def record_decision(
             reasons=reasons,
             flags=flags,
             comment=comment,
+            evidence=evidence or {},
+            appeal_id=appeal_id,
             created_at=now,
         )
     )
@@ -330,3 +363,4 @@ def record_decision(
             .values(status="completed")
             .execution_options(synchronize_session=False)
         )
+    return True

@@ -24,7 +24,8 @@ from backend.db import Database, new_id
 from tests.processes import ROOT, setting_env
 from tests.services import free_port, wait_for_port
 
-Job = tuple[str, str, str | None]  # url, bearer token, Idempotency-Key
+# url, bearer token, Idempotency-Key and, optionally, a JSON body
+Job = tuple[str, str, str | None] | tuple[str, str, str | None, dict[str, Any]]
 
 
 def bulk_workers(db: Database, n: int) -> list[str]:
@@ -59,24 +60,29 @@ def bulk_workers(db: Database, n: int) -> list[str]:
     return raws
 
 
-def post(url: str, token: str, key: str | None = None) -> tuple[int, Any]:
-    """POST with no body over a fresh connection; (status, JSON body).
+def post(
+    url: str, token: str, key: str | None = None, body: dict[str, Any] | None = None
+) -> tuple[int, Any]:
+    """POST (with no body, or JSON) over a fresh connection; (status, JSON body).
 
     A bare socket rather than urllib: client and server share two cores here, and urllib's
     machinery cost the client more CPU than the server spent answering.
     """
     parts = urllib.parse.urlsplit(url)
+    content = json.dumps(body).encode() if body is not None else b""
     lines = [
         f"POST {parts.path} HTTP/1.1",
         f"Host: {parts.netloc}",
         f"Authorization: Bearer {token}",
-        "Content-Length: 0",
+        f"Content-Length: {len(content)}",
         "Connection: close",
     ]
+    if body is not None:
+        lines.append("Content-Type: application/json")
     if key is not None:
         lines.append(f"Idempotency-Key: {key}")
     with socket.create_connection((parts.hostname, parts.port), timeout=60) as sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + content)
         chunks = []
         while chunk := sock.recv(65536):
             chunks.append(chunk)

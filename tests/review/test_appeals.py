@@ -1,0 +1,170 @@
+"""Appeals: within the window, decided by a second admin; a reversal pays in full."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from backend.ledger import service as ledger
+from backend.submissions.models import Decision, Submission
+
+
+def reject(client, headers, submission_id, code="missing_products"):
+    response = client.post(
+        f"/api/v1/submissions/{submission_id}/decision",
+        json={"decision": "reject", "reason_code": code, "comment": "PAD-2 not in the photo."},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.json
+    return response
+
+
+def appeal(client, waiting, message="PAD-2 is on the bottom shelf, left.", headers=None):
+    return client.post(
+        f"/api/v1/submissions/{waiting.submission_id}/appeal",
+        json={"message": message},
+        headers=headers or waiting.claimed.headers,
+    )
+
+
+def open_appeals(client, headers):
+    response = client.get("/api/v1/appeals", headers=headers)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def decide_appeal(client, headers, appeal_id, body):
+    return client.post(f"/api/v1/appeals/{appeal_id}/decision", json=body, headers=headers)
+
+
+def balance(db, worker_id):
+    with db.transaction(write=False) as session:
+        return ledger.balance(db_session=session, account=f"worker:{worker_id}", currency="EUR")
+
+
+def test_a_reversed_appeal_pays_in_full(client, db, in_review, admin):
+    waiting = in_review()
+    first_admin, second_admin = admin(), admin()
+    reject(client, first_admin, waiting.submission_id)
+    made = appeal(client, waiting)
+    assert made.status_code == 201, made.json
+    assert made.json["status"] == "open"
+    assert "rejected_by" not in made.json  # the worker is not told which admin
+    shown = client.get(
+        f"/api/v1/submissions/{waiting.submission_id}", headers=waiting.claimed.headers
+    ).json
+    assert shown["status"] == "appealed"
+    (listed,) = open_appeals(client, second_admin)
+    assert listed["id"] == made.json["id"]
+    assert listed["message"] == "PAD-2 is on the bottom shelf, left."
+    assert listed["rejection"]["reasons"] == ["missing_products"]
+    same = decide_appeal(client, first_admin, listed["id"], {"decision": "approve"})
+    assert same.status_code == 403
+    assert same.json["code"] == "same_reviewer"
+    reversed_ = decide_appeal(client, second_admin, listed["id"], {"decision": "approve"})
+    assert reversed_.status_code == 200, reversed_.json
+    assert reversed_.json["submission_status"] == "approved"
+    assert reversed_.json["appeal"]["status"] == "approved"
+    assert balance(db, waiting.claimed.worker.id) == 600
+    again = decide_appeal(
+        client,
+        admin(),
+        listed["id"],
+        {"decision": "reject", "reason_code": "other", "comment": "x"},
+    )
+    assert again.status_code == 409
+    assert again.json["code"] == "appeal_decided"
+    assert balance(db, waiting.claimed.worker.id) == 600
+    assert open_appeals(client, second_admin) == []
+    with db.transaction(write=False) as session:
+        last = session.scalars(
+            select(Decision)
+            .where(Decision.submission_id == waiting.submission_id)
+            .order_by(Decision.created_at.desc())
+        ).first()
+        assert last is not None
+        assert last.appeal_id == made.json["id"]
+        assert last.evidence["appeal"] == "PAD-2 is on the bottom shelf, left."
+
+
+def test_an_upheld_rejection_stays_unpaid_and_cannot_be_appealed_again(
+    client, db, in_review, admin
+):
+    waiting = in_review()
+    reject(client, admin(), waiting.submission_id)
+    appeal_id = appeal(client, waiting).json["id"]
+    missing = decide_appeal(client, admin(), appeal_id, {"decision": "reject"})
+    assert missing.status_code == 422
+    assert "reason_code" in missing.json["errors"]
+    upheld = decide_appeal(
+        client,
+        admin(),
+        appeal_id,
+        {"decision": "reject", "reason_code": "missing_products", "comment": "Not visible."},
+    )
+    assert upheld.status_code == 200, upheld.json
+    assert upheld.json["submission_status"] == "rejected"
+    assert balance(db, waiting.claimed.worker.id) == 0
+    twice = appeal(client, waiting)
+    assert twice.status_code == 409
+    assert twice.json["code"] == "already_appealed"
+
+
+def test_a_machine_rejection_may_be_decided_by_any_admin(client, db, in_review, admin):
+    waiting = in_review()
+    with db.transaction() as session:
+        from backend.db import utcnow
+        from backend.submissions.service import record_decision
+
+        record_decision(
+            db_session=session,
+            submission_id=waiting.submission_id,
+            status="rejected",
+            actor="machine-test",
+            reasons=["reused_photo"],
+            flags=[],
+            now=utcnow(),
+            from_statuses=("in_review",),
+        )
+    appeal_id = appeal(client, waiting).json["id"]
+    (listed,) = open_appeals(client, admin())
+    assert listed["rejected_by"] is None
+    assert decide_appeal(client, admin(), appeal_id, {"decision": "approve"}).status_code == 200
+
+
+def test_only_a_rejection_within_the_window_by_its_worker_may_be_appealed(
+    client, db, in_review, admin, make, auth_headers
+):
+    waiting = in_review()
+    early = appeal(client, waiting)
+    assert early.status_code == 409
+    assert early.json["code"] == "not_rejected"
+    reject(client, admin(), waiting.submission_id)
+    from tests.factories import UserFactory
+
+    stranger = appeal(client, waiting, headers=auth_headers(make(UserFactory)))
+    assert stranger.status_code == 404
+    empty = appeal(client, waiting, message="   ")
+    assert empty.status_code == 422
+    assert "message" in empty.json["errors"]
+    with db.transaction() as session:
+        decided = session.get_one(Submission, waiting.submission_id).decided_at
+        session.execute(
+            update(Submission)
+            .where(Submission.id == waiting.submission_id)
+            .values(decided_at=decided - timedelta(days=7, minutes=1))
+        )
+    late = appeal(client, waiting)
+    assert late.status_code == 409
+    assert late.json["code"] == "appeal_window_closed"
+
+
+def test_only_admins_list_and_decide_appeals(client, in_review, admin):
+    waiting = in_review()
+    reject(client, admin(), waiting.submission_id)
+    appeal_id = appeal(client, waiting).json["id"]
+    assert client.get("/api/v1/appeals", headers=waiting.claimed.headers).status_code == 403
+    response = decide_appeal(client, waiting.claimed.headers, appeal_id, {"decision": "approve"})
+    assert response.status_code == 403
+    assert decide_appeal(client, admin(), "nope", {"decision": "approve"}).status_code == 404
