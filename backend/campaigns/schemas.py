@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import AwareDateTime, Boolean, DateTime, Dict, Integer, List, Nested, String
-from apiflask.validators import Length, Range
+from apiflask.fields import (
+    AwareDateTime,
+    Boolean,
+    DateTime,
+    Dict,
+    Float,
+    Integer,
+    List,
+    Nested,
+    String,
+)
+from apiflask.validators import Length, OneOf, Range
 
 from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
 from backend.schemas import Money, PageQuery
@@ -39,6 +49,19 @@ class ProductOut(Schema):
     name = String()
 
 
+class AmountOut(Schema):
+    """Money as shown: no input bounds, since a ledger figure is whatever its entries sum to."""
+
+    amount_minor = Integer()
+    currency = String()
+
+
+class SpendOut(Schema):
+    funded = Nested(AmountOut, metadata={"description": "paid in for the campaign"})
+    spent = Nested(AmountOut, metadata={"description": "paid to workers for approved results"})
+    remaining = Nested(AmountOut, metadata={"description": "the campaign account's balance"})
+
+
 class CampaignOut(Schema):
     id = String()
     brand_id = String()
@@ -55,6 +78,7 @@ class CampaignOut(Schema):
     created_at = DateTime()
     published_at = DateTime(allow_none=True)
     missions = Dict(keys=String(), values=Integer(), metadata={"description": "count by status"})
+    spend = Nested(SpendOut)
 
 
 class CampaignListOut(Schema):
@@ -64,3 +88,79 @@ class CampaignListOut(Schema):
 
 class CampaignListQuery(PageQuery):
     status = String(load_default=None, validate=Length(max=16))
+
+
+RESULT_FORMATS = ("json", "csv", "geojson")
+
+
+class ResultsQuery(Schema):
+    format = String(load_default="json", validate=OneOf(RESULT_FORMATS))
+
+
+class ResultsCoverageOut(Schema):
+    missions = Integer()
+    with_results = Integer(metadata={"description": "missions with an approved result"})
+    ratio = Float()
+
+
+class ResultsProductOut(Schema):
+    sku = String()
+    name = String()
+    answers = Integer(metadata={"description": "approved answers counted"})
+    out_of_stock = Integer()
+    out_of_stock_rate = Float(allow_none=True)
+    median_facings = Float(allow_none=True)
+
+
+class ResultsAggregatesOut(Schema):
+    coverage = Nested(ResultsCoverageOut)
+    products = List(Nested(ResultsProductOut))
+    spend = Nested(SpendOut)
+
+
+class ResultsStoreOut(Schema):
+    id = String()
+    name = String()
+    address = String(allow_none=True)
+    external_ref = String(allow_none=True)
+    latitude = Float()
+    longitude = Float()
+
+
+class ResultsAnswerOut(Schema):
+    sku = String()
+    product_name = String()
+    count = Integer(allow_none=True, metadata={"description": "facings; null if not reported"})
+    out_of_stock = Boolean(allow_none=True)
+    price = Nested(AmountOut, allow_none=True)
+
+
+class ResultsPhotoOut(Schema):
+    id = String()
+    position = Integer()
+    url = String(metadata={"description": "the brand's copy, without metadata"})
+
+
+class ResultsSubmissionOut(Schema):
+    submission_id = String()
+    outcome = String()
+    answers = List(Nested(ResultsAnswerOut), metadata={"description": "empty if store_closed"})
+    photos = List(Nested(ResultsPhotoOut))
+    captured_at = DateTime()
+    received_at = DateTime()
+    decided_at = DateTime()
+
+
+class ResultsItemOut(Schema):
+    mission_id = String()
+    mission_status = String()
+    store = Nested(ResultsStoreOut)
+    result = Nested(
+        ResultsSubmissionOut, allow_none=True, metadata={"description": "null until approved"}
+    )
+
+
+class CampaignResultsOut(Schema):
+    campaign_id = String()
+    aggregates = Nested(ResultsAggregatesOut)
+    items = List(Nested(ResultsItemOut))

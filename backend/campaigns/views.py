@@ -5,13 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import Response, current_app, json, stream_with_context
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import service
+from backend.campaigns import results, service
 from backend.campaigns.models import Campaign
-from backend.campaigns.schemas import CampaignIn, CampaignListOut, CampaignListQuery, CampaignOut
+from backend.campaigns.schemas import (
+    CampaignIn,
+    CampaignListOut,
+    CampaignListQuery,
+    CampaignOut,
+    CampaignResultsOut,
+    ResultsQuery,
+)
 from backend.db import request_session
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
@@ -80,3 +87,57 @@ def cancel_campaign(campaign_id: str) -> Any:
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
     return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+
+
+# The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
+_RESULTS_FORMATS: dict[str, dict[str, Any]] = {
+    "text/csv": {"schema": {"type": "string", "description": "a row per store and product"}},
+    "application/geo+json": {
+        "schema": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "campaign_id": {"type": "string"},
+                "features": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+# Error statuses given as text get APIFlask's problem schema, as the list form gives them.
+_RESULTS_RESPONSES: dict[int | str, Any] = {
+    200: {"description": "The results", "content": _RESULTS_FORMATS},
+    401: "Unauthorized",
+    403: "Forbidden: not a brand or an admin",
+    404: "No such campaign of the caller's",
+    422: "Validation error: `format` is not json, csv or geojson",
+}
+
+
+@bp.get("/campaigns/<campaign_id>/results")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(ResultsQuery, location="query", arg_name="query")
+@bp.output(CampaignResultsOut)
+@bp.doc(
+    summary="Approved results per store and product, with coverage, stock and spend",
+    description=(
+        "`format=json` (default) is the whole campaign; `csv` streams a row per store and "
+        "product; `geojson` is a FeatureCollection of store points. Only approved "
+        "submissions contribute; nothing identifies or locates the worker."
+    ),
+    responses=_RESULTS_RESPONSES,
+)
+def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
+    found = results.campaign_results(
+        db_session=request_session(), user=current_user(), campaign_id=campaign_id
+    )
+    if query["format"] == "csv":
+        response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="campaign-{found.campaign_id}-results.csv"'
+        )
+        return response
+    if query["format"] == "geojson":
+        return Response(json.dumps(results.geojson(found)), mimetype="application/geo+json")
+    return found.document()

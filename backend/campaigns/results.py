@@ -1,0 +1,277 @@
+"""What a brand gets for its money: per store, the approved result; per campaign, aggregates.
+
+Only approved submissions contribute. Nothing here reads who the worker was or where the
+worker stood: the queries never select those columns, so no format can leak them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from backend.accounts.auth import get_visible
+from backend.accounts.models import User
+from backend.campaigns import aggregates
+from backend.campaigns.models import Campaign
+from backend.campaigns.service import campaign_spend
+from backend.missions.models import Mission
+from backend.stores.models import Store
+from backend.submissions.models import Photo, Submission
+
+APPROVED = "approved"
+PHOTO_URL = "/api/v1/photos/{}"  # serves brands a copy without metadata
+
+CSV_HEADER = (
+    "store_id",
+    "store_name",
+    "store_address",
+    "store_external_ref",
+    "store_latitude",
+    "store_longitude",
+    "mission_id",
+    "mission_status",
+    "outcome",
+    "sku",
+    "product_name",
+    "count",
+    "out_of_stock",
+    "price_amount_minor",
+    "price_currency",
+    "captured_at",
+    "received_at",
+    "decided_at",
+    "photo_urls",
+)
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    campaign_id: str
+    products: list[tuple[str, str]]  # (sku, name), in the campaign's order
+    items: list[dict[str, Any]]
+    aggregates: dict[str, Any]
+
+    def document(self) -> dict[str, Any]:
+        """The whole-campaign JSON document."""
+        return {
+            "campaign_id": self.campaign_id,
+            "aggregates": self.aggregates,
+            "items": self.items,
+        }
+
+
+def campaign_results(*, db_session: Session, user: User, campaign_id: str) -> CampaignResults:
+    """A campaign's results, store by store, with its aggregates; 404 unless the caller's."""
+    campaign = get_visible(db_session, Campaign, campaign_id, user)
+    products = [(p.sku, p.name) for p in campaign.products]
+    photos = _approved_photos(db_session, campaign.id)
+    items = [
+        _item(row, products, photos) for row in _one_per_mission(_rows(db_session, campaign.id))
+    ]
+    results = [item["result"] for item in items if item["result"] is not None]
+    spend = campaign_spend(db_session=db_session, campaigns=[campaign])[campaign.id]
+    figures = {
+        "coverage": aggregates.coverage(missions=len(items), with_results=len(results)),
+        "products": aggregates.product_figures(products, (r["answers"] for r in results)),
+        "spend": spend,
+    }
+    return CampaignResults(campaign.id, products, items, figures)
+
+
+def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
+    """Every mission with its store and, if it has one, its approved submission: one query."""
+    approved = and_(Submission.mission_id == Mission.id, Submission.status == APPROVED)
+    return db_session.execute(
+        select(
+            Mission.id.label("mission_id"),
+            Mission.status.label("mission_status"),
+            Store.id.label("store_id"),
+            Store.name.label("store_name"),
+            Store.address,
+            Store.external_ref,
+            Store.latitude,
+            Store.longitude,
+            Submission.id.label("submission_id"),
+            Submission.outcome,
+            Submission.answers,
+            Submission.captured_at,
+            Submission.received_at,
+            Submission.decided_at,
+        )
+        .join(Store, Store.id == Mission.store_id)
+        .outerjoin(Submission, approved)
+        .where(Mission.campaign_id == campaign_id)
+        .order_by(Store.name, Store.id, Submission.decided_at.desc())
+    ).all()
+
+
+def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
+    # Nothing in the schema keeps a mission (one submission per assignment, and a mission
+    # may be claimed again) from two approved submissions: the latest decision stands.
+    # Rows come latest first within a mission.
+    seen: set[str] = set()
+    for row in rows:
+        if row.mission_id not in seen:
+            seen.add(row.mission_id)
+            yield row
+
+
+def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[dict[str, Any]]]:
+    """The photos of the campaign's approved submissions, by submission: one query."""
+    rows = db_session.execute(
+        select(Photo.id, Photo.submission_id, Photo.position)
+        .join(Submission, Submission.id == Photo.submission_id)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .where(Mission.campaign_id == campaign_id, Submission.status == APPROVED)
+        .order_by(Photo.submission_id, Photo.position)
+    )
+    photos: dict[str, list[dict[str, Any]]] = {}
+    for photo_id, submission_id, position in rows:
+        photos.setdefault(submission_id, []).append(
+            {"id": photo_id, "position": position, "url": PHOTO_URL.format(photo_id)}
+        )
+    return photos
+
+
+def _item(
+    row: Any, products: list[tuple[str, str]], photos: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    result = None
+    if row.submission_id is not None:
+        result = {
+            "submission_id": row.submission_id,
+            "outcome": row.outcome,
+            # A closed store was a visit worth paying for, but it counted nothing.
+            "answers": _answers(row.answers, products) if row.outcome == "completed" else [],
+            "photos": photos.get(row.submission_id, []),
+            "captured_at": row.captured_at,
+            "received_at": row.received_at,
+            "decided_at": row.decided_at,
+        }
+    return {
+        "mission_id": row.mission_id,
+        "mission_status": row.mission_status,
+        "store": {
+            "id": row.store_id,
+            "name": row.store_name,
+            "address": row.address,
+            "external_ref": row.external_ref,
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+        },
+        "result": result,
+    }
+
+
+def _answers(
+    submitted: list[dict[str, Any]] | None, products: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One answer per campaign product, in its order; a product not reported has nulls."""
+    by_sku = {a.get("sku"): a for a in submitted or []}
+    answers = []
+    for sku, name in products:
+        answer = by_sku.get(sku, {})
+        answers.append(
+            {
+                "sku": sku,
+                "product_name": name,
+                "count": answer.get("count"),
+                "out_of_stock": answer.get("out_of_stock"),
+                "price": answer.get("price"),
+            }
+        )
+    return answers
+
+
+def csv_lines(results: CampaignResults) -> Iterator[str]:
+    """The results as CSV, one line at a time: a header, then a row per store and product."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(cells: Sequence[Any]) -> str:
+        writer.writerow([aggregates.csv_safe(cell) for cell in cells])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(CSV_HEADER)
+    for item in results.items:
+        for cells in _csv_rows(item, results.products):
+            yield line(cells)
+
+
+def _csv_rows(item: dict[str, Any], products: list[tuple[str, str]]) -> Iterator[list[Any]]:
+    store, result = item["store"], item["result"] or {}
+    answers = {a["sku"]: a for a in result.get("answers", [])}
+    photo_urls = " ".join(p["url"] for p in result.get("photos", []))
+    for sku, name in products:
+        answer = answers.get(sku, {})
+        price = answer.get("price") or {}
+        yield [
+            store["id"],
+            store["name"],
+            store["address"],
+            store["external_ref"],
+            store["latitude"],
+            store["longitude"],
+            item["mission_id"],
+            item["mission_status"],
+            result.get("outcome"),
+            sku,
+            name,
+            answer.get("count"),
+            _csv_bool(answer.get("out_of_stock")),
+            price.get("amount_minor"),
+            price.get("currency"),
+            _iso(result.get("captured_at")),
+            _iso(result.get("received_at")),
+            _iso(result.get("decided_at")),
+            photo_urls,
+        ]
+
+
+def geojson(results: CampaignResults) -> dict[str, Any]:
+    """The results as a GeoJSON FeatureCollection: a Point per store, [longitude, latitude]."""
+    return {
+        "type": "FeatureCollection",
+        "campaign_id": results.campaign_id,
+        "features": [_feature(item) for item in results.items],
+    }
+
+
+def _feature(item: dict[str, Any]) -> dict[str, Any]:
+    store, result = item["store"], item["result"]
+    if result is not None:
+        result = result | {
+            key: _iso(result[key]) for key in ("captured_at", "received_at", "decided_at")
+        }
+    return {
+        "type": "Feature",
+        "id": item["mission_id"],
+        "geometry": {"type": "Point", "coordinates": [store["longitude"], store["latitude"]]},
+        "properties": {
+            "store_id": store["id"],
+            "store_name": store["name"],
+            "store_address": store["address"],
+            "store_external_ref": store["external_ref"],
+            "mission_id": item["mission_id"],
+            "mission_status": item["mission_status"],
+            "result": result,
+        },
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _csv_bool(value: bool | None) -> str | None:
+    return None if value is None else ("true" if value else "false")

@@ -1,0 +1,406 @@
+"""Campaign results: only approved evidence, exact aggregates, three formats, no worker trace."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, update
+
+from backend.campaigns import aggregates
+from backend.campaigns.models import CampaignProduct
+from backend.campaigns.results import CSV_HEADER, csv_lines
+from backend.ledger.service import fund_campaign
+from backend.missions.models import Assignment, Mission
+from backend.stores.models import Store
+from backend.submissions.models import Photo, Submission
+from backend.submissions.service import record_decision
+from tests.factories import UserFactory
+from tests.missions.world import build
+
+CAPTURED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+RECEIVED = CAPTURED + timedelta(minutes=3)
+DECIDED = CAPTURED + timedelta(hours=2)
+# Where the worker stood: distinctive digits, so any leak shows up in a body as text.
+WORKER_AT = (48.1234567, 2.7654321)
+POINTS = [(50.85, 4.35), (51.5, -0.12), (48.85, 2.35), (52.37, 4.89), (41.39, 2.17), (45.46, 9.19)]
+FORMULA_NAME = '=HYPERLINK("http://evil.example","open me")'
+PHONE_ADDRESS = "+32 2 123 45 67"
+
+
+def euros(amount_minor: int) -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": "EUR"}
+
+
+def answer(sku: str, count: int, out_of_stock: bool = False, price: Any = None) -> dict[str, Any]:
+    return {"sku": sku, "count": count, "out_of_stock": out_of_stock, "price": price}
+
+
+def evidence(
+    db: Any,
+    *,
+    mission_id: str,
+    worker_id: str,
+    brand_id: str,
+    outcome: str = "completed",
+    answers: list[dict[str, Any]] | None = None,
+    photos: int = 1,
+) -> tuple[str, list[str]]:
+    """A submission with its assignment and photos, waiting for a decision, as the upload
+    leaves it; returns its id and its photos' ids."""
+    with db.transaction() as session:
+        assignment = Assignment(
+            mission_id=mission_id,
+            worker_id=worker_id,
+            status="submitted",
+            expires_at=CAPTURED + timedelta(hours=1),
+        )
+        session.add(assignment)
+        session.flush()
+        submission = Submission(
+            assignment_id=assignment.id,
+            mission_id=mission_id,
+            worker_id=worker_id,
+            brand_id=brand_id,
+            outcome=outcome,
+            answers=answers or [],
+            latitude=WORKER_AT[0],
+            longitude=WORKER_AT[1],
+            accuracy_m=8.0,
+            captured_at=CAPTURED,
+            received_at=RECEIVED,
+            status="in_review",
+        )
+        session.add(submission)
+        session.flush()
+        rows = [
+            Photo(submission_id=submission.id, position=i, sha256=uuid.uuid4().hex * 2, size=900)
+            for i in range(photos)
+        ]
+        session.add_all(rows)
+        session.execute(update(Mission).where(Mission.id == mission_id).values(status="submitted"))
+        session.flush()
+        return submission.id, [p.id for p in rows]
+
+
+def decide(db: Any, submission_id: str, status: str, now: datetime = DECIDED) -> None:
+    with db.transaction() as session:
+        record_decision(
+            db_session=session,
+            submission_id=submission_id,
+            status=status,
+            actor="admin",
+            reasons=[] if status == "approved" else ["shelf_not_visible"],
+            flags=[],
+            now=now,
+        )
+
+
+@dataclass
+class World:
+    campaign_id: str
+    missions: list[str]
+    submissions: list[str]
+    photos: list[list[str]]
+    brand: Any
+    headers: dict[str, str]
+    worker: Any
+
+
+# Per mission, in order: three counted and approved, one closed store approved, one
+# rejected (must count for nothing); the sixth store has no submission.
+EVIDENCE: list[tuple[str, list[dict[str, Any]], str]] = [
+    ("completed", [answer("A-1", 4, price=euros(199)), answer("B-2", 0, True)], "approved"),
+    ("completed", [answer("A-1", 7), answer("B-2", 2)], "approved"),
+    ("completed", [answer("A-1", 9), answer("B-2", 5)], "approved"),
+    ("store_closed", [], "approved"),
+    ("completed", [answer("A-1", 100), answer("B-2", 50, True)], "rejected"),
+]
+
+
+def fund_and_name(db: Any, campaign_id: str, first_mission: str) -> None:
+    """Fund every mission's reward; give a product a name and the first store hostile text."""
+    with db.transaction() as session:
+        fund_campaign(
+            db_session=session,
+            campaign_id=campaign_id,
+            amount_minor=600 * len(POINTS),
+            currency="EUR",
+            now=CAPTURED - timedelta(days=1),
+        )
+        session.execute(
+            update(CampaignProduct)
+            .where(CampaignProduct.campaign_id == campaign_id, CampaignProduct.sku == "A-1")
+            .values(name="Ultra Pads")
+        )
+        store_id = session.scalar(select(Mission.store_id).where(Mission.id == first_mission))
+        session.execute(
+            update(Store)
+            .where(Store.id == store_id)
+            .values(name=FORMULA_NAME, address=PHONE_ADDRESS, external_ref="BE-0001")
+        )
+
+
+@pytest.fixture
+def world(db, make, auth_headers) -> World:
+    """Six stores at POINTS, with the EVIDENCE decided as it says."""
+    brand = make(UserFactory, brand_user=True)
+    worker = make(UserFactory)
+    campaign_id, missions = build(db, brand.brand_id, POINTS, skus=("A-1", "B-2"), reward=600)
+    fund_and_name(db, campaign_id, missions[0])
+    submissions, photos = [], []
+    for index, (outcome, answers, decision) in enumerate(EVIDENCE):
+        submission_id, photo_ids = evidence(
+            db,
+            mission_id=missions[index],
+            worker_id=worker.id,
+            brand_id=brand.brand_id,
+            outcome=outcome,
+            answers=answers,
+            photos=2 if index == 0 else 1,
+        )
+        decide(db, submission_id, decision)
+        submissions.append(submission_id)
+        photos.append(photo_ids)
+    return World(campaign_id, missions, submissions, photos, brand, auth_headers(brand), worker)
+
+
+def results(client, world, fmt=None, headers=None):
+    query = {"format": fmt} if fmt else {}
+    return client.get(
+        f"/api/v1/campaigns/{world.campaign_id}/results",
+        query_string=query,
+        headers=headers or world.headers,
+    )
+
+
+def test_json_aggregates_are_exact(client, world):
+    response = results(client, world)
+    assert response.status_code == 200, response.json
+    assert response.json["campaign_id"] == world.campaign_id
+    figures = response.json["aggregates"]
+    assert figures["coverage"] == {"missions": 6, "with_results": 4, "ratio": pytest.approx(4 / 6)}
+    a1, b2 = figures["products"]
+    # Approved counts: A-1 4, 7, 9 (none out); B-2 0 (out), 2, 5. The rejected 100/50 and
+    # the closed store count for nothing.
+    assert a1 == {
+        "sku": "A-1",
+        "name": "Ultra Pads",
+        "answers": 3,
+        "out_of_stock": 0,
+        "out_of_stock_rate": 0.0,
+        "median_facings": 7.0,
+    }
+    assert (b2["sku"], b2["answers"], b2["out_of_stock"]) == ("B-2", 3, 1)
+    assert (b2["out_of_stock_rate"], b2["median_facings"]) == (pytest.approx(1 / 3), 2.0)
+    assert figures["spend"] == {
+        "funded": euros(6 * 600),
+        "spent": euros(4 * 600),
+        "remaining": euros(2 * 600),
+    }
+
+
+def test_json_items_hold_only_approved_results(client, world):
+    response = results(client, world)
+    items = {item["mission_id"]: item for item in response.json["items"]}
+    assert len(items) == 6
+    first = items[world.missions[0]]
+    assert first["mission_status"] == "completed"
+    assert first["store"] | {"id": None} == {
+        "id": None,
+        "name": FORMULA_NAME,
+        "address": PHONE_ADDRESS,
+        "external_ref": "BE-0001",
+        "latitude": 50.85,
+        "longitude": 4.35,
+    }
+    result = first["result"]
+    assert (result["submission_id"], result["outcome"]) == (world.submissions[0], "completed")
+    assert result["answers"] == [
+        {"sku": "A-1", "product_name": "Ultra Pads", "count": 4, "out_of_stock": False}
+        | {"price": euros(199)},
+        {"sku": "B-2", "product_name": "B-2", "count": 0, "out_of_stock": True, "price": None},
+    ]
+    assert [p["url"] for p in result["photos"]] == [f"/api/v1/photos/{p}" for p in world.photos[0]]
+    times = [
+        datetime.fromisoformat(result[k]) for k in ("captured_at", "received_at", "decided_at")
+    ]
+    assert times == [CAPTURED, RECEIVED, DECIDED]
+    closed = items[world.missions[3]]["result"]
+    assert (closed["outcome"], closed["answers"]) == ("store_closed", [])
+    rejected, untouched = items[world.missions[4]], items[world.missions[5]]
+    assert (rejected["mission_status"], rejected["result"]) == ("submitted", None)
+    assert (untouched["mission_status"], untouched["result"]) == ("open", None)
+    assert world.submissions[4] not in response.text
+    assert world.photos[4][0] not in response.text
+
+
+def test_csv_is_a_row_per_store_and_product_with_formulas_defused(client, world):
+    response = results(client, world, "csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    reader = csv.reader(io.StringIO(response.get_data(as_text=True)))
+    assert tuple(next(reader)) == CSV_HEADER
+    rows = [dict(zip(CSV_HEADER, cells, strict=True)) for cells in reader]
+    assert len(rows) == 6 * 2
+    by_key = {(r["mission_id"], r["sku"]): r for r in rows}
+    first = by_key[(world.missions[0], "A-1")]
+    assert first["store_name"] == "'" + FORMULA_NAME
+    assert first["store_address"] == "'" + PHONE_ADDRESS
+    assert (first["product_name"], first["count"], first["out_of_stock"]) == (
+        "Ultra Pads",
+        "4",
+        "false",
+    )
+    assert (first["price_amount_minor"], first["price_currency"]) == ("199", "EUR")
+    assert first["photo_urls"].split() == [f"/api/v1/photos/{p}" for p in world.photos[0]]
+    assert datetime.fromisoformat(first["decided_at"]) == DECIDED
+    assert by_key[(world.missions[0], "B-2")]["out_of_stock"] == "true"
+    # A western longitude is a number, not a formula: it is left as it is.
+    assert by_key[(world.missions[1], "A-1")]["store_longitude"] == "-0.12"
+    closed = by_key[(world.missions[3], "A-1")]
+    assert (closed["outcome"], closed["count"], closed["out_of_stock"]) == ("store_closed", "", "")
+    rejected = by_key[(world.missions[4], "B-2")]
+    assert [rejected[k] for k in ("mission_status", "outcome", "count", "photo_urls")] == [
+        "submitted",
+        "",
+        "",
+        "",
+    ]
+
+
+def test_csv_lines_come_one_at_a_time(app, db, world):
+    from backend.accounts.models import User
+    from backend.campaigns.results import campaign_results
+
+    with db.transaction(write=False) as session:
+        found = campaign_results(
+            db_session=session,
+            user=session.get_one(User, world.brand.id),
+            campaign_id=world.campaign_id,
+        )
+    lines = csv_lines(found)
+    assert not isinstance(lines, (str, list))
+    assert next(lines).startswith("store_id,store_name,")
+    assert sum(1 for _ in lines) == 12
+
+
+def test_geojson_is_store_points_longitude_first(client, world):
+    response = results(client, world, "geojson")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    collection = json.loads(response.get_data(as_text=True))
+    assert collection["type"] == "FeatureCollection"
+    features = {f["properties"]["mission_id"]: f for f in collection["features"]}
+    assert len(features) == 6
+    for mission_id, (lat, lon) in zip(world.missions, POINTS, strict=True):
+        geometry = features[mission_id]["geometry"]
+        assert geometry == {"type": "Point", "coordinates": [lon, lat]}
+    first = features[world.missions[0]]["properties"]
+    assert first["store_name"] == FORMULA_NAME
+    assert first["mission_status"] == "completed"
+    assert [a["count"] for a in first["result"]["answers"]] == [4, 0]
+    assert len(first["result"]["photos"]) == 2
+    assert datetime.fromisoformat(first["result"]["captured_at"]) == CAPTURED
+    assert features[world.missions[4]]["properties"]["result"] is None
+
+
+def test_no_format_names_or_locates_the_worker(client, world):
+    for fmt in ("json", "csv", "geojson"):
+        text = results(client, world, fmt).get_data(as_text=True)
+        assert world.worker.id not in text, fmt
+        assert "worker" not in text, fmt
+        for digits in ("1234567", "7654321", "accuracy"):
+            assert digits not in text, (fmt, digits)
+
+
+def test_only_the_brand_and_admins_see_results(client, make, auth_headers, world):
+    other = auth_headers(make(UserFactory, brand_user=True))
+    for fmt in ("json", "csv", "geojson"):
+        assert results(client, world, fmt, headers=other).status_code == 404
+    assert results(client, world, headers=auth_headers(world.worker)).status_code == 403
+    admin = auth_headers(make(UserFactory, admin=True))
+    assert results(client, world, "csv", headers=admin).status_code == 200
+    missing = client.get(f"/api/v1/campaigns/{uuid.uuid4()}/results", headers=world.headers)
+    assert missing.status_code == 404
+    bad = results(client, world, "xlsx")
+    assert bad.status_code == 422
+    assert list(bad.json["errors"]) == ["format"]
+
+
+def test_the_latest_approval_of_a_mission_stands(client, db, world):
+    later, _photos = evidence(
+        db,
+        mission_id=world.missions[1],
+        worker_id=world.worker.id,
+        brand_id=world.brand.brand_id,
+        answers=[answer("A-1", 8), answer("B-2", 3)],
+    )
+    decide(db, later, "approved", now=DECIDED + timedelta(hours=1))
+    body = results(client, world).json
+    assert len(body["items"]) == 6
+    shown = next(i for i in body["items"] if i["mission_id"] == world.missions[1])
+    assert shown["result"]["submission_id"] == later
+    assert body["aggregates"]["coverage"]["with_results"] == 4
+    assert body["aggregates"]["products"][0]["median_facings"] == 8.0  # 4, 8, 9
+
+
+@contextmanager
+def statements(db):
+    seen: list[str] = []
+
+    def listener(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+
+
+def test_results_take_the_same_few_queries_whatever_the_number_of_stores(client, db, world):
+    with statements(db) as seen:
+        assert results(client, world).status_code == 200
+    assert sum("FROM missions" in s for s in seen) == 1
+    assert sum("FROM photos" in s for s in seen) == 1
+    assert sum("FROM ledger_entries" in s for s in seen) == 1
+    assert len(seen) <= 10
+
+
+def test_aggregate_arithmetic():
+    assert aggregates.median([]) is None
+    assert aggregates.median([3]) == 3.0
+    assert aggregates.median([1, 4]) == 2.5
+    assert aggregates.median([9, 1, 5]) == 5.0
+    assert aggregates.ratio(1, 0) is None
+    assert aggregates.coverage(missions=0, with_results=0)["ratio"] == 0.0
+    figures = aggregates.product_figures(
+        [("A", "a"), ("B", "b")],
+        [
+            [{"sku": "A", "count": 0, "out_of_stock": True}, {"sku": "Z", "count": 5}],
+            [{"sku": "A", "count": 3, "out_of_stock": False}, {"sku": "B", "count": None}],
+        ],
+    )
+    assert figures[0] | {"name": "a"} == {
+        "sku": "A",
+        "name": "a",
+        "answers": 2,
+        "out_of_stock": 1,
+        "out_of_stock_rate": 0.5,
+        "median_facings": 1.5,
+    }
+    assert (figures[1]["answers"], figures[1]["out_of_stock_rate"]) == (0, None)
+    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert aggregates.csv_safe(dangerous) == "'" + dangerous
+    assert aggregates.csv_safe("Store 1") == "Store 1"
+    assert aggregates.csv_safe(-0.12) == -0.12
+    assert aggregates.csv_safe(None) is None
