@@ -2,6 +2,198 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from apiflask import APIBlueprint
+from apiflask.schemas import FileSchema
+from flask import Response, current_app
+from flask.blueprints import BlueprintSetupState
+
+from backend.accounts.auth import auth, current_user
+from backend.db import request_session, utcnow
+from backend.idempotency.service import idempotent
+from backend.payouts import rules, service
+from backend.payouts.schemas import (
+    AdminPayoutRequestListOut,
+    AdminPayoutRequestOut,
+    PayoutBatchDetailOut,
+    PayoutBatchListOut,
+    PayoutBatchOut,
+    PayoutRequestIn,
+    PayoutRequestListOut,
+    PayoutRequestOut,
+    PayoutRequestQuery,
+)
+from backend.schemas import PageQuery
 
 bp = APIBlueprint("payouts", __name__, url_prefix="/api/v1", tag="Payouts")
+
+
+@bp.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    # A malformed payout setting stops the app at start, not at a worker's first payout.
+    _minimum(state.app.config)
+    _sla_days(state.app.config)
+    _debtor(state.app.config)
+
+
+# Read on each request, so a setting changed on a running app (tests do) takes effect.
+def _minimum(cfg: Mapping[str, Any]) -> rules.Money:
+    return rules.parse_money_setting(cfg["PAYOUT_MIN"])
+
+
+def _sla_days(cfg: Mapping[str, Any]) -> int:
+    return rules.parse_sla_days(cfg["PAYOUT_SLA_DAYS"])
+
+
+def _debtor(cfg: Mapping[str, Any]) -> rules.Debtor:
+    return rules.debtor_from_settings(
+        cfg["PAYOUT_DEBTOR_NAME"], cfg["PAYOUT_DEBTOR_IBAN"], cfg["PAYOUT_DEBTOR_BIC"]
+    )
+
+
+@bp.post("/me/payout-requests")
+@bp.auth_required(auth, roles=["worker"])
+@idempotent
+@bp.input(PayoutRequestIn, arg_name="data")
+@bp.output(PayoutRequestOut, status_code=201)
+@bp.doc(
+    summary="Ask for your whole balance to be paid to a bank account",
+    description=(
+        "The balance leaves your account at once (it is in transit until the batch is paid). "
+        "422 `balance_below_minimum` under FAIRFIELD_PAYOUT_MIN, naming `needed`; 422 naming "
+        "`iban` for an IBAN that is invalid or outside the SEPA zone. Takes Idempotency-Key."
+    ),
+    responses=[401, 403, 409, 422],
+)
+def request_payout(data: dict[str, Any]) -> Any:
+    payout = service.request_payout(
+        db_session=request_session(),
+        worker_id=current_user().id,
+        minimum=_minimum(current_app.config),
+        now=utcnow(),
+        **data,
+    )
+    return service.present_request(payout)
+
+
+@bp.get("/me/payout-requests")
+@bp.auth_required(auth, roles=["worker"])
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(PayoutRequestListOut)
+@bp.doc(summary="Your payout requests, newest first", responses=[401, 403, 422])
+def my_payout_requests(query: dict[str, Any]) -> Any:
+    return service.list_requests(
+        db_session=request_session(),
+        user=current_user(),
+        now=utcnow(),
+        sla_days=_sla_days(current_app.config),
+        **query,
+    )
+
+
+@bp.get("/payout-requests")
+@bp.auth_required(auth, roles=["admin"])
+@bp.input(PayoutRequestQuery, location="query", arg_name="query")
+@bp.output(AdminPayoutRequestListOut)
+@bp.doc(
+    summary="All payout requests, newest first; `late=true` for those past the payout SLA",
+    responses=[401, 403, 422],
+)
+def payout_requests(query: dict[str, Any]) -> Any:
+    return service.list_requests(
+        db_session=request_session(),
+        user=current_user(),
+        now=utcnow(),
+        sla_days=_sla_days(current_app.config),
+        **query,
+    )
+
+
+@bp.get("/payout-requests/<request_id>")
+@bp.auth_required(auth)
+@bp.output(AdminPayoutRequestOut)
+@bp.doc(summary="One payout request: its worker's or, for admins, any", responses=[401, 404])
+def get_payout_request(request_id: str) -> Any:
+    payout = service.get_request(
+        db_session=request_session(), user=current_user(), request_id=request_id
+    )
+    return service.present_request(payout, now=utcnow(), sla_days=_sla_days(current_app.config))
+
+
+@bp.post("/payout-batches")
+@bp.auth_required(auth, roles=["admin"])
+@bp.output(PayoutBatchOut, status_code=201)
+@bp.doc(
+    summary="Gather the pending payout requests into a batch",
+    description=(
+        "One currency per batch (the oldest pending request's), at most 5,000 requests, "
+        "oldest first; call again for the rest. 409 `nothing_to_pay` when none is pending."
+    ),
+    responses=[401, 403, 409],
+)
+def create_batch() -> Any:
+    batch = service.create_batch(
+        db_session=request_session(), admin_id=current_user().id, now=utcnow()
+    )
+    return service.present_batch(batch)
+
+
+@bp.get("/payout-batches")
+@bp.auth_required(auth, roles=["admin"])
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(PayoutBatchListOut)
+@bp.doc(summary="Payout batches, newest first", responses=[401, 403, 422])
+def list_batches(query: dict[str, Any]) -> Any:
+    return service.list_batches(db_session=request_session(), **query)
+
+
+@bp.get("/payout-batches/<batch_id>")
+@bp.auth_required(auth, roles=["admin"])
+@bp.output(PayoutBatchDetailOut)
+@bp.doc(summary="One payout batch and its requests", responses=[401, 403, 404])
+def get_batch(batch_id: str) -> Any:
+    return service.describe_batch(
+        db_session=request_session(),
+        batch_id=batch_id,
+        now=utcnow(),
+        sla_days=_sla_days(current_app.config),
+    )
+
+
+@bp.get("/payout-batches/<batch_id>/sepa.xml")
+@bp.auth_required(auth, roles=["admin"])
+@bp.output(FileSchema(type="string", format="binary"), content_type="application/xml")
+@bp.doc(
+    summary="The batch as a SEPA credit transfer file (pain.001.001.03) for the bank",
+    description="The same bytes on every export: ids and time are fixed when the batch is made.",
+    responses=[401, 403, 404],
+)
+def sepa_file(batch_id: str) -> Response:
+    session = request_session()
+    batch = service.get_batch(db_session=session, batch_id=batch_id)
+    document = service.sepa_file(
+        db_session=session, batch_id=batch_id, debtor=_debtor(current_app.config)
+    )
+    response = Response(document, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
+    return response
+
+
+@bp.post("/payout-batches/<batch_id>/mark-paid")
+@bp.auth_required(auth, roles=["admin"])
+@bp.output(PayoutBatchDetailOut)
+@bp.doc(
+    summary="The bank sent the batch: settle it in the ledger, once",
+    description="409 `already_paid` if it was; nothing is settled twice.",
+    responses=[401, 403, 404, 409],
+)
+def mark_paid(batch_id: str) -> Any:
+    session, now = request_session(), utcnow()
+    service.mark_batch_paid(
+        db_session=session, batch_id=batch_id, admin_id=current_user().id, now=now
+    )
+    return service.describe_batch(
+        db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days(current_app.config)
+    )

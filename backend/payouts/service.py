@@ -1,0 +1,361 @@
+"""Payouts: a worker's balance into transit, batches of transfers, their SEPA file, settlement.
+
+Money moves only through the ledger: a request posts worker -> in transit at once, and
+marking a batch paid posts in transit -> bank once for the batch total. The rows here say
+which transfer carries which money; balances are always read back from ledger entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    not_,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from backend.accounts.models import User
+from backend.db import new_id
+from backend.errors import Conflict, Invalid, NotFound
+from backend.ledger import rules as ledger_rules
+from backend.ledger import service as ledger
+from backend.pagination import decode_cursor, encode_cursor, page, paginate
+from backend.payouts import rules
+from backend.payouts.models import PayoutBatch, PayoutRequest
+
+# More transfers than this in one file is more than some banks accept; the rest wait for
+# the next batch (and the id list stays under SQLite's bound-parameter limit).
+BATCH_MAX = 5000
+
+_LOCK_WORKER = select(User.id).where(User.id == bindparam("worker_id")).with_for_update()
+_NEWEST_FIRST = (PayoutRequest.requested_at.desc(), PayoutRequest.id.desc())
+_OLDEST_FIRST = (PayoutRequest.requested_at, PayoutRequest.id)
+
+
+def request_payout(
+    *,
+    db_session: Session,
+    worker_id: str,
+    iban: str,
+    holder_name: str,
+    bic: str | None,
+    minimum: rules.Money,
+    now: datetime,
+) -> PayoutRequest:
+    """Move the worker's whole balance into transit and record where it is to go."""
+    _lock_worker(db_session, worker_id)
+    currency = minimum.currency
+    balance = ledger.balance(
+        db_session=db_session, account=ledger_rules.worker_account(worker_id), currency=currency
+    )
+    needed = rules.shortfall(balance_minor=balance, minimum_minor=minimum.amount_minor)
+    if needed:
+        raise _below_minimum(balance, minimum, needed)
+    transaction_id = ledger.post(
+        db_session=db_session,
+        kind="payout_request",
+        entries=ledger_rules.payout_request(
+            worker_id=worker_id, amount_minor=balance, currency=currency
+        ),
+        now=now,
+    )
+    payout = PayoutRequest(
+        id=new_id(),
+        worker_id=worker_id,
+        amount_minor=balance,
+        currency=currency,
+        iban=iban,
+        bic=bic,
+        holder_name=holder_name,
+        status="pending",
+        transaction_id=transaction_id,
+        requested_at=now,
+    )
+    db_session.add(payout)
+    db_session.flush()
+    return payout
+
+
+def _lock_worker(db_session: Session, worker_id: str) -> None:
+    # Two requests at once must not both read the same balance: the second waits here and
+    # then reads it after the first's debit. SQLite already runs writers one at a time.
+    connection = db_session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_WORKER, {"worker_id": worker_id})
+
+
+def _below_minimum(balance: int, minimum: rules.Money, needed: int) -> Invalid:
+    currency = minimum.currency
+    return Invalid(
+        f"Your balance is {rules.format_money(balance, currency)}; a payout needs at least "
+        f"{rules.format_money(max(minimum.amount_minor, 1), currency)}, so "
+        f"{rules.format_money(needed, currency)} more.",
+        code="balance_below_minimum",
+        extra={
+            "balance": _money(balance, currency),
+            "minimum": _money(minimum.amount_minor, currency),
+            "needed": _money(needed, currency),
+        },
+    )
+
+
+def _money(amount_minor: int, currency: str) -> dict[str, Any]:
+    return {"amount_minor": amount_minor, "currency": currency}
+
+
+def get_request(*, db_session: Session, user: User, request_id: str) -> PayoutRequest:
+    """One payout request, for its worker or an admin; anyone else gets NotFound."""
+    payout = db_session.scalar(
+        select(PayoutRequest).where(PayoutRequest.id == request_id, _visible_to(user))
+    )
+    if payout is None:
+        raise NotFound(f"No payout request with id {request_id}.")
+    return payout
+
+
+def _visible_to(user: User) -> ColumnElement[bool]:
+    if user.role == "admin":
+        return true()
+    if user.role == "worker":
+        return PayoutRequest.worker_id == user.id
+    return false()
+
+
+def list_requests(
+    *,
+    db_session: Session,
+    user: User,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+    sla_days: int,
+    status: str | None = None,
+    late: bool | None = None,
+) -> dict[str, Any]:
+    """Payout requests the user may see, newest first; `late` keeps only (or no) late ones."""
+    stmt = select(PayoutRequest).where(_visible_to(user))
+    if status is not None:
+        stmt = stmt.where(PayoutRequest.status == status)
+    if late is not None:
+        is_late = _late(now=now, sla_days=sla_days)
+        stmt = stmt.where(is_late if late else not_(is_late))
+    if cursor:
+        at, request_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            tuple_(PayoutRequest.requested_at, PayoutRequest.id) < tuple_(at, request_id)
+        )
+    rows = db_session.scalars(stmt.order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
+    items = rows[:limit]
+    more = len(rows) > limit
+    return {
+        "items": [present_request(r, now=now, sla_days=sla_days) for r in items],
+        "next_cursor": encode_cursor(items[-1].requested_at, items[-1].id) if more else None,
+    }
+
+
+def _late(*, now: datetime, sla_days: int) -> ColumnElement[bool]:
+    return and_(
+        PayoutRequest.status.in_(rules.UNPAID),
+        PayoutRequest.requested_at < rules.late_cutoff(now=now, sla_days=sla_days),
+    )
+
+
+def late_requests(*, db_session: Session, now: datetime, sla_days: int) -> list[PayoutRequest]:
+    """Requests not yet paid and older than the SLA, oldest first (for reports and alerts)."""
+    stmt = select(PayoutRequest).where(_late(now=now, sla_days=sla_days))
+    return list(db_session.scalars(stmt.order_by(*_OLDEST_FIRST)))
+
+
+def present_request(
+    payout: PayoutRequest, *, now: datetime | None = None, sla_days: int | None = None
+) -> dict[str, Any]:
+    """A request as the API shows it: the IBAN masked, `late` when the SLA is given."""
+    shown: dict[str, Any] = {
+        "id": payout.id,
+        "worker_id": payout.worker_id,
+        "amount": _money(payout.amount_minor, payout.currency),
+        "status": payout.status,
+        "iban": rules.mask_iban(payout.iban),
+        "bic": payout.bic,
+        "holder_name": payout.holder_name,
+        "requested_at": payout.requested_at,
+        "batch_id": payout.batch_id,
+        "paid_at": payout.paid_at,
+    }
+    if now is not None and sla_days is not None:
+        shown["late"] = rules.is_late(
+            status=payout.status, requested_at=payout.requested_at, now=now, sla_days=sla_days
+        )
+    return shown
+
+
+def create_batch(*, db_session: Session, admin_id: str, now: datetime) -> PayoutBatch:
+    """Gather the pending requests of the oldest pending currency into one open batch."""
+    currency, pending = _lock_pending(db_session)
+    total, count = rules.batch_total(rules.Money(amount, currency) for _, amount in pending)
+    batch_id = new_id()
+    batch = PayoutBatch(
+        id=batch_id,
+        status="open",
+        currency=currency,
+        total_minor=total.amount_minor,
+        count=count,
+        message_id=rules.message_id(batch_id),
+        created_by=admin_id,
+        created_at=now,
+    )
+    db_session.add(batch)
+    db_session.flush()
+    taken = db_session.connection().execute(
+        update(PayoutRequest)
+        .where(PayoutRequest.id.in_([request_id for request_id, _ in pending]))
+        .where(PayoutRequest.status == "pending")
+        .values(status="batched", batch_id=batch_id)
+    )
+    if taken.rowcount != count:  # the locks make this impossible; never pay a request twice
+        raise Conflict("Another batch took some of these requests; try again.", code="conflict")
+    return batch
+
+
+def _lock_pending(db_session: Session) -> tuple[str, list[tuple[str, int]]]:
+    """The oldest pending currency and its pending requests, oldest first, row-locked: a
+    concurrent call waits, then finds them batched and leaves them out."""
+    currency = db_session.scalar(
+        select(PayoutRequest.currency)
+        .where(PayoutRequest.status == "pending")
+        .order_by(*_OLDEST_FIRST)
+        .limit(1)
+    )
+    if currency is not None:
+        rows = db_session.execute(
+            select(PayoutRequest.id, PayoutRequest.amount_minor)
+            .where(PayoutRequest.status == "pending", PayoutRequest.currency == currency)
+            .order_by(*_OLDEST_FIRST)
+            .limit(BATCH_MAX)
+            .with_for_update()
+        )
+        pending = [(request_id, amount) for request_id, amount in rows]
+        if pending:
+            return currency, pending
+    raise Conflict("No payout request is waiting to be paid.", code="nothing_to_pay")
+
+
+def get_batch(*, db_session: Session, batch_id: str) -> PayoutBatch:
+    """One batch, or NotFound."""
+    batch = db_session.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No payout batch with id {batch_id}.")
+    return batch
+
+
+def batch_requests(*, db_session: Session, batch_id: str) -> Sequence[PayoutRequest]:
+    """A batch's requests in file order: oldest first."""
+    stmt = select(PayoutRequest).where(PayoutRequest.batch_id == batch_id)
+    return db_session.scalars(stmt.order_by(*_OLDEST_FIRST)).all()
+
+
+def list_batches(*, db_session: Session, limit: int, cursor: str | None) -> dict[str, Any]:
+    """Batches, newest first, a page at a time."""
+    stmt: Select[Any] = select(PayoutBatch)
+    found = page(
+        db_session.scalars(paginate(stmt, PayoutBatch, limit=limit, cursor=cursor)).all(),
+        limit=limit,
+    )
+    found["items"] = [present_batch(batch) for batch in found["items"]]
+    return found
+
+
+def present_batch(batch: PayoutBatch) -> dict[str, Any]:
+    """A batch as the API shows it."""
+    return {
+        "id": batch.id,
+        "total": _money(batch.total_minor, batch.currency),
+        "count": batch.count,
+        "status": batch.status,
+        "created_at": batch.created_at,
+        "created_by": batch.created_by,
+        "message_id": batch.message_id,
+        "paid_at": batch.paid_at,
+        "paid_by": batch.paid_by,
+        "settlement_id": batch.settlement_id,
+    }
+
+
+def describe_batch(
+    *, db_session: Session, batch_id: str, now: datetime, sla_days: int
+) -> dict[str, Any]:
+    """A batch with its requests, as the API shows it."""
+    batch = get_batch(db_session=db_session, batch_id=batch_id)
+    requests = batch_requests(db_session=db_session, batch_id=batch_id)
+    return {
+        **present_batch(batch),
+        "requests": [present_request(r, now=now, sla_days=sla_days) for r in requests],
+    }
+
+
+def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> bytes:
+    """The batch's pain.001 credit transfer file; the same bytes on every export."""
+    batch = get_batch(db_session=db_session, batch_id=batch_id)
+    transfers = [
+        rules.Transfer(
+            request_id=r.id,
+            holder_name=r.holder_name,
+            iban=r.iban,
+            bic=r.bic,
+            amount_minor=r.amount_minor,
+        )
+        for r in batch_requests(db_session=db_session, batch_id=batch_id)
+    ]
+    return rules.sepa_document(
+        debtor=debtor,
+        batch_id=batch.id,
+        created_at=batch.created_at,
+        currency=batch.currency,
+        transfers=transfers,
+    )
+
+
+def mark_batch_paid(
+    *, db_session: Session, batch_id: str, admin_id: str, now: datetime
+) -> PayoutBatch:
+    """The bank sent the batch: settle its total in the ledger once and mark it paid."""
+    batch = get_batch(db_session=db_session, batch_id=batch_id)
+    connection = db_session.connection()
+    # The conditional UPDATE decides between concurrent calls: only one sees the batch open.
+    won = connection.execute(
+        update(PayoutBatch)
+        .where(PayoutBatch.id == batch_id, PayoutBatch.status == "open")
+        .values(status="paid", paid_at=now, paid_by=admin_id)
+    )
+    if won.rowcount != 1:
+        raise Conflict("This batch is already paid.", code="already_paid")
+    settlement_id = ledger.post(
+        db_session=db_session,
+        kind="payout_settled",
+        entries=ledger_rules.payout_settled(
+            amount_minor=batch.total_minor, currency=batch.currency
+        ),
+        now=now,
+        memo=f"payout batch {batch_id}",
+    )
+    connection.execute(
+        update(PayoutBatch).where(PayoutBatch.id == batch_id).values(settlement_id=settlement_id)
+    )
+    connection.execute(
+        update(PayoutRequest)
+        .where(PayoutRequest.batch_id == batch_id, PayoutRequest.status == "batched")
+        .values(status="paid", paid_at=now)
+    )
+    db_session.refresh(batch)
+    return batch
