@@ -105,6 +105,46 @@ def pipeline_check(timeout: float) -> None:
     sys.exit(1)
 
 
+@click.group("ledger")
+def ledger_group() -> None:
+    """Money: check the ledger against everything it must agree with."""
+
+
+@ledger_group.command("check")
+@with_appcontext
+def ledger_check() -> None:
+    """Re-derive every balance and invariant; exit 1 and list each discrepancy if any."""
+    from backend.ledger import check
+
+    found: list[str] = []
+    with get_db().transaction(write=False) as session:
+        _one_snapshot(session)
+        for name, run in check.CHECKS:
+            # Progress on stderr, one line per invariant; the findings go to stdout.
+            click.echo(f"{name} ... ", nl=False, err=True)
+            started = time.monotonic()
+            problems = run(session)
+            verdict = f"{len(problems)} discrepancies" if problems else "ok"
+            click.echo(f"{verdict} ({time.monotonic() - started:.1f} s)", err=True)
+            found += problems
+        counts = check.summary(db_session=session)
+    for problem in found:
+        click.echo(problem)
+    click.echo("checked " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    if found:
+        click.echo(f"ledger check failed: {len(found)} discrepancies", err=True)
+        sys.exit(1)
+    click.echo("ledger check passed")
+
+
+def _one_snapshot(session: Any) -> None:
+    # Every query must see the same ledger, or a post landing between two checks would show
+    # as a discrepancy. SQLite's read transaction already is one snapshot; PostgreSQL's
+    # default isolation takes a new one per statement.
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def _progress(label: str, total: int) -> Any:
     return click.progressbar(length=total, label=label, file=sys.stderr)
 
@@ -119,5 +159,12 @@ def _fail(exc: DomainError) -> None:
 def register_cli(app: Flask) -> None:
     from backend.stores.cli import stores_group
 
-    for command in (db_group, create_admin, seed_demo, pipeline_check, stores_group):
+    for command in (
+        db_group,
+        create_admin,
+        seed_demo,
+        pipeline_check,
+        stores_group,
+        ledger_group,
+    ):
         app.cli.add_command(command)

@@ -78,3 +78,28 @@ def test_seed_demo_builds_a_usable_world_once(app, db, client):
         "/api/v1/auth/token", json={"email": "ana@worker.demo", "password": "fairfield-demo"}
     )
     assert login.status_code == 200
+
+
+def test_ledger_check_passes_then_fails_on_a_broken_ledger(app, db, make):
+    from backend.ledger.check import CHECKS
+    from tests.ledger.test_check import make_world, raw_transaction
+
+    world = make_world(db, make)
+    world.approve()
+    world.request_payout(250)
+    runner = app.test_cli_runner()
+    healthy = runner.invoke(args=["ledger", "check"])
+    assert healthy.exit_code == 0, healthy.output
+    # Progress, a line per invariant, on stderr; the verdict on stdout.
+    assert healthy.stderr.count(" ... ok (") == len(CHECKS)
+    assert "checked 3 transactions, 6 entries, 4 accounts, 1 approved submissions" in (
+        healthy.stdout
+    )
+    assert "ledger check passed" in healthy.stdout
+
+    bad = raw_transaction(db, "adjustment", [("platform", -100), (f"worker:{world.worker.id}", 90)])
+    broken = runner.invoke(args=["ledger", "check"])
+    assert broken.exit_code == 1
+    assert "transactions balance ... 1 discrepancies" in broken.stderr
+    assert f"transaction {bad} does not balance: its EUR entries sum to -10" in broken.stdout
+    assert "ledger check failed: 1 discrepancies" in broken.stderr

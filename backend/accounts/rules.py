@@ -40,3 +40,12 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# A worker's level, by approved missions: the least count each level needs, highest first.
+LEVELS = ((50, "gold"), (10, "silver"), (1, "bronze"), (0, "starter"))
+
+
+def level(approved_missions: int) -> str:
+    """The level a worker has reached with this many approved missions."""
+    return next(name for least, name in LEVELS if approved_missions >= least)

@@ -7,6 +7,7 @@ from apiflask.fields import DateTime, Email, Integer, Nested, String
 from apiflask.validators import Length, OneOf
 
 from backend.accounts.rules import PASSWORD_MAX, PASSWORD_MIN
+from backend.schemas import Money
 
 
 class RegisterIn(Schema):
@@ -43,4 +44,7 @@ class TokenOut(Schema):
 
 
 class MeOut(UserOut):
-    pass
+    # Workers only; null for brands and admins.
+    balance = Nested(Money, allow_none=True)
+    approved_missions = Integer(allow_none=True)
+    level = String(allow_none=True, metadata={"description": "starter, bronze, silver, gold"})

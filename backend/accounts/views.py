@@ -51,4 +51,4 @@ def token(data: dict[str, Any]) -> Any:
 @bp.output(MeOut)
 @bp.doc(summary="The caller's profile", responses=[401])
 def me() -> Any:
-    return current_user()
+    return service.profile(db_session=request_session(), user=current_user())

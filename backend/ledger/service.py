@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from backend.db import new_id
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
+from backend.pagination import page, paginate
 from backend.submissions.models import Submission
 
 
@@ -108,3 +110,59 @@ def credit_approved_submission(*, db_session: Session, submission_id: str, now: 
         submission_id=submission_id,
     )
     return True
+
+
+# The one currency campaigns pay in (campaigns.rules.CURRENCIES): balances are shown in it.
+HOME_CURRENCY = "EUR"
+
+
+def worker_balance(*, db_session: Session, worker_id: str) -> dict[str, int | str]:
+    """What Fairfield owes a worker now, as money: the sum of their account's entries."""
+    account = rules.worker_account(worker_id)
+    amount = balance(db_session=db_session, account=account, currency=HOME_CURRENCY)
+    return {"amount_minor": amount, "currency": HOME_CURRENCY}
+
+
+def list_worker_entries(
+    *, db_session: Session, worker_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A worker's ledger lines, newest first, a page at a time, each with its transaction."""
+    stmt: Select[Any] = select(  # type: ignore[assignment]  # paginate takes any Select
+        LedgerEntry.id,
+        LedgerEntry.transaction_id,
+        LedgerEntry.amount_minor,
+        LedgerEntry.currency,
+        LedgerEntry.created_at,
+        LedgerTransaction.kind,
+        LedgerTransaction.submission_id,
+        LedgerTransaction.memo,
+    ).join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+    stmt = stmt.where(LedgerEntry.account == rules.worker_account(worker_id))
+    envelope = page(
+        db_session.execute(paginate(stmt, LedgerEntry, limit=limit, cursor=cursor)).all(),
+        limit=limit,
+    )
+    envelope["items"] = [_line(row) for row in envelope["items"]]
+    return envelope
+
+
+def _line(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "transaction_id": row.transaction_id,
+        "kind": row.kind,
+        "amount": {"amount_minor": row.amount_minor, "currency": row.currency},
+        "created_at": row.created_at,
+        "submission_id": row.submission_id,
+        "memo": row.memo,
+    }
+
+
+def worker_earnings(
+    *, db_session: Session, worker_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A worker's balance and a page of their ledger lines."""
+    envelope = list_worker_entries(
+        db_session=db_session, worker_id=worker_id, limit=limit, cursor=cursor
+    )
+    return {"balance": worker_balance(db_session=db_session, worker_id=worker_id), **envelope}

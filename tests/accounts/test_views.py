@@ -39,6 +39,34 @@ def test_register_then_token_then_me(client):
     assert me.status_code == 200
     assert me.json["email"] == "ana@example.org"
     assert me.json["id"] == created.json["id"]
+    assert me.json["balance"] == {"amount_minor": 0, "currency": "EUR"}
+    assert me.json["approved_missions"] == 0
+    assert me.json["level"] == "starter"
+
+
+def test_me_shows_a_worker_balance_and_level_from_the_ledger(client, db, make, auth_headers):
+    from tests.ledger.test_check import REWARD, make_world
+
+    world = make_world(db, make)
+    for _ in range(2):
+        world.approve()
+    world.request_payout(100)
+    me = client.get("/api/v1/me", headers=auth_headers(world.worker)).json
+    assert me["balance"] == {"amount_minor": 2 * REWARD - 100, "currency": "EUR"}
+    assert me["approved_missions"] == 2
+    assert me["level"] == "bronze"
+    assert me["role"] == "worker"
+
+
+def test_me_has_no_balance_or_level_for_brands_and_admins(client, make, auth_headers):
+    for user in (make(UserFactory, brand_user=True), make(UserFactory, admin=True)):
+        me = client.get("/api/v1/me", headers=auth_headers(user)).json
+        assert me["email"] == user.email
+        assert me["balance"] is None
+        assert me["approved_missions"] is None
+        assert me["level"] is None
+    brand = client.get("/api/v1/me", headers=auth_headers(make(UserFactory, brand_user=True)))
+    assert brand.json["brand"]["name"].startswith("Brand ")
 
 
 def test_brand_registration_creates_its_brand(client):

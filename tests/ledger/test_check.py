@@ -1,0 +1,368 @@
+"""The ledger check: silent on a healthy ledger, naming each discrepancy of a broken one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, insert, update
+
+from backend.db import new_id
+from backend.ledger import rules, service
+from backend.ledger.check import check_ledger, summary
+from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions.models import Assignment
+from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.submissions.models import Submission
+from backend.submissions.service import record_decision
+from tests.factories import BrandFactory, UserFactory
+from tests.missions.world import build
+
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+REWARD = 600
+BRUSSELS = (50.8467, 4.3525)
+
+
+@dataclass
+class World:
+    """A funded campaign with missions, a worker, an admin; submissions made on demand."""
+
+    db: Any
+    brand_id: str
+    campaign_id: str
+    missions: list[str]
+    worker: Any
+    admin: Any
+    submissions: list[str] = field(default_factory=list)
+
+    def submit(self, worker: Any = None, status: str = "in_review") -> str:
+        """A submission for the next free mission, in `status`, with no decision or credit."""
+        mission_id = self.missions[len(self.submissions)]
+        worker_id = (worker or self.worker).id
+        with self.db.transaction() as session:
+            assignment = Assignment(
+                mission_id=mission_id,
+                worker_id=worker_id,
+                status="submitted",
+                expires_at=NOW + timedelta(hours=1),
+            )
+            session.add(assignment)
+            session.flush()
+            submission = Submission(
+                assignment_id=assignment.id,
+                mission_id=mission_id,
+                worker_id=worker_id,
+                brand_id=self.brand_id,
+                outcome="completed",
+                answers=[],
+                latitude=BRUSSELS[0],
+                longitude=BRUSSELS[1],
+                accuracy_m=5.0,
+                captured_at=NOW,
+                status=status,
+            )
+            session.add(submission)
+            session.flush()
+            self.submissions.append(submission.id)
+            return submission.id
+
+    def approve(self, worker: Any = None, at: datetime = NOW) -> str:
+        """A submission approved the way the pipeline does it: decision, then credit."""
+        submission_id = self.submit(worker)
+        with self.db.transaction() as session:
+            record_decision(
+                db_session=session,
+                submission_id=submission_id,
+                status="approved",
+                actor="machine",
+                reasons=[],
+                flags=[],
+                now=at,
+            )
+        return submission_id
+
+    def request_payout(self, amount: int, worker: Any = None, status: str = "pending") -> str:
+        """A payout request and its worker-to-transit transaction, as the payout service posts."""
+        worker_id = (worker or self.worker).id
+        with self.db.transaction() as session:
+            entries = rules.payout_request(worker_id=worker_id, amount_minor=amount, currency="EUR")
+            transaction_id = service.post(
+                db_session=session, kind="payout_request", entries=entries, now=NOW
+            )
+            request = PayoutRequest(
+                worker_id=worker_id,
+                amount_minor=amount,
+                currency="EUR",
+                iban="NL91ABNA0417164300",
+                holder_name="Ana",
+                status=status,
+                transaction_id=transaction_id,
+                requested_at=NOW,
+            )
+            session.add(request)
+            session.flush()
+            return request.id
+
+    def batch(self, request_ids: list[str], *, paid: bool) -> str:
+        """A batch of these requests; paid ones are settled transit-to-bank in the ledger."""
+        with self.db.transaction() as session:
+            requests = [session.get_one(PayoutRequest, r) for r in request_ids]
+            total = sum(r.amount_minor for r in requests)
+            batch = PayoutBatch(
+                currency="EUR",
+                total_minor=total,
+                count=len(requests),
+                message_id=new_id()[:35],
+                created_by=self.admin.id,
+                status="paid" if paid else "open",
+            )
+            if paid:
+                entries = rules.payout_settled(amount_minor=total, currency="EUR")
+                batch.settlement_id = service.post(
+                    db_session=session, kind="payout_settled", entries=entries, now=NOW
+                )
+            session.add(batch)
+            session.flush()
+            for r in requests:
+                r.batch_id, r.status = batch.id, "paid" if paid else "batched"
+            return batch.id
+
+
+def make_world(db: Any, make: Any, missions: int = 6) -> World:
+    """A funded campaign of `missions` missions, ready for submissions."""
+    brand = make(BrandFactory)
+    campaign_id, mission_ids = build(db, brand.id, [BRUSSELS] * missions, status="submitted")
+    with db.transaction() as session:
+        service.fund_campaign(
+            db_session=session,
+            campaign_id=campaign_id,
+            amount_minor=REWARD * missions,
+            currency="EUR",
+            now=NOW,
+        )
+    worker, admin = make(UserFactory), make(UserFactory, admin=True)
+    return World(db, brand.id, campaign_id, mission_ids, worker, admin)
+
+
+def raw_transaction(db: Any, kind: str, entries: list[tuple[str, int]], **columns: Any) -> str:
+    """Write a transaction straight into the tables, past post()'s balance check."""
+    transaction_id = new_id()
+    with db.transaction() as session:
+        session.execute(
+            insert(LedgerTransaction),
+            {"id": transaction_id, "kind": kind, "created_at": NOW, **columns},
+        )
+        for account, amount in entries:
+            session.execute(
+                insert(LedgerEntry),
+                {
+                    "id": new_id(),
+                    "transaction_id": transaction_id,
+                    "account": account,
+                    "amount_minor": amount,
+                    "currency": "EUR",
+                    "created_at": NOW,
+                },
+            )
+    return transaction_id
+
+
+def problems(db: Any) -> list[str]:
+    with db.transaction(write=False) as session:
+        return check_ledger(db_session=session)
+
+
+def found(db: Any, *fragments: str) -> list[str]:
+    """The discrepancies, after asserting each fragment appears in one of them."""
+    listed = problems(db)
+    for fragment in fragments:
+        assert any(fragment in p for p in listed), (fragment, listed)
+    return listed
+
+
+@pytest.fixture
+def world(db, make) -> World:
+    return make_world(db, make)
+
+
+def healthy(world: World, second: Any) -> None:
+    """Two workers paid twice; payouts pending, in an open batch and in a paid batch."""
+    for worker in (world.worker, world.worker, second, second):
+        world.approve(worker)
+    world.request_payout(500)
+    world.batch([world.request_payout(700)], paid=False)
+    paid = [world.request_payout(300, second), world.request_payout(200, second)]
+    world.batch(paid, paid=True)
+
+
+def test_an_empty_ledger_is_healthy(db):
+    assert problems(db) == []
+
+
+def test_a_healthy_ledger_has_no_discrepancies(db, make, world):
+    healthy(world, make(UserFactory))
+    assert problems(db) == []
+    with db.transaction(write=False) as session:
+        counts = summary(db_session=session)
+    # Funding, four credits, four payout requests, one settlement.
+    assert counts["transactions"] == 10
+    assert counts["entries"] == 20
+    assert counts["approved submissions"] == 4
+    assert counts["payout requests"] == 4
+    assert counts["payout batches"] == 2
+    # The bank, the campaign, two workers, transit.
+    assert counts["accounts"] == 5
+
+
+def test_the_check_runs_a_fixed_number_of_queries(db, make):
+    def statements(approvals: int) -> int:
+        world = make_world(db, make, missions=approvals)
+        for _ in range(approvals):
+            world.approve()
+        world.request_payout(REWARD)
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert problems(db) == []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    assert statements(1) == statements(6)
+
+
+def test_an_unbalanced_transaction_is_named(db, world):
+    bad = raw_transaction(db, "adjustment", [("platform", -100), ("worker:x", 90)])
+    found(db, f"transaction {bad} does not balance: its EUR entries sum to -10")
+
+
+def test_a_transaction_of_one_entry_is_named(db, world):
+    lonely = raw_transaction(db, "adjustment", [("platform", 100)])
+    empty = raw_transaction(db, "adjustment", [])
+    found(db, f"transaction {lonely} (adjustment) has 1 entries", f"transaction {empty}")
+
+
+def test_an_approved_submission_never_credited_is_named(db, world):
+    submission_id = world.submit(status="approved")
+    found(db, f"submission {submission_id} is approved but was never credited")
+
+
+def test_a_credit_on_a_submission_not_approved_is_named(db, world):
+    submission_id = world.submit(status="in_review")
+    entries = rules.approval(
+        campaign_id=world.campaign_id,
+        worker_id=world.worker.id,
+        reward_minor=REWARD,
+        currency="EUR",
+    )
+    with db.transaction() as session:
+        service.post(
+            db_session=session,
+            kind="submission_credit",
+            entries=entries,
+            now=NOW,
+            submission_id=submission_id,
+        )
+    found(db, f"pays submission {submission_id}, which is in_review")
+
+
+@pytest.mark.parametrize(
+    ("amount", "account_of"),
+    [(REWARD - 100, "right"), (REWARD, "someone else")],
+    ids=["wrong amount", "wrong worker"],
+)
+def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of):
+    submission_id = world.submit(status="approved")
+    worker_id = world.worker.id if account_of == "right" else "stranger"
+    entries = rules.approval(
+        campaign_id=world.campaign_id, worker_id=worker_id, reward_minor=amount, currency="EUR"
+    )
+    with db.transaction() as session:
+        service.post(
+            db_session=session,
+            kind="submission_credit",
+            entries=entries,
+            now=NOW,
+            submission_id=submission_id,
+        )
+    found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
+
+
+def test_an_overdrawn_worker_is_named(db, world):
+    world.approve()
+    world.request_payout(REWARD + 1)
+    found(db, f"account worker:{world.worker.id} is overdrawn: -1 EUR")
+
+
+def test_bank_and_platform_may_go_below_zero(db, world):
+    entries = [rules.Entry("platform", -50, "EUR"), rules.Entry("bank", 50, "EUR")]
+    with db.transaction() as session:
+        service.post(db_session=session, kind="fee", entries=entries, now=NOW)
+    assert problems(db) == []
+
+
+def test_in_transit_that_does_not_match_the_requests_is_named(db, world):
+    world.approve()
+    request_id = world.request_payout(400)
+    with db.transaction() as session:
+        session.execute(
+            update(PayoutRequest).where(PayoutRequest.id == request_id).values(status="paid")
+        )
+    found(
+        db,
+        "payouts_in_transit holds 400 EUR but unpaid requests add up to 0 EUR",
+        f"payout request {request_id} is paid, its batch says pending",
+    )
+
+
+def test_a_request_whose_transaction_moved_another_amount_is_named(db, world):
+    world.approve()
+    request_id = world.request_payout(REWARD)
+    with db.transaction() as session:
+        session.execute(
+            update(PayoutRequest).where(PayoutRequest.id == request_id).values(amount_minor=900)
+        )
+    found(
+        db,
+        f"payout request {request_id}: should have a payout_request transaction of 900 EUR",
+        f"worker {world.worker.id} asked for 900 EUR in payouts but was credited only 600 EUR",
+    )
+
+
+def test_a_payout_transaction_without_a_request_is_named(db, world):
+    world.approve()
+    entries = rules.payout_request(worker_id=world.worker.id, amount_minor=100, currency="EUR")
+    with db.transaction() as session:
+        stray = service.post(db_session=session, kind="payout_request", entries=entries, now=NOW)
+    found(db, f"payout_request transaction {stray} belongs to no payout_requests row")
+
+
+def test_a_batch_whose_total_is_wrong_is_named(db, world):
+    world.approve()
+    batch_id = world.batch([world.request_payout(250)], paid=False)
+    with db.transaction() as session:
+        session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(count=2))
+    found(db, f"batch {batch_id} says 250 in 2 requests; its requests add up to 250 in 1")
+
+
+def test_a_paid_batch_never_settled_is_named(db, world):
+    world.approve()
+    batch_id = world.batch([world.request_payout(250)], paid=False)
+    with db.transaction() as session:
+        session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(status="paid"))
+    found(
+        db,
+        f"paid batch {batch_id}: should have a payout_settled transaction of 250 EUR from "
+        "payouts_in_transit to bank; it has none",
+    )
+
+
+def test_an_open_batch_with_a_settlement_is_named(db, world):
+    world.approve()
+    batch_id = world.batch([world.request_payout(250)], paid=True)
+    with db.transaction() as session:
+        session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(status="open"))
+    found(db, f"batch {batch_id} is open but has a settlement")
