@@ -46,39 +46,64 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
 
 
+class RedisProcess:
+    """A private redis-server on a fixed free port that a test may kill and start again;
+    it keeps nothing across a restart (no RDB, no AOF), as a crashed broker loses its queue."""
+
+    def __init__(self, binary: str) -> None:
+        self.binary = binary
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.workdir = tempfile.mkdtemp(prefix="ff-redis-")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                *("--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def kill(self) -> None:
+        """Die at once, queue and all."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """A private redis-server on a free port; yields its URL."""
+def redis_process() -> Iterator[RedisProcess]:
+    """A private, restartable redis-server; stopped and removed afterwards."""
     binary = shutil.which("redis-server")
     if not binary:
         missing("redis-server is not installed")
     assert binary
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="ff-redis-")
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            workdir,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisProcess(binary)
+    server.start()
     try:
-        wait_for_port(port)
-        yield f"redis://127.0.0.1:{port}"
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.stop()
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """A private redis-server on a free port; yields its URL."""
+    with redis_process() as server:
+        yield server.url
 
 
 def _pg_bindir() -> str | None:

@@ -331,9 +331,7 @@ def record_decision(
         # matches (PostgreSQL re-checks the row after the first commits; SQLite runs
         # writers one by one).
         stmt = stmt.where(Submission.status.in_(from_statuses))
-    result = db_session.execute(
-        stmt.values(**values).execution_options(synchronize_session=False)
-    )
+    result = db_session.execute(stmt.values(**values).execution_options(synchronize_session=False))
     if from_statuses is not None and result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     if evidence is None and checks is not None:
