@@ -137,6 +137,37 @@ def ledger_check() -> None:
     click.echo("ledger check passed")
 
 
+@click.group("payouts")
+def payouts_group() -> None:
+    """Payouts: what is owed to workers and late."""
+
+
+@payouts_group.command("late")
+@with_appcontext
+def payouts_late() -> None:
+    """List payout requests unpaid past FAIRFIELD_PAYOUT_SLA_DAYS; exit 1 if there are any."""
+    from flask import current_app
+
+    from backend.db import utcnow
+    from backend.payouts import rules as payout_rules
+    from backend.payouts import service as payouts
+
+    sla_days = payout_rules.parse_sla_days(current_app.config["PAYOUT_SLA_DAYS"])
+    now = utcnow()
+    with get_db().transaction(write=False) as session:
+        late = payouts.late_requests(db_session=session, now=now, sla_days=sla_days)
+    for payout in late:
+        waited = (now - payout.requested_at).days
+        click.echo(
+            f"{payout.id}  {payout.amount_minor / 100:.2f} {payout.currency}  {payout.status}"
+            f"  requested {payout.requested_at.isoformat()} ({waited} days)"
+        )
+    if late:
+        click.echo(f"{len(late)} payout requests late (SLA {sla_days} days)", err=True)
+        sys.exit(1)
+    click.echo(f"no payout request is late (SLA {sla_days} days)")
+
+
 def _one_snapshot(session: Any) -> None:
     # Every query must see the same ledger, or a post landing between two checks would show
     # as a discrepancy. SQLite's read transaction already is one snapshot; PostgreSQL's
@@ -166,5 +197,6 @@ def register_cli(app: Flask) -> None:
         pipeline_check,
         stores_group,
         ledger_group,
+        payouts_group,
     ):
         app.cli.add_command(command)

@@ -130,3 +130,14 @@ def auth_headers(app: APIFlask) -> Callable[..., dict[str, str]]:
 @pytest.fixture
 def backend_name(database_url: str) -> str:
     return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+@pytest.fixture
+def gunicorn(app_config: dict[str, Any], tmp_path: Path) -> Iterator[str]:
+    """The API under gunicorn (4 worker processes) on the test's database; its base URL."""
+    from tests.missions.load import gunicorn as serve
+
+    log = tmp_path / "gunicorn.log"
+    with serve(app_config, log) as url:
+        yield url
+    assert "database is locked" not in log.read_text()

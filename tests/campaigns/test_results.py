@@ -18,12 +18,11 @@ from backend.campaigns import aggregates
 from backend.campaigns.models import CampaignProduct
 from backend.campaigns.results import CSV_HEADER, csv_lines
 from backend.ledger.service import fund_campaign
-from backend.missions.models import Assignment, Mission
+from backend.missions.models import Mission
 from backend.stores.models import Store
-from backend.submissions.models import Photo, Submission
 from backend.submissions.service import record_decision
 from tests.factories import UserFactory
-from tests.missions.world import build
+from tests.missions.world import build, insert_submission
 
 CAPTURED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 RECEIVED = CAPTURED + timedelta(minutes=3)
@@ -53,41 +52,19 @@ def evidence(
     answers: list[dict[str, Any]] | None = None,
     photos: int = 1,
 ) -> tuple[str, list[str]]:
-    """A submission with its assignment and photos, waiting for a decision, as the upload
-    leaves it; returns its id and its photos' ids."""
-    with db.transaction() as session:
-        assignment = Assignment(
-            mission_id=mission_id,
-            worker_id=worker_id,
-            status="submitted",
-            expires_at=CAPTURED + timedelta(hours=1),
-        )
-        session.add(assignment)
-        session.flush()
-        submission = Submission(
-            assignment_id=assignment.id,
-            mission_id=mission_id,
-            worker_id=worker_id,
-            brand_id=brand_id,
-            outcome=outcome,
-            answers=answers or [],
-            latitude=WORKER_AT[0],
-            longitude=WORKER_AT[1],
-            accuracy_m=8.0,
-            captured_at=CAPTURED,
-            received_at=RECEIVED,
-            status="in_review",
-        )
-        session.add(submission)
-        session.flush()
-        rows = [
-            Photo(submission_id=submission.id, position=i, sha256=uuid.uuid4().hex * 2, size=900)
-            for i in range(photos)
-        ]
-        session.add_all(rows)
-        session.execute(update(Mission).where(Mission.id == mission_id).values(status="submitted"))
-        session.flush()
-        return submission.id, [p.id for p in rows]
+    """A submission with its photos, waiting for a decision; its id and its photos' ids."""
+    return insert_submission(
+        db,
+        mission_id=mission_id,
+        worker_id=worker_id,
+        brand_id=brand_id,
+        outcome=outcome,
+        answers=answers,
+        at=WORKER_AT,
+        captured_at=CAPTURED,
+        received_at=RECEIVED,
+        photos=photos,
+    )
 
 
 def decide(db: Any, submission_id: str, status: str, now: datetime = DECIDED) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,12 +13,10 @@ from backend.db import new_id
 from backend.ledger import rules, service
 from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction
-from backend.missions.models import Assignment
 from backend.payouts.models import PayoutBatch, PayoutRequest
-from backend.submissions.models import Submission
 from backend.submissions.service import record_decision
 from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
+from tests.missions.world import build, insert_submission
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 REWARD = 600
@@ -41,32 +39,16 @@ class World:
         """A submission for the next free mission, in `status`, with no decision or credit."""
         mission_id = self.missions[len(self.submissions)]
         worker_id = (worker or self.worker).id
-        with self.db.transaction() as session:
-            assignment = Assignment(
-                mission_id=mission_id,
-                worker_id=worker_id,
-                status="submitted",
-                expires_at=NOW + timedelta(hours=1),
-            )
-            session.add(assignment)
-            session.flush()
-            submission = Submission(
-                assignment_id=assignment.id,
-                mission_id=mission_id,
-                worker_id=worker_id,
-                brand_id=self.brand_id,
-                outcome="completed",
-                answers=[],
-                latitude=BRUSSELS[0],
-                longitude=BRUSSELS[1],
-                accuracy_m=5.0,
-                captured_at=NOW,
-                status=status,
-            )
-            session.add(submission)
-            session.flush()
-            self.submissions.append(submission.id)
-            return submission.id
+        submission_id, _photos = insert_submission(
+            self.db,
+            mission_id=mission_id,
+            worker_id=worker_id,
+            brand_id=self.brand_id,
+            status=status,
+            captured_at=NOW,
+        )
+        self.submissions.append(submission_id)
+        return submission_id
 
     def approve(self, worker: Any = None, at: datetime = NOW) -> str:
         """A submission approved the way the pipeline does it: decision, then credit."""

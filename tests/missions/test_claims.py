@@ -11,7 +11,6 @@ from sqlalchemy import func, select, update
 from backend.missions.models import Assignment, Mission
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.load import bulk_workers, fire
-from tests.missions.load import gunicorn as serve
 from tests.missions.world import build
 from tests.processes import wait_until
 
@@ -22,15 +21,6 @@ BRUSSELS = (50.8467, 4.3525)
 def clients():
     with ProcessPoolExecutor(4) as pool:
         yield pool
-
-
-@pytest.fixture
-def gunicorn(app_config, tmp_path):
-    """The API under gunicorn (4 worker processes) on the test's database."""
-    log = tmp_path / "gunicorn.log"
-    with serve(app_config, log) as url:
-        yield url
-    assert "database is locked" not in log.read_text()
 
 
 def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn, clients):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import random
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import Database, new_id
-from backend.missions.models import Mission
+from backend.missions.models import Assignment, Mission
 from backend.stores.models import Store
+from backend.submissions.models import Photo, Submission
 
 
 def build(
@@ -93,3 +96,54 @@ def european_points(n: int, seed: int = 1) -> list[tuple[float, float]]:
         else:
             points.append((rng.uniform(36, 60), rng.uniform(-10, 30)))
     return points
+
+
+def insert_submission(
+    db: Database,
+    *,
+    mission_id: str,
+    worker_id: str,
+    brand_id: str,
+    status: str = "in_review",
+    outcome: str = "completed",
+    answers: list[dict[str, Any]] | None = None,
+    at: tuple[float, float] = (50.8467, 4.3525),
+    captured_at: datetime,
+    received_at: datetime | None = None,
+    photos: int = 0,
+) -> tuple[str, list[str]]:
+    """A submission with its assignment and photo rows, as an upload leaves it (no decision,
+    no credit), its mission `submitted`; returns its id and its photos' ids."""
+    with db.transaction() as session:
+        assignment = Assignment(
+            mission_id=mission_id,
+            worker_id=worker_id,
+            status="submitted",
+            expires_at=captured_at + timedelta(hours=1),
+        )
+        session.add(assignment)
+        session.flush()
+        submission = Submission(
+            assignment_id=assignment.id,
+            mission_id=mission_id,
+            worker_id=worker_id,
+            brand_id=brand_id,
+            outcome=outcome,
+            answers=answers or [],
+            latitude=at[0],
+            longitude=at[1],
+            accuracy_m=8.0,
+            captured_at=captured_at,
+            received_at=received_at or captured_at,
+            status=status,
+        )
+        session.add(submission)
+        session.flush()
+        rows = [
+            Photo(submission_id=submission.id, position=i, sha256=uuid.uuid4().hex * 2, size=900)
+            for i in range(photos)
+        ]
+        session.add_all(rows)
+        session.execute(update(Mission).where(Mission.id == mission_id).values(status="submitted"))
+        session.flush()
+        return submission.id, [p.id for p in rows]

@@ -4,21 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 
-import pytest
 from sqlalchemy import func, select
 
 from backend.ledger.models import LedgerTransaction
 from backend.submissions.models import Decision, Submission
 from tests.missions.load import fire
-from tests.missions.load import gunicorn as serve
-
-
-@pytest.fixture
-def gunicorn(app_config, tmp_path):
-    log = tmp_path / "gunicorn.log"
-    with serve(app_config, log) as url:
-        yield url
-    assert "database is locked" not in log.read_text()
 
 
 def test_50_concurrent_approvals_make_one_decision_and_one_payment(db, in_review, admin, gunicorn):
