@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import claims, nearby, pipeline, reuse, validate
+from bench import claims, ledger, nearby, pipeline, reuse, validate
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
@@ -32,7 +32,9 @@ VALIDATE_PHOTOS = int(os.environ.get("BENCH_VALIDATE_PHOTOS", "120"))
 REUSE_HASHES = int(os.environ.get("BENCH_REUSE_HASHES", "1000000"))
 REUSE_QUERIES = int(os.environ.get("BENCH_REUSE_QUERIES", "1000"))
 PIPELINE_SUBMISSIONS = int(os.environ.get("BENCH_PIPELINE_SUBMISSIONS", "60"))
-SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "reuse")
+LEDGER_ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
+REVIEW_ROUNDS = int(os.environ.get("BENCH_REVIEW_ROUNDS", "200"))
+SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "ledger", "reuse")
 
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
@@ -82,6 +84,13 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         "validate": lambda: validate.run(VALIDATE_PHOTOS),
         "pipeline": lambda: _both(
             tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
+        ),
+        # On PostgreSQL in a database of its own beside the shared one, dropped afterwards.
+        "ledger": lambda: _both(
+            tmp,
+            pg,
+            "ledger",
+            lambda url: ledger.run(url, broker, tmp, LEDGER_ENTRIES, REVIEW_ROUNDS),
         ),
         "reuse": lambda: _both(
             tmp,
@@ -136,7 +145,19 @@ def main() -> None:
         "uploaders in threads, each waiting for its decision before the next claim, after 3 "
         "warm submissions. upload_to_decision runs from just before the upload request to "
         "submissions.decided_at; decision_seen_by_client to when the client's 20 ms poll of "
-        "the database saw it. reuse: photo rows (1,000 per submission) whose perceptual "
+        "the database saw it. ledger: a synthetic, consistent ledger of about "
+        "BENCH_LEDGER_ENTRIES entries (50 funded campaigns; each mission's one approved "
+        "submission credited its reward once; 5,000 workers, each asking for their whole "
+        "balance after every tenth credit; requests in batches of 500, the oldest paid and "
+        "settled, 2 % in open batches, 1 % pending), bulk-loaded (COPY on PostgreSQL, in a "
+        "database of its own) and settled as for nearby; check_ledger_seconds is one whole "
+        "check_ledger in one snapshot, as `fairfield ledger check` runs it (it must find "
+        "nothing), then each invariant timed once. Beside it 2,000 submissions in review (half "
+        "flagged location, half campaign_requires_review, a photo each); through Flask's test "
+        "client, after 20 warm calls each: the review queue's first page and its 30th page "
+        "reached by cursor (50 items), approvals (each of another submission, posting its "
+        "credit), and GET /me/earnings for a worker with about 1,000 ledger lines. "
+        "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
         "(real hashes cluster); settled as for nearby, then one warm pass and a timed pass of "
         "the same queries in one read transaction: near_matches at max_hamming 7 "
