@@ -35,6 +35,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     brand_id: Mapped[str | None] = mapped_column(ForeignKey("brands.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the person asked to be forgotten: the row stays, pseudonymised, for the ledger.
+    erased_at: Mapped[datetime | None]
 
     brand: Mapped[Brand | None] = relationship(lazy="joined")
 

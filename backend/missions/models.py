@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.accounts.auth import BrandOwned, WorkerOwned
@@ -18,6 +27,7 @@ MISSION_STATUSES = (
     "completed",
     "cancelled",
     "expired",
+    "store_closed",
 )
 
 
@@ -27,7 +37,7 @@ class Mission(BrandOwned, Base):
         UniqueConstraint("campaign_id", "store_id"),
         CheckConstraint(
             "status IN ('draft', 'open', 'claimed', 'submitted', 'completed', "
-            "'cancelled', 'expired')",
+            "'cancelled', 'expired', 'store_closed')",
             name="status_known",
         ),
     )
@@ -41,6 +51,10 @@ class Mission(BrandOwned, Base):
     longitude: Mapped[float] = mapped_column(Float)
     reward_amount_minor: Mapped[int]
     reward_currency: Mapped[str] = mapped_column(String(3))
+    # Extra pay for a store far from workers, on top of the campaign's reward (same currency).
+    bonus_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # What a worker who finds the store closed is paid, fixed when the mission is published.
+    show_up_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

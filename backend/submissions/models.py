@@ -46,9 +46,12 @@ class Submission(WorkerAndBrandOwned, Base):
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(16))
     answers: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
-    accuracy_m: Mapped[float] = mapped_column(Float)
+    # Raw position, kept FAIRFIELD_LOCATION_RETENTION_DAYS; then null, and only the location
+    # check's verdict and distance remain (location_reduced_at says when).
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    location_reduced_at: Mapped[datetime | None]
     captured_at: Mapped[datetime]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="received")

@@ -102,6 +102,10 @@ def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
     skus = db_session.scalars(
         select(CampaignProduct.sku).where(CampaignProduct.campaign_id == campaign.id)
     ).all()
+    # Validation runs within minutes of upload, long before the position is reduced.
+    assert submission.latitude is not None
+    assert submission.longitude is not None
+    assert submission.accuracy_m is not None
     return Evidence(
         submission_id=submission.id,
         worker_id=submission.worker_id,
@@ -227,6 +231,7 @@ def _previous_position(
             Submission.worker_id == evidence.worker_id,
             Submission.id != evidence.submission_id,
             Submission.captured_at <= evidence.captured_at,
+            Submission.latitude.is_not(None),
         )
         .order_by(Submission.captured_at.desc())
         .limit(1)
