@@ -1,10 +1,14 @@
-"""Pure campaign rules: the shape of a campaign before it touches the database."""
+"""Pure campaign rules: the shape of a campaign before it touches the database, and the
+fair-pay rules it is published under (the pay floor, show-up pay). Money is integer minor
+units throughout."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+from backend.payouts.rules import BadSetting, Money, parse_money_setting
 
 # Currencies we can pay out by SEPA credit transfer today.
 CURRENCIES = frozenset({"EUR"})
@@ -55,3 +59,104 @@ def campaign_problems(
     elif len(set(store_ids)) != len(store_ids):
         errors["store_ids"] = ["Each store may appear once."]
     return errors
+
+
+def bonus_problems(
+    bonuses: Sequence[dict[str, Any]], *, reward_currency: str, store_ids: Sequence[str]
+) -> dict[str, list[str]]:
+    """Per-store bonuses: each for a target store, at most one per store, in the reward's
+    currency."""
+    errors: dict[str, list[str]] = {}
+    targets, seen = set(store_ids), set()
+    for i, bonus in enumerate(bonuses):
+        store_id = bonus["store_id"]
+        if store_id not in targets:
+            errors[f"bonuses.{i}.store_id"] = ["Must be one of store_ids."]
+        elif store_id in seen:
+            errors[f"bonuses.{i}.store_id"] = ["Each store may have one bonus."]
+        seen.add(store_id)
+        if bonus["amount"]["currency"] != reward_currency:
+            errors[f"bonuses.{i}.amount.currency"] = [
+                f"Must be {reward_currency}, the reward's currency."
+            ]
+    return errors
+
+
+class PayRules(NamedTuple):
+    """The fair-pay settings a campaign is published under, parsed."""
+
+    floor: Money  # FAIRFIELD_MIN_HOURLY: the least pay per estimated hour
+    travel_allowance_minutes: int  # FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES, per mission
+    show_up_share_percent: int  # FAIRFIELD_SHOW_UP_SHARE_PERCENT of the pay, for a closed store
+    show_up_min: Money  # FAIRFIELD_SHOW_UP_MIN: the least show-up pay
+
+
+def pay_rules(config: Mapping[str, Any]) -> PayRules:
+    """The fair-pay settings from the app's config; BadSetting names one that is not valid."""
+    share = _whole(config["SHOW_UP_SHARE_PERCENT"], "FAIRFIELD_SHOW_UP_SHARE_PERCENT")
+    if share > 100:
+        raise BadSetting(f"FAIRFIELD_SHOW_UP_SHARE_PERCENT must be 0 to 100, not {share}.")
+    return PayRules(
+        floor=parse_money_setting(config["MIN_HOURLY"], name="FAIRFIELD_MIN_HOURLY"),
+        travel_allowance_minutes=_whole(
+            config["TRAVEL_ALLOWANCE_MINUTES"], "FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES"
+        ),
+        show_up_share_percent=share,
+        show_up_min=parse_money_setting(config["SHOW_UP_MIN"], name="FAIRFIELD_SHOW_UP_MIN"),
+    )
+
+
+def _whole(value: object, name: str) -> int:
+    try:
+        number = int(str(value).strip())  # the environment gives "15" or 15; "7.5" fails
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise BadSetting(f"{name} must be a whole number (0 or more), not {value!r}.")
+    return number
+
+
+def hourly_rate(pay_minor: int, minutes: int) -> int:
+    """Pay per hour for so many minutes of work, in minor units, rounded down."""
+    return pay_minor * 60 // minutes
+
+
+def least_pay(floor_minor: int, minutes: int) -> int:
+    """The least pay, in whole minor units, that earns the floor per hour over `minutes`."""
+    return -(-floor_minor * minutes // 60)
+
+
+class Shortfall(NamedTuple):
+    """Missions that would pay under the floor per estimated hour, and what would fix it."""
+
+    below: int  # how many missions
+    rate_minor: int  # the lowest pay per hour among them
+    least_reward_minor: int  # the least campaign reward that lifts every mission to the floor
+
+
+def pay_floor_shortfall(
+    *,
+    reward_minor: int,
+    bonus_counts: Mapping[int, int],
+    est_minutes: int,
+    allowance_minutes: int,
+    floor_minor: int,
+) -> Shortfall | None:
+    """Which missions of a campaign pay under the floor, each counted with its bonus over
+    the time in store plus the travel allowance; None when every one earns it.
+
+    `bonus_counts` maps each bonus amount to how many missions carry it.
+    """
+    if not bonus_counts:
+        return None
+    minutes = est_minutes + allowance_minutes
+    least = least_pay(floor_minor, minutes)
+    # Integers both sides: pay < ceil(floor x minutes / 60) exactly when pay per hour < floor.
+    below = {bonus: n for bonus, n in bonus_counts.items() if reward_minor + bonus < least}
+    if not below:
+        return None
+    return Shortfall(
+        below=sum(below.values()),
+        rate_minor=hourly_rate(reward_minor + min(below), minutes),
+        least_reward_minor=least - min(bonus_counts),
+    )

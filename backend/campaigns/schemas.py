@@ -25,6 +25,11 @@ class ProductIn(Schema):
     name = String(required=True, validate=Length(min=1, max=200))
 
 
+class BonusIn(Schema):
+    store_id = String(required=True, validate=Length(min=1, max=36))
+    amount = Nested(Money, required=True)
+
+
 class CampaignIn(Schema):
     name = String(required=True, validate=Length(min=1, max=200))
     instructions = String(load_default="", validate=Length(max=5000))
@@ -40,6 +45,15 @@ class CampaignIn(Schema):
     ends_at = AwareDateTime(required=True, format="iso")
     store_ids = List(
         String(validate=Length(max=36)), required=True, validate=Length(min=1, max=10_000)
+    )
+    bonuses = List(
+        Nested(BonusIn),
+        load_default=list,
+        validate=Length(max=10_000),
+        metadata={
+            "description": "extra pay on top of the reward at some target stores (far ones, "
+            "say), in the reward's currency; it counts towards the pay floor"
+        },
     )
     brand_id = String(load_default=None, validate=Length(max=36))
 

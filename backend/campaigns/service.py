@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from flask import current_app
+from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible, scoped
@@ -20,6 +21,7 @@ from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
+from backend.payouts.rules import format_money
 from backend.stores.models import Store
 
 
@@ -39,8 +41,10 @@ def create_campaign(
     store_ids: Sequence[str],
     review_required: bool = False,
     max_photos: int = rules.PHOTOS_MAX,
+    bonuses: Sequence[dict[str, Any]] = (),
 ) -> Campaign:
-    """Create a draft campaign and its missions, one per target store, inserted in bulk."""
+    """Create a draft campaign and its missions, one per target store, inserted in bulk;
+    `bonuses` ({store_id, amount}) add to the reward at their stores."""
     errors = rules.campaign_problems(
         name=name,
         products=products,
@@ -52,7 +56,7 @@ def create_campaign(
         ends_at=ends_at,
         store_ids=store_ids,
         max_photos=max_photos,
-    )
+    ) | rules.bonus_problems(bonuses, reward_currency=reward_currency, store_ids=store_ids)
     if errors:
         raise Invalid("The campaign is not valid.", errors=errors)
     stores = db_session.execute(
@@ -83,6 +87,7 @@ def create_campaign(
     db_session.add(campaign)
     db_session.flush()
     now = utcnow()
+    bonus = {b["store_id"]: b["amount"]["amount_minor"] for b in bonuses}
     db_session.execute(
         insert(Mission),
         [
@@ -95,6 +100,7 @@ def create_campaign(
                 "longitude": s.longitude,
                 "reward_amount_minor": reward_amount_minor,
                 "reward_currency": reward_currency,
+                "bonus_minor": bonus.get(s.id, 0),
                 "status": "draft",
                 "created_at": now,
             }
@@ -104,30 +110,120 @@ def create_campaign(
     return campaign
 
 
-def publish_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
-    """Move a draft campaign to published and open its missions."""
+def publish_campaign(
+    *, db_session: Session, campaign: Campaign, pay: rules.PayRules | None = None
+) -> Campaign:
+    """Move a draft campaign to published and open its missions, each with its show-up pay,
+    unless a mission would pay under the floor; `pay` defaults to the app's settings."""
     if campaign.status != "draft":
         raise Conflict(
             f"Only a draft campaign can be published; this one is {campaign.status}.",
             code="campaign_not_draft",
         )
+    pay = pay or rules.pay_rules(current_app.config)
+    bonus_counts: dict[int, int] = dict(
+        db_session.execute(
+            select(Mission.bonus_minor, func.count())
+            .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
+            .group_by(Mission.bonus_minor)
+        ).all()
+    )
+    _check_pay_floor(campaign, bonus_counts, pay)
     campaign.status = "published"
     campaign.published_at = utcnow()
     opened = db_session.execute(
         update(Mission)
         .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
-        .values(status="open")
-    ).rowcount  # type: ignore[attr-defined]
-    # The budget every mission's reward will be paid from comes in as the campaign goes live.
+        .values(status="open", show_up_minor=_show_up_pay(campaign, bonus_counts, pay))
+        .returning(Mission.bonus_minor)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    # The budget every mission's reward and bonus will be paid from comes in as the
+    # campaign goes live.
     ledger.fund_campaign(
         db_session=db_session,
         campaign_id=campaign.id,
-        amount_minor=campaign.reward_amount_minor * opened,
+        amount_minor=sum(campaign.reward_amount_minor + bonus for bonus in opened),
         currency=campaign.reward_currency,
         now=campaign.published_at,
     )
     db_session.flush()
     return campaign
+
+
+def _check_currencies(campaign: Campaign, pay: rules.PayRules) -> None:
+    currency = campaign.reward_currency
+    floor = pay.floor
+    if floor.currency != currency:
+        raise Invalid(
+            f"There is no pay floor for {currency}: FAIRFIELD_MIN_HOURLY is in {floor.currency}.",
+            errors={"reward.currency": [f"No pay floor is set for {currency}."]},
+            code="pay_floor_currency",
+            extra={"currency": currency},
+        )
+    if pay.show_up_min.currency != currency:
+        raise Invalid(
+            f"There is no show-up pay for {currency}: FAIRFIELD_SHOW_UP_MIN is in "
+            f"{pay.show_up_min.currency}.",
+            errors={"reward.currency": [f"No show-up pay is set for {currency}."]},
+            code="show_up_currency",
+            extra={"currency": currency},
+        )
+
+
+def _check_pay_floor(campaign: Campaign, bonus_counts: dict[int, int], pay: rules.PayRules) -> None:
+    _check_currencies(campaign, pay)
+    currency, floor = campaign.reward_currency, pay.floor
+    short = rules.pay_floor_shortfall(
+        reward_minor=campaign.reward_amount_minor,
+        bonus_counts=bonus_counts,
+        est_minutes=campaign.est_minutes,
+        allowance_minutes=pay.travel_allowance_minutes,
+        floor_minor=floor.amount_minor,
+    )
+    if short is None:
+        return
+    minutes = campaign.est_minutes + pay.travel_allowance_minutes
+    rate, least = (
+        format_money(short.rate_minor, currency),
+        format_money(short.least_reward_minor, currency),
+    )
+    raise Invalid(
+        f"{short.below} of {sum(bonus_counts.values())} missions would pay {rate} per hour or "
+        f"less over {minutes} minutes ({campaign.est_minutes} in store and "
+        f"{pay.travel_allowance_minutes} to get there), under the floor of "
+        f"{format_money(floor.amount_minor, currency)}; a reward of at least {least} passes.",
+        errors={"reward.amount_minor": [f"Must be at least {short.least_reward_minor}."]},
+        code="below_pay_floor",
+        extra={
+            "rate": _money(short.rate_minor, currency),
+            "floor": _money(floor.amount_minor, currency),
+            "least_reward": _money(short.least_reward_minor, currency),
+            "missions_below": short.below,
+            "minutes": minutes,
+        },
+    )
+
+
+def _show_up_pay(
+    campaign: Campaign, bonus_counts: dict[int, int], pay: rules.PayRules
+) -> ColumnElement[int]:
+    """Each mission's show-up pay as one expression on its bonus, for the opening UPDATE."""
+    amounts = {
+        bonus: ledger_rules.show_up_pay(
+            campaign.reward_amount_minor + bonus,
+            pay.show_up_share_percent,
+            pay.show_up_min.amount_minor,
+        )
+        for bonus in bonus_counts
+    }
+    if len(amounts) <= 1:  # the usual campaign: one bonus (none) for every store
+        return literal(next(iter(amounts.values()), None), BigInteger)
+    return case(amounts, value=Mission.bonus_minor)
+
+
+def _money(amount_minor: int, currency: str) -> dict[str, int | str]:
+    return {"amount_minor": amount_minor, "currency": currency}
 
 
 def mission_counts(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from apiflask import APIBlueprint
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
 from flask import Response, current_app, json, stream_with_context
+from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import results, service
+from backend.campaigns import closures, results, rules, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -19,9 +21,17 @@ from backend.campaigns.schemas import (
     CampaignResultsOut,
     ResultsQuery,
 )
-from backend.db import request_session
+from backend.db import request_session, utcnow
+from backend.ledger import service as ledger_service
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
+
+
+@bp.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    # A malformed pay floor or show-up setting stops the app at start, not at a publish.
+    rules.pay_rules(state.app.config)
+    ledger_service.show_up_setting(state.app.config)
 
 
 @bp.post("/campaigns")
@@ -87,6 +97,33 @@ def cancel_campaign(campaign_id: str) -> Any:
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
     return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+
+
+class ReopenedOut(Schema):
+    """A re-opened mission: open again for a new worker."""
+
+    id = String()
+    campaign_id = String()
+    status = String()
+
+
+@bp.post("/missions/<mission_id>/reopen")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.output(ReopenedOut)
+@bp.doc(
+    summary="Re-open a mission a worker found closed: it is open to a new worker",
+    description=(
+        "Only a `store_closed` mission of a published campaign that has not ended (409 "
+        "`not_store_closed`, `campaign_not_published`, `campaign_ended`). The show-up pay "
+        "already paid stays paid; the campaign is funded by as much again."
+    ),
+    responses=[401, 403, 404, 409],
+)
+def reopen_mission(mission_id: str) -> Any:
+    mission = closures.reopen_mission(
+        db_session=request_session(), user=current_user(), mission_id=mission_id, now=utcnow()
+    )
+    return {"id": mission.id, "campaign_id": mission.campaign_id, "status": mission.status}
 
 
 # The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.ledger.service import STORE_CLOSED
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.submissions.models import Submission
@@ -122,7 +123,12 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
 
 
 def credits_pay_the_reward(db_session: Session) -> list[str]:
-    """A credit moves its mission's reward from the campaign to the worker, nothing else."""
+    """A credit moves its mission's reward and bonus from the campaign to the worker, nothing
+    else; for a closed store, the mission's show-up pay (kept on the mission when paid)."""
+    amount = case(
+        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
+        else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
     expected = (
         select(
             LedgerTransaction.id.label("transaction_id"),
@@ -130,7 +136,7 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
             (literal("submission ", String) + Submission.id).label("owner"),
             _account(rules.campaign_account, Mission.campaign_id).label("source"),
             _account(rules.worker_account, Submission.worker_id).label("target"),
-            Mission.reward_amount_minor.label("amount"),
+            amount.label("amount"),
             Mission.reward_currency.label("currency"),
         )
         .join(Submission, Submission.id == LedgerTransaction.submission_id)

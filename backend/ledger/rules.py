@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 BANK = "bank"
 PLATFORM = "platform"
@@ -71,8 +72,21 @@ def funding(*, campaign_id: str, amount_minor: int, currency: str) -> list[Entry
 
 
 def approval(*, campaign_id: str, worker_id: str, reward_minor: int, currency: str) -> list[Entry]:
-    """An approved submission: the campaign pays the worker its reward."""
+    """An approved submission: the campaign pays the worker (reward and bonus, or show-up pay)."""
     return _move(campaign_account(campaign_id), worker_account(worker_id), reward_minor, currency)
+
+
+def show_up_pay(reward_minor: int, share_percent: float | Decimal, min_minor: int) -> int:
+    """What a worker who finds the store closed is paid: a share of the reward (rounded half
+    up), at least the minimum, never more than the reward itself."""
+    if reward_minor <= 0 or min_minor < 0 or not 0 <= share_percent <= 100:
+        raise ValueError(
+            f"show-up pay of a {reward_minor} reward at {share_percent} %, minimum {min_minor}"
+        )
+    share = (Decimal(reward_minor) * Decimal(str(share_percent)) / 100).quantize(
+        Decimal(1), rounding=ROUND_HALF_UP
+    )
+    return min(max(int(share), min_minor), reward_minor)
 
 
 def payout_request(*, worker_id: str, amount_minor: int, currency: str) -> list[Entry]:

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from flask import current_app, has_app_context
+from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from backend.config import DEFAULTS
 from backend.db import new_id
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
+from backend.payouts.rules import Money, parse_money_setting
 from backend.submissions.models import Submission
+
+STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
 
 
 def post(
@@ -75,9 +82,56 @@ def fund_campaign(
     return post(db_session=db_session, kind="campaign_funding", entries=entries, now=now)
 
 
-def credit_approved_submission(*, db_session: Session, submission_id: str, now: datetime) -> bool:
-    """Pay an approved submission's reward from its campaign to its worker, once; False if
-    it was already paid (the unique index on submission credits is the backstop)."""
+@dataclass(frozen=True)
+class ShowUpSetting:
+    """How show-up pay is figured for a mission published without it (FAIRFIELD_SHOW_UP_*)."""
+
+    share_percent: Decimal
+    minimum: Money
+
+
+def show_up_setting(config: Mapping[str, Any]) -> ShowUpSetting:
+    """FAIRFIELD_SHOW_UP_SHARE_PERCENT and FAIRFIELD_SHOW_UP_MIN from the app's settings."""
+    return ShowUpSetting(
+        share_percent=Decimal(str(config["SHOW_UP_SHARE_PERCENT"])),
+        minimum=parse_money_setting(config["SHOW_UP_MIN"], name="FAIRFIELD_SHOW_UP_MIN"),
+    )
+
+
+def _configured_show_up() -> ShowUpSetting:
+    # Requests and tasks run inside the app; a script or test outside it gets the defaults.
+    return show_up_setting(current_app.config if has_app_context() else DEFAULTS)
+
+
+def _show_up_minor(db_session: Session, row: Any, setting: ShowUpSetting | None) -> int:
+    """The mission's show-up pay; figured and kept on the mission if it was published without
+    it, so that the ledger check reads the figure paid, whatever the settings become."""
+    if row.show_up_minor is not None:
+        return int(row.show_up_minor)
+    setting = setting or _configured_show_up()
+    # A minimum in another currency cannot be compared; campaigns pay in one currency.
+    floor = setting.minimum.amount_minor if setting.minimum.currency == row.currency else 0
+    figured = rules.show_up_pay(row.pay_minor, setting.share_percent, floor)
+    db_session.execute(
+        update(Mission)
+        .where(Mission.id == row.mission_id, Mission.show_up_minor.is_(None))
+        .values(show_up_minor=figured)
+        .execution_options(synchronize_session=False)
+    )
+    kept = db_session.scalar(select(Mission.show_up_minor).where(Mission.id == row.mission_id))
+    return int(kept if kept is not None else figured)
+
+
+def credit_approved_submission(
+    *,
+    db_session: Session,
+    submission_id: str,
+    now: datetime,
+    show_up: ShowUpSetting | None = None,
+) -> bool:
+    """Pay an approved submission from its campaign to its worker, once: the mission's reward
+    and bonus, or its show-up pay when the worker found the store closed. False if it was
+    already paid (the unique index on submission credits is the backstop)."""
     paid = db_session.scalar(
         select(LedgerTransaction.id).where(
             LedgerTransaction.submission_id == submission_id,
@@ -89,18 +143,24 @@ def credit_approved_submission(*, db_session: Session, submission_id: str, now: 
     row = db_session.execute(
         select(
             Submission.worker_id,
+            Submission.outcome,
+            Mission.id.label("mission_id"),
             Mission.campaign_id,
-            Mission.reward_amount_minor,
-            Mission.reward_currency,
+            (Mission.reward_amount_minor + Mission.bonus_minor).label("pay_minor"),
+            Mission.reward_currency.label("currency"),
+            Mission.show_up_minor,
         )
         .join(Mission, Mission.id == Submission.mission_id)
         .where(Submission.id == submission_id)
     ).one()
+    amount = row.pay_minor
+    if row.outcome == STORE_CLOSED:
+        amount = _show_up_minor(db_session, row, show_up)
     entries = rules.approval(
         campaign_id=row.campaign_id,
         worker_id=row.worker_id,
-        reward_minor=row.reward_amount_minor,
-        currency=row.reward_currency,
+        reward_minor=amount,
+        currency=row.currency,
     )
     post(
         db_session=db_session,

@@ -1,9 +1,13 @@
-"""Pure mission rules: search boxes, geodesic distances, claim windows. No session here."""
+"""Pure mission rules: search boxes, geodesic distances, travel, pay per hour, claim windows.
+
+No session here. Money is integer minor units; only distances and speeds are floats.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 SEARCH_START_M = 625.0
 RADIUS_MAX_M = 50_000
@@ -32,9 +36,55 @@ def first_knn_size(limit: int) -> int:
     return 1 << max(4, (limit + 8 - 1).bit_length())
 
 
-def claim_expires_at(now: datetime, *, est_minutes: int, buffer_minutes: int) -> datetime:
-    """How long a claim holds: the time in store plus a buffer to get there and upload."""
-    return now + timedelta(minutes=est_minutes + buffer_minutes)
+def travel_minutes(distance_m: float, speed_kmh: float) -> int:
+    """Minutes to cover a distance at a speed, to the nearest whole minute."""
+    minutes = distance_m * 60.0 / (max(speed_kmh, 0.1) * 1000.0)
+    return math.floor(minutes + 0.5)
+
+
+class Estimate(NamedTuple):
+    """What a mission asks of a worker's time; travel is unknown without their position."""
+
+    travel_minutes: int | None
+    in_store_minutes: int
+    distance_m: float | None
+
+
+def estimate(*, est_minutes: int, distance_m: float | None, speed_kmh: float) -> Estimate:
+    """The time a mission takes: the trip there from a position, if given, and the store."""
+    if distance_m is None:
+        return Estimate(None, est_minutes, None)
+    return Estimate(travel_minutes(distance_m, speed_kmh), est_minutes, round(distance_m, 1))
+
+
+class WindowPolicy(NamedTuple):
+    """The settings a claim window is made from (FAIRFIELD_CLAIM_* and TRAVEL_SPEED_KMH)."""
+
+    buffer_minutes: int
+    min_minutes: int
+    max_minutes: int
+    speed_kmh: float
+
+
+class ClaimWindow(NamedTuple):
+    """How long a claim holds, and of what: the total is the sum kept within the bounds."""
+
+    travel_minutes: int
+    in_store_minutes: int
+    buffer_minutes: int
+    total_minutes: int
+
+
+def claim_window(*, travel_minutes: int, est_minutes: int, policy: WindowPolicy) -> ClaimWindow:
+    """Time to get there, do the job and upload, never under the minimum nor over the maximum."""
+    wanted = travel_minutes + est_minutes + policy.buffer_minutes
+    total = min(max(wanted, policy.min_minutes), policy.max_minutes)
+    return ClaimWindow(travel_minutes, est_minutes, policy.buffer_minutes, total)
+
+
+def claim_expires_at(now: datetime, window: ClaimWindow) -> datetime:
+    """When a claim made now with this window lapses."""
+    return now + timedelta(minutes=window.total_minutes)
 
 
 def inside_geofence(distance: float, accuracy_m: float, geofence_m: int) -> bool:
@@ -42,12 +92,10 @@ def inside_geofence(distance: float, accuracy_m: float, geofence_m: int) -> bool
     return distance - min(max(accuracy_m, 0.0), 100.0) <= geofence_m
 
 
-def effective_hourly_rate(
-    *, reward_minor: int, est_minutes: int, distance_m: float, speed_kmh: float
-) -> int:
-    """Reward per hour of the worker's time, the walk there included, in minor units."""
-    travel_minutes = (distance_m / 1000.0) / speed_kmh * 60.0
-    return int(reward_minor * 60 / max(est_minutes + travel_minutes, 1.0))
+def effective_hourly_rate(*, pay_minor: int, est_minutes: int, travel_minutes: int) -> int:
+    """Pay per hour of the worker's time, the trip there included, in minor units (rounded
+    down: a rate is never shown higher than it is)."""
+    return pay_minor * 60 // max(est_minutes + travel_minutes, 1)
 
 
 def check_in_problems(latitude: float, longitude: float, accuracy_m: float) -> dict[str, list[str]]:

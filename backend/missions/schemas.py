@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Range
+from marshmallow import ValidationError, validates_schema
 
 from backend.missions.rules import LIMIT_MAX, RADIUS_MAX_M
 from backend.schemas import Money
@@ -25,15 +28,32 @@ class StoreBrief(Schema):
     longitude = Float()
 
 
+class EstimateOut(Schema):
+    travel_minutes = Integer(
+        allow_none=True,
+        metadata={"description": "from the given position at the travel speed; null without one"},
+    )
+    in_store_minutes = Integer()
+    distance_m = Float(allow_none=True)
+
+
 class MissionOut(Schema):
     id = String()
     status = String()
     store = Nested(StoreBrief)
     distance_m = Float(allow_none=True)
-    reward = Nested(Money)
+    reward = Nested(Money, metadata={"description": "what the mission pays, its bonus included"})
+    bonus = Nested(Money, metadata={"description": "the part of the reward that is a bonus"})
     est_minutes = Integer()
+    estimate = Nested(EstimateOut)
     ends_at = DateTime()
-    effective_hourly_rate = Nested(Money, allow_none=True)
+    effective_hourly_rate = Nested(
+        Money,
+        allow_none=True,
+        metadata={
+            "description": "reward per hour of travel and time in store; null without a position"
+        },
+    )
     campaign_id = String()
     campaign_name = String()
     instructions = String()
@@ -44,15 +64,41 @@ class MissionListOut(Schema):
     next_cursor = String(allow_none=True)
 
 
-class PositionQuery(Schema):
+class _Position(Schema):
+    """An optional position: both coordinates or neither."""
+
     latitude = Float(load_default=None, allow_nan=False, validate=Range(-90, 90))
     longitude = Float(load_default=None, allow_nan=False, validate=Range(-180, 180))
+
+    @validates_schema
+    def _both_or_neither(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            missing = "longitude" if data.get("longitude") is None else "latitude"
+            raise ValidationError("Give latitude and longitude together.", missing)
+
+
+class PositionQuery(_Position):
+    """Where the worker is, to see the trip and the pay per hour."""
+
+
+class ClaimIn(_Position):
+    """Where the worker is as they claim: the window allows for the trip to the store."""
+
+
+class ClaimWindowOut(Schema):
+    travel_minutes = Integer()
+    in_store_minutes = Integer()
+    buffer_minutes = Integer()
+    total_minutes = Integer(
+        metadata={"description": "the sum, kept within the configured least and most"}
+    )
 
 
 class ClaimOut(Schema):
     assignment_id = String()
     mission_id = String()
     expires_at = DateTime()
+    window = Nested(ClaimWindowOut)
 
 
 class AssignmentOut(Schema):

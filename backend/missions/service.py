@@ -38,6 +38,7 @@ _CARD = (
         Mission.brand_id,
         Mission.reward_amount_minor,
         Mission.reward_currency,
+        Mission.bonus_minor,
         Store.id.label("store_id"),
         Store.name.label("store_name"),
         Store.address.label("store_address"),
@@ -62,6 +63,7 @@ class Card(NamedTuple):
     brand_id: str
     reward_amount_minor: int
     reward_currency: str
+    bonus_minor: int
     store_id: str
     store_name: str
     store_address: str | None
@@ -179,7 +181,9 @@ _TAKE_OPEN_MISSION = (
     )
     .values(status="claimed")
     .returning(
-        select(Campaign.est_minutes).where(Campaign.id == Mission.campaign_id).scalar_subquery()
+        select(Campaign.est_minutes).where(Campaign.id == Mission.campaign_id).scalar_subquery(),
+        Mission.latitude,
+        Mission.longitude,
     )
 )
 
@@ -190,6 +194,7 @@ class Claim(NamedTuple):
     assignment_id: str
     mission_id: str
     expires_at: datetime
+    window: rules.ClaimWindow
 
 
 def claim_mission(
@@ -199,9 +204,14 @@ def claim_mission(
     mission_id: str,
     now: datetime,
     claim_limit: int,
-    buffer_minutes: int,
+    window: rules.WindowPolicy,
+    position: tuple[float, float] | None = None,
 ) -> Claim:
-    """Claim an open mission for a worker, exactly once under any concurrency."""
+    """Claim an open mission for a worker, exactly once under any concurrency.
+
+    The claim holds long enough to get there from `position` (no travel without one), do
+    the job and upload: `window` gives the buffer, the bounds and the travel speed.
+    """
     connection = db_session.connection()
     # Serialise this worker's claims so parallel requests cannot all pass the cap check:
     # a row lock on PostgreSQL; on SQLite, BEGIN IMMEDIATE already runs writers one by one.
@@ -214,19 +224,17 @@ def claim_mission(
             code="claim_limit_reached",
             extra={"limit": claim_limit},
         )
-    # One conditional UPDATE decides the race; it also returns the campaign's minutes.
-    est_minutes = connection.execute(
+    # One conditional UPDATE decides the race; it also returns the campaign's minutes and
+    # where the store is.
+    taken = connection.execute(
         _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now, "worker_id": worker.id}
-    ).scalar()
-    if est_minutes is None:
+    ).first()
+    if taken is None:
         if connection.execute(_MISSION_EXISTS, {"mission_id": mission_id}).first() is None:
             raise NotFound(f"No mission with id {mission_id}.")
         raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
-    claim = Claim(
-        new_id(),
-        mission_id,
-        rules.claim_expires_at(now, est_minutes=est_minutes, buffer_minutes=buffer_minutes),
-    )
+    held = _window(taken, position, window)
+    claim = Claim(new_id(), mission_id, rules.claim_expires_at(now, held), held)
     assignment = {
         "id": claim.assignment_id,
         "mission_id": mission_id,
@@ -244,6 +252,17 @@ def claim_mission(
             "This mission is not open for claiming.", code="mission_unavailable"
         ) from exc
     return claim
+
+
+def _window(
+    taken: Any, position: tuple[float, float] | None, policy: rules.WindowPolicy
+) -> rules.ClaimWindow:
+    est_minutes, store_latitude, store_longitude = taken
+    travel = 0
+    if position is not None:
+        distance = geo.great_circle_m(position, (store_latitude, store_longitude))
+        travel = rules.travel_minutes(distance, policy.speed_kmh)
+    return rules.claim_window(travel_minutes=travel, est_minutes=est_minutes, policy=policy)
 
 
 def end_assignment(
@@ -287,16 +306,20 @@ def expire_overdue(
 
 
 def present(card: Card, *, distance: float | None, speed_kmh: float) -> dict[str, Any]:
-    """A mission as a worker sees it before claiming: pay, time, and pay per hour with travel."""
+    """A mission as a worker sees it before claiming: pay (the bonus included), the time it
+    takes, and pay per hour with the trip there when the worker's position is known."""
     currency = card.reward_currency
+    pay = card.reward_amount_minor + card.bonus_minor
+    estimate = rules.estimate(
+        est_minutes=card.est_minutes, distance_m=distance, speed_kmh=speed_kmh
+    )
     rate = None
-    if distance is not None:
+    if estimate.travel_minutes is not None:
         rate = {
             "amount_minor": rules.effective_hourly_rate(
-                reward_minor=card.reward_amount_minor,
+                pay_minor=pay,
                 est_minutes=card.est_minutes,
-                distance_m=distance,
-                speed_kmh=speed_kmh,
+                travel_minutes=estimate.travel_minutes,
             ),
             "currency": currency,
         }
@@ -310,9 +333,11 @@ def present(card: Card, *, distance: float | None, speed_kmh: float) -> dict[str
             "latitude": card.store_latitude,
             "longitude": card.store_longitude,
         },
-        "distance_m": None if distance is None else round(distance, 1),
-        "reward": {"amount_minor": card.reward_amount_minor, "currency": currency},
+        "distance_m": estimate.distance_m,
+        "reward": {"amount_minor": pay, "currency": currency},
+        "bonus": {"amount_minor": card.bonus_minor, "currency": currency},
         "est_minutes": card.est_minutes,
+        "estimate": estimate._asdict(),
         "ends_at": card.ends_at,
         "effective_hourly_rate": rate,
         "campaign_id": card.campaign_id,

@@ -11,13 +11,14 @@ from backend import geo
 from backend.accounts.auth import auth, current_user, get_visible
 from backend.db import request_session, utcnow
 from backend.idempotency.service import idempotent
-from backend.missions import service
+from backend.missions import rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import (
     AssignmentListOut,
     AssignmentOut,
     CheckInIn,
     CheckInOut,
+    ClaimIn,
     ClaimOut,
     MissionListOut,
     MissionOut,
@@ -77,19 +78,37 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
 @bp.post("/missions/<mission_id>/claim")
 @bp.auth_required(auth, roles=["worker"])
 @idempotent
+@bp.input(ClaimIn, arg_name="data")
 @bp.output(ClaimOut, status_code=201)
-@bp.doc(summary="Claim an open mission", responses=[401, 403, 404, 409])
-def claim(mission_id: str) -> Any:
+@bp.doc(
+    summary="Claim an open mission",
+    description=(
+        "The body is optional. With the worker's `latitude` and `longitude` the claim holds "
+        "long enough to travel to the store; without them no travel time is allowed."
+    ),
+    responses=[401, 403, 404, 409, 422],
+)
+def claim(mission_id: str, data: dict[str, Any]) -> Any:
     cfg = current_app.config
+    position = None
+    if data["latitude"] is not None and data["longitude"] is not None:
+        position = (data["latitude"], data["longitude"])
     claim = service.claim_mission(
         db_session=request_session(),
         worker=current_user(),
         mission_id=mission_id,
         now=utcnow(),
         claim_limit=int(cfg["CLAIM_LIMIT"]),
-        buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
+        window=rules.WindowPolicy(
+            buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
+            min_minutes=int(cfg["CLAIM_WINDOW_MIN_MINUTES"]),
+            max_minutes=int(cfg["CLAIM_WINDOW_MAX_MINUTES"]),
+            speed_kmh=_speed(),
+        ),
+        position=position,
     )
-    return claim._asdict()  # a tuple would read to Flask as (body, status, headers)
+    # A tuple would read to Flask as (body, status, headers): a dict, then.
+    return claim._asdict() | {"window": claim.window._asdict()}
 
 
 @bp.post("/assignments/<assignment_id>/release")

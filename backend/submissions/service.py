@@ -26,6 +26,9 @@ from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
+# What an approved submission leaves its mission as, by outcome: a closed store stays
+# visible to the brand as such, and may be re-opened (campaigns.closures).
+MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
 FUTURE_SKEW = timedelta(minutes=10)
 
@@ -284,8 +287,16 @@ def open_photo(
     if photo is None:
         raise NotFound(f"No photo with id {photo_id}.")
     get_visible(db_session, Submission, photo.submission_id, user)
-    if user.role != "brand":
-        return store.open(photo.sha256)
+    try:
+        if user.role != "brand":
+            return store.open(photo.sha256)
+        return _brand_copy(photo, store, max_pixels)
+    except FileNotFoundError:
+        # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
+        raise NotFound(f"Photo {photo_id} was erased.", code="photo_erased") from None
+
+
+def _brand_copy(photo: Photo, store: PhotoStore, max_pixels: int) -> BinaryIO:
     try:
         return store.open_derived(photo.sha256, BRAND_COPY)
     except FileNotFoundError:
@@ -293,7 +304,7 @@ def open_photo(
     with store.open(photo.sha256) as original:
         copy = brand_copy(original.read(), max_pixels=max_pixels)
     if copy is None:
-        raise NotFound(f"Photo {photo_id} is not an image a copy can be made of.")
+        raise NotFound(f"Photo {photo.id} is not an image a copy can be made of.")
     store.put_derived(photo.sha256, BRAND_COPY, copy)
     return io.BytesIO(copy)
 
@@ -313,10 +324,13 @@ def record_decision(
     evidence: dict[str, Any] | None = None,
     appeal_id: str | None = None,
     from_statuses: Sequence[str] | None = None,
+    show_up: ledger.ShowUpSetting | None = None,
 ) -> bool:
     """Set a submission's status and append the decision that set it; an approval pays the
-    worker (once) and completes the mission. With `from_statuses`, only a submission in one
-    of them is decided: False (nothing written) when another decider got there first."""
+    worker (once) and completes the mission, or marks it `store_closed` (show-up pay). With
+    `from_statuses`, only a submission in one of them is decided: False (nothing written)
+    when another decider got there first. `show_up` figures show-up pay for a mission
+    published without it (default: the app's settings)."""
     values: dict[str, Any] = {
         "status": status,
         "reasons": reasons,
@@ -352,13 +366,15 @@ def record_decision(
     )
     if status == "approved":
         ledger.credit_approved_submission(
-            db_session=db_session, submission_id=submission_id, now=now
+            db_session=db_session, submission_id=submission_id, now=now, show_up=show_up
         )
-        mission_of = select(Submission.mission_id).where(Submission.id == submission_id)
+        mission_id, outcome = db_session.execute(
+            select(Submission.mission_id, Submission.outcome).where(Submission.id == submission_id)
+        ).one()
         db_session.execute(
             update(Mission)
-            .where(Mission.id == mission_of.scalar_subquery(), Mission.status == "submitted")
-            .values(status="completed")
+            .where(Mission.id == mission_id, Mission.status == "submitted")
+            .values(status=MISSION_DONE[outcome])
             .execution_options(synchronize_session=False)
         )
     return True

@@ -19,6 +19,10 @@ CLOCK_SKEW = timedelta(minutes=5)
 # Reason codes of the review catalogue, for the hard checks that reject.
 REASON_CODES = {"reuse": "reused_photo", "no_usable_photo": "no_usable_photo"}
 
+# A closed store is evidenced by one photo of its storefront, whatever the campaign asks.
+STORE_CLOSED = "store_closed"
+STOREFRONT_PHOTOS = 1
+
 Point = tuple[float, float]
 
 
@@ -28,8 +32,16 @@ def answer_checks(
     skus: Sequence[str],
     photos_sent: int,
     photos_required: int,
+    outcome: str = "completed",
 ) -> list[Check]:
-    """Every product answered once, counts plausible and consistent, enough photos."""
+    """Every product answered once, counts plausible and consistent, enough photos.
+
+    A closed store has nothing to count: no answer is required, and one photo (the
+    storefront) is enough. Answers it does carry must still be plausible.
+    """
+    closed = outcome == STORE_CLOSED
+    if closed:
+        photos_required = STOREFRONT_PHOTOS
     given = [answer.get("sku") for answer in answers]
     missing = sorted(set(skus) - set(given))
     unknown = sorted({str(sku) for sku in given if sku not in set(skus)})
@@ -46,12 +58,15 @@ def answer_checks(
         for answer in answers
         if answer.get("out_of_stock") is True and answer.get("count") != 0
     ]
+    complete = Check(
+        "answers_complete",
+        not (missing or unknown or repeated),
+        {"missing": missing, "unknown": unknown, "repeated": repeated},
+    )
+    if closed:
+        complete = Check("answers_complete", True, {"required": False, "outcome": outcome})
     return [
-        Check(
-            "answers_complete",
-            not (missing or unknown or repeated),
-            {"missing": missing, "unknown": unknown, "repeated": repeated},
-        ),
+        complete,
         Check("counts_plausible", not bad_counts, {"skus": bad_counts, "max": COUNT_MAX}),
         Check("out_of_stock_consistent", not inconsistent, {"skus": inconsistent}),
         Check(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import utcnow
+from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore
 from backend.stores.models import Store
@@ -34,6 +35,7 @@ class Settings:
     max_hamming: int  # this close or closer: the same picture (a hard failure)
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
+    show_up: ShowUpSetting  # how a closed store is paid when its mission has no figure yet
 
 
 def settings_from(config: Mapping[str, Any]) -> Settings:
@@ -50,6 +52,7 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         max_hamming=int(config["PHOTO_REUSE_MAX_HAMMING"]),
         similar_hamming=int(config["PHOTO_SIMILAR_MAX_HAMMING"]),
         max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
+        show_up=show_up_setting(config),
     )
 
 
@@ -263,12 +266,9 @@ def _submission_checks(
         evidence.answers,
         skus=evidence.skus,
         photos_sent=len(evidence.photos),
-        photos_required=evidence.photos_required if evidence.outcome == "completed" else 1,
+        photos_required=evidence.photos_required,
+        outcome=evidence.outcome,
     )
-    if evidence.outcome == "store_closed":
-        # Nothing to count in a closed store; a person confirms it until show-up pay exists.
-        answers = [c for c in answers if c.name == "photos_required"]
-        answers.append(Check("store_open", False, {"outcome": "store_closed"}))
     return checks + answers
 
 
@@ -307,6 +307,7 @@ def record_validation(
         flags=decision.flags,
         checks=checks,
         now=utcnow(),
+        show_up=settings.show_up,
     )
     db_session.flush()
     return decision

@@ -179,8 +179,9 @@ def test_json_aggregates_are_exact(client, world):
     assert (b2["out_of_stock_rate"], b2["median_facings"]) == (pytest.approx(1 / 3), 2.0)
     assert figures["spend"] == {
         "funded": euros(6 * 600),
-        "spent": euros(4 * 600),
-        "remaining": euros(2 * 600),
+        # Three audits at their reward, and the closed store at its show-up pay (half).
+        "spent": euros(3 * 600 + 300),
+        "remaining": euros(6 * 600 - (3 * 600 + 300)),
     }
 
 

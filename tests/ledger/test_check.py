@@ -13,6 +13,7 @@ from backend.db import new_id
 from backend.ledger import rules, service
 from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.submissions.service import record_decision
 from tests.factories import BrandFactory, UserFactory
@@ -35,7 +36,9 @@ class World:
     admin: Any
     submissions: list[str] = field(default_factory=list)
 
-    def submit(self, worker: Any = None, status: str = "in_review") -> str:
+    def submit(
+        self, worker: Any = None, status: str = "in_review", outcome: str = "completed"
+    ) -> str:
         """A submission for the next free mission, in `status`, with no decision or credit."""
         mission_id = self.missions[len(self.submissions)]
         worker_id = (worker or self.worker).id
@@ -45,6 +48,7 @@ class World:
             worker_id=worker_id,
             brand_id=self.brand_id,
             status=status,
+            outcome=outcome,
             captured_at=NOW,
         )
         self.submissions.append(submission_id)
@@ -271,6 +275,59 @@ def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of)
             submission_id=submission_id,
         )
     found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
+
+
+def test_a_missions_bonus_is_paid_with_its_reward(db, world):
+    with db.transaction() as session:
+        session.execute(
+            update(Mission).where(Mission.id == world.missions[0]).values(bonus_minor=50)
+        )
+    world.approve()
+    with db.transaction(write=False) as session:
+        paid = service.balance(
+            db_session=session, account=rules.worker_account(world.worker.id), currency="EUR"
+        )
+    assert paid == REWARD + 50
+    assert problems(db) == []
+
+
+def test_a_closed_store_is_credited_its_show_up_pay_not_the_reward(db, world):
+    paid = world.submit(outcome="store_closed")
+    with db.transaction() as session:
+        record_decision(
+            db_session=session,
+            submission_id=paid,
+            status="approved",
+            actor="machine",
+            reasons=[],
+            flags=[],
+            now=NOW,
+        )
+        # No figure on the mission (published before show-up pay): the one paid is kept.
+        assert session.get_one(Mission, world.missions[0]).show_up_minor == REWARD // 2
+    assert problems(db) == []
+    overpaid = world.submit(status="approved", outcome="store_closed")
+    with db.transaction() as session:
+        session.execute(
+            update(Mission).where(Mission.id == world.missions[1]).values(show_up_minor=200)
+        )
+        entries = rules.approval(
+            campaign_id=world.campaign_id,
+            worker_id=world.worker.id,
+            reward_minor=REWARD,
+            currency="EUR",
+        )
+        service.post(
+            db_session=session,
+            kind="submission_credit",
+            entries=entries,
+            now=NOW,
+            submission_id=overpaid,
+        )
+    listed = found(
+        db, f"submission {overpaid}: should have a submission_credit transaction of 200 EUR"
+    )
+    assert all(overpaid in problem for problem in listed), listed
 
 
 def test_an_overdrawn_worker_is_named(db, world):

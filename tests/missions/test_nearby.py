@@ -15,7 +15,7 @@ from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.db import utcnow
 from backend.errors import Conflict
-from backend.missions import nearby, service
+from backend.missions import nearby, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut
 from tests.factories import BrandFactory, UserFactory
@@ -176,7 +176,9 @@ def claim_mission(db, worker, mission_id, now):
                 mission_id=mission_id,
                 now=now,
                 claim_limit=3,
-                buffer_minutes=60,
+                window=rules.WindowPolicy(
+                    buffer_minutes=60, min_minutes=45, max_minutes=240, speed_kmh=4.5
+                ),
             )
     except Conflict as exc:
         return exc.code

@@ -1,6 +1,9 @@
-"""Pure rules: the search box always holds the circle; distances are geopy's."""
+"""Pure rules: the search box always holds the circle; distances are geopy's; travel, pay
+per hour and claim windows."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -46,10 +49,40 @@ def test_knn_sizes_are_few_and_leave_a_margin():
 
 def test_effective_hourly_rate_counts_the_walk():
     # 6.00 EUR for 15 minutes in store, 1.125 km away at 4.5 km/h = 15 minutes walking.
-    rate = rules.effective_hourly_rate(
-        reward_minor=600, est_minutes=15, distance_m=1125, speed_kmh=4.5
-    )
+    travel = rules.travel_minutes(1125, 4.5)
+    assert travel == 15
+    rate = rules.effective_hourly_rate(pay_minor=600, est_minutes=15, travel_minutes=travel)
     assert rate == 1200
+    # Next door: the time in store alone. Rounded down, never shown higher than it is.
+    assert rules.effective_hourly_rate(pay_minor=600, est_minutes=15, travel_minutes=0) == 2400
+    assert rules.effective_hourly_rate(pay_minor=300, est_minutes=35, travel_minutes=0) == 514
+
+
+def test_travel_minutes_round_to_the_nearest_minute():
+    assert rules.travel_minutes(0, 4.5) == 0
+    assert rules.travel_minutes(37, 4.5) == 0  # 0.49 minutes
+    assert rules.travel_minutes(38, 4.5) == 1  # 0.51 minutes
+    assert rules.travel_minutes(3000, 4.5) == 40
+    assert rules.travel_minutes(3000, 15) == 12  # a bicycle
+
+
+def test_an_estimate_without_a_position_has_no_travel():
+    assert rules.estimate(est_minutes=20, distance_m=None, speed_kmh=4.5) == (None, 20, None)
+    assert rules.estimate(est_minutes=20, distance_m=1500.04, speed_kmh=4.5) == (20, 20, 1500.0)
+
+
+def test_claim_window_is_travel_time_and_buffer_within_bounds():
+    policy = rules.WindowPolicy(buffer_minutes=60, min_minutes=45, max_minutes=240, speed_kmh=4.5)
+    window = rules.claim_window(travel_minutes=40, est_minutes=15, policy=policy)
+    assert window == rules.ClaimWindow(40, 15, 60, 115)
+    assert rules.claim_window(travel_minutes=0, est_minutes=15, policy=policy).total_minutes == 75
+    assert rules.claim_window(travel_minutes=300, est_minutes=15, policy=policy) == (
+        rules.ClaimWindow(300, 15, 60, 240)
+    )
+    short = policy._replace(buffer_minutes=0)
+    assert rules.claim_window(travel_minutes=0, est_minutes=15, policy=short).total_minutes == 45
+    now = datetime(2026, 1, 1, 12, tzinfo=UTC)
+    assert rules.claim_expires_at(now, window) == datetime(2026, 1, 1, 13, 55, tzinfo=UTC)
 
 
 def test_geofence_allows_for_accuracy_up_to_a_cap():

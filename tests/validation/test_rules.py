@@ -38,6 +38,19 @@ def test_each_answer_problem_is_named_with_its_skus():
     assert problems["photos_required"] == {"sent": 1, "required": 2}
 
 
+def test_a_closed_store_needs_no_answers_and_one_storefront_photo():
+    closed = answer_checks([], skus=SKUS, photos_sent=1, photos_required=3, outcome="store_closed")
+    assert failing(closed) == {}
+    (complete,) = [c for c in closed if c.name == "answers_complete"]
+    assert complete.detail == {"required": False, "outcome": "store_closed"}
+    assert [c.detail for c in closed if c.name == "photos_required"] == [{"sent": 1, "required": 1}]
+    nothing = answer_checks([], skus=SKUS, photos_sent=0, photos_required=3, outcome="store_closed")
+    assert failing(nothing) == {"photos_required": {"sent": 0, "required": 1}}
+    # The same empty answers for an open store are incomplete.
+    open_store = failing(answer_checks([], skus=SKUS, photos_sent=3, photos_required=3))
+    assert open_store["answers_complete"]["missing"] == SKUS
+
+
 def check(name, passed, hard=False):
     return Check(name, passed, {}, hard=hard)
 
