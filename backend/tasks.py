@@ -23,6 +23,7 @@ TASK_MODULES = [
     "workers.validation",
     "workers.storage",
     "workers.review",
+    "workers.privacy",
 ]
 
 
@@ -89,6 +90,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         "accounts-purge-expired-tokens": {
             "task": "accounts.purge_expired_tokens",
             "schedule": 3600.0,
+        },
+        "privacy-reduce-locations": {
+            "task": "privacy.reduce_locations",
+            "schedule": 86400.0,
         },
     }
 
