@@ -74,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
     from backend.campaigns.views import bp as campaigns_bp
+    from backend.fairness.views import bp as fairness_bp
     from backend.ledger.views import bp as ledger_bp
     from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
@@ -84,6 +85,7 @@ def _register_blueprints(app: APIFlask) -> None:
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
+    app.register_blueprint(fairness_bp)
     app.register_blueprint(missions_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(ops_bp)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -168,6 +170,46 @@ def payouts_late() -> None:
     click.echo(f"no payout request is late (SLA {sla_days} days)")
 
 
+@click.command("fairness-report")
+@click.option(
+    "--out",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for report.json and report.png.",
+)
+@click.option("--days", default=90, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 100))
+@with_appcontext
+def fairness_report(out: Path, days: int, top: int) -> None:
+    """Pay per active hour, missions under the floor, delays and rates per campaign."""
+    from flask import current_app
+
+    from backend.db import utcnow
+    from backend.fairness import rules as fairness_rules
+    from backend.fairness import service as fairness
+    from backend.fairness.schemas import FairnessReportOut
+
+    settings = fairness_rules.settings_from(current_app.config)
+    with get_db().transaction(write=False) as session:
+        _one_snapshot(session)
+        report = fairness.fairness_report(
+            db_session=session,
+            now=utcnow(),
+            days=days,
+            top=top,
+            settings=settings,
+            progress=lambda step: click.echo(f"{step} ...", err=True),
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    click.echo("writing report.json ...", err=True)
+    document = FairnessReportOut().dump(report)
+    (out / "report.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    click.echo("drawing report.png ...", err=True)
+    (out / "report.png").write_bytes(fairness_rules.chart_png(report))
+    click.echo(f"fairness report for the last {days} days written to {out}")
+
+
 def _one_snapshot(session: Any) -> None:
     # Every query must see the same ledger, or a post landing between two checks would show
     # as a discrepancy. SQLite's read transaction already is one snapshot; PostgreSQL's
@@ -198,5 +240,6 @@ def register_cli(app: Flask) -> None:
         stores_group,
         ledger_group,
         payouts_group,
+        fairness_report,
     ):
         app.cli.add_command(command)

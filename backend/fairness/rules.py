@@ -1,0 +1,228 @@
+"""Pure fairness arithmetic: percentiles, histograms, rates, pay per active hour, the chart.
+
+Nothing here touches a database. Money is integer minor units; a pay rate is minor units
+per hour, rounded down (as the effective hourly rate on missions is).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from backend.payouts.rules import BadSetting, Money, parse_money_setting
+
+HISTOGRAM_WIDTH_MINOR = 200  # 2.00 per hour a bin
+HISTOGRAM_MAX_BINS = 40  # beyond, the last bin is open-ended
+
+
+@dataclass(frozen=True)
+class FairnessSettings:
+    floor: Money  # least pay per hour, FAIRFIELD_MIN_HOURLY
+    allowance_minutes: int  # travel time added to every mission, FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES
+
+
+def settings_from(config: Mapping[str, Any]) -> FairnessSettings:
+    """The pay floor and travel allowance from the app's settings, refused when malformed."""
+    floor = parse_money_setting(config["MIN_HOURLY"], name="FAIRFIELD_MIN_HOURLY")
+    value = config["TRAVEL_ALLOWANCE_MINUTES"]
+    try:
+        allowance = int(str(value).strip())  # the environment gives "15"; "15.5" fails
+    except ValueError:
+        allowance = -1
+    if allowance < 0:
+        raise BadSetting(
+            f"FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES must be whole minutes (0 or more), not {value!r}."
+        )
+    return FairnessSettings(floor=floor, allowance_minutes=allowance)
+
+
+def hourly_pay(*, paid_minor: int, est_minutes: int, allowance_minutes: int) -> int:
+    """Pay per active hour: the amount over the minutes in store plus the travel allowance."""
+    return paid_minor * 60 // max(est_minutes + allowance_minutes, 1)
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The q-th quantile (0..1), interpolated between the two nearest ranks (numpy's default);
+    None when there are no values. percentile(v, 0.5) is the median."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to divide by."""
+    return part / whole if whole else None
+
+
+def round_minor(value: float | None) -> int | None:
+    """A fractional amount (a median of two rates) to whole minor units, halves up."""
+    return None if value is None else math.floor(value + 0.5)
+
+
+def seconds_between(start: datetime, end: datetime) -> float:
+    return (end - start).total_seconds()
+
+
+def expand(counted: Iterable[tuple[int, int]]) -> list[int]:
+    """(value, count) pairs from a grouped query back to the values, each `count` times."""
+    return [value for value, count in counted for _ in range(count)]
+
+
+def delay_figures(seconds: Sequence[float]) -> dict[str, Any]:
+    """How many, the median and the 90th percentile of durations in seconds."""
+    return {
+        "count": len(seconds),
+        "median_seconds": percentile(seconds, 0.5),
+        "p90_seconds": percentile(seconds, 0.9),
+    }
+
+
+def histogram(
+    values: Sequence[int], *, width: int = HISTOGRAM_WIDTH_MINOR, max_bins: int = HISTOGRAM_MAX_BINS
+) -> list[dict[str, Any]]:
+    """Counts in bins [k*width, (k+1)*width) from 0 up to the largest value; a value past
+    `max_bins` bins lands in the last one, whose `to_minor` is then None (open-ended)."""
+    if not values:
+        return []
+    top = max(values)
+    bins = min(top // width + 1, max_bins)
+    counts = [0] * bins
+    for value in values:
+        counts[min(max(value, 0) // width, bins - 1)] += 1
+    open_ended = top >= bins * width
+    return [
+        {
+            "from_minor": k * width,
+            "to_minor": None if open_ended and k == bins - 1 else (k + 1) * width,
+            "count": counts[k],
+        }
+        for k in range(bins)
+    ]
+
+
+def pay_figures(rates: Sequence[int], settings: FairnessSettings) -> dict[str, Any]:
+    """The distribution of pay per active hour: count, median, p10, p90, bins, under the floor."""
+    currency = settings.floor.currency
+
+    def money(q: float) -> dict[str, Any] | None:
+        amount = round_minor(percentile(rates, q))
+        return None if amount is None else {"amount_minor": amount, "currency": currency}
+
+    return {
+        "count": len(rates),
+        "median": money(0.5),
+        "p10": money(0.1),
+        "p90": money(0.9),
+        "below_floor": sum(rate < settings.floor.amount_minor for rate in rates),
+        "histogram": histogram(rates),
+    }
+
+
+def floor_figures(
+    missions: Iterable[tuple[int, str, int, int]], settings: FairnessSettings
+) -> dict[str, Any]:
+    """Open missions under the pay floor, from (reward + bonus, currency, est_minutes, count).
+
+    A mission's rate is its reward and bonus per estimated hour with the travel allowance,
+    the rule that refuses publishing; one in another currency than the floor's is not compared.
+    """
+    compared = below = other = 0
+    for pay_minor, currency, est_minutes, count in missions:
+        if currency != settings.floor.currency:
+            other += count
+            continue
+        compared += count
+        rate = hourly_pay(
+            paid_minor=pay_minor,
+            est_minutes=est_minutes,
+            allowance_minutes=settings.allowance_minutes,
+        )
+        below += count if rate < settings.floor.amount_minor else 0
+    return {
+        "missions": compared,
+        "below_floor": below,
+        "share": ratio(below, compared),
+        "other_currency": other,
+    }
+
+
+def campaign_rates(statuses: Mapping[str, int], appeals: Mapping[str, int]) -> dict[str, Any]:
+    """Rejection and reversal figures from counts by final status and by appeal status.
+
+    Decided means approved or rejected now; a submission under appeal is neither yet.
+    """
+    approved = statuses.get("approved", 0)
+    rejected = statuses.get("rejected", 0)
+    appeals_approved = appeals.get("approved", 0)
+    appeals_decided = appeals_approved + appeals.get("rejected", 0)
+    return {
+        "submissions": sum(statuses.values()),
+        "decided": approved + rejected,
+        "rejected": rejected,
+        "rejection_rate": ratio(rejected, approved + rejected),
+        "appeals_decided": appeals_decided,
+        "appeals_approved": appeals_approved,
+        "reversal_rate": ratio(appeals_approved, appeals_decided),
+    }
+
+
+def chart_png(report: Mapping[str, Any]) -> bytes:
+    """The report as one PNG: pay per active hour, delays, and rates per campaign."""
+    # Figure without pyplot: the Agg canvas, no global state, safe in a web worker.
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(13, 4.5), dpi=100, layout="constrained")
+    pay_axes, delay_axes, rate_axes = figure.subplots(1, 3)
+    _draw_pay(pay_axes, report["hourly_pay"], report["floor"])
+    _draw_delays(delay_axes, report["time_to_decision"], report["time_to_payout"])
+    _draw_rates(rate_axes, report["campaigns"])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _draw_pay(axes: Any, pay: Mapping[str, Any], floor: Mapping[str, Any]) -> None:
+    bins = pay["histogram"]
+    lefts = [b["from_minor"] / 100 for b in bins]
+    axes.bar(lefts, [b["count"] for b in bins], width=HISTOGRAM_WIDTH_MINOR / 100, align="edge")
+    axes.axvline(floor["amount_minor"] / 100, color="red", linestyle="--", label="floor")
+    axes.set_title(f"Pay per active hour ({pay['count']} approved)")
+    axes.set_xlabel(f"{floor['currency']} per hour")
+    axes.set_ylabel("submissions")
+    axes.legend()
+
+
+def _draw_delays(axes: Any, decision: Mapping[str, Any], payout: Mapping[str, Any]) -> None:
+    labels = ["decision\nmedian", "decision\np90", "payout\nmedian", "payout\np90"]
+    seconds = [
+        decision["median_seconds"],
+        decision["p90_seconds"],
+        payout["median_seconds"],
+        payout["p90_seconds"],
+    ]
+    axes.bar(labels, [(s or 0.0) / 3600 for s in seconds])
+    axes.set_title(f"Delays ({decision['count']} decisions, {payout['count']} payouts)")
+    axes.set_ylabel("hours")
+
+
+def _draw_rates(axes: Any, campaigns: Sequence[Mapping[str, Any]]) -> None:
+    names = [c["name"][:20] for c in campaigns]
+    rejection = [c["rejection_rate"] or 0.0 for c in campaigns]
+    reversal = [c["reversal_rate"] or 0.0 for c in campaigns]
+    rows = range(len(campaigns))
+    axes.barh([r - 0.2 for r in rows], rejection, height=0.4, label="rejected")
+    axes.barh([r + 0.2 for r in rows], reversal, height=0.4, label="reversed on appeal")
+    axes.set_yticks(list(rows), names)
+    axes.set_xlim(0, 1)
+    axes.invert_yaxis()
+    axes.set_title("Rates per campaign, by volume")
+    if campaigns:
+        axes.legend()
