@@ -151,7 +151,8 @@ def decide_appeal(
         reasons=[reason_code] if reason_code else [],
         flags=list(submission.flags),
         comment=(comment or "").strip() or None,
-        evidence=admin_evidence(db_session, submission) | {"appeal": appeal.message},
+        # The appeal's id, not its text: the worker's words stay erasable, the audit does not.
+        evidence=admin_evidence(db_session, submission) | {"appeal_id": appeal.id},
         appeal_id=appeal.id,
         now=now,
         from_statuses=("appealed",),

@@ -85,7 +85,7 @@ def test_a_reversed_appeal_pays_in_full(client, db, in_review, admin):
         ).first()
         assert last is not None
         assert last.appeal_id == made.json["id"]
-        assert last.evidence["appeal"] == "PAD-2 is on the bottom shelf, left."
+        assert last.evidence["appeal_id"] == made.json["id"]
 
 
 def test_an_upheld_rejection_stays_unpaid_and_cannot_be_appealed_again(
