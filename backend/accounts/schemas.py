@@ -7,6 +7,7 @@ from apiflask.fields import DateTime, Dict, Email, Float, Integer, List, Nested,
 from apiflask.validators import Length, OneOf
 
 from backend.accounts.rules import PASSWORD_MAX, PASSWORD_MIN
+from backend.missions.schemas import AssignmentOut
 from backend.schemas import Money
 
 
@@ -57,15 +58,6 @@ class ExportProfileOut(Schema):
     role = String()
     brand = Nested(BrandOut, allow_none=True)
     created_at = DateTime()
-
-
-class ExportAssignmentOut(Schema):
-    id = String()
-    mission_id = String()
-    status = String()
-    created_at = DateTime()
-    expires_at = DateTime()
-    ended_at = DateTime(allow_none=True)
 
 
 class ExportPhotoOut(Schema):
@@ -159,7 +151,7 @@ class ExportOut(Schema):
     format = String(metadata={"description": "fairfield-export/1"})
     generated_at = DateTime()
     profile = Nested(ExportProfileOut)
-    assignments = List(Nested(ExportAssignmentOut))
+    assignments = List(Nested(AssignmentOut))
     submissions = List(Nested(ExportSubmissionOut))
     appeals = List(Nested(ExportAppealOut))
     payout_requests = List(Nested(ExportPayoutRequestOut))

@@ -53,17 +53,7 @@ def reduce_locations(
     if rows:
         db_session.execute(
             update(Submission),
-            [
-                {
-                    "id": row.id,
-                    "latitude": None,
-                    "longitude": None,
-                    "accuracy_m": None,
-                    "checks": rules.reduce_checks(row.checks),
-                    "location_reduced_at": now,
-                }
-                for row in rows
-            ],
+            [_without_position(row.id, rules.reduce_checks(row.checks), now) for row in rows],
         )
     db_session.flush()
     return len(rows)
@@ -349,14 +339,11 @@ def _erase_submissions(db_session: Session, user_id: str, now: datetime) -> int:
         db_session.execute(
             update(Submission),
             [
-                {
-                    "id": row.id,
-                    "latitude": None,
-                    "longitude": None,
-                    "accuracy_m": None,
-                    "checks": rules.reduce_checks(row.checks, erasing=True),
-                    "location_reduced_at": row.location_reduced_at or now,
-                }
+                _without_position(
+                    row.id,
+                    rules.reduce_checks(row.checks, erasing=True),
+                    row.location_reduced_at or now,
+                )
                 for row in rows
             ],
         )
@@ -392,3 +379,17 @@ def _delete_files(store: PhotoStore, sha256: str) -> int:
         except FileNotFoundError:
             continue
     return removed
+
+
+def _without_position(
+    submission_id: str, checks: list[dict[str, Any]], reduced_at: datetime
+) -> dict[str, Any]:
+    """A submission's update row: raw position gone, the checks' verdicts kept."""
+    return {
+        "id": submission_id,
+        "latitude": None,
+        "longitude": None,
+        "accuracy_m": None,
+        "checks": checks,
+        "location_reduced_at": reduced_at,
+    }
