@@ -37,6 +37,11 @@ class EstimateOut(Schema):
     distance_m = Float(allow_none=True)
 
 
+class BrandLinkOut(Schema):
+    id = String()
+    scorecard_url = String(metadata={"description": "the brand's scorecard for workers"})
+
+
 class MissionOut(Schema):
     id = String()
     status = String()
@@ -46,6 +51,7 @@ class MissionOut(Schema):
     bonus = Nested(Money, metadata={"description": "the part of the reward that is a bonus"})
     est_minutes = Integer()
     estimate = Nested(EstimateOut)
+    brand = Nested(BrandLinkOut)
     ends_at = DateTime()
     effective_hourly_rate = Nested(
         Money,

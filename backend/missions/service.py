@@ -340,6 +340,11 @@ def present(card: Card, *, distance: float | None, speed_kmh: float) -> dict[str
         "estimate": estimate._asdict(),
         "ends_at": card.ends_at,
         "effective_hourly_rate": rate,
+        # How this brand treats workers, one request away, before anyone claims.
+        "brand": {
+            "id": card.brand_id,
+            "scorecard_url": f"/api/v1/brands/{card.brand_id}/scorecard",
+        },
         "campaign_id": card.campaign_id,
         "campaign_name": card.campaign_name,
         "instructions": card.instructions,

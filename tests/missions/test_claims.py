@@ -148,6 +148,10 @@ def test_get_mission_shows_pay_for_a_position_and_hides_what_is_not_yours(
     assert 1100 < seen.json["distance_m"] < 1150  # 0.0101 degrees north: about 1.12 km
     assert seen.json["effective_hourly_rate"]["amount_minor"] < 2400  # the walk counts
     assert client.get(url, headers=auth_headers(ana)).json["distance_m"] is None
+    brand = seen.json["brand"]
+    assert brand["id"] == brand_user.brand_id
+    scorecard = client.get(brand["scorecard_url"], headers=auth_headers(ana))
+    assert scorecard.status_code == 200, scorecard.json  # the link leads to the brand's record
     assert client.get(url, headers=auth_headers(brand_user)).status_code == 200
     assert client.get(url, headers=auth_headers(other_brand)).status_code == 404
 
