@@ -45,6 +45,8 @@ class PhotoStore(Protocol):
 
     def sweep_temporary(self, *, older_than_s: float) -> int: ...
 
+    def delete(self, sha256: str) -> int: ...
+
 
 class LocalPhotoStore:
     """Files under root/ab/cd/<sha256>, written to a temporary file and renamed into place."""
@@ -108,6 +110,21 @@ class LocalPhotoStore:
     def open_derived(self, sha256: str, kind: str) -> BinaryIO:
         """The derived copy; FileNotFoundError until it has been made."""
         return self.derived_path(sha256, kind).open("rb")
+
+    def delete(self, sha256: str) -> int:
+        """Delete a stored photo and every copy derived from it; returns how many files."""
+        paths = [self.path(sha256)]
+        derived = self.root / "derived"
+        kinds = [k.name for k in derived.iterdir()] if derived.is_dir() else []
+        paths += [self.derived_path(sha256, kind) for kind in kinds if _KIND.match(kind)]
+        removed = 0
+        for path in paths:
+            try:
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:  # never made, or already gone: nothing to do
+                continue
+        return removed
 
     def sweep_temporary(self, *, older_than_s: float) -> int:
         """Delete upload files a killed process left half-written; returns how many."""

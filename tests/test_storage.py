@@ -71,3 +71,17 @@ def test_a_derived_copy_is_kept_beside_its_original_by_kind(tmp_path):
     with pytest.raises(ValueError, match="kind"):
         store.derived_path(original.sha256, "../../etc")
     assert not list(tmp_path.glob(".upload-*"))
+
+
+def test_delete_removes_a_photo_and_its_copies_and_nothing_else(tmp_path):
+    store = LocalPhotoStore(tmp_path)
+    gone = store.put(io.BytesIO(b"\xff\xd8\xff erase me"), max_bytes=100)
+    kept = store.put(io.BytesIO(b"\xff\xd8\xff keep me"), max_bytes=100)
+    store.put_derived(gone.sha256, "brand", b"copy")
+    store.put_derived(kept.sha256, "brand", b"other copy")
+    assert store.delete(gone.sha256) == 2
+    assert store.delete(gone.sha256) == 0  # again: nothing left to remove
+    with pytest.raises(FileNotFoundError):
+        store.open(gone.sha256)
+    left = [store.path(kept.sha256), store.derived_path(kept.sha256, "brand")]
+    assert files(tmp_path) == sorted(p.relative_to(tmp_path).as_posix() for p in left)

@@ -23,7 +23,7 @@ from backend.payouts.models import PayoutRequest
 from backend.payouts.rules import UNPAID
 from backend.privacy import rules
 from backend.review.models import Appeal
-from backend.storage import LocalPhotoStore, PhotoStore
+from backend.storage import PhotoStore
 from backend.submissions.models import Decision, Photo, Submission
 
 # Validation reads the raw position; a submission still waiting for it is left alone.
@@ -260,7 +260,7 @@ def erase_account(
     db_session.flush()
     # Files last: should anything above fail, the rows still name the files to delete on a
     # retry; once deleted, a failed commit leaves the account intact to erase again.
-    files = sum(_delete_files(store, digest) for digest in _unshared(db_session, digests))
+    files = sum(store.delete(digest) for digest in _unshared(db_session, digests))
     return {
         "id": user.id,
         "erased_at": now,
@@ -357,28 +357,6 @@ def _unshared(db_session: Session, digests: set[str]) -> set[str]:
         return set()
     kept = set(db_session.scalars(select(Photo.sha256).where(Photo.sha256.in_(digests))))
     return digests - kept
-
-
-def _delete_files(store: PhotoStore, sha256: str) -> int:
-    """Delete a stored photo and every copy derived from it; returns how many files."""
-    # PhotoStore has no delete yet; the local folder is the only store there is.
-    if not isinstance(store, LocalPhotoStore):
-        raise NotImplementedError(f"erasing photos from {type(store).__name__}")
-    paths = [store.path(sha256)]
-    derived = store.root / "derived"
-    for kind in derived.iterdir() if derived.is_dir() else []:
-        try:
-            paths.append(store.derived_path(sha256, kind.name))
-        except ValueError:  # not a kind of copy the store makes
-            continue
-    removed = 0
-    for path in paths:
-        try:
-            path.unlink()
-            removed += 1
-        except FileNotFoundError:
-            continue
-    return removed
 
 
 def _without_position(
