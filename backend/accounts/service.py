@@ -8,7 +8,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import rules
@@ -218,3 +218,14 @@ def profile(*, db_session: Session, user: User) -> dict[str, Any]:
     shown["approved_missions"] = int(approved or 0)
     shown["level"] = rules.level(shown["approved_missions"])
     return shown
+
+
+_LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
+
+
+def lock_user(*, db_session: Session, user_id: str) -> None:
+    """Run this user's money- and cap-sensitive writes one at a time: a row lock on
+    PostgreSQL; on SQLite, BEGIN IMMEDIATE already runs every writer one by one."""
+    connection = db_session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_USER, {"user_id": user_id})

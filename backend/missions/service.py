@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend import geo
 from backend.accounts.auth import scoped
 from backend.accounts.models import User
+from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
 from backend.db import UTCDateTime, driver_cursor, new_id
 from backend.errors import Conflict, NotFound
@@ -152,7 +153,6 @@ def _may_see(db_session: Session, card: Card, user: User) -> bool:
 
 # The claim path's statements, built once: it is the busiest write, and composing them
 # per request cost as much as running them.
-_LOCK_WORKER = select(User.id).where(User.id == bindparam("worker_id")).with_for_update()
 _ACTIVE_CLAIMS = (
     select(func.count())
     .select_from(Assignment)
@@ -213,10 +213,8 @@ def claim_mission(
     the job and upload: `window` gives the buffer, the bounds and the travel speed.
     """
     connection = db_session.connection()
-    # Serialise this worker's claims so parallel requests cannot all pass the cap check:
-    # a row lock on PostgreSQL; on SQLite, BEGIN IMMEDIATE already runs writers one by one.
-    if connection.dialect.name != "sqlite":
-        connection.execute(_LOCK_WORKER, {"worker_id": worker.id})
+    # Serialise this worker's claims so parallel requests cannot all pass the cap check.
+    lock_user(db_session=db_session, user_id=worker.id)
     active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
     if active >= claim_limit:
         raise Conflict(

@@ -15,7 +15,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
-    bindparam,
     false,
     not_,
     select,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
+from backend.accounts.service import lock_user
 from backend.db import new_id
 from backend.errors import Conflict, Invalid, NotFound
 from backend.ledger import rules as ledger_rules
@@ -38,7 +38,6 @@ from backend.payouts.models import PayoutBatch, PayoutRequest
 # the next batch (and the id list stays under SQLite's bound-parameter limit).
 BATCH_MAX = 5000
 
-_LOCK_WORKER = select(User.id).where(User.id == bindparam("worker_id")).with_for_update()
 _NEWEST_FIRST = (PayoutRequest.requested_at.desc(), PayoutRequest.id.desc())
 _OLDEST_FIRST = (PayoutRequest.requested_at, PayoutRequest.id)
 
@@ -54,7 +53,8 @@ def request_payout(
     now: datetime,
 ) -> PayoutRequest:
     """Move the worker's whole balance into transit and record where it is to go."""
-    _lock_worker(db_session, worker_id)
+    # Two requests at once must not both read the same balance: the second waits here.
+    lock_user(db_session=db_session, user_id=worker_id)
     currency = minimum.currency
     balance = ledger.balance(
         db_session=db_session, account=ledger_rules.worker_account(worker_id), currency=currency
@@ -85,14 +85,6 @@ def request_payout(
     db_session.add(payout)
     db_session.flush()
     return payout
-
-
-def _lock_worker(db_session: Session, worker_id: str) -> None:
-    # Two requests at once must not both read the same balance: the second waits here and
-    # then reads it after the first's debit. SQLite already runs writers one at a time.
-    connection = db_session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK_WORKER, {"worker_id": worker_id})
 
 
 def _below_minimum(balance: int, minimum: rules.Money, needed: int) -> Invalid:

@@ -24,6 +24,18 @@ REWARD = 600
 BRUSSELS = (50.8467, 4.3525)
 
 
+def credit(db: Any, submission_id: str, entries: list[rules.Entry]) -> None:
+    """A submission credit posted as given, right or wrong, as the check must judge it."""
+    with db.transaction() as session:
+        service.post(
+            db_session=session,
+            kind="submission_credit",
+            entries=entries,
+            now=NOW,
+            submission_id=submission_id,
+        )
+
+
 @dataclass
 class World:
     """A funded campaign with missions, a worker, an admin; submissions made on demand."""
@@ -244,14 +256,7 @@ def test_a_credit_on_a_submission_not_approved_is_named(db, world):
         reward_minor=REWARD,
         currency="EUR",
     )
-    with db.transaction() as session:
-        service.post(
-            db_session=session,
-            kind="submission_credit",
-            entries=entries,
-            now=NOW,
-            submission_id=submission_id,
-        )
+    credit(db, submission_id, entries)
     found(db, f"pays submission {submission_id}, which is in_review")
 
 
@@ -266,14 +271,7 @@ def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of)
     entries = rules.approval(
         campaign_id=world.campaign_id, worker_id=worker_id, reward_minor=amount, currency="EUR"
     )
-    with db.transaction() as session:
-        service.post(
-            db_session=session,
-            kind="submission_credit",
-            entries=entries,
-            now=NOW,
-            submission_id=submission_id,
-        )
+    credit(db, submission_id, entries)
     found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
 
 
