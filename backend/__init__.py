@@ -82,6 +82,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.review.views import bp as review_bp
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
+    from backend.uploads.views import bp as uploads_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(campaigns_bp)
@@ -93,6 +94,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(stores_bp)
     app.register_blueprint(submissions_bp)
+    app.register_blueprint(uploads_bp)
 
 
 def _register_static(app: APIFlask) -> None:

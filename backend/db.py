@@ -217,6 +217,13 @@ def commit_request() -> None:
         g.db_session.commit()
 
 
+def end_request_transaction() -> None:
+    """Roll back and drop the request's session: a view that is about to read a long body
+    (a resumable upload's chunk) then holds no lock and no connection while it waits. The
+    next `request_session()` starts afresh."""
+    _close_request_session(None)
+
+
 def _close_request_session(_exc: BaseException | None) -> None:
     # Per request, not per app context: a test or CLI may hold one app context across
     # many requests, and a session must never outlive its request.

@@ -32,6 +32,26 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, _com
     return not (type_ == "index" and name in UNMAPPED_INDEXES)
 
 
+def edit_sqlite_schema(bind: Any, table: str, edits: list[tuple[str, str]]) -> None:
+    """Loosen a SQLite table's declaration in place (a wider CHECK, a nullable column).
+
+    SQLite can alter neither, and rebuilding `missions` would renumber the rowids its R*Tree
+    is keyed by, while rebuilding `submissions` would trip the foreign keys pointing at it.
+    SQLite documents editing the stored schema for changes every existing row satisfies.
+    """
+    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    for old, new in edits:
+        changed = bind.exec_driver_sql(
+            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) "
+            "WHERE type = 'table' AND name = ? AND instr(sql, ?) > 0",
+            (old, new, table, old),
+        )
+        assert changed.rowcount == 1, f"{table}: {old!r} not found"
+    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
+
+
 def rebuild_sqlite_spatial_index(database: Database) -> int:
     """Re-key the R*Tree from missions' rowids (needed after a VACUUM, which may renumber them)."""
     from sqlalchemy import text

@@ -11,6 +11,7 @@ from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
+from backend.uploads.models import Upload
 
 __all__ = [
     "ApiToken",
@@ -31,5 +32,6 @@ __all__ = [
     "PipelineCheck",
     "Store",
     "Submission",
+    "Upload",
     "User",
 ]

@@ -6,11 +6,15 @@ so a filename cannot traverse paths and the same bytes are stored once.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -18,6 +22,8 @@ from typing import BinaryIO, Protocol
 CHUNK = 64 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+_UPLOAD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+PARTIAL_DIR = "partial"
 
 
 class TooLarge(Exception):
@@ -28,14 +34,39 @@ class TooLarge(Exception):
         self.limit = limit
 
 
+class DigestMismatch(Exception):
+    """The bytes do not hash to what the sender said they would; nothing was kept."""
+
+
+class Busy(Exception):
+    """Another request is writing to this partial upload right now."""
+
+
+class OffsetMismatch(Exception):
+    """A chunk was sent for an offset other than where the partial upload ends."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"the upload is at byte {offset}")
+        self.offset = offset
+
+
 @dataclass(frozen=True)
 class Stored:
     sha256: str
     size: int
 
 
+class Chunk(Protocol):
+    """A chunk of a resumable upload as it arrives; it judges itself once read (whether a
+    checksum sent with it holds), and a chunk it refuses is not kept."""
+
+    def read(self, size: int) -> bytes: ...
+
+    def accept(self) -> bool: ...
+
+
 class PhotoStore(Protocol):
-    def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored: ...
+    def put(self, stream: BinaryIO, *, max_bytes: int, sha256: str | None = None) -> Stored: ...
 
     def open(self, sha256: str) -> BinaryIO: ...
 
@@ -46,6 +77,16 @@ class PhotoStore(Protocol):
     def sweep_temporary(self, *, older_than_s: float) -> int: ...
 
     def delete(self, sha256: str) -> int: ...
+
+    def partial_size(self, upload_id: str) -> int: ...
+
+    def append_partial(
+        self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
+    ) -> int: ...
+
+    def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored: ...
+
+    def discard_partial(self, upload_id: str) -> None: ...
 
 
 class LocalPhotoStore:
@@ -59,8 +100,9 @@ class LocalPhotoStore:
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, stream: BinaryIO, *, max_bytes: int) -> Stored:
-        """Stream into storage while hashing; past max_bytes, stop and keep nothing."""
+    def put(self, stream: BinaryIO, *, max_bytes: int, sha256: str | None = None) -> Stored:
+        """Stream into storage while hashing; past max_bytes, or not hashing to `sha256` when
+        given, keep nothing."""
         self.root.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
         fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
@@ -75,6 +117,8 @@ class LocalPhotoStore:
                 out.flush()
                 os.fsync(out.fileno())
             stored = Stored(digest.hexdigest(), size)
+            if sha256 is not None and stored.sha256 != sha256:
+                raise DigestMismatch(stored.sha256)
             final = self.path(stored.sha256)
             final.parent.mkdir(parents=True, exist_ok=True)
             # Same content, same name: a second upload replaces the file with identical bytes.
@@ -126,6 +170,59 @@ class LocalPhotoStore:
                 continue
         return removed
 
+    def partial_path(self, upload_id: str) -> Path:
+        """Where the bytes of an unfinished resumable upload are kept, named by its id."""
+        if not _UPLOAD_ID.match(upload_id):
+            raise ValueError("not an upload id")
+        return self.root / PARTIAL_DIR / upload_id
+
+    def partial_size(self, upload_id: str) -> int:
+        """How many bytes of the upload are safely kept: where the next chunk starts."""
+        try:
+            return self.partial_path(upload_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def append_partial(
+        self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
+    ) -> int:
+        """Append a chunk that starts at `offset`, keeping every byte that arrived unless the
+        chunk refuses itself; the file never grows past `limit`. Returns the new size.
+
+        A connection cut mid-chunk keeps what came before the cut: that is the point of a
+        resumable upload. One writer per upload at a time, across processes (a lock on the
+        file); a second gets Busy after `wait_s`, a chunk for another offset OffsetMismatch.
+        """
+        path = self.partial_path(upload_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab+") as out, _locked(out, wait_s):
+            size = os.fstat(out.fileno()).st_size
+            if offset != size:
+                raise OffsetMismatch(size)
+            end = size
+            try:
+                while end < limit and (data := chunk.read(min(CHUNK, limit - end))):
+                    out.write(data)
+                    end += len(data)
+            finally:
+                out.flush()
+                if not chunk.accept():
+                    out.truncate(size)
+                    end = size
+                os.fsync(out.fileno())
+            return end
+
+    def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored:
+        """Store a finished upload's bytes under their sha256, which must be `sha256`; the
+        partial file stays until `discard_partial`, so a crash between the two loses nothing."""
+        with self.partial_path(upload_id).open("rb") as stream:
+            return self.put(stream, max_bytes=max_bytes, sha256=sha256)
+
+    def discard_partial(self, upload_id: str) -> None:
+        # Finished and discarded already, or never begun: nothing to do.
+        with contextlib.suppress(FileNotFoundError):
+            self.partial_path(upload_id).unlink()
+
     def sweep_temporary(self, *, older_than_s: float) -> int:
         """Delete upload files a killed process left half-written; returns how many."""
         if not self.root.is_dir():
@@ -139,6 +236,24 @@ class LocalPhotoStore:
             except FileNotFoundError:  # another sweeper, or the upload just finished
                 continue
         return removed
+
+
+@contextmanager
+def _locked(handle: BinaryIO, wait_s: float) -> Iterator[None]:
+    """An exclusive lock on an open file, waited for up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy() from None
+            time.sleep(0.05)
+    try:
+        yield
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def photo_store() -> PhotoStore:

@@ -24,6 +24,7 @@ TASK_MODULES = [
     "workers.storage",
     "workers.review",
     "workers.privacy",
+    "workers.uploads",
 ]
 
 
@@ -78,6 +79,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         "missions-expire-assignments": {
             "task": "missions.expire_assignments",
             "schedule": float(cfg["CLAIM_EXPIRY_SWEEP_SECONDS"]),
+        },
+        "uploads-sweep": {
+            "task": "uploads.sweep",
+            "schedule": float(cfg["UPLOAD_SWEEP_SECONDS"]),
         },
         "storage-sweep-uploads": {
             "task": "storage.sweep_uploads",

@@ -27,9 +27,9 @@ from backend.storage import PhotoStore
 from backend.submissions.models import Decision, Photo, Submission
 
 # Validation reads the raw position; a submission still waiting for it is left alone.
-AWAITING_VALIDATION = ("received", "validating")
+AWAITING_VALIDATION = ("uploading", "received", "validating")
 # Still to be decided: an approval would credit an account nobody can draw on any more.
-UNDECIDED = ("received", "validating", "in_review", "appealed")
+UNDECIDED = ("uploading", "received", "validating", "in_review", "appealed")
 LEDGER_PAGE = 500
 
 

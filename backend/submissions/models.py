@@ -21,7 +21,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.accounts.auth import WorkerAndBrandOwned
 from backend.db import Base, new_id, utcnow
 
-SUBMISSION_STATUSES = ("received", "validating", "in_review", "approved", "rejected", "appealed")
+# `uploading`: declared, its photos still arriving (uploads); `abandoned`: they never all did.
+SUBMISSION_STATUSES = (
+    "uploading",
+    "received",
+    "validating",
+    "in_review",
+    "approved",
+    "rejected",
+    "appealed",
+    "abandoned",
+)
 DECIDED = ("in_review", "approved", "rejected")
 
 
@@ -29,7 +39,8 @@ class Submission(WorkerAndBrandOwned, Base):
     __tablename__ = "submissions"
     __table_args__ = (
         CheckConstraint(
-            "status IN ('received', 'validating', 'in_review', 'approved', 'rejected', 'appealed')",
+            "status IN ('uploading', 'received', 'validating', 'in_review', 'approved', "
+            "'rejected', 'appealed', 'abandoned')",
             name="status_known",
         ),
         CheckConstraint("outcome IN ('completed', 'store_closed')", name="outcome_known"),

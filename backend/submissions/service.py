@@ -133,11 +133,35 @@ def receive_submission(
     now: datetime,
 ) -> Submission:
     """Store the photos, record the submission and queue its validation, in one transaction."""
+    submission = start_submission(
+        db_session=db_session,
+        worker=worker,
+        assignment_id=assignment_id,
+        payload=payload,
+        limits=limits,
+        now=now,
+    )
+    _check_photos(photos, limits)
+    stored = _store_photos(photos, store, limits)
+    accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
+    return submission
+
+
+def start_submission(
+    *,
+    db_session: Session,
+    worker: User,
+    assignment_id: str,
+    payload: dict[str, Any],
+    limits: UploadLimits,
+    now: datetime,
+    status: str = "received",
+) -> Submission:
+    """Record a submission for an assignment that may still take this evidence; the
+    assignment is done. Its photos follow (`accept_photos`), at once or uploaded later."""
     assignment = _lock_assignment(db_session, assignment_id, worker)
     _check_timing(assignment, payload["captured_at"], now, limits.grace)
-    _check_photos(photos, limits)
     mission = db_session.get_one(Mission, assignment.mission_id)
-    stored = _store_photos(photos, store, limits)
     submission = Submission(
         assignment_id=assignment.id,
         mission_id=mission.id,
@@ -150,13 +174,21 @@ def receive_submission(
         accuracy_m=payload["accuracy_m"],
         captured_at=payload["captured_at"],
         received_at=now,
-        status="received",
+        status=status,
         checks=[],
         reasons=[],
         flags=[],
     )
     db_session.add(submission)
+    assignment.status, assignment.ended_at = "submitted", now
     db_session.flush()
+    return submission
+
+
+def accept_photos(
+    *, db_session: Session, submission: Submission, stored: Sequence[Stored], now: datetime
+) -> None:
+    """The submission is whole: its photos recorded, its mission submitted, validation queued."""
     db_session.add_all(
         Photo(
             submission_id=submission.id,
@@ -167,16 +199,15 @@ def receive_submission(
         )
         for index, item in enumerate(stored)
     )
-    assignment.status, assignment.ended_at = "submitted", now
+    submission.status, submission.received_at = "received", now
     db_session.execute(
         update(Mission)
-        .where(Mission.id == mission.id, Mission.status == "claimed")
+        .where(Mission.id == submission.mission_id, Mission.status == "claimed")
         .values(status="submitted")
         .execution_options(synchronize_session=False)
     )
     enqueue(db_session, VALIDATE_TASK, submission.id)
     db_session.flush()
-    return submission
 
 
 def _answer(answer: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import backend.db
+from backend.migrate import edit_sqlite_schema
 
 revision: str = "0007"
 down_revision: str | None = "0006"
@@ -29,30 +30,9 @@ def _sqlite() -> bool:
     return op.get_bind().dialect.name == "sqlite"
 
 
-def _edit_sqlite_schema(table: str, edits: list[tuple[str, str]]) -> None:
-    """Loosen a SQLite table's declaration in place (a wider CHECK, a nullable column).
-
-    SQLite can alter neither, and rebuilding `missions` would renumber the rowids its R*Tree
-    is keyed by, while rebuilding `submissions` would trip the foreign keys pointing at it.
-    SQLite documents editing the stored schema for changes every existing row satisfies.
-    """
-    bind = op.get_bind()
-    version = int(bind.exec_driver_sql("PRAGMA schema_version").scalar() or 0)
-    bind.exec_driver_sql("PRAGMA writable_schema = ON")
-    for old, new in edits:
-        changed = bind.exec_driver_sql(
-            "UPDATE sqlite_master SET sql = replace(sql, ?, ?) "
-            "WHERE type = 'table' AND name = ? AND instr(sql, ?) > 0",
-            (old, new, table, old),
-        )
-        assert changed.rowcount == 1, f"{table}: {old!r} not found"
-    bind.exec_driver_sql(f"PRAGMA schema_version = {version + 1}")
-    bind.exec_driver_sql("PRAGMA writable_schema = OFF")
-
-
 def _mission_statuses(old: str, new: str) -> None:
     if _sqlite():
-        _edit_sqlite_schema("missions", [(old, new)])
+        edit_sqlite_schema(op.get_bind(), "missions", [(old, new)])
     else:
         op.drop_constraint(op.f("ck_missions_status_known"), "missions", type_="check")
         op.create_check_constraint(op.f("ck_missions_status_known"), "missions", new)
@@ -61,7 +41,9 @@ def _mission_statuses(old: str, new: str) -> None:
 def _position_nullable(nullable: bool) -> None:
     if _sqlite():
         strict = [(f"{c} FLOAT NOT NULL,", f"{c} FLOAT,") for c in POSITION]
-        _edit_sqlite_schema("submissions", strict if nullable else [(b, a) for a, b in strict])
+        edit_sqlite_schema(
+            op.get_bind(), "submissions", strict if nullable else [(b, a) for a, b in strict]
+        )
         return
     for column in POSITION:
         op.alter_column("submissions", column, existing_type=sa.Float(), nullable=nullable)

@@ -1,0 +1,326 @@
+"""Resumable submissions: the evidence is declared first, each photo then arrives in chunks
+(tus), and the submission is final, and validated, only once every photo is in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from backend.accounts.auth import get_visible
+from backend.accounts.models import User
+from backend.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
+from backend.missions.models import Assignment, Mission
+from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
+from backend.submissions.models import Submission
+from backend.submissions.service import UploadLimits, accept_photos, start_submission
+from backend.uploads.models import Upload
+
+log = logging.getLogger(__name__)
+
+
+class Gone(DomainError):
+    status, code, title = 410, "upload_expired", "Gone"
+
+
+class Locked(DomainError):
+    status, code, title = 423, "upload_busy", "Locked"
+
+
+class ChecksumMismatch(DomainError):
+    status, code, title = 460, "checksum_mismatch", "Checksum mismatch"
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    expiry: timedelta  # how long a declared submission's photos may take to arrive
+    lock_wait_s: float  # how long a chunk waits for another one of the same upload
+
+
+@dataclass(frozen=True)
+class UploadState:
+    id: str
+    submission_id: str
+    position: int
+    length: int
+    sha256: str
+    offset: int
+    complete: bool
+    expires_at: datetime
+
+
+def declare_submission(
+    *,
+    db_session: Session,
+    worker: User,
+    assignment_id: str,
+    payload: dict[str, Any],
+    photos: Sequence[dict[str, Any]],
+    limits: UploadLimits,
+    policy: UploadPolicy,
+    now: datetime,
+) -> tuple[Submission, list[UploadState]]:
+    """Record the evidence (the claim's clock stops here) and an empty upload per photo."""
+    _check_declared(photos, limits)
+    submission = start_submission(
+        db_session=db_session,
+        worker=worker,
+        assignment_id=assignment_id,
+        payload=payload,
+        limits=limits,
+        now=now,
+        status="uploading",
+    )
+    uploads = [
+        Upload(
+            submission_id=submission.id,
+            position=index,
+            length=photo["size"],
+            sha256=photo["sha256"].lower(),
+            created_at=now,
+            expires_at=now + policy.expiry,
+        )
+        for index, photo in enumerate(photos)
+    ]
+    db_session.add_all(uploads)
+    db_session.flush()
+    return submission, [_state(upload, 0) for upload in uploads]
+
+
+def _check_declared(photos: Sequence[dict[str, Any]], limits: UploadLimits) -> None:
+    if len(photos) > limits.max_photos:
+        raise Invalid(
+            f"At most {limits.max_photos} photos per submission; {len(photos)} were declared.",
+            errors={"photos": [f"At most {limits.max_photos} photos."]},
+        )
+    for index, photo in enumerate(photos):
+        if photo["size"] > limits.max_photo_bytes:
+            raise TooLarge(
+                f"Photo {index} has {photo['size']} bytes; the limit is {limits.max_photo_bytes}.",
+                errors={f"photos.{index}.size": [f"At most {limits.max_photo_bytes} bytes."]},
+            )
+
+
+def _state(upload: Upload, offset: int) -> UploadState:
+    complete = upload.completed_at is not None
+    return UploadState(
+        id=upload.id,
+        submission_id=upload.submission_id,
+        position=upload.position,
+        length=upload.length,
+        sha256=upload.sha256,
+        offset=upload.length if complete else min(offset, upload.length),
+        complete=complete,
+        expires_at=upload.expires_at,
+    )
+
+
+def upload_state(
+    *, db_session: Session, upload_id: str, worker_id: str, store: PhotoStore, now: datetime
+) -> UploadState:
+    """Where the worker's upload stands: how many bytes are in. 410 once it expired."""
+    row = db_session.execute(
+        select(Upload, Submission.status)
+        .join(Submission, Submission.id == Upload.submission_id)
+        .where(Upload.id == upload_id, Submission.worker_id == worker_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"No upload with id {upload_id}.")
+    upload, status = row
+    if upload.completed_at is None and (status != "uploading" or now >= upload.expires_at):
+        raise Gone(
+            "This upload expired before every photo was in; the submission was abandoned.",
+            extra={"expires_at": upload.expires_at.isoformat()},
+        )
+    return _state(upload, 0 if upload.completed_at else store.partial_size(upload.id))
+
+
+def receive_chunk(
+    *, upload: UploadState, offset: int, size: int, chunk: Chunk, store: PhotoStore, wait_s: float
+) -> int:
+    """Append a chunk of `size` bytes at `offset`; returns the new offset. No transaction is
+    open while the bytes arrive, however slowly: the file is the record of what came."""
+    if upload.complete:
+        if offset == upload.length and size == 0:
+            return upload.length
+        raise _offset_conflict(upload.length)
+    if offset + size > upload.length:
+        raise TooLarge(
+            f"The chunk runs {offset + size - upload.length} bytes past the declared size.",
+            errors={"Content-Length": [f"At most {upload.length - offset} bytes from {offset}."]},
+        )
+    try:
+        end = store.append_partial(
+            upload.id, offset=offset, chunk=chunk, limit=upload.length, wait_s=wait_s
+        )
+    except OffsetMismatch as exc:
+        raise _offset_conflict(exc.offset) from None
+    except Busy:
+        raise Locked("Another request is sending this upload; retry shortly.") from None
+    if not chunk.accept():
+        raise ChecksumMismatch(
+            "The chunk did not match its Upload-Checksum; it was discarded.",
+            errors={"Upload-Checksum": ["Does not match the bytes received."]},
+            extra={"offset": end},
+        )
+    return end
+
+
+def _offset_conflict(offset: int) -> Conflict:
+    return Conflict(
+        f"The upload is at byte {offset}; send the chunk that starts there.",
+        code="offset_mismatch",
+        errors={"Upload-Offset": [f"Must be {offset}."]},
+        extra={"offset": offset},
+    )
+
+
+def finish_upload(
+    *, db_session: Session, upload_id: str, store: PhotoStore, max_photo_bytes: int, now: datetime
+) -> bool:
+    """Accept an upload whose every byte is in, once its sha256 is the declared one; when it
+    was the last, the submission is whole and queued for validation. True if the upload is
+    (now) complete. Safe to repeat, and serialised per submission."""
+    upload = db_session.get_one(Upload, upload_id)
+    submission = db_session.scalars(
+        select(Submission)
+        .where(Submission.id == upload.submission_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    if submission.status != "uploading":
+        return upload.completed_at is not None
+    db_session.refresh(upload)
+    if upload.completed_at is None:
+        if store.partial_size(upload.id) != upload.length:
+            return False
+        try:
+            store.put_partial(upload.id, max_bytes=max_photo_bytes, sha256=upload.sha256)
+        except DigestMismatch as exc:
+            store.discard_partial(upload.id)
+            raise ChecksumMismatch(
+                f"Photo {upload.position} does not hash to the sha256 declared for it; its "
+                "bytes were discarded: send it again from offset 0.",
+                code="photo_checksum_mismatch",
+                errors={f"photos.{upload.position}.sha256": ["Does not match the bytes."]},
+                extra={"offset": 0, "received_sha256": str(exc)},
+            ) from None
+        upload.completed_at = now
+        db_session.flush()
+        _discard_after_commit(db_session, store, upload.id)
+    uploads = db_session.scalars(
+        select(Upload).where(Upload.submission_id == submission.id).order_by(Upload.position)
+    ).all()
+    if all(u.completed_at is not None for u in uploads):
+        stored = [Stored(u.sha256, u.length) for u in uploads]
+        accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
+    return True
+
+
+def _discard_after_commit(db_session: Session, store: PhotoStore, upload_id: str) -> None:
+    # The stored photo is safe only once the commit says the upload is complete; until then
+    # the partial file is what a retry resumes from.
+    @event.listens_for(db_session, "after_commit", once=True)
+    def _discard(_session: Session) -> None:
+        store.discard_partial(upload_id)
+
+
+def list_uploads(
+    *, db_session: Session, submission_id: str, user: User, store: PhotoStore
+) -> dict[str, Any]:
+    """A submission's uploads and how far each got, for its worker (and admins)."""
+    submission = get_visible(db_session, Submission, submission_id, user)
+    uploads = db_session.scalars(
+        select(Upload).where(Upload.submission_id == submission.id).order_by(Upload.position)
+    ).all()
+    return {
+        "submission_id": submission.id,
+        "status": submission.status,
+        "uploads": [
+            present(_state(u, 0 if u.completed_at else store.partial_size(u.id))) for u in uploads
+        ],
+    }
+
+
+def present(state: UploadState) -> dict[str, Any]:
+    return {
+        "id": state.id,
+        "position": state.position,
+        "size": state.length,
+        "sha256": state.sha256,
+        "offset": state.offset,
+        "complete": state.complete,
+        "expires_at": state.expires_at,
+        "url": f"/api/v1/uploads/{state.id}",
+    }
+
+
+def sweep_uploads(
+    *, db_session: Session, store: PhotoStore, max_photo_bytes: int, now: datetime, limit: int = 200
+) -> dict[str, int]:
+    """Finish uploads whose bytes are all in but were never accepted (a crash between the
+    two, or a client that learnt from HEAD it was done); abandon submissions whose uploads
+    expired, handing their missions back. Returns how many of each."""
+    pending = db_session.scalars(
+        select(Upload.id)
+        .join(Submission, Submission.id == Upload.submission_id)
+        .where(
+            Submission.status == "uploading",
+            Upload.completed_at.is_(None),
+            Upload.expires_at > now,
+        )
+        .order_by(Upload.created_at)
+        .limit(limit)
+    ).all()
+    finished = 0
+    for upload_id in pending:
+        if store.partial_size(upload_id) == db_session.get_one(Upload, upload_id).length:
+            try:
+                finished += finish_upload(
+                    db_session=db_session,
+                    upload_id=upload_id,
+                    store=store,
+                    max_photo_bytes=max_photo_bytes,
+                    now=now,
+                )
+            except ChecksumMismatch:  # discarded; the phone will find offset 0 and resend
+                log.warning("upload did not match its sha256", extra={"upload_id": upload_id})
+    return {"finished": finished, "abandoned": _abandon_expired(db_session, store, now, limit)}
+
+
+def _abandon_expired(db_session: Session, store: PhotoStore, now: datetime, limit: int) -> int:
+    expired = db_session.scalars(
+        select(Submission)
+        .where(
+            Submission.status == "uploading",
+            Submission.id.in_(select(Upload.submission_id).where(Upload.expires_at <= now)),
+        )
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for submission in expired:
+        submission.status = "abandoned"
+        db_session.execute(
+            update(Assignment)
+            .where(Assignment.id == submission.assignment_id, Assignment.status == "submitted")
+            .values(status="expired")
+            .execution_options(synchronize_session=False)
+        )
+        # Another worker may do the mission: it goes back on the map.
+        db_session.execute(
+            update(Mission)
+            .where(Mission.id == submission.mission_id, Mission.status == "claimed")
+            .values(status="open")
+            .execution_options(synchronize_session=False)
+        )
+        for upload_id in db_session.scalars(
+            select(Upload.id).where(Upload.submission_id == submission.id)
+        ):
+            _discard_after_commit(db_session, store, upload_id)
+    db_session.flush()
+    return len(expired)
