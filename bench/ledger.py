@@ -421,7 +421,13 @@ def _in_review(
     """A submission the machine sent to review at `at`, with its photo and that decision."""
     flags = ["location"] if doubted else ["campaign_requires_review"]
     checks = _checks(not doubted, at)
-    review = {"status": "in_review", "answers": ANSWERS, "checks": checks, "flags": flags}
+    review = {
+        "status": "in_review",
+        "answers": ANSWERS,
+        "checks": checks,
+        "flags": flags,
+        "review_rank": 0 if doubted else 1,
+    }
     submission_id = _audit(rows, mission, worker_id, at, decided_at=at, **review)
     rows.setdefault(Decision, []).append(_machine_decision(submission_id, flags, checks, at))
     rows.setdefault(Photo, []).append(

@@ -62,3 +62,8 @@ def appeal_deadline(rejected_at: datetime, window_days: float) -> datetime:
 def is_flagged(flags: list[str]) -> bool:
     """A submission a check doubted, as opposed to one its campaign sends to review anyway."""
     return any(flag not in ROUTINE_FLAGS for flag in flags)
+
+
+def review_rank(flags: list[str]) -> int:
+    """Where a submission waits in the review queue: 0 (first) when a check doubted it."""
+    return 0 if is_flagged(flags) else 1

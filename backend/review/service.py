@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, cast, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -18,10 +18,8 @@ from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
 from backend.submissions.service import record_decision
 
-# Flags are a JSON list; these are the stored texts of the lists that doubt nothing.
-_UNDOUBTED = ("[]", *(f'["{flag}"]' for flag in sorted(rules.ROUTINE_FLAGS)))
 # 0 sorts first: a submission a check doubted, then one its campaign routes to review.
-_RANK = case((cast(Submission.flags, String).in_(_UNDOUBTED), 1), else_=0)
+_RANK = Submission.review_rank
 
 
 def _queue_cursor(rank: int, received_at: datetime, submission_id: str) -> str:
@@ -40,9 +38,8 @@ def review_queue(
     *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
 ) -> dict[str, Any]:
     """Submissions awaiting a person: doubted ones first, then the longest waiting."""
-    rank = _RANK.label("rank")
     stmt = (
-        select(Submission, Mission, Store, Campaign, rank)
+        select(Submission, Mission, Store, Campaign)
         .join(Mission, Mission.id == Submission.mission_id)
         .join(Store, Store.id == Mission.store_id)
         .join(Campaign, Campaign.id == Mission.campaign_id)
@@ -61,7 +58,9 @@ def review_queue(
     last = rows[-1] if rows else None
     return {
         "items": items,
-        "next_cursor": _queue_cursor(last.rank, last.Submission.received_at, last.Submission.id)
+        "next_cursor": _queue_cursor(
+            last.Submission.review_rank, last.Submission.received_at, last.Submission.id
+        )
         if more and last
         else None,
     }
@@ -88,7 +87,7 @@ def _queue_item(row: Any, photos: list[dict[str, Any]], sla_hours: float) -> dic
     return {
         "id": submission.id,
         "status": submission.status,
-        "flagged": row.rank == 0,
+        "flagged": submission.review_rank == 0,
         "flags": submission.flags,
         "checks": submission.checks,
         "evidence": {

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    SmallInteger,
     String,
     UniqueConstraint,
     text,
@@ -47,6 +48,15 @@ class Submission(WorkerAndBrandOwned, Base):
         # The implied-speed check reads the worker's submission captured just before.
         Index("ix_submissions_worker_captured", "worker_id", "captured_at"),
         Index("ix_submissions_status_received", "status", "received_at"),
+        # The review queue's order, read a page at a time without sorting what waits.
+        Index(
+            "ix_submissions_review_queue",
+            "review_rank",
+            "received_at",
+            "id",
+            postgresql_where=text("status = 'in_review'"),
+            sqlite_where=text("status = 'in_review'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -70,6 +80,8 @@ class Submission(WorkerAndBrandOwned, Base):
     checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # review.rules.review_rank(flags), kept beside them: 0 when a check doubted the evidence.
+    review_rank: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
     decided_at: Mapped[datetime | None]
 
 

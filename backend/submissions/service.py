@@ -18,6 +18,7 @@ from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
+from backend.review import rules as review_rules
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions.models import Decision, Photo, Submission
@@ -366,6 +367,7 @@ def record_decision(
         "status": status,
         "reasons": reasons,
         "flags": flags,
+        "review_rank": review_rules.review_rank(flags),
         "decided_at": now,
     }
     if checks is not None:
