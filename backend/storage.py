@@ -78,7 +78,7 @@ class PhotoStore(Protocol):
 
     def delete(self, sha256: str) -> int: ...
 
-    def partial_size(self, upload_id: str) -> int: ...
+    def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int: ...
 
     def append_partial(
         self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
@@ -176,12 +176,19 @@ class LocalPhotoStore:
             raise ValueError("not an upload id")
         return self.root / PARTIAL_DIR / upload_id
 
-    def partial_size(self, upload_id: str) -> int:
-        """How many bytes of the upload are safely kept: where the next chunk starts."""
+    def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int:
+        """How many bytes of the upload are kept: where the next chunk starts. With `wait_s`,
+        a chunk still being written (a cut request not yet over) is waited for that long, so
+        a phone asking right after it reconnects learns the final offset, not an early one."""
         try:
-            return self.partial_path(upload_id).stat().st_size
+            handle = self.partial_path(upload_id).open("rb")
         except FileNotFoundError:
             return 0
+        with handle:
+            if wait_s > 0:
+                with contextlib.suppress(Busy), _locked(handle, wait_s, shared=True):
+                    pass  # only waiting for the writer; past wait_s, the size as it stands
+            return os.fstat(handle.fileno()).st_size
 
     def append_partial(
         self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
@@ -239,12 +246,13 @@ class LocalPhotoStore:
 
 
 @contextmanager
-def _locked(handle: BinaryIO, wait_s: float) -> Iterator[None]:
-    """An exclusive lock on an open file, waited for up to `wait_s` seconds."""
+def _locked(handle: BinaryIO, wait_s: float, *, shared: bool = False) -> Iterator[None]:
+    """A lock on an open file (exclusive unless `shared`), waited for up to `wait_s` seconds."""
     deadline = time.monotonic() + wait_s
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle.fileno(), mode | fcntl.LOCK_NB)
             break
         except BlockingIOError:
             if time.monotonic() >= deadline:

@@ -121,9 +121,16 @@ def _state(upload: Upload, offset: int) -> UploadState:
 
 
 def upload_state(
-    *, db_session: Session, upload_id: str, worker_id: str, store: PhotoStore, now: datetime
+    *,
+    db_session: Session,
+    upload_id: str,
+    worker_id: str,
+    store: PhotoStore,
+    now: datetime,
+    wait_s: float = 0.0,
 ) -> UploadState:
-    """Where the worker's upload stands: how many bytes are in. 410 once it expired."""
+    """Where the worker's upload stands: how many bytes are in (waiting up to `wait_s` for a
+    chunk still being written). 410 once it expired."""
     row = db_session.execute(
         select(Upload, Submission.status)
         .join(Submission, Submission.id == Upload.submission_id)
@@ -137,7 +144,8 @@ def upload_state(
             "This upload expired before every photo was in; the submission was abandoned.",
             extra={"expires_at": upload.expires_at.isoformat()},
         )
-    return _state(upload, 0 if upload.completed_at else store.partial_size(upload.id))
+    offset = 0 if upload.completed_at else store.partial_size(upload.id, wait_s=wait_s)
+    return _state(upload, offset)
 
 
 def receive_chunk(

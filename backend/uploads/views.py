@@ -146,6 +146,7 @@ def get_upload(upload_id: str) -> Any:
         worker_id=current_user().id,
         store=photo_store(),
         now=utcnow(),
+        wait_s=_policy().lock_wait_s,
     )
     return service.present(state), 200, _offset_headers(state, state.offset)
 

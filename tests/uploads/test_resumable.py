@@ -4,6 +4,8 @@ submission is final, and validated, only once every photo is in and hashes as de
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -324,3 +326,33 @@ def _state(app, upload_id, store):
         return service.upload_state(
             db_session=session, upload_id=upload_id, worker_id=worker_id, store=store, now=utcnow()
         )
+
+
+def test_asking_for_the_offset_waits_for_a_chunk_still_being_written(app, claim, tus):
+    _c, worker, body = declared(claim, tus)
+    store = LocalPhotoStore(app.config["PHOTO_DIR"])
+    upload = body["uploads"][0]
+    asked = {}
+
+    class Slow:
+        """A cut request the server is still writing when the phone asks where it stands."""
+
+        def __init__(self):
+            self.parts = [PHOTOS[0][:1000], PHOTOS[0][1000:3000]]
+
+        def read(self, size):
+            if len(self.parts) == 1:  # mid-chunk: another request asks for the offset
+                thread = threading.Thread(
+                    target=lambda: asked.setdefault("offset", worker.head(upload["url"]))
+                )
+                thread.start()
+                time.sleep(0.3)
+                asked["thread"] = thread
+            return self.parts.pop(0) if self.parts else b""
+
+        def accept(self):
+            return True
+
+    store.append_partial(upload["id"], offset=0, chunk=Slow(), limit=upload["size"], wait_s=1)
+    asked["thread"].join()
+    assert asked["offset"].headers["Upload-Offset"] == "3000"
