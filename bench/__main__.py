@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import claims, ledger, nearby, pipeline, reuse, validate
+from bench import claims, ledger, nearby, pipeline, reuse, uploads, validate
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
@@ -34,7 +34,8 @@ REUSE_QUERIES = int(os.environ.get("BENCH_REUSE_QUERIES", "1000"))
 PIPELINE_SUBMISSIONS = int(os.environ.get("BENCH_PIPELINE_SUBMISSIONS", "60"))
 LEDGER_ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
 REVIEW_ROUNDS = int(os.environ.get("BENCH_REVIEW_ROUNDS", "200"))
-SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "ledger", "reuse")
+UPLOAD_PHOTOS = int(os.environ.get("BENCH_UPLOAD_PHOTOS", "30"))
+SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "uploads", "ledger", "reuse")
 
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
@@ -84,6 +85,9 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         "validate": lambda: validate.run(VALIDATE_PHOTOS),
         "pipeline": lambda: _both(
             tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
+        ),
+        "uploads": lambda: _both(
+            tmp, pg, "uploads", lambda url: uploads.run(url, broker, tmp, UPLOAD_PHOTOS)
         ),
         # On PostgreSQL in a database of its own beside the shared one, dropped afterwards.
         "ledger": lambda: _both(
@@ -157,6 +161,19 @@ def main() -> None:
         "client, after 20 warm calls each: the review queue's first page and its 30th page "
         "reached by cursor (50 items), approvals (each of another submission, posting its "
         "credit), and GET /me/earnings for a worker with about 1,000 ledger lines. "
+        "uploads: one-photo submissions (a 12 MP phone JPEG of about 3.7 MB) sent from one "
+        "client thread over HTTP to gunicorn (one sync worker per core; relay on commit off, "
+        "so validation stays queued in the outbox), each by a fresh worker on a freshly "
+        "claimed mission; after 2 warm rounds the four ways take turns: the multipart POST; a "
+        "tus declaration then the whole photo in one PATCH; a declaration then 256 KiB PATCHes "
+        "one after another; a declaration, then a PATCH declaring the full Content-Length that "
+        "sends half the bytes before the socket closes, and after a 0.1 s pause (a phone "
+        "finding the network again) HEAD for the offset and a PATCH of the rest. Times run "
+        "from sending a request to reading the whole answer, a loopback TCP connect included "
+        "(sync workers close each connection); the last PATCH includes the sha256 check, "
+        "storing the photo and the commit that makes the submission received. "
+        "bytes_resent_beyond_cut counts every byte sent twice; head_to_complete runs from "
+        "that HEAD to the completing PATCH's answer. "
         "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
         "(real hashes cluster); settled as for nearby, then one warm pass and a timed pass of "
