@@ -25,6 +25,8 @@ from backend.privacy import rules
 from backend.review.models import Appeal
 from backend.storage import PhotoStore
 from backend.submissions.models import Decision, Photo, Submission
+from backend.uploads import service as uploads
+from backend.uploads.models import Upload
 
 # Validation reads the raw position; a submission still waiting for it is left alone.
 AWAITING_VALIDATION = ("uploading", "received", "validating")
@@ -236,7 +238,7 @@ def erase_account(
         missions.end_assignment(
             db_session=db_session, assignment=assignment, status="released", now=now
         )
-    photos, digests = _erase_photo_rows(db_session, user.id)
+    photos, digests = _erase_photo_rows(db_session, user.id, store)
     reduced = _erase_submissions(db_session, user.id, now)
     appeals = db_session.execute(
         update(Appeal)
@@ -307,7 +309,7 @@ def _refuse_if_outstanding(db_session: Session, user_id: str) -> None:
         )
 
 
-def _erase_photo_rows(db_session: Session, user_id: str) -> tuple[int, set[str]]:
+def _erase_photo_rows(db_session: Session, user_id: str, store: PhotoStore) -> tuple[int, set[str]]:
     """Overwrite the digest and perceptual hash of the worker's photos; how many rows, and
     the digests they had."""
     mine = select(Submission.id).where(Submission.worker_id == user_id)
@@ -324,6 +326,18 @@ def _erase_photo_rows(db_session: Session, user_id: str) -> tuple[int, set[str]]
         .values(
             sha256=rules.ERASED_SHA256, phash=None, band0=None, band1=None, band2=None, band3=None
         )
+        .execution_options(synchronize_session=False)
+    )
+    # Photos declared for resumable submissions (an abandoned one's included) name theirs too.
+    mine_uploads = select(Upload.id, Upload.sha256).where(Upload.submission_id.in_(mine))
+    for upload_id, digest in db_session.execute(mine_uploads).all():
+        if digest != rules.ERASED_SHA256:
+            digests.add(digest)
+        store.discard_partial(upload_id)
+    db_session.execute(
+        update(Upload)
+        .where(Upload.submission_id.in_(mine))
+        .values(sha256=rules.ERASED_SHA256)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(erased, "rowcount", 0) or 0), digests
@@ -351,12 +365,9 @@ def _erase_submissions(db_session: Session, user_id: str, now: datetime) -> int:
 
 
 def _unshared(db_session: Session, digests: set[str]) -> set[str]:
-    """The digests no other photo row still names: the same bytes sent by someone else
+    """The digests no other submission still names: the same bytes sent by someone else
     (a copied photo) are that submission's evidence, and stay."""
-    if not digests:
-        return set()
-    kept = set(db_session.scalars(select(Photo.sha256).where(Photo.sha256.in_(digests))))
-    return digests - kept
+    return digests - uploads.digests_in_use(db_session, digests)
 
 
 def _without_position(

@@ -17,7 +17,7 @@ from backend.accounts.models import User
 from backend.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from backend.missions.models import Assignment, Mission
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
-from backend.submissions.models import Submission
+from backend.submissions.models import Photo, Submission
 from backend.submissions.service import UploadLimits, accept_photos, start_submission
 from backend.uploads.models import Upload
 
@@ -326,9 +326,38 @@ def _abandon_expired(db_session: Session, store: PhotoStore, now: datetime, limi
             .values(status="open")
             .execution_options(synchronize_session=False)
         )
-        for upload_id in db_session.scalars(
-            select(Upload.id).where(Upload.submission_id == submission.id)
-        ):
-            _discard_after_commit(db_session, store, upload_id)
+        uploads = db_session.scalars(
+            select(Upload).where(Upload.submission_id == submission.id)
+        ).all()
+        for upload in uploads:
+            _discard_after_commit(db_session, store, upload.id)
+        # Photos that did arrive are nobody's evidence now; the bytes are the worker's.
+        arrived = {u.sha256 for u in uploads if u.completed_at is not None}
+        for digest in arrived - digests_in_use(db_session, arrived):
+            _delete_after_commit(db_session, store, digest)
     db_session.flush()
     return len(expired)
+
+
+def digests_in_use(db_session: Session, digests: set[str]) -> set[str]:
+    """Those of `digests` still some submission's evidence: a photo row, or a photo that
+    arrived for a submission still uploading. The others' files may be deleted."""
+    if not digests:
+        return set()
+    photos = select(Photo.sha256).where(Photo.sha256.in_(digests))
+    arrived = (
+        select(Upload.sha256)
+        .join(Submission, Submission.id == Upload.submission_id)
+        .where(
+            Upload.sha256.in_(digests),
+            Upload.completed_at.is_not(None),
+            Submission.status == "uploading",
+        )
+    )
+    return set(db_session.scalars(photos.union(arrived)))
+
+
+def _delete_after_commit(db_session: Session, store: PhotoStore, digest: str) -> None:
+    @event.listens_for(db_session, "after_commit", once=True)
+    def _delete(_session: Session) -> None:
+        store.delete(digest)

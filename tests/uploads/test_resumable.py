@@ -271,6 +271,50 @@ def test_the_sweep_accepts_finished_bytes_and_abandons_what_expired(app, db, cla
         assert session.scalars(select(Photo.submission_id)).all() == [whole["submission_id"]]
 
 
+def _abandon(app, db, submission_id):
+    with db.transaction() as session:
+        session.execute(
+            update(Upload)
+            .where(Upload.submission_id == submission_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    with app.app_context():
+        from workers.uploads import sweep
+
+        assert sweep.apply().get()["abandoned"] == 1
+
+
+def test_photos_of_an_abandoned_submission_are_deleted_unless_evidence_elsewhere(
+    app, db, claim, tus
+):
+    store = LocalPhotoStore(app.config["PHOTO_DIR"])
+    _c, worker, body = declared(claim, tus)
+    worker.send(body["uploads"][0]["url"], PHOTOS[0])  # arrived; the second never does
+    _c2, other, shared = declared(claim, tus, photos=PHOTOS[1:])
+    worker.send(body["uploads"][1]["url"], PHOTOS[1][:5000])
+    other.send(shared["uploads"][0]["url"], PHOTOS[1])  # someone else's evidence, complete
+    _abandon(app, db, body["submission_id"])
+    first, second = (hashlib.sha256(p).hexdigest() for p in PHOTOS)
+    assert not store.path(first).exists()  # the abandoned submission's photo is gone
+    assert store.path(second).exists()  # the other submission's photo stays
+    assert partial_files(app) == []
+
+
+def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
+    from tests.privacy.test_export_erase import _stored_values
+
+    claimed, worker, body = declared(claim, tus)
+    worker.send(body["uploads"][0]["url"], PHOTOS[0][:7000])
+    _abandon(app, db, body["submission_id"])
+    erased = client.delete("/api/v1/me", headers=claimed.headers)
+    assert erased.status_code == 200, erased.json
+    digests = [hashlib.sha256(p).hexdigest() for p in PHOTOS]
+    for table, text in _stored_values(db):
+        assert not any(d in text for d in digests), f"a photo digest left in {table}"
+    root = Path(app.config["PHOTO_DIR"])
+    assert [p for p in root.rglob("*") if p.is_file()] == []
+
+
 def test_a_worker_with_photos_on_the_way_is_not_erased_yet(claim, tus, client):
     claimed, _worker, _body = declared(claim, tus)
     response = client.delete("/api/v1/me", headers=claimed.headers)
