@@ -69,6 +69,16 @@ class ExportPhotoOut(Schema):
     url = String(metadata={"description": "GET it with your token for the stored image"})
 
 
+class ExportUploadOut(Schema):
+    id = String()
+    position = Integer()
+    size = Integer()
+    sha256 = String()
+    created_at = DateTime()
+    expires_at = DateTime()
+    completed_at = DateTime(allow_none=True)
+
+
 class ExportDecisionOut(Schema):
     status = String()
     actor = String(metadata={"description": "machine, admin or deadline"})
@@ -97,6 +107,7 @@ class ExportSubmissionOut(Schema):
     reasons = List(String())
     flags = List(String())
     photos = List(Nested(ExportPhotoOut))
+    uploads = List(Nested(ExportUploadOut), metadata={"description": "resumable submissions"})
     decisions = List(Nested(ExportDecisionOut))
 
 

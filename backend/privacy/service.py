@@ -111,6 +111,26 @@ def _assignments(db_session: Session, user_id: str) -> list[dict[str, Any]]:
     ]
 
 
+def _uploads(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
+    """The resumable uploads of the worker's submissions, by submission."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for u in db_session.scalars(
+        select(Upload).where(Upload.submission_id.in_(mine)).order_by(Upload.position)
+    ):
+        found.setdefault(u.submission_id, []).append(
+            {
+                "id": u.id,
+                "position": u.position,
+                "size": u.length,
+                "sha256": u.sha256,
+                "created_at": u.created_at,
+                "expires_at": u.expires_at,
+                "completed_at": u.completed_at,
+            }
+        )
+    return found
+
+
 def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
     submissions = db_session.scalars(
         select(Submission)
@@ -149,6 +169,7 @@ def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
                 "decided_at": d.created_at,
             }
         )
+    resumable = _uploads(db_session, mine)
     return [
         {
             "id": s.id,
@@ -167,6 +188,7 @@ def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
             "reasons": s.reasons,
             "flags": s.flags,
             "photos": photos.get(s.id, []),
+            "uploads": resumable.get(s.id, []),
             "decisions": decisions.get(s.id, []),
         }
         for s in submissions

@@ -306,6 +306,13 @@ def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
     claimed, worker, body = declared(claim, tus)
     worker.send(body["uploads"][0]["url"], PHOTOS[0][:7000])
     _abandon(app, db, body["submission_id"])
+    exported = client.get("/api/v1/me/export", headers=claimed.headers).json
+    (submission,) = exported["submissions"]
+    assert submission["status"] == "abandoned"
+    assert [(u["position"], u["size"], u["completed_at"]) for u in submission["uploads"]] == [
+        (0, len(PHOTOS[0]), None),
+        (1, len(PHOTOS[1]), None),
+    ]
     erased = client.delete("/api/v1/me", headers=claimed.headers)
     assert erased.status_code == 200, erased.json
     digests = [hashlib.sha256(p).hexdigest() for p in PHOTOS]
