@@ -79,6 +79,26 @@ class Forbidden(DomainError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class Gone(DomainError):
+    status, code, title = 410, "gone", "Gone"
+
+
+class LengthRequired(DomainError):
+    status, code, title = 411, "length_required", "Length required"
+
+
+class PreconditionFailed(DomainError):
+    status, code, title = 412, "precondition_failed", "Precondition failed"
+
+
+class UnsupportedMediaType(DomainError):
+    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+
+
+class Locked(DomainError):
+    status, code, title = 423, "locked", "Locked"
+
+
 def problem(
     status: int,
     *,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
-from backend.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
+from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, NotFound, TooLarge
 from backend.missions.models import Assignment, Mission
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
 from backend.submissions.models import Photo, Submission
@@ -22,14 +22,6 @@ from backend.submissions.service import UploadLimits, accept_photos, start_submi
 from backend.uploads.models import Upload
 
 log = logging.getLogger(__name__)
-
-
-class Gone(DomainError):
-    status, code, title = 410, "upload_expired", "Gone"
-
-
-class Locked(DomainError):
-    status, code, title = 423, "upload_busy", "Locked"
 
 
 class ChecksumMismatch(DomainError):
@@ -142,6 +134,7 @@ def upload_state(
     if upload.completed_at is None and (status != "uploading" or now >= upload.expires_at):
         raise Gone(
             "This upload expired before every photo was in; the submission was abandoned.",
+            code="upload_expired",
             extra={"expires_at": upload.expires_at.isoformat()},
         )
     offset = 0 if upload.completed_at else store.partial_size(upload.id, wait_s=wait_s)
@@ -169,7 +162,9 @@ def receive_chunk(
     except OffsetMismatch as exc:
         raise _offset_conflict(exc.offset) from None
     except Busy:
-        raise Locked("Another request is sending this upload; retry shortly.") from None
+        raise Locked(
+            "Another request is sending this upload; retry shortly.", code="upload_busy"
+        ) from None
     if not chunk.accept():
         raise ChecksumMismatch(
             "The chunk did not match its Upload-Checksum; it was discarded.",

@@ -12,7 +12,7 @@ from werkzeug.exceptions import ClientDisconnected
 
 from backend.accounts.auth import auth, current_user
 from backend.db import end_request_transaction, get_db, request_session, utcnow
-from backend.errors import DomainError
+from backend.errors import DomainError, LengthRequired, PreconditionFailed, UnsupportedMediaType
 from backend.idempotency.service import idempotent
 from backend.storage import photo_store
 from backend.submissions.service import UploadLimits
@@ -20,22 +20,6 @@ from backend.uploads import rules, service
 from backend.uploads.schemas import ResumableSubmissionIn, UploadOut, UploadsOut
 
 bp = APIBlueprint("uploads", __name__, url_prefix="/api/v1", tag="Uploads")
-
-
-class BadHeader(DomainError):
-    status, code, title = 400, "invalid_header", "Bad request"
-
-
-class UnsupportedMedia(DomainError):
-    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
-
-
-class LengthRequired(DomainError):
-    status, code, title = 411, "length_required", "Length required"
-
-
-class VersionUnsupported(DomainError):
-    status, code, title = 412, "tus_version_unsupported", "Precondition failed"
 
 
 @bp.after_request
@@ -116,8 +100,9 @@ def list_uploads(submission_id: str) -> Any:
 
 def _check_tus_version() -> None:
     if request.headers.get("Tus-Resumable") != rules.TUS_VERSION:
-        raise VersionUnsupported(
+        raise PreconditionFailed(
             f"Send Tus-Resumable: {rules.TUS_VERSION}.",
+            code="tus_version_unsupported",
             errors={"Tus-Resumable": [f"Must be {rules.TUS_VERSION}."]},
         )
 
@@ -189,7 +174,7 @@ class _RequestChunk:
 def patch_upload(upload_id: str) -> Response:
     _check_tus_version()
     if request.mimetype != rules.OFFSET_OCTET_STREAM:
-        raise UnsupportedMedia(
+        raise UnsupportedMediaType(
             f"Send the bytes as {rules.OFFSET_OCTET_STREAM}.",
             errors={"Content-Type": [f"Must be {rules.OFFSET_OCTET_STREAM}."]},
         )
@@ -197,7 +182,9 @@ def patch_upload(upload_id: str) -> Response:
         offset = rules.parse_offset(request.headers.get("Upload-Offset"))
         checksum = rules.parse_checksum(request.headers.get("Upload-Checksum"))
     except rules.HeaderError as exc:
-        raise BadHeader(str(exc), errors={exc.header: [str(exc)]}) from None
+        raise DomainError(
+            str(exc), errors={exc.header: [str(exc)]}, code="invalid_header"
+        ) from None
     if request.content_length is None:
         raise LengthRequired("Send Content-Length.", errors={"Content-Length": ["Missing."]})
     worker_id, store, now = current_user().id, photo_store(), utcnow()
