@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.db import new_id
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Gone, Invalid, NotFound
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.pagination import decode_cursor, encode_cursor, page, paginate
 from backend.payouts import rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.privacy import rules as privacy_rules
 
 # More transfers than this in one file is more than some banks accept; the rest wait for
 # the next batch (and the id list stays under SQLite's bound-parameter limit).
@@ -299,6 +300,15 @@ def describe_batch(
 def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> bytes:
     """The batch's pain.001 credit transfer file; the same bytes on every export."""
     batch = get_batch(db_session=db_session, batch_id=batch_id)
+    requests = batch_requests(db_session=db_session, batch_id=batch_id)
+    if any(r.iban == privacy_rules.ERASED_BANK_FIELD for r in requests):
+        # Erasure waits until a worker is paid, so only a paid batch gets here: its money
+        # moved, and the ledger keeps the amounts under the worker's pseudonym.
+        raise Gone(
+            "A worker paid in this batch has since erased their account, bank details "
+            "included, so its transfer file cannot be made again; the ledger keeps the amounts.",
+            code="payee_erased",
+        )
     transfers = [
         rules.Transfer(
             request_id=r.id,
@@ -307,7 +317,7 @@ def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> by
             bic=r.bic,
             amount_minor=r.amount_minor,
         )
-        for r in batch_requests(db_session=db_session, batch_id=batch_id)
+        for r in requests
     ]
     return rules.sepa_document(
         debtor=debtor,

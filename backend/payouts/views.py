@@ -167,8 +167,9 @@ def get_batch(batch_id: str) -> Any:
 @bp.output(FileSchema(type="string", format="binary"), content_type="application/xml")
 @bp.doc(
     summary="The batch as a SEPA credit transfer file (pain.001.001.03) for the bank",
-    description="The same bytes on every export: ids and time are fixed when the batch is made.",
-    responses=[401, 403, 404],
+    description="The same bytes on every export: ids and time are fixed when the batch is made. "
+    "410 `payee_erased` once a worker it paid has erased their account.",
+    responses=[401, 403, 404, 410],
 )
 def sepa_file(batch_id: str) -> Response:
     session = request_session()

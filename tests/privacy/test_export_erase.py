@@ -295,3 +295,16 @@ def test_a_photo_someone_else_also_sent_stays_in_the_store(app, client, db, clai
     kept = _ok(client.get(f"/api/v1/submissions/{first}", headers=original.headers))
     image = client.get(kept["photos"][0]["url"], headers=original.headers)
     assert image.data == photo  # the original's evidence is still whole
+
+
+def test_a_paid_batch_naming_an_erased_worker_is_not_exported_again(
+    client, make, auth_headers, history
+):
+    admin = auth_headers(make(UserFactory, role="admin"))
+    (batch,) = _ok(client.get("/api/v1/payout-batches", headers=admin))["items"]
+    sepa = f"/api/v1/payout-batches/{batch['id']}/sepa.xml"
+    assert client.get(sepa, headers=admin).status_code == 200
+    _ok(client.delete("/api/v1/me", headers=history["headers"]))
+    again = client.get(sepa, headers=admin)
+    assert again.status_code == 410  # not a 500 on the IBAN that is no longer there
+    assert again.json["code"] == "payee_erased"
