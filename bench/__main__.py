@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import claims, ledger, nearby, pipeline, reuse, uploads, validate
+from bench import claims, fairness, ledger, nearby, pipeline, reuse, uploads, validate
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
@@ -35,7 +35,19 @@ PIPELINE_SUBMISSIONS = int(os.environ.get("BENCH_PIPELINE_SUBMISSIONS", "60"))
 LEDGER_ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
 REVIEW_ROUNDS = int(os.environ.get("BENCH_REVIEW_ROUNDS", "200"))
 UPLOAD_PHOTOS = int(os.environ.get("BENCH_UPLOAD_PHOTOS", "30"))
-SECTIONS = ("api", "claims", "nearby", "validate", "pipeline", "uploads", "ledger", "reuse")
+FAIRNESS_SUBMISSIONS = int(os.environ.get("BENCH_FAIRNESS_SUBMISSIONS", "20000"))
+FAIRNESS_ROUNDS = int(os.environ.get("BENCH_FAIRNESS_ROUNDS", "200"))
+SECTIONS = (
+    "api",
+    "claims",
+    "nearby",
+    "validate",
+    "pipeline",
+    "uploads",
+    "fairness",
+    "ledger",
+    "reuse",
+)
 
 
 def run_backend(url: str, broker: str, var: str) -> dict[str, Any]:
@@ -88,6 +100,13 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         ),
         "uploads": lambda: _both(
             tmp, pg, "uploads", lambda url: uploads.run(url, broker, tmp, UPLOAD_PHOTOS)
+        ),
+        # Empties every table afterwards (TRUNCATE on PostgreSQL): before reuse, which keeps.
+        "fairness": lambda: _both(
+            tmp,
+            pg,
+            "fairness",
+            lambda url: fairness.run(url, broker, tmp, FAIRNESS_SUBMISSIONS, FAIRNESS_ROUNDS),
         ),
         # On PostgreSQL in a database of its own beside the shared one, dropped afterwards.
         "ledger": lambda: _both(
@@ -174,6 +193,19 @@ def main() -> None:
         "storing the photo and the commit that makes the submission received. "
         "bytes_resent_beyond_cut counts every byte sent twice; head_to_complete runs from "
         "that HEAD to the completing PATCH's answer. "
+        "fairness: a synthetic, consistent history of BENCH_FAIRNESS_SUBMISSIONS decided "
+        "submissions (20 brands, 100 published campaigns paying 10-20 EUR per active hour for "
+        "10-60 estimated minutes, skewed volumes, about 25 audits per worker), received 7-100 "
+        "days ago: a quarter go to review first (decided a median 6 h later); 10 % are "
+        "rejected, 40 % of those appealed and 35 % of appeals reversed; every approval is "
+        "credited through the ledger's own rules, and every fifth credit a worker asks for "
+        "their balance, paid in weekly batches; 50 open missions per campaign, 10 % with a "
+        "bonus. Bulk-inserted and settled as for nearby; through Flask's test client, after "
+        "warm calls: GET /brands/{id}/scorecard as a worker, each brand in turn; GET "
+        "/admin/fairness as an admin (JSON, rounds/4 calls; PNG, rounds/20 calls, about 300 "
+        "ms of that matplotlib); GET /missions/{id} for a worker about 1 km away (estimate, "
+        "effective hourly rate, scorecard_url). The report reads every submission in its "
+        "90-day window, so it grows with the platform. "
         "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
         "(real hashes cluster); settled as for nearby, then one warm pass and a timed pass of "
