@@ -31,7 +31,7 @@ run: $(STAMP) ## Start API, Celery worker and beat on embedded defaults with dem
 	@echo ""
 	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -f Procfile start
 
-test: $(STAMP) ## Run the whole suite (installs Redis/PostgreSQL/PostGIS as root on Debian)
+test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS and Chromium as root on Debian)
 	scripts/ensure-services
 	$(BIN)/pytest
 
