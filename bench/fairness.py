@@ -17,8 +17,7 @@ from backend.accounts.models import ApiToken, Brand, User
 from backend.campaigns.models import Campaign
 from backend.db import Base, Database, new_id, utcnow
 from backend.ledger import rules
-from backend.ledger.models import APPEND_ONLY_TABLES, LedgerEntry, LedgerTransaction
-from backend.ledger.models import sqlite_triggers as append_only_triggers
+from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
 from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
@@ -26,6 +25,7 @@ from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Submission
 from bench.common import bench_app, percentiles, settle, timed
+from tests.tables import empty_tables
 
 BRANDS, CAMPAIGNS_PER_BRAND, OPEN_PER_CAMPAIGN, PER_WORKER = 20, 5, 50, 25
 OLDEST, NEWEST = 100, 7  # days ago the submissions came in; the 90-day window takes ~90 %
@@ -302,23 +302,6 @@ def _endpoints(app: Any, history: _History, rounds: int) -> dict[str, Any]:
     }
 
 
-def _empty(db: Database) -> None:
-    """Delete every row, as the tests do: the ledger and the decisions refuse DELETE (row
-    triggers), so TRUNCATE on PostgreSQL, and on SQLite lift the triggers meanwhile."""
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if not db.is_sqlite:
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} CASCADE")
-            return
-        triggers = append_only_triggers(APPEND_ONLY_TABLES)
-        for name in triggers:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        for name in tables:
-            conn.exec_driver_sql(f'DELETE FROM "{name}"')  # noqa: S608 (our table names)
-        for ddl in triggers.values():
-            conn.exec_driver_sql(ddl)
-
-
 def run(url: str, broker: str, var: str, submissions: int, rounds: int) -> dict[str, Any]:
     """Load `submissions` decided submissions with their money, time the fair-work reads."""
     began = time.perf_counter()
@@ -330,7 +313,7 @@ def run(url: str, broker: str, var: str, submissions: int, rounds: int) -> dict[
         loaded = time.perf_counter() - began
         timings = _endpoints(app, history, rounds)
     finally:
-        _empty(db)
+        empty_tables(db)
         db.engine.dispose()
     return {
         **{f"{t.__tablename__}_rows": len(history.rows[t]) for t in COUNTED},

@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.accounts.models import Brand
-from backend.db import Base, Database, new_id
+from backend.db import Database, new_id
 from backend.submissions.models import Submission
 from bench import validate
 from bench.common import bench_app
 from tests.missions.load import bulk_workers, gunicorn, post
 from tests.missions.world import build
 from tests.submissions.conftest import BRUSSELS, SKUS, honest_payload, multipart
+from tests.tables import empty_tables
 
 CHUNK, WARM, RECONNECT_S = 256 * 1024, 2, 0.1
 TUS, OCTETS = {"Tus-Resumable": "1.0.0"}, {"Content-Type": "application/offset+octet-stream"}
@@ -216,14 +217,6 @@ def _measure(db: Database, base: str, photos: int) -> Samples:
     return samples
 
 
-def _empty(db: Database) -> None:
-    """Delete every row, as the other sections leave the shared database."""
-    with db.engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(table.delete())
-    db.engine.dispose()
-
-
 def run(url: str, broker: str, var: str, photos: int) -> dict[str, Any]:
     """`photos` one-photo submissions per way of uploading, through gunicorn; their timings."""
     app = bench_app(url, broker, var)
@@ -246,7 +239,8 @@ def run(url: str, broker: str, var: str, photos: int) -> dict[str, Any]:
             query = select(Submission.status, func.count()).group_by(Submission.status)
             statuses = dict(session.execute(query).all())
     finally:
-        _empty(db)
+        empty_tables(db)
+        db.engine.dispose()
     return {
         "gunicorn_workers": workers,
         "submissions_per_way": photos,

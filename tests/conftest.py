@@ -15,14 +15,13 @@ import pytest
 import redis
 from apiflask import APIFlask
 from flask.testing import FlaskClient
-from sqlalchemy import text
 
 from backend import create_app, migrate
-from backend.db import Base, Database
-from backend.ledger import models as ledger
+from backend.db import Database
 from tests import factories
 from tests.processes import start_worker
 from tests.services import postgres_server, redis_server
+from tests.tables import empty_tables
 
 __all__ = ["start_worker"]  # a fixture, shared by every test folder
 
@@ -72,26 +71,8 @@ def app(app_config: dict[str, Any], redis_url: str) -> Iterator[APIFlask]:
     application = create_app(app_config)
     yield application
     database: Database = application.extensions["fairfield.db"]
-    _empty_tables(database)
+    empty_tables(database)
     database.engine.dispose()
-
-
-def _empty_tables(database: Database) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with database.engine.begin() as conn:
-        if database.is_sqlite:
-            # The ledger and the decisions refuse deletes (append-only): lift that for cleanup.
-            triggers = ledger.sqlite_triggers(ledger.APPEND_ONLY_TABLES)
-            for name in triggers:
-                conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-            for name in tables:
-                conn.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608 (our table names)
-            for ddl in triggers.values():
-                conn.execute(text(ddl))
-        else:
-            # A session a test left open would block TRUNCATE forever: fail loudly instead.
-            conn.execute(text("SET LOCAL lock_timeout = '15s'"))
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
 
 
 @pytest.fixture
