@@ -98,15 +98,6 @@ def list_uploads(submission_id: str) -> Any:
     )
 
 
-def _check_tus_version() -> None:
-    if request.headers.get("Tus-Resumable") != rules.TUS_VERSION:
-        raise PreconditionFailed(
-            f"Send Tus-Resumable: {rules.TUS_VERSION}.",
-            code="tus_version_unsupported",
-            errors={"Tus-Resumable": [f"Must be {rules.TUS_VERSION}."]},
-        )
-
-
 def _offset_headers(state: service.UploadState, offset: int) -> dict[str, str]:
     return {
         "Upload-Offset": str(offset),
@@ -134,6 +125,31 @@ def get_upload(upload_id: str) -> Any:
         wait_s=_policy().lock_wait_s,
     )
     return service.present(state), 200, _offset_headers(state, state.offset)
+
+
+def _chunk_headers() -> tuple[int, int, rules.Checksum | None]:
+    """A PATCH's tus headers, checked: (Upload-Offset, Content-Length, Upload-Checksum)."""
+    if request.headers.get("Tus-Resumable") != rules.TUS_VERSION:
+        raise PreconditionFailed(
+            f"Send Tus-Resumable: {rules.TUS_VERSION}.",
+            code="tus_version_unsupported",
+            errors={"Tus-Resumable": [f"Must be {rules.TUS_VERSION}."]},
+        )
+    if request.mimetype != rules.OFFSET_OCTET_STREAM:
+        raise UnsupportedMediaType(
+            f"Send the bytes as {rules.OFFSET_OCTET_STREAM}.",
+            errors={"Content-Type": [f"Must be {rules.OFFSET_OCTET_STREAM}."]},
+        )
+    try:
+        offset = rules.parse_offset(request.headers.get("Upload-Offset"))
+        checksum = rules.parse_checksum(request.headers.get("Upload-Checksum"))
+    except rules.HeaderError as exc:
+        raise DomainError(
+            str(exc), errors={exc.header: [str(exc)]}, code="invalid_header"
+        ) from None
+    if request.content_length is None:
+        raise LengthRequired("Send Content-Length.", errors={"Content-Length": ["Missing."]})
+    return offset, request.content_length, checksum
 
 
 class _RequestChunk:
@@ -172,21 +188,7 @@ class _RequestChunk:
     responses=[204, 400, 401, 403, 404, 409, 410, 411, 413, 415, 423, 460],
 )
 def patch_upload(upload_id: str) -> Response:
-    _check_tus_version()
-    if request.mimetype != rules.OFFSET_OCTET_STREAM:
-        raise UnsupportedMediaType(
-            f"Send the bytes as {rules.OFFSET_OCTET_STREAM}.",
-            errors={"Content-Type": [f"Must be {rules.OFFSET_OCTET_STREAM}."]},
-        )
-    try:
-        offset = rules.parse_offset(request.headers.get("Upload-Offset"))
-        checksum = rules.parse_checksum(request.headers.get("Upload-Checksum"))
-    except rules.HeaderError as exc:
-        raise DomainError(
-            str(exc), errors={exc.header: [str(exc)]}, code="invalid_header"
-        ) from None
-    if request.content_length is None:
-        raise LengthRequired("Send Content-Length.", errors={"Content-Length": ["Missing."]})
+    offset, size, checksum = _chunk_headers()
     worker_id, store, now = current_user().id, photo_store(), utcnow()
     # The body may take minutes on a bad network: hold no transaction while it arrives.
     end_request_transaction()
@@ -194,11 +196,11 @@ def patch_upload(upload_id: str) -> Response:
         state = service.upload_state(
             db_session=db_session, upload_id=upload_id, worker_id=worker_id, store=store, now=now
         )
-    chunk = _RequestChunk(rules.ChunkCheck(request.content_length, checksum))
+    chunk = _RequestChunk(rules.ChunkCheck(size, checksum))
     end = service.receive_chunk(
         upload=state,
         offset=offset,
-        size=request.content_length,
+        size=size,
         chunk=chunk,
         store=store,
         wait_s=_policy().lock_wait_s,
