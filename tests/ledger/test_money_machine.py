@@ -19,11 +19,11 @@ from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
-from tests.conftest import _empty_tables
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build
 from tests.photos import jpeg, shelf
 from tests.submissions.conftest import BRUSSELS, SKUS, submit, validate_now
+from tests.tables import empty_tables
 from workers.review import approve_overdue
 
 REWARD = 1000  # one approval reaches the payout minimum: payouts come early in a run
@@ -41,7 +41,7 @@ def machine(app, client, db, make, auth_headers):
             # Each run starts from empty tables, so a run replays exactly as hypothesis
             # drew it (the same photos are new again, not reuse of a previous run's).
             make.session.close()
-            _empty_tables(db)
+            empty_tables(db)
             self.seeds = itertools.count(20_000)
             brand = make(BrandFactory)
             campaign_id, self.open_missions = build(
