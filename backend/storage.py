@@ -88,6 +88,10 @@ class PhotoStore(Protocol):
 
     def discard_partial(self, upload_id: str) -> None: ...
 
+    def stored_before(self, cutoff: float) -> Iterator[str]: ...
+
+    def delete_unless_rewritten(self, sha256: str, *, cutoff: float) -> bool: ...
+
 
 class LocalPhotoStore:
     """Files under root/ab/cd/<sha256>, written to a temporary file and renamed into place."""
@@ -155,12 +159,14 @@ class LocalPhotoStore:
         """The derived copy; FileNotFoundError until it has been made."""
         return self.derived_path(sha256, kind).open("rb")
 
-    def delete(self, sha256: str) -> int:
-        """Delete a stored photo and every copy derived from it; returns how many files."""
-        paths = [self.path(sha256)]
+    def _derived_paths(self, sha256: str) -> list[Path]:
         derived = self.root / "derived"
         kinds = [k.name for k in derived.iterdir()] if derived.is_dir() else []
-        paths += [self.derived_path(sha256, kind) for kind in kinds if _KIND.match(kind)]
+        return [self.derived_path(sha256, kind) for kind in kinds if _KIND.match(kind)]
+
+    def delete(self, sha256: str) -> int:
+        """Delete a stored photo and every copy derived from it; returns how many files."""
+        paths = [self.path(sha256), *self._derived_paths(sha256)]
         removed = 0
         for path in paths:
             try:
@@ -229,6 +235,41 @@ class LocalPhotoStore:
         # Finished and discarded already, or never begun: nothing to do.
         with contextlib.suppress(FileNotFoundError):
             self.partial_path(upload_id).unlink()
+
+    def stored_before(self, cutoff: float) -> Iterator[str]:
+        """Digests of the stored photos last written before `cutoff` (a time.time())."""
+        for first in sorted(self.root.glob("[0-9a-f][0-9a-f]")):
+            for path in sorted(first.glob("[0-9a-f][0-9a-f]/*")):
+                try:
+                    old = path.stat().st_mtime < cutoff
+                except FileNotFoundError:  # deleted meanwhile
+                    continue
+                if old and _DIGEST.match(path.name):
+                    yield path.name
+
+    def delete_unless_rewritten(self, sha256: str, *, cutoff: float) -> bool:
+        """Delete a stored photo and its derived copies, unless it was written at or after
+        `cutoff`: a request storing the same bytes right now must keep its file. True if
+        deleted.
+
+        `put` always renames a new file into place, so the file moved aside is either the
+        old one (deleted) or the request's new one, which goes back: same name, same bytes.
+        """
+        path = self.path(sha256)
+        aside = path.with_name(f".sweep-{sha256}")
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= cutoff:
+            os.replace(aside, path)
+            return False
+        aside.unlink()
+        # Copies made from it go too; a request's new file at `path`, if any, stays.
+        for copy in self._derived_paths(sha256):
+            with contextlib.suppress(FileNotFoundError):
+                copy.unlink()
+        return True
 
     def sweep_temporary(self, *, older_than_s: float) -> int:
         """Delete upload files a killed process left half-written; returns how many."""

@@ -88,6 +88,10 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
             "task": "storage.sweep_uploads",
             "schedule": 3600.0,
         },
+        "storage-sweep-orphans": {
+            "task": "storage.sweep_orphans",
+            "schedule": 86400.0,
+        },
         "review-approve-overdue": {
             "task": "review.approve_overdue",
             "schedule": float(cfg["REVIEW_DEADLINE_SWEEP_SECONDS"]),

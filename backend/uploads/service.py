@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -350,6 +351,18 @@ def digests_in_use(db_session: Session, digests: set[str]) -> set[str]:
         )
     )
     return set(db_session.scalars(photos.union(arrived)))
+
+
+def delete_orphaned_photos(
+    *, db_session: Session, store: PhotoStore, cutoff: float, batch: int = 500
+) -> int:
+    """Delete stored photos written before `cutoff` that no submission names: the files of
+    requests whose transaction failed after storing them. Returns how many."""
+    deleted, digests = 0, store.stored_before(cutoff)
+    while chunk := set(itertools.islice(digests, batch)):
+        for digest in chunk - digests_in_use(db_session, chunk):
+            deleted += store.delete_unless_rewritten(digest, cutoff=cutoff)
+    return deleted
 
 
 def _delete_after_commit(db_session: Session, store: PhotoStore, digest: str) -> None:
