@@ -223,16 +223,27 @@ def _answer(answer: dict[str, Any]) -> dict[str, Any]:
 
 def get_submission(*, db_session: Session, submission_id: str, user: User) -> dict[str, Any]:
     """A submission with its photos, checks and latest decision, for who may see it."""
-    submission = get_visible(db_session, Submission, submission_id, user)
+    latest = (
+        select(Decision.id)
+        .where(Decision.submission_id == Submission.id)
+        .order_by(Decision.created_at.desc())
+        .limit(1)
+        .correlate(Submission)
+        .scalar_subquery()
+    )
+    # One statement for the status and the decision that set it: a read on PostgreSQL takes
+    # a snapshot per statement, and two would show a status older than its decision.
+    row = db_session.execute(
+        select(Submission, Decision)
+        .outerjoin(Decision, Decision.id == latest)
+        .where(Submission.id == submission_id, Submission.visible_to(user))
+    ).first()
+    if row is None:
+        raise NotFound(f"No submission with id {submission_id}.")
+    submission, decision = row[0], row[1]
     photos = db_session.scalars(
         select(Photo).where(Photo.submission_id == submission.id).order_by(Photo.position)
     ).all()
-    decision = db_session.scalars(
-        select(Decision)
-        .where(Decision.submission_id == submission.id)
-        .order_by(Decision.created_at.desc())
-        .limit(1)
-    ).first()
     return {
         "id": submission.id,
         "assignment_id": submission.assignment_id,
@@ -267,7 +278,8 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
             "comment": decision.comment,
             "decided_at": decision.created_at,
         },
-        "payout": _credit(db_session, submission.id),
+        # The credit commits with the approval: shown with the status that says so.
+        "payout": _credit(db_session, submission.id) if submission.status == "approved" else None,
     }
 
 
