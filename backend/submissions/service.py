@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
@@ -39,6 +39,15 @@ class UploadLimits:
     max_photos: int
     max_photo_bytes: int
     grace: timedelta
+
+    @classmethod
+    def from_config(cls, cfg: Mapping[str, Any]) -> UploadLimits:
+        """The limits as the app's settings give them."""
+        return cls(
+            max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
+            max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
+            grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
+        )
 
 
 def _size(stream: BinaryIO) -> int:

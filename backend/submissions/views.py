@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
@@ -81,7 +80,6 @@ def _payload() -> dict[str, Any]:
 def submit(assignment_id: str, form: dict[str, Any]) -> Any:
     # `form` is parsed for the document and its presence checks; the parts are read from
     # the request itself, so photos stream from werkzeug's spooled files untouched.
-    cfg = current_app.config
     submission = service.receive_submission(
         db_session=request_session(),
         worker=current_user(),
@@ -89,11 +87,7 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
         payload=_payload(),
         photos=[cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
         store=photo_store(),
-        limits=service.UploadLimits(
-            max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
-            max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
-            grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
-        ),
+        limits=service.UploadLimits.from_config(current_app.config),
         now=utcnow(),
     )
     return {"submission_id": submission.id, "status": submission.status}

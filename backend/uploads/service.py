@@ -270,8 +270,10 @@ def sweep_uploads(
     """Finish uploads whose bytes are all in but were never accepted (a crash between the
     two, or a client that learnt from HEAD it was done); abandon submissions whose uploads
     expired, handing their missions back. Returns how many of each."""
-    pending = db_session.scalars(
-        select(Upload.id)
+    # Every open upload is looked at (a stat each): a cap would let the oldest unfinished
+    # ones hide finished ones behind them. They are the photos of the last day, few.
+    pending = db_session.execute(
+        select(Upload.id, Upload.length)
         .join(Submission, Submission.id == Upload.submission_id)
         .where(
             Submission.status == "uploading",
@@ -279,11 +281,10 @@ def sweep_uploads(
             Upload.expires_at > now,
         )
         .order_by(Upload.created_at)
-        .limit(limit)
     ).all()
     finished = 0
-    for upload_id in pending:
-        if store.partial_size(upload_id) == db_session.get_one(Upload, upload_id).length:
+    for upload_id, length in pending:
+        if store.partial_size(upload_id) == length:
             try:
                 finished += finish_upload(
                     db_session=db_session,

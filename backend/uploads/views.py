@@ -35,12 +35,7 @@ def _tus_headers(response: Response) -> Response:
 
 
 def _limits() -> UploadLimits:
-    cfg = current_app.config
-    return UploadLimits(
-        max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
-        max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
-        grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
-    )
+    return UploadLimits.from_config(current_app.config)
 
 
 def _policy() -> service.UploadPolicy:
