@@ -25,6 +25,8 @@ class Campaign(BrandOwned, Base):
     brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(String(5000))
+    # What the photos must show, told to the worker with the task.
+    photo_instructions: Mapped[str | None] = mapped_column(String(2000))
     photos_required: Mapped[int]
     # Every submission goes to a person, even one the machine would approve.
     review_required: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, new_id, utcnow
@@ -55,3 +55,6 @@ class PayoutRequest(Base):
     transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"), unique=True)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
+    # Asked by a worker closing their account: the minimum was waived, and these bank details
+    # outlive the erasure until the batch is paid.
+    final: Mapped[bool] = mapped_column(default=False, server_default=false())
