@@ -201,6 +201,24 @@ def test_the_api_documents_final_and_account_closing(client):
     assert "account_closing" in claim["description"]
 
 
+def test_a_batched_final_request_does_not_hold_the_erasure_up(client, db, person, credit):
+    worker, admin = person(), person("admin")
+    credit(worker.id, 450)
+    made = _final(client, worker).json
+    batch = client.post(BATCHES, headers=admin.headers).json
+    erased = client.delete("/api/v1/me", headers=worker.headers)
+    assert erased.status_code == 200, erased.json
+    assert erased.json["payout_requests_kept"] == 1
+    export = client.get(f"{BATCHES}/{batch['id']}/sepa.xml", headers=admin.headers)
+    assert export.status_code == 200, export.json
+    assert IBANS[0] in export.get_data(as_text=True)
+    paid = client.post(f"{BATCHES}/{batch['id']}/mark-paid", headers=admin.headers)
+    assert paid.status_code == 200, paid.json
+    (shown,) = paid.json["requests"]
+    assert (shown["holder_name"], shown["final"], shown["status"]) == ("ERASED", True, "paid")
+    assert _stored(db, made["id"]).iban == "ERASED"
+
+
 def test_an_erasure_waiting_on_mark_paid_still_erases_the_bank_details(
     app, client, db, person, credit, backend_name
 ):
