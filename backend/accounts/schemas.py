@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import DateTime, Dict, Email, Float, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Dict, Email, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from backend.accounts.rules import PASSWORD_MAX, PASSWORD_MIN
@@ -129,6 +129,7 @@ class ExportPayoutRequestOut(Schema):
     status = String()
     requested_at = DateTime()
     paid_at = DateTime(allow_none=True)
+    final = Boolean(metadata={"description": "asked when closing the account"})
 
 
 class ExportLedgerLineOut(Schema):
@@ -179,3 +180,9 @@ class ErasedOut(Schema):
     files_deleted = Integer(metadata={"description": "stored photos and derived copies"})
     appeals = Integer(metadata={"description": "messages replaced"})
     payout_requests = Integer(metadata={"description": "IBAN and holder name overwritten"})
+    payout_requests_kept = Integer(
+        metadata={
+            "description": "final requests not paid yet: their bank details are kept until "
+            "their batch is marked paid, then overwritten"
+        }
+    )

@@ -83,9 +83,11 @@ def export_me() -> Any:
 @bp.output(ErasedOut)
 @bp.doc(
     summary="Erase the caller's personal data; ledger rows stay, pseudonymised",
-    description="Refused with 409 `balance_outstanding` while a balance or a payout is "
-    "unpaid, and 409 `submissions_pending` while a submission awaits a decision. Afterwards "
-    "the caller's tokens no longer work.",
+    description="Refused with 409 `balance_outstanding` while a balance or a plain payout "
+    "request is unpaid, and 409 `submissions_pending` while a submission awaits a decision. "
+    "A final payout request (`final: true`, any balance above zero) does not hold it up: its "
+    "IBAN, BIC and holder name alone are kept until its batch is marked paid, then erased "
+    "too. Afterwards the caller's tokens no longer work.",
     responses=[401, 403, 409],
 )
 def erase_me() -> Any:

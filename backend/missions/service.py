@@ -28,6 +28,7 @@ from backend.errors import Conflict, NotFound
 from backend.missions import nearby, rules
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
+from backend.payouts import service as payouts
 from backend.stores.models import Store
 
 # What a worker sees of a mission, in one row: plain columns rather than three ORM objects,
@@ -215,6 +216,7 @@ def claim_mission(
     connection = db_session.connection()
     # Serialise this worker's claims so parallel requests cannot all pass the cap check.
     lock_user(db_session=db_session, user_id=worker.id)
+    payouts.refuse_if_closing(db_session=db_session, worker_id=worker.id)
     active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
     if active >= claim_limit:
         raise Conflict(

@@ -84,7 +84,8 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
     summary="Claim an open mission",
     description=(
         "The body is optional. With the worker's `latitude` and `longitude` the claim holds "
-        "long enough to travel to the store; without them no travel time is allowed."
+        "long enough to travel to the store; without them no travel time is allowed. "
+        "409 `account_closing` once the worker has asked for a final payout."
     ),
     responses=[401, 403, 404, 409, 422],
 )

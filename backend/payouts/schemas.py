@@ -18,6 +18,15 @@ class PayoutRequestIn(Schema):
     iban = String(required=True, validate=Length(min=1, max=64))
     holder_name = String(required=True, validate=Length(min=1, max=200))
     bic = String(load_default=None, allow_none=True, validate=Length(max=32))
+    final = Boolean(
+        load_default=False,
+        metadata={
+            "description": "The worker is closing their account: any positive balance is paid, "
+            "whatever FAIRFIELD_PAYOUT_MIN; afterwards `DELETE /me` erases at once (these bank "
+            "details are kept until the batch is paid), claims and plain requests answer 409 "
+            "`account_closing`, and only another final request takes what is credited later."
+        },
+    )
 
     @validates("iban")
     def _iban(self, value: str, **_: Any) -> None:
@@ -58,6 +67,7 @@ class PayoutRequestOut(Schema):
     requested_at = DateTime()
     batch_id = String(allow_none=True)
     paid_at = DateTime(allow_none=True)
+    final = Boolean(metadata={"description": "Asked when closing the account"})
 
 
 class PayoutRequestListOut(Schema):

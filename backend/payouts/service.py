@@ -52,16 +52,29 @@ def request_payout(
     bic: str | None,
     minimum: rules.Money,
     now: datetime,
+    final: bool = False,
 ) -> PayoutRequest:
-    """Move the worker's whole balance into transit and record where it is to go."""
+    """Move the worker's whole balance into transit and record where it is to go.
+
+    A `final` request (the worker is closing their account) waives the minimum; once one is
+    made, only final requests are taken, so whatever is credited later can still leave.
+    """
     # Two requests at once must not both read the same balance: the second waits here.
     lock_user(db_session=db_session, user_id=worker_id)
+    if not final:
+        refuse_if_closing(db_session=db_session, worker_id=worker_id)
     currency = minimum.currency
     balance = ledger.balance(
         db_session=db_session, account=ledger_rules.worker_account(worker_id), currency=currency
     )
+    if final and balance <= 0:
+        raise Invalid(
+            f"Your balance is {rules.format_money(balance, currency)}: there is nothing to pay.",
+            code="balance_empty",
+            extra={"balance": _money(balance, currency)},
+        )
     needed = rules.shortfall(balance_minor=balance, minimum_minor=minimum.amount_minor)
-    if needed:
+    if needed and not final:
         raise _below_minimum(balance, minimum, needed)
     transaction_id = ledger.post(
         db_session=db_session,
@@ -82,10 +95,33 @@ def request_payout(
         status="pending",
         transaction_id=transaction_id,
         requested_at=now,
+        final=final,
     )
     db_session.add(payout)
     db_session.flush()
     return payout
+
+
+def is_closing(*, db_session: Session, worker_id: str) -> bool:
+    """Has the worker asked for a final payout (they are closing their account, for good)?"""
+    asked = db_session.scalar(
+        select(PayoutRequest.id)
+        .where(PayoutRequest.worker_id == worker_id, PayoutRequest.final.is_(True))
+        .limit(1)
+    )
+    return asked is not None
+
+
+def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
+    """Conflict `account_closing` once the worker has asked for a final payout: they are
+    leaving, so they take no new work and no plain payout (only a final one)."""
+    if is_closing(db_session=db_session, worker_id=worker_id):
+        raise Conflict(
+            "You asked for a final payout to close your account: you can no longer claim "
+            "missions or ask for a plain payout. Erase your account with DELETE /me; anything "
+            "credited since is paid by another request with `final: true`.",
+            code="account_closing",
+        )
 
 
 def _below_minimum(balance: int, minimum: rules.Money, needed: int) -> Invalid:
@@ -185,6 +221,7 @@ def present_request(
         "requested_at": payout.requested_at,
         "batch_id": payout.batch_id,
         "paid_at": payout.paid_at,
+        "final": payout.final,
     }
     if now is not None and sla_days is not None:
         shown["late"] = rules.is_late(
@@ -302,8 +339,9 @@ def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> by
     batch = get_batch(db_session=db_session, batch_id=batch_id)
     requests = batch_requests(db_session=db_session, batch_id=batch_id)
     if any(r.iban == privacy_rules.ERASED_BANK_FIELD for r in requests):
-        # Erasure waits until a worker is paid, so only a paid batch gets here: its money
-        # moved, and the ledger keeps the amounts under the worker's pseudonym.
+        # Erasure waits until a worker is paid, or keeps a final request's bank details
+        # until its batch is paid: only a paid batch gets here. Its money moved, and the
+        # ledger keeps the amounts under the worker's pseudonym.
         raise Gone(
             "A worker paid in this batch has since erased their account, bank details "
             "included, so its transfer file cannot be made again; the ledger keeps the amounts.",
@@ -342,6 +380,10 @@ def mark_batch_paid(
     )
     if won.rowcount != 1:
         raise Conflict("This batch is already paid.", code="already_paid")
+    # Before the requests turn paid: an erasure of one of these workers then either commits
+    # first (read as erased below) or waits for us and finds the request paid (and erases
+    # its bank details itself). Without it, each could miss the other's uncommitted write.
+    _lock_closing_workers(db_session, batch_id)
     settlement_id = ledger.post(
         db_session=db_session,
         kind="payout_settled",
@@ -359,5 +401,35 @@ def mark_batch_paid(
         .where(PayoutRequest.batch_id == batch_id, PayoutRequest.status == "batched")
         .values(status="paid", paid_at=now)
     )
+    _erase_paid_bank_details(db_session, batch_id)
     db_session.refresh(batch)
     return batch
+
+
+def _lock_closing_workers(db_session: Session, batch_id: str) -> None:
+    """Row-lock the users whose final requests the batch pays, in id order (PostgreSQL; on
+    SQLite writers already run one at a time)."""
+    connection = db_session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    closing = select(PayoutRequest.worker_id).where(
+        PayoutRequest.batch_id == batch_id, PayoutRequest.final.is_(True)
+    )
+    connection.execute(
+        select(User.id).where(User.id.in_(closing)).order_by(User.id).with_for_update()
+    )
+
+
+def _erase_paid_bank_details(db_session: Session, batch_id: str) -> None:
+    """The bank details an erased worker's final request kept for this transfer go now that
+    it is paid, overwritten as the erasure overwrites the rest."""
+    erased = select(User.id).where(User.erased_at.is_not(None))
+    db_session.connection().execute(
+        update(PayoutRequest)
+        .where(PayoutRequest.batch_id == batch_id, PayoutRequest.worker_id.in_(erased))
+        .values(
+            iban=privacy_rules.ERASED_BANK_FIELD,
+            holder_name=privacy_rules.ERASED_BANK_FIELD,
+            bic=None,
+        )
+    )

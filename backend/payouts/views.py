@@ -63,7 +63,12 @@ def _debtor(cfg: Mapping[str, Any]) -> rules.Debtor:
     description=(
         "The balance leaves your account at once (it is in transit until the batch is paid). "
         "422 `balance_below_minimum` under FAIRFIELD_PAYOUT_MIN, naming `needed`; 422 naming "
-        "`iban` for an IBAN that is invalid or outside the SEPA zone. Takes Idempotency-Key."
+        "`iban` for an IBAN that is invalid or outside the SEPA zone. Takes Idempotency-Key.\n\n"
+        "`final: true` when you are closing your account: any balance above zero is paid "
+        "(422 `balance_empty` at zero). `DELETE /me` then erases at once, keeping only this "
+        "request's bank details until its batch is paid. Closing is for good: new claims and "
+        "plain (not final) payout requests answer 409 `account_closing`; submissions on claims "
+        "already held still go through, and another final request takes what they earn."
     ),
     responses=[401, 403, 409, 422],
 )
@@ -168,7 +173,8 @@ def get_batch(batch_id: str) -> Any:
 @bp.doc(
     summary="The batch as a SEPA credit transfer file (pain.001.001.03) for the bank",
     description="The same bytes on every export: ids and time are fixed when the batch is made. "
-    "410 `payee_erased` once a worker it paid has erased their account.",
+    "410 `payee_erased` once a worker it paid has erased their account (a final request "
+    "keeps its bank details until the batch is paid, so an unpaid batch always exports).",
     responses=[401, 403, 404, 410],
 )
 def sepa_file(batch_id: str) -> Response:
@@ -187,7 +193,8 @@ def sepa_file(batch_id: str) -> Response:
 @bp.output(PayoutBatchDetailOut)
 @bp.doc(
     summary="The bank sent the batch: settle it in the ledger, once",
-    description="409 `already_paid` if it was; nothing is settled twice.",
+    description="409 `already_paid` if it was; nothing is settled twice. The bank details "
+    "kept for the final requests of workers who have erased their account are erased now.",
     responses=[401, 403, 404, 409],
 )
 def mark_paid(batch_id: str) -> Any:

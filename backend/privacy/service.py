@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import ApiToken, User
@@ -222,6 +222,7 @@ def _payout_requests(db_session: Session, user_id: str) -> list[dict[str, Any]]:
             "status": r.status,
             "requested_at": r.requested_at,
             "paid_at": r.paid_at,
+            "final": r.final,
         }
         for r in db_session.scalars(stmt.order_by(PayoutRequest.requested_at))
     ]
@@ -268,9 +269,12 @@ def erase_account(
         .values(message=rules.ERASED)
         .execution_options(synchronize_session=False)
     )
+    # A final request's bank details are still needed to send it; marking its batch paid
+    # erases them (payouts.service).
+    sending = and_(PayoutRequest.final.is_(True), PayoutRequest.status.in_(UNPAID))
     payouts = db_session.execute(
         update(PayoutRequest)
-        .where(PayoutRequest.worker_id == user.id)
+        .where(PayoutRequest.worker_id == user.id, not_(sending))
         .values(iban=rules.ERASED_BANK_FIELD, holder_name=rules.ERASED_BANK_FIELD, bic=None)
         .execution_options(synchronize_session=False)
     )
@@ -293,7 +297,12 @@ def erase_account(
         "files_deleted": files,
         "appeals": int(getattr(appeals, "rowcount", 0) or 0),
         "payout_requests": int(getattr(payouts, "rowcount", 0) or 0),
+        "payout_requests_kept": _count(db_session, PayoutRequest.worker_id == user.id, sending),
     }
+
+
+def _count(db_session: Session, *where: ColumnElement[bool]) -> int:
+    return int(db_session.scalar(select(func.count(PayoutRequest.id)).where(*where)) or 0)
 
 
 def _lock(db_session: Session, user_id: str) -> None:
@@ -305,17 +314,20 @@ def _lock(db_session: Session, user_id: str) -> None:
 
 def _refuse_if_outstanding(db_session: Session, user_id: str) -> None:
     balance = ledger.worker_balance(db_session=db_session, worker_id=user_id)
-    unpaid = db_session.scalar(
-        select(func.count(PayoutRequest.id)).where(
-            PayoutRequest.worker_id == user_id, PayoutRequest.status.in_(UNPAID)
-        )
+    # A final request does not hold the erasure up: it keeps its bank details until paid.
+    unpaid = _count(
+        db_session,
+        PayoutRequest.worker_id == user_id,
+        PayoutRequest.status.in_(UNPAID),
+        PayoutRequest.final.is_(False),
     )
     if int(balance["amount_minor"]) > 0 or unpaid:
         raise Conflict(
-            "Fairfield still owes you money: request a payout of your balance and wait until "
-            "it is paid, then erase your account.",
+            "Fairfield still owes you money: ask for a final payout of your balance "
+            "(`final: true`) and erase your account at once, or wait until your payouts "
+            "are paid.",
             code="balance_outstanding",
-            extra={"balance": balance, "unpaid_payout_requests": int(unpaid or 0)},
+            extra={"balance": balance, "unpaid_payout_requests": unpaid},
         )
     undecided = db_session.scalar(
         select(func.count(Submission.id)).where(

@@ -308,3 +308,41 @@ def test_a_paid_batch_naming_an_erased_worker_is_not_exported_again(
     again = client.get(sepa, headers=admin)
     assert again.status_code == 410  # not a 500 on the IBAN that is no longer there
     assert again.json["code"] == "payee_erased"
+
+
+def test_a_final_payout_keeps_only_its_bank_details_and_only_until_paid(
+    app, client, db, make, auth_headers, claim
+):
+    worker = make(UserFactory, email=EMAIL, display_name=NAME)
+    claimed = claim(worker=worker)
+    _, photo = _send(app, client, db, claimed, HERE, seed=91)
+    final = client.post(
+        "/api/v1/me/payout-requests",
+        json={"iban": IBAN, "holder_name": HOLDER, "final": True},
+        headers=claimed.headers | {"Idempotency-Key": "leaving"},
+    )
+    assert _ok(final, 201)["final"] is True
+    (exported,) = _ok(client.get("/api/v1/me/export", headers=claimed.headers))["payout_requests"]
+    assert (exported["iban"], exported["final"], exported["status"]) == (IBAN, True, "pending")
+
+    erased = _ok(client.delete("/api/v1/me", headers=claimed.headers))
+    assert (erased["payout_requests"], erased["payout_requests_kept"]) == (0, 1)
+    gone = [EMAIL, NAME, hashlib.sha256(photo).hexdigest(), *(str(c) for c in HERE)]
+    for table, text in _stored_values(db):
+        for needle in gone:
+            assert needle not in text, f"{needle!r} left in {table}: {text[:200]}"
+        if IBAN in text or HOLDER in text:
+            # The documented exception: the final request's own row, until it is paid.
+            assert table == "payout_requests", f"bank details left in {table}: {text[:200]}"
+    kept = [text for table, text in _stored_values(db) if text in (IBAN, HOLDER)]
+    assert sorted(kept) == sorted([IBAN, HOLDER])
+
+    admin = auth_headers(make(UserFactory, role="admin"))
+    batch = _ok(client.post("/api/v1/payout-batches", headers=admin), 201)
+    sepa = client.get(f"/api/v1/payout-batches/{batch['id']}/sepa.xml", headers=admin)
+    assert sepa.status_code == 200, sepa.json
+    assert IBAN in sepa.get_data(as_text=True)
+    _ok(client.post(f"/api/v1/payout-batches/{batch['id']}/mark-paid", headers=admin))
+    for table, text in _stored_values(db):
+        for needle in [*gone, IBAN, HOLDER]:
+            assert needle not in text, f"{needle!r} left in {table} once paid: {text[:200]}"
