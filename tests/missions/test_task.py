@@ -9,6 +9,8 @@ from unittest.mock import ANY
 
 import pytest
 
+from backend.db import utcnow
+from backend.missions import service
 from tests.factories import BrandFactory, StoreFactory, UserFactory
 from tests.missions.world import build
 from tests.photos import jpeg, shelf
@@ -214,6 +216,34 @@ def test_nearby_items_carry_the_task_in_counts_of_their_own_campaign(client, db,
     detail = client.get(f"/api/v1/missions/{three[0]}", headers=worker).json
     assert detail["task_summary"] == items[three[0]]
     assert [p["sku"] for p in detail["task"]["products"]] == ["A", "B", "C"]
+
+
+def test_nearby_counts_products_in_one_statement_for_the_page(db, make, backend_name):
+    if backend_name != "sqlite":
+        pytest.skip("SQLite's driver traces every statement it runs")
+    brand = make(BrandFactory)
+    for i in range(5):
+        build(db, brand.id, [(STORE[0] + i * 1e-3, STORE[1])] * 4, skus=("A", "B"))
+    statements = []
+    with db.transaction(write=False) as session:
+        connection = session.connection().connection.driver_connection
+        connection.set_trace_callback(statements.append)
+        try:
+            found = service.nearby_missions(
+                db_session=session,
+                latitude=STORE[0],
+                longitude=STORE[1],
+                radius_m=5000,
+                limit=20,
+                now=utcnow(),
+                worker_id=None,
+            )
+        finally:
+            connection.set_trace_callback(None)
+    assert len(found) == 20
+    assert len({n.card.campaign_id for n in found}) == 5
+    assert {n.products for n in found} == {2}
+    assert len([s for s in statements if "campaign_products" in s]) == 1
 
 
 def test_a_worker_who_follows_only_the_mission_detail_is_approved(
