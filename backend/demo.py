@@ -98,6 +98,8 @@ def seed(
             {"sku": "ST-ORGANIC-12", "name": "Organic cotton, 12 pack"},
         ],
         photos_required=2,
+        photo_instructions="One photo of the whole shelf, edge to edge; one of the price labels "
+        "under the products.",
         reward_amount_minor=600,
         reward_currency="EUR",
         est_minutes=15,

@@ -33,6 +33,12 @@ class BonusIn(Schema):
 class CampaignIn(Schema):
     name = String(required=True, validate=Length(min=1, max=200))
     instructions = String(load_default="", validate=Length(max=5000))
+    photo_instructions = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=2000),
+        metadata={"description": "What the photos must show; told to the worker with the task"},
+    )
     products = List(Nested(ProductIn), required=True, validate=Length(min=1, max=PRODUCTS_MAX))
     photos_required = Integer(required=True, strict=True, validate=Range(0, PHOTOS_MAX))
     review_required = Boolean(
@@ -81,6 +87,7 @@ class CampaignOut(Schema):
     brand_id = String()
     name = String()
     instructions = String()
+    photo_instructions = String(allow_none=True)
     products = List(Nested(ProductOut))
     photos_required = Integer()
     review_required = Boolean()

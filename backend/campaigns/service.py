@@ -42,6 +42,7 @@ def create_campaign(
     review_required: bool = False,
     max_photos: int = rules.PHOTOS_MAX,
     bonuses: Sequence[dict[str, Any]] = (),
+    photo_instructions: str | None = None,
 ) -> Campaign:
     """Create a draft campaign and its missions, one per target store, inserted in bulk;
     `bonuses` ({store_id, amount}) add to the reward at their stores."""
@@ -75,6 +76,7 @@ def create_campaign(
         brand_id=brand_id,
         name=name.strip(),
         instructions=instructions,
+        photo_instructions=(photo_instructions or "").strip() or None,
         photos_required=photos_required,
         review_required=review_required,
         reward_amount_minor=reward_amount_minor,

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
-from apiflask.validators import Range
+from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Raw, String
+from apiflask.validators import OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
 from backend.missions.rules import LIMIT_MAX, RADIUS_MAX_M
+from backend.missions.task import QUESTION_PER, QUESTION_TYPES
 from backend.schemas import Money
 
 
@@ -42,6 +43,67 @@ class BrandLinkOut(Schema):
     scorecard_url = String(metadata={"description": "the brand's scorecard for workers"})
 
 
+class TaskSummaryOut(Schema):
+    """The task in counts, to choose between missions."""
+
+    products = Integer(metadata={"description": "products to count"})
+    questions = Integer(metadata={"description": "questions to answer"})
+    photos_required = Integer()
+
+
+class TaskProductOut(Schema):
+    sku = String(metadata={"description": "answer for this product under this sku"})
+    name = String()
+
+
+class CountingOut(Schema):
+    """What a count is: the same for every product of every mission."""
+
+    unit = String(metadata={"description": "what one unit of an answer's `count` is: `facing`"})
+    definition = String(metadata={"description": "what a facing is, for the worker to read"})
+    answer = String(metadata={"description": "how to answer each product"})
+
+
+class ShowIfOut(Schema):
+    question_id = String()
+    equals = Raw(metadata={"description": "the answer to that question that shows this one"})
+
+
+class QuestionOut(Schema):
+    """A campaign question beyond the counts, answered as `{question_id, sku?, value}`."""
+
+    id = String()
+    type = String(validate=OneOf(QUESTION_TYPES))
+    label = String()
+    per = String(
+        validate=OneOf(QUESTION_PER),
+        metadata={"description": "`product`: answered once per product (with its sku)"},
+    )
+    required = Boolean()
+    options = List(String(), metadata={"description": "the choices of a choice question"})
+    show_if = Nested(
+        ShowIfOut, allow_none=True, metadata={"description": "asked only when this holds"}
+    )
+
+
+class TaskOut(Schema):
+    """Everything the worker must do at the store, enough to build a complete submission."""
+
+    products = List(
+        Nested(TaskProductOut),
+        metadata={"description": "answer each once: `{sku, count, out_of_stock, price?}`"},
+    )
+    counting = Nested(CountingOut)
+    questions = List(
+        Nested(QuestionOut), metadata={"description": "questions beyond the counts, in order"}
+    )
+    photos_required = Integer(metadata={"description": "send at least this many photos"})
+    photo_instructions = String(
+        allow_none=True, metadata={"description": "what the photos must show"}
+    )
+    instructions = String(metadata={"description": "the brand's instructions"})
+
+
 class MissionOut(Schema):
     id = String()
     status = String()
@@ -63,6 +125,7 @@ class MissionOut(Schema):
     campaign_id = String()
     campaign_name = String()
     instructions = String()
+    task_summary = Nested(TaskSummaryOut)
 
 
 class MissionListOut(Schema):
@@ -100,11 +163,25 @@ class ClaimWindowOut(Schema):
     )
 
 
+class MissionDetailOut(MissionOut):
+    """A mission with its whole task and what a claim on it would hold."""
+
+    task = Nested(TaskOut)
+    claim_window = Nested(
+        ClaimWindowOut,
+        metadata={
+            "description": "how long a claim made now would hold: the trip from the position "
+            "given (none without one), the time in store and the buffer"
+        },
+    )
+
+
 class ClaimOut(Schema):
     assignment_id = String()
     mission_id = String()
     expires_at = DateTime()
     window = Nested(ClaimWindowOut)
+    task = Nested(TaskOut)
 
 
 class AssignmentOut(Schema):
@@ -116,8 +193,14 @@ class AssignmentOut(Schema):
     ended_at = DateTime(allow_none=True)
 
 
+class AssignmentTaskOut(AssignmentOut):
+    """An assignment with the task its mission sets."""
+
+    task = Nested(TaskOut)
+
+
 class AssignmentListOut(Schema):
-    items = List(Nested(AssignmentOut))
+    items = List(Nested(AssignmentTaskOut))
     next_cursor = String(allow_none=True)
 
 

@@ -25,7 +25,7 @@ from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
 from backend.db import UTCDateTime, driver_cursor, new_id
 from backend.errors import Conflict, NotFound
-from backend.missions import nearby, rules
+from backend.missions import nearby, rules, task
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
 from backend.payouts import service as payouts
@@ -50,6 +50,7 @@ _CARD = (
         Campaign.name.label("campaign_name"),
         Campaign.instructions,
         Campaign.est_minutes,
+        Campaign.photos_required,
         Campaign.ends_at,
     )
     .join(Store, Store.id == Mission.store_id)
@@ -75,6 +76,7 @@ class Card(NamedTuple):
     campaign_name: str
     instructions: str
     est_minutes: int
+    photos_required: int
     ends_at: datetime
 
 
@@ -93,6 +95,7 @@ def _cards_by_id(db_session: Session, ids: list[str]) -> dict[str, Card]:
         )
     param = json.dumps(ids) if dialect.name == "sqlite" else ids
     rows = driver_cursor(db_session).execute(_CARD_SQL[dialect.name], (param,)).fetchall()
+    # ends_at comes last, the one column to convert.
     to_utc = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
     cards = (Card._make((*row[:-1], to_utc(row[-1]) if to_utc else row[-1])) for row in rows)
     return {card.id: card for card in cards}
@@ -102,6 +105,7 @@ def _cards_by_id(db_session: Session, ids: list[str]) -> dict[str, Card]:
 class Nearby:
     card: Card
     distance_m: float
+    products: int
 
 
 def nearby_missions(
@@ -127,7 +131,12 @@ def nearby_missions(
     if not ranked:
         return []
     by_id = _cards_by_id(db_session, [mid for mid, _ in ranked])
-    return [Nearby(by_id[mid], distance_m=d) for mid, d in ranked if mid in by_id]
+    products = task.product_counts(db_session, {card.campaign_id for card in by_id.values()})
+    return [
+        Nearby(by_id[mid], distance_m=d, products=products[by_id[mid].campaign_id])
+        for mid, d in ranked
+        if mid in by_id
+    ]
 
 
 def get_mission(*, db_session: Session, mission_id: str, user: User) -> Card:
@@ -305,9 +314,12 @@ def expire_overdue(
     return len(overdue)
 
 
-def present(card: Card, *, distance: float | None, speed_kmh: float) -> dict[str, Any]:
+def present(
+    card: Card, *, distance: float | None, speed_kmh: float, products: int
+) -> dict[str, Any]:
     """A mission as a worker sees it before claiming: pay (the bonus included), the time it
-    takes, and pay per hour with the trip there when the worker's position is known."""
+    takes, pay per hour with the trip there when the worker's position is known, and the
+    task in counts (`products` is how many the campaign counts)."""
     currency = card.reward_currency
     pay = card.reward_amount_minor + card.bonus_minor
     estimate = rules.estimate(
@@ -348,7 +360,34 @@ def present(card: Card, *, distance: float | None, speed_kmh: float) -> dict[str
         "campaign_id": card.campaign_id,
         "campaign_name": card.campaign_name,
         "instructions": card.instructions,
+        "task_summary": task.summary(products=products, photos_required=card.photos_required),
     }
+
+
+def mission_detail(
+    *,
+    db_session: Session,
+    mission_id: str,
+    user: User,
+    position: tuple[float, float] | None,
+    window: rules.WindowPolicy,
+) -> dict[str, Any]:
+    """One mission with its whole task, and how long a claim made now from `position` (no
+    travel without one) would hold."""
+    card = get_mission(db_session=db_session, mission_id=mission_id, user=user)
+    distance = None
+    if position is not None:
+        distance = geo.great_circle_m(position, (card.store_latitude, card.store_longitude))
+    whole = task.of_mission(db_session=db_session, mission_id=card.id)
+    shown = present(
+        card, distance=distance, speed_kmh=window.speed_kmh, products=len(whole["products"])
+    )
+    held = rules.claim_window(
+        travel_minutes=shown["estimate"]["travel_minutes"] or 0,
+        est_minutes=card.est_minutes,
+        policy=window,
+    )
+    return shown | {"task": whole, "claim_window": held._asdict()}
 
 
 def check_in(
@@ -381,9 +420,24 @@ def check_in(
 def list_assignments(
     *, db_session: Session, user: User, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """The caller's assignments, newest first, a page at a time."""
+    """The caller's assignments, newest first, a page at a time, each with its task."""
     stmt = scoped(select(Assignment), Assignment, user)
-    return page(
+    result = page(
         db_session.scalars(paginate(stmt, Assignment, limit=limit, cursor=cursor)).all(),
         limit=limit,
     )
+    assignments: list[Assignment] = result["items"]
+    tasks = task.by_mission(db_session=db_session, mission_ids={a.mission_id for a in assignments})
+    result["items"] = [
+        {
+            "id": a.id,
+            "mission_id": a.mission_id,
+            "status": a.status,
+            "created_at": a.created_at,
+            "expires_at": a.expires_at,
+            "ended_at": a.ended_at,
+            "task": tasks[a.mission_id],
+        }
+        for a in assignments
+    ]
+    return result

@@ -7,11 +7,10 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from backend import geo
 from backend.accounts.auth import auth, current_user, get_visible
 from backend.db import request_session, utcnow
 from backend.idempotency.service import idempotent
-from backend.missions import rules, service
+from backend.missions import rules, service, task
 from backend.missions.models import Assignment
 from backend.missions.schemas import (
     AssignmentListOut,
@@ -20,8 +19,8 @@ from backend.missions.schemas import (
     CheckInOut,
     ClaimIn,
     ClaimOut,
+    MissionDetailOut,
     MissionListOut,
-    MissionOut,
     NearbyQuery,
     PositionQuery,
 )
@@ -32,6 +31,16 @@ bp = APIBlueprint("missions", __name__, url_prefix="/api/v1", tag="Missions")
 
 def _speed() -> float:
     return float(current_app.config["TRAVEL_SPEED_KMH"])
+
+
+def _window_policy() -> rules.WindowPolicy:
+    cfg = current_app.config
+    return rules.WindowPolicy(
+        buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
+        min_minutes=int(cfg["CLAIM_WINDOW_MIN_MINUTES"]),
+        max_minutes=int(cfg["CLAIM_WINDOW_MAX_MINUTES"]),
+        speed_kmh=_speed(),
+    )
 
 
 @bp.get("/missions/nearby")
@@ -47,7 +56,10 @@ def nearby(query: dict[str, Any]) -> Any:
         worker_id=user.id if user.role == "worker" else None,
         **query,
     )
-    items = [service.present(n.card, distance=n.distance_m, speed_kmh=_speed()) for n in found]
+    items = [
+        service.present(n.card, distance=n.distance_m, speed_kmh=_speed(), products=n.products)
+        for n in found
+    ]
     for item in items:
         item["ends_at"] = item["ends_at"].isoformat()
     # The hottest endpoint: twenty cards through marshmallow took a quarter of the request.
@@ -59,20 +71,27 @@ def nearby(query: dict[str, Any]) -> Any:
 @bp.get("/missions/<mission_id>")
 @bp.auth_required(auth)
 @bp.input(PositionQuery, location="query", arg_name="query")
-@bp.output(MissionOut)
+@bp.output(MissionDetailOut)
 @bp.doc(
-    summary="One mission; pass your position to see distance and pay per hour",
+    summary="One mission with its whole task; pass your position to see distance and pay per hour",
+    description=(
+        "`task` says everything to do at the store: answer each of `task.products` once "
+        "(`count` is in facings, as `task.counting` defines them), answer `task.questions`, "
+        "and send at least `task.photos_required` photos showing `task.photo_instructions`."
+    ),
     responses=[401, 404, 422],
 )
 def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
-    card = service.get_mission(
-        db_session=request_session(), mission_id=mission_id, user=current_user()
-    )
-    distance = None
+    position = None
     if query["latitude"] is not None and query["longitude"] is not None:
         position = (query["latitude"], query["longitude"])
-        distance = geo.great_circle_m(position, (card.store_latitude, card.store_longitude))
-    return service.present(card, distance=distance, speed_kmh=_speed())
+    return service.mission_detail(
+        db_session=request_session(),
+        mission_id=mission_id,
+        user=current_user(),
+        position=position,
+        window=_window_policy(),
+    )
 
 
 @bp.post("/missions/<mission_id>/claim")
@@ -108,8 +127,12 @@ def claim(mission_id: str, data: dict[str, Any]) -> Any:
         ),
         position=position,
     )
-    # A tuple would read to Flask as (body, status, headers): a dict, then.
-    return claim._asdict() | {"window": claim.window._asdict()}
+    # A tuple would read to Flask as (body, status, headers): a dict, then. The task comes
+    # with the claim: what the worker now holds is what they must do.
+    return claim._asdict() | {
+        "window": claim.window._asdict(),
+        "task": task.of_mission(db_session=request_session(), mission_id=mission_id),
+    }
 
 
 @bp.post("/assignments/<assignment_id>/release")

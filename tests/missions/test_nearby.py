@@ -105,7 +105,10 @@ def test_nearby_over_http(client, db, make, auth_headers):
             now=utcnow(),
             worker_id=None,
         )
-        cards = [service.present(n.card, distance=n.distance_m, speed_kmh=4.5) for n in found]
+        cards = [
+            service.present(n.card, distance=n.distance_m, speed_kmh=4.5, products=n.products)
+            for n in found
+        ]
     dumped = MissionListOut().dump({"items": cards, "next_cursor": None})
     assert json.loads(json.dumps(dumped)) == response.json
     for bad in (

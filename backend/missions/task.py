@@ -1,0 +1,122 @@
+"""The task a mission sets its worker: what to count, the questions, the photos, the brand's
+instructions. Read per campaign, since every mission of a campaign sets the same task."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.db import driver_cursor
+from backend.missions.models import Mission
+
+# Campaign questions as the contract names them; none exist yet.
+QUESTION_TYPES = (
+    "count",
+    "yes_no",
+    "single_choice",
+    "multiple_choice",
+    "price",
+    "text",
+    "date",
+    "photo",
+    "barcode",
+)
+QUESTION_PER = ("product", "store")
+
+# What a count means, said once for every product: workers counted units, shelves and
+# packs alike until this was written down.
+COUNTING = {
+    "unit": "facing",
+    "definition": (
+        "A facing is one unit of a product in the front row of its shelf, its front towards "
+        "the shopper. Count the front row only: units behind it or stacked on it are not "
+        "facings."
+    ),
+    "answer": (
+        "One answer per product, by its sku: count (the facings, 0 or more) and out_of_stock "
+        "(true only when the count is 0); price is optional."
+    ),
+}
+
+# Products per campaign for a page of the nearby list, in one grouped driver query: the list
+# is the hottest read, and going through SQLAlchemy would double the cost of this one too.
+_PRODUCT_COUNTS_SQL = {
+    "sqlite": "SELECT campaign_id, count(*) FROM campaign_products"
+    " WHERE campaign_id IN (SELECT value FROM json_each(?)) GROUP BY campaign_id",
+    "postgresql": "SELECT campaign_id, count(*) FROM campaign_products"
+    " WHERE campaign_id = ANY(%s) GROUP BY campaign_id",
+}
+
+
+def product_counts(db_session: Session, campaign_ids: Collection[str]) -> dict[str, int]:
+    """How many products each campaign counts, in one grouped query for the whole page."""
+    if not campaign_ids:
+        return {}
+    name = db_session.get_bind().dialect.name
+    ids = list(campaign_ids)
+    param = json.dumps(ids) if name == "sqlite" else ids
+    rows = driver_cursor(db_session).execute(_PRODUCT_COUNTS_SQL[name], (param,)).fetchall()
+    counts = dict.fromkeys(ids, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def summary(*, products: int, photos_required: int) -> dict[str, int]:
+    """The task in counts, as the nearby list shows it."""
+    # Campaign questions do not exist yet: none to count.
+    return {"products": products, "questions": 0, "photos_required": photos_required}
+
+
+def by_campaign(*, db_session: Session, campaign_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The whole task of each campaign, in two queries whatever their number."""
+    if not campaign_ids:
+        return {}
+    ids = list(campaign_ids)
+    tasks: dict[str, dict[str, Any]] = {
+        campaign_id: {
+            "products": [],
+            "counting": COUNTING,
+            "questions": [],
+            "photos_required": photos_required,
+            "photo_instructions": photo_instructions,
+            "instructions": instructions,
+        }
+        for campaign_id, photos_required, photo_instructions, instructions in db_session.execute(
+            select(
+                Campaign.id,
+                Campaign.photos_required,
+                Campaign.photo_instructions,
+                Campaign.instructions,
+            ).where(Campaign.id.in_(ids))
+        )
+    }
+    products = db_session.execute(
+        select(CampaignProduct.campaign_id, CampaignProduct.sku, CampaignProduct.name)
+        .where(CampaignProduct.campaign_id.in_(ids))
+        .order_by(CampaignProduct.campaign_id, CampaignProduct.sku)
+    )
+    for campaign_id, sku, name in products:
+        tasks[campaign_id]["products"].append({"sku": sku, "name": name})
+    return tasks
+
+
+def by_mission(*, db_session: Session, mission_ids: Collection[str]) -> dict[str, dict[str, Any]]:
+    """The whole task of each mission, by mission id."""
+    if not mission_ids:
+        return {}
+    rows = db_session.execute(
+        select(Mission.id, Mission.campaign_id).where(Mission.id.in_(list(mission_ids)))
+    )
+    campaign_of: dict[str, str] = dict(rows.all())
+    tasks = by_campaign(db_session=db_session, campaign_ids=set(campaign_of.values()))
+    return {mission_id: tasks[campaign_id] for mission_id, campaign_id in campaign_of.items()}
+
+
+def of_mission(*, db_session: Session, mission_id: str) -> dict[str, Any]:
+    """The whole task of one mission."""
+    return by_mission(db_session=db_session, mission_ids=[mission_id])[mission_id]
