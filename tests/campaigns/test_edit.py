@@ -3,11 +3,13 @@ more or adds stores, each funded, and never under the pay floor."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from backend.campaigns import edits, rules, service
 from backend.campaigns.models import Campaign
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
@@ -431,3 +433,33 @@ def test_create_and_edit_refuse_what_cannot_be_stored(client, brand):
         response = patch(client, headers, cid, body)
         assert response.status_code == 422, (body, response.json)
         assert field in response.json["errors"], (body, response.json["errors"])
+
+
+def test_a_publish_waits_for_an_edit_in_flight_and_funds_what_it_committed(app, db, brand, client):
+    """Without the campaign's row held, a publish that read the draft before an edit
+    committed funded the old reward while its missions opened at the new one."""
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:3])
+    pay = rules.pay_rules(app.config)
+    published: list[str] = []
+
+    def publish_meanwhile():
+        with db.transaction() as session:
+            campaign = session.get_one(Campaign, cid)
+            service.publish_campaign(db_session=session, campaign=campaign, pay=pay)
+            published.append(campaign.status)
+
+    with db.transaction() as session:
+        campaign = session.get_one(Campaign, cid)
+        edits.edit_campaign(
+            db_session=session, campaign=campaign, changes={"reward": euros(700)}, now=NOW
+        )
+        other = threading.Thread(target=publish_meanwhile)
+        other.start()
+        other.join(timeout=1)
+        assert other.is_alive()  # the publish waits for this edit
+    other.join(timeout=30)
+    assert published == ["published"]
+    assert missions(db, cid) == dict.fromkeys(store_ids[:3], ("open", 700, 0, 350))
+    assert funded(db, cid) == 3 * 700
+    assert ledger_problems(db) == []
