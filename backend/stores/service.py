@@ -87,13 +87,15 @@ def edit_store(*, db_session: Session, store: Store, changes: dict[str, Any]) ->
         raise Invalid("The store is not valid.", errors=errors)
     moved = [f for f in rules.PLACE_FIELDS if merged[f] != getattr(store, f)]
     if moved:
-        # Locked (PostgreSQL): a claim in flight settles first and is seen here; one that
-        # comes later waits, then claims the mission at the new place.
-        busy = db_session.scalars(
-            select(Mission.id)
-            .where(Mission.store_id == store.id, Mission.status.in_(IN_USE_STATUSES))
+        # Locked (PostgreSQL): an open mission is locked too, since a claim in flight may be
+        # turning it claimed; that claim settles first and is seen here. One that comes later
+        # waits, then claims the mission at the new place.
+        statuses = db_session.scalars(
+            select(Mission.status)
+            .where(Mission.store_id == store.id, Mission.status.in_(("open", *IN_USE_STATUSES)))
             .with_for_update()
         ).all()
+        busy = [status for status in statuses if status in IN_USE_STATUSES]
         if busy:
             raise Conflict(
                 f"{len(busy)} missions at this store are claimed or submitted; it can move "

@@ -3,10 +3,11 @@ no mission there is under way, and its open missions are found at the new place.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.missions.models import Mission
 from tests.factories import StoreFactory, UserFactory
@@ -189,3 +190,34 @@ def test_a_store_with_a_mission_under_way_does_not_move(
     response = patch(client, headers, store_id, same)
     assert response.status_code == 200
     assert response.json["name"] == "Renamed"
+
+
+def test_a_move_waits_for_a_claim_in_flight_and_then_refuses(
+    client, db, make, auth_headers, brand_user
+):
+    """A claim committing while the store moves must not leave its worker headed for a
+    place the mission no longer names: the move sees the claim and answers 409."""
+    headers = auth_headers(brand_user)
+    _campaign, (mission,) = build(db, brand_user.brand_id, [BRUSSELS])
+    with db.transaction(write=False) as session:
+        store_id = session.scalar(select(Mission.store_id).where(Mission.id == mission))
+    answers = []
+
+    def move():
+        body = {"latitude": ANTWERP[0], "longitude": ANTWERP[1]}
+        answers.append(patch(client, headers, store_id, body))
+
+    with db.transaction() as session:  # the claim's conditional UPDATE, not yet committed
+        session.execute(
+            update(Mission)
+            .where(Mission.id == mission, Mission.status == "open")
+            .values(status="claimed")
+        )
+        mover = threading.Thread(target=move)
+        mover.start()
+        mover.join(timeout=1)
+        assert mover.is_alive()  # the move waits for the claim
+    mover.join(timeout=30)
+    assert answers[0].status_code == 409, answers[0].json
+    assert answers[0].json["code"] == "store_in_use"
+    assert mission_places(db, store_id) == [BRUSSELS]
