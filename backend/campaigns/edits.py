@@ -107,6 +107,35 @@ def _edit_draft(
     now: datetime,
     max_photos: int,
 ) -> None:
+    merged = _valid_draft(current, changes, max_photos)
+    kept = set(current["store_ids"])
+    added = _brand_stores(db_session, campaign.brand_id, merged["store_ids"], kept)
+    # Valid: from here on, writes.
+    campaign.name = merged["name"].strip()
+    for field in _PLAIN_FIELDS:
+        setattr(campaign, field, merged[field])
+    campaign.reward_amount_minor = merged["reward"]["amount_minor"]
+    campaign.reward_currency = merged["reward"]["currency"]
+    _set_products(campaign, merged["products"])
+    removed = kept - set(merged["store_ids"])
+    if removed:
+        # A draft's missions were never open: nothing else refers to them.
+        db_session.connection().execute(
+            delete(Mission).where(
+                Mission.campaign_id == campaign.id,
+                Mission.store_id.in_(removed),
+                Mission.status == "draft",
+            )
+        )
+    _insert_missions(db_session, campaign, added, status="draft", now=now)
+    _set_draft_pay(db_session, campaign, merged["bonuses"])
+
+
+def _valid_draft(
+    current: dict[str, Any], changes: Mapping[str, Any], max_photos: int
+) -> dict[str, Any]:
+    """The draft as it would be after the edit, held to the rules a new campaign is; 422
+    naming every field in error."""
     merged = current | dict(changes)
     if "bonuses" not in changes:  # bonuses stay with the stores that stay
         targets = set(merged["store_ids"])
@@ -128,45 +157,29 @@ def _edit_draft(
     )
     if errors:
         raise Invalid("The campaign is not valid.", errors=errors)
-    kept = set(current["store_ids"])
-    added = _brand_stores(db_session, campaign.brand_id, merged["store_ids"], kept)
-    # Valid: from here on, writes.
-    campaign.name = merged["name"].strip()
-    for field in _PLAIN_FIELDS:
-        setattr(campaign, field, merged[field])
-    campaign.reward_amount_minor = reward["amount_minor"]
-    campaign.reward_currency = reward["currency"]
-    _set_products(campaign, merged["products"])
+    return merged
+
+
+def _set_draft_pay(
+    db_session: Session, campaign: Campaign, bonuses: Sequence[Mapping[str, Any]]
+) -> None:
+    """Every draft mission takes the campaign's reward, and its store's bonus if any."""
     connection = db_session.connection()
-    removed = kept - set(merged["store_ids"])
-    if removed:
-        # A draft's missions were never open: nothing else refers to them.
-        connection.execute(
-            delete(Mission).where(
-                Mission.campaign_id == campaign.id,
-                Mission.store_id.in_(removed),
-                Mission.status == "draft",
-            )
-        )
-    _insert_missions(db_session, campaign, added, status="draft", now=now)
     connection.execute(
         update(Mission)
         .where(Mission.campaign_id == campaign.id)
         .values(
-            reward_amount_minor=reward["amount_minor"],
-            reward_currency=reward["currency"],
+            reward_amount_minor=campaign.reward_amount_minor,
+            reward_currency=campaign.reward_currency,
             bonus_minor=0,
         )
     )
-    if merged["bonuses"]:
+    if bonuses:
         connection.execute(
             update(Mission)
             .where(Mission.campaign_id == campaign.id, Mission.store_id == bindparam("b_store"))
             .values(bonus_minor=bindparam("b_bonus")),
-            [
-                {"b_store": b["store_id"], "b_bonus": b["amount"]["amount_minor"]}
-                for b in merged["bonuses"]
-            ],
+            [{"b_store": b["store_id"], "b_bonus": b["amount"]["amount_minor"]} for b in bonuses],
         )
 
 

@@ -87,25 +87,7 @@ def edit_store(*, db_session: Session, store: Store, changes: dict[str, Any]) ->
         raise Invalid("The store is not valid.", errors=errors)
     moved = [f for f in rules.PLACE_FIELDS if merged[f] != getattr(store, f)]
     if moved:
-        # Locked (PostgreSQL): an open mission is locked too, since a claim in flight may be
-        # turning it claimed; that claim settles first and is seen here. One that comes later
-        # waits, then claims the mission at the new place.
-        statuses = db_session.scalars(
-            select(Mission.status)
-            .where(Mission.store_id == store.id, Mission.status.in_(("open", *IN_USE_STATUSES)))
-            .with_for_update()
-        ).all()
-        busy = [status for status in statuses if status in IN_USE_STATUSES]
-        if busy:
-            raise Conflict(
-                f"{len(busy)} missions at this store are claimed or submitted; it can move "
-                "once they are done.",
-                code="store_in_use",
-                errors={
-                    field: ["Cannot change while a mission here is under way."] for field in moved
-                },
-                extra={"missions": len(busy)},
-            )
+        _check_not_in_use(db_session, store, moved)
     merged["name"] = merged["name"].strip()
     for name, value in merged.items():
         setattr(store, name, value)
@@ -120,6 +102,29 @@ def edit_store(*, db_session: Session, store: Store, changes: dict[str, Any]) ->
         )
     db_session.flush()
     return store
+
+
+def _check_not_in_use(db_session: Session, store: Store, moved: list[str]) -> None:
+    """409 `store_in_use` while a mission at the store is claimed or submitted.
+
+    Locked (PostgreSQL): an open mission is locked too, since a claim in flight may be turning
+    it claimed; that claim settles first and is seen here. One that comes later waits, then
+    claims the mission at the new place.
+    """
+    statuses = db_session.scalars(
+        select(Mission.status)
+        .where(Mission.store_id == store.id, Mission.status.in_(("open", *IN_USE_STATUSES)))
+        .with_for_update()
+    ).all()
+    busy = [status for status in statuses if status in IN_USE_STATUSES]
+    if busy:
+        raise Conflict(
+            f"{len(busy)} missions at this store are claimed or submitted; it can move once "
+            "they are done.",
+            code="store_in_use",
+            errors={name: ["Cannot change while a mission here is under way."] for name in moved},
+            extra={"missions": len(busy)},
+        )
 
 
 def find_brand(*, db_session: Session, name_or_id: str) -> Brand | None:
