@@ -15,6 +15,12 @@ CURRENCIES = frozenset({"EUR"})
 EST_MINUTES_MAX = 8 * 60
 PHOTOS_MAX = 20
 PRODUCTS_MAX = 200
+# A reward or bonus per store visit, in minor units: far above any real one, and inside the
+# 32-bit column a reward is kept in.
+REWARD_MAX_MINOR = 10_000_000
+# Campaign dates: a year outside these is a typo, and near the ends of the calendar an
+# offset cannot even be turned into UTC.
+YEAR_MIN, YEAR_MAX = 2000, 2999
 
 
 def campaign_problems(
@@ -39,26 +45,40 @@ def campaign_problems(
         errors["products"] = [f"At most {PRODUCTS_MAX} products."]
     else:
         skus = [str(p["sku"]).strip() for p in products]
-        if len(set(skus)) != len(skus):
+        if not all(skus):
+            errors["products"] = ["A SKU must not be blank."]
+        elif len(set(skus)) != len(skus):
             errors["products"] = ["Each SKU may appear once."]
     most = min(PHOTOS_MAX, max_photos)
     if not 0 <= photos_required <= most:
         # A submission carries at most max_photos: a campaign asking for more could never
         # be completed.
         errors["photos_required"] = [f"Must be between 0 and {most}."]
-    if reward_amount_minor <= 0:
-        errors["reward.amount_minor"] = ["Must be a positive whole number of minor units."]
+    if not 0 < reward_amount_minor <= REWARD_MAX_MINOR:
+        errors["reward.amount_minor"] = [
+            f"Must be a positive whole number of minor units, at most {REWARD_MAX_MINOR}."
+        ]
     if reward_currency not in CURRENCIES:
         errors["reward.currency"] = [f"Must be one of: {', '.join(sorted(CURRENCIES))}."]
     if not 1 <= est_minutes <= EST_MINUTES_MAX:
         errors["est_minutes"] = [f"Must be between 1 and {EST_MINUTES_MAX}."]
-    if ends_at <= starts_at:
+    errors |= date_problems(starts_at=starts_at, ends_at=ends_at)
+    if not errors.keys() & {"starts_at", "ends_at"} and ends_at <= starts_at:
         errors["ends_at"] = ["Must be after starts_at."]
     if not store_ids:
         errors["store_ids"] = ["Target at least one store."]
     elif len(set(store_ids)) != len(store_ids):
         errors["store_ids"] = ["Each store may appear once."]
     return errors
+
+
+def date_problems(**dates: datetime) -> dict[str, list[str]]:
+    """Each date given by name that is outside the years a campaign may run in."""
+    return {
+        name: [f"Must be in the years {YEAR_MIN} to {YEAR_MAX}."]
+        for name, value in dates.items()
+        if not YEAR_MIN <= value.year <= YEAR_MAX
+    }
 
 
 def bonus_problems(
@@ -75,6 +95,8 @@ def bonus_problems(
         elif store_id in seen:
             errors[f"bonuses.{i}.store_id"] = ["Each store may have one bonus."]
         seen.add(store_id)
+        if not 0 <= bonus["amount"]["amount_minor"] <= REWARD_MAX_MINOR:
+            errors[f"bonuses.{i}.amount.amount_minor"] = [f"Must be at most {REWARD_MAX_MINOR}."]
         if bonus["amount"]["currency"] != reward_currency:
             errors[f"bonuses.{i}.amount.currency"] = [
                 f"Must be {reward_currency}, the reward's currency."
@@ -160,3 +182,79 @@ def pay_floor_shortfall(
         rate_minor=hourly_rate(reward_minor + min(below), minutes),
         least_reward_minor=least - min(bonus_counts),
     )
+
+
+# Editing a campaign. A draft may change anything; once published, workers have seen it and
+# the brand has paid for it, so it may only get better for them: a later end, a higher
+# reward, more stores.
+
+PUBLISHED_EDITABLE = ("ends_at", "reward", "store_ids")
+
+
+def _comparable(field: str, value: Any) -> Any:
+    """A field's value in the form two campaigns are compared in: order and padding aside."""
+    if field == "products":
+        return {str(p["sku"]).strip(): p["name"] for p in value}
+    if field == "store_ids":
+        return frozenset(value)
+    if field == "bonuses":
+        return {
+            b["store_id"]: (b["amount"]["amount_minor"], b["amount"]["currency"]) for b in value
+        }
+    if field == "name":
+        return value.strip()
+    return value
+
+
+def changed_fields(current: Mapping[str, Any], changes: Mapping[str, Any]) -> list[str]:
+    """The fields of `changes` whose value differs from the campaign's `current` one."""
+    return [
+        field
+        for field, value in changes.items()
+        if _comparable(field, value) != _comparable(field, current[field])
+    ]
+
+
+def published_edit_problems(
+    *, current: Mapping[str, Any], changes: Mapping[str, Any], now: datetime
+) -> dict[str, list[str]]:
+    """What a published campaign's edit may not do: change anything but `ends_at`, `reward`
+    and `store_ids`; end sooner or in the past; pay less; drop a store; fund an ended one."""
+    changed = changed_fields(current, changes)
+    errors: dict[str, list[str]] = {
+        field: [f"Cannot change once published; only {', '.join(PUBLISHED_EDITABLE)} can."]
+        for field in changed
+        if field not in PUBLISHED_EDITABLE
+    }
+    ends_at = changes.get("ends_at", current["ends_at"])
+    if "ends_at" in changed and (bad := date_problems(ends_at=ends_at)):
+        errors |= bad
+        ends_at = current["ends_at"]
+    elif "ends_at" in changed:
+        if ends_at < current["ends_at"]:
+            errors["ends_at"] = ["A published campaign can only end later, not sooner."]
+        elif ends_at <= now:
+            errors["ends_at"] = ["Must be in the future."]
+    if "reward" in changed:
+        old, new = current["reward"], changes["reward"]
+        if new["currency"] != old["currency"]:
+            errors["reward.currency"] = [f"Must stay {old['currency']} once published."]
+        elif new["amount_minor"] < old["amount_minor"]:
+            errors["reward.amount_minor"] = [
+                f"A published campaign's reward can only be raised (now {old['amount_minor']})."
+            ]
+        elif new["amount_minor"] > REWARD_MAX_MINOR:
+            errors["reward.amount_minor"] = [f"Must be at most {REWARD_MAX_MINOR}."]
+    if "store_ids" in changed:
+        store_ids = changes["store_ids"]
+        if len(set(store_ids)) != len(store_ids):
+            errors["store_ids"] = ["Each store may appear once."]
+        elif not set(store_ids) >= set(current["store_ids"]):
+            errors["store_ids"] = [
+                "A published campaign can only add stores: list every current one too."
+            ]
+    if ends_at <= now and ({"reward", "store_ids"} & set(changed)):
+        # Money for missions nobody may claim any more would only sit in the account.
+        for field in {"reward", "store_ids"} & set(changed):
+            errors.setdefault(field, ["The campaign has ended; extend ends_at first."])
+    return errors

@@ -117,6 +117,7 @@ def publish_campaign(
 ) -> Campaign:
     """Move a draft campaign to published and open its missions, each with its show-up pay,
     unless a mission would pay under the floor; `pay` defaults to the app's settings."""
+    lock_campaign(db_session=db_session, campaign=campaign)
     if campaign.status != "draft":
         raise Conflict(
             f"Only a draft campaign can be published; this one is {campaign.status}.",
@@ -130,7 +131,13 @@ def publish_campaign(
             .group_by(Mission.bonus_minor)
         ).all()
     )
-    _check_pay_floor(campaign, bonus_counts, pay)
+    check_pay_floor(
+        reward_minor=campaign.reward_amount_minor,
+        currency=campaign.reward_currency,
+        est_minutes=campaign.est_minutes,
+        bonus_counts=bonus_counts,
+        pay=pay,
+    )
     campaign.status = "published"
     campaign.published_at = utcnow()
     opened = db_session.execute(
@@ -153,8 +160,15 @@ def publish_campaign(
     return campaign
 
 
-def _check_currencies(campaign: Campaign, pay: rules.PayRules) -> None:
-    currency = campaign.reward_currency
+def lock_campaign(*, db_session: Session, campaign: Campaign) -> None:
+    """Hold the campaign's row and read it afresh (PostgreSQL), so that a publish and an edit
+    in flight run one after the other: each sees the reward and stores the other committed.
+    SQLite runs writers one at a time already."""
+    if db_session.get_bind().dialect.name != "sqlite":
+        db_session.refresh(campaign, with_for_update=True)
+
+
+def _check_currencies(currency: str, pay: rules.PayRules) -> None:
     floor = pay.floor
     if floor.currency != currency:
         raise Invalid(
@@ -173,26 +187,35 @@ def _check_currencies(campaign: Campaign, pay: rules.PayRules) -> None:
         )
 
 
-def _check_pay_floor(campaign: Campaign, bonus_counts: dict[int, int], pay: rules.PayRules) -> None:
-    _check_currencies(campaign, pay)
-    currency, floor = campaign.reward_currency, pay.floor
+def check_pay_floor(
+    *,
+    reward_minor: int,
+    currency: str,
+    est_minutes: int,
+    bonus_counts: dict[int, int],
+    pay: rules.PayRules,
+) -> None:
+    """Refuse (422 naming reward.amount_minor) a reward that leaves any of these missions,
+    counted by bonus, under the pay floor; the same rule at publishing and at every edit."""
+    _check_currencies(currency, pay)
+    floor = pay.floor
     short = rules.pay_floor_shortfall(
-        reward_minor=campaign.reward_amount_minor,
+        reward_minor=reward_minor,
         bonus_counts=bonus_counts,
-        est_minutes=campaign.est_minutes,
+        est_minutes=est_minutes,
         allowance_minutes=pay.travel_allowance_minutes,
         floor_minor=floor.amount_minor,
     )
     if short is None:
         return
-    minutes = campaign.est_minutes + pay.travel_allowance_minutes
+    minutes = est_minutes + pay.travel_allowance_minutes
     rate, least = (
         format_money(short.rate_minor, currency),
         format_money(short.least_reward_minor, currency),
     )
     raise Invalid(
         f"{short.below} of {sum(bonus_counts.values())} missions would pay {rate} per hour or "
-        f"less over {minutes} minutes ({campaign.est_minutes} in store and "
+        f"less over {minutes} minutes ({est_minutes} in store and "
         f"{pay.travel_allowance_minutes} to get there), under the floor of "
         f"{format_money(floor.amount_minor, currency)}; a reward of at least {least} passes.",
         errors={"reward.amount_minor": [f"Must be at least {short.least_reward_minor}."]},
@@ -293,6 +316,7 @@ def campaign_spend(
 
 def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     """Cancel a campaign: missions not yet claimed are cancelled; claimed ones are honoured."""
+    lock_campaign(db_session=db_session, campaign=campaign)
     if campaign.status == "cancelled":
         raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
     campaign.status = "cancelled"

@@ -11,13 +11,14 @@ from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, results, rules, service
+from backend.campaigns import closures, edits, results, rules, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
     CampaignListOut,
     CampaignListQuery,
     CampaignOut,
+    CampaignPatchIn,
     CampaignResultsOut,
     ResultsQuery,
 )
@@ -73,6 +74,36 @@ def get_campaign(campaign_id: str) -> Any:
     return service.get_campaign(
         db_session=request_session(), user=current_user(), campaign_id=campaign_id
     )
+
+
+@bp.patch("/campaigns/<campaign_id>")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(CampaignPatchIn, arg_name="data")
+@bp.output(CampaignOut)
+@bp.doc(
+    summary="Edit a campaign: a draft freely; a published one only later, richer or wider",
+    description=(
+        "A draft: any field; `store_ids` replaces the set (missions follow). A published "
+        "campaign: `ends_at` later than now and than today's, `reward` raised (its open and "
+        "claimed missions pay it; approved ones keep what they were paid), `store_ids` a "
+        "superset (new stores open at once); each change is funded. Any other field with a "
+        "new value is 422 naming it; a reward under the pay floor is 422 `below_pay_floor` "
+        "(a draft is only held to the floor at publishing). A cancelled campaign is 409 "
+        "`campaign_cancelled`."
+    ),
+    responses=[401, 403, 404, 409, 422],
+)
+def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
+    session = request_session()
+    campaign = get_visible(session, Campaign, campaign_id, current_user())
+    edits.edit_campaign(
+        db_session=session,
+        campaign=campaign,
+        changes=data,
+        now=utcnow(),
+        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
+    )
+    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/publish")

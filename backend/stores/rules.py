@@ -20,6 +20,8 @@ EXTERNAL_REF_MAX = 100
 CSV_COLUMNS = ("name", "chain", "address", "latitude", "longitude", "geofence_m", "external_ref")
 CSV_REQUIRED = ("name", "latitude", "longitude")
 STORE_FIELDS = ("name", "chain", "address", "latitude", "longitude", "geofence_m")
+# Where a store is, as a worker finds and checks in at it.
+PLACE_FIELDS = ("latitude", "longitude", "geofence_m")
 
 # The shortest degree of latitude (at the equator) and of longitude per cos(latitude) on WGS84,
 # less a margin, so the bounding box always contains every point geopy puts inside the radius.

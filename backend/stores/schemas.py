@@ -48,6 +48,22 @@ class StoreIn(Schema):
     )
 
 
+class StorePatchIn(Schema):
+    """Only the fields given change. Moving the store (latitude, longitude, geofence_m) is
+    409 `store_in_use` while one of its missions is claimed or submitted."""
+
+    name = String(validate=Length(min=1, max=rules.NAME_MAX))
+    chain = String(allow_none=True, validate=Length(max=rules.CHAIN_MAX))
+    address = String(allow_none=True, validate=Length(max=rules.ADDRESS_MAX))
+    latitude = Float(allow_nan=False, validate=Range(-90, 90))
+    longitude = Float(allow_nan=False, validate=Range(-180, 180))
+    geofence_m = Integer(
+        strict=True,
+        validate=Range(rules.GEOFENCE_MIN_M, rules.GEOFENCE_MAX_M),
+        metadata={"description": "metres"},
+    )
+
+
 class StoreOut(Schema):
     id = String()
     brand_id = String()

@@ -6,14 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import geo
-from backend.accounts.auth import scoped
+from backend.accounts.auth import get_visible, scoped
 from backend.accounts.models import Brand, User
 from backend.errors import Conflict, Invalid
+from backend.missions.models import Mission
 from backend.pagination import page, paginate
 from backend.stores import rules
 from backend.stores.csvfile import CsvRows
@@ -62,6 +63,68 @@ def create_store(
     except IntegrityError:
         raise _ref_taken() from None
     return store
+
+
+def get_store(*, db_session: Session, user: User, store_id: str) -> Store:
+    """One store the user may see (its brand's users, admins); 404 otherwise."""
+    return get_visible(db_session, Store, store_id, user)
+
+
+# A worker on the way to (or back from) the old place: the store must not move under them.
+IN_USE_STATUSES = ("claimed", "submitted")
+
+
+def edit_store(*, db_session: Session, store: Store, changes: dict[str, Any]) -> Store:
+    """Change a store's fields; moving it (coordinates or geofence) carries its missions'
+    copy of where it is along, and is 409 `store_in_use` while a mission there is claimed
+    or submitted. Nothing is written unless all of it is valid."""
+    merged = {field: getattr(store, field) for field in rules.STORE_FIELDS} | changes
+    errors = rules.coordinate_problems(merged["latitude"], merged["longitude"])
+    errors |= rules.geofence_problems(merged["geofence_m"])
+    if not merged["name"].strip():
+        errors["name"] = ["Must not be blank."]
+    if errors:
+        raise Invalid("The store is not valid.", errors=errors)
+    moved = [f for f in rules.PLACE_FIELDS if merged[f] != getattr(store, f)]
+    if moved:
+        _check_not_in_use(db_session, store, moved)
+    merged["name"] = merged["name"].strip()
+    for name, value in merged.items():
+        setattr(store, name, value)
+    if {"latitude", "longitude"} & set(moved):
+        # Missions copy their store's place for the nearby search; the spatial index
+        # (SQLite's R*Tree triggers, PostGIS's generated column) follows these rows.
+        db_session.execute(
+            update(Mission)
+            .where(Mission.store_id == store.id)
+            .values(latitude=store.latitude, longitude=store.longitude)
+            .execution_options(synchronize_session=False)
+        )
+    db_session.flush()
+    return store
+
+
+def _check_not_in_use(db_session: Session, store: Store, moved: list[str]) -> None:
+    """409 `store_in_use` while a mission at the store is claimed or submitted.
+
+    Locked (PostgreSQL): an open mission is locked too, since a claim in flight may be turning
+    it claimed; that claim settles first and is seen here. One that comes later waits, then
+    claims the mission at the new place.
+    """
+    statuses = db_session.scalars(
+        select(Mission.status)
+        .where(Mission.store_id == store.id, Mission.status.in_(("open", *IN_USE_STATUSES)))
+        .with_for_update()
+    ).all()
+    busy = [status for status in statuses if status in IN_USE_STATUSES]
+    if busy:
+        raise Conflict(
+            f"{len(busy)} missions at this store are claimed or submitted; it can move once "
+            "they are done.",
+            code="store_in_use",
+            errors={name: ["Cannot change while a mission here is under way."] for name in moved},
+            extra={"missions": len(busy)},
+        )
 
 
 def find_brand(*, db_session: Session, name_or_id: str) -> Brand | None:

@@ -18,6 +18,7 @@ from backend.stores.schemas import (
     StoreListOut,
     StoreListQuery,
     StoreOut,
+    StorePatchIn,
 )
 
 bp = APIBlueprint("stores", __name__, url_prefix="/api/v1", tag="Stores")
@@ -60,3 +61,30 @@ def import_stores(query: dict[str, Any], files: dict[str, Any]) -> Any:
 @bp.doc(summary="The caller's stores, newest first or nearest first", responses=[401, 403, 422])
 def list_stores(query: dict[str, Any]) -> Any:
     return service.list_stores(db_session=request_session(), user=current_user(), **query)
+
+
+@bp.get("/stores/<store_id>")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.output(StoreOut)
+@bp.doc(summary="One of the caller's stores", responses=[401, 403, 404])
+def get_store(store_id: str) -> Any:
+    return service.get_store(db_session=request_session(), user=current_user(), store_id=store_id)
+
+
+@bp.patch("/stores/<store_id>")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(StorePatchIn, arg_name="data")
+@bp.output(StoreOut)
+@bp.doc(
+    summary="Edit a store; its open missions move with it",
+    description=(
+        "Only the fields given change. Moving the store (`latitude`, `longitude`, "
+        "`geofence_m`) while one of its missions is claimed or submitted is 409 "
+        "`store_in_use`; otherwise its missions are found at the new place."
+    ),
+    responses=[401, 403, 404, 409, 422],
+)
+def edit_store(store_id: str, data: dict[str, Any]) -> Any:
+    session = request_session()
+    store = service.get_store(db_session=session, user=current_user(), store_id=store_id)
+    return service.edit_store(db_session=session, store=store, changes=data)

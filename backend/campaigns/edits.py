@@ -1,0 +1,338 @@
+"""Editing a campaign: a draft changes freely; a published one only for the better, funded.
+
+A draft's missions follow its fields (reward, bonuses) and its `store_ids`, which replace the
+set. A published campaign may end later, pay more or add stores: the open and claimed
+missions take the higher reward (a mission already submitted keeps the reward it was done
+for, and a credit pays the reward the mission had when it was approved), new stores open at
+once, and each change pays its cost into the campaign's account, as publishing does.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from backend.campaigns import rules
+from backend.campaigns.models import Campaign, CampaignProduct
+from backend.campaigns.service import check_pay_floor, lock_campaign
+from backend.db import new_id
+from backend.errors import Conflict, Invalid
+from backend.ledger import rules as ledger_rules
+from backend.ledger import service as ledger
+from backend.missions.models import Mission
+from backend.payouts.rules import format_money
+from backend.stores.models import Store
+
+# Missions a raise reaches: nobody has handed in work for them yet.
+RAISED_STATUSES = ("open", "claimed")
+# The campaign's own fields a draft edit sets as given.
+_PLAIN_FIELDS = (
+    "instructions",
+    "photo_instructions",
+    "photos_required",
+    "review_required",
+    "est_minutes",
+    "starts_at",
+    "ends_at",
+)
+
+
+def edit_campaign(
+    *,
+    db_session: Session,
+    campaign: Campaign,
+    changes: Mapping[str, Any],
+    now: datetime,
+    max_photos: int = rules.PHOTOS_MAX,
+    pay: rules.PayRules | None = None,
+) -> Campaign:
+    """Apply a PATCH to a campaign: any field of a draft; a later `ends_at`, a higher
+    `reward` or more `store_ids` of a published one, each funded. Nothing is written unless
+    all of it is valid; a cancelled campaign is 409 `campaign_cancelled`."""
+    lock_campaign(db_session=db_session, campaign=campaign)
+    if campaign.status == "cancelled":
+        raise Conflict("A cancelled campaign cannot be edited.", code="campaign_cancelled")
+    current = _current(db_session, campaign)
+    if campaign.status == "draft":
+        _edit_draft(db_session, campaign, current, changes, now, max_photos)
+    else:
+        _edit_published(
+            db_session, campaign, current, changes, now, pay or rules.pay_rules(current_app.config)
+        )
+    db_session.flush()
+    db_session.expire(campaign, ["products"])  # read back in SKU order
+    return campaign
+
+
+def _current(db_session: Session, campaign: Campaign) -> dict[str, Any]:
+    """The campaign as a PATCH body would state it, for merging and comparing."""
+    missions = db_session.execute(
+        select(Mission.store_id, Mission.bonus_minor).where(Mission.campaign_id == campaign.id)
+    ).all()
+    currency = campaign.reward_currency
+    return {
+        "name": campaign.name,
+        "instructions": campaign.instructions,
+        "photo_instructions": campaign.photo_instructions,
+        "products": [{"sku": p.sku, "name": p.name} for p in campaign.products],
+        "photos_required": campaign.photos_required,
+        "review_required": campaign.review_required,
+        "reward": campaign.reward,
+        "est_minutes": campaign.est_minutes,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "store_ids": [m.store_id for m in missions],
+        "bonuses": [
+            {
+                "store_id": m.store_id,
+                "amount": {"amount_minor": m.bonus_minor, "currency": currency},
+            }
+            for m in missions
+            if m.bonus_minor
+        ],
+    }
+
+
+def _edit_draft(
+    db_session: Session,
+    campaign: Campaign,
+    current: dict[str, Any],
+    changes: Mapping[str, Any],
+    now: datetime,
+    max_photos: int,
+) -> None:
+    merged = _valid_draft(current, changes, max_photos)
+    kept = set(current["store_ids"])
+    added = _brand_stores(db_session, campaign.brand_id, merged["store_ids"], kept)
+    # Valid: from here on, writes.
+    campaign.name = merged["name"].strip()
+    for field in _PLAIN_FIELDS:
+        setattr(campaign, field, merged[field])
+    campaign.reward_amount_minor = merged["reward"]["amount_minor"]
+    campaign.reward_currency = merged["reward"]["currency"]
+    _set_products(campaign, merged["products"])
+    removed = kept - set(merged["store_ids"])
+    if removed:
+        # A draft's missions were never open: nothing else refers to them.
+        db_session.connection().execute(
+            delete(Mission).where(
+                Mission.campaign_id == campaign.id,
+                Mission.store_id.in_(removed),
+                Mission.status == "draft",
+            )
+        )
+    _insert_missions(db_session, campaign, added, status="draft", now=now)
+    _set_draft_pay(db_session, campaign, merged["bonuses"])
+
+
+def _valid_draft(
+    current: dict[str, Any], changes: Mapping[str, Any], max_photos: int
+) -> dict[str, Any]:
+    """The draft as it would be after the edit, held to the rules a new campaign is; 422
+    naming every field in error."""
+    merged = current | dict(changes)
+    if "bonuses" not in changes:  # bonuses stay with the stores that stay
+        targets = set(merged["store_ids"])
+        merged["bonuses"] = [b for b in current["bonuses"] if b["store_id"] in targets]
+    reward = merged["reward"]
+    errors = rules.campaign_problems(
+        name=merged["name"],
+        products=merged["products"],
+        photos_required=merged["photos_required"],
+        reward_amount_minor=reward["amount_minor"],
+        reward_currency=reward["currency"],
+        est_minutes=merged["est_minutes"],
+        starts_at=merged["starts_at"],
+        ends_at=merged["ends_at"],
+        store_ids=merged["store_ids"],
+        max_photos=max_photos,
+    ) | rules.bonus_problems(
+        merged["bonuses"], reward_currency=reward["currency"], store_ids=merged["store_ids"]
+    )
+    if errors:
+        raise Invalid("The campaign is not valid.", errors=errors)
+    return merged
+
+
+def _set_draft_pay(
+    db_session: Session, campaign: Campaign, bonuses: Sequence[Mapping[str, Any]]
+) -> None:
+    """Every draft mission takes the campaign's reward, and its store's bonus if any."""
+    connection = db_session.connection()
+    connection.execute(
+        update(Mission)
+        .where(Mission.campaign_id == campaign.id)
+        .values(
+            reward_amount_minor=campaign.reward_amount_minor,
+            reward_currency=campaign.reward_currency,
+            bonus_minor=0,
+        )
+    )
+    if bonuses:
+        connection.execute(
+            update(Mission)
+            .where(Mission.campaign_id == campaign.id, Mission.store_id == bindparam("b_store"))
+            .values(bonus_minor=bindparam("b_bonus")),
+            [{"b_store": b["store_id"], "b_bonus": b["amount"]["amount_minor"]} for b in bonuses],
+        )
+
+
+def _set_products(campaign: Campaign, products: Sequence[Mapping[str, Any]]) -> None:
+    """Products matched by SKU: a kept SKU is renamed in place (a delete and insert of the
+    same SKU would meet the unique index mid-flush), the others removed or added."""
+    wanted = {str(p["sku"]).strip(): p["name"] for p in products}
+    for product in list(campaign.products):
+        if product.sku in wanted:
+            product.name = wanted.pop(product.sku)
+        else:
+            campaign.products.remove(product)
+    campaign.products.extend(CampaignProduct(sku=sku, name=name) for sku, name in wanted.items())
+
+
+def _edit_published(
+    db_session: Session,
+    campaign: Campaign,
+    current: dict[str, Any],
+    changes: Mapping[str, Any],
+    now: datetime,
+    pay: rules.PayRules,
+) -> None:
+    errors = rules.published_edit_problems(current=current, changes=changes, now=now)
+    if errors:
+        raise Invalid(
+            "A published campaign can only end later, pay more or add stores.", errors=errors
+        )
+    changed = rules.changed_fields(current, changes)
+    if not changed:
+        return
+    added = _brand_stores(
+        db_session, campaign.brand_id, changes.get("store_ids", ()), set(current["store_ids"])
+    )
+    reward = int(changes.get("reward", current["reward"])["amount_minor"])
+    # Locked: a claim or a hand-in waits, so a mission raised here is one nobody has done.
+    live = db_session.execute(
+        select(Mission.id, Mission.reward_amount_minor, Mission.bonus_minor)
+        .where(Mission.campaign_id == campaign.id, Mission.status.in_(RAISED_STATUSES))
+        .with_for_update()
+    ).all()
+    # Every mission open for claiming after the edit is held to the floor, as at publishing.
+    bonus_counts = Counter(m.bonus_minor for m in live) + Counter({0: len(added)})
+    check_pay_floor(
+        reward_minor=reward,
+        currency=campaign.reward_currency,
+        est_minutes=campaign.est_minutes,
+        bonus_counts=dict(bonus_counts),
+        pay=pay,
+    )
+    if "ends_at" in changed:
+        campaign.ends_at = changes["ends_at"]
+    if reward > campaign.reward_amount_minor:
+        _raise_reward(db_session, campaign, live, reward, pay, now)
+    if added:
+        _insert_missions(db_session, campaign, added, status="open", now=now, pay=pay)
+        _fund(db_session, campaign, reward * len(added), now, f"{len(added)} stores added")
+
+
+def _raise_reward(
+    db_session: Session,
+    campaign: Campaign,
+    live: Sequence[Any],
+    reward: int,
+    pay: rules.PayRules,
+    now: datetime,
+) -> None:
+    raised = [m for m in live if m.reward_amount_minor < reward]
+    if raised:
+        db_session.connection().execute(
+            update(Mission)
+            .where(Mission.id == bindparam("m_id"))
+            .values(reward_amount_minor=reward, show_up_minor=bindparam("m_show_up")),
+            [{"m_id": m.id, "m_show_up": _show_up(reward + m.bonus_minor, pay)} for m in raised],
+        )
+        # Each mission's shortfall: one that reopened under an older reward needs more.
+        cost = sum(reward - m.reward_amount_minor for m in raised)
+        memo = f"reward raised to {format_money(reward, campaign.reward_currency)}"
+        _fund(db_session, campaign, cost, now, memo)
+    campaign.reward_amount_minor = reward
+
+
+def _show_up(pay_minor: int, pay: rules.PayRules) -> int:
+    return ledger_rules.show_up_pay(
+        pay_minor, pay.show_up_share_percent, pay.show_up_min.amount_minor
+    )
+
+
+def _fund(db_session: Session, campaign: Campaign, amount: int, now: datetime, memo: str) -> None:
+    ledger.post(
+        db_session=db_session,
+        kind="campaign_funding",
+        entries=ledger_rules.funding(
+            campaign_id=campaign.id, amount_minor=amount, currency=campaign.reward_currency
+        ),
+        now=now,
+        memo=memo,
+    )
+
+
+def _brand_stores(
+    db_session: Session, brand_id: str, store_ids: Sequence[str], kept: set[str]
+) -> list[Any]:
+    """The stores of `store_ids` not among `kept`, each the brand's; 422 naming store_ids
+    for any that is not."""
+    new = [sid for sid in store_ids if sid not in kept]
+    if not new:
+        return []
+    stores = db_session.execute(
+        select(Store.id, Store.latitude, Store.longitude).where(
+            Store.id.in_(new), Store.brand_id == brand_id
+        )
+    ).all()
+    found = {s.id for s in stores}
+    missing = [sid for sid in new if sid not in found]
+    if missing:
+        raise Invalid(
+            "Some stores do not exist or belong to another brand.",
+            errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
+        )
+    return list(stores)
+
+
+def _insert_missions(
+    db_session: Session,
+    campaign: Campaign,
+    stores: Sequence[Any],
+    *,
+    status: str,
+    now: datetime,
+    pay: rules.PayRules | None = None,
+) -> None:
+    if not stores:
+        return
+    reward = campaign.reward_amount_minor
+    show_up = _show_up(reward, pay) if pay is not None else None
+    db_session.connection().execute(
+        insert(Mission),
+        [
+            {
+                "id": new_id(),
+                "campaign_id": campaign.id,
+                "store_id": s.id,
+                "brand_id": campaign.brand_id,
+                "latitude": s.latitude,
+                "longitude": s.longitude,
+                "reward_amount_minor": reward,
+                "reward_currency": campaign.reward_currency,
+                "bonus_minor": 0,
+                "show_up_minor": show_up,
+                "status": status,
+                "created_at": now,
+            }
+            for s in stores
+        ],
+    )
