@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand
 from backend.campaigns.models import Campaign
-from backend.errors import NotFound
+from backend.errors import not_found
 from backend.fairness import rules
 from backend.fairness.rules import FairnessSettings
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -183,7 +183,7 @@ def brand_scorecard(
     """How a brand treats workers over the window; 404 for a brand that does not exist."""
     brand = db_session.get(Brand, brand_id)
     if brand is None:
-        raise NotFound(f"No brand with id {brand_id}.")
+        raise not_found("brand")
     window = _window(now, days)
     scope: dict[str, Any] = {
         "db_session": db_session,
