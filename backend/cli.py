@@ -186,6 +186,7 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     from flask import current_app
 
     from backend.db import utcnow
+    from backend.fairness import chart
     from backend.fairness import rules as fairness_rules
     from backend.fairness import service as fairness
     from backend.fairness.schemas import FairnessReportOut
@@ -206,7 +207,7 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     document = FairnessReportOut().dump(report)
     (out / "report.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     click.echo("drawing report.png ...", err=True)
-    (out / "report.png").write_bytes(fairness_rules.chart_png(report))
+    (out / "report.png").write_bytes(chart.chart_png(report))
     click.echo(f"fairness report for the last {days} days written to {out}")
 
 

@@ -59,6 +59,12 @@ class NotFound(DomainError):
     status, code, title = 404, "not_found", "Not found"
 
 
+def not_found(kind: str, *, code: str | None = None) -> NotFound:
+    """The one 404 for an object asked for by id: the same words whether it does not exist or
+    the caller may not see it, and no id in them, neither the one asked for nor another's."""
+    return NotFound(f"No {kind} with this id is visible to you.", code=code)
+
+
 class Conflict(DomainError):
     status, code, title = 409, "conflict", "Conflict"
 

@@ -59,3 +59,12 @@ def with_gps(latitude: float, longitude: float, seed: int = 3) -> bytes:
         }
     )
     return jpeg(shelf(seed=seed), exif=exif)
+
+
+def with_exif_time(taken: str, offset: str = "+00:00", seed: int = 3) -> bytes:
+    """A shelf photo whose EXIF says when it was taken (`YYYY:MM:DD HH:MM:SS`, with offset)."""
+    exif = Image.Exif()
+    ifd = exif.get_ifd(0x8769)
+    ifd[36867] = taken  # DateTimeOriginal
+    ifd[36881] = offset  # OffsetTimeOriginal
+    return jpeg(shelf(seed=seed), exif=exif)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol, TypeVar
 
 from apiflask import HTTPTokenAuth
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.accounts.service import user_for_token
 from backend.db import WRITE_METHODS, get_db, request_session
-from backend.errors import NotFound
+from backend.errors import not_found
 
 # Roles that act for a brand: its own users, and admins naming the brand.
 BRAND_SIDE = ["brand", "admin"]
@@ -120,5 +121,10 @@ def get_visible(db_session: Session, model: type[M], object_id: str, user: User)
     stmt = scoped(select(model).where(pk == object_id), model, user)  # type: ignore[arg-type]
     obj = db_session.scalar(stmt)
     if obj is None:
-        raise NotFound(f"No {model.__name__.lower()} with id {object_id}.")
+        raise not_found(_kind(model))
     return obj
+
+
+def _kind(model: type[Any]) -> str:
+    """What a model's rows are called in a message: PayoutRequest is a "payout request"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()

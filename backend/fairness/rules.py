@@ -1,4 +1,4 @@
-"""Pure fairness arithmetic: percentiles, histograms, rates, pay per active hour, the chart.
+"""Pure fairness arithmetic: percentiles, histograms, rates, pay per active hour.
 
 Nothing here touches a database. Money is integer minor units; a pay rate is minor units
 per hour, rounded down (as the effective hourly rate on missions is).
@@ -6,7 +6,6 @@ per hour, rounded down (as the effective hourly rate on missions is).
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -172,57 +171,3 @@ def campaign_rates(statuses: Mapping[str, int], appeals: Mapping[str, int]) -> d
         "appeals_approved": appeals_approved,
         "reversal_rate": ratio(appeals_approved, appeals_decided),
     }
-
-
-def chart_png(report: Mapping[str, Any]) -> bytes:
-    """The report as one PNG: pay per active hour, delays, and rates per campaign."""
-    # Figure without pyplot: the Agg canvas, no global state, safe in a web worker.
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(13, 4.5), dpi=100, layout="constrained")
-    pay_axes, delay_axes, rate_axes = figure.subplots(1, 3)
-    _draw_pay(pay_axes, report["hourly_pay"], report["floor"])
-    _draw_delays(delay_axes, report["time_to_decision"], report["time_to_payout"])
-    _draw_rates(rate_axes, report["campaigns"])
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
-def _draw_pay(axes: Any, pay: Mapping[str, Any], floor: Mapping[str, Any]) -> None:
-    bins = pay["histogram"]
-    lefts = [b["from_minor"] / 100 for b in bins]
-    axes.bar(lefts, [b["count"] for b in bins], width=HISTOGRAM_WIDTH_MINOR / 100, align="edge")
-    axes.axvline(floor["amount_minor"] / 100, color="red", linestyle="--", label="floor")
-    axes.set_title(f"Pay per active hour ({pay['count']} approved)")
-    axes.set_xlabel(f"{floor['currency']} per hour")
-    axes.set_ylabel("submissions")
-    axes.legend()
-
-
-def _draw_delays(axes: Any, decision: Mapping[str, Any], payout: Mapping[str, Any]) -> None:
-    labels = ["decision\nmedian", "decision\np90", "payout\nmedian", "payout\np90"]
-    seconds = [
-        decision["median_seconds"],
-        decision["p90_seconds"],
-        payout["median_seconds"],
-        payout["p90_seconds"],
-    ]
-    axes.bar(labels, [(s or 0.0) / 3600 for s in seconds])
-    axes.set_title(f"Delays ({decision['count']} decisions, {payout['count']} payouts)")
-    axes.set_ylabel("hours")
-
-
-def _draw_rates(axes: Any, campaigns: Sequence[Mapping[str, Any]]) -> None:
-    names = [c["name"][:20] for c in campaigns]
-    rejection = [c["rejection_rate"] or 0.0 for c in campaigns]
-    reversal = [c["reversal_rate"] or 0.0 for c in campaigns]
-    rows = range(len(campaigns))
-    axes.barh([r - 0.2 for r in rows], rejection, height=0.4, label="rejected")
-    axes.barh([r + 0.2 for r in rows], reversal, height=0.4, label="reversed on appeal")
-    axes.set_yticks(list(rows), names)
-    axes.set_xlim(0, 1)
-    axes.invert_yaxis()
-    axes.set_title("Rates per campaign, by volume")
-    if campaigns:
-        axes.legend()

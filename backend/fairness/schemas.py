@@ -88,7 +88,13 @@ class BinOut(Schema):
 
 
 class PayDistributionOut(Schema):
-    count = Integer(metadata={"description": "approved, completed submissions"})
+    count = Integer(
+        metadata={"description": "approved, completed submissions paid in the floor's currency"}
+    )
+    approved = Integer(metadata={"description": "approved submissions, whatever the outcome"})
+    store_closed = Integer(
+        metadata={"description": "approved closed-store visits: show-up pay, not by the hour"}
+    )
     median = Nested(AmountOut, allow_none=True)
     p10 = Nested(AmountOut, allow_none=True)
     p90 = Nested(AmountOut, allow_none=True)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand
 from backend.campaigns.models import Campaign
-from backend.errors import NotFound
+from backend.errors import not_found
 from backend.fairness import rules
 from backend.fairness.rules import FairnessSettings
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -134,6 +134,22 @@ def hourly_pays(
     return rules.expand(counted)
 
 
+def approved_outcomes(
+    *, db_session: Session, since: datetime, brand_id: str | None
+) -> Counter[str]:
+    """Approved submissions received since `since`, counted by outcome."""
+    rows = db_session.execute(
+        select(Submission.outcome, func.count())
+        .where(
+            Submission.status == "approved",
+            Submission.received_at >= since,
+            _of_brand(brand_id),
+        )
+        .group_by(Submission.outcome)
+    )
+    return Counter({str(outcome): int(count) for outcome, count in rows})
+
+
 def payout_delays(*, db_session: Session, since: datetime) -> list[float]:
     """Seconds from request to payment of every paid payout request made since `since`.
 
@@ -167,7 +183,7 @@ def brand_scorecard(
     """How a brand treats workers over the window; 404 for a brand that does not exist."""
     brand = db_session.get(Brand, brand_id)
     if brand is None:
-        raise NotFound(f"No brand with id {brand_id}.")
+        raise not_found("brand")
     window = _window(now, days)
     scope: dict[str, Any] = {
         "db_session": db_session,
@@ -221,6 +237,10 @@ def fairness_report(
     scope: dict[str, Any] = {"db_session": db_session, "since": window["since"], "brand_id": None}
     progress("pay per active hour")
     pay = rules.pay_figures(hourly_pays(**scope, settings=settings), settings)
+    # The pay figures count full audits paid in the floor's currency; say how many approved
+    # submissions that leaves out, so that the chart's count agrees with the data.
+    approved = approved_outcomes(**scope)
+    pay |= {"approved": approved.total(), "store_closed": approved["store_closed"]}
     progress("open missions under the floor")
     floor = rules.floor_figures(open_mission_pay(db_session=db_session), settings)
     progress("time to decision")

@@ -10,7 +10,7 @@ from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import auth
 from backend.db import request_session, utcnow
-from backend.fairness import rules, service
+from backend.fairness import chart, rules, service
 from backend.fairness.schemas import FairnessQuery, FairnessReportOut, ScorecardOut, ScorecardQuery
 
 bp = APIBlueprint("fairness", __name__, url_prefix="/api/v1", tag="Fairness")
@@ -83,5 +83,5 @@ def fairness_report(query: dict[str, Any]) -> Any:
         settings=rules.settings_from(current_app.config),
     )
     if query["format"] == "png":
-        return Response(rules.chart_png(report), mimetype="image/png")
+        return Response(chart.chart_png(report), mimetype="image/png")
     return report

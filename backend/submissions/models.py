@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
     SmallInteger,
     String,
     UniqueConstraint,
+    and_,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.accounts.auth import WorkerAndBrandOwned
 from backend.db import Base, new_id, utcnow
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
 
 # `uploading`: declared, its photos still arriving (uploads); `abandoned`: they never all did.
 SUBMISSION_STATUSES = (
@@ -34,6 +39,9 @@ SUBMISSION_STATUSES = (
     "abandoned",
 )
 DECIDED = ("in_review", "approved", "rejected")
+# A brand sees a submission's photos once a decision says the evidence is good: not while a
+# person may still reject it, nor after they did. A closed store's storefront alike.
+PHOTOS_SHOWN_TO_BRANDS = "approved"
 
 
 class Submission(WorkerAndBrandOwned, Base):
@@ -83,6 +91,15 @@ class Submission(WorkerAndBrandOwned, Base):
     # review.rules.review_rank(flags), kept beside them: 0 when a check doubted the evidence.
     review_rank: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
     decided_at: Mapped[datetime | None]
+
+    @classmethod
+    def photos_visible_to(cls, user: User) -> ColumnElement[bool]:
+        """The submissions whose photos `user` may see: the worker's own, for admins all,
+        for a brand its own once approved. Every way to a photo goes through this."""
+        visible = cls.visible_to(user)
+        if user.role == "brand":
+            return and_(visible, cls.status == PHOTOS_SHOWN_TO_BRANDS)
+        return visible
 
 
 class Photo(Base):

@@ -109,7 +109,10 @@ class SubmissionOut(Schema):
     accuracy_m = Float(allow_none=True, metadata={"description": "null for brands"})
     captured_at = DateTime()
     received_at = DateTime()
-    photos = List(Nested(PhotoOut))
+    photos = List(
+        Nested(PhotoOut),
+        metadata={"description": "Empty for a brand until the submission is approved"},
+    )
     checks = List(Nested(CheckOut))
     decision = Nested(DecisionOut, allow_none=True)
     payout = Nested(PayoutOut, allow_none=True, metadata={"description": "once approved"})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
-from backend.errors import Conflict, Invalid, NotFound, TooLarge
+from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
@@ -248,10 +248,13 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
         .where(Submission.id == submission_id, Submission.visible_to(user))
     ).first()
     if row is None:
-        raise NotFound(f"No submission with id {submission_id}.")
+        raise not_found("submission")
     submission, decision = row[0], row[1]
     photos = db_session.scalars(
-        select(Photo).where(Photo.submission_id == submission.id).order_by(Photo.position)
+        select(Photo)
+        .join(Submission, Submission.id == Photo.submission_id)
+        .where(Photo.submission_id == submission.id, Submission.photos_visible_to(user))
+        .order_by(Photo.position)
     ).all()
     return {
         "id": submission.id,
@@ -335,18 +338,22 @@ def _for_brand(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def open_photo(
     *, db_session: Session, photo_id: str, user: User, store: PhotoStore, max_pixels: int
 ) -> BinaryIO:
-    """The stored image for its worker and admins; for the brand, a copy without metadata."""
-    photo = db_session.get(Photo, photo_id)
+    """The stored image for its worker and admins; for the brand, a copy without metadata,
+    once the submission is approved. Anything else answers as a photo that does not exist."""
+    photo = db_session.scalar(
+        select(Photo)
+        .join(Submission, Submission.id == Photo.submission_id)
+        .where(Photo.id == photo_id, Submission.photos_visible_to(user))
+    )
     if photo is None:
-        raise NotFound(f"No photo with id {photo_id}.")
-    get_visible(db_session, Submission, photo.submission_id, user)
+        raise not_found("photo")
     try:
         if user.role != "brand":
             return store.open(photo.sha256)
         return _brand_copy(photo, store, max_pixels)
     except FileNotFoundError:
         # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
-        raise NotFound(f"Photo {photo_id} was erased.", code="photo_erased") from None
+        raise NotFound("This photo was erased.", code="photo_erased") from None
 
 
 def _brand_copy(photo: Photo, store: PhotoStore, max_pixels: int) -> BinaryIO:
@@ -357,7 +364,7 @@ def _brand_copy(photo: Photo, store: PhotoStore, max_pixels: int) -> BinaryIO:
     with store.open(photo.sha256) as original:
         copy = brand_copy(original.read(), max_pixels=max_pixels)
     if copy is None:
-        raise NotFound(f"Photo {photo.id} is not an image a copy can be made of.")
+        raise NotFound("This photo is not an image a copy can be made of.")
     store.put_derived(photo.sha256, BRAND_COPY, copy)
     return io.BytesIO(copy)
 

@@ -107,6 +107,11 @@ def get_submission(submission_id: str) -> Any:
 @bp.auth_required(auth)
 @bp.doc(
     summary="A photo: as taken for its worker and admins; for the brand, without metadata",
+    description=(
+        "A brand gets the photos of its approved submissions only; any other photo answers "
+        "404 `not_found`, as one that does not exist. An erased photo answers 404 "
+        "`photo_erased`."
+    ),
     responses=[401, 404],
 )
 def get_photo(photo_id: str) -> Response:

@@ -267,8 +267,13 @@ def exif_checks(
     store: tuple[float, float],
     geofence_m: float,
     distance_m: Callable[[tuple[float, float], tuple[float, float]], float],
+    clock_drift: timedelta,
 ) -> list[Check]:
-    """Soft checks on what the camera wrote, each only when the camera wrote it."""
+    """Soft checks on what the camera wrote, each only when the camera wrote it.
+
+    The camera's clock is not the server's: every time comparison allows `clock_drift`
+    either side (FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES), and EXIF keeps whole seconds only.
+    """
     checks = []
     if exif.unreadable is not None:
         # Cameras write EXIF that parses; a segment that does not was edited or forged.
@@ -276,11 +281,12 @@ def exif_checks(
     if exif.taken_at is not None:
         start, end = window
         slack = timedelta(0) if exif.has_offset else _NO_OFFSET_SLACK
-        inside = start - slack <= exif.taken_at <= end + slack
+        inside = start - slack - clock_drift <= exif.taken_at <= end + slack + clock_drift
         detail = {
             "taken_at": exif.taken_at.isoformat(),
             "window": [start.isoformat(), end.isoformat()],
             "slack_hours": slack.total_seconds() / 3600,
+            "clock_drift_minutes": clock_drift.total_seconds() / 60,
         }
         checks.append(Check("exif_time", inside, detail))
     if exif.gps is not None:

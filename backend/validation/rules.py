@@ -14,8 +14,6 @@ COUNT_MAX = 10_000
 ACCURACY_CAP_M = 100.0
 # Two submissions a few seconds apart would imply any speed: time is floored at a minute.
 SPEED_MIN_INTERVAL = timedelta(minutes=1)
-# Phone clocks drift: a capture this much before the claim is still inside its window.
-CLOCK_SKEW = timedelta(minutes=5)
 # Reason codes of the review catalogue, for the hard checks that reject.
 REASON_CODES = {"reuse": "reused_photo", "no_usable_photo": "no_usable_photo"}
 
@@ -156,14 +154,17 @@ def speed_check(
     return Check("travel_speed", kmh <= max_kmh, detail)
 
 
-def capture_window_check(captured_at: datetime, *, window: tuple[datetime, datetime]) -> Check:
-    """The evidence was captured while the worker held the mission."""
+def capture_window_check(
+    captured_at: datetime, *, window: tuple[datetime, datetime], clock_drift: timedelta
+) -> Check:
+    """The evidence was captured while the worker held the mission, give or take the drift
+    of the phone's clock (FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES)."""
     start, end = window
-    inside = start - CLOCK_SKEW <= captured_at <= end + CLOCK_SKEW
+    inside = start - clock_drift <= captured_at <= end + clock_drift
     detail = {
         "captured_at": captured_at.isoformat(),
         "window": [start.isoformat(), end.isoformat()],
-        "skew_minutes": CLOCK_SKEW.total_seconds() / 60,
+        "clock_drift_minutes": clock_drift.total_seconds() / 60,
     }
     return Check("captured_in_window", inside, detail)
 

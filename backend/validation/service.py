@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text, update
@@ -20,6 +20,7 @@ from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import utcnow
 from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
+from backend.payouts.rules import BadSetting
 from backend.storage import PhotoStore
 from backend.stores.models import Store
 from backend.submissions import service as submissions
@@ -36,6 +37,7 @@ class Settings:
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
     show_up: ShowUpSetting  # how a closed store is paid when its mission has no figure yet
+    clock_drift: timedelta  # a phone's clock against ours, either way, in every time check
 
 
 def settings_from(config: Mapping[str, Any]) -> Settings:
@@ -53,7 +55,22 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         similar_hamming=int(config["PHOTO_SIMILAR_MAX_HAMMING"]),
         max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
         show_up=show_up_setting(config),
+        clock_drift=clock_drift_setting(config),
     )
+
+
+def clock_drift_setting(config: Mapping[str, Any]) -> timedelta:
+    """FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES as a duration, refused when not 0 or more minutes."""
+    value = config["EXIF_CLOCK_DRIFT_MINUTES"]
+    try:
+        minutes = float(str(value).strip())
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes < 24 * 60:
+        raise BadSetting(
+            f"FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES must be minutes from 0 to a day, not {value!r}."
+        )
+    return timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -148,6 +165,7 @@ def inspect_photos(
             store=evidence.store,
             geofence_m=evidence.geofence_m,
             distance_m=geo.distance_m,
+            clock_drift=settings.clock_drift,
         )
         checks = [Check(c.name, c.passed, {"photo": index, **c.detail}, c.hard) for c in checks]
         phash = phash_of(report.reduced) if report.reduced is not None else None
@@ -260,7 +278,9 @@ def _submission_checks(
             max_kmh=settings.max_speed_kmh,
             distance_m=geo.distance_m,
         ),
-        rules.capture_window_check(evidence.captured_at, window=evidence.window),
+        rules.capture_window_check(
+            evidence.captured_at, window=evidence.window, clock_drift=settings.clock_drift
+        ),
     ]
     answers = rules.answer_checks(
         evidence.answers,

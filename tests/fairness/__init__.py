@@ -37,6 +37,7 @@ class World:
     quick: str  # brand A, 1200 per active hour
     long: str  # brand A, 900 per active hour
     other: str  # brand B, 320 per active hour
+    builder: Builder
 
 
 class Builder:
@@ -52,7 +53,9 @@ class Builder:
         self.free[campaign_id], self.brand_of[campaign_id] = ids, brand_id
         return campaign_id
 
-    def submit(self, campaign_id: str, days_ago: float) -> tuple[str, datetime]:
+    def submit(
+        self, campaign_id: str, days_ago: float, outcome: str = "completed"
+    ) -> tuple[str, datetime]:
         """An in_review submission received `days_ago` days before now, on a free mission."""
         received = self.now - timedelta(days=days_ago)
         submission_id, _photos = insert_submission(
@@ -61,6 +64,7 @@ class Builder:
             worker_id=self.worker.id,
             brand_id=self.brand_of[campaign_id],
             captured_at=received,
+            outcome=outcome,
         )
         return submission_id, received
 
@@ -80,9 +84,16 @@ class Builder:
                 now=at,
             )
 
-    def decided(self, campaign_id: str, days_ago: float, status: str, hours: float) -> str:
+    def decided(
+        self,
+        campaign_id: str,
+        days_ago: float,
+        status: str,
+        hours: float,
+        outcome: str = "completed",
+    ) -> str:
         """A submission first approved or rejected `hours` after it was received."""
-        submission_id, received = self.submit(campaign_id, days_ago)
+        submission_id, received = self.submit(campaign_id, days_ago, outcome)
         self.decide(submission_id, status, received + timedelta(hours=hours))
         return submission_id
 
@@ -161,4 +172,4 @@ def build_world(db: Any, make: Any) -> World:
     with db.transaction() as session:
         lifted = w.free[long][0]  # 900 + 300 for 45 + 15 minutes: 1200 per hour
         session.execute(update(Mission).where(Mission.id == lifted).values(bonus_minor=300))
-    return World(w.now, brand_a, brand_b, worker, admin, quick, long, other)
+    return World(w.now, brand_a, brand_b, worker, admin, quick, long, other, w)

@@ -8,6 +8,7 @@ import json
 import pytest
 from PIL import Image
 
+from backend.fairness import chart
 from tests.factories import BrandFactory, UserFactory
 from tests.fairness import DAY, HOUR, build_world
 
@@ -137,3 +138,56 @@ def test_cli_writes_json_and_png_with_progress(app, client, world, admin_headers
     over_http = client.get(REPORT, query_string={"days": 365}, headers=admin_headers).json
     assert document["campaigns"] == over_http["campaigns"]
     assert_png((out / "report.png").read_bytes())
+
+
+def approved_in(campaigns):
+    return sum(c["decided"] - c["rejected"] for c in campaigns)
+
+
+def test_the_chart_plots_the_report_s_own_numbers(client, world, admin_headers):
+    report = client.get(REPORT, headers=admin_headers).json
+    data = chart.chart_data(report)
+    pay = report["hourly_pay"]
+    assert data.pay.series["approved audits"] == [b["count"] for b in pay["histogram"]]
+    assert sum(data.pay.series["approved audits"]) == pay["count"] == 5
+    assert data.positions == [b["from_minor"] / 100 for b in pay["histogram"]]
+    assert data.pay.title == "Pay per active hour: 5 approved audits"
+    assert pay["approved"] == approved_in(report["campaigns"]) == 5
+    assert data.pay.note == ""
+    # 30 minutes to 8 hours: in hours; 2 to 4 days: in days.
+    decision, payout = report["time_to_decision"], report["time_to_payout"]
+    assert data.decision.unit == "hours"
+    assert data.decision.series["Time to decision"] == [
+        decision["median_seconds"] / HOUR,
+        decision["p90_seconds"] / HOUR,
+    ]
+    assert data.decision.title == "Time to decision: 8 decisions"
+    assert data.payout.unit == "days"
+    assert data.payout.series["Time to payout"] == [
+        payout["median_seconds"] / DAY,
+        payout["p90_seconds"] / DAY,
+    ]
+    assert data.payout.title == "Time to payout: 2 payouts"
+    rates = data.rates.series
+    for index, row in enumerate(report["campaigns"]):
+        assert data.rates.labels[index].startswith(row["name"])
+        assert rates["rejected, of decided submissions"][index] == row["rejection_rate"] * 100
+        reversal = row["reversal_rate"]
+        expected = None if reversal is None else reversal * 100
+        assert rates["reversed, of decided appeals"][index] == expected
+
+
+def test_the_pay_count_agrees_with_the_approvals_a_closed_store_included(
+    client, world, admin_headers
+):
+    # A closed store approved in the window: paid show-up pay, not by the hour.
+    world.builder.decided(world.other, 1, "approved", 1, outcome="store_closed")
+    report = client.get(REPORT, headers=admin_headers).json
+    pay = report["hourly_pay"]
+    assert pay["approved"] == approved_in(report["campaigns"]) == 6
+    assert (pay["count"], pay["store_closed"]) == (5, 1)
+    data = chart.chart_data(report)
+    assert data.pay.title == "Pay per active hour: 5 approved audits"
+    assert data.pay.note == (
+        "of 6 approved submissions; left out: 1 closed store (show-up pay, not by the hour)"
+    )

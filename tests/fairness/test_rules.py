@@ -1,12 +1,10 @@
-"""Pure fairness arithmetic, without a database: percentiles, bins, rates, floor, chart."""
+"""Pure fairness arithmetic, without a database: percentiles, bins, rates, floor."""
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 import pytest
-from PIL import Image
 
 from backend.config import DEFAULTS
 from backend.fairness import rules
@@ -105,26 +103,3 @@ def test_settings_parse_the_floor_and_refuse_nonsense():
         rules.settings_from({**DEFAULTS, "MIN_HOURLY": "twelve"})
     with pytest.raises(BadSetting, match="FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES"):
         rules.settings_from({**DEFAULTS, "TRAVEL_ALLOWANCE_MINUTES": -1})
-
-
-def test_chart_is_a_png_with_and_without_data():
-    empty = {
-        "floor": {"amount_minor": 1200, "currency": "EUR"},
-        "hourly_pay": rules.pay_figures([], SETTINGS),
-        "time_to_decision": rules.delay_figures([]),
-        "time_to_payout": rules.delay_figures([]),
-        "campaigns": [],
-    }
-    full = empty | {
-        "hourly_pay": rules.pay_figures([320, 900, 1200, 5000], SETTINGS),
-        "time_to_decision": rules.delay_figures([3600.0, 7200.0]),
-        "campaigns": [
-            {"name": "Shelf audit", **rules.campaign_rates(Counter(approved=3, rejected=1), {})}
-        ],
-    }
-    for report in (empty, full):
-        data = rules.chart_png(report)
-        assert data.startswith(b"\x89PNG\r\n\x1a\n")
-        with Image.open(io.BytesIO(data)) as image:
-            assert image.format == "PNG"
-            assert image.size == (1300, 450)

@@ -89,6 +89,7 @@ def test_unknown_brand_and_bad_window_are_refused(client, make, auth_headers):
     missing = client.get(scorecard_url("no-such-brand"), headers=headers)
     assert missing.status_code == 404
     assert missing.json["code"] == "not_found"
+    assert missing.json["detail"] == "No brand with this id is visible to you."
     brand = make(BrandFactory)
     bad = client.get(scorecard_url(brand.id, days=0), headers=headers)
     assert bad.status_code == 422

@@ -9,7 +9,7 @@ from PIL import Image
 
 from tests.factories import UserFactory
 from tests.photos import with_gps
-from tests.submissions.conftest import claim, honest_payload, submit
+from tests.submissions.conftest import claim, honest_payload, submit, validate_now
 
 __all__ = ["claim"]  # the fixture, shared with the submission tests
 
@@ -47,12 +47,14 @@ def metadata(data: bytes) -> dict[str, object]:
     }
 
 
-def test_brand_downloads_carry_no_location_metadata(client, make, auth_headers, claim):
+def test_brand_downloads_carry_no_location_metadata(app, db, client, make, auth_headers, claim):
     claimed = claim()
     photos = [with_gps(*HERE, seed=91), with_xmp_and_maker_note(*HERE, seed=92)]
     sent = submit(client, claimed, photos, honest_payload(latitude=HERE[0], longitude=HERE[1]))
     assert sent.status_code == 202, sent.json
+    validate_now(app, db, sent.json["submission_id"])  # brands see approved photos only
     shown = client.get(f"/api/v1/submissions/{sent.json['submission_id']}", headers=claimed.headers)
+    assert shown.json["status"] == "approved", shown.json["checks"]
     urls = [photo["url"] for photo in shown.json["photos"]]
     brand = auth_headers(make(UserFactory, role="brand", brand=claimed.brand))
 

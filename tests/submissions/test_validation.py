@@ -6,14 +6,23 @@ import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from backend.missions.models import Mission
+from backend.missions.models import Assignment, Mission
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation import reuse
 from tests.factories import BrandFactory, UserFactory
-from tests.photos import blurred, dark, jpeg, shelf, with_dimensions, with_gps
+from tests.photos import (
+    blurred,
+    dark,
+    jpeg,
+    shelf,
+    with_dimensions,
+    with_exif_time,
+    with_gps,
+)
 from tests.submissions.conftest import BRUSSELS, honest_payload, submit, validate_now
 
 
@@ -274,3 +283,43 @@ def test_a_picture_merely_like_another_goes_to_a_person_not_to_rejection(app, cl
     (match,) = check(second, "similar_photo")["detail"]["matches"]
     assert (match["hamming"], match["exact"]) == (6, False)
     assert check(second, "reuse")["passed"] is True
+
+
+def claimed_at(db, claimed, at: datetime) -> None:
+    with db.transaction() as session:
+        session.execute(
+            update(Assignment).where(Assignment.id == claimed.assignment_id).values(created_at=at)
+        )
+
+
+def test_a_photo_stamped_in_the_second_of_its_claim_is_approved(app, client, db, claim):
+    # The claim at hh:mm:55.838, the photo stamped hh:mm:55 by a clock with an offset.
+    claimed = claim()
+    at = datetime.now(UTC).replace(microsecond=838_000) - timedelta(seconds=2)
+    claimed_at(db, claimed, at)
+    photo = with_exif_time(at.strftime("%Y:%m:%d %H:%M:%S"), seed=31)
+    shown = send(app, client, db, claimed, [photo])
+    assert shown["status"] == "approved", failing(shown)
+    assert check(shown, "exif_time")["detail"]["clock_drift_minutes"] == 5
+    six_before = with_exif_time((at - timedelta(minutes=6)).strftime("%Y:%m:%d %H:%M:%S"), seed=32)
+    later = claim()
+    claimed_at(db, later, at)
+    shown = send(app, client, db, later, [six_before])
+    assert shown["status"] == "in_review"
+    assert failing(shown) == ["exif_time"]
+
+
+@pytest.fixture
+def no_drift(app_config):
+    app_config["EXIF_CLOCK_DRIFT_MINUTES"] = 0
+
+
+def test_the_clock_drift_margin_is_a_setting(no_drift, app, client, db, claim):
+    claimed = claim()
+    at = datetime.now(UTC).replace(microsecond=838_000) - timedelta(seconds=2)
+    claimed_at(db, claimed, at)
+    photo = with_exif_time(at.strftime("%Y:%m:%d %H:%M:%S"), seed=33)
+    shown = send(app, client, db, claimed, [photo])
+    assert shown["status"] == "in_review"
+    assert failing(shown) == ["exif_time"]
+    assert check(shown, "exif_time")["detail"]["clock_drift_minutes"] == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -163,10 +163,18 @@ BRUSSELS = (50.8467, 4.3525)
 WINDOW = (datetime(2026, 11, 23, 8, 0, tzinfo=UTC), datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
 
 
-def evidence(data: bytes) -> dict:
+DRIFT = timedelta(minutes=5)  # FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES's default
+
+
+def evidence(data: bytes, *, window=WINDOW, drift=DRIFT) -> dict:
     exif = inspect_photo(data, LIMITS).exif
     checks = exif_checks(
-        exif, window=WINDOW, store=BRUSSELS, geofence_m=150, distance_m=geo.distance_m
+        exif,
+        window=window,
+        store=BRUSSELS,
+        geofence_m=150,
+        distance_m=geo.distance_m,
+        clock_drift=drift,
     )
     return {check.name: check for check in checks}
 
@@ -199,6 +207,41 @@ def test_a_time_without_offset_is_placed_only_within_fourteen_hours():
     assert loose.passed
     assert loose.detail["slack_hours"] == 14
     assert not evidence(with_exif(taken="2026:11:24 02:00:00", offset=None))["exif_time"].passed
+    # The clock-drift margin comes on top of the fourteen hours.
+    assert evidence(with_exif(taken="2026:11:24 00:04:00", offset=None))["exif_time"].passed
+    assert not evidence(with_exif(taken="2026:11:24 00:06:00", offset=None))["exif_time"].passed
+
+
+# A claim made at 11:02:55.838 UTC, its submission received at 11:40.
+CLAIM = (
+    datetime(2026, 11, 23, 11, 2, 55, 838000, tzinfo=UTC),
+    datetime(2026, 11, 23, 11, 40, tzinfo=UTC),
+)
+
+
+def exif_time(taken: str, *, offset="+00:00", drift=DRIFT):
+    return evidence(with_exif(taken=taken, offset=offset), window=CLAIM, drift=drift)["exif_time"]
+
+
+def test_a_photo_stamped_the_second_of_the_claim_is_not_flagged():
+    # EXIF keeps whole seconds and phone clocks drift: 11:02:55 is the claim's own second.
+    check = exif_time("2026:11:23 11:02:55")
+    assert check.passed
+    assert check.detail["clock_drift_minutes"] == 5
+    assert exif_time("2026:11:23 11:44:00").passed  # 4 minutes after the submission arrived
+
+
+def test_a_photo_beyond_the_drift_margin_is_still_flagged():
+    assert not exif_time("2026:11:23 10:56:55").passed  # 6 minutes before the claim
+    assert not exif_time("2026:11:23 11:46:00").passed  # 6 minutes after the submission
+    assert not exif_time("2026:11:23 12:56:55", offset="+02:00").passed  # 10:56:55 UTC
+
+
+def test_the_drift_margin_is_the_setting():
+    assert not exif_time("2026:11:23 11:02:55", drift=timedelta(0)).passed
+    wide = exif_time("2026:11:23 10:56:55", drift=timedelta(minutes=10))
+    assert wide.passed
+    assert wide.detail["clock_drift_minutes"] == 10
 
 
 def test_no_exif_gives_no_exif_checks_and_malformed_exif_is_a_soft_doubt():

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from backend.config import DEFAULTS
+from backend.payouts.rules import BadSetting
 from backend.validation.photos import Check
-from backend.validation.rules import answer_checks, decide
+from backend.validation.rules import answer_checks, capture_window_check, decide
+from backend.validation.service import clock_drift_setting
 
 SKUS = ["A1", "B2"]
 
@@ -83,3 +90,32 @@ def test_hard_evidence_rejects_with_its_reasons():
     # An unusable photo beside a usable one is not a rejection, but a human looks.
     mixed = decide([NOT_A_PHOTO, GOOD_PHOTO], [])
     assert (mixed.status, mixed.flags) == ("in_review", ["unusable_photo"])
+
+
+CLAIM = (
+    datetime(2026, 11, 23, 11, 2, 55, 838000, tzinfo=UTC),
+    datetime(2026, 11, 23, 12, 2, 55, tzinfo=UTC),
+)
+
+
+def test_the_capture_time_gets_the_same_clock_drift_margin():
+    drift = timedelta(minutes=5)
+    start, end = CLAIM
+    inside = capture_window_check(start - timedelta(minutes=4), window=CLAIM, clock_drift=drift)
+    assert inside.passed
+    assert inside.detail["clock_drift_minutes"] == 5
+    assert capture_window_check(end + timedelta(minutes=4), window=CLAIM, clock_drift=drift).passed
+    for outside in (start - timedelta(minutes=6), end + timedelta(minutes=6)):
+        assert not capture_window_check(outside, window=CLAIM, clock_drift=drift).passed
+    wider = timedelta(minutes=10)
+    assert capture_window_check(
+        start - timedelta(minutes=6), window=CLAIM, clock_drift=wider
+    ).passed
+
+
+def test_the_clock_drift_setting_is_minutes_and_refused_when_malformed():
+    assert clock_drift_setting(DEFAULTS) == timedelta(minutes=5)
+    assert clock_drift_setting({"EXIF_CLOCK_DRIFT_MINUTES": "2.5"}) == timedelta(seconds=150)
+    for bad in ("-1", "five", "nan", 24 * 60):
+        with pytest.raises(BadSetting, match="FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES"):
+            clock_drift_setting({"EXIF_CLOCK_DRIFT_MINUTES": bad})
