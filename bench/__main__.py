@@ -18,7 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import claims, fairness, ledger, nearby, pipeline, reuse, uploads, validate
+from bench import auth, claims, fairness, ledger, nearby, pipeline, reuse, uploads, validate
 from bench.common import bench_app, percentiles, timed
 from tests.factories import token_for
 from tests.services import postgres_server, redis_server
@@ -37,9 +37,11 @@ REVIEW_ROUNDS = int(os.environ.get("BENCH_REVIEW_ROUNDS", "200"))
 UPLOAD_PHOTOS = int(os.environ.get("BENCH_UPLOAD_PHOTOS", "30"))
 FAIRNESS_SUBMISSIONS = int(os.environ.get("BENCH_FAIRNESS_SUBMISSIONS", "20000"))
 FAIRNESS_ROUNDS = int(os.environ.get("BENCH_FAIRNESS_ROUNDS", "200"))
+AUTH_BURST = int(os.environ.get("BENCH_AUTH_BURST", "250"))
 SECTIONS = (
     "api",
     "claims",
+    "auth",
     "nearby",
     "validate",
     "pipeline",
@@ -91,6 +93,7 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         "claims": lambda: _both(
             tmp, pg, "claims", lambda url: claims.run(url, broker, tmp, CLAIM_ROUNDS)
         ),
+        "auth": lambda: _both(tmp, pg, "auth", lambda url: auth.run(url, broker, tmp, AUTH_BURST)),
         "nearby": lambda: _both(
             tmp, pg, "nearby", lambda url: nearby.run(url, broker, tmp, MISSIONS, QUERIES)
         ),
@@ -149,7 +152,15 @@ def main() -> None:
         "claims: rounds of 500 claims (each with an Idempotency-Key) on 50 fresh missions by "
         "500 fresh workers, sent at once from 2 client processes x 16 threads over HTTP to "
         "gunicorn (one sync worker per core) on the same 2 cores; claims/s is 500 over the "
-        "round's wall time. nearby: 20 nearest open missions within 5 km, measured after one "
+        "round's wall time. auth: BENCH_AUTH_BURST simultaneous sign-ups (POST /auth/register, "
+        "role worker), then as many simultaneous logins (POST /auth/token) of the same "
+        "accounts, each request on its own connection from its own client thread released by "
+        "one barrier, over HTTP to gunicorn (one sync worker per core) at the production "
+        "argon2 cost (time cost 3, 64 MiB), rate limits off, client timeout 120 s; latencies "
+        "count every request (a failure at the time it failed), wall_s runs from the first "
+        "send to the last answer, requests_per_s is the burst over wall_s; a login whose "
+        "sign-up failed answers 401. "
+        "nearby: 20 nearest open missions within 5 km, measured after one "
         "warm pass over the same 1,000 points; db_query is the search (index walk and exact "
         "great-circle ranking) on an open session, http_endpoint_in_process the whole GET "
         "/missions/nearby through Flask's test client (no socket), numpy_full_scan a "
