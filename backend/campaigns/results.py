@@ -108,14 +108,14 @@ def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
         .join(Store, Store.id == Mission.store_id)
         .outerjoin(Submission, approved)
         .where(Mission.campaign_id == campaign_id)
-        .order_by(Store.name, Store.id, Submission.decided_at.desc())
+        .order_by(Store.name, Store.id, Submission.captured_at.desc(), Submission.decided_at.desc())
     ).all()
 
 
 def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
-    # Nothing in the schema keeps a mission (one submission per assignment, and a mission
-    # may be claimed again) from two approved submissions: the latest decision stands.
-    # Rows come latest first within a mission.
+    # A rejection reopens a mission for another worker, and an appeal granted later approves
+    # the first one's too: of a store's approved submissions, the latest visit (captured_at)
+    # stands. Rows come latest first within a mission; a campaign has one mission per store.
     seen: set[str] = set()
     for row in rows:
         if row.mission_id not in seen:

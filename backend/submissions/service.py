@@ -18,6 +18,7 @@ from backend.errors import Conflict, Invalid, NotFound, TooLarge
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
+from backend.review import missions as review_missions
 from backend.review import rules as review_rules
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
@@ -27,9 +28,6 @@ from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
-# What an approved submission leaves its mission as, by outcome: a closed store stays
-# visible to the brand as such, and may be re-opened (campaigns.closures).
-MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
 FUTURE_SKEW = timedelta(minutes=10)
 
@@ -380,7 +378,8 @@ def record_decision(
     show_up: ledger.ShowUpSetting | None = None,
 ) -> bool:
     """Set a submission's status and append the decision that set it; an approval pays the
-    worker (once) and completes the mission, or marks it `store_closed` (show-up pay). With
+    worker (once) and completes the mission, or marks it `store_closed` (show-up pay); a
+    rejection reopens the mission for other workers (review.missions). With
     `from_statuses`, only a submission in one of them is decided: False (nothing written)
     when another decider got there first. `show_up` figures show-up pay for a mission
     published without it (default: the app's settings)."""
@@ -422,13 +421,7 @@ def record_decision(
         ledger.credit_approved_submission(
             db_session=db_session, submission_id=submission_id, now=now, show_up=show_up
         )
-        mission_id, outcome = db_session.execute(
-            select(Submission.mission_id, Submission.outcome).where(Submission.id == submission_id)
-        ).one()
-        db_session.execute(
-            update(Mission)
-            .where(Mission.id == mission_id, Mission.status == "submitted")
-            .values(status=MISSION_DONE[outcome])
-            .execution_options(synchronize_session=False)
-        )
+        review_missions.complete_mission(db_session=db_session, submission_id=submission_id)
+    elif status == "rejected":
+        review_missions.reopen_mission(db_session=db_session, submission_id=submission_id, now=now)
     return True
