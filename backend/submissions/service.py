@@ -275,19 +275,40 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
             for p in photos
         ],
         "checks": _for_brand(submission.checks) if user.role == "brand" else submission.checks,
-        "decision": None
+        "decision": None if decision is None else decision_out(decision),
+        "decisions": []
         if decision is None
-        else {
-            "status": decision.status,
-            "actor": decision.actor,
-            "reasons": decision.reasons,
-            "flags": decision.flags,
-            "comment": decision.comment,
-            "decided_at": decision.created_at,
-        },
+        else [
+            decision_out(d)
+            for d in decision_history(db_session, [submission.id], until=decision.created_at)
+        ],
         # The credit commits with the approval: shown with the status that says so.
         "payout": _credit(db_session, submission.id) if submission.status == "approved" else None,
     }
+
+
+def decision_out(decision: Decision) -> dict[str, Any]:
+    """A decision as the submission's viewers see it (never who decided, nor their evidence)."""
+    return {
+        "status": decision.status,
+        "actor": decision.actor,
+        "reasons": decision.reasons,
+        "flags": decision.flags,
+        "comment": decision.comment,
+        "decided_at": decision.created_at,
+        "on_appeal": decision.appeal_id is not None,
+    }
+
+
+def decision_history(
+    db_session: Session, submission_ids: Sequence[str], until: datetime | None = None
+) -> list[Decision]:
+    """Every decision on these submissions, oldest first; `until` stops at the one a status
+    was read with, so the history never runs ahead of it."""
+    stmt = select(Decision).where(Decision.submission_id.in_(submission_ids))
+    if until is not None:
+        stmt = stmt.where(Decision.created_at <= until)
+    return list(db_session.scalars(stmt.order_by(Decision.created_at, Decision.id)))
 
 
 def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
