@@ -19,7 +19,9 @@ from backend.campaigns.models import CampaignProduct
 from backend.campaigns.results import CSV_HEADER, csv_lines
 from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
+from backend.privacy.rules import ERASED_SHA256
 from backend.stores.models import Store
+from backend.submissions.models import Photo
 from backend.submissions.service import record_decision
 from tests.factories import UserFactory
 from tests.missions.world import build, insert_submission
@@ -355,6 +357,30 @@ def test_of_a_stores_approved_visits_the_latest_captured_stands(client, db, worl
     lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
     assert len(lines) == 6 * 2  # a row per store and product
     assert {r["count"] for r in lines if r["mission_id"] == world.missions[1]} == {"7", "2"}
+
+
+def test_an_erased_workers_photos_are_marked_erased_not_linked(client, db, world):
+    gone, kept = world.photos[0]
+    with db.transaction() as session:
+        # What erasure leaves of a photo (privacy.service): the row, its digest overwritten.
+        session.execute(update(Photo).where(Photo.id == gone).values(sha256=ERASED_SHA256))
+    expected = [
+        {"id": gone, "position": 0, "erased": True, "url": None},
+        {"id": kept, "position": 1, "erased": False, "url": f"/api/v1/photos/{kept}"},
+    ]
+    body = results(client, world).json
+    shown = next(i for i in body["items"] if i["mission_id"] == world.missions[0])
+    assert shown["result"]["photos"] == expected
+    features = results(client, world, "geojson").json["features"]
+    feature = next(f for f in features if f["id"] == world.missions[0])
+    assert feature["properties"]["result"]["photos"] == expected
+    lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
+    first = next(r for r in lines if r["mission_id"] == world.missions[0])
+    assert (first["photo_urls"], first["photos_erased"]) == (f"/api/v1/photos/{kept}", "1")
+    other = next(r for r in lines if r["mission_id"] == world.missions[1])
+    assert other["photos_erased"] == "0"
+    untouched = next(r for r in lines if r["mission_id"] == world.missions[5])
+    assert untouched["photos_erased"] == ""  # no result, nothing to count
 
 
 @contextmanager
