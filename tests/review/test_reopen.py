@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from backend.campaigns.models import Campaign
 from backend.db import utcnow
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
+from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
 from tests.factories import UserFactory
+from tests.missions.load import fire
 from tests.missions.world import build
 from tests.photos import jpeg, shelf
 from tests.review.test_appeals import decide_appeal, reject
@@ -39,6 +42,10 @@ class Campaigned:
 def mission(db, make, auth_headers) -> Campaigned:
     """A published campaign with one store's mission, every result reviewed by a person, its
     reward funded."""
+    return funded_mission(db, make, auth_headers)
+
+
+def funded_mission(db, make, auth_headers) -> Campaigned:
     brand_user = make(UserFactory, brand_user=True)
     campaign_id, (mission_id,) = build(
         db, brand_user.brand_id, [BRUSSELS], skus=SKUS, review_required=True, reward=REWARD
@@ -281,3 +288,45 @@ def test_a_mission_whose_campaign_no_longer_runs_expires_instead(
     assert taken.status_code == 409, taken.json
     # The reward it reserved stays with the campaign; nobody was paid.
     assert balance(db, f"campaign:{mission.campaign_id}") == REWARD
+
+
+def test_racing_approvals_of_one_mission_charge_its_campaign_once(
+    app, client, db, make, auth_headers, worker, admin, gunicorn
+):
+    """A redo approved and the first worker's appeal granted at the same moment, on five
+    missions: each campaign pays once, the platform the other, whichever commits first."""
+    first_admin, second_admin = admin(), admin()
+    jobs, campaigns = [], []
+    for _ in range(5):
+        mission = funded_mission(db, make, auth_headers)
+        campaigns.append(mission.campaign_id)
+        first_held = claimed(client, mission.mission_id, worker())
+        rejected = send(app, client, db, first_held)
+        reject(client, first_admin, rejected)
+        redone = send(app, client, db, claimed(client, mission.mission_id, worker()))
+        made = appeal_as(client, first_held, rejected)
+        jobs += [
+            (f"{gunicorn}/submissions/{redone}/decision", first_admin, {"decision": "approve"}),
+            (
+                f"{gunicorn}/appeals/{made.json['id']}/decision",
+                second_admin,
+                {"decision": "approve"},
+            ),
+        ]
+    with ProcessPoolExecutor(2) as pool:
+        results = fire(
+            pool,
+            [(url, h["Authorization"].removeprefix("Bearer "), None, b) for url, h, b in jobs],
+            processes=2,
+        )
+    assert [status for status, _ in results] == [200] * len(jobs), results
+    with db.transaction(write=False) as session:
+        for campaign_id in campaigns:
+            paid = select(func.count()).where(
+                LedgerEntry.account == f"campaign:{campaign_id}", LedgerEntry.amount_minor < 0
+            )
+            assert session.scalar(paid) == 1
+        credits = select(func.count()).where(LedgerTransaction.kind == "submission_credit")
+        assert session.scalar(credits) == 10
+    assert balance(db, "platform") == -5 * REWARD
+    ledger_holds(app, db)
