@@ -22,6 +22,7 @@ from backend.campaigns import aggregates
 from backend.campaigns.models import Campaign
 from backend.campaigns.service import campaign_spend
 from backend.missions.models import Mission
+from backend.privacy import rules as privacy_rules
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
 
@@ -47,7 +48,8 @@ CSV_HEADER = (
     "captured_at",
     "received_at",
     "decided_at",
-    "photo_urls",
+    "photo_urls",  # space-separated, in order: the photos still there
+    "photos_erased",  # how many of the result's photos went with their worker's erasure
 )
 
 
@@ -108,14 +110,14 @@ def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
         .join(Store, Store.id == Mission.store_id)
         .outerjoin(Submission, approved)
         .where(Mission.campaign_id == campaign_id)
-        .order_by(Store.name, Store.id, Submission.decided_at.desc())
+        .order_by(Store.name, Store.id, Submission.captured_at.desc(), Submission.decided_at.desc())
     ).all()
 
 
 def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
-    # Nothing in the schema keeps a mission (one submission per assignment, and a mission
-    # may be claimed again) from two approved submissions: the latest decision stands.
-    # Rows come latest first within a mission.
+    # A rejection reopens a mission for another worker, and an appeal granted later approves
+    # the first one's too: of a store's approved submissions, the latest visit (captured_at)
+    # stands. Rows come latest first within a mission; a campaign has one mission per store.
     seen: set[str] = set()
     for row in rows:
         if row.mission_id not in seen:
@@ -126,16 +128,23 @@ def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
 def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[dict[str, Any]]]:
     """The photos of the campaign's approved submissions, by submission: one query."""
     rows = db_session.execute(
-        select(Photo.id, Photo.submission_id, Photo.position)
+        select(Photo.id, Photo.submission_id, Photo.position, Photo.sha256)
         .join(Submission, Submission.id == Photo.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
         .where(Mission.campaign_id == campaign_id, Submission.status == APPROVED)
         .order_by(Photo.submission_id, Photo.position)
     )
     photos: dict[str, list[dict[str, Any]]] = {}
-    for photo_id, submission_id, position in rows:
+    for photo_id, submission_id, position, sha256 in rows:
+        # Its worker asked to be forgotten: the photo is said to be gone, not linked to a 404.
+        erased = sha256 == privacy_rules.ERASED_SHA256
         photos.setdefault(submission_id, []).append(
-            {"id": photo_id, "position": position, "url": PHOTO_URL.format(photo_id)}
+            {
+                "id": photo_id,
+                "position": position,
+                "erased": erased,
+                "url": None if erased else PHOTO_URL.format(photo_id),
+            }
         )
     return photos
 
@@ -211,7 +220,9 @@ def csv_lines(results: CampaignResults) -> Iterator[str]:
 def _csv_rows(item: dict[str, Any], products: list[tuple[str, str]]) -> Iterator[list[Any]]:
     store, result = item["store"], item["result"] or {}
     answers = {a["sku"]: a for a in result.get("answers", [])}
-    photo_urls = " ".join(p["url"] for p in result.get("photos", []))
+    photos = result.get("photos", [])
+    photo_urls = " ".join(p["url"] for p in photos if not p["erased"])
+    erased = sum(1 for p in photos if p["erased"]) if result else None
     for sku, name in products:
         answer = answers.get(sku, {})
         price = answer.get("price") or {}
@@ -235,6 +246,7 @@ def _csv_rows(item: dict[str, Any], products: list[tuple[str, str]]) -> Iterator
             _iso(result.get("received_at")),
             _iso(result.get("decided_at")),
             photo_urls,
+            erased,
         ]
 
 

@@ -188,7 +188,11 @@ class ResultsAnswerOut(Schema):
 class ResultsPhotoOut(Schema):
     id = String()
     position = Integer()
-    url = String(metadata={"description": "the brand's copy, without metadata"})
+    erased = Boolean(metadata={"description": "its worker erased their account: no image"})
+    url = String(
+        allow_none=True,
+        metadata={"description": "the brand's copy, without metadata; null once erased"},
+    )
 
 
 class ResultsSubmissionOut(Schema):

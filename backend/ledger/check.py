@@ -26,12 +26,11 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
-from backend.ledger.service import STORE_CLOSED
+from backend.ledger.service import CREDIT, STORE_CLOSED
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
-from backend.submissions.models import Submission
+from backend.submissions.models import Decision, Submission
 
-CREDIT = "submission_credit"
 PAYOUT_REQUEST = "payout_request"
 PAYOUT_SETTLED = "payout_settled"
 UNPAID = ("pending", "batched")
@@ -122,19 +121,37 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
     )
 
 
+def _from_platform(transaction_id: Any) -> ColumnElement[bool]:
+    """The transaction takes money from the platform (a repeat approval's credit)."""
+    return (
+        select(LedgerEntry.id)
+        .where(
+            LedgerEntry.transaction_id == transaction_id,
+            LedgerEntry.account == rules.PLATFORM,
+            LedgerEntry.amount_minor < 0,
+        )
+        .exists()
+    )
+
+
 def credits_pay_the_reward(db_session: Session) -> list[str]:
-    """A credit moves its mission's reward and bonus from the campaign to the worker, nothing
-    else; for a closed store, the mission's show-up pay (kept on the mission when paid)."""
+    """A credit moves its mission's reward and bonus from the campaign (or, for a repeat
+    approval, the platform) to the worker, nothing else; for a closed store, the mission's
+    show-up pay (kept on the mission when paid)."""
     amount = case(
         (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
         else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+    source = case(
+        (_from_platform(LedgerTransaction.id), literal(rules.PLATFORM, String)),
+        else_=_account(rules.campaign_account, Mission.campaign_id),
     )
     expected = (
         select(
             LedgerTransaction.id.label("transaction_id"),
             literal(CREDIT, String).label("kind"),
             (literal("submission ", String) + Submission.id).label("owner"),
-            _account(rules.campaign_account, Mission.campaign_id).label("source"),
+            source.label("source"),
             _account(rules.worker_account, Submission.worker_id).label("target"),
             amount.label("amount"),
             Mission.reward_currency.label("currency"),
@@ -144,6 +161,63 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         .where(LedgerTransaction.kind == CREDIT)
     )
     return _movement_mismatches(db_session, expected)
+
+
+def platform_pays_only_repeats(db_session: Session) -> list[str]:
+    """The platform pays a credit only for a repeat approval: another of the mission's
+    submissions was credited, and one of the two was rejected once (ledger.service)."""
+    this, other = aliased(Submission), aliased(Submission)
+    other_credit = aliased(LedgerTransaction)
+
+    def rejected(submission_id: Any) -> ColumnElement[bool]:
+        return (
+            select(Decision.id)
+            .where(Decision.submission_id == submission_id, Decision.status == "rejected")
+            .exists()
+        )
+
+    repeat = (
+        select(other.id)
+        .join(
+            other_credit,
+            and_(other_credit.submission_id == other.id, other_credit.kind == CREDIT),
+        )
+        .where(
+            other.mission_id == this.mission_id,
+            other.id != this.id,
+            or_(rejected(this.id), rejected(other.id)),
+        )
+        .exists()
+    )
+    rows = db_session.execute(
+        select(LedgerTransaction.id, this.id)
+        .join(this, this.id == LedgerTransaction.submission_id)
+        .where(LedgerTransaction.kind == CREDIT, _from_platform(LedgerTransaction.id), ~repeat)
+    ).all()
+    return [
+        f"credit {t} pays submission {s} from the platform, but its mission was not paid for "
+        "before after a rejection"
+        for t, s in rows
+    ]
+
+
+def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
+    """A campaign pays for one completed visit per mission; any other is the platform's."""
+    charged = func.count(LedgerTransaction.id)
+    rows = db_session.execute(
+        select(Mission.id, charged)
+        .join(Submission, Submission.mission_id == Mission.id)
+        .join(
+            LedgerTransaction,
+            and_(
+                LedgerTransaction.submission_id == Submission.id, LedgerTransaction.kind == CREDIT
+            ),
+        )
+        .where(Submission.outcome != STORE_CLOSED, ~_from_platform(LedgerTransaction.id))
+        .group_by(Mission.id)
+        .having(charged > 1)
+    ).all()
+    return [f"mission {m}: its campaign paid {n} completed visits, not one" for m, n in rows]
 
 
 def payout_requests_posted(db_session: Session) -> list[str]:
@@ -339,6 +413,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("no account overdrawn", no_overdrawn_accounts),
     ("approved submissions credited once", approved_submissions_credited),
     ("credits pay the mission reward", credits_pay_the_reward),
+    ("the platform pays only repeat approvals", platform_pays_only_repeats),
+    ("a campaign pays each store once", campaigns_pay_a_store_once),
     ("payout requests posted", payout_requests_posted),
     ("in transit equals unpaid requests", in_transit_is_unpaid_requests),
     ("batches add up", batches_add_up),

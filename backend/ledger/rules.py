@@ -71,9 +71,14 @@ def funding(*, campaign_id: str, amount_minor: int, currency: str) -> list[Entry
     return _move(BANK, campaign_account(campaign_id), amount_minor, currency)
 
 
-def approval(*, campaign_id: str, worker_id: str, reward_minor: int, currency: str) -> list[Entry]:
-    """An approved submission: the campaign pays the worker (reward and bonus, or show-up pay)."""
-    return _move(campaign_account(campaign_id), worker_account(worker_id), reward_minor, currency)
+def approval(
+    *, campaign_id: str, worker_id: str, reward_minor: int, currency: str, repeat: bool = False
+) -> list[Entry]:
+    """An approved submission: the campaign pays the worker (reward and bonus, or show-up pay).
+    A `repeat` approval of a mission the campaign already paid for (an appeal granted after a
+    rejection reopened it) is the platform's cost, never the brand's."""
+    source = PLATFORM if repeat else campaign_account(campaign_id)
+    return _move(source, worker_account(worker_id), reward_minor, currency)
 
 
 def show_up_pay(reward_minor: int, share_percent: float | Decimal, min_minor: int) -> int:

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Select, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy.orm import Session, aliased
 
 from backend.config import DEFAULTS
 from backend.db import new_id
@@ -19,9 +19,10 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
 from backend.payouts.rules import Money, parse_money_setting
-from backend.submissions.models import Submission
+from backend.submissions.models import Decision, Submission
 
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
+CREDIT = "submission_credit"
 
 
 def post(
@@ -130,16 +131,19 @@ def credit_approved_submission(
     show_up: ShowUpSetting | None = None,
 ) -> bool:
     """Pay an approved submission from its campaign to its worker, once: the mission's reward
-    and bonus, or its show-up pay when the worker found the store closed. False if it was
-    already paid (the unique index on submission credits is the backstop)."""
+    and bonus, or its show-up pay when the worker found the store closed; from the platform
+    when it is a repeat approval of the mission. False if it was already paid (the unique
+    index on submission credits is the backstop)."""
     paid = db_session.scalar(
         select(LedgerTransaction.id).where(
             LedgerTransaction.submission_id == submission_id,
-            LedgerTransaction.kind == "submission_credit",
+            LedgerTransaction.kind == CREDIT,
         )
     )
     if paid is not None:
         return False
+    # The mission's row, locked: its approvals are paid one at a time, so that exactly one
+    # of two racing approvals finds the other paid (SQLite runs writers one at a time).
     row = db_session.execute(
         select(
             Submission.worker_id,
@@ -152,6 +156,7 @@ def credit_approved_submission(
         )
         .join(Mission, Mission.id == Submission.mission_id)
         .where(Submission.id == submission_id)
+        .with_for_update(of=Mission)
     ).one()
     amount = row.pay_minor
     if row.outcome == STORE_CLOSED:
@@ -161,15 +166,44 @@ def credit_approved_submission(
         worker_id=row.worker_id,
         reward_minor=amount,
         currency=row.currency,
+        repeat=is_repeat_approval(
+            db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
+        ),
     )
     post(
         db_session=db_session,
-        kind="submission_credit",
+        kind=CREDIT,
         entries=entries,
         now=now,
         submission_id=submission_id,
     )
     return True
+
+
+def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: str) -> bool:
+    """Whether approving this submission pays for its mission a second time: another of the
+    mission's submissions was credited, and one of the two was rejected once (the mission was
+    redone after a rejection, then the appeal granted). A store found closed and re-opened by
+    its brand is paid for again by the brand (campaigns.closures), so that is no repeat."""
+    other = aliased(Submission)
+    credited = (
+        select(other.id)
+        .join(
+            LedgerTransaction,
+            and_(
+                LedgerTransaction.submission_id == other.id,
+                LedgerTransaction.kind == CREDIT,
+            ),
+        )
+        .where(other.mission_id == mission_id, other.id != submission_id)
+    )
+    paid = list(db_session.scalars(credited))
+    if not paid:
+        return False
+    rejected = select(Decision.id).where(
+        Decision.submission_id.in_([submission_id, *paid]), Decision.status == "rejected"
+    )
+    return db_session.scalar(rejected.limit(1)) is not None
 
 
 # The one currency campaigns pay in (campaigns.rules.CURRENCIES): balances are shown in it.

@@ -67,3 +67,9 @@ def is_flagged(flags: list[str]) -> bool:
 def review_rank(flags: list[str]) -> int:
     """Where a submission waits in the review queue: 0 (first) when a check doubted it."""
     return 0 if is_flagged(flags) else 1
+
+
+def reopened_status(campaign_status: str, ends_at: datetime, now: datetime) -> str:
+    """What a mission becomes when its submission is rejected: open for another worker while
+    its campaign runs, else expired (nobody may do it any more)."""
+    return "open" if campaign_status == "published" and now < ends_at else "expired"

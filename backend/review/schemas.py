@@ -10,7 +10,7 @@ from backend.missions.schemas import StoreBrief
 from backend.review.models import APPEAL_STATUSES
 from backend.review.rules import COMMENT_MAX, DECISIONS, REASON_CODES
 from backend.schemas import Money, PageQuery
-from backend.submissions.schemas import CheckOut
+from backend.submissions.schemas import CheckOut, DecisionOut
 
 REASONS_DOC = "; ".join(f"`{code}`: {title}" for code, title in REASON_CODES.items())
 
@@ -82,7 +82,16 @@ class AppealOut(Schema):
     status = String()
     message = String()
     rejected_by = String(allow_none=True, metadata={"description": "null: the machine"})
-    rejection = Dict()
+    rejection = Dict(
+        metadata={
+            "description": "the rejection appealed, as it was: reasons, flags, comment, actor "
+            "(machine or admin), decided_at"
+        }
+    )
+    decisions = List(
+        Nested(DecisionOut),
+        metadata={"description": "every decision on the submission, oldest first"},
+    )
     created_at = DateTime()
     deadline_at = DateTime(metadata={"description": "granted automatically after"})
     decided_by = String(allow_none=True)

@@ -114,7 +114,8 @@ def decide_appeal(appeal_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         **data,
     )
+    history = appeals.appeal_history(request_session(), appeal)
     return {
-        "appeal": appeals.appeal_out(appeal, submission, _sla_hours()),
+        "appeal": appeals.appeal_out(appeal, history, _sla_hours()),
         "submission_status": submission.status,
     }

@@ -75,6 +75,7 @@ class DecisionOut(Schema):
     flags = List(String())
     comment = String(allow_none=True)
     decided_at = DateTime()
+    on_appeal = Boolean(metadata={"description": "decided on the worker's appeal"})
 
 
 class PhotoOut(Schema):
@@ -114,5 +115,11 @@ class SubmissionOut(Schema):
         metadata={"description": "Empty for a brand until the submission is approved"},
     )
     checks = List(Nested(CheckOut))
-    decision = Nested(DecisionOut, allow_none=True)
+    decision = Nested(DecisionOut, allow_none=True, metadata={"description": "the latest"})
+    decisions = List(
+        Nested(DecisionOut),
+        metadata={
+            "description": "every decision, oldest first: a rejection stays beside its appeal"
+        },
+    )
     payout = Nested(PayoutOut, allow_none=True, metadata={"description": "once approved"})

@@ -18,6 +18,7 @@ from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
+from backend.review import missions as review_missions
 from backend.review import rules as review_rules
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
@@ -27,9 +28,6 @@ from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
-# What an approved submission leaves its mission as, by outcome: a closed store stays
-# visible to the brand as such, and may be re-opened (campaigns.closures).
-MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
 FUTURE_SKEW = timedelta(minutes=10)
 
@@ -280,19 +278,40 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
             for p in photos
         ],
         "checks": _for_brand(submission.checks) if user.role == "brand" else submission.checks,
-        "decision": None
+        "decision": None if decision is None else decision_out(decision),
+        "decisions": []
         if decision is None
-        else {
-            "status": decision.status,
-            "actor": decision.actor,
-            "reasons": decision.reasons,
-            "flags": decision.flags,
-            "comment": decision.comment,
-            "decided_at": decision.created_at,
-        },
+        else [
+            decision_out(d)
+            for d in decision_history(db_session, [submission.id], until=decision.created_at)
+        ],
         # The credit commits with the approval: shown with the status that says so.
         "payout": _credit(db_session, submission.id) if submission.status == "approved" else None,
     }
+
+
+def decision_out(decision: Decision) -> dict[str, Any]:
+    """A decision as the submission's viewers see it (never who decided, nor their evidence)."""
+    return {
+        "status": decision.status,
+        "actor": decision.actor,
+        "reasons": decision.reasons,
+        "flags": decision.flags,
+        "comment": decision.comment,
+        "decided_at": decision.created_at,
+        "on_appeal": decision.appeal_id is not None,
+    }
+
+
+def decision_history(
+    db_session: Session, submission_ids: Sequence[str], until: datetime | None = None
+) -> list[Decision]:
+    """Every decision on these submissions, oldest first; `until` stops at the one a status
+    was read with, so the history never runs ahead of it."""
+    stmt = select(Decision).where(Decision.submission_id.in_(submission_ids))
+    if until is not None:
+        stmt = stmt.where(Decision.created_at <= until)
+    return list(db_session.scalars(stmt.order_by(Decision.created_at, Decision.id)))
 
 
 def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
@@ -387,7 +406,8 @@ def record_decision(
     show_up: ledger.ShowUpSetting | None = None,
 ) -> bool:
     """Set a submission's status and append the decision that set it; an approval pays the
-    worker (once) and completes the mission, or marks it `store_closed` (show-up pay). With
+    worker (once) and completes the mission, or marks it `store_closed` (show-up pay); a
+    rejection reopens the mission for other workers (review.missions). With
     `from_statuses`, only a submission in one of them is decided: False (nothing written)
     when another decider got there first. `show_up` figures show-up pay for a mission
     published without it (default: the app's settings)."""
@@ -429,13 +449,7 @@ def record_decision(
         ledger.credit_approved_submission(
             db_session=db_session, submission_id=submission_id, now=now, show_up=show_up
         )
-        mission_id, outcome = db_session.execute(
-            select(Submission.mission_id, Submission.outcome).where(Submission.id == submission_id)
-        ).one()
-        db_session.execute(
-            update(Mission)
-            .where(Mission.id == mission_id, Mission.status == "submitted")
-            .values(status=MISSION_DONE[outcome])
-            .execution_options(synchronize_session=False)
-        )
+        review_missions.complete_mission(db_session=db_session, submission_id=submission_id)
+    elif status == "rejected":
+        review_missions.reopen_mission(db_session=db_session, submission_id=submission_id, now=now)
     return True

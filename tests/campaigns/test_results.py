@@ -19,7 +19,9 @@ from backend.campaigns.models import CampaignProduct
 from backend.campaigns.results import CSV_HEADER, csv_lines
 from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
+from backend.privacy.rules import ERASED_SHA256
 from backend.stores.models import Store
+from backend.submissions.models import Photo
 from backend.submissions.service import record_decision
 from tests.factories import UserFactory
 from tests.missions.world import build, insert_submission
@@ -214,7 +216,8 @@ def test_json_items_hold_only_approved_results(client, world):
     closed = items[world.missions[3]]["result"]
     assert (closed["outcome"], closed["answers"]) == ("store_closed", [])
     rejected, untouched = items[world.missions[4]], items[world.missions[5]]
-    assert (rejected["mission_status"], rejected["result"]) == ("submitted", None)
+    # A rejection reopened the mission for another worker; nothing of it reaches the brand.
+    assert (rejected["mission_status"], rejected["result"]) == ("open", None)
     assert (untouched["mission_status"], untouched["result"]) == ("open", None)
     assert world.submissions[4] not in response.text
     assert world.photos[4][0] not in response.text
@@ -248,7 +251,7 @@ def test_csv_is_a_row_per_store_and_product_with_formulas_defused(client, world)
     assert (closed["outcome"], closed["count"], closed["out_of_stock"]) == ("store_closed", "", "")
     rejected = by_key[(world.missions[4], "B-2")]
     assert [rejected[k] for k in ("mission_status", "outcome", "count", "photo_urls")] == [
-        "submitted",
+        "open",
         "",
         "",
         "",
@@ -329,6 +332,55 @@ def test_the_latest_approval_of_a_mission_stands(client, db, world):
     assert shown["result"]["submission_id"] == later
     assert body["aggregates"]["coverage"]["with_results"] == 4
     assert body["aggregates"]["products"][0]["median_facings"] == 8.0  # 4, 8, 9
+
+
+def test_of_a_stores_approved_visits_the_latest_captured_stands(client, db, world):
+    # An appeal granted after the mission was redone approves an earlier visit last.
+    earlier, _photos = insert_submission(
+        db,
+        mission_id=world.missions[1],
+        worker_id=world.worker.id,
+        brand_id=world.brand.brand_id,
+        answers=[answer("A-1", 1), answer("B-2", 1)],
+        at=WORKER_AT,
+        captured_at=CAPTURED - timedelta(hours=1),
+        photos=1,
+    )
+    decide(db, earlier, "approved", now=DECIDED + timedelta(days=1))
+    for fmt in ("json", "geojson"):
+        body = results(client, world, fmt).json
+        rows = body["items"] if fmt == "json" else [f["properties"] for f in body["features"]]
+        assert len(rows) == 6  # one row per store
+        shown = next(r for r in rows if r["mission_id"] == world.missions[1])
+        assert shown["result"]["submission_id"] == world.submissions[1]
+        assert datetime.fromisoformat(shown["result"]["captured_at"]) == CAPTURED
+    lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
+    assert len(lines) == 6 * 2  # a row per store and product
+    assert {r["count"] for r in lines if r["mission_id"] == world.missions[1]} == {"7", "2"}
+
+
+def test_an_erased_workers_photos_are_marked_erased_not_linked(client, db, world):
+    gone, kept = world.photos[0]
+    with db.transaction() as session:
+        # What erasure leaves of a photo (privacy.service): the row, its digest overwritten.
+        session.execute(update(Photo).where(Photo.id == gone).values(sha256=ERASED_SHA256))
+    expected = [
+        {"id": gone, "position": 0, "erased": True, "url": None},
+        {"id": kept, "position": 1, "erased": False, "url": f"/api/v1/photos/{kept}"},
+    ]
+    body = results(client, world).json
+    shown = next(i for i in body["items"] if i["mission_id"] == world.missions[0])
+    assert shown["result"]["photos"] == expected
+    features = results(client, world, "geojson").json["features"]
+    feature = next(f for f in features if f["id"] == world.missions[0])
+    assert feature["properties"]["result"]["photos"] == expected
+    lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
+    first = next(r for r in lines if r["mission_id"] == world.missions[0])
+    assert (first["photo_urls"], first["photos_erased"]) == (f"/api/v1/photos/{kept}", "1")
+    other = next(r for r in lines if r["mission_id"] == world.missions[1])
+    assert other["photos_erased"] == "0"
+    untouched = next(r for r in lines if r["mission_id"] == world.missions[5])
+    assert untouched["photos_erased"] == ""  # no result, nothing to count
 
 
 @contextmanager

@@ -403,3 +403,86 @@ def test_an_open_batch_with_a_settlement_is_named(db, world):
     with db.transaction() as session:
         session.execute(update(PayoutBatch).where(PayoutBatch.id == batch_id).values(status="open"))
     found(db, f"batch {batch_id} is open but has a settlement")
+
+
+def second_visit(world: World, worker: Any) -> str:
+    """Another worker's submission for the mission of the world's first one."""
+    submission_id, _photos = insert_submission(
+        world.db,
+        mission_id=world.missions[0],
+        worker_id=worker.id,
+        brand_id=world.brand_id,
+        status="approved",
+        captured_at=NOW,
+    )
+    return submission_id
+
+
+def test_the_platform_pays_only_a_repeat_approval_after_a_rejection(db, make, world):
+    world.approve()
+    other = make(UserFactory)
+    repeat = second_visit(world, other)
+    # Nobody was rejected: the platform had no second look to pay for.
+    credit(
+        db,
+        repeat,
+        rules.approval(
+            campaign_id=world.campaign_id,
+            worker_id=other.id,
+            reward_minor=REWARD,
+            currency="EUR",
+            repeat=True,
+        ),
+    )
+    found(db, f"pays submission {repeat} from the platform, but its mission was not paid for")
+
+
+def test_a_campaign_pays_for_one_completed_visit_per_store(db, make, world):
+    world.approve()
+    other = make(UserFactory)
+    twice = second_visit(world, other)
+    credit(
+        db,
+        twice,
+        rules.approval(
+            campaign_id=world.campaign_id, worker_id=other.id, reward_minor=REWARD, currency="EUR"
+        ),
+    )
+    found(db, f"mission {world.missions[0]}: its campaign paid 2 completed visits, not one")
+
+
+def test_a_repeat_approval_is_the_platforms_and_the_check_knows_it(db, make, world):
+    rejected = world.submit()
+    with db.transaction() as session:
+        record_decision(
+            db_session=session,
+            submission_id=rejected,
+            status="rejected",
+            actor="admin",
+            actor_id=world.admin.id,
+            reasons=["blurry_photo"],
+            flags=[],
+            now=NOW,
+        )
+    other = make(UserFactory)
+    redone = second_visit(world, other)
+    for submission_id in (redone, rejected):  # the redo first, then the appeal granted
+        with db.transaction() as session:
+            record_decision(
+                db_session=session,
+                submission_id=submission_id,
+                status="approved",
+                actor="admin",
+                actor_id=world.admin.id,
+                reasons=[],
+                flags=[],
+                now=NOW,
+            )
+    with db.transaction(write=False) as session:
+        assert service.balance(db_session=session, account="platform", currency="EUR") == -REWARD
+        campaign = rules.campaign_account(world.campaign_id)
+        funded = REWARD * len(world.missions)
+        assert service.balance(db_session=session, account=campaign, currency="EUR") == (
+            funded - REWARD
+        )
+    assert problems(db) == []

@@ -60,8 +60,12 @@ def machine(app, client, db, make, auth_headers):
             self.rejecter, self.second = (
                 auth_headers(make(UserFactory, role="admin")) for _ in "ab"
             )
+            self.campaign_id = campaign_id
             self.assignments: list[tuple[int, object]] = []  # (worker index, Claimed-like)
             self.submissions: dict[str, int] = {}  # id -> worker index
+            self.mission_of: dict[str, str] = {}  # submission id -> mission id
+            # A rejection reopens the mission for everyone but the workers it rejected.
+            self.rejected_from: dict[str, set[int]] = {}  # mission id -> worker indexes
             self.requested = [0, 0]  # what each worker asked to be paid out
             self.batches: dict[str, str] = {}  # id -> open | paid
 
@@ -101,6 +105,11 @@ def machine(app, client, db, make, auth_headers):
             mission_id = self.open_missions.pop()
             headers = self.worker_headers[worker]
             response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
+            if worker in self.rejected_from.get(mission_id, ()):
+                assert response.status_code == 409, response.json
+                assert response.json["code"] in ("mission_unavailable", "claim_limit_reached")
+                self.open_missions.insert(0, mission_id)  # another worker may take it
+                return
             if response.status_code == 409:
                 assert response.json["code"] == "claim_limit_reached"
                 self.open_missions.append(mission_id)
@@ -121,6 +130,7 @@ def machine(app, client, db, make, auth_headers):
             assert response.status_code == 202, response.json
             submission_id = response.json["submission_id"]
             self.submissions[submission_id] = worker
+            self.mission_of[submission_id] = claimed.mission_id
             validate_now(app, db, submission_id)
 
         @precondition(lambda self: self.status_of("in_review"))
@@ -134,7 +144,11 @@ def machine(app, client, db, make, auth_headers):
         def reject(self, data: st.DataObject, reason: str) -> None:
             waiting = self.status_of("in_review")
             body = {"decision": "reject", "reason_code": reason, "comment": "Seen by a person."}
-            self.decide(data.draw(st.sampled_from(waiting)), body)
+            submission_id = data.draw(st.sampled_from(waiting))
+            self.decide(submission_id, body)
+            mission_id = self.mission_of[submission_id]
+            self.rejected_from.setdefault(mission_id, set()).add(self.submissions[submission_id])
+            self.open_missions.append(mission_id)  # reopened at once
 
         @precondition(lambda self: self.status_of("rejected"))
         @rule(data=st.data())
@@ -268,6 +282,15 @@ def machine(app, client, db, make, auth_headers):
                     )
                 ).all()
                 assert sorted(credited) == approved  # one credit per approval, no more
+                campaign, platform = (
+                    ledger.balance(db_session=session, account=account, currency="EUR")
+                    for account in (money.campaign_account(self.campaign_id), money.PLATFORM)
+                )
+            # The brand pays for each store once; a second approval of a mission (an appeal
+            # granted after it was redone) is the platform's.
+            stores_paid = len({self.mission_of[s] for s in approved})
+            assert campaign == REWARD * (MISSIONS - stores_paid)
+            assert platform == -REWARD * (len(approved) - stores_paid)
             for index in (0, 1):
                 earned = REWARD * sum(1 for s in approved if self.submissions[s] == index)
                 assert self.balance(index) == earned - self.requested[index] >= 0

@@ -168,3 +168,38 @@ def test_only_admins_list_and_decide_appeals(client, in_review, admin):
     response = decide_appeal(client, waiting.claimed.headers, appeal_id, {"decision": "approve"})
     assert response.status_code == 403
     assert decide_appeal(client, admin(), "nope", {"decision": "approve"}).status_code == 404
+
+
+def test_a_decided_appeal_keeps_the_rejection_and_every_decision_in_order(client, in_review, admin):
+    waiting = in_review()
+    first_admin, second_admin = admin(), admin()
+    reject(client, first_admin, waiting.submission_id, code="missing_products")
+    made = appeal(client, waiting)
+    (listed,) = open_appeals(client, second_admin)
+    assert listed["rejection"]["reasons"] == ["missing_products"]
+    granted = decide_appeal(client, second_admin, made.json["id"], {"decision": "approve"})
+    assert granted.status_code == 200, granted.json
+    assert granted.json["appeal"]["rejection"]["reasons"] == ["missing_products"]
+    decided = client.get("/api/v1/appeals", query_string={"status": "approved"}, headers=admin())
+    (shown,) = [a for a in decided.json["items"] if a["id"] == made.json["id"]]
+    # The rejection appealed, as it was: the reversal did not empty it.
+    assert shown["rejection"]["reasons"] == ["missing_products"]
+    assert shown["rejection"]["comment"] == "PAD-2 not in the photo."
+    assert shown["rejection"]["actor"] == "admin"
+    expected = [
+        ("in_review", "machine", [], False),
+        ("rejected", "admin", ["missing_products"], False),
+        ("approved", "admin", [], True),
+    ]
+    assert [
+        (d["status"], d["actor"], d["reasons"], d["on_appeal"]) for d in shown["decisions"]
+    ] == expected
+    for viewer in (waiting.claimed.headers, admin()):
+        submission = client.get(f"/api/v1/submissions/{waiting.submission_id}", headers=viewer)
+        assert submission.json["status"] == "approved"
+        history = submission.json["decisions"]
+        assert [(d["status"], d["actor"], d["reasons"], d["on_appeal"]) for d in history] == (
+            expected
+        )
+        assert history[1]["comment"] == "PAD-2 not in the photo."
+        assert submission.json["decision"] == history[-1]
