@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
 from apiflask import APIFlask
 from flask import Response, send_from_directory
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -17,21 +16,20 @@ from backend.errors import register_error_handlers
 from backend.extensions import limiter
 from backend.guards import init_guards
 from backend.logs import configure_logging, init_request_logging
-from backend.openapi import init_openapi
+from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-DOCS_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the Flask app: settings, database, Celery, blueprints, errors, docs."""
-    app = APIFlask(
+    app = FairfieldAPI(
         "fairfield",
         title="Fairfield API",
         version="1",
         static_folder=None,  # type: ignore[arg-type]  # we serve static/ ourselves
-        docs_path="/docs",
+        docs_path=None,  # static/docs.html renders the document with vendored Swagger UI 5
         spec_path="/openapi.json",
     )
     load_config(app, config)
@@ -54,7 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_metrics(app)
     register_error_handlers(app)
     init_guards(app)
-    init_openapi(app, docs_assets="/docs/assets")
+    init_openapi(app)
     _register_blueprints(app)
     _register_static(app)
 
@@ -108,7 +106,7 @@ def _register_static(app: APIFlask) -> None:
     def static_files(filename: str) -> Response:
         return send_from_directory(STATIC_DIR, filename)
 
-    @app.get("/docs/assets/<path:filename>")
+    @app.get("/docs")
     @app.doc(hide=True)
-    def docs_assets(filename: str) -> Response:
-        return send_from_directory(DOCS_ASSETS, filename)
+    def docs() -> Response:
+        return send_from_directory(STATIC_DIR, "docs.html")
