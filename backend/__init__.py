@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from apiflask import APIFlask
 from flask import Response, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import load_config
@@ -22,6 +24,20 @@ from backend.ops.metrics import init_metrics
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 
+class JSONProvider(DefaultJSONProvider):
+    """JSON answers with times in RFC 3339 (ISO 8601 with an offset), as every schema writes
+    them: Flask's default writes a datetime put in a dict by hand as an HTTP date."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            # The database keeps every time in UTC; a naive one can only mean UTC.
+            return (o if o.tzinfo is not None else o.replace(tzinfo=UTC)).isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the Flask app: settings, database, Celery, blueprints, errors, docs."""
     app = FairfieldAPI(
@@ -32,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
         docs_path=None,  # static/docs.html renders the document with vendored Swagger UI 5
         spec_path="/openapi.json",
     )
+    app.json = JSONProvider(app)
     load_config(app, config)
     configure_logging(app.config["LOG_LEVEL"], as_json=bool(app.config["LOG_JSON"]))
     if int(app.config.get("PROXY_COUNT", 0)):
