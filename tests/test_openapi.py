@@ -4,6 +4,8 @@ configured with, and /docs renders it from local files."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -52,9 +54,15 @@ def test_docs_page_loads_only_local_vendored_assets(client):
             assert asset.status_code == 200, source
     with client.get("/static/vendor/swagger-ui-dist/swagger-ui-bundle.js") as asset:
         assert len(asset.data) > 100_000
-    # Vendored with their licences, by the script that pins them.
+    # Vendored with their licences, at the versions the script pins.
     for package in ("swagger-ui-dist", "axe-core"):
         assert (ROOT / "static" / "vendor" / package / "LICENSE").is_file()
+    check = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "vendor-frontend"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stderr
 
 
 def test_every_schema_is_registered_once(app):
