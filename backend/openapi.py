@@ -85,10 +85,10 @@ def configured_limits(config: Mapping[str, Any]) -> dict[tuple[str, str], dict[s
 def _apply_limits(spec: dict[str, Any], config: Mapping[str, Any]) -> None:
     schemas = spec.get("components", {}).get("schemas", {})
     limits = configured_limits(config)
-    # Every request shape that sets photos_required (a campaign created or edited) is bound
-    # by the same setting.
+    # Every request shape that bounds photos_required (a campaign created or edited) is bound
+    # by the same setting; answers, which state no bound, are left as they are.
     for name, schema in schemas.items():
-        if "photos_required" in schema.get("properties", {}):
+        if "maximum" in schema.get("properties", {}).get("photos_required", {}):
             limits.setdefault((name, "photos_required"), limits[("CampaignIn", "photos_required")])
     for (name, prop), bounds in limits.items():
         field = schemas.get(name, {}).get("properties", {}).get(prop)
