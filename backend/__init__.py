@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import swagger_ui_bundle
 from apiflask import APIFlask
 from flask import Response, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import load_config
@@ -17,23 +18,37 @@ from backend.errors import register_error_handlers
 from backend.extensions import limiter
 from backend.guards import init_guards
 from backend.logs import configure_logging, init_request_logging
-from backend.openapi import init_openapi
+from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-DOCS_ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """JSON answers with times in RFC 3339 (ISO 8601 with an offset), as every schema writes
+    them: Flask's default writes a datetime put in a dict by hand as an HTTP date."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime):
+            # The database keeps every time in UTC; a naive one can only mean UTC.
+            return (o if o.tzinfo is not None else o.replace(tzinfo=UTC)).isoformat()
+        if isinstance(o, date):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     """Build the Flask app: settings, database, Celery, blueprints, errors, docs."""
-    app = APIFlask(
+    app = FairfieldAPI(
         "fairfield",
         title="Fairfield API",
         version="1",
         static_folder=None,  # type: ignore[arg-type]  # we serve static/ ourselves
-        docs_path="/docs",
+        docs_path=None,  # static/docs.html renders the document with vendored Swagger UI 5
         spec_path="/openapi.json",
     )
+    app.json = JSONProvider(app)
     load_config(app, config)
     configure_logging(app.config["LOG_LEVEL"], as_json=bool(app.config["LOG_JSON"]))
     if int(app.config.get("PROXY_COUNT", 0)):
@@ -54,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_metrics(app)
     register_error_handlers(app)
     init_guards(app)
-    init_openapi(app, docs_assets="/docs/assets")
+    init_openapi(app)
     _register_blueprints(app)
     _register_static(app)
 
@@ -108,7 +123,7 @@ def _register_static(app: APIFlask) -> None:
     def static_files(filename: str) -> Response:
         return send_from_directory(STATIC_DIR, filename)
 
-    @app.get("/docs/assets/<path:filename>")
+    @app.get("/docs")
     @app.doc(hide=True)
-    def docs_assets(filename: str) -> Response:
-        return send_from_directory(DOCS_ASSETS, filename)
+    def docs() -> Response:
+        return send_from_directory(STATIC_DIR, "docs.html")

@@ -1,10 +1,21 @@
-"""OpenAPI document details: the problem+json error shape and self-hosted docs assets."""
+"""OpenAPI document details: the problem+json error shape, limits as configured, one
+component per schema."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import marshmallow
 from apiflask import APIFlask
+from apispec import APISpec
+from apispec.ext.marshmallow.common import (
+    get_unique_schema_name,
+    make_schema_key,
+    resolve_schema_instance,
+)
+
+from backend.campaigns.rules import PHOTOS_MAX
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -24,15 +35,90 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
-def init_openapi(app: APIFlask, *, docs_assets: str) -> None:
+class FairfieldAPI(APIFlask):
+    """APIFlask that registers each schema once in the document, however it is first met."""
+
+    def _register_schema_and_get_ref(
+        self, spec: APISpec, registered_schema_classes: dict[int, str], schema_obj: Any
+    ) -> dict[str, Any]:
+        # APIFlask remembers the schemas it registered for a view, but not those the
+        # marshmallow plugin registered on meeting them nested (MissionListOut.items): it then
+        # added MissionOut again as MissionOut1. The plugin's own refs are the one register.
+        plugin = getattr(self, "_ma_plugin", None)
+        if plugin is None or not _is_marshmallow(schema_obj):
+            return super()._register_schema_and_get_ref(spec, registered_schema_classes, schema_obj)
+        instance = resolve_schema_instance(schema_obj)
+        key = make_schema_key(instance)
+        if key not in plugin.converter.refs:
+            if any(getattr(instance, m) for m in ("only", "exclude", "load_only", "dump_only")):
+                # A cut-down view of a schema (AppealOut with `only`) has no name of its
+                # own: say its shape where it is used rather than invent AppealOut1.
+                inline: dict[str, Any] = plugin.converter.schema2jsonschema(instance)
+                return inline
+            # The resolver is typed for classes, and APIFlask passes it instances as well.
+            resolved = self.schema_name_resolver(instance)  # type: ignore[arg-type]
+            name = get_unique_schema_name(spec.components, resolved)
+            spec.components.schema(name, schema=instance)
+        return {"$ref": f"#/components/schemas/{plugin.converter.refs[key]}"}
+
+
+def _is_marshmallow(schema_obj: Any) -> bool:
+    if isinstance(schema_obj, type):
+        return issubclass(schema_obj, marshmallow.Schema)
+    return isinstance(schema_obj, marshmallow.Schema)
+
+
+def configured_limits(config: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
+    """(schema, property) -> the JSON Schema bounds that settings put on it.
+
+    A setting can only tighten what the schema itself allows, as the server checks both."""
+    photos = int(config["SUBMISSION_MAX_PHOTOS"])
+    return {
+        # A campaign asking for more photos than a submission may carry could never be done.
+        ("CampaignIn", "photos_required"): {"maximum": min(PHOTOS_MAX, photos)},
+        ("SubmissionForm", "photos"): {"maxItems": photos},
+        ("ResumableSubmissionIn", "photos"): {"maxItems": photos},
+        ("PhotoDeclared", "size"): {"maximum": int(config["PHOTO_MAX_BYTES"])},
+    }
+
+
+def _apply_limits(spec: dict[str, Any], config: Mapping[str, Any]) -> None:
+    schemas = spec.get("components", {}).get("schemas", {})
+    limits = configured_limits(config)
+    # Every request shape that bounds photos_required (a campaign created or edited) is bound
+    # by the same setting; answers, which state no bound, are left as they are.
+    for name, schema in schemas.items():
+        if "maximum" in schema.get("properties", {}).get("photos_required", {}):
+            limits.setdefault((name, "photos_required"), limits[("CampaignIn", "photos_required")])
+    for (name, prop), bounds in limits.items():
+        field = schemas.get(name, {}).get("properties", {}).get(prop)
+        if field is None or field.get("readOnly"):
+            continue
+        for keyword, value in bounds.items():
+            field[keyword] = min(field.get(keyword, value), value)
+
+
+def _document_body_limit(spec: dict[str, Any], max_bytes: int) -> None:
+    note = f"The body is over {max_bytes} bytes (FAIRFIELD_MAX_BODY_BYTES), whatever its framing"
+    for path_item in spec.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            if "413" in responses:
+                responses["413"]["description"] += f"; or: {note}"
+            else:
+                responses["413"] = {
+                    "description": note,
+                    "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+                }
+
+
+def init_openapi(app: APIFlask) -> None:
     app.config.update(
         HTTP_ERROR_SCHEMA=PROBLEM_SCHEMA,
         VALIDATION_ERROR_SCHEMA=PROBLEM_SCHEMA,
         VALIDATION_ERROR_DESCRIPTION="Validation error (problem+json, `errors` names each field)",
-        SWAGGER_UI_CSS=f"{docs_assets}/swagger-ui.css",
-        SWAGGER_UI_BUNDLE_JS=f"{docs_assets}/swagger-ui-bundle.js",
-        SWAGGER_UI_STANDALONE_PRESET_JS=f"{docs_assets}/swagger-ui-standalone-preset.js",
-        DOCS_FAVICON=f"{docs_assets}/favicon-32x32.png",
         INFO={
             "description": "Fairfield: in-store audit missions, claimed, evidenced, validated "
             "and fairly paid. Errors are RFC 9457 application/problem+json."
@@ -40,7 +126,7 @@ def init_openapi(app: APIFlask, *, docs_assets: str) -> None:
     )
 
     @app.spec_processor
-    def _problem_content(spec: Any) -> Any:
+    def _complete(spec: Any) -> Any:
         # Error responses are problem+json, not plain JSON: say so, so clients and
         # schemathesis check the real content type.
         for path_item in spec.get("paths", {}).values():
@@ -64,4 +150,8 @@ def init_openapi(app: APIFlask, *, docs_assets: str) -> None:
                         and "application/json" in content
                     ):
                         content["application/problem+json"] = content.pop("application/json")
+        # The document is built per app, from this app's settings: it states the limits the
+        # server enforces, not the defaults.
+        _apply_limits(spec, app.config)
+        _document_body_limit(spec, int(app.config["MAX_CONTENT_LENGTH"]))
         return spec
