@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -24,7 +25,7 @@ from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
 from backend.db import UTCDateTime, driver_cursor, new_id
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, not_found
 from backend.missions import nearby, rules, task
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
@@ -144,7 +145,7 @@ def get_mission(*, db_session: Session, mission_id: str, user: User) -> Card:
     row = db_session.execute(_CARD.where(Mission.id == mission_id)).first()
     card = None if row is None else Card._make(row)
     if card is None or not _may_see(db_session, card, user):
-        raise NotFound(f"No mission with id {mission_id}.")
+        raise not_found("mission")
     return card
 
 
@@ -197,7 +198,17 @@ _TAKE_OPEN_MISSION = (
     )
 )
 
-_MISSION_EXISTS = select(Mission.id).where(Mission.id == bindparam("mission_id"))
+# A mission workers could ever have seen: its campaign was published (it may have ended or
+# been cancelled since). Any other answers a claim as an unknown id does, so that a claim
+# cannot tell a brand's unpublished plans apart from ids nobody has.
+_EVER_PUBLISHED = (
+    select(Mission.id)
+    .join(Campaign, Campaign.id == Mission.campaign_id)
+    .where(
+        Mission.id == bindparam("mission_id"),
+        or_(Campaign.status == "published", Campaign.published_at.is_not(None)),
+    )
+)
 
 
 class Claim(NamedTuple):
@@ -239,8 +250,8 @@ def claim_mission(
         _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now, "worker_id": worker.id}
     ).first()
     if taken is None:
-        if connection.execute(_MISSION_EXISTS, {"mission_id": mission_id}).first() is None:
-            raise NotFound(f"No mission with id {mission_id}.")
+        if connection.execute(_EVER_PUBLISHED, {"mission_id": mission_id}).first() is None:
+            raise not_found("mission")
         raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
     held = _window(taken, position, window)
     claim = Claim(new_id(), mission_id, rules.claim_expires_at(now, held), held)

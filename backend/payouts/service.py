@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.db import new_id
-from backend.errors import Conflict, Gone, Invalid, NotFound
+from backend.errors import Conflict, Gone, Invalid, not_found
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.pagination import decode_cursor, encode_cursor, page, paginate
@@ -144,12 +144,12 @@ def _money(amount_minor: int, currency: str) -> dict[str, Any]:
 
 
 def get_request(*, db_session: Session, user: User, request_id: str) -> PayoutRequest:
-    """One payout request, for its worker or an admin; anyone else gets NotFound."""
+    """One payout request, for its worker or an admin; anyone else gets the one 404."""
     payout = db_session.scalar(
         select(PayoutRequest).where(PayoutRequest.id == request_id, _visible_to(user))
     )
     if payout is None:
-        raise NotFound(f"No payout request with id {request_id}.")
+        raise not_found("payout request")
     return payout
 
 
@@ -282,10 +282,10 @@ def _lock_pending(db_session: Session) -> tuple[str, list[tuple[str, int]]]:
 
 
 def get_batch(*, db_session: Session, batch_id: str) -> PayoutBatch:
-    """One batch, or NotFound."""
+    """One batch, or the one 404."""
     batch = db_session.get(PayoutBatch, batch_id)
     if batch is None:
-        raise NotFound(f"No payout batch with id {batch_id}.")
+        raise not_found("payout batch")
     return batch
 
 
