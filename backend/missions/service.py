@@ -12,6 +12,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -24,11 +25,11 @@ from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
 from backend.db import UTCDateTime, driver_cursor, new_id
-from backend.errors import Conflict, NotFound
+from backend.errors import Conflict, not_found
 from backend.missions import nearby, rules, task
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
-from backend.payouts import service as payouts
+from backend.payouts import closing
 from backend.stores.models import Store
 
 # What a worker sees of a mission, in one row: plain columns rather than three ORM objects,
@@ -144,7 +145,7 @@ def get_mission(*, db_session: Session, mission_id: str, user: User) -> Card:
     row = db_session.execute(_CARD.where(Mission.id == mission_id)).first()
     card = None if row is None else Card._make(row)
     if card is None or not _may_see(db_session, card, user):
-        raise NotFound(f"No mission with id {mission_id}.")
+        raise not_found("mission")
     return card
 
 
@@ -197,7 +198,17 @@ _TAKE_OPEN_MISSION = (
     )
 )
 
-_MISSION_EXISTS = select(Mission.id).where(Mission.id == bindparam("mission_id"))
+# A mission workers could ever have seen: its campaign was published (it may have ended or
+# been cancelled since). Any other answers a claim as an unknown id does, so that a claim
+# cannot tell a brand's unpublished plans apart from ids nobody has.
+_EVER_PUBLISHED = (
+    select(Mission.id)
+    .join(Campaign, Campaign.id == Mission.campaign_id)
+    .where(
+        Mission.id == bindparam("mission_id"),
+        or_(Campaign.status == "published", Campaign.published_at.is_not(None)),
+    )
+)
 
 
 class Claim(NamedTuple):
@@ -225,7 +236,7 @@ def claim_mission(
     connection = db_session.connection()
     # Serialise this worker's claims so parallel requests cannot all pass the cap check.
     lock_user(db_session=db_session, user_id=worker.id)
-    payouts.refuse_if_closing(db_session=db_session, worker_id=worker.id)
+    closing.refuse_if_closing(db_session=db_session, worker_id=worker.id)
     active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
     if active >= claim_limit:
         raise Conflict(
@@ -239,8 +250,8 @@ def claim_mission(
         _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now, "worker_id": worker.id}
     ).first()
     if taken is None:
-        if connection.execute(_MISSION_EXISTS, {"mission_id": mission_id}).first() is None:
-            raise NotFound(f"No mission with id {mission_id}.")
+        if connection.execute(_EVER_PUBLISHED, {"mission_id": mission_id}).first() is None:
+            raise not_found("mission")
         raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
     held = _window(taken, position, window)
     claim = Claim(new_id(), mission_id, rules.claim_expires_at(now, held), held)
@@ -314,80 +325,34 @@ def expire_overdue(
     return len(overdue)
 
 
-def present(
-    card: Card, *, distance: float | None, speed_kmh: float, products: int
-) -> dict[str, Any]:
-    """A mission as a worker sees it before claiming: pay (the bonus included), the time it
-    takes, pay per hour with the trip there when the worker's position is known, and the
-    task in counts (`products` is how many the campaign counts)."""
-    currency = card.reward_currency
-    pay = card.reward_amount_minor + card.bonus_minor
-    estimate = rules.estimate(
-        est_minutes=card.est_minutes, distance_m=distance, speed_kmh=speed_kmh
-    )
-    rate = None
-    if estimate.travel_minutes is not None:
-        rate = {
-            "amount_minor": rules.effective_hourly_rate(
-                pay_minor=pay,
-                est_minutes=card.est_minutes,
-                travel_minutes=estimate.travel_minutes,
-            ),
-            "currency": currency,
-        }
-    return {
-        "id": card.id,
-        "status": card.status,
-        "store": {
-            "id": card.store_id,
-            "name": card.store_name,
-            "address": card.store_address,
-            "latitude": card.store_latitude,
-            "longitude": card.store_longitude,
-        },
-        "distance_m": estimate.distance_m,
-        "reward": {"amount_minor": pay, "currency": currency},
-        "bonus": {"amount_minor": card.bonus_minor, "currency": currency},
-        "est_minutes": card.est_minutes,
-        "estimate": estimate._asdict(),
-        "ends_at": card.ends_at,
-        "effective_hourly_rate": rate,
-        # How this brand treats workers, one request away, before anyone claims.
-        "brand": {
-            "id": card.brand_id,
-            "scorecard_url": f"/api/v1/brands/{card.brand_id}/scorecard",
-        },
-        "campaign_id": card.campaign_id,
-        "campaign_name": card.campaign_name,
-        "instructions": card.instructions,
-        "task_summary": task.summary(products=products, photos_required=card.photos_required),
-    }
+# A mission that is open may be turning claimed under a claim in flight; claimed and
+# submitted ones have a worker on the way to (or back from) their store.
+_LIVE_STATUSES = ("open", "claimed", "submitted")
 
 
-def mission_detail(
-    *,
-    db_session: Session,
-    mission_id: str,
-    user: User,
-    position: tuple[float, float] | None,
-    window: rules.WindowPolicy,
-) -> dict[str, Any]:
-    """One mission with its whole task, and how long a claim made now from `position` (no
-    travel without one) would hold."""
-    card = get_mission(db_session=db_session, mission_id=mission_id, user=user)
-    distance = None
-    if position is not None:
-        distance = geo.great_circle_m(position, (card.store_latitude, card.store_longitude))
-    whole = task.of_mission(db_session=db_session, mission_id=card.id)
-    shown = present(
-        card, distance=distance, speed_kmh=window.speed_kmh, products=len(whole["products"])
+def lock_missions_at_store(*, db_session: Session, store_id: str) -> list[str]:
+    """The statuses of the store's open, claimed and submitted missions, row-locked
+    (PostgreSQL) so that a claim in flight settles first and one that comes later waits."""
+    return list(
+        db_session.scalars(
+            select(Mission.status)
+            .where(Mission.store_id == store_id, Mission.status.in_(_LIVE_STATUSES))
+            .with_for_update()
+        )
     )
-    held = rules.claim_window(
-        travel_minutes=shown["estimate"]["travel_minutes"] or 0,
-        est_minutes=card.est_minutes,
-        policy=window,
+
+
+def move_missions_of_store(
+    *, db_session: Session, store_id: str, latitude: float, longitude: float
+) -> None:
+    """Carry a store's new place to its missions' copy of it, which the nearby search reads;
+    the spatial index (SQLite's R*Tree triggers, PostGIS's generated column) follows them."""
+    db_session.execute(
+        update(Mission)
+        .where(Mission.store_id == store_id)
+        .values(latitude=latitude, longitude=longitude)
+        .execution_options(synchronize_session=False)
     )
-    return shown | {"task": whole, "claim_window": held._asdict()}
 
 
 def check_in(
@@ -420,24 +385,9 @@ def check_in(
 def list_assignments(
     *, db_session: Session, user: User, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """The caller's assignments, newest first, a page at a time, each with its task."""
+    """The caller's assignments, newest first, a page at a time (`items` are Assignments)."""
     stmt = scoped(select(Assignment), Assignment, user)
-    result = page(
+    return page(
         db_session.scalars(paginate(stmt, Assignment, limit=limit, cursor=cursor)).all(),
         limit=limit,
     )
-    assignments: list[Assignment] = result["items"]
-    tasks = task.by_mission(db_session=db_session, mission_ids={a.mission_id for a in assignments})
-    result["items"] = [
-        {
-            "id": a.id,
-            "mission_id": a.mission_id,
-            "status": a.status,
-            "created_at": a.created_at,
-            "expires_at": a.expires_at,
-            "ended_at": a.ended_at,
-            "task": tasks[a.mission_id],
-        }
-        for a in assignments
-    ]
-    return result

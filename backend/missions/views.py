@@ -10,7 +10,7 @@ from flask import current_app
 from backend.accounts.auth import auth, current_user, get_visible
 from backend.db import request_session, utcnow
 from backend.idempotency.service import idempotent
-from backend.missions import rules, service, task
+from backend.missions import presenters, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import (
     AssignmentListOut,
@@ -57,7 +57,7 @@ def nearby(query: dict[str, Any]) -> Any:
         **query,
     )
     items = [
-        service.present(n.card, distance=n.distance_m, speed_kmh=_speed(), products=n.products)
+        presenters.present(n.card, distance=n.distance_m, speed_kmh=_speed(), products=n.products)
         for n in found
     ]
     for item in items:
@@ -85,7 +85,7 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
     position = None
     if query["latitude"] is not None and query["longitude"] is not None:
         position = (query["latitude"], query["longitude"])
-    return service.mission_detail(
+    return presenters.mission_detail(
         db_session=request_session(),
         mission_id=mission_id,
         user=current_user(),
@@ -109,30 +109,20 @@ def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
     responses=[401, 403, 404, 409, 422],
 )
 def claim(mission_id: str, data: dict[str, Any]) -> Any:
-    cfg = current_app.config
     position = None
     if data["latitude"] is not None and data["longitude"] is not None:
         position = (data["latitude"], data["longitude"])
+    session = request_session()
     claim = service.claim_mission(
-        db_session=request_session(),
+        db_session=session,
         worker=current_user(),
         mission_id=mission_id,
         now=utcnow(),
-        claim_limit=int(cfg["CLAIM_LIMIT"]),
-        window=rules.WindowPolicy(
-            buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
-            min_minutes=int(cfg["CLAIM_WINDOW_MIN_MINUTES"]),
-            max_minutes=int(cfg["CLAIM_WINDOW_MAX_MINUTES"]),
-            speed_kmh=_speed(),
-        ),
+        claim_limit=int(current_app.config["CLAIM_LIMIT"]),
+        window=_window_policy(),
         position=position,
     )
-    # A tuple would read to Flask as (body, status, headers): a dict, then. The task comes
-    # with the claim: what the worker now holds is what they must do.
-    return claim._asdict() | {
-        "window": claim.window._asdict(),
-        "task": task.of_mission(db_session=request_session(), mission_id=mission_id),
-    }
+    return presenters.claim_answer(db_session=session, claim=claim)
 
 
 @bp.post("/assignments/<assignment_id>/release")
@@ -167,4 +157,6 @@ def check_in(assignment_id: str, data: dict[str, Any]) -> Any:
 @bp.output(AssignmentListOut)
 @bp.doc(summary="The caller's assignments, newest first", responses=[401, 403, 422])
 def my_assignments(query: dict[str, Any]) -> Any:
-    return service.list_assignments(db_session=request_session(), user=current_user(), **query)
+    session = request_session()
+    found = service.list_assignments(db_session=session, user=current_user(), **query)
+    return presenters.assignments_page(db_session=session, found=found)

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from backend.db import utcnow
-from backend.errors import NotFound
+from backend.errors import not_found
 from backend.ops.models import PipelineCheck
 from backend.tasks import enqueue
 
@@ -42,7 +42,7 @@ def complete_pipeline_check(*, db_session: Session, check_id: str, hostname: str
     """The task's effect: mark the check completed and count the run."""
     check = db_session.get(PipelineCheck, check_id)
     if check is None:
-        raise NotFound(f"No pipeline check with id {check_id}.")
+        raise not_found("pipeline check")
     check.runs += 1
     check.completed_at = check.completed_at or utcnow()
     check.worker_hostname = hostname
@@ -52,5 +52,5 @@ def complete_pipeline_check(*, db_session: Session, check_id: str, hostname: str
 def get_pipeline_check(*, db_session: Session, check_id: str) -> PipelineCheck:
     check = db_session.get(PipelineCheck, check_id)
     if check is None:
-        raise NotFound(f"No pipeline check with id {check_id}.")
+        raise not_found("pipeline check")
     return check

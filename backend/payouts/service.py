@@ -27,11 +27,11 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.db import new_id
-from backend.errors import Conflict, Gone, Invalid, NotFound
+from backend.errors import Conflict, Gone, Invalid, not_found
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.pagination import decode_cursor, encode_cursor, page, paginate
-from backend.payouts import rules
+from backend.payouts import closing, rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.privacy import rules as privacy_rules
 
@@ -62,7 +62,7 @@ def request_payout(
     # Two requests at once must not both read the same balance: the second waits here.
     lock_user(db_session=db_session, user_id=worker_id)
     if not final:
-        refuse_if_closing(db_session=db_session, worker_id=worker_id)
+        closing.refuse_if_closing(db_session=db_session, worker_id=worker_id)
     currency = minimum.currency
     balance = ledger.balance(
         db_session=db_session, account=ledger_rules.worker_account(worker_id), currency=currency
@@ -102,28 +102,6 @@ def request_payout(
     return payout
 
 
-def is_closing(*, db_session: Session, worker_id: str) -> bool:
-    """Has the worker asked for a final payout (they are closing their account, for good)?"""
-    asked = db_session.scalar(
-        select(PayoutRequest.id)
-        .where(PayoutRequest.worker_id == worker_id, PayoutRequest.final.is_(True))
-        .limit(1)
-    )
-    return asked is not None
-
-
-def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
-    """Conflict `account_closing` once the worker has asked for a final payout: they are
-    leaving, so they take no new work and no plain payout (only a final one)."""
-    if is_closing(db_session=db_session, worker_id=worker_id):
-        raise Conflict(
-            "You asked for a final payout to close your account: you can no longer claim "
-            "missions or ask for a plain payout. Erase your account with DELETE /me; anything "
-            "credited since is paid by another request with `final: true`.",
-            code="account_closing",
-        )
-
-
 def _below_minimum(balance: int, minimum: rules.Money, needed: int) -> Invalid:
     currency = minimum.currency
     return Invalid(
@@ -144,12 +122,12 @@ def _money(amount_minor: int, currency: str) -> dict[str, Any]:
 
 
 def get_request(*, db_session: Session, user: User, request_id: str) -> PayoutRequest:
-    """One payout request, for its worker or an admin; anyone else gets NotFound."""
+    """One payout request, for its worker or an admin; anyone else gets the one 404."""
     payout = db_session.scalar(
         select(PayoutRequest).where(PayoutRequest.id == request_id, _visible_to(user))
     )
     if payout is None:
-        raise NotFound(f"No payout request with id {request_id}.")
+        raise not_found("payout request")
     return payout
 
 
@@ -282,10 +260,10 @@ def _lock_pending(db_session: Session) -> tuple[str, list[tuple[str, int]]]:
 
 
 def get_batch(*, db_session: Session, batch_id: str) -> PayoutBatch:
-    """One batch, or NotFound."""
+    """One batch, or the one 404."""
     batch = db_session.get(PayoutBatch, batch_id)
     if batch is None:
-        raise NotFound(f"No payout batch with id {batch_id}.")
+        raise not_found("payout batch")
     return batch
 
 
@@ -383,7 +361,7 @@ def mark_batch_paid(
     # Before the requests turn paid: an erasure of one of these workers then either commits
     # first (read as erased below) or waits for us and finds the request paid (and erases
     # its bank details itself). Without it, each could miss the other's uncommitted write.
-    _lock_closing_workers(db_session, batch_id)
+    closing.lock_closing_workers(db_session=db_session, batch_id=batch_id)
     settlement_id = ledger.post(
         db_session=db_session,
         kind="payout_settled",
@@ -401,35 +379,6 @@ def mark_batch_paid(
         .where(PayoutRequest.batch_id == batch_id, PayoutRequest.status == "batched")
         .values(status="paid", paid_at=now)
     )
-    _erase_paid_bank_details(db_session, batch_id)
+    closing.erase_paid_bank_details(db_session=db_session, batch_id=batch_id)
     db_session.refresh(batch)
     return batch
-
-
-def _lock_closing_workers(db_session: Session, batch_id: str) -> None:
-    """Row-lock the users whose final requests the batch pays, in id order (PostgreSQL; on
-    SQLite writers already run one at a time)."""
-    connection = db_session.connection()
-    if connection.dialect.name == "sqlite":
-        return
-    closing = select(PayoutRequest.worker_id).where(
-        PayoutRequest.batch_id == batch_id, PayoutRequest.final.is_(True)
-    )
-    connection.execute(
-        select(User.id).where(User.id.in_(closing)).order_by(User.id).with_for_update()
-    )
-
-
-def _erase_paid_bank_details(db_session: Session, batch_id: str) -> None:
-    """The bank details an erased worker's final request kept for this transfer go now that
-    it is paid, overwritten as the erasure overwrites the rest."""
-    erased = select(User.id).where(User.erased_at.is_not(None))
-    db_session.connection().execute(
-        update(PayoutRequest)
-        .where(PayoutRequest.batch_id == batch_id, PayoutRequest.worker_id.in_(erased))
-        .values(
-            iban=privacy_rules.ERASED_BANK_FIELD,
-            holder_name=privacy_rules.ERASED_BANK_FIELD,
-            bic=None,
-        )
-    )

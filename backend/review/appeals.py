@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
-from backend.errors import Conflict, Forbidden, Invalid, NotFound
+from backend.errors import Conflict, Forbidden, Invalid, not_found
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review import rules
 from backend.review.models import Appeal
@@ -157,7 +157,7 @@ def decide_appeal(
     check_decision(decision, reason_code, comment)
     appeal = db_session.get(Appeal, appeal_id)
     if appeal is None:
-        raise NotFound(f"No appeal with id {appeal_id}.")
+        raise not_found("appeal")
     if appeal.rejected_by is not None and appeal.rejected_by == reviewer.id:
         raise Forbidden(
             "An appeal is decided by an admin other than the one who rejected.",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
-from backend.errors import Conflict, Invalid, NotFound
+from backend.errors import Conflict, Invalid, not_found
 from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review import rules
@@ -149,7 +149,7 @@ def decide_submission(
     check_decision(decision, reason_code, comment)
     submission = db_session.get(Submission, submission_id)
     if submission is None:
-        raise NotFound(f"No submission with id {submission_id}.")
+        raise not_found("submission")
     decided = record_decision(
         db_session=db_session,
         submission_id=submission_id,

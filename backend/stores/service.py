@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from backend import geo
 from backend.accounts.auth import get_visible, scoped
 from backend.accounts.models import Brand, User
 from backend.errors import Conflict, Invalid
-from backend.missions.models import Mission
+from backend.missions import service as missions
 from backend.pagination import page, paginate
 from backend.stores import rules
 from backend.stores.csvfile import CsvRows
@@ -92,13 +92,11 @@ def edit_store(*, db_session: Session, store: Store, changes: dict[str, Any]) ->
     for name, value in merged.items():
         setattr(store, name, value)
     if {"latitude", "longitude"} & set(moved):
-        # Missions copy their store's place for the nearby search; the spatial index
-        # (SQLite's R*Tree triggers, PostGIS's generated column) follows these rows.
-        db_session.execute(
-            update(Mission)
-            .where(Mission.store_id == store.id)
-            .values(latitude=store.latitude, longitude=store.longitude)
-            .execution_options(synchronize_session=False)
+        missions.move_missions_of_store(
+            db_session=db_session,
+            store_id=store.id,
+            latitude=store.latitude,
+            longitude=store.longitude,
         )
     db_session.flush()
     return store
@@ -111,11 +109,7 @@ def _check_not_in_use(db_session: Session, store: Store, moved: list[str]) -> No
     it claimed; that claim settles first and is seen here. One that comes later waits, then
     claims the mission at the new place.
     """
-    statuses = db_session.scalars(
-        select(Mission.status)
-        .where(Mission.store_id == store.id, Mission.status.in_(("open", *IN_USE_STATUSES)))
-        .with_for_update()
-    ).all()
+    statuses = missions.lock_missions_at_store(db_session=db_session, store_id=store.id)
     busy = [status for status in statuses if status in IN_USE_STATUSES]
     if busy:
         raise Conflict(

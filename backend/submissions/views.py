@@ -8,6 +8,7 @@ from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
 from flask import Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from marshmallow import ValidationError
 
 from backend.accounts.auth import auth, current_user
@@ -23,10 +24,18 @@ from backend.submissions.schemas import (
     SubmissionOut,
     SubmissionPayload,
 )
+from backend.validation import service as validation
 
 bp = APIBlueprint("submissions", __name__, url_prefix="/api/v1", tag="Submissions")
 
 _PAYLOAD = SubmissionPayload()
+
+
+@bp.record_once
+def _check_settings(state: BlueprintSetupState) -> None:
+    # The app and the worker stop at start on a malformed validation setting: found by the
+    # first validation, it failed every one and left the submissions stuck.
+    validation.settings_from(state.app.config)
 
 
 def _parts_digest() -> bytes:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
-from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, NotFound, TooLarge
+from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, TooLarge, not_found
 from backend.missions.models import Assignment, Mission
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
 from backend.submissions.models import Photo, Submission
@@ -130,7 +130,7 @@ def upload_state(
         .where(Upload.id == upload_id, Submission.worker_id == worker_id)
     ).first()
     if row is None:
-        raise NotFound(f"No upload with id {upload_id}.")
+        raise not_found("upload")
     upload, status = row
     if upload.completed_at is None and (status != "uploading" or now >= upload.expires_at):
         raise Gone(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
 
+from backend.campaigns.models import Campaign
 from backend.missions.models import Assignment, Mission
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.load import bulk_workers, fire
@@ -159,3 +161,53 @@ def test_get_mission_shows_pay_for_a_position_and_hides_what_is_not_yours(
     assert client.get(url, headers=auth_headers(ana)).json["status"] == "claimed"
     assert client.get(url, headers=auth_headers(bram)).status_code == 404
     assert client.get("/api/v1/missions/nope", headers=auth_headers(ana)).status_code == 404
+
+
+def _never_published(db, mission_id: str, *, cancelled: bool = False) -> None:
+    """Turn the mission's campaign back into a draft (cancelled, if asked) never published."""
+    with db.transaction() as session:
+        campaign_id = session.get(Mission, mission_id).campaign_id
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(status="cancelled" if cancelled else "draft", published_at=None)
+        )
+        session.execute(
+            update(Mission)
+            .where(Mission.id == mission_id)
+            .values(status="cancelled" if cancelled else "draft")
+        )
+
+
+@pytest.mark.parametrize("cancelled", [False, True], ids=["draft", "cancelled-draft"])
+def test_a_mission_never_published_answers_a_worker_as_an_unknown_id(
+    client, db, make, auth_headers, cancelled
+):
+    brand = make(BrandFactory)
+    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
+    _never_published(db, mission_id, cancelled=cancelled)
+    headers = auth_headers(make(UserFactory))
+    nobody = str(uuid.uuid4())
+    for method, template in (("POST", "/api/v1/missions/{}/claim"), ("GET", "/api/v1/missions/{}")):
+        hidden = client.open(template.format(mission_id), method=method, headers=headers)
+        unknown = client.open(template.format(nobody), method=method, headers=headers)
+        assert hidden.status_code == unknown.status_code == 404, (template, hidden.json)
+        assert hidden.json == unknown.json, template
+        assert mission_id not in hidden.get_data(as_text=True)
+
+
+def test_a_mission_a_worker_could_have_seen_answers_409_on_claim(client, db, make, auth_headers):
+    brand = make(BrandFactory)
+    _cid, (claimed_id, cancelled_id) = build(db, brand.id, [BRUSSELS, (50.85, 4.36)])
+    taken = client.post(
+        f"/api/v1/missions/{claimed_id}/claim", headers=auth_headers(make(UserFactory))
+    )
+    assert taken.status_code == 201
+    with db.transaction() as session:
+        gone = update(Mission).where(Mission.id == cancelled_id).values(status="cancelled")
+        session.execute(gone)
+    headers = auth_headers(make(UserFactory))
+    for mission_id in (claimed_id, cancelled_id):
+        response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
+        assert response.status_code == 409, response.json
+        assert response.json["code"] == "mission_unavailable"

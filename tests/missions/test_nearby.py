@@ -15,7 +15,7 @@ from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.db import utcnow
 from backend.errors import Conflict
-from backend.missions import nearby, rules, service
+from backend.missions import nearby, presenters, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut
 from tests.factories import BrandFactory, UserFactory
@@ -106,7 +106,7 @@ def test_nearby_over_http(client, db, make, auth_headers):
             worker_id=None,
         )
         cards = [
-            service.present(n.card, distance=n.distance_m, speed_kmh=4.5, products=n.products)
+            presenters.present(n.card, distance=n.distance_m, speed_kmh=4.5, products=n.products)
             for n in found
         ]
     dumped = MissionListOut().dump({"items": cards, "next_cursor": None})

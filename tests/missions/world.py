@@ -43,6 +43,7 @@ def build(
             starts_at=now - timedelta(days=1),
             ends_at=now + timedelta(days=30),
             status="published",
+            published_at=now,
         )
         session.add(campaign)
         session.flush()

@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select, update
 
+from backend import create_app
 from backend.missions.models import Assignment, Mission
+from backend.payouts.rules import BadSetting
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation import reuse
 from tests.factories import BrandFactory, UserFactory
@@ -323,3 +325,10 @@ def test_the_clock_drift_margin_is_a_setting(no_drift, app, client, db, claim):
     assert shown["status"] == "in_review"
     assert failing(shown) == ["exif_time"]
     assert check(shown, "exif_time")["detail"]["clock_drift_minutes"] == 0
+
+
+@pytest.mark.parametrize("bad", ["five", -1, "", 24 * 60])
+def test_a_bad_clock_drift_setting_stops_the_app_at_start(app_config, bad):
+    # Found only when a validation ran, it failed every one and left submissions stuck.
+    with pytest.raises(BadSetting, match="FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES"):
+        create_app({**app_config, "EXIF_CLOCK_DRIFT_MINUTES": bad})

@@ -1,0 +1,63 @@
+"""A worker closing their account: no new work once a final payout is asked for, and the bank
+details a final request kept go once its batch is paid."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from backend.accounts.models import User
+from backend.errors import Conflict
+from backend.payouts.models import PayoutRequest
+from backend.privacy import rules as privacy_rules
+
+
+def is_closing(*, db_session: Session, worker_id: str) -> bool:
+    """Has the worker asked for a final payout (they are closing their account, for good)?"""
+    asked = db_session.scalar(
+        select(PayoutRequest.id)
+        .where(PayoutRequest.worker_id == worker_id, PayoutRequest.final.is_(True))
+        .limit(1)
+    )
+    return asked is not None
+
+
+def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
+    """Conflict `account_closing` once the worker has asked for a final payout: they are
+    leaving, so they take no new work and no plain payout (only a final one)."""
+    if is_closing(db_session=db_session, worker_id=worker_id):
+        raise Conflict(
+            "You asked for a final payout to close your account: you can no longer claim "
+            "missions or ask for a plain payout. Erase your account with DELETE /me; anything "
+            "credited since is paid by another request with `final: true`.",
+            code="account_closing",
+        )
+
+
+def lock_closing_workers(*, db_session: Session, batch_id: str) -> None:
+    """Row-lock the users whose final requests the batch pays, in id order (PostgreSQL; on
+    SQLite writers already run one at a time)."""
+    connection = db_session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    closing = select(PayoutRequest.worker_id).where(
+        PayoutRequest.batch_id == batch_id, PayoutRequest.final.is_(True)
+    )
+    connection.execute(
+        select(User.id).where(User.id.in_(closing)).order_by(User.id).with_for_update()
+    )
+
+
+def erase_paid_bank_details(*, db_session: Session, batch_id: str) -> None:
+    """The bank details an erased worker's final request kept for this transfer go now that
+    it is paid, overwritten as the erasure overwrites the rest."""
+    erased = select(User.id).where(User.erased_at.is_not(None))
+    db_session.connection().execute(
+        update(PayoutRequest)
+        .where(PayoutRequest.batch_id == batch_id, PayoutRequest.worker_id.in_(erased))
+        .values(
+            iban=privacy_rules.ERASED_BANK_FIELD,
+            holder_name=privacy_rules.ERASED_BANK_FIELD,
+            bic=None,
+        )
+    )
