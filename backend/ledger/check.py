@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
-from backend.ledger.service import CREDIT, STORE_CLOSED
+from backend.ledger.service import CREDIT, FUNDING, STORE_CLOSED
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.submissions.models import Decision, Submission
@@ -134,13 +134,52 @@ def _from_platform(transaction_id: Any) -> ColumnElement[bool]:
     )
 
 
+def _funded_since(campaign_id: Any, since: Any) -> ColumnElement[bool]:
+    """The campaign was funded again after `since`: a raise, a reopen or new stores, any of
+    which may have lifted its missions' figures since."""
+    later = aliased(LedgerTransaction)
+    return (
+        select(LedgerEntry.id)
+        .join(later, later.id == LedgerEntry.transaction_id)
+        .where(
+            later.kind == FUNDING,
+            later.created_at > since,
+            LedgerEntry.account == _account(rules.campaign_account, campaign_id),
+        )
+        .exists()
+    )
+
+
 def credits_pay_the_reward(db_session: Session) -> list[str]:
-    """A credit moves its mission's reward and bonus from the campaign (or, for a repeat
-    approval, the platform) to the worker, nothing else; for a closed store, the mission's
-    show-up pay (kept on the mission when paid)."""
-    amount = case(
+    """A credit moves the figures its mission had when it was approved from the campaign (or,
+    for a repeat approval, the platform) to the worker, nothing else: the reward and bonus,
+    or for a closed store the show-up pay (kept on the mission when paid).
+
+    Those are the mission's figures today unless its campaign was funded again since the
+    credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
+    so a credit of no more than today's figures is the one that was in force."""
+    current = case(
         (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
         else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+    paid = (
+        select(func.max(LedgerEntry.amount_minor))
+        .where(
+            LedgerEntry.transaction_id == LedgerTransaction.id,
+            LedgerEntry.account == _account(rules.worker_account, Submission.worker_id),
+        )
+        .scalar_subquery()
+    )
+    amount = case(
+        (
+            and_(
+                paid > 0,
+                paid <= current,
+                _funded_since(Mission.campaign_id, LedgerTransaction.created_at),
+            ),
+            paid,
+        ),
+        else_=current,
     )
     source = case(
         (_from_platform(LedgerTransaction.id), literal(rules.PLATFORM, String)),

@@ -254,12 +254,10 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     client, db, make, auth_headers, brand
 ):
     user, headers, (a, b, c, d) = brand
-    cid = create(client, headers, [a, b, c, d])
+    # c carries a bonus: its show-up pay is a share of reward and bonus together.
+    cid = create(client, headers, [a, b, c, d], bonuses=[{"store_id": c, "amount": euros(100)}])
     publish(client, headers, cid)
-    by_store = {}
-    with db.transaction(write=False) as session:
-        for m in session.scalars(select(Mission).where(Mission.campaign_id == cid)):
-            by_store[m.store_id] = m.id
+    by_store = mission_ids(db, cid)
     # a: approved at 600 before the raise; b: claimed; c: open; d: submitted, in review.
     done, _ = evidence(
         db, mission_id=by_store[a], worker_id=make(UserFactory).id, brand_id=user.brand_id
@@ -284,16 +282,16 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     response = patch(client, headers, cid, {"reward": euros(800)})
     assert response.status_code == 200, response.json
     assert response.json["reward"] == euros(800)
-    # 2 missions were raised by 200 each; 3 x 600 and 200 of that were there.
+    # 2 missions were raised by 200 each (a bonus stays as it was: the raise costs no more).
     assert response.json["spend"] == {
-        "funded": euros(4 * 600 + 2 * 200),
+        "funded": euros(4 * 600 + 100 + 2 * 200),
         "spent": euros(600),
-        "remaining": euros(3 * 600 + 2 * 200),
+        "remaining": euros(3 * 600 + 100 + 2 * 200),
     }
     assert missions(db, cid) == {
         a: ("completed", 600, 0, 300),  # a credit keeps the reward it was approved at
         b: ("claimed", 800, 0, 400),
-        c: ("open", 800, 0, 400),
+        c: ("open", 800, 100, 450),  # half of 800 + 100
         d: ("submitted", 600, 0, 300),  # handed in at 600: it is decided at 600
     }
     with db.transaction(write=False) as session:
@@ -310,7 +308,7 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     decide(db, submission, "approved")
     decide(db, in_review, "approved")
     with db.transaction(write=False) as session:
-        assert ledger.worker_balance(db_session=session, worker_id=worker.id) == euros(800)
+        assert ledger.worker_balance(db_session=session, worker_id=worker.id) == euros(900)
         credits = session.scalars(
             select(LedgerEntry.amount_minor)
             .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
@@ -321,7 +319,118 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
         ).all()
     assert credits == [600]
     assert ledger_problems(db) == []
-    assert funded(db, cid) == (4 * 600 + 2 * 200) - (600 + 800 + 600)
+    assert funded(db, cid) == (4 * 600 + 100 + 2 * 200) - (600 + 900 + 600)
+
+
+def test_a_raise_after_a_closed_store_reopened_keeps_the_show_up_pay_credited(
+    app, client, db, make, brand
+):
+    """The ledger check compared the closed store's credit (300, half of 600) with the
+    reopened mission's show-up pay after the raise (400) and reported a mismatch."""
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    closed, _ = evidence(
+        db,
+        mission_id=mission,
+        worker_id=make(UserFactory).id,
+        brand_id=user.brand_id,
+        outcome="store_closed",
+    )
+    decide(db, closed, "approved")
+    assert reopen(client, headers, mission).status_code == 200
+    response = patch(client, headers, cid, {"reward": euros(800)})
+    assert response.status_code == 200, response.json
+    assert missions(db, cid)[a] == ("open", 800, 0, 400)
+    assert credited(db, closed) == [300]  # paid at the reward in force when approved
+    ledger_holds(app, db)
+    # The mission done now pays the new reward, and the ledger still holds.
+    done, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    decide(db, done, "approved")
+    assert credited(db, done) == [800]
+    ledger_holds(app, db)
+
+
+def test_a_closed_store_reopened_after_a_raise_pays_the_new_reward(app, client, db, make, brand):
+    """The reopened mission stayed at 600 while the campaign paid 800, and sending 800 again
+    was no change, so nothing could lift it."""
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    closed, _ = evidence(
+        db,
+        mission_id=mission,
+        worker_id=make(UserFactory).id,
+        brand_id=user.brand_id,
+        outcome="store_closed",
+    )
+    decide(db, closed, "approved")
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert missions(db, cid)[a] == ("store_closed", 600, 0, 300)  # done: not raised
+    assert reopen(client, headers, mission).status_code == 200
+    assert missions(db, cid)[a] == ("open", 800, 0, 400)
+    # 2 x 600 at publishing, 200 for b's raise, the 300 paid out put back, 200 to lift a.
+    assert funded(db, cid) == 2 * 600 + 200 + 300 + 200 - 300
+    ledger_holds(app, db)
+
+
+def test_a_mission_rejected_after_a_raise_reopens_at_the_new_reward(app, client, db, make, brand):
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b], bonuses=[{"store_id": a, "amount": euros(100)}])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    handed_in, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert missions(db, cid)[a] == ("submitted", 600, 100, 350)
+    decide(db, handed_in, "rejected")
+    assert missions(db, cid)[a] == ("open", 800, 100, 450)
+    assert funded(db, cid) == 2 * 600 + 100 + 200 + 200
+    redo, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    decide(db, redo, "approved")
+    assert credited(db, redo) == [900]
+    assert funded(db, cid) == 600 + 200  # b's reward is all that is left
+    ledger_holds(app, db)
+
+
+def mission_ids(db, campaign_id):
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(Mission.store_id, Mission.id).where(Mission.campaign_id == campaign_id)
+        ).all()
+    return dict(rows)
+
+
+def reopen(client, headers, mission_id):
+    return client.post(f"/api/v1/missions/{mission_id}/reopen", headers=headers)
+
+
+def credited(db, submission_id):
+    """What a submission's credit paid its worker."""
+    with db.transaction(write=False) as session:
+        return session.scalars(
+            select(LedgerEntry.amount_minor)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(
+                LedgerTransaction.submission_id == submission_id,
+                LedgerEntry.account.startswith("worker:"),
+            )
+        ).all()
+
+
+def ledger_holds(app, db):
+    """Both ways of checking the ledger find nothing wrong."""
+    assert ledger_problems(db) == []
+    checked = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "ledger check passed" in checked.stdout
 
 
 def test_a_published_campaign_adds_stores_but_never_drops_one(
