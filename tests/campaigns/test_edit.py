@@ -572,3 +572,88 @@ def test_a_publish_waits_for_an_edit_in_flight_and_funds_what_it_committed(app, 
     assert missions(db, cid) == dict.fromkeys(store_ids[:3], ("open", 700, 0, 350))
     assert funded(db, cid) == 3 * 700
     assert ledger_problems(db) == []
+
+
+def test_a_draft_edit_keeps_photo_instructions_as_create_does(client, db, brand):
+    """Create trimmed them and kept none for blank; a draft edit stored them as sent."""
+    _user, headers, store_ids = brand
+    blank = create(client, headers, store_ids[:1], photo_instructions="   ")
+    cid = create(client, headers, store_ids[:1])
+    for sent, kept in [("  The whole bay.  ", "The whole bay."), ("   ", None), (None, None)]:
+        response = patch(client, headers, cid, {"photo_instructions": sent})
+        assert response.status_code == 200, response.json
+        assert response.json["photo_instructions"] == kept, sent
+        with db.transaction(write=False) as session:
+            assert session.get_one(Campaign, cid).photo_instructions == kept
+    shown = client.get(f"/api/v1/campaigns/{blank}", headers=headers).json
+    assert shown["photo_instructions"] is None
+
+
+def test_patch_takes_the_create_schema_with_nothing_required(app, client, brand):
+    """One definition: PATCH has create's fields and limits (brand_id aside), none
+    required and no defaults filled in for the fields left out."""
+    spec = client.get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    body = spec["paths"]["/api/v1/campaigns/{campaign_id}"]["patch"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    create_in, patch_in = schemas["CampaignIn"], schemas[ref.rsplit("/", 1)[1]]
+    assert set(patch_in["properties"]) == set(create_in["properties"]) - {"brand_id"}
+    for name, field in patch_in["properties"].items():
+        limits = {k: v for k, v in field.items() if k != "default"}
+        assert limits == {k: v for k, v in create_in["properties"][name].items() if k != "default"}
+    assert "required" not in patch_in
+    # A PATCH of one field changes that field alone: instructions are not reset to "".
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:1], review_required=True)
+    response = patch(client, headers, cid, {"name": "Renamed"})
+    assert response.status_code == 200, response.json
+    assert (response.json["instructions"], response.json["review_required"]) == (
+        "Count facings.",
+        True,
+    )
+
+
+def test_photos_over_the_configured_maximum_are_refused_on_patch_as_on_create(app, client, brand):
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:1])
+    app.config["SUBMISSION_MAX_PHOTOS"] = 3
+    for photos, accepted in [(3, True), (4, False), (11, False), (21, False)]:
+        created = client.post(
+            "/api/v1/campaigns",
+            json=campaign_body(store_ids[:1], photos_required=photos),
+            headers=headers,
+        )
+        edited = patch(client, headers, cid, {"photos_required": photos})
+        for response in (created, edited):
+            if accepted:
+                assert response.status_code in (200, 201), (photos, response.json)
+            else:
+                assert response.status_code == 422, (photos, response.json)
+                assert response.content_type == "application/problem+json"
+                assert list(response.json["errors"]) == ["photos_required"], response.json
+
+
+def test_an_extension_under_a_risen_floor_says_why_and_names_ends_at(app, client, db, brand):
+    """Workers are protected: a campaign under today's floor runs no longer. The refusal
+    named only the reward, which the brand had not sent, and did not say why an extension
+    was about pay."""
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:2])
+    ends_at = datetime.fromisoformat(publish(client, headers, cid)["ends_at"])
+    app.config["MIN_HOURLY"] = "16.00 EUR"  # 8.00 EUR over 30 minutes
+    later = (ends_at + timedelta(days=7)).isoformat()
+    response = patch(client, headers, cid, {"ends_at": later})
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "below_pay_floor"
+    assert set(response.json["errors"]) == {"ends_at", "reward.amount_minor"}
+    assert "at least 800" in response.json["errors"]["ends_at"][0]
+    assert response.json["errors"]["reward.amount_minor"] == ["Must be at least 800."]
+    assert "cannot run longer" in response.json["detail"]
+    assert "rose since it was published" in response.json["detail"]
+    assert client.get(f"/api/v1/campaigns/{cid}", headers=headers).json["ends_at"] == (
+        ends_at.isoformat()
+    )
+    # Raising the reward with it lets the extension through.
+    both = patch(client, headers, cid, {"ends_at": later, "reward": euros(800)})
+    assert both.status_code == 200, both.json
+    assert funded(db, cid) == 2 * 800
