@@ -134,19 +134,18 @@ def _from_platform(transaction_id: Any) -> ColumnElement[bool]:
     )
 
 
-def _funded_since(campaign_id: Any, since: Any) -> ColumnElement[bool]:
-    """The campaign was funded again after `since`: a raise, a reopen or new stores, any of
-    which may have lifted its missions' figures since."""
-    later = aliased(LedgerTransaction)
+def _last_funded() -> Any:
+    """When each campaign account was last funded (publishing, a raise, a reopen, new
+    stores): one grouped pass over the few funding transactions."""
     return (
-        select(LedgerEntry.id)
-        .join(later, later.id == LedgerEntry.transaction_id)
-        .where(
-            later.kind == FUNDING,
-            later.created_at > since,
-            LedgerEntry.account == _account(rules.campaign_account, campaign_id),
+        select(
+            LedgerEntry.account.label("account"),
+            func.max(LedgerTransaction.created_at).label("at"),
         )
-        .exists()
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.kind == FUNDING, LedgerEntry.amount_minor > 0)
+        .group_by(LedgerEntry.account)
+        .subquery()
     )
 
 
@@ -170,14 +169,13 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         )
         .scalar_subquery()
     )
+    last_funded = _last_funded()
+    # CASE evaluates its branches lazily: the credit's own amount is read only for a credit
+    # its campaign was funded after, so the usual ledger costs no extra lookup per credit.
     amount = case(
         (
-            and_(
-                paid > 0,
-                paid <= current,
-                _funded_since(Mission.campaign_id, LedgerTransaction.created_at),
-            ),
-            paid,
+            last_funded.c.at > LedgerTransaction.created_at,
+            case((and_(paid > 0, paid <= current), paid), else_=current),
         ),
         else_=current,
     )
@@ -197,6 +195,10 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         )
         .join(Submission, Submission.id == LedgerTransaction.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
+        .outerjoin(
+            last_funded,
+            last_funded.c.account == _account(rules.campaign_account, Mission.campaign_id),
+        )
         .where(LedgerTransaction.kind == CREDIT)
     )
     return _movement_mismatches(db_session, expected)

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.campaigns import edits, rules, service
 from backend.campaigns.models import Campaign
@@ -657,3 +657,27 @@ def test_an_extension_under_a_risen_floor_says_why_and_names_ends_at(app, client
     both = patch(client, headers, cid, {"ends_at": later, "reward": euros(800)})
     assert both.status_code == 200, both.json
     assert funded(db, cid) == 2 * 800
+
+
+def test_the_reward_sent_again_lifts_an_open_mission_left_under_it(app, client, db, brand):
+    """A mission reopened under an older reward (as migration 0011 reopens the ones a
+    rejection left stuck) was out of reach: sending the campaign's reward again was no
+    change. It lifts the mission now, funded, and changes nothing else."""
+    _user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    with db.transaction() as session:  # left behind at 600, as before reopening lifted
+        session.execute(
+            update(Mission)
+            .where(Mission.campaign_id == cid, Mission.store_id == a)
+            .values(reward_amount_minor=600, show_up_minor=300)
+        )
+    before = funded(db, cid)
+    response = patch(client, headers, cid, {"reward": euros(800)})
+    assert response.status_code == 200, response.json
+    assert missions(db, cid) == {a: ("open", 800, 0, 400), b: ("open", 800, 0, 400)}
+    assert funded(db, cid) == before + 200
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert funded(db, cid) == before + 200  # nothing more to lift
+    ledger_holds(app, db)
