@@ -2,9 +2,10 @@
 
 A draft's missions follow its fields (reward, bonuses) and its `store_ids`, which replace the
 set. A published campaign may end later, pay more or add stores: the open and claimed
-missions take the higher reward (a mission already submitted keeps the reward it was done
-for, and a credit pays the reward the mission had when it was approved), new stores open at
-once, and each change pays its cost into the campaign's account, as publishing does.
+missions take the higher reward (campaigns.rewards; a mission already submitted keeps the
+reward it was done for until it reopens, and a credit pays the reward the mission had when it
+was approved), new stores open at once, and each change pays its cost into the campaign's
+account, as publishing does.
 """
 
 from __future__ import annotations
@@ -240,18 +241,30 @@ def _edit_published(
         pay=pay,
     )
     campaign.reward_amount_minor = reward
-    if added:
-        insert_missions(
-            db_session=db_session, campaign=campaign, stores=added, status="open", now=now, pay=pay
-        )
-        ledger.fund_campaign(
-            db_session=db_session,
-            campaign_id=campaign.id,
-            amount_minor=reward * len(added),
-            currency=campaign.reward_currency,
-            now=now,
-            memo=f"{len(added)} stores added",
-        )
+    _open_stores(db_session, campaign, added, now, pay)
+
+
+def _open_stores(
+    db_session: Session,
+    campaign: Campaign,
+    stores: Sequence[Any],
+    now: datetime,
+    pay: rules.PayRules,
+) -> None:
+    """New stores of a published campaign: their missions open at once, funded."""
+    if not stores:
+        return
+    insert_missions(
+        db_session=db_session, campaign=campaign, stores=stores, status="open", now=now, pay=pay
+    )
+    ledger.fund_campaign(
+        db_session=db_session,
+        campaign_id=campaign.id,
+        amount_minor=campaign.reward_amount_minor * len(stores),
+        currency=campaign.reward_currency,
+        now=now,
+        memo=f"{len(stores)} stores added",
+    )
 
 
 def _check_floor(
