@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, update
 
 from backend import migrate
-from backend.db import Base
+from backend.campaigns.models import Campaign
+from backend.db import Base, utcnow
+from backend.missions.models import Assignment, Mission
+from tests.factories import BrandFactory, UserFactory
+from tests.missions.world import build, insert_submission
 
 
 def test_migrated_schema_matches_models(db):
@@ -24,3 +30,82 @@ def test_downgrade_to_base_and_back(db, app):
     assert leftover == set()
     migrate.upgrade(db)
     assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+
+
+def test_0011_reopens_the_missions_a_rejection_left_submitted(db, client, make, auth_headers):
+    """Before rejections reopened missions, a rejected one stayed `submitted` for good. At
+    0010, seed such missions beside ones that must stay as they are; 0011 reopens the
+    stuck ones of a running campaign (found by nearby, on SQLite through its R*Tree) and
+    expires those of a campaign that no longer runs."""
+    migrate.downgrade(db, "0010")
+    brand = make(BrandFactory)
+    spots = [(50.8467 + i / 1000, 4.3525) for i in range(5)]
+    running, (stuck, judging, held, appealed, approved) = build(db, brand.id, spots)
+    ended, (stuck_ended,) = build(db, brand.id, [(50.85, 4.36)])
+    cancelled, (stuck_cancelled,) = build(db, brand.id, [(50.851, 4.36)])
+    worker = make(UserFactory)
+
+    def hand_in(mission_id, *statuses):
+        for status in statuses:
+            insert_submission(
+                db,
+                mission_id=mission_id,
+                worker_id=worker.id,
+                brand_id=brand.id,
+                status=status,
+                captured_at=utcnow(),
+            )
+
+    hand_in(stuck, "rejected", "abandoned")
+    hand_in(judging, "rejected", "in_review")
+    hand_in(held, "rejected")
+    hand_in(appealed, "appealed")
+    hand_in(approved, "rejected", "approved")
+    hand_in(stuck_ended, "rejected")
+    hand_in(stuck_cancelled, "rejected")
+    with db.transaction() as session:
+        session.add(
+            Assignment(
+                mission_id=held, worker_id=worker.id, expires_at=utcnow() + timedelta(hours=1)
+            )
+        )
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == ended)
+            .values(ends_at=utcnow() - timedelta(hours=1))
+        )
+        session.execute(update(Campaign).where(Campaign.id == cancelled).values(status="cancelled"))
+    assert _statuses(db) == dict.fromkeys(
+        (stuck, judging, held, appealed, approved, stuck_ended, stuck_cancelled), "submitted"
+    )
+    headers = auth_headers(make(UserFactory))
+    assert _nearby(client, headers) == set()
+
+    migrate.upgrade(db)
+
+    assert _statuses(db) == {
+        stuck: "open",
+        judging: "submitted",
+        held: "submitted",
+        appealed: "submitted",
+        approved: "submitted",
+        stuck_ended: "expired",
+        stuck_cancelled: "expired",
+    }
+    assert _nearby(client, headers) == {stuck}
+    assert running  # the campaign whose stuck mission is open again
+
+
+def _statuses(db):
+    with db.transaction(write=False) as session:
+        return dict(session.execute(select(Mission.id, Mission.status)).all())
+
+
+def _nearby(client, headers):
+    response = client.get(
+        "/api/v1/missions/nearby",
+        query_string={"latitude": 50.8467, "longitude": 4.3525, "radius_m": 5000},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.json
+    return {item["id"] for item in response.json["items"]}

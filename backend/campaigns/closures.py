@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
+from backend.campaigns.rewards import lift_reopened
 from backend.errors import Conflict
-from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
 
@@ -46,7 +46,8 @@ def reopen_mission(*, db_session: Session, user: User, mission_id: str, now: dat
 
     The closure's show-up pay was spent from the mission's budget, so re-opening pays it in
     again (the bank is mocked, as at publishing): the reward stays covered for whoever
-    claims the mission next.
+    claims the mission next. A mission closed before a raise reopens at the raised reward,
+    funded too (campaigns.rewards).
     """
     mission = get_visible(db_session, Mission, mission_id, user)
     campaign = db_session.get_one(Campaign, mission.campaign_id)
@@ -66,16 +67,22 @@ def reopen_mission(*, db_session: Session, user: User, mission_id: str, now: dat
     if reopened.rowcount != 1:  # type: ignore[attr-defined]
         raise _not_closed(mission)  # another re-open got there first
     if mission.show_up_minor:
-        ledger.post(
+        ledger.fund_campaign(
             db_session=db_session,
-            kind="campaign_funding",
-            entries=ledger_rules.funding(
-                campaign_id=campaign.id,
-                amount_minor=mission.show_up_minor,
-                currency=mission.reward_currency,
-            ),
+            campaign_id=campaign.id,
+            amount_minor=mission.show_up_minor,
+            currency=mission.reward_currency,
             now=now,
             memo=f"mission {mission.id} re-opened",
         )
+    lift_reopened(
+        db_session=db_session,
+        mission_id=mission.id,
+        campaign_id=campaign.id,
+        currency=campaign.reward_currency,
+        reward=campaign.reward_amount_minor,
+        now=now,
+    )
     db_session.flush()
+    db_session.refresh(mission)
     return mission

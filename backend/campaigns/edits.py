@@ -2,9 +2,10 @@
 
 A draft's missions follow its fields (reward, bonuses) and its `store_ids`, which replace the
 set. A published campaign may end later, pay more or add stores: the open and claimed
-missions take the higher reward (a mission already submitted keeps the reward it was done
-for, and a credit pays the reward the mission had when it was approved), new stores open at
-once, and each change pays its cost into the campaign's account, as publishing does.
+missions take the higher reward (campaigns.rewards; a mission already submitted keeps the
+reward it was done for until it reopens, and a credit pays the reward the mission had when it
+was approved), new stores open at once, and each change pays its cost into the campaign's
+account, as publishing does.
 """
 
 from __future__ import annotations
@@ -15,15 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.campaigns.service import check_pay_floor, lock_campaign
-from backend.db import new_id
+from backend.campaigns.rewards import MISSION_PAY, lift_missions
+from backend.campaigns.service import check_pay_floor, insert_missions, lock_campaign
 from backend.errors import Conflict, Invalid
-from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.payouts.rules import format_money
@@ -34,7 +34,6 @@ RAISED_STATUSES = ("open", "claimed")
 # The campaign's own fields a draft edit sets as given.
 _PLAIN_FIELDS = (
     "instructions",
-    "photo_instructions",
     "photos_required",
     "review_required",
     "est_minutes",
@@ -114,6 +113,7 @@ def _edit_draft(
     campaign.name = merged["name"].strip()
     for field in _PLAIN_FIELDS:
         setattr(campaign, field, merged[field])
+    campaign.photo_instructions = rules.normal_photo_instructions(merged["photo_instructions"])
     campaign.reward_amount_minor = merged["reward"]["amount_minor"]
     campaign.reward_currency = merged["reward"]["currency"]
     _set_products(campaign, merged["products"])
@@ -127,7 +127,7 @@ def _edit_draft(
                 Mission.status == "draft",
             )
         )
-    _insert_missions(db_session, campaign, added, status="draft", now=now)
+    insert_missions(db_session=db_session, campaign=campaign, stores=added, status="draft", now=now)
     _set_draft_pay(db_session, campaign, merged["bonuses"])
 
 
@@ -209,7 +209,7 @@ def _edit_published(
             "A published campaign can only end later, pay more or add stores.", errors=errors
         )
     changed = rules.changed_fields(current, changes)
-    if not changed:
+    if not changed and "reward" not in changes:
         return
     added = _brand_stores(
         db_session, campaign.brand_id, changes.get("store_ids", ()), set(current["store_ids"])
@@ -217,67 +217,92 @@ def _edit_published(
     reward = int(changes.get("reward", current["reward"])["amount_minor"])
     # Locked: a claim or a hand-in waits, so a mission raised here is one nobody has done.
     live = db_session.execute(
-        select(Mission.id, Mission.reward_amount_minor, Mission.bonus_minor)
+        select(*MISSION_PAY)
         .where(Mission.campaign_id == campaign.id, Mission.status.in_(RAISED_STATUSES))
         .with_for_update()
     ).all()
-    # Every mission open for claiming after the edit is held to the floor, as at publishing.
-    bonus_counts = Counter(m.bonus_minor for m in live) + Counter({0: len(added)})
-    check_pay_floor(
-        reward_minor=reward,
-        currency=campaign.reward_currency,
-        est_minutes=campaign.est_minutes,
-        bonus_counts=dict(bonus_counts),
-        pay=pay,
-    )
+    if changed:
+        # Every mission open for claiming after the edit is held to the floor, as at
+        # publishing.
+        bonus_counts = Counter(m.bonus_minor for m in live) + Counter({0: len(added)})
+        _check_floor(campaign, reward, dict(bonus_counts), changed, pay)
     if "ends_at" in changed:
         campaign.ends_at = changes["ends_at"]
-    if reward > campaign.reward_amount_minor:
-        _raise_reward(db_session, campaign, live, reward, pay, now)
-    if added:
-        _insert_missions(db_session, campaign, added, status="open", now=now, pay=pay)
-        _fund(db_session, campaign, reward * len(added), now, f"{len(added)} stores added")
+    # The reward given again lifts any open mission still under it (one reopened before
+    # reopening lifted missions): a raise reaches every open and claimed mission.
+    lift_missions(
+        db_session=db_session,
+        campaign_id=campaign.id,
+        currency=campaign.reward_currency,
+        missions=live,
+        reward=reward,
+        now=now,
+        memo=f"reward raised to {format_money(reward, campaign.reward_currency)}",
+        pay=pay,
+    )
+    campaign.reward_amount_minor = reward
+    _open_stores(db_session, campaign, added, now, pay)
 
 
-def _raise_reward(
+def _open_stores(
     db_session: Session,
     campaign: Campaign,
-    live: Sequence[Any],
-    reward: int,
-    pay: rules.PayRules,
+    stores: Sequence[Any],
     now: datetime,
+    pay: rules.PayRules,
 ) -> None:
-    raised = [m for m in live if m.reward_amount_minor < reward]
-    if raised:
-        db_session.connection().execute(
-            update(Mission)
-            .where(Mission.id == bindparam("m_id"))
-            .values(reward_amount_minor=reward, show_up_minor=bindparam("m_show_up")),
-            [{"m_id": m.id, "m_show_up": _show_up(reward + m.bonus_minor, pay)} for m in raised],
-        )
-        # Each mission's shortfall: one that reopened under an older reward needs more.
-        cost = sum(reward - m.reward_amount_minor for m in raised)
-        memo = f"reward raised to {format_money(reward, campaign.reward_currency)}"
-        _fund(db_session, campaign, cost, now, memo)
-    campaign.reward_amount_minor = reward
-
-
-def _show_up(pay_minor: int, pay: rules.PayRules) -> int:
-    return ledger_rules.show_up_pay(
-        pay_minor, pay.show_up_share_percent, pay.show_up_min.amount_minor
+    """New stores of a published campaign: their missions open at once, funded."""
+    if not stores:
+        return
+    insert_missions(
+        db_session=db_session, campaign=campaign, stores=stores, status="open", now=now, pay=pay
     )
-
-
-def _fund(db_session: Session, campaign: Campaign, amount: int, now: datetime, memo: str) -> None:
-    ledger.post(
+    ledger.fund_campaign(
         db_session=db_session,
-        kind="campaign_funding",
-        entries=ledger_rules.funding(
-            campaign_id=campaign.id, amount_minor=amount, currency=campaign.reward_currency
-        ),
+        campaign_id=campaign.id,
+        amount_minor=campaign.reward_amount_minor * len(stores),
+        currency=campaign.reward_currency,
         now=now,
-        memo=memo,
+        memo=f"{len(stores)} stores added",
     )
+
+
+def _check_floor(
+    campaign: Campaign,
+    reward: int,
+    bonus_counts: dict[int, int],
+    changed: Sequence[str],
+    pay: rules.PayRules,
+) -> None:
+    """The pay floor, as at publishing. A campaign left under today's floor (it rose since
+    publishing) may not run longer either: the refusal of a mere extension says so and names
+    `ends_at` beside the reward that would let it through."""
+    try:
+        check_pay_floor(
+            reward_minor=reward,
+            currency=campaign.reward_currency,
+            est_minutes=campaign.est_minutes,
+            bonus_counts=bonus_counts,
+            pay=pay,
+        )
+    except Invalid as refused:
+        if set(changed) != {"ends_at"}:
+            raise
+        least = refused.extra["least_reward"]["amount_minor"]
+        raise Invalid(
+            "This campaign pays under today's pay floor, which rose since it was published, "
+            "so it cannot run longer as it is: " + refused.detail + " Raise the reward with "
+            "the new ends_at, in the same edit.",
+            errors={
+                "ends_at": [
+                    f"Cannot extend a campaign that pays under today's floor; raise the reward "
+                    f"to at least {least} with it."
+                ],
+                **refused.errors,
+            },
+            code=refused.code,
+            extra=refused.extra,
+        ) from None
 
 
 def _brand_stores(
@@ -301,38 +326,3 @@ def _brand_stores(
             errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
         )
     return list(stores)
-
-
-def _insert_missions(
-    db_session: Session,
-    campaign: Campaign,
-    stores: Sequence[Any],
-    *,
-    status: str,
-    now: datetime,
-    pay: rules.PayRules | None = None,
-) -> None:
-    if not stores:
-        return
-    reward = campaign.reward_amount_minor
-    show_up = _show_up(reward, pay) if pay is not None else None
-    db_session.connection().execute(
-        insert(Mission),
-        [
-            {
-                "id": new_id(),
-                "campaign_id": campaign.id,
-                "store_id": s.id,
-                "brand_id": campaign.brand_id,
-                "latitude": s.latitude,
-                "longitude": s.longitude,
-                "reward_amount_minor": reward,
-                "reward_currency": campaign.reward_currency,
-                "bonus_minor": 0,
-                "show_up_minor": show_up,
-                "status": status,
-                "created_at": now,
-            }
-            for s in stores
-        ],
-    )

@@ -184,6 +184,11 @@ def pay_floor_shortfall(
     )
 
 
+def normal_photo_instructions(text: str | None) -> str | None:
+    """Photo instructions as kept: trimmed, and none at all rather than blank."""
+    return (text or "").strip() or None
+
+
 # Editing a campaign. A draft may change anything; once published, workers have seen it and
 # the brand has paid for it, so it may only get better for them: a later end, a higher
 # reward, more stores.

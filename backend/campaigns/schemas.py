@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import (
     AwareDateTime,
@@ -16,7 +18,7 @@ from apiflask.fields import (
 )
 from apiflask.validators import Length, OneOf, Range
 
-from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX, REWARD_MAX_MINOR
+from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
 from backend.schemas import Money, PageQuery
 
 
@@ -64,33 +66,22 @@ class CampaignIn(Schema):
     brand_id = String(load_default=None, validate=Length(max=36))
 
 
-class CampaignPatchIn(Schema):
+class CampaignPatchIn(CampaignIn):
     """Only the fields given change. A draft: any of them (`store_ids` replaces the set; the
     bonuses of stores that stay are kept unless `bonuses` is given). A published campaign:
     a later `ends_at`, a higher `reward` (its open and claimed missions), more `store_ids`
     (a superset of the current ones); any other field given with a new value is 422 naming
     it. Each published change is funded, and held to the pay floor as publishing is."""
 
-    name = String(validate=Length(min=1, max=200))
-    instructions = String(validate=Length(max=5000))
-    photo_instructions = String(
-        allow_none=True,
-        validate=Length(max=2000),
-        metadata={"description": "what the photos must show"},
-    )
-    products = List(Nested(ProductIn), validate=Length(min=1, max=PRODUCTS_MAX))
-    photos_required = Integer(strict=True, validate=Range(0, PHOTOS_MAX))
-    review_required = Boolean()
-    reward = Nested(Money, metadata={"description": f"amount_minor from 1 to {REWARD_MAX_MINOR}"})
-    est_minutes = Integer(strict=True, validate=Range(1, EST_MINUTES_MAX))
-    starts_at = AwareDateTime(format="iso")
-    ends_at = AwareDateTime(format="iso")
-    store_ids = List(String(validate=Length(max=36)), validate=Length(min=1, max=10_000))
-    bonuses = List(
-        Nested(BonusIn),
-        validate=Length(max=10_000),
-        metadata={"description": "a draft's per-store bonuses, replacing them all"},
-    )
+    # CampaignIn's fields and limits, none required and no defaults filled in: a field left
+    # out is left as it is. The brand is the campaign's own.
+
+    class Meta:
+        exclude = ("brand_id",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
 
 
 class ProductOut(Schema):

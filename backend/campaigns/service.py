@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -76,7 +76,7 @@ def create_campaign(
         brand_id=brand_id,
         name=name.strip(),
         instructions=instructions,
-        photo_instructions=(photo_instructions or "").strip() or None,
+        photo_instructions=rules.normal_photo_instructions(photo_instructions),
         photos_required=photos_required,
         review_required=review_required,
         reward_amount_minor=reward_amount_minor,
@@ -88,28 +88,63 @@ def create_campaign(
     )
     db_session.add(campaign)
     db_session.flush()
-    now = utcnow()
-    bonus = {b["store_id"]: b["amount"]["amount_minor"] for b in bonuses}
-    db_session.execute(
+    insert_missions(
+        db_session=db_session,
+        campaign=campaign,
+        stores=stores,
+        status="draft",
+        now=utcnow(),
+        bonuses={b["store_id"]: b["amount"]["amount_minor"] for b in bonuses},
+    )
+    return campaign
+
+
+def insert_missions(
+    *,
+    db_session: Session,
+    campaign: Campaign,
+    stores: Sequence[Any],
+    status: str,
+    now: datetime,
+    bonuses: Mapping[str, int] | None = None,
+    pay: rules.PayRules | None = None,
+) -> None:
+    """One mission per store (rows of id, latitude, longitude), in one bulk insert, at the
+    campaign's reward plus the store's bonus; with `pay`, each with its show-up pay (an open
+    mission), without it none yet (a draft's, figured at publishing)."""
+    if not stores:
+        return
+    bonuses = bonuses or {}
+    reward = campaign.reward_amount_minor
+    db_session.connection().execute(
         insert(Mission),
         [
             {
                 "id": new_id(),
                 "campaign_id": campaign.id,
                 "store_id": s.id,
-                "brand_id": brand_id,
+                "brand_id": campaign.brand_id,
                 "latitude": s.latitude,
                 "longitude": s.longitude,
-                "reward_amount_minor": reward_amount_minor,
-                "reward_currency": reward_currency,
-                "bonus_minor": bonus.get(s.id, 0),
-                "status": "draft",
+                "reward_amount_minor": reward,
+                "reward_currency": campaign.reward_currency,
+                "bonus_minor": bonuses.get(s.id, 0),
+                "show_up_minor": (
+                    show_up_pay(reward + bonuses.get(s.id, 0), pay) if pay is not None else None
+                ),
+                "status": status,
                 "created_at": now,
             }
             for s in stores
         ],
     )
-    return campaign
+
+
+def show_up_pay(pay_minor: int, pay: rules.PayRules) -> int:
+    """The show-up pay of a mission paying `pay_minor` (reward and bonus), by the settings."""
+    return ledger_rules.show_up_pay(
+        pay_minor, pay.show_up_share_percent, pay.show_up_min.amount_minor
+    )
 
 
 def publish_campaign(
@@ -235,12 +270,7 @@ def _show_up_pay(
 ) -> ColumnElement[int]:
     """Each mission's show-up pay as one expression on its bonus, for the opening UPDATE."""
     amounts = {
-        bonus: ledger_rules.show_up_pay(
-            campaign.reward_amount_minor + bonus,
-            pay.show_up_share_percent,
-            pay.show_up_min.amount_minor,
-        )
-        for bonus in bonus_counts
+        bonus: show_up_pay(campaign.reward_amount_minor + bonus, pay) for bonus in bonus_counts
     }
     if len(amounts) <= 1:  # the usual campaign: one bonus (none) for every store
         return literal(next(iter(amounts.values()), None), BigInteger)

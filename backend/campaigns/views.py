@@ -85,11 +85,13 @@ def get_campaign(campaign_id: str) -> Any:
     description=(
         "A draft: any field; `store_ids` replaces the set (missions follow). A published "
         "campaign: `ends_at` later than now and than today's, `reward` raised (its open and "
-        "claimed missions pay it; approved ones keep what they were paid), `store_ids` a "
-        "superset (new stores open at once); each change is funded. Any other field with a "
-        "new value is 422 naming it; a reward under the pay floor is 422 `below_pay_floor` "
-        "(a draft is only held to the floor at publishing). A cancelled campaign is 409 "
-        "`campaign_cancelled`."
+        "claimed missions pay it, and so does a mission that reopens later; approved ones "
+        "keep what they were paid), `store_ids` a superset (new stores open at once); each "
+        "change is funded. Any other field with a new value is 422 naming it; a reward under "
+        "the pay floor is 422 `below_pay_floor` (a draft is only held to the floor at "
+        "publishing), and so is an `ends_at` extension of a campaign under a floor that rose "
+        "since it was published (naming `ends_at` and the reward that passes). A cancelled "
+        "campaign is 409 `campaign_cancelled`."
     ),
     responses=[401, 403, 404, 409, 422],
 )
@@ -146,7 +148,8 @@ class ReopenedOut(Schema):
     description=(
         "Only a `store_closed` mission of a published campaign that has not ended (409 "
         "`not_store_closed`, `campaign_not_published`, `campaign_ended`). The show-up pay "
-        "already paid stays paid; the campaign is funded by as much again."
+        "already paid stays paid; the campaign is funded by as much again. A mission closed "
+        "before a raise reopens at the campaign's reward of today, funded by the difference."
     ),
     responses=[401, 403, 404, 409],
 )

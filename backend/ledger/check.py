@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
-from backend.ledger.service import CREDIT, STORE_CLOSED
+from backend.ledger.service import CREDIT, FUNDING, STORE_CLOSED
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.submissions.models import Decision, Submission
@@ -134,13 +134,50 @@ def _from_platform(transaction_id: Any) -> ColumnElement[bool]:
     )
 
 
+def _last_funded() -> Any:
+    """When each campaign account was last funded (publishing, a raise, a reopen, new
+    stores): one grouped pass over the few funding transactions."""
+    return (
+        select(
+            LedgerEntry.account.label("account"),
+            func.max(LedgerTransaction.created_at).label("at"),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(LedgerTransaction.kind == FUNDING, LedgerEntry.amount_minor > 0)
+        .group_by(LedgerEntry.account)
+        .subquery()
+    )
+
+
 def credits_pay_the_reward(db_session: Session) -> list[str]:
-    """A credit moves its mission's reward and bonus from the campaign (or, for a repeat
-    approval, the platform) to the worker, nothing else; for a closed store, the mission's
-    show-up pay (kept on the mission when paid)."""
-    amount = case(
+    """A credit moves the figures its mission had when it was approved from the campaign (or,
+    for a repeat approval, the platform) to the worker, nothing else: the reward and bonus,
+    or for a closed store the show-up pay (kept on the mission when paid).
+
+    Those are the mission's figures today unless its campaign was funded again since the
+    credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
+    so a credit of no more than today's figures is the one that was in force."""
+    current = case(
         (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
         else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+    paid = (
+        select(func.max(LedgerEntry.amount_minor))
+        .where(
+            LedgerEntry.transaction_id == LedgerTransaction.id,
+            LedgerEntry.account == _account(rules.worker_account, Submission.worker_id),
+        )
+        .scalar_subquery()
+    )
+    last_funded = _last_funded()
+    # CASE evaluates its branches lazily: the credit's own amount is read only for a credit
+    # its campaign was funded after, so the usual ledger costs no extra lookup per credit.
+    amount = case(
+        (
+            last_funded.c.at > LedgerTransaction.created_at,
+            case((and_(paid > 0, paid <= current), paid), else_=current),
+        ),
+        else_=current,
     )
     source = case(
         (_from_platform(LedgerTransaction.id), literal(rules.PLATFORM, String)),
@@ -158,6 +195,10 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         )
         .join(Submission, Submission.id == LedgerTransaction.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
+        .outerjoin(
+            last_funded,
+            last_funded.c.account == _account(rules.campaign_account, Mission.campaign_id),
+        )
         .where(LedgerTransaction.kind == CREDIT)
     )
     return _movement_mismatches(db_session, expected)

@@ -23,6 +23,7 @@ from backend.submissions.models import Decision, Submission
 
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
 CREDIT = "submission_credit"
+FUNDING = "campaign_funding"
 
 
 def post(
@@ -76,11 +77,18 @@ def balance(*, db_session: Session, account: str, currency: str) -> int:
 
 
 def fund_campaign(
-    *, db_session: Session, campaign_id: str, amount_minor: int, currency: str, now: datetime
+    *,
+    db_session: Session,
+    campaign_id: str,
+    amount_minor: int,
+    currency: str,
+    now: datetime,
+    memo: str | None = None,
 ) -> str:
-    """The brand's money for a campaign comes in (the bank is mocked: publishing is paying)."""
+    """The brand's money for a campaign comes in (the bank is mocked: publishing is paying);
+    `memo` says what for, when it is not the publishing itself."""
     entries = rules.funding(campaign_id=campaign_id, amount_minor=amount_minor, currency=currency)
-    return post(db_session=db_session, kind="campaign_funding", entries=entries, now=now)
+    return post(db_session=db_session, kind=FUNDING, entries=entries, now=now, memo=memo)
 
 
 @dataclass(frozen=True)

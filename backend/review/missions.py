@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns.models import Campaign
+from backend.campaigns.rewards import lift_reopened
 from backend.missions.models import Mission
 from backend.review import rules
 from backend.submissions.models import Submission
@@ -56,21 +57,39 @@ def complete_mission(*, db_session: Session, submission_id: str) -> None:
 def reopen_mission(*, db_session: Session, submission_id: str, now: datetime) -> None:
     """A rejection hands the mission to other workers at once (the rejected worker may not
     claim it again), or expires it when its campaign is over or cancelled. The reward stays
-    in the campaign's budget for whoever does it next."""
+    in the campaign's budget for whoever does it next, lifted to the campaign's reward (and
+    funded) if that was raised while the mission was in review."""
     mission_id = db_session.execute(
         select(Submission.mission_id).where(Submission.id == submission_id)
     ).scalar_one()
     # The campaign's row, locked: a cancel cannot slip between this read and the update
     # (SQLite runs writers one at a time already; FOR UPDATE is not rendered there).
     campaign = db_session.execute(
-        select(Campaign.status, Campaign.ends_at)
+        select(
+            Campaign.id,
+            Campaign.status,
+            Campaign.ends_at,
+            Campaign.reward_amount_minor,
+            Campaign.reward_currency,
+        )
         .join(Mission, Mission.campaign_id == Campaign.id)
         .where(Mission.id == mission_id)
         .with_for_update(of=Campaign)
     ).one()
-    db_session.execute(
+    status = rules.reopened_status(campaign.status, campaign.ends_at, now)
+    reopened = db_session.execute(
         update(Mission)
         .where(_waits_on(mission_id, submission_id))
-        .values(status=rules.reopened_status(campaign.status, campaign.ends_at, now))
+        .values(status=status)
         .execution_options(synchronize_session=False)
     )
+    if status == "open" and reopened.rowcount == 1:  # type: ignore[attr-defined]
+        # Raised while it was in review: whoever does it next is paid today's reward.
+        lift_reopened(
+            db_session=db_session,
+            mission_id=mission_id,
+            campaign_id=campaign.id,
+            currency=campaign.reward_currency,
+            reward=campaign.reward_amount_minor,
+            now=now,
+        )

@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.campaigns import edits, rules, service
 from backend.campaigns.models import Campaign
@@ -254,12 +254,10 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     client, db, make, auth_headers, brand
 ):
     user, headers, (a, b, c, d) = brand
-    cid = create(client, headers, [a, b, c, d])
+    # c carries a bonus: its show-up pay is a share of reward and bonus together.
+    cid = create(client, headers, [a, b, c, d], bonuses=[{"store_id": c, "amount": euros(100)}])
     publish(client, headers, cid)
-    by_store = {}
-    with db.transaction(write=False) as session:
-        for m in session.scalars(select(Mission).where(Mission.campaign_id == cid)):
-            by_store[m.store_id] = m.id
+    by_store = mission_ids(db, cid)
     # a: approved at 600 before the raise; b: claimed; c: open; d: submitted, in review.
     done, _ = evidence(
         db, mission_id=by_store[a], worker_id=make(UserFactory).id, brand_id=user.brand_id
@@ -284,16 +282,16 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     response = patch(client, headers, cid, {"reward": euros(800)})
     assert response.status_code == 200, response.json
     assert response.json["reward"] == euros(800)
-    # 2 missions were raised by 200 each; 3 x 600 and 200 of that were there.
+    # 2 missions were raised by 200 each (a bonus stays as it was: the raise costs no more).
     assert response.json["spend"] == {
-        "funded": euros(4 * 600 + 2 * 200),
+        "funded": euros(4 * 600 + 100 + 2 * 200),
         "spent": euros(600),
-        "remaining": euros(3 * 600 + 2 * 200),
+        "remaining": euros(3 * 600 + 100 + 2 * 200),
     }
     assert missions(db, cid) == {
         a: ("completed", 600, 0, 300),  # a credit keeps the reward it was approved at
         b: ("claimed", 800, 0, 400),
-        c: ("open", 800, 0, 400),
+        c: ("open", 800, 100, 450),  # half of 800 + 100
         d: ("submitted", 600, 0, 300),  # handed in at 600: it is decided at 600
     }
     with db.transaction(write=False) as session:
@@ -310,7 +308,7 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
     decide(db, submission, "approved")
     decide(db, in_review, "approved")
     with db.transaction(write=False) as session:
-        assert ledger.worker_balance(db_session=session, worker_id=worker.id) == euros(800)
+        assert ledger.worker_balance(db_session=session, worker_id=worker.id) == euros(900)
         credits = session.scalars(
             select(LedgerEntry.amount_minor)
             .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
@@ -321,7 +319,118 @@ def test_a_raised_reward_is_funded_and_paid_to_open_and_claimed_missions(
         ).all()
     assert credits == [600]
     assert ledger_problems(db) == []
-    assert funded(db, cid) == (4 * 600 + 2 * 200) - (600 + 800 + 600)
+    assert funded(db, cid) == (4 * 600 + 100 + 2 * 200) - (600 + 900 + 600)
+
+
+def test_a_raise_after_a_closed_store_reopened_keeps_the_show_up_pay_credited(
+    app, client, db, make, brand
+):
+    """The ledger check compared the closed store's credit (300, half of 600) with the
+    reopened mission's show-up pay after the raise (400) and reported a mismatch."""
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    closed, _ = evidence(
+        db,
+        mission_id=mission,
+        worker_id=make(UserFactory).id,
+        brand_id=user.brand_id,
+        outcome="store_closed",
+    )
+    decide(db, closed, "approved")
+    assert reopen(client, headers, mission).status_code == 200
+    response = patch(client, headers, cid, {"reward": euros(800)})
+    assert response.status_code == 200, response.json
+    assert missions(db, cid)[a] == ("open", 800, 0, 400)
+    assert credited(db, closed) == [300]  # paid at the reward in force when approved
+    ledger_holds(app, db)
+    # The mission done now pays the new reward, and the ledger still holds.
+    done, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    decide(db, done, "approved")
+    assert credited(db, done) == [800]
+    ledger_holds(app, db)
+
+
+def test_a_closed_store_reopened_after_a_raise_pays_the_new_reward(app, client, db, make, brand):
+    """The reopened mission stayed at 600 while the campaign paid 800, and sending 800 again
+    was no change, so nothing could lift it."""
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    closed, _ = evidence(
+        db,
+        mission_id=mission,
+        worker_id=make(UserFactory).id,
+        brand_id=user.brand_id,
+        outcome="store_closed",
+    )
+    decide(db, closed, "approved")
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert missions(db, cid)[a] == ("store_closed", 600, 0, 300)  # done: not raised
+    assert reopen(client, headers, mission).status_code == 200
+    assert missions(db, cid)[a] == ("open", 800, 0, 400)
+    # 2 x 600 at publishing, 200 for b's raise, the 300 paid out put back, 200 to lift a.
+    assert funded(db, cid) == 2 * 600 + 200 + 300 + 200 - 300
+    ledger_holds(app, db)
+
+
+def test_a_mission_rejected_after_a_raise_reopens_at_the_new_reward(app, client, db, make, brand):
+    user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b], bonuses=[{"store_id": a, "amount": euros(100)}])
+    publish(client, headers, cid)
+    mission = mission_ids(db, cid)[a]
+    handed_in, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert missions(db, cid)[a] == ("submitted", 600, 100, 350)
+    decide(db, handed_in, "rejected")
+    assert missions(db, cid)[a] == ("open", 800, 100, 450)
+    assert funded(db, cid) == 2 * 600 + 100 + 200 + 200
+    redo, _ = evidence(
+        db, mission_id=mission, worker_id=make(UserFactory).id, brand_id=user.brand_id
+    )
+    decide(db, redo, "approved")
+    assert credited(db, redo) == [900]
+    assert funded(db, cid) == 600 + 200  # b's reward is all that is left
+    ledger_holds(app, db)
+
+
+def mission_ids(db, campaign_id):
+    with db.transaction(write=False) as session:
+        rows = session.execute(
+            select(Mission.store_id, Mission.id).where(Mission.campaign_id == campaign_id)
+        ).all()
+    return dict(rows)
+
+
+def reopen(client, headers, mission_id):
+    return client.post(f"/api/v1/missions/{mission_id}/reopen", headers=headers)
+
+
+def credited(db, submission_id):
+    """What a submission's credit paid its worker."""
+    with db.transaction(write=False) as session:
+        return session.scalars(
+            select(LedgerEntry.amount_minor)
+            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(
+                LedgerTransaction.submission_id == submission_id,
+                LedgerEntry.account.startswith("worker:"),
+            )
+        ).all()
+
+
+def ledger_holds(app, db):
+    """Both ways of checking the ledger find nothing wrong."""
+    assert ledger_problems(db) == []
+    checked = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "ledger check passed" in checked.stdout
 
 
 def test_a_published_campaign_adds_stores_but_never_drops_one(
@@ -463,3 +572,112 @@ def test_a_publish_waits_for_an_edit_in_flight_and_funds_what_it_committed(app, 
     assert missions(db, cid) == dict.fromkeys(store_ids[:3], ("open", 700, 0, 350))
     assert funded(db, cid) == 3 * 700
     assert ledger_problems(db) == []
+
+
+def test_a_draft_edit_keeps_photo_instructions_as_create_does(client, db, brand):
+    """Create trimmed them and kept none for blank; a draft edit stored them as sent."""
+    _user, headers, store_ids = brand
+    blank = create(client, headers, store_ids[:1], photo_instructions="   ")
+    cid = create(client, headers, store_ids[:1])
+    for sent, kept in [("  The whole bay.  ", "The whole bay."), ("   ", None), (None, None)]:
+        response = patch(client, headers, cid, {"photo_instructions": sent})
+        assert response.status_code == 200, response.json
+        assert response.json["photo_instructions"] == kept, sent
+        with db.transaction(write=False) as session:
+            assert session.get_one(Campaign, cid).photo_instructions == kept
+    shown = client.get(f"/api/v1/campaigns/{blank}", headers=headers).json
+    assert shown["photo_instructions"] is None
+
+
+def test_patch_takes_the_create_schema_with_nothing_required(app, client, brand):
+    """One definition: PATCH has create's fields and limits (brand_id aside), none
+    required and no defaults filled in for the fields left out."""
+    spec = client.get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    body = spec["paths"]["/api/v1/campaigns/{campaign_id}"]["patch"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    create_in, patch_in = schemas["CampaignIn"], schemas[ref.rsplit("/", 1)[1]]
+    assert set(patch_in["properties"]) == set(create_in["properties"]) - {"brand_id"}
+    for name, field in patch_in["properties"].items():
+        limits = {k: v for k, v in field.items() if k != "default"}
+        assert limits == {k: v for k, v in create_in["properties"][name].items() if k != "default"}
+    assert "required" not in patch_in
+    # A PATCH of one field changes that field alone: instructions are not reset to "".
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:1], review_required=True)
+    response = patch(client, headers, cid, {"name": "Renamed"})
+    assert response.status_code == 200, response.json
+    assert (response.json["instructions"], response.json["review_required"]) == (
+        "Count facings.",
+        True,
+    )
+
+
+def test_photos_over_the_configured_maximum_are_refused_on_patch_as_on_create(app, client, brand):
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:1])
+    app.config["SUBMISSION_MAX_PHOTOS"] = 3
+    for photos, accepted in [(3, True), (4, False), (11, False), (21, False)]:
+        created = client.post(
+            "/api/v1/campaigns",
+            json=campaign_body(store_ids[:1], photos_required=photos),
+            headers=headers,
+        )
+        edited = patch(client, headers, cid, {"photos_required": photos})
+        for response in (created, edited):
+            if accepted:
+                assert response.status_code in (200, 201), (photos, response.json)
+            else:
+                assert response.status_code == 422, (photos, response.json)
+                assert response.content_type == "application/problem+json"
+                assert list(response.json["errors"]) == ["photos_required"], response.json
+
+
+def test_an_extension_under_a_risen_floor_says_why_and_names_ends_at(app, client, db, brand):
+    """Workers are protected: a campaign under today's floor runs no longer. The refusal
+    named only the reward, which the brand had not sent, and did not say why an extension
+    was about pay."""
+    _user, headers, store_ids = brand
+    cid = create(client, headers, store_ids[:2])
+    ends_at = datetime.fromisoformat(publish(client, headers, cid)["ends_at"])
+    app.config["MIN_HOURLY"] = "16.00 EUR"  # 8.00 EUR over 30 minutes
+    later = (ends_at + timedelta(days=7)).isoformat()
+    response = patch(client, headers, cid, {"ends_at": later})
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "below_pay_floor"
+    assert set(response.json["errors"]) == {"ends_at", "reward.amount_minor"}
+    assert "at least 800" in response.json["errors"]["ends_at"][0]
+    assert response.json["errors"]["reward.amount_minor"] == ["Must be at least 800."]
+    assert "cannot run longer" in response.json["detail"]
+    assert "rose since it was published" in response.json["detail"]
+    assert client.get(f"/api/v1/campaigns/{cid}", headers=headers).json["ends_at"] == (
+        ends_at.isoformat()
+    )
+    # Raising the reward with it lets the extension through.
+    both = patch(client, headers, cid, {"ends_at": later, "reward": euros(800)})
+    assert both.status_code == 200, both.json
+    assert funded(db, cid) == 2 * 800
+
+
+def test_the_reward_sent_again_lifts_an_open_mission_left_under_it(app, client, db, brand):
+    """A mission reopened under an older reward (as migration 0011 reopens the ones a
+    rejection left stuck) was out of reach: sending the campaign's reward again was no
+    change. It lifts the mission now, funded, and changes nothing else."""
+    _user, headers, (a, b, _c, _d) = brand
+    cid = create(client, headers, [a, b])
+    publish(client, headers, cid)
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    with db.transaction() as session:  # left behind at 600, as before reopening lifted
+        session.execute(
+            update(Mission)
+            .where(Mission.campaign_id == cid, Mission.store_id == a)
+            .values(reward_amount_minor=600, show_up_minor=300)
+        )
+    before = funded(db, cid)
+    response = patch(client, headers, cid, {"reward": euros(800)})
+    assert response.status_code == 200, response.json
+    assert missions(db, cid) == {a: ("open", 800, 0, 400), b: ("open", 800, 0, 400)}
+    assert funded(db, cid) == before + 200
+    assert patch(client, headers, cid, {"reward": euros(800)}).status_code == 200
+    assert funded(db, cid) == before + 200  # nothing more to lift
+    ledger_holds(app, db)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, insert, select, update
 
 from backend.db import new_id
 from backend.ledger import rules, service
@@ -15,6 +15,7 @@ from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.submissions.models import Submission
 from backend.submissions.service import record_decision
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, insert_submission
@@ -486,3 +487,37 @@ def test_a_repeat_approval_is_the_platforms_and_the_check_knows_it(db, make, wor
             funded - REWARD
         )
     assert problems(db) == []
+
+
+def test_a_credit_keeps_the_figures_in_force_when_it_was_approved(db, world):
+    """A raise (funded after the credit) lifts the mission's figures: the credit at the old
+    reward still holds. One above today's figures was never in force, raise or not."""
+    kept = world.approve()
+    overpaid = world.submit(status="approved")
+    credit(
+        db,
+        overpaid,
+        rules.approval(
+            campaign_id=world.campaign_id,
+            worker_id=world.worker.id,
+            reward_minor=REWARD + 300,
+            currency="EUR",
+        ),
+    )
+    found(db, f"submission {overpaid}: should have a submission_credit transaction of 600 EUR")
+    with db.transaction() as session:
+        mission = session.scalar(select(Submission.mission_id).where(Submission.id == kept))
+        session.execute(
+            update(Mission).where(Mission.id == mission).values(reward_amount_minor=REWARD + 200)
+        )
+        service.fund_campaign(
+            db_session=session,
+            campaign_id=world.campaign_id,
+            amount_minor=200,
+            currency="EUR",
+            now=NOW + timedelta(minutes=1),
+            memo="reward raised to 8.00 EUR",
+        )
+    listed = problems(db)
+    assert all(overpaid in problem for problem in listed), listed
+    assert len(listed) == 1, listed
