@@ -110,3 +110,14 @@ def test_metrics_add_up_every_worker(app_config, tmp_path):
             status, metrics = _get(f"{origin}/metrics")
             assert status == 200
             assert _served(metrics, "/healthz") == sent
+
+
+def test_make_run_and_the_image_start_gunicorn_with_this_config():
+    procfile = (ROOT / "Procfile").read_text()
+    api = next(line for line in procfile.splitlines() if line.startswith("api:"))
+    assert " -c gunicorn.conf.py " in api
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert '"-c", "gunicorn.conf.py"' in dockerfile
+    assert "gunicorn.conf.py ./" in dockerfile  # copied into the image
+    # A format given on the command line would override the file's.
+    assert "access-logformat" not in procfile + dockerfile
