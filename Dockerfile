@@ -43,7 +43,7 @@ COPY --from=builder /opt/venv /opt/venv
 COPY backend/ ./backend/
 COPY workers/ ./workers/
 COPY static/ ./static/
-COPY pyproject.toml ./
+COPY pyproject.toml gunicorn.conf.py ./
 
 # The code stays root-owned and read-only to the app; only var/ (SQLite fallback, photos, the
 # beat schedule) is writable. Mount a volume here to keep it across containers.
@@ -56,4 +56,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-CMD ["gunicorn", "backend.wsgi:app", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# gunicorn.conf.py: an access log without query strings, /metrics summed over the workers.
+CMD ["gunicorn", "backend.wsgi:app", "-c", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "2"]

@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "ARGON2_MEMORY_KIB": 65536,
     "PROXY_COUNT": 0,
     "RATELIMIT_ENABLED": True,
-    "RATELIMIT_STORAGE_URL": "memory://",
+    "RATELIMIT_STORAGE_URL": None,
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
     "MAX_BODY_BYTES": 32 * 1024 * 1024,
     "OUTBOX_SWEEP_SECONDS": 30,
@@ -82,6 +82,9 @@ def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     _derive(app.config)
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    # Should the shared storage go down, limits fall back to each process's memory rather
+    # than failing the requests they guard.
+    app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
 
 
 def _derive(cfg: dict[str, Any]) -> None:
@@ -91,6 +94,12 @@ def _derive(cfg: dict[str, Any]) -> None:
         cfg["DATABASE_URL"] = f"sqlite:///{var / 'fairfield.sqlite'}"
     if not cfg["BROKER_URL"]:
         cfg["BROKER_URL"] = f"sqla+sqlite:///{var / 'broker.sqlite'}"
+    if not cfg["RATELIMIT_STORAGE_URL"]:
+        # A Redis broker is shared by every process and node: so are the limits kept there
+        # (its keys are prefixed, apart from Celery's). Else each process counts alone.
+        broker = str(cfg["BROKER_URL"])
+        shared = broker.startswith(("redis://", "rediss://"))
+        cfg["RATELIMIT_STORAGE_URL"] = broker if shared else "memory://"
     if not cfg["PHOTO_DIR"]:
         cfg["PHOTO_DIR"] = str(var / "photos")
     for key in ("DATABASE_URL", "BROKER_URL"):

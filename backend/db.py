@@ -145,17 +145,25 @@ class Database:
             url, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms, mmap_mb=mmap_mb
         )
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions bound here begin with BEGIN IMMEDIATE, at their first statement.
+        self._writer = self.engine.execution_options(sqlite_immediate=True)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     def session(self, *, write: bool) -> Session:
-        """A new session; a write session holds SQLite's write lock from its first statement."""
-        session = self.session_factory()
+        """A new session; on SQLite a write session takes the write lock at its first
+        statement, and holds it to the end of its transaction.
+
+        Not before: whatever the caller does ahead of its first statement (hashing a
+        password, storing photos, calling the network) holds no lock, and every other writer
+        waits only for statements. So do slow work first, or read what it needs apart
+        (`read_snapshot`), then write; never the slow work between statements.
+        """
         if write and self.is_sqlite:
-            session.connection(execution_options={"sqlite_immediate": True})
-        return session
+            return self.session_factory(bind=self._writer)
+        return self.session_factory()
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Session]:
@@ -200,6 +208,15 @@ def request_session() -> Session:
             g.db_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     session: Session = g.db_session
     return session
+
+
+@contextmanager
+def read_snapshot() -> Iterator[Session]:
+    """A short read-only transaction apart from the request's own: what a write request must
+    read before slow work (the password hash a login verifies) is read here, without the
+    write lock. A write that depends on it checks, under the lock, that it is unchanged."""
+    with get_db().transaction(write=False) as session:
+        yield session
 
 
 def driver_cursor(db_session: Session) -> Any:

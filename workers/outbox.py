@@ -7,7 +7,6 @@ from datetime import timedelta
 from celery import shared_task
 from flask import current_app
 
-from backend.db import get_db
 from backend.outbox import service as outbox
 
 
@@ -15,5 +14,4 @@ from backend.outbox import service as outbox
 def sweep() -> int:
     """Resend undelivered outbox messages."""
     resend_after = timedelta(seconds=int(current_app.config["OUTBOX_RESEND_AFTER_SECONDS"]))
-    with get_db().transaction() as session:
-        return outbox.sweep(db_session=session, resend_after=resend_after)
+    return outbox.sweep(resend_after=resend_after)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -55,6 +56,8 @@ def register_user(
         errors["display_name"] = ["Must not be blank."]
     if errors:
         raise Invalid("The account could not be created.", errors=errors)
+    # Hashed before the first statement: the write lock (SQLite) is taken only for the writes.
+    password_hash = password_hasher().hash(password)
 
     if db_session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(
@@ -75,7 +78,7 @@ def register_user(
         db_session.add(brand)
     user = User(
         email=email,
-        password_hash=password_hasher().hash(password),
+        password_hash=password_hash,
         role=role,
         display_name=display_name.strip(),
         brand=brand,
@@ -85,19 +88,43 @@ def register_user(
     return user
 
 
-def issue_token(
-    *, db_session: Session, email: str, password: str, ttl_seconds: int
-) -> tuple[str, ApiToken]:
-    """Check credentials and return a new opaque token (shown once) and its row."""
-    user = db_session.scalar(select(User).where(User.email == rules.normalize_email(email)))
-    if user is None:
+@dataclass(frozen=True)
+class Credentials:
+    """A password checked against a user's stored hash, and a fresh hash when it is due."""
+
+    user_id: str
+    password_hash: str
+    rehash: str | None
+
+
+def check_password(*, db_session: Session, email: str, password: str) -> Credentials:
+    """Check an email and password; reads only, so it runs apart from any write lock."""
+    row = db_session.execute(
+        select(User.id, User.password_hash).where(User.email == rules.normalize_email(email))
+    ).first()
+    if row is None:
         # Spend the same time as a real check so response times do not reveal accounts.
         _verify(_dummy_hash(), password)
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    if not _verify(user.password_hash, password):
+    if not _verify(row.password_hash, password):
         raise Unauthorized("Wrong email or password.", code="invalid_credentials")
-    if password_hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = password_hasher().hash(password)
+    rehash = None
+    if password_hasher().check_needs_rehash(row.password_hash):
+        rehash = password_hasher().hash(password)
+    return Credentials(user_id=row.id, password_hash=row.password_hash, rehash=rehash)
+
+
+def issue_token(
+    *, db_session: Session, credentials: Credentials, ttl_seconds: int
+) -> tuple[str, ApiToken]:
+    """A new opaque token (shown once) and its row, for credentials `check_password` passed."""
+    user = db_session.get(User, credentials.user_id)
+    # Checked apart from this transaction: a password changed (or an account erased) since
+    # then must not yield a token for the old one.
+    if user is None or user.password_hash != credentials.password_hash:
+        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+    if credentials.rehash is not None:
+        user.password_hash = credentials.rehash
     token = rules.new_token()
     row = ApiToken(
         token_hash=rules.token_digest(token),
@@ -132,6 +159,7 @@ def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> 
         errors["password"] = problems
     if errors:
         raise Invalid("The admin could not be created.", errors=errors)
+    password_hash = password_hasher().hash(password)  # before the write lock, as in register
     user = db_session.scalar(select(User).where(User.email == email))
     if user is not None and user.role != "admin":
         raise Conflict(
@@ -143,7 +171,7 @@ def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> 
     if user is None:
         user = User(email=email, role="admin", display_name="Administrator", password_hash="")
         db_session.add(user)
-    user.password_hash = password_hasher().hash(password)
+    user.password_hash = password_hash
     # A reset password must end the sessions the old one opened.
     if not created:
         db_session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))

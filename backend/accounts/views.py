@@ -18,7 +18,7 @@ from backend.accounts.schemas import (
     TokenOut,
     UserOut,
 )
-from backend.db import request_session, utcnow
+from backend.db import read_snapshot, request_session, utcnow
 from backend.extensions import limiter
 from backend.privacy import service as privacy
 from backend.storage import photo_store
@@ -52,7 +52,12 @@ def register(data: dict[str, Any]) -> Any:
 @bp.doc(summary="Exchange email and password for a bearer token", responses=[401, 422, 429])
 def token(data: dict[str, Any]) -> Any:
     ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
-    raw, _row = service.issue_token(db_session=request_session(), ttl_seconds=ttl, **data)
+    # The slow part, verifying the password, reads apart and holds no write lock.
+    with read_snapshot() as snapshot:
+        credentials = service.check_password(db_session=snapshot, **data)
+    raw, _row = service.issue_token(
+        db_session=request_session(), credentials=credentials, ttl_seconds=ttl
+    )
     return {"access_token": raw, "token_type": "Bearer", "expires_in": ttl}
 
 

@@ -17,11 +17,12 @@ from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import current_user
-from backend.db import request_session
+from backend.db import read_snapshot, request_session
 from backend.errors import Conflict, Invalid
 from backend.idempotency.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
 KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -38,8 +39,8 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 def lock_key(db_session: Session, user_id: str, key: str) -> None:
     """Refuse a replay while the first request with this key is still running (PostgreSQL).
 
-    SQLite needs nothing: BEGIN IMMEDIATE already runs write requests one at a time, so a
-    replay only ever sees the first request finished.
+    SQLite needs nothing: it runs writers one at a time, and `_run_on_sqlite` looks for the
+    key again once this request holds the write lock.
     """
     if db_session.get_bind().dialect.name != "postgresql":
         return
@@ -86,22 +87,15 @@ def _keyed(key: str, fingerprint: str, view: Callable[..., Any]) -> Callable[...
     def run(*args: Any, **kwargs: Any) -> Any:
         session = request_session()
         user_id = current_user().id
-        lock_key(session, user_id, key)
-        stored = session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
-        if stored is not None:
-            if stored.request_hash != fingerprint:
-                raise Invalid(
-                    "This Idempotency-Key was used for a different request.",
-                    errors={HEADER: ["Already used with another body or path."]},
-                    code="idempotency_conflict",
-                )
-            replay = Response(
-                stored.response_body, status=stored.response_status, mimetype="application/json"
-            )
-            replay.headers["Idempotent-Replayed"] = "true"
-            return replay
-        response = current_app.make_response(view(*args, **kwargs))
-        if response.status_code < 400:
+        if session.get_bind().dialect.name == "sqlite":
+            response = _run_on_sqlite(session, user_id, key, fingerprint, view, *args, **kwargs)
+        else:
+            lock_key(session, user_id, key)
+            stored = _stored(session, user_id, key)
+            if stored is not None:
+                return _replay(stored, fingerprint)
+            response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code < 400 and REPLAYED not in response.headers:
             session.connection().execute(
                 insert(IdempotencyKey),
                 {
@@ -115,3 +109,54 @@ def _keyed(key: str, fingerprint: str, view: Callable[..., Any]) -> Callable[...
         return response
 
     return run
+
+
+def _run_on_sqlite(
+    session: Session,
+    user_id: str,
+    key: str,
+    fingerprint: str,
+    view: Callable[..., Any],
+    *args: Any,
+    **kwargs: Any,
+) -> Response:
+    """Look for the key apart from the request's transaction, run the view, then look again
+    under the write lock the view took at its first statement. A lookup in the request's
+    own session would take that lock before the view's slow work (a submission's photos);
+    the second lookup finds a request with this key that finished meanwhile: it wins, and
+    this one's writes are undone."""
+    with read_snapshot() as snapshot:
+        stored = _stored(snapshot, user_id, key)
+    if stored is not None:
+        return _replay(stored, fingerprint)
+    try:
+        response = current_app.make_response(view(*args, **kwargs))
+    except Exception:
+        session.rollback()
+        stored = _stored(session, user_id, key)
+        if stored is None:
+            raise
+        return _replay(stored, fingerprint)
+    stored = _stored(session, user_id, key)
+    if stored is None:
+        return response
+    session.rollback()
+    return _replay(stored, fingerprint)
+
+
+def _stored(session: Session, user_id: str, key: str) -> Any:
+    return session.connection().execute(_STORED, {"user_id": user_id, "key": key}).first()
+
+
+def _replay(stored: Any, fingerprint: str) -> Response:
+    if stored.request_hash != fingerprint:
+        raise Invalid(
+            "This Idempotency-Key was used for a different request.",
+            errors={HEADER: ["Already used with another body or path."]},
+            code="idempotency_conflict",
+        )
+    replay = Response(
+        stored.response_body, status=stored.response_status, mimetype="application/json"
+    )
+    replay.headers[REPLAYED] = "true"
+    return replay

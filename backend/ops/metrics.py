@@ -7,7 +7,7 @@ import time
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
+    CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
     Counter,
     Histogram,
@@ -43,11 +43,14 @@ def init_metrics(app: Flask) -> None:
 
 
 def render_metrics() -> Response:
-    """Prometheus text; with several gunicorn workers, PROMETHEUS_MULTIPROC_DIR merges them."""
+    """Prometheus text; with several gunicorn workers, PROMETHEUS_MULTIPROC_DIR merges them
+    (gunicorn.conf.py sets it up)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         data = generate_latest(registry)
     else:
         data = generate_latest()
-    return Response(data, mimetype=CONTENT_TYPE_LATEST)
+    # The whole header as given: `mimetype=` would append a second charset to it. The
+    # classic text format (version 0.0.4) is what generate_latest writes.
+    return Response(data, content_type=CONTENT_TYPE_PLAIN_0_0_4)

@@ -89,27 +89,31 @@ def relay(*, message_ids: Sequence[str]) -> int:
     return len(sent)
 
 
-def sweep(*, db_session: Session, resend_after: timedelta, limit: int = 500) -> int:
-    """Resend messages never sent, or sent long ago and still not done; returns how many."""
+def sweep(*, resend_after: timedelta, limit: int = 500) -> int:
+    """Resend messages never sent, or sent long ago and still not done; returns how many.
+
+    Read, published, then recorded, as `relay` does: the broker is never called while the
+    write lock (SQLite) is held, whatever it takes to answer.
+    """
     now = utcnow()
-    due = db_session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.done_at.is_(None),
-            or_(
-                (OutboxMessage.last_sent_at.is_(None))
-                & (OutboxMessage.created_at <= now - UNSENT_GRACE),
-                OutboxMessage.last_sent_at <= now - resend_after,
-            ),
-        )
-        .order_by(OutboxMessage.created_at)
-        .limit(limit)
-    ).all()
-    sent = _publish(due)
-    _mark_sent(db_session, sent, now)
+    with get_db().transaction(write=False) as session:
+        due = session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.done_at.is_(None),
+                or_(
+                    (OutboxMessage.last_sent_at.is_(None))
+                    & (OutboxMessage.created_at <= now - UNSENT_GRACE),
+                    OutboxMessage.last_sent_at <= now - resend_after,
+                ),
+            )
+            .order_by(OutboxMessage.created_at)
+            .limit(limit)
+        ).all()
+    sent = relay(message_ids=due) if due else 0
     if sent:
-        log.warning("outbox sweeper resent messages", extra={"count": len(sent)})
-    return len(sent)
+        log.warning("outbox sweeper resent messages", extra={"count": sent})
+    return sent
 
 
 def consume_once(*, db_session: Session, message_id: str | None) -> bool:

@@ -141,6 +141,11 @@ def receive_submission(
     now: datetime,
 ) -> Submission:
     """Store the photos, record the submission and queue its validation, in one transaction."""
+    # Photos are checked and stored (hashed, written, synced) before the first statement, so
+    # the write lock (SQLite) is held only for the writes. `check_submission` refused most bad
+    # requests before; photos of one refused below are nobody's, swept a day later.
+    _check_photos(photos, limits)
+    stored = _store_photos(photos, store, limits)
     submission = start_submission(
         db_session=db_session,
         worker=worker,
@@ -149,10 +154,24 @@ def receive_submission(
         limits=limits,
         now=now,
     )
-    _check_photos(photos, limits)
-    stored = _store_photos(photos, store, limits)
     accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
     return submission
+
+
+def check_submission(
+    *,
+    db_session: Session,
+    worker: User,
+    assignment_id: str,
+    payload: dict[str, Any],
+    photos: Sequence[BinaryIO],
+    limits: UploadLimits,
+    now: datetime,
+) -> None:
+    """Refuse, from a read apart from the write, a submission `receive_submission` would."""
+    assignment = get_visible(db_session, Assignment, assignment_id, worker)
+    _check_timing(assignment, payload["captured_at"], now, limits.grace)
+    _check_photos(photos, limits)
 
 
 def start_submission(

@@ -12,7 +12,7 @@ from flask.blueprints import BlueprintSetupState
 from marshmallow import ValidationError
 
 from backend.accounts.auth import auth, current_user
-from backend.db import request_session, utcnow
+from backend.db import read_snapshot, request_session, utcnow
 from backend.errors import Invalid, flatten_validation
 from backend.guards import text_problems
 from backend.idempotency.service import idempotent
@@ -89,15 +89,20 @@ def _payload() -> dict[str, Any]:
 def submit(assignment_id: str, form: dict[str, Any]) -> Any:
     # `form` is parsed for the document and its presence checks; the parts are read from
     # the request itself, so photos stream from werkzeug's spooled files untouched.
+    submission_args: dict[str, Any] = {
+        "worker": current_user(),
+        "assignment_id": assignment_id,
+        "payload": _payload(),
+        "photos": [cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
+        "limits": service.UploadLimits.from_config(current_app.config),
+        "now": utcnow(),
+    }
+    # Refused before any photo is stored, from a read that takes no write lock; the photos
+    # are then stored before the write transaction begins (SQLite has one writer at a time).
+    with read_snapshot() as snapshot:
+        service.check_submission(db_session=snapshot, **submission_args)
     submission = service.receive_submission(
-        db_session=request_session(),
-        worker=current_user(),
-        assignment_id=assignment_id,
-        payload=_payload(),
-        photos=[cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
-        store=photo_store(),
-        limits=service.UploadLimits.from_config(current_app.config),
-        now=utcnow(),
+        db_session=request_session(), store=photo_store(), **submission_args
     )
     return {"submission_id": submission.id, "status": submission.status}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -184,12 +184,38 @@ def _offset_conflict(offset: int) -> Conflict:
     )
 
 
+def store_upload(
+    *, upload_id: str, position: int, sha256: str, store: PhotoStore, max_photo_bytes: int
+) -> None:
+    """Store an upload whose every byte is in under its sha256, which must be the declared
+    one (460 else, and the bytes are dropped). Called before `finish_upload`, outside any
+    transaction: hashing and copying a photo must not hold the write lock."""
+    try:
+        store.put_partial(upload_id, max_bytes=max_photo_bytes, sha256=sha256)
+    except DigestMismatch as exc:
+        store.discard_partial(upload_id)
+        raise ChecksumMismatch(
+            f"Photo {position} does not hash to the sha256 declared for it; its "
+            "bytes were discarded: send it again from offset 0.",
+            code="photo_checksum_mismatch",
+            errors={f"photos.{position}.sha256": ["Does not match the bytes."]},
+            extra={"offset": 0, "received_sha256": str(exc)},
+        ) from None
+
+
 def finish_upload(
-    *, db_session: Session, upload_id: str, store: PhotoStore, max_photo_bytes: int, now: datetime
+    *,
+    db_session: Session,
+    upload_id: str,
+    store: PhotoStore,
+    max_photo_bytes: int,
+    now: datetime,
+    bytes_stored: bool = False,
 ) -> bool:
     """Accept an upload whose every byte is in, once its sha256 is the declared one; when it
     was the last, the submission is whole and queued for validation. True if the upload is
-    (now) complete. Safe to repeat, and serialised per submission."""
+    (now) complete. Safe to repeat, and serialised per submission. `bytes_stored`: the caller
+    has stored its bytes already (`store_upload`), so nothing slow happens here."""
     upload = db_session.get_one(Upload, upload_id)
     submission = db_session.scalars(
         select(Submission)
@@ -203,17 +229,14 @@ def finish_upload(
     if upload.completed_at is None:
         if store.partial_size(upload.id) != upload.length:
             return False
-        try:
-            store.put_partial(upload.id, max_bytes=max_photo_bytes, sha256=upload.sha256)
-        except DigestMismatch as exc:
-            store.discard_partial(upload.id)
-            raise ChecksumMismatch(
-                f"Photo {upload.position} does not hash to the sha256 declared for it; its "
-                "bytes were discarded: send it again from offset 0.",
-                code="photo_checksum_mismatch",
-                errors={f"photos.{upload.position}.sha256": ["Does not match the bytes."]},
-                extra={"offset": 0, "received_sha256": str(exc)},
-            ) from None
+        if not bytes_stored:
+            store_upload(
+                upload_id=upload.id,
+                position=upload.position,
+                sha256=upload.sha256,
+                store=store,
+                max_photo_bytes=max_photo_bytes,
+            )
         upload.completed_at = now
         db_session.flush()
         _discard_after_commit(db_session, store, upload.id)
@@ -264,16 +287,11 @@ def present(state: UploadState) -> dict[str, Any]:
     }
 
 
-def sweep_uploads(
-    *, db_session: Session, store: PhotoStore, max_photo_bytes: int, now: datetime, limit: int = 200
-) -> dict[str, int]:
-    """Finish uploads whose bytes are all in but were never accepted (a crash between the
-    two, or a client that learnt from HEAD it was done); abandon submissions whose uploads
-    expired, handing their missions back. Returns how many of each."""
+def _open_uploads(db_session: Session, now: datetime) -> Any:
     # Every open upload is looked at (a stat each): a cap would let the oldest unfinished
     # ones hide finished ones behind them. They are the photos of the last day, few.
-    pending = db_session.execute(
-        select(Upload.id, Upload.length)
+    return db_session.execute(
+        select(Upload.id, Upload.length, Upload.position, Upload.sha256)
         .join(Submission, Submission.id == Upload.submission_id)
         .where(
             Submission.status == "uploading",
@@ -282,8 +300,51 @@ def sweep_uploads(
         )
         .order_by(Upload.created_at)
     ).all()
+
+
+def ready_uploads(*, db_session: Session, store: PhotoStore, now: datetime) -> list[Any]:
+    """The open uploads whose every byte is in: rows of (id, length, position, sha256)."""
+    return [
+        row for row in _open_uploads(db_session, now) if store.partial_size(row.id) == row.length
+    ]
+
+
+def store_ready_uploads(
+    ready: Sequence[Any], *, store: PhotoStore, max_photo_bytes: int
+) -> set[str]:
+    """Store the bytes of `ready_uploads`, outside any transaction; the ids stored, which
+    `sweep_uploads` then accepts without hashing under the write lock."""
+    stored = set()
+    for row in ready:
+        try:
+            store_upload(
+                upload_id=row.id,
+                position=row.position,
+                sha256=row.sha256,
+                store=store,
+                max_photo_bytes=max_photo_bytes,
+            )
+            stored.add(row.id)
+        except ChecksumMismatch:  # discarded; the phone will find offset 0 and resend
+            log.warning("upload did not match its sha256", extra={"upload_id": row.id})
+    return stored
+
+
+def sweep_uploads(
+    *,
+    db_session: Session,
+    store: PhotoStore,
+    max_photo_bytes: int,
+    now: datetime,
+    limit: int = 200,
+    stored: Collection[str] = (),
+) -> dict[str, int]:
+    """Finish uploads whose bytes are all in but were never accepted (a crash between the
+    two, or a client that learnt from HEAD it was done); abandon submissions whose uploads
+    expired, handing their missions back. Returns how many of each. Uploads in `stored`
+    had their bytes stored already (`store_ready_uploads`)."""
     finished = 0
-    for upload_id, length in pending:
+    for upload_id, length, _position, _sha256 in _open_uploads(db_session, now):
         if store.partial_size(upload_id) == length:
             try:
                 finished += finish_upload(
@@ -292,6 +353,7 @@ def sweep_uploads(
                     store=store,
                     max_photo_bytes=max_photo_bytes,
                     now=now,
+                    bytes_stored=upload_id in stored,
                 )
             except ChecksumMismatch:  # discarded; the phone will find offset 0 and resend
                 log.warning("upload did not match its sha256", extra={"upload_id": upload_id})

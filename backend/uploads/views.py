@@ -201,11 +201,21 @@ def patch_upload(upload_id: str) -> Response:
         wait_s=_policy().lock_wait_s,
     )
     if end == state.length and not state.complete:
+        # Hashed and stored before the write transaction that accepts it begins.
+        max_bytes = _limits().max_photo_bytes
+        service.store_upload(
+            upload_id=upload_id,
+            position=state.position,
+            sha256=state.sha256,
+            store=store,
+            max_photo_bytes=max_bytes,
+        )
         service.finish_upload(
             db_session=request_session(),
             upload_id=upload_id,
             store=store,
-            max_photo_bytes=_limits().max_photo_bytes,
+            max_photo_bytes=max_bytes,
             now=utcnow(),
+            bytes_stored=True,
         )
     return Response(status=204, headers=_offset_headers(state, end))

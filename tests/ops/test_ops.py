@@ -55,3 +55,18 @@ def test_logs_are_json_with_the_request_id(client, caplog):
 def test_a_bad_request_id_is_replaced(client):
     response = client.get("/healthz", headers={"X-Request-ID": "x" * 500})
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_metrics_say_their_charset_once(client):
+    response = client.get("/metrics")
+    assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+
+
+def test_the_app_request_log_has_the_path_without_the_query(client, caplog):
+    with caplog.at_level(logging.INFO, logger="fairfield.access"):
+        client.get("/api/v1/missions/nearby?latitude=50.8466&longitude=4.3528&token=s3cr3t")
+    record = next(r for r in caplog.records if r.name == "fairfield.access")
+    assert record.path == "/api/v1/missions/nearby"
+    logged = "\n".join(f"{r.getMessage()} {vars(r)}" for r in caplog.records)
+    assert "50.8466" not in logged
+    assert "s3cr3t" not in logged

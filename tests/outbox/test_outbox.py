@@ -90,8 +90,7 @@ def test_sweeper_resends_unsent_and_stale_but_not_fresh_or_done(app, db, redis_u
                 session.execute(
                     update(OutboxMessage).where(OutboxMessage.id == ids[name]).values(**values)
                 )
-        with db.transaction() as session:
-            sent = outbox.sweep(db_session=session, resend_after=timedelta(seconds=300))
+        sent = outbox.sweep(resend_after=timedelta(seconds=300))
     assert sent == 2
     assert sorted(queued(redis_url)) == sorted([ids["unsent_old"], ids["stale"]])
     with db.transaction(write=False) as session:
