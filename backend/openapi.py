@@ -50,7 +50,7 @@ class FairfieldAPI(APIFlask):
         instance = resolve_schema_instance(schema_obj)
         key = make_schema_key(instance)
         if key not in plugin.converter.refs:
-            if any(getattr(instance, m) for m in ("only", "exclude", "load_only", "dump_only")):
+            if _cut_down(instance):
                 # A cut-down view of a schema (AppealOut with `only`) has no name of its
                 # own: say its shape where it is used rather than invent AppealOut1.
                 inline: dict[str, Any] = plugin.converter.schema2jsonschema(instance)
@@ -60,6 +60,15 @@ class FairfieldAPI(APIFlask):
             name = get_unique_schema_name(spec.components, resolved)
             spec.components.schema(name, schema=instance)
         return {"$ref": f"#/components/schemas/{plugin.converter.refs[key]}"}
+
+
+def _cut_down(instance: marshmallow.Schema) -> bool:
+    """Whether a view narrowed this schema beyond what its class says (its Meta options)."""
+    opts = instance.opts
+    return bool(instance.only) or any(
+        set(getattr(instance, m)) != set(getattr(opts, m))
+        for m in ("exclude", "load_only", "dump_only")
+    )
 
 
 def _is_marshmallow(schema_obj: Any) -> bool:
