@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.db import Database, UTCDateTime
+from tests.locks import write_lock_is_free
 
 
 @pytest.fixture
@@ -27,32 +28,17 @@ def test_sqlite_pragmas(sqlite_db):
         assert session.execute(text("PRAGMA mmap_size")).scalar() == 256 * 1024 * 1024
 
 
-def _try_write_lock(path):
-    """Whether another connection can take the write lock right now."""
-    other = sqlite3.connect(path, timeout=0.1, isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError as exc:
-        if "locked" not in str(exc):
-            raise
-        return False
-    finally:
-        other.close()
-
-
 def test_write_session_takes_the_write_lock_at_its_first_statement_not_before(sqlite_db, tmp_path):
     session = sqlite_db.session(write=True)
     try:
         # Slow work done before the first statement (a password hash) holds no lock.
-        assert _try_write_lock(tmp_path / "x.sqlite")
+        assert write_lock_is_free(f"sqlite:///{tmp_path / 'x.sqlite'}")
         session.execute(text("SELECT 1"))
         # From its first statement, even a read, the session holds it: its reads and the
         # writes that follow them see one state, and no upgrade can fail with SQLITE_BUSY.
-        assert not _try_write_lock(tmp_path / "x.sqlite")
+        assert not write_lock_is_free(f"sqlite:///{tmp_path / 'x.sqlite'}")
         session.rollback()
-        assert _try_write_lock(tmp_path / "x.sqlite")
+        assert write_lock_is_free(f"sqlite:///{tmp_path / 'x.sqlite'}")
     finally:
         session.close()
 
