@@ -121,30 +121,36 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
     )
 
 
-def _from_platform(transaction_id: Any) -> ColumnElement[bool]:
-    """The transaction takes money from the platform (a repeat approval's credit)."""
+def _platform_paid() -> Any:
+    """The transactions that take money from the platform (repeat approvals' credits), each
+    once: one pass over the platform account's few entries, joined where needed, rather than
+    a lookup per credit."""
     return (
-        select(LedgerEntry.id)
-        .where(
-            LedgerEntry.transaction_id == transaction_id,
-            LedgerEntry.account == rules.PLATFORM,
-            LedgerEntry.amount_minor < 0,
-        )
-        .exists()
+        select(LedgerEntry.transaction_id.label("transaction_id"))
+        .where(LedgerEntry.account == rules.PLATFORM, LedgerEntry.amount_minor < 0)
+        .group_by(LedgerEntry.transaction_id)
+        .subquery()
     )
 
 
 def _last_funded() -> Any:
-    """When each campaign account was last funded (publishing, a raise, a reopen, new
-    stores): one grouped pass over the few funding transactions."""
+    """When each campaign was last funded (publishing, a raise, a reopen, new stores), by
+    campaign id: one grouped pass over the few funding transactions, so that a credit joins
+    it on its mission's campaign id rather than on an account string built per row."""
+    prefix = rules.campaign_account("")
+    campaign_id = func.substr(LedgerEntry.account, len(prefix) + 1)
     return (
         select(
-            LedgerEntry.account.label("account"),
+            campaign_id.label("campaign_id"),
             func.max(LedgerTransaction.created_at).label("at"),
         )
         .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerTransaction.kind == FUNDING, LedgerEntry.amount_minor > 0)
-        .group_by(LedgerEntry.account)
+        .where(
+            LedgerTransaction.kind == FUNDING,
+            LedgerEntry.amount_minor > 0,
+            func.substr(LedgerEntry.account, 1, len(prefix)) == prefix,
+        )
+        .group_by(campaign_id)
         .subquery()
     )
 
@@ -170,6 +176,7 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         .scalar_subquery()
     )
     last_funded = _last_funded()
+    platform_paid = _platform_paid()
     # CASE evaluates its branches lazily: the credit's own amount is read only for a credit
     # its campaign was funded after, so the usual ledger costs no extra lookup per credit.
     amount = case(
@@ -180,7 +187,7 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         else_=current,
     )
     source = case(
-        (_from_platform(LedgerTransaction.id), literal(rules.PLATFORM, String)),
+        (platform_paid.c.transaction_id.is_not(None), literal(rules.PLATFORM, String)),
         else_=_account(rules.campaign_account, Mission.campaign_id),
     )
     expected = (
@@ -195,10 +202,8 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         )
         .join(Submission, Submission.id == LedgerTransaction.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
-        .outerjoin(
-            last_funded,
-            last_funded.c.account == _account(rules.campaign_account, Mission.campaign_id),
-        )
+        .outerjoin(last_funded, last_funded.c.campaign_id == Mission.campaign_id)
+        .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
         .where(LedgerTransaction.kind == CREDIT)
     )
     return _movement_mismatches(db_session, expected)
@@ -210,10 +215,13 @@ def platform_pays_only_repeats(db_session: Session) -> list[str]:
     this, other = aliased(Submission), aliased(Submission)
     other_credit = aliased(LedgerTransaction)
 
-    def rejected(submission_id: Any) -> ColumnElement[bool]:
+    def rejected(submission: Any) -> ColumnElement[bool]:
+        # Correlated by name: nested two levels down, `this` would otherwise be taken as a
+        # FROM of its own, and any rejection anywhere would pass.
         return (
             select(Decision.id)
-            .where(Decision.submission_id == submission_id, Decision.status == "rejected")
+            .where(Decision.submission_id == submission.id, Decision.status == "rejected")
+            .correlate(submission)
             .exists()
         )
 
@@ -226,14 +234,17 @@ def platform_pays_only_repeats(db_session: Session) -> list[str]:
         .where(
             other.mission_id == this.mission_id,
             other.id != this.id,
-            or_(rejected(this.id), rejected(other.id)),
+            or_(rejected(this), rejected(other)),
         )
         .exists()
     )
+    platform_paid = _platform_paid()
     rows = db_session.execute(
         select(LedgerTransaction.id, this.id)
+        .select_from(platform_paid)
+        .join(LedgerTransaction, LedgerTransaction.id == platform_paid.c.transaction_id)
         .join(this, this.id == LedgerTransaction.submission_id)
-        .where(LedgerTransaction.kind == CREDIT, _from_platform(LedgerTransaction.id), ~repeat)
+        .where(LedgerTransaction.kind == CREDIT, ~repeat)
     ).all()
     return [
         f"credit {t} pays submission {s} from the platform, but its mission was not paid for "
@@ -245,6 +256,7 @@ def platform_pays_only_repeats(db_session: Session) -> list[str]:
 def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
     """A campaign pays for one completed visit per mission; any other is the platform's."""
     charged = func.count(LedgerTransaction.id)
+    platform_paid = _platform_paid()
     rows = db_session.execute(
         select(Mission.id, charged)
         .join(Submission, Submission.mission_id == Mission.id)
@@ -254,7 +266,8 @@ def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
                 LedgerTransaction.submission_id == Submission.id, LedgerTransaction.kind == CREDIT
             ),
         )
-        .where(Submission.outcome != STORE_CLOSED, ~_from_platform(LedgerTransaction.id))
+        .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
+        .where(Submission.outcome != STORE_CLOSED, platform_paid.c.transaction_id.is_(None))
         .group_by(Mission.id)
         .having(charged > 1)
     ).all()
@@ -403,8 +416,12 @@ def payouts_within_credits(db_session: Session) -> list[str]:
 
 def _movement_mismatches(db_session: Session, expected: Select[*tuple[Any, ...]]) -> list[str]:
     """Rows of `expected` (transaction_id, kind, owner, source, target, amount, currency)
-    whose transaction is not exactly that one movement: two entries, source to target."""
-    x = expected.subquery()
+    whose transaction is not exactly that one movement: two entries, source to target.
+
+    SQLite would flatten `expected` into the grouped query and work its computed columns
+    out again for the GROUP BY and each HAVING term (subqueries and all): materialized,
+    each row is computed once."""
+    x = expected.cte().prefix_with("MATERIALIZED", dialect="sqlite")
     entry = aliased(LedgerEntry)
     in_currency = entry.currency == x.c.currency
     debit = and_(in_currency, entry.account == x.c.source, entry.amount_minor == -x.c.amount)

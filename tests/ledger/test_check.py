@@ -438,6 +438,36 @@ def test_the_platform_pays_only_a_repeat_approval_after_a_rejection(db, make, wo
     found(db, f"pays submission {repeat} from the platform, but its mission was not paid for")
 
 
+def test_a_rejection_on_another_mission_does_not_make_a_repeat(db, make, world):
+    world.approve()
+    elsewhere = world.submit()  # the next mission's: its rejection is no reason to pay twice
+    with db.transaction() as session:
+        record_decision(
+            db_session=session,
+            submission_id=elsewhere,
+            status="rejected",
+            actor="admin",
+            actor_id=world.admin.id,
+            reasons=["blurry_photo"],
+            flags=[],
+            now=NOW,
+        )
+    other = make(UserFactory)
+    repeat = second_visit(world, other)
+    credit(
+        db,
+        repeat,
+        rules.approval(
+            campaign_id=world.campaign_id,
+            worker_id=other.id,
+            reward_minor=REWARD,
+            currency="EUR",
+            repeat=True,
+        ),
+    )
+    found(db, f"pays submission {repeat} from the platform, but its mission was not paid for")
+
+
 def test_a_campaign_pays_for_one_completed_visit_per_store(db, make, world):
     world.approve()
     other = make(UserFactory)
