@@ -406,6 +406,33 @@ def test_an_open_batch_with_a_settlement_is_named(db, world):
     found(db, f"batch {batch_id} is open but has a settlement")
 
 
+def decide(world: World, submission_id: str, status: str) -> None:
+    """An admin's decision on a submission, through the service that reopens and pays."""
+    with world.db.transaction() as session:
+        record_decision(
+            db_session=session,
+            submission_id=submission_id,
+            status=status,
+            actor="admin",
+            actor_id=world.admin.id,
+            reasons=["blurry_photo"] if status == "rejected" else [],
+            flags=[],
+            now=NOW,
+        )
+
+
+def credit_reward(db: Any, world: World, submission_id: str, worker: Any, **kw: Any) -> None:
+    """Post a credit of the reward for a submission, as the approval would (or wrongly)."""
+    entries = rules.approval(
+        campaign_id=world.campaign_id,
+        worker_id=worker.id,
+        reward_minor=kw.pop("reward_minor", REWARD),
+        currency="EUR",
+        **kw,
+    )
+    credit(db, submission_id, entries)
+
+
 def second_visit(world: World, worker: Any) -> str:
     """Another worker's submission for the mission of the world's first one."""
     submission_id, _photos = insert_submission(
@@ -424,47 +451,17 @@ def test_the_platform_pays_only_a_repeat_approval_after_a_rejection(db, make, wo
     other = make(UserFactory)
     repeat = second_visit(world, other)
     # Nobody was rejected: the platform had no second look to pay for.
-    credit(
-        db,
-        repeat,
-        rules.approval(
-            campaign_id=world.campaign_id,
-            worker_id=other.id,
-            reward_minor=REWARD,
-            currency="EUR",
-            repeat=True,
-        ),
-    )
+    credit_reward(db, world, repeat, other, repeat=True)
     found(db, f"pays submission {repeat} from the platform, but its mission was not paid for")
 
 
 def test_a_rejection_on_another_mission_does_not_make_a_repeat(db, make, world):
     world.approve()
     elsewhere = world.submit()  # the next mission's: its rejection is no reason to pay twice
-    with db.transaction() as session:
-        record_decision(
-            db_session=session,
-            submission_id=elsewhere,
-            status="rejected",
-            actor="admin",
-            actor_id=world.admin.id,
-            reasons=["blurry_photo"],
-            flags=[],
-            now=NOW,
-        )
+    decide(world, elsewhere, "rejected")
     other = make(UserFactory)
     repeat = second_visit(world, other)
-    credit(
-        db,
-        repeat,
-        rules.approval(
-            campaign_id=world.campaign_id,
-            worker_id=other.id,
-            reward_minor=REWARD,
-            currency="EUR",
-            repeat=True,
-        ),
-    )
+    credit_reward(db, world, repeat, other, repeat=True)
     found(db, f"pays submission {repeat} from the platform, but its mission was not paid for")
 
 
@@ -472,43 +469,17 @@ def test_a_campaign_pays_for_one_completed_visit_per_store(db, make, world):
     world.approve()
     other = make(UserFactory)
     twice = second_visit(world, other)
-    credit(
-        db,
-        twice,
-        rules.approval(
-            campaign_id=world.campaign_id, worker_id=other.id, reward_minor=REWARD, currency="EUR"
-        ),
-    )
+    credit_reward(db, world, twice, other)
     found(db, f"mission {world.missions[0]}: its campaign paid 2 completed visits, not one")
 
 
 def test_a_repeat_approval_is_the_platforms_and_the_check_knows_it(db, make, world):
     rejected = world.submit()
-    with db.transaction() as session:
-        record_decision(
-            db_session=session,
-            submission_id=rejected,
-            status="rejected",
-            actor="admin",
-            actor_id=world.admin.id,
-            reasons=["blurry_photo"],
-            flags=[],
-            now=NOW,
-        )
+    decide(world, rejected, "rejected")
     other = make(UserFactory)
     redone = second_visit(world, other)
     for submission_id in (redone, rejected):  # the redo first, then the appeal granted
-        with db.transaction() as session:
-            record_decision(
-                db_session=session,
-                submission_id=submission_id,
-                status="approved",
-                actor="admin",
-                actor_id=world.admin.id,
-                reasons=[],
-                flags=[],
-                now=NOW,
-            )
+        decide(world, submission_id, "approved")
     with db.transaction(write=False) as session:
         assert service.balance(db_session=session, account="platform", currency="EUR") == -REWARD
         campaign = rules.campaign_account(world.campaign_id)
@@ -524,16 +495,7 @@ def test_a_credit_keeps_the_figures_in_force_when_it_was_approved(db, world):
     reward still holds. One above today's figures was never in force, raise or not."""
     kept = world.approve()
     overpaid = world.submit(status="approved")
-    credit(
-        db,
-        overpaid,
-        rules.approval(
-            campaign_id=world.campaign_id,
-            worker_id=world.worker.id,
-            reward_minor=REWARD + 300,
-            currency="EUR",
-        ),
-    )
+    credit_reward(db, world, overpaid, world.worker, reward_minor=REWARD + 300)
     found(db, f"submission {overpaid}: should have a submission_credit transaction of 600 EUR")
     with db.transaction() as session:
         mission = session.scalar(select(Submission.mission_id).where(Submission.id == kept))

@@ -106,15 +106,20 @@ def fire(pool: Executor, jobs: list[Job], processes: int = 4) -> list[tuple[int,
 
 
 @contextlib.contextmanager
-def gunicorn(config: dict[str, Any], log: Path, workers: int = 4) -> Iterator[str]:
-    """The API under gunicorn on these settings; yields its /api/v1 base URL."""
+def gunicorn(
+    config: dict[str, Any], log: Path, workers: int = 4, log_level: str = "WARNING"
+) -> Iterator[str]:
+    """The API under gunicorn with gunicorn.conf.py, as make run starts it, on these settings;
+    yields its /api/v1 base URL."""
     port = free_port()
-    env = setting_env(config | {"LOG_LEVEL": "WARNING"})
+    env = setting_env(config | {"LOG_LEVEL": log_level})
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
                 "backend.wsgi:app",
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
                 "-w",
                 str(workers),
                 "-b",

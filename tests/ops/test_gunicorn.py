@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import runpy
-import signal
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tests.processes import ROOT, setting_env
-from tests.services import free_port, wait_for_port
+from tests.missions.load import gunicorn
+from tests.processes import ROOT
 
 CONFIG = ROOT / "gunicorn.conf.py"
 SECRET_QUERY = "latitude=50.84661&longitude=4.35280&token=s3cr3t-t0ken&signature=abcdef987"
@@ -26,31 +22,9 @@ SECRET_QUERY = "latitude=50.84661&longitude=4.35280&token=s3cr3t-t0ken&signature
 
 @contextlib.contextmanager
 def _gunicorn(config: dict[str, Any], log: Path, workers: int = 2) -> Iterator[str]:
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "backend.wsgi:app",
-                "-c",
-                str(CONFIG),
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env=setting_env(config | {"LOG_LEVEL": "INFO"}),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_port(port, 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
+    """make run's gunicorn, logging at INFO; yields its origin."""
+    with gunicorn(config, log, workers, log_level="INFO") as base:
+        yield base.removesuffix("/api/v1")
 
 
 def _get(url: str) -> tuple[int, str]:
