@@ -150,7 +150,7 @@ def payouts_late() -> None:
     """List payout requests unpaid past FAIRFIELD_PAYOUT_SLA_DAYS; exit 1 if there are any."""
     from flask import current_app
 
-    from backend.db import utcnow
+    from backend.kernel.clock import utcnow
     from backend.payouts import rules as payout_rules
     from backend.payouts import service as payouts
 
@@ -185,11 +185,11 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     """Pay per active hour, missions under the floor, delays and rates per campaign."""
     from flask import current_app
 
-    from backend.db import utcnow
     from backend.fairness import chart
     from backend.fairness import rules as fairness_rules
     from backend.fairness import service as fairness
     from backend.fairness.schemas import FairnessReportOut
+    from backend.kernel.clock import utcnow
 
     settings = fairness_rules.settings_from(current_app.config)
     with get_db().transaction(write=False) as session:

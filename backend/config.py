@@ -9,6 +9,11 @@ from typing import Any
 
 from flask import Flask
 
+
+class BadSetting(ValueError):
+    """A FAIRFIELD_* setting that cannot be understood; the app refuses to start."""
+
+
 # Every setting and its default; the README documents each (a test checks it does).
 # `None` means "derived from VAR_DIR" (see `_derive`).
 DEFAULTS: dict[str, Any] = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import Brand, User
 from backend.accounts.service import create_or_reset_admin, register_user
 from backend.campaigns.service import create_campaign, publish_campaign
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.stores.service import create_store
 
 DEMO_PASSWORD = "fairfield-demo"  # noqa: S105 (demo data, printed on purpose)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.config import DEFAULTS
-from backend.db import new_id
+from backend.kernel.ids import new_id
 from bench.common import bench_app
 from tests.missions.load import gunicorn
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.accounts.models import Brand
-from backend.db import new_id
+from backend.kernel.ids import new_id
 from bench.common import bench_app
 from tests.missions.load import bulk_workers, fire, gunicorn
 from tests.missions.world import build

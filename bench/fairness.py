@@ -15,7 +15,9 @@ from sqlalchemy import insert
 from backend.accounts import rules as account_rules
 from backend.accounts.models import ApiToken, Brand, User
 from backend.campaigns.models import Campaign
-from backend.db import Base, Database, new_id, utcnow
+from backend.db import Base, Database
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission

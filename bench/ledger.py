@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import Brand, User
 from backend.accounts.service import create_or_reset_admin
 from backend.campaigns.models import Campaign
-from backend.db import Base, Database, utcnow
+from backend.db import Base, Database
+from backend.kernel.clock import utcnow
 from backend.ledger import check, rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
@@ -42,7 +43,7 @@ Rows = dict[type[Base], list[dict[str, Any]]]
 
 
 def _minted() -> Iterator[str]:
-    """Random version-4 UUIDs as backend.db.new_id makes them, minted 100,000 at a time:
+    """Random version-4 UUIDs as backend.kernel.ids.new_id makes them, minted 100,000 at a time:
     one uuid4() each took a sixth of the load."""
     while True:
         raw = bytearray(os.urandom(16 * 100_000))

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from backend.accounts.models import Brand, User
-from backend.db import new_id, utcnow
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 from backend.missions import nearby
 from bench.common import bench_app, percentiles, settle, timed
 from tests.factories import token_for

@@ -22,7 +22,8 @@ import redis
 from sqlalchemy import select
 
 from backend.accounts.models import Brand
-from backend.db import Database, new_id
+from backend.db import Database
+from backend.kernel.ids import new_id
 from backend.submissions.models import Submission
 from backend.validation.photos import hamming, inspect_photo, perceptual_hash
 from bench import validate

@@ -12,7 +12,9 @@ from sqlalchemy import insert
 
 from backend.accounts.models import Brand, User
 from backend.config import DEFAULTS
-from backend.db import Database, new_id, utcnow
+from backend.db import Database
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 from backend.missions.models import Assignment
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from backend.accounts.models import Brand
-from backend.db import Database, new_id
+from backend.db import Database
+from backend.kernel.ids import new_id
 from backend.submissions.models import Submission
 from bench import validate
 from bench.common import bench_app

@@ -10,7 +10,8 @@ from sqlalchemy import inspect, select, update
 
 from backend import migrate
 from backend.campaigns.models import Campaign
-from backend.db import Base, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
 from backend.missions.models import Assignment, Mission
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, insert_submission

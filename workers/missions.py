@@ -7,7 +7,8 @@ from datetime import timedelta
 from celery import shared_task
 from flask import current_app
 
-from backend.db import get_db, utcnow
+from backend.db import get_db
+from backend.kernel.clock import utcnow
 from backend.missions import service
 
 

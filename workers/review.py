@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from backend.db import get_db, utcnow
+from backend.db import get_db
+from backend.kernel.clock import utcnow
 from backend.review import appeals, service
 
 BATCH = 200  # per transaction, so one sweep never holds the write lock for long

@@ -5,7 +5,8 @@ from __future__ import annotations
 from celery import shared_task
 from flask import current_app
 
-from backend.db import get_db, utcnow
+from backend.db import get_db
+from backend.kernel.clock import utcnow
 from backend.storage import photo_store
 from backend.uploads import service
 

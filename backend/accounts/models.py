@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 
 ROLES = ("worker", "brand", "admin")
 

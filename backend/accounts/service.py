@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from backend.accounts import rules
 from backend.accounts.models import ApiToken, Brand, User
-from backend.db import utcnow
 from backend.errors import Conflict, Invalid, Unauthorized
+from backend.kernel.clock import utcnow
 
 _DUMMY_HASHES: dict[int, str] = {}
 

@@ -18,8 +18,9 @@ from backend.accounts.schemas import (
     TokenOut,
     UserOut,
 )
-from backend.db import read_snapshot, request_session, utcnow
+from backend.db import read_snapshot, request_session
 from backend.extensions import limiter
+from backend.kernel.clock import utcnow
 from backend.privacy import service as privacy
 from backend.storage import photo_store
 

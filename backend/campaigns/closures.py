@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.campaigns.rewards import lift_reopened
 from backend.errors import Conflict
+from backend.kernel.scoping import get_visible
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
 

@@ -24,9 +24,9 @@ from backend.campaigns.models import Campaign, CampaignProduct
 from backend.campaigns.rewards import MISSION_PAY, lift_missions
 from backend.campaigns.service import check_pay_floor, insert_missions, lock_campaign
 from backend.errors import Conflict, Invalid
+from backend.kernel.money import format_money
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
-from backend.payouts.rules import format_money
 from backend.stores.models import Store
 
 # Missions a raise reaches: nobody has handed in work for them yet.

@@ -7,8 +7,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.accounts.auth import BrandOwned
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
+from backend.kernel.scoping import BrandOwned
 
 CAMPAIGN_STATUSES = ("draft", "published", "cancelled")
 

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.campaigns import aggregates
 from backend.campaigns.models import Campaign
 from backend.campaigns.service import campaign_spend
+from backend.kernel.scoping import get_visible
 from backend.missions.models import Mission
 from backend.privacy import rules as privacy_rules
 from backend.stores.models import Store

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from backend.campaigns import rules
 from backend.campaigns.service import show_up_pay
 from backend.config import DEFAULTS
+from backend.kernel.money import format_money
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
-from backend.payouts.rules import format_money
 
 # The columns `lift_missions` reads of each mission.
 MISSION_PAY = (Mission.id, Mission.reward_amount_minor, Mission.bonus_minor, Mission.show_up_minor)

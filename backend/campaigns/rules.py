@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from backend.payouts.rules import BadSetting, Money, parse_money_setting
+from backend.config import BadSetting
+from backend.kernel.money import Money, parse_money_setting
 
 # Currencies we can pay out by SEPA credit transfer today.
 CURRENCIES = frozenset({"EUR"})

@@ -10,18 +10,19 @@ from flask import current_app
 from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible, scoped
 from backend.accounts.models import User
 from backend.campaigns import aggregates, rules
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.db import new_id, utcnow
 from backend.errors import Conflict, Invalid
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
+from backend.kernel.money import format_money
+from backend.kernel.scoping import get_visible, scoped
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
-from backend.payouts.rules import format_money
 from backend.stores.models import Store
 
 

@@ -9,7 +9,7 @@ from apiflask.fields import String
 from flask import Response, current_app, json, stream_with_context
 from flask.blueprints import BlueprintSetupState
 
-from backend.accounts.auth import BRAND_SIDE, auth, current_user, get_visible
+from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.campaigns import closures, edits, results, rules, service
 from backend.campaigns.models import Campaign
@@ -22,7 +22,9 @@ from backend.campaigns.schemas import (
     CampaignResultsOut,
     ResultsQuery,
 )
-from backend.db import request_session, utcnow
+from backend.db import request_session
+from backend.kernel.clock import utcnow
+from backend.kernel.scoping import get_visible
 from backend.ledger import service as ledger_service
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend.payouts.rules import BadSetting, Money, parse_money_setting
+from backend.config import BadSetting
+from backend.kernel.money import Money, parse_money_setting
 
 HISTOGRAM_WIDTH_MINOR = 200  # 2.00 per hour a bin
 HISTOGRAM_MAX_BINS = 40  # beyond, the last bin is open-ended

@@ -9,9 +9,10 @@ from flask import Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import auth
-from backend.db import request_session, utcnow
+from backend.db import request_session
 from backend.fairness import chart, rules, service
 from backend.fairness.schemas import FairnessQuery, FairnessReportOut, ScorecardOut, ScorecardQuery
+from backend.kernel.clock import utcnow
 
 bp = APIBlueprint("fairness", __name__, url_prefix="/api/v1", tag="Fairness")
 

@@ -13,12 +13,12 @@ from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.config import DEFAULTS
-from backend.db import new_id
+from backend.kernel.ids import new_id
+from backend.kernel.money import Money, parse_money_setting
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
-from backend.payouts.rules import Money, parse_money_setting
 from backend.submissions.models import Decision, Submission
 
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward

@@ -16,8 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.accounts.auth import BrandOwned, WorkerOwned
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
+from backend.kernel.scoping import BrandOwned, WorkerOwned
 
 MISSION_STATUSES = (
     "draft",

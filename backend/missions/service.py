@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import geo
-from backend.accounts.auth import scoped
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
-from backend.db import UTCDateTime, driver_cursor, new_id
+from backend.db import UTCDateTime, driver_cursor
 from backend.errors import Conflict, not_found
+from backend.kernel.ids import new_id
+from backend.kernel.scoping import scoped
 from backend.missions import nearby, rules, task
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate

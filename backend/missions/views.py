@@ -7,9 +7,11 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app
 
-from backend.accounts.auth import auth, current_user, get_visible
-from backend.db import request_session, utcnow
+from backend.accounts.auth import auth, current_user
+from backend.db import request_session
 from backend.idempotency.service import idempotent
+from backend.kernel.clock import utcnow
+from backend.kernel.scoping import get_visible
 from backend.missions import presenters, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import (

@@ -6,8 +6,8 @@ from celery import Celery
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from backend.db import utcnow
 from backend.errors import not_found
+from backend.kernel.clock import utcnow
 from backend.ops.models import PipelineCheck
 from backend.tasks import enqueue
 

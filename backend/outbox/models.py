@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 
 
 class OutboxMessage(Base):

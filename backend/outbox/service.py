@@ -12,7 +12,8 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.db import get_db, utcnow
+from backend.db import get_db
+from backend.kernel.clock import utcnow
 from backend.outbox.models import OutboxMessage
 
 log = logging.getLogger(__name__)

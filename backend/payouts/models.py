@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 
 
 class PayoutBatch(Base):

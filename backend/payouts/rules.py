@@ -11,41 +11,23 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
 from text_unidecode import unidecode
 
+from backend.config import BadSetting
+from backend.kernel.money import Money
+
 SEPA_SCHEMA = "pain.001.001.03"
 HOLDER_NAME_MAX = 70  # SEPA's limit for a creditor name, and the column's
 SEPA_ID_MAX = 35  # MsgId, PmtInfId and EndToEndId are all Max35Text
 UNPAID = ("pending", "batched")
 
-_MONEY_SETTING = re.compile(r"(\d{1,12})(?:\.(\d{1,2}))? ([A-Z]{3})")
 # The Latin subset every SEPA bank accepts; anything else is transliterated or dropped.
 _NOT_SEPA_TEXT = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]+")
-
-
-class Money(NamedTuple):
-    amount_minor: int
-    currency: str
-
-
-class BadSetting(ValueError):
-    """A FAIRFIELD_* payout setting that cannot be understood; the app refuses to start."""
-
-
-def parse_money_setting(value: object, *, name: str = "FAIRFIELD_PAYOUT_MIN") -> Money:
-    """'10.00 EUR' -> Money(1000, 'EUR'); anything else is refused, naming the setting."""
-    match = _MONEY_SETTING.fullmatch(value.strip()) if isinstance(value, str) else None
-    if match is None:
-        raise BadSetting(
-            f"{name} must be an amount and a currency code like '10.00 EUR', not {value!r}."
-        )
-    whole, cents, currency = match.groups()
-    return Money(int(whole) * 100 + int((cents or "0").ljust(2, "0")), currency)
 
 
 def parse_sla_days(value: object, *, name: str = "FAIRFIELD_PAYOUT_SLA_DAYS") -> int:
@@ -57,13 +39,6 @@ def parse_sla_days(value: object, *, name: str = "FAIRFIELD_PAYOUT_SLA_DAYS") ->
     if days < 0:
         raise BadSetting(f"{name} must be a whole number of days (0 or more), not {value!r}.")
     return days
-
-
-def format_money(amount_minor: int, currency: str) -> str:
-    """1050, 'EUR' -> '10.50 EUR', for messages people read."""
-    sign = "-" if amount_minor < 0 else ""
-    whole, cents = divmod(abs(amount_minor), 100)
-    return f"{sign}{whole}.{cents:02d} {currency}"
 
 
 def shortfall(*, balance_minor: int, minimum_minor: int) -> int:

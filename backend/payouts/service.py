@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
-from backend.db import new_id
 from backend.errors import Conflict, Gone, Invalid, not_found
+from backend.kernel.ids import new_id
+from backend.kernel.money import Money, format_money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.pagination import decode_cursor, encode_cursor, page, paginate
@@ -50,7 +51,7 @@ def request_payout(
     iban: str,
     holder_name: str,
     bic: str | None,
-    minimum: rules.Money,
+    minimum: Money,
     now: datetime,
     final: bool = False,
 ) -> PayoutRequest:
@@ -69,7 +70,7 @@ def request_payout(
     )
     if final and balance <= 0:
         raise Invalid(
-            f"Your balance is {rules.format_money(balance, currency)}: there is nothing to pay.",
+            f"Your balance is {format_money(balance, currency)}: there is nothing to pay.",
             code="balance_empty",
             extra={"balance": _money(balance, currency)},
         )
@@ -102,12 +103,12 @@ def request_payout(
     return payout
 
 
-def _below_minimum(balance: int, minimum: rules.Money, needed: int) -> Invalid:
+def _below_minimum(balance: int, minimum: Money, needed: int) -> Invalid:
     currency = minimum.currency
     return Invalid(
-        f"Your balance is {rules.format_money(balance, currency)}; a payout needs at least "
-        f"{rules.format_money(max(minimum.amount_minor, 1), currency)}, so "
-        f"{rules.format_money(needed, currency)} more.",
+        f"Your balance is {format_money(balance, currency)}; a payout needs at least "
+        f"{format_money(max(minimum.amount_minor, 1), currency)}, so "
+        f"{format_money(needed, currency)} more.",
         code="balance_below_minimum",
         extra={
             "balance": _money(balance, currency),
@@ -211,7 +212,7 @@ def present_request(
 def create_batch(*, db_session: Session, admin_id: str, now: datetime) -> PayoutBatch:
     """Gather the pending requests of the oldest pending currency into one open batch."""
     currency, pending = _lock_pending(db_session)
-    total, count = rules.batch_total(rules.Money(amount, currency) for _, amount in pending)
+    total, count = rules.batch_total(Money(amount, currency) for _, amount in pending)
     batch_id = new_id()
     batch = PayoutBatch(
         id=batch_id,

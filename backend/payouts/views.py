@@ -11,8 +11,10 @@ from flask import Response, current_app
 from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import auth, current_user
-from backend.db import request_session, utcnow
+from backend.db import request_session
 from backend.idempotency.service import idempotent
+from backend.kernel.clock import utcnow
+from backend.kernel.money import Money, parse_money_setting
 from backend.payouts import rules, service
 from backend.payouts.schemas import (
     AdminPayoutRequestListOut,
@@ -39,8 +41,8 @@ def _check_settings(state: BlueprintSetupState) -> None:
 
 
 # Read on each request, so a setting changed on a running app (tests do) takes effect.
-def _minimum(cfg: Mapping[str, Any]) -> rules.Money:
-    return rules.parse_money_setting(cfg["PAYOUT_MIN"])
+def _minimum(cfg: Mapping[str, Any]) -> Money:
+    return parse_money_setting(cfg["PAYOUT_MIN"])
 
 
 def _sla_days(cfg: Mapping[str, Any]) -> int:

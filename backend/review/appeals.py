@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.errors import Conflict, Forbidden, Invalid, not_found
+from backend.kernel.scoping import get_visible
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review import rules
 from backend.review.models import Appeal

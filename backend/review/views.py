@@ -8,8 +8,9 @@ from apiflask import APIBlueprint
 from flask import current_app
 
 from backend.accounts.auth import auth, current_user
-from backend.db import request_session, utcnow
+from backend.db import request_session
 from backend.idempotency.service import idempotent
+from backend.kernel.clock import utcnow
 from backend.review import appeals, service
 from backend.review.schemas import (
     AppealDecisionOut,

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import geo
-from backend.accounts.auth import get_visible, scoped
 from backend.accounts.models import Brand, User
 from backend.errors import Conflict, Invalid
+from backend.kernel.scoping import get_visible, scoped
 from backend.missions import service as missions
 from backend.pagination import page, paginate
 from backend.stores import rules

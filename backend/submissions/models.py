@@ -21,8 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.accounts.auth import WorkerAndBrandOwned
-from backend.db import Base, new_id, utcnow
+from backend.db import Base
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
+from backend.kernel.scoping import WorkerAndBrandOwned
 
 if TYPE_CHECKING:
     from backend.accounts.models import User

@@ -12,9 +12,9 @@ from typing import Any, BinaryIO
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
+from backend.kernel.scoping import get_visible
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission

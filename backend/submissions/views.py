@@ -12,10 +12,11 @@ from flask.blueprints import BlueprintSetupState
 from marshmallow import ValidationError
 
 from backend.accounts.auth import auth, current_user
-from backend.db import read_snapshot, request_session, utcnow
+from backend.db import read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation
 from backend.guards import text_problems
 from backend.idempotency.service import idempotent
+from backend.kernel.clock import utcnow
 from backend.storage import photo_store
 from backend.submissions import service
 from backend.submissions.schemas import (

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from backend.accounts.auth import get_visible
 from backend.accounts.models import User
 from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, TooLarge, not_found
+from backend.kernel.scoping import get_visible
 from backend.missions.models import Assignment, Mission
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
 from backend.submissions.models import Photo, Submission

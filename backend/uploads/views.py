@@ -11,9 +11,10 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import ClientDisconnected
 
 from backend.accounts.auth import auth, current_user
-from backend.db import end_request_transaction, get_db, request_session, utcnow
+from backend.db import end_request_transaction, get_db, request_session
 from backend.errors import DomainError, LengthRequired, PreconditionFailed, UnsupportedMediaType
 from backend.idempotency.service import idempotent
+from backend.kernel.clock import utcnow
 from backend.storage import photo_store
 from backend.submissions.service import UploadLimits
 from backend.uploads import rules, service

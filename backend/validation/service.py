@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.db import utcnow
+from backend.config import BadSetting
+from backend.kernel.clock import utcnow
 from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
-from backend.payouts.rules import BadSetting
 from backend.storage import PhotoStore
 from backend.stores.models import Store
 from backend.submissions import service as submissions

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from backend.accounts.auth import get_visible, scoped
 from backend.errors import NotFound
+from backend.kernel.scoping import get_visible, scoped
 from backend.stores.models import Store
 from tests.factories import StoreFactory, UserFactory
 

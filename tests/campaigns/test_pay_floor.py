@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from backend.campaigns import rules
+from backend.config import BadSetting
+from backend.kernel.money import Money
 from backend.ledger import service as ledger
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
-from backend.payouts.rules import BadSetting, Money
 from tests.campaigns.test_views import campaign_body
 from tests.factories import StoreFactory, UserFactory
 

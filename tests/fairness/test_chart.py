@@ -11,7 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from backend.fairness import chart, rules
-from backend.payouts.rules import Money
+from backend.kernel.money import Money
 
 SETTINGS = rules.FairnessSettings(floor=Money(1200, "EUR"), allowance_minutes=15)
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86_400.0

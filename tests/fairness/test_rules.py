@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from backend.config import DEFAULTS
+from backend.config import DEFAULTS, BadSetting
 from backend.fairness import rules
-from backend.payouts.rules import BadSetting, Money
+from backend.kernel.money import Money
 
 SETTINGS = rules.FairnessSettings(floor=Money(1200, "EUR"), allowance_minutes=15)
 

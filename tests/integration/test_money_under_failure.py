@@ -8,7 +8,7 @@ import time
 import redis
 from sqlalchemy import func, select
 
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerTransaction

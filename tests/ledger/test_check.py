@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert, select, update
 
-from backend.db import new_id
+from backend.kernel.ids import new_id
 from backend.ledger import rules, service
 from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 from sqlalchemy import func, select, update
 
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.ledger import rules as money
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger

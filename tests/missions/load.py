@@ -20,7 +20,8 @@ from sqlalchemy import insert
 
 from backend.accounts import rules as account_rules
 from backend.accounts.models import ApiToken, User
-from backend.db import Database, new_id
+from backend.db import Database
+from backend.kernel.ids import new_id
 from tests.processes import ROOT, setting_env
 from tests.services import free_port, wait_for_port
 

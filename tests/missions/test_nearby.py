@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
-from backend.db import utcnow
 from backend.errors import Conflict
+from backend.kernel.clock import utcnow
 from backend.missions import nearby, presenters, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut

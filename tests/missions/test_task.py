@@ -9,7 +9,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.missions import service
 from tests.factories import BrandFactory, StoreFactory, UserFactory
 from tests.missions.world import build

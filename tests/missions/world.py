@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.db import Database, new_id
+from backend.db import Database
+from backend.kernel.ids import new_id
 from backend.missions.models import Assignment, Mission
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission

@@ -8,7 +8,7 @@ from datetime import timedelta
 import redis
 from sqlalchemy import select, update
 
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.outbox import service as outbox
 from backend.outbox.models import OutboxMessage
 

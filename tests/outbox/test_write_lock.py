@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.outbox import service as outbox
 from backend.outbox.models import OutboxMessage
 from tests.locks import probe_write_lock

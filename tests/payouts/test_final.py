@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.accounts.models import User
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
 from backend.ledger.rules import IN_TRANSIT

@@ -10,8 +10,9 @@ import pytest
 import sepaxml
 import xmlschema
 
+from backend.config import BadSetting
+from backend.kernel.money import Money, format_money, parse_money_setting
 from backend.payouts import rules
-from backend.payouts.rules import BadSetting, Money
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -31,7 +32,7 @@ BATCH_ID = "9f1d2c1e-1111-4222-8333-444455556666"
     ],
 )
 def test_the_minimum_setting_is_read_in_minor_units(setting, money):
-    assert rules.parse_money_setting(setting) == money
+    assert parse_money_setting(setting) == money
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_the_minimum_setting_is_read_in_minor_units(setting, money):
 )
 def test_a_malformed_minimum_is_refused_naming_the_setting(setting):
     with pytest.raises(BadSetting, match="FAIRFIELD_PAYOUT_MIN"):
-        rules.parse_money_setting(setting)
+        parse_money_setting(setting)
 
 
 def test_sla_days_must_be_whole_and_not_negative():
@@ -55,8 +56,8 @@ def test_shortfall_is_what_the_balance_lacks_and_zero_balance_never_pays():
     assert rules.shortfall(balance_minor=1000, minimum_minor=1000) == 0
     assert rules.shortfall(balance_minor=5000, minimum_minor=1000) == 0
     assert rules.shortfall(balance_minor=0, minimum_minor=0) == 1
-    assert rules.format_money(600, "EUR") == "6.00 EUR"
-    assert rules.format_money(-5, "EUR") == "-0.05 EUR"
+    assert format_money(600, "EUR") == "6.00 EUR"
+    assert format_money(-5, "EUR") == "-0.05 EUR"
 
 
 def test_ibans_are_compacted_and_checked():

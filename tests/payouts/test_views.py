@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from backend import create_app
-from backend.db import utcnow
+from backend.config import BadSetting
+from backend.kernel.clock import utcnow
 from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import IN_TRANSIT
 from backend.payouts import service
 from backend.payouts.models import PayoutRequest
-from backend.payouts.rules import BadSetting
 from tests.payouts.conftest import IBANS, PAYOUTS, at_once, payout_body, worker_account
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from backend.campaigns.models import Campaign
-from backend.db import utcnow
+from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
-from backend.db import new_id
+from backend.kernel.ids import new_id
 from backend.submissions.models import Photo
 from backend.validation import reuse
 from backend.validation.photos import hamming

@@ -11,8 +11,8 @@ from PIL import Image
 from sqlalchemy import func, select, update
 
 from backend import create_app
+from backend.config import BadSetting
 from backend.missions.models import Assignment, Mission
-from backend.payouts.rules import BadSetting
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation import reuse
 from tests.factories import BrandFactory, UserFactory

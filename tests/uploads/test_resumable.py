@@ -366,7 +366,8 @@ class _Bytes:
 
 
 def _state(app, upload_id, store):
-    from backend.db import get_db, utcnow
+    from backend.db import get_db
+    from backend.kernel.clock import utcnow
 
     with app.app_context(), get_db().transaction(write=False) as session:
         worker_id = session.scalar(

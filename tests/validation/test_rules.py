@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.config import DEFAULTS
-from backend.payouts.rules import BadSetting
+from backend.config import DEFAULTS, BadSetting
 from backend.validation.photos import Check
 from backend.validation.rules import answer_checks, capture_window_check, decide
 from backend.validation.service import clock_drift_setting

@@ -1,0 +1,1 @@
+"""The kernel every feature may import: money, scoping, clock, ids. It imports no feature."""
