@@ -11,6 +11,7 @@ from backend.accounts.models import User
 from backend.missions import rules, service, task
 from backend.missions.models import Assignment
 from backend.missions.service import Card, Claim
+from backend.urls import scorecard_url
 
 
 def present(
@@ -54,7 +55,7 @@ def present(
         # How this brand treats workers, one request away, before anyone claims.
         "brand": {
             "id": card.brand_id,
-            "scorecard_url": f"/api/v1/brands/{card.brand_id}/scorecard",
+            "scorecard_url": scorecard_url(card.brand_id),
         },
         "campaign_id": card.campaign_id,
         "campaign_name": card.campaign_name,
