@@ -151,8 +151,8 @@ def payouts_late() -> None:
     from flask import current_app
 
     from backend.kernel.clock import utcnow
+    from backend.payouts import queries as payouts
     from backend.payouts import rules as payout_rules
-    from backend.payouts import service as payouts
 
     sla_days = payout_rules.parse_sla_days(current_app.config["PAYOUT_SLA_DAYS"])
     now = utcnow()
