@@ -186,8 +186,8 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     from flask import current_app
 
     from backend.fairness import chart
+    from backend.fairness import queries as fairness
     from backend.fairness import rules as fairness_rules
-    from backend.fairness import service as fairness
     from backend.fairness.schemas import FairnessReportOut
     from backend.kernel.clock import utcnow
 
