@@ -1,7 +1,6 @@
 """What the API shows of campaigns: one or a page, each with its mission counts and spend.
 
-Reads only. The counts and spend ride on the Campaign rows as `missions` and `spend`, which
-CampaignOut shows beside the row's own fields.
+Reads only; `campaign_out` shapes a row with its counts and spend for CampaignOut.
 """
 
 from __future__ import annotations
@@ -47,15 +46,13 @@ def campaigns_page(
         stmt = stmt.where(Campaign.status == status)
     rows = db_session.scalars(paginate(stmt, Campaign, limit=limit, cursor=cursor)).all()
     result = page(rows, limit=limit)
-    _attach_totals(db_session, result["items"])
-    return result
+    return result | {"items": _with_totals(db_session, result["items"])}
 
 
-def campaign(*, db_session: Session, user: User, campaign_id: str) -> Campaign:
+def campaign(*, db_session: Session, user: User, campaign_id: str) -> dict[str, Any]:
     """One campaign the caller may see, with its mission counts and spend; 404 otherwise."""
-    campaign = get_visible(db_session, Campaign, campaign_id, user)
-    _attach_totals(db_session, [campaign])
-    return campaign
+    found = get_visible(db_session, Campaign, campaign_id, user)
+    return _with_totals(db_session, [found])[0]
 
 
 def spend(
@@ -85,9 +82,32 @@ def spend(
     return {c.id: aggregates.spend(sums[c.id], c.reward_currency) for c in campaigns}
 
 
-def _attach_totals(db_session: Session, campaigns: Sequence[Campaign]) -> None:
+def campaign_out(
+    campaign: Campaign, *, missions: dict[str, int], spent: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A campaign as CampaignOut shows it: its fields, missions by status, and its spend."""
+    return {
+        "id": campaign.id,
+        "brand_id": campaign.brand_id,
+        "name": campaign.name,
+        "instructions": campaign.instructions,
+        "photo_instructions": campaign.photo_instructions,
+        "products": campaign.products,
+        "photos_required": campaign.photos_required,
+        "review_required": campaign.review_required,
+        "reward": campaign.reward,
+        "est_minutes": campaign.est_minutes,
+        "starts_at": campaign.starts_at,
+        "ends_at": campaign.ends_at,
+        "status": campaign.status,
+        "created_at": campaign.created_at,
+        "published_at": campaign.published_at,
+        "missions": missions,
+        "spend": spent,
+    }
+
+
+def _with_totals(db_session: Session, campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
     counts = mission_counts(db_session=db_session, campaign_ids=[c.id for c in campaigns])
     spends = spend(db_session=db_session, campaigns=campaigns)
-    for campaign in campaigns:
-        campaign.missions = counts[campaign.id]  # type: ignore[attr-defined]
-        campaign.spend = spends[campaign.id]  # type: ignore[attr-defined]
+    return [campaign_out(c, missions=counts[c.id], spent=spends[c.id]) for c in campaigns]

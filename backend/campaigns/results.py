@@ -60,13 +60,14 @@ class CampaignResults:
     items: list[dict[str, Any]]
     aggregates: dict[str, Any]
 
-    def document(self) -> dict[str, Any]:
-        """The whole-campaign JSON document."""
-        return {
-            "campaign_id": self.campaign_id,
-            "aggregates": self.aggregates,
-            "items": self.items,
-        }
+
+def campaign_results_out(results: CampaignResults) -> dict[str, Any]:
+    """The whole-campaign JSON document (CampaignResultsOut)."""
+    return {
+        "campaign_id": results.campaign_id,
+        "aggregates": results.aggregates,
+        "items": results.items,
+    }
 
 
 def campaign_results(*, db_session: Session, user: User, campaign_id: str) -> CampaignResults:
