@@ -92,13 +92,8 @@ def _uploads(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
-    submissions = db_session.scalars(
-        select(Submission)
-        .where(Submission.worker_id == user_id)
-        .order_by(Submission.received_at, Submission.id)
-    ).all()
-    mine = select(Submission.id).where(Submission.worker_id == user_id)
+def _photos(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
+    """The photos of the worker's submissions, by submission."""
     photos: dict[str, list[dict[str, Any]]] = {}
     for p in db_session.scalars(
         select(Photo).where(Photo.submission_id.in_(mine)).order_by(Photo.position)
@@ -113,6 +108,11 @@ def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
                 "url": photo_url(p.id),
             }
         )
+    return photos
+
+
+def _decisions(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
+    """The decisions on the worker's submissions, by submission, oldest first."""
     decisions: dict[str, list[dict[str, Any]]] = {}
     for d in db_session.scalars(
         select(Decision).where(Decision.submission_id.in_(mine)).order_by(Decision.created_at)
@@ -130,6 +130,18 @@ def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
                 "decided_at": d.created_at,
             }
         )
+    return decisions
+
+
+def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
+    submissions = db_session.scalars(
+        select(Submission)
+        .where(Submission.worker_id == user_id)
+        .order_by(Submission.received_at, Submission.id)
+    ).all()
+    mine = select(Submission.id).where(Submission.worker_id == user_id)
+    photos = _photos(db_session, mine)
+    decisions = _decisions(db_session, mine)
     resumable = _uploads(db_session, mine)
     return [
         {
