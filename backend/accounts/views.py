@@ -21,6 +21,7 @@ from backend.accounts.schemas import (
 from backend.db import read_snapshot, request_session
 from backend.extensions import limiter
 from backend.kernel.clock import utcnow
+from backend.privacy import queries as privacy_queries
 from backend.privacy import service as privacy
 from backend.settings import current_settings
 from backend.storage import photo_store
@@ -82,7 +83,9 @@ def me() -> Any:
     responses=[401],
 )
 def export_me() -> Any:
-    return privacy.export_account(db_session=request_session(), user=current_user(), now=utcnow())
+    return privacy_queries.account_export(
+        db_session=request_session(), user=current_user(), now=utcnow()
+    )
 
 
 @bp.delete("/me")

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import has_app_context
-from sqlalchemy import Select, and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.kernel.ids import new_id
@@ -17,7 +17,6 @@ from backend.kernel.money import Money
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
-from backend.pagination import page, paginate
 from backend.settings import Settings, current_settings, default_settings
 from backend.submissions.models import Decision, Submission
 
@@ -222,48 +221,3 @@ def worker_balance(*, db_session: Session, worker_id: str) -> dict[str, int | st
     account = rules.worker_account(worker_id)
     amount = balance(db_session=db_session, account=account, currency=HOME_CURRENCY)
     return {"amount_minor": amount, "currency": HOME_CURRENCY}
-
-
-def list_worker_entries(
-    *, db_session: Session, worker_id: str, limit: int, cursor: str | None
-) -> dict[str, Any]:
-    """A worker's ledger lines, newest first, a page at a time, each with its transaction."""
-    stmt: Select[Any] = select(  # type: ignore[assignment]  # paginate takes any Select
-        LedgerEntry.id,
-        LedgerEntry.transaction_id,
-        LedgerEntry.amount_minor,
-        LedgerEntry.currency,
-        LedgerEntry.created_at,
-        LedgerTransaction.kind,
-        LedgerTransaction.submission_id,
-        LedgerTransaction.memo,
-    ).join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-    stmt = stmt.where(LedgerEntry.account == rules.worker_account(worker_id))
-    envelope = page(
-        db_session.execute(paginate(stmt, LedgerEntry, limit=limit, cursor=cursor)).all(),
-        limit=limit,
-    )
-    envelope["items"] = [_line(row) for row in envelope["items"]]
-    return envelope
-
-
-def _line(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "transaction_id": row.transaction_id,
-        "kind": row.kind,
-        "amount": {"amount_minor": row.amount_minor, "currency": row.currency},
-        "created_at": row.created_at,
-        "submission_id": row.submission_id,
-        "memo": row.memo,
-    }
-
-
-def worker_earnings(
-    *, db_session: Session, worker_id: str, limit: int, cursor: str | None
-) -> dict[str, Any]:
-    """A worker's balance and a page of their ledger lines."""
-    envelope = list_worker_entries(
-        db_session=db_session, worker_id=worker_id, limit=limit, cursor=cursor
-    )
-    return {"balance": worker_balance(db_session=db_session, worker_id=worker_id), **envelope}
