@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -21,6 +21,7 @@ from backend.kernel.scoping import get_visible, scoped
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions import states as missions
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
 from backend.stores.models import Store
@@ -117,9 +118,10 @@ def insert_missions(
         return
     bonuses = bonuses or {}
     reward = campaign.reward_amount_minor
-    db_session.connection().execute(
-        insert(Mission),
-        [
+    missions.insert_new(
+        db_session,
+        status=status,
+        rows=[
             {
                 "id": new_id(),
                 "campaign_id": campaign.id,
@@ -133,7 +135,6 @@ def insert_missions(
                 "show_up_minor": (
                     show_up_pay(reward + bonuses.get(s.id, 0), pay) if pay is not None else None
                 ),
-                "status": status,
                 "created_at": now,
             }
             for s in stores
@@ -177,11 +178,12 @@ def publish_campaign(
     campaign.status = "published"
     campaign.published_at = utcnow()
     opened = db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
-        .values(status="open", show_up_minor=_show_up_pay(campaign, bonus_counts, pay))
-        .returning(Mission.bonus_minor)
-        .execution_options(synchronize_session=False)
+        missions.statement(
+            froms=("draft",),
+            to="open",
+            where=[Mission.campaign_id == campaign.id],
+            values={"show_up_minor": _show_up_pay(campaign, bonus_counts, pay)},
+        ).returning(Mission.bonus_minor)
     ).scalars()
     # The budget every mission's reward and bonus will be paid from comes in as the
     # campaign goes live.
@@ -351,10 +353,11 @@ def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     if campaign.status == "cancelled":
         raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
     campaign.status = "cancelled"
-    db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status.in_(("draft", "open")))
-        .values(status="cancelled")
+    missions.move_all(
+        db_session,
+        where=[Mission.campaign_id == campaign.id],
+        froms=("draft", "open"),
+        to="cancelled",
     )
     db_session.flush()
     return campaign

@@ -19,11 +19,11 @@ from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.config import BadSetting
 from backend.kernel.clock import utcnow
-from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
 from backend.storage import PhotoStore
 from backend.stores.models import Store
-from backend.submissions import service as submissions
+from backend.submissions import states
+from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse, rules
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
@@ -36,7 +36,6 @@ class Settings:
     max_hamming: int  # this close or closer: the same picture (a hard failure)
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
-    show_up: ShowUpSetting  # how a closed store is paid when its mission has no figure yet
     clock_drift: timedelta  # a phone's clock against ours, either way, in every time check
 
 
@@ -54,7 +53,6 @@ def settings_from(config: Mapping[str, Any]) -> Settings:
         max_hamming=int(config["PHOTO_REUSE_MAX_HAMMING"]),
         similar_hamming=int(config["PHOTO_SIMILAR_MAX_HAMMING"]),
         max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
-        show_up=show_up_setting(config),
         clock_drift=clock_drift_setting(config),
     )
 
@@ -296,13 +294,9 @@ def record_validation(
     *, db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
 ) -> rules.Decision | None:
     """Check what needs the database and record the machine's decision; None if decided."""
-    claimed = db_session.execute(
-        update(Submission)
-        .where(Submission.id == evidence.submission_id, Submission.status == "received")
-        .values(status="validating")
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not states.move(
+        db_session, submission_id=evidence.submission_id, froms=("received",), to="validating"
+    ):
         return None  # another delivery decided it; the row lock made us wait for that
     _lock_reuse_index(db_session)
     other = _submission_checks(db_session, evidence, results, settings)
@@ -318,16 +312,18 @@ def record_validation(
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
         for c in [c for r in results for c in r.checks] + other
     ]
-    submissions.record_decision(
+    decide(
         db_session=db_session,
         submission_id=evidence.submission_id,
-        status=decision.status,
-        actor="machine",
-        reasons=rules.reason_codes(decision.reasons),
-        flags=decision.flags,
-        checks=checks,
+        verdict=Verdict(
+            status=decision.status,
+            actor="machine",
+            reasons=rules.reason_codes(decision.reasons),
+            flags=decision.flags,
+            checks=checks,
+        ),
         now=utcnow(),
-        show_up=settings.show_up,
+        from_statuses=("validating",),
     )
     db_session.flush()
     return decision
