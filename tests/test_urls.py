@@ -30,14 +30,6 @@ def test_urls_are_the_same_without_a_request(bare_app):
         assert scorecard_url("b1") == "/api/v1/brands/b1/scorecard"
 
 
-# Still written out by hand in files other helpers own; issue 18 moves them to backend.urls.
-NOT_YET = {
-    "backend/review/service.py",
-    "backend/submissions/service.py",
-    "backend/uploads/service.py",
-}
-
-
 def test_no_api_url_is_written_out_by_hand():
     root = Path(__file__).resolve().parents[1]
     written = re.compile(r"""["'](/api/v1/[^"']*\{)""")
@@ -46,4 +38,4 @@ def test_no_api_url_is_written_out_by_hand():
         for path in (root / "backend").rglob("*.py")
         if written.search(path.read_text())
     }
-    assert found <= NOT_YET, "build it with backend.urls (url_for) instead"
+    assert not found, "build it with backend.urls (url_for) instead"

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from backend.campaigns import rules
@@ -17,6 +17,7 @@ from backend.kernel.ids import new_id
 from backend.kernel.money import format_money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
+from backend.missions import states as missions
 from backend.missions.models import Mission
 from backend.settings import current_settings
 from backend.stores.models import Store
@@ -113,9 +114,10 @@ def insert_missions(
         return
     bonuses = bonuses or {}
     reward = campaign.reward_amount_minor
-    db_session.connection().execute(
-        insert(Mission),
-        [
+    missions.insert_new(
+        db_session,
+        status=status,
+        rows=[
             {
                 "id": new_id(),
                 "campaign_id": campaign.id,
@@ -129,7 +131,6 @@ def insert_missions(
                 "show_up_minor": (
                     show_up_pay(reward + bonuses.get(s.id, 0), pay) if pay is not None else None
                 ),
-                "status": status,
                 "created_at": now,
             }
             for s in stores
@@ -173,11 +174,12 @@ def publish_campaign(
     campaign.status = "published"
     campaign.published_at = utcnow()
     opened = db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
-        .values(status="open", show_up_minor=_show_up_pay(campaign, bonus_counts, pay))
-        .returning(Mission.bonus_minor)
-        .execution_options(synchronize_session=False)
+        missions.statement(
+            froms=("draft",),
+            to="open",
+            where=[Mission.campaign_id == campaign.id],
+            values={"show_up_minor": _show_up_pay(campaign, bonus_counts, pay)},
+        ).returning(Mission.bonus_minor)
     ).scalars()
     # The budget every mission's reward and bonus will be paid from comes in as the
     # campaign goes live.
@@ -284,10 +286,11 @@ def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     if campaign.status == "cancelled":
         raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
     campaign.status = "cancelled"
-    db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status.in_(("draft", "open")))
-        .values(status="cancelled")
+    missions.move_all(
+        db_session,
+        where=[Mission.campaign_id == campaign.id],
+        froms=("draft", "open"),
+        to="cancelled",
     )
     db_session.flush()
     return campaign
