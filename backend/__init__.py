@@ -71,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_guards(app)
     init_openapi(app)
     _register_blueprints(app)
+    _check_settings(app)
     _register_static(app)
 
     @app.after_request
@@ -86,6 +87,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     return app
 
 
+def _check_settings(app: APIFlask) -> None:
+    """Refuse to start on a malformed setting that no blueprint checks itself."""
+    from backend.validation.service import settings_from as validation_settings
+
+    # The app and the worker stop at start on a malformed validation setting: found by the
+    # first validation, it failed every one and left the submissions stuck. Checked here,
+    # after every blueprint's own check: validation sits above submissions, whose blueprint
+    # checked it before.
+    validation_settings(app.config)
+
+
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
     from backend.campaigns.views import bp as campaigns_bp
@@ -94,6 +106,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.missions.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
     from backend.payouts.views import bp as payouts_bp
+    from backend.privacy.views import bp as privacy_bp
     from backend.review.views import bp as review_bp
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
@@ -110,6 +123,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(stores_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def _register_static(app: APIFlask) -> None:

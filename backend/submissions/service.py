@@ -18,13 +18,13 @@ from backend.kernel.scoping import get_visible
 from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
+from backend.outbox.tasks import enqueue
 from backend.review import missions as review_missions
 from backend.review import rules as review_rules
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
+from backend.submissions.jpeg import JPEG_MAGIC, brand_copy
 from backend.submissions.models import Decision, Photo, Submission
-from backend.tasks import enqueue
-from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
