@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
+from backend.settings import current_settings
 from backend.stores.models import Store
 
 
@@ -159,7 +159,7 @@ def publish_campaign(
             f"Only a draft campaign can be published; this one is {campaign.status}.",
             code="campaign_not_draft",
         )
-    pay = pay or rules.pay_rules(current_app.config)
+    pay = pay or rules.pay_rules(current_settings())
     bonus_counts: dict[int, int] = dict(
         db_session.execute(
             select(Mission.bonus_minor, func.count())

@@ -6,12 +6,10 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
-from flask import current_app
-from flask.blueprints import BlueprintSetupState
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, rules, service
+from backend.campaigns import closures, edits, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -23,16 +21,9 @@ from backend.campaigns.schemas import (
 from backend.db import request_session
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
-from backend.ledger import service as ledger_service
+from backend.settings import current_settings
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
-
-
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed pay floor or show-up setting stops the app at start, not at a publish.
-    rules.pay_rules(state.app.config)
-    ledger_service.show_up_setting(state.app.config)
 
 
 @bp.post("/campaigns")
@@ -51,7 +42,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
         brand_id=brand_id,
         reward_amount_minor=reward["amount_minor"],
         reward_currency=reward["currency"],
-        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
+        max_photos=current_settings().submission_max_photos,
         **data,
     )
     return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
@@ -103,7 +94,7 @@ def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
         campaign=campaign,
         changes=data,
         now=utcnow(),
-        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
+        max_photos=current_settings().submission_max_photos,
     )
     return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 

@@ -5,22 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Response
 
 from backend.accounts.auth import auth
 from backend.db import request_session
 from backend.fairness import chart, rules, service
 from backend.fairness.schemas import FairnessQuery, FairnessReportOut, ScorecardOut, ScorecardQuery
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 
 bp = APIBlueprint("fairness", __name__, url_prefix="/api/v1", tag="Fairness")
-
-
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed floor or allowance stops the app at start, not at the first report.
-    rules.settings_from(state.app.config)
 
 
 @bp.get("/brands/<brand_id>/scorecard")
@@ -45,7 +39,7 @@ def brand_scorecard(brand_id: str, query: dict[str, Any]) -> Any:
         brand_id=brand_id,
         now=utcnow(),
         days=query["days"],
-        settings=rules.settings_from(current_app.config),
+        settings=rules.settings_from(current_settings()),
     )
 
 
@@ -81,7 +75,7 @@ def fairness_report(query: dict[str, Any]) -> Any:
         now=utcnow(),
         days=query["days"],
         top=query["top"],
-        settings=rules.settings_from(current_app.config),
+        settings=rules.settings_from(current_settings()),
     )
     if query["format"] == "png":
         return Response(chart.chart_png(report), mimetype="image/png")

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import Select, and_, func, insert, select, update
 from sqlalchemy.orm import Session, aliased
 
-from backend.config import DEFAULTS
 from backend.kernel.ids import new_id
-from backend.kernel.money import Money, parse_money_setting
+from backend.kernel.money import Money
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.pagination import page, paginate
+from backend.settings import Settings, current_settings, default_settings
 from backend.submissions.models import Decision, Submission
 
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
@@ -99,17 +99,16 @@ class ShowUpSetting:
     minimum: Money
 
 
-def show_up_setting(config: Mapping[str, Any]) -> ShowUpSetting:
+def show_up_setting(settings: Settings) -> ShowUpSetting:
     """FAIRFIELD_SHOW_UP_SHARE_PERCENT and FAIRFIELD_SHOW_UP_MIN from the app's settings."""
     return ShowUpSetting(
-        share_percent=Decimal(str(config["SHOW_UP_SHARE_PERCENT"])),
-        minimum=parse_money_setting(config["SHOW_UP_MIN"], name="FAIRFIELD_SHOW_UP_MIN"),
+        share_percent=Decimal(settings.show_up_share_percent), minimum=settings.show_up_min
     )
 
 
 def _configured_show_up() -> ShowUpSetting:
     # Requests and tasks run inside the app; a script or test outside it gets the defaults.
-    return show_up_setting(current_app.config if has_app_context() else DEFAULTS)
+    return show_up_setting(current_settings() if has_app_context() else default_settings())
 
 
 def _show_up_minor(db_session: Session, row: Any, setting: ShowUpSetting | None) -> int:

@@ -27,20 +27,21 @@ from backend.missions.schemas import (
     PositionQuery,
 )
 from backend.schemas import PageQuery
+from backend.settings import current_settings
 
 bp = APIBlueprint("missions", __name__, url_prefix="/api/v1", tag="Missions")
 
 
 def _speed() -> float:
-    return float(current_app.config["TRAVEL_SPEED_KMH"])
+    return current_settings().travel_speed_kmh
 
 
 def _window_policy() -> rules.WindowPolicy:
-    cfg = current_app.config
+    settings = current_settings()
     return rules.WindowPolicy(
-        buffer_minutes=int(cfg["CLAIM_BUFFER_MINUTES"]),
-        min_minutes=int(cfg["CLAIM_WINDOW_MIN_MINUTES"]),
-        max_minutes=int(cfg["CLAIM_WINDOW_MAX_MINUTES"]),
+        buffer_minutes=settings.claim_buffer_minutes,
+        min_minutes=settings.claim_window_min_minutes,
+        max_minutes=settings.claim_window_max_minutes,
         speed_kmh=_speed(),
     )
 
@@ -120,7 +121,7 @@ def claim(mission_id: str, data: dict[str, Any]) -> Any:
         worker=current_user(),
         mission_id=mission_id,
         now=utcnow(),
-        claim_limit=int(current_app.config["CLAIM_LIMIT"]),
+        claim_limit=current_settings().claim_limit,
         window=_window_policy(),
         position=position,
     )

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
-from flask import Response, current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Response
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
-from backend.kernel.money import Money, parse_money_setting
+from backend.kernel.money import Money
 from backend.payouts import rules, service
 from backend.payouts.schemas import (
     AdminPayoutRequestListOut,
@@ -28,30 +26,25 @@ from backend.payouts.schemas import (
     PayoutRequestQuery,
 )
 from backend.schemas import PageQuery
+from backend.settings import current_settings
 
 bp = APIBlueprint("payouts", __name__, url_prefix="/api/v1", tag="Payouts")
 
 
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed payout setting stops the app at start, not at a worker's first payout.
-    _minimum(state.app.config)
-    _sla_days(state.app.config)
-    _debtor(state.app.config)
+def _minimum() -> Money:
+    return current_settings().payout_min
 
 
-# Read on each request, so a setting changed on a running app (tests do) takes effect.
-def _minimum(cfg: Mapping[str, Any]) -> Money:
-    return parse_money_setting(cfg["PAYOUT_MIN"])
+def _sla_days() -> int:
+    return current_settings().payout_sla_days
 
 
-def _sla_days(cfg: Mapping[str, Any]) -> int:
-    return rules.parse_sla_days(cfg["PAYOUT_SLA_DAYS"])
-
-
-def _debtor(cfg: Mapping[str, Any]) -> rules.Debtor:
-    return rules.debtor_from_settings(
-        cfg["PAYOUT_DEBTOR_NAME"], cfg["PAYOUT_DEBTOR_IBAN"], cfg["PAYOUT_DEBTOR_BIC"]
+def _debtor() -> rules.Debtor:
+    settings = current_settings()
+    return rules.Debtor(
+        name=settings.payout_debtor_name,
+        iban=settings.payout_debtor_iban,
+        bic=settings.payout_debtor_bic,
     )
 
 
@@ -78,7 +71,7 @@ def request_payout(data: dict[str, Any]) -> Any:
     payout = service.request_payout(
         db_session=request_session(),
         worker_id=current_user().id,
-        minimum=_minimum(current_app.config),
+        minimum=_minimum(),
         now=utcnow(),
         **data,
     )
@@ -95,7 +88,7 @@ def my_payout_requests(query: dict[str, Any]) -> Any:
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
         **query,
     )
 
@@ -113,7 +106,7 @@ def payout_requests(query: dict[str, Any]) -> Any:
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
         **query,
     )
 
@@ -126,7 +119,7 @@ def get_payout_request(request_id: str) -> Any:
     payout = service.get_request(
         db_session=request_session(), user=current_user(), request_id=request_id
     )
-    return service.present_request(payout, now=utcnow(), sla_days=_sla_days(current_app.config))
+    return service.present_request(payout, now=utcnow(), sla_days=_sla_days())
 
 
 @bp.post("/payout-batches")
@@ -165,7 +158,7 @@ def get_batch(batch_id: str) -> Any:
         db_session=request_session(),
         batch_id=batch_id,
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
     )
 
 
@@ -182,9 +175,7 @@ def get_batch(batch_id: str) -> Any:
 def sepa_file(batch_id: str) -> Response:
     session = request_session()
     batch = service.get_batch(db_session=session, batch_id=batch_id)
-    document = service.sepa_file(
-        db_session=session, batch_id=batch_id, debtor=_debtor(current_app.config)
-    )
+    document = service.sepa_file(db_session=session, batch_id=batch_id, debtor=_debtor())
     response = Response(document, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
     return response
@@ -205,5 +196,5 @@ def mark_paid(batch_id: str) -> Any:
         db_session=session, batch_id=batch_id, admin_id=current_user().id, now=now
     )
     return service.describe_batch(
-        db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days(current_app.config)
+        db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days()
     )

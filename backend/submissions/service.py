@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
@@ -21,6 +21,7 @@ from backend.missions.models import Assignment, Mission
 from backend.outbox.tasks import enqueue
 from backend.review import missions as review_missions
 from backend.review import rules as review_rules
+from backend.settings import Settings
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions.jpeg import JPEG_MAGIC, brand_copy
@@ -39,12 +40,12 @@ class UploadLimits:
     grace: timedelta
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> UploadLimits:
+    def from_settings(cls, settings: Settings) -> UploadLimits:
         """The limits as the app's settings give them."""
         return cls(
-            max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
-            max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
-            grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
+            max_photos=settings.submission_max_photos,
+            max_photo_bytes=settings.photo_max_bytes,
+            grace=timedelta(minutes=settings.submission_grace_minutes),
         )
 
 

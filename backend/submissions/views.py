@@ -7,7 +7,7 @@ import json
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask import json as flask_json  # the app's JSON provider, as the API answers
 from marshmallow import ValidationError
 
@@ -18,6 +18,7 @@ from backend.errors import Invalid, flatten_validation
 from backend.guards import text_problems
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.submissions import results, service
 from backend.submissions.schemas import (
@@ -88,7 +89,7 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
         "assignment_id": assignment_id,
         "payload": _payload(),
         "photos": [cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
-        "limits": service.UploadLimits.from_config(current_app.config),
+        "limits": service.UploadLimits.from_settings(current_settings()),
         "now": utcnow(),
     }
     # Refused before any photo is stored, from a read that takes no write lock; the photos
@@ -128,7 +129,7 @@ def get_photo(photo_id: str) -> Response:
         photo_id=photo_id,
         user=current_user(),
         store=photo_store(),
-        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]),
+        max_pixels=current_settings().photo_max_pixels,
     )
     with stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES; read whole so no handle outlives us
         response = Response(stream.read(), mimetype="image/jpeg")

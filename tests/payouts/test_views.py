@@ -14,6 +14,7 @@ from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import IN_TRANSIT
 from backend.payouts import service
 from backend.payouts.models import PayoutRequest
+from backend.settings import override_settings
 from tests.payouts.conftest import IBANS, PAYOUTS, at_once, payout_body, worker_account
 
 
@@ -58,7 +59,7 @@ def test_below_the_minimum_is_refused_naming_what_is_needed(client, person, cred
 
 
 def test_an_empty_balance_is_refused_even_with_no_minimum(app, client, person, db):
-    app.config["PAYOUT_MIN"] = "0.00 EUR"
+    override_settings(app, PAYOUT_MIN="0.00 EUR")
     worker = person()
     response = client.post(PAYOUTS, json=payout_body(), headers=worker.headers)
     assert response.status_code == 422
