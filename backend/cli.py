@@ -159,7 +159,7 @@ def payouts_group() -> None:
 def payouts_late() -> None:
     """List payout requests unpaid past FAIRFIELD_PAYOUT_SLA_DAYS; exit 1 if there are any."""
     from backend.kernel.clock import utcnow
-    from backend.payouts import service as payouts
+    from backend.payouts import queries as payouts
     from backend.settings import current_settings
 
     sla_days = current_settings().payout_sla_days
@@ -192,8 +192,8 @@ def payouts_late() -> None:
 def fairness_report(out: Path, days: int, top: int) -> None:
     """Pay per active hour, missions under the floor, delays and rates per campaign."""
     from backend.fairness import chart
+    from backend.fairness import queries as fairness
     from backend.fairness import rules as fairness_rules
-    from backend.fairness import service as fairness
     from backend.fairness.schemas import FairnessReportOut
     from backend.kernel.clock import utcnow
     from backend.settings import current_settings

@@ -25,11 +25,6 @@ CONTRACT_TYPES = {
 # Imports that still break the contracts, and what removes them. `make lint` fails until
 # they are gone: they are not ignored in .importlinter. Remove a line when its import goes.
 PENDING = {
-    # The submissions/settlement step: the ledger knows no submission; submissions settle
-    # through their own state machine, not review's.
-    ("backend.ledger.service", "backend.submissions.models"): "settlement",
-    ("backend.submissions.service", "backend.review.missions"): "settlement",
-    ("backend.submissions.service", "backend.review.rules"): "settlement",
     # The marketplace split: nearby, detail, claim and assignments leave missions.
     ("backend.missions.service", "backend.campaigns.models"): "marketplace",
     ("backend.missions.service", "backend.payouts.closing"): "marketplace",

@@ -9,7 +9,7 @@ from apiflask.fields import String
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, service
+from backend.campaigns import closures, edits, queries, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -45,7 +45,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
         max_photos=current_settings().submission_max_photos,
         **data,
     )
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
 
 
 @bp.get("/campaigns")
@@ -54,7 +54,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
 @bp.output(CampaignListOut)
 @bp.doc(summary="The caller's campaigns, newest first", responses=[401, 403, 422])
 def list_campaigns(query: dict[str, Any]) -> Any:
-    return service.list_campaigns(db_session=request_session(), user=current_user(), **query)
+    return queries.campaigns_page(db_session=request_session(), user=current_user(), **query)
 
 
 @bp.get("/campaigns/<campaign_id>")
@@ -62,7 +62,7 @@ def list_campaigns(query: dict[str, Any]) -> Any:
 @bp.output(CampaignOut)
 @bp.doc(summary="One of the caller's campaigns", responses=[401, 403, 404])
 def get_campaign(campaign_id: str) -> Any:
-    return service.get_campaign(
+    return queries.campaign(
         db_session=request_session(), user=current_user(), campaign_id=campaign_id
     )
 
@@ -96,7 +96,7 @@ def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         max_photos=current_settings().submission_max_photos,
     )
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/publish")
@@ -107,7 +107,7 @@ def publish_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.publish_campaign(db_session=session, campaign=campaign)
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/cancel")
@@ -120,7 +120,7 @@ def cancel_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 class ReopenedOut(Schema):
@@ -145,7 +145,6 @@ class ReopenedOut(Schema):
     responses=[401, 403, 404, 409],
 )
 def reopen_mission(mission_id: str) -> Any:
-    mission = closures.reopen_mission(
+    return closures.reopen_mission(
         db_session=request_session(), user=current_user(), mission_id=mission_id, now=utcnow()
     )
-    return {"id": mission.id, "campaign_id": mission.campaign_id, "status": mission.status}

@@ -9,7 +9,7 @@ from flask import Response
 
 from backend.accounts.auth import auth
 from backend.db import request_session
-from backend.fairness import chart, rules, service
+from backend.fairness import chart, queries, rules
 from backend.fairness.schemas import FairnessQuery, FairnessReportOut, ScorecardOut, ScorecardQuery
 from backend.kernel.clock import utcnow
 from backend.settings import current_settings
@@ -34,7 +34,7 @@ bp = APIBlueprint("fairness", __name__, url_prefix="/api/v1", tag="Fairness")
     responses=[401, 404, 422],
 )
 def brand_scorecard(brand_id: str, query: dict[str, Any]) -> Any:
-    return service.brand_scorecard(
+    return queries.brand_scorecard(
         db_session=request_session(),
         brand_id=brand_id,
         now=utcnow(),
@@ -70,7 +70,7 @@ _REPORT_RESPONSES: dict[int | str, Any] = {
     responses=_REPORT_RESPONSES,
 )
 def fairness_report(query: dict[str, Any]) -> Any:
-    report = service.fairness_report(
+    report = queries.fairness_report(
         db_session=request_session(),
         now=utcnow(),
         days=query["days"],

@@ -13,7 +13,7 @@ from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.kernel.money import Money
-from backend.payouts import rules, service
+from backend.payouts import presenters, queries, rules, service
 from backend.payouts.schemas import (
     AdminPayoutRequestListOut,
     AdminPayoutRequestOut,
@@ -75,7 +75,7 @@ def request_payout(data: dict[str, Any]) -> Any:
         now=utcnow(),
         **data,
     )
-    return service.present_request(payout)
+    return presenters.payout_request_out(payout)
 
 
 @bp.get("/me/payout-requests")
@@ -84,7 +84,7 @@ def request_payout(data: dict[str, Any]) -> Any:
 @bp.output(PayoutRequestListOut)
 @bp.doc(summary="Your payout requests, newest first", responses=[401, 403, 422])
 def my_payout_requests(query: dict[str, Any]) -> Any:
-    return service.list_requests(
+    return queries.payout_requests_page(
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
@@ -102,7 +102,7 @@ def my_payout_requests(query: dict[str, Any]) -> Any:
     responses=[401, 403, 422],
 )
 def payout_requests(query: dict[str, Any]) -> Any:
-    return service.list_requests(
+    return queries.payout_requests_page(
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
@@ -116,10 +116,10 @@ def payout_requests(query: dict[str, Any]) -> Any:
 @bp.output(AdminPayoutRequestOut)
 @bp.doc(summary="One payout request: its worker's or, for admins, any", responses=[401, 404])
 def get_payout_request(request_id: str) -> Any:
-    payout = service.get_request(
+    payout = queries.payout_request(
         db_session=request_session(), user=current_user(), request_id=request_id
     )
-    return service.present_request(payout, now=utcnow(), sla_days=_sla_days())
+    return presenters.payout_request_out(payout, now=utcnow(), sla_days=_sla_days())
 
 
 @bp.post("/payout-batches")
@@ -137,7 +137,7 @@ def create_batch() -> Any:
     batch = service.create_batch(
         db_session=request_session(), admin_id=current_user().id, now=utcnow()
     )
-    return service.present_batch(batch)
+    return presenters.batch_out(batch)
 
 
 @bp.get("/payout-batches")
@@ -146,7 +146,7 @@ def create_batch() -> Any:
 @bp.output(PayoutBatchListOut)
 @bp.doc(summary="Payout batches, newest first", responses=[401, 403, 422])
 def list_batches(query: dict[str, Any]) -> Any:
-    return service.list_batches(db_session=request_session(), **query)
+    return queries.batches_page(db_session=request_session(), **query)
 
 
 @bp.get("/payout-batches/<batch_id>")
@@ -154,7 +154,7 @@ def list_batches(query: dict[str, Any]) -> Any:
 @bp.output(PayoutBatchDetailOut)
 @bp.doc(summary="One payout batch and its requests", responses=[401, 403, 404])
 def get_batch(batch_id: str) -> Any:
-    return service.describe_batch(
+    return queries.batch_detail(
         db_session=request_session(),
         batch_id=batch_id,
         now=utcnow(),
@@ -195,6 +195,6 @@ def mark_paid(batch_id: str) -> Any:
     service.mark_batch_paid(
         db_session=session, batch_id=batch_id, admin_id=current_user().id, now=now
     )
-    return service.describe_batch(
+    return queries.batch_detail(
         db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days()
     )

@@ -11,7 +11,7 @@ from apiflask import APIBlueprint
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.kernel.clock import utcnow
-from backend.privacy import profile, service
+from backend.privacy import profile, queries, service
 from backend.privacy.schemas import ErasedOut, ExportOut, MeOut
 from backend.storage import photo_store
 
@@ -37,7 +37,7 @@ def me() -> Any:
     responses=[401],
 )
 def export_me() -> Any:
-    return service.export_account(db_session=request_session(), user=current_user(), now=utcnow())
+    return queries.account_export(db_session=request_session(), user=current_user(), now=utcnow())
 
 
 @bp.delete("/me")

@@ -191,4 +191,4 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         return response
     if query["format"] == "geojson":
         return Response(flask_json.dumps(results.geojson(found)), mimetype="application/geo+json")
-    return found.document()
+    return results.campaign_results_out(found)

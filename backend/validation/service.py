@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.kernel.clock import utcnow
-from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
 from backend.settings import Settings as AppSettings
 from backend.storage import PhotoStore
 from backend.stores.models import Store
-from backend.submissions import service as submissions
+from backend.submissions import states
+from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse, rules
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
@@ -35,7 +35,6 @@ class Settings:
     max_hamming: int  # this close or closer: the same picture (a hard failure)
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
-    show_up: ShowUpSetting  # how a closed store is paid when its mission has no figure yet
     clock_drift: timedelta  # a phone's clock against ours, either way, in every time check
 
 
@@ -53,7 +52,6 @@ def settings_from(settings: AppSettings) -> Settings:
         max_hamming=settings.photo_reuse_max_hamming,
         similar_hamming=settings.photo_similar_max_hamming,
         max_speed_kmh=settings.max_travel_speed_kmh,
-        show_up=show_up_setting(settings),
         clock_drift=timedelta(minutes=settings.exif_clock_drift_minutes),
     )
 
@@ -281,13 +279,9 @@ def record_validation(
     *, db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
 ) -> rules.Decision | None:
     """Check what needs the database and record the machine's decision; None if decided."""
-    claimed = db_session.execute(
-        update(Submission)
-        .where(Submission.id == evidence.submission_id, Submission.status == "received")
-        .values(status="validating")
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not states.move(
+        db_session, submission_id=evidence.submission_id, froms=("received",), to="validating"
+    ):
         return None  # another delivery decided it; the row lock made us wait for that
     _lock_reuse_index(db_session)
     other = _submission_checks(db_session, evidence, results, settings)
@@ -303,16 +297,18 @@ def record_validation(
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
         for c in [c for r in results for c in r.checks] + other
     ]
-    submissions.record_decision(
+    decide(
         db_session=db_session,
         submission_id=evidence.submission_id,
-        status=decision.status,
-        actor="machine",
-        reasons=rules.reason_codes(decision.reasons),
-        flags=decision.flags,
-        checks=checks,
+        verdict=Verdict(
+            status=decision.status,
+            actor="machine",
+            reasons=rules.reason_codes(decision.reasons),
+            flags=decision.flags,
+            checks=checks,
+        ),
         now=utcnow(),
-        show_up=settings.show_up,
+        from_statuses=("validating",),
     )
     db_session.flush()
     return decision
