@@ -38,9 +38,10 @@ test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS and Ch
 test-fast: $(STAMP) ## Run the suite without the worker/stack integration tests
 	$(BIN)/pytest -m "not integration"
 
-lint: $(STAMP) ## ruff check and format check
+lint: $(STAMP) ## ruff check, format check, and the import contracts (.importlinter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff format .
@@ -56,4 +57,4 @@ bench: $(STAMP) ## Run the benchmarks; JSON to stdout and bench/results/latest.j
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtualenv and local data (var/)
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

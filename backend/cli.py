@@ -126,7 +126,7 @@ def ledger_group() -> None:
 @with_appcontext
 def ledger_check() -> None:
     """Re-derive every balance and invariant; exit 1 and list each discrepancy if any."""
-    from backend.ledger import check
+    from backend.reconciliation import ledger as check
 
     found: list[str] = []
     with get_db().transaction(write=False) as session:

@@ -61,6 +61,15 @@ class FairfieldAPI(APIFlask):
             spec.components.schema(name, schema=instance)
         return {"$ref": f"#/components/schemas/{plugin.converter.refs[key]}"}
 
+    def _make_tags(self) -> list[dict[str, Any]]:
+        # Blueprints of two packages may document under one tag (the caller's account is
+        # served by accounts and privacy): the document lists each tag once, where first met.
+        tags: list[dict[str, Any]] = []
+        for tag in super()._make_tags():
+            if tag not in tags:
+                tags.append(tag)
+        return tags
+
 
 def _cut_down(instance: marshmallow.Schema) -> bool:
     """Whether a view narrowed this schema beyond what its class says (its Meta options)."""

@@ -21,11 +21,12 @@ from backend.accounts.service import create_or_reset_admin
 from backend.campaigns.models import Campaign
 from backend.db import Base, Database
 from backend.kernel.clock import utcnow
-from backend.ledger import check, rules
+from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Assignment, Mission
 from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.reconciliation import ledger as check
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation.reuse import index_values

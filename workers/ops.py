@@ -7,7 +7,7 @@ import socket
 from sqlalchemy.orm import Session
 
 from backend.ops import service
-from backend.tasks import outbox_task
+from backend.outbox.tasks import outbox_task
 
 
 @outbox_task(name="ops.complete_pipeline_check")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import rules
@@ -216,36 +215,6 @@ def acting_brand_id(*, db_session: Session, user: User, brand_id: str | None) ->
             raise Invalid("No such brand.", errors={"brand_id": ["Unknown brand."]})
         return brand_id
     raise Invalid("Only brands and admins act for a brand.", errors={"role": ["Not allowed."]})
-
-
-def profile(*, db_session: Session, user: User) -> dict[str, Any]:
-    """The caller's profile; a worker's also has their balance, approved missions and level."""
-    # Imported here: the ledger and submissions import the accounts package themselves.
-    from backend.ledger.service import worker_balance
-    from backend.submissions.models import Submission
-
-    shown: dict[str, Any] = {
-        "id": user.id,
-        "email": user.email,
-        "role": user.role,
-        "display_name": user.display_name,
-        "brand": user.brand,
-        "created_at": user.created_at,
-        "balance": None,
-        "approved_missions": None,
-        "level": None,
-    }
-    if user.role != "worker":
-        return shown
-    approved = db_session.scalar(
-        select(func.count(Submission.id)).where(
-            Submission.worker_id == user.id, Submission.status == "approved"
-        )
-    )
-    shown["balance"] = worker_balance(db_session=db_session, worker_id=user.id)
-    shown["approved_missions"] = int(approved or 0)
-    shown["level"] = rules.level(shown["approved_missions"])
-    return shown
 
 
 _LOCK_USER = select(User.id).where(User.id == bindparam("user_id")).with_for_update()

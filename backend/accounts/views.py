@@ -8,23 +8,10 @@ from apiflask import APIBlueprint
 from flask import request
 
 from backend.accounts import service
-from backend.accounts.auth import auth, current_user
-from backend.accounts.schemas import (
-    ErasedOut,
-    ExportOut,
-    MeOut,
-    RegisterIn,
-    TokenIn,
-    TokenOut,
-    UserOut,
-)
+from backend.accounts.schemas import RegisterIn, TokenIn, TokenOut, UserOut
 from backend.db import read_snapshot, request_session
 from backend.extensions import limiter
-from backend.kernel.clock import utcnow
-from backend.privacy import queries as privacy_queries
-from backend.privacy import service as privacy
 from backend.settings import current_settings
-from backend.storage import photo_store
 
 bp = APIBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
 
@@ -62,45 +49,3 @@ def token(data: dict[str, Any]) -> Any:
         db_session=request_session(), credentials=credentials, ttl_seconds=ttl
     )
     return {"access_token": raw, "token_type": "Bearer", "expires_in": ttl}
-
-
-@bp.get("/me")
-@bp.auth_required(auth)
-@bp.output(MeOut)
-@bp.doc(summary="The caller's profile", responses=[401])
-def me() -> Any:
-    return service.profile(db_session=request_session(), user=current_user())
-
-
-@bp.get("/me/export")
-@bp.auth_required(auth)
-@bp.output(ExportOut)
-@bp.doc(
-    summary="Everything stored about the caller, as one JSON document",
-    description="Profile, assignments, submissions with positions (until reduced), checks, "
-    "decisions and photos, appeals, payout requests with the full IBAN, ledger lines, and "
-    "API tokens (dates only).",
-    responses=[401],
-)
-def export_me() -> Any:
-    return privacy_queries.account_export(
-        db_session=request_session(), user=current_user(), now=utcnow()
-    )
-
-
-@bp.delete("/me")
-@bp.auth_required(auth, roles=["worker"])
-@bp.output(ErasedOut)
-@bp.doc(
-    summary="Erase the caller's personal data; ledger rows stay, pseudonymised",
-    description="Refused with 409 `balance_outstanding` while a balance or a plain payout "
-    "request is unpaid, and 409 `submissions_pending` while a submission awaits a decision. "
-    "A final payout request (`final: true`, any balance above zero) does not hold it up: its "
-    "IBAN, BIC and holder name alone are kept until its batch is marked paid, then erased "
-    "too. Afterwards the caller's tokens no longer work.",
-    responses=[401, 403, 409],
-)
-def erase_me() -> Any:
-    return privacy.erase_account(
-        db_session=request_session(), user=current_user(), store=photo_store(), now=utcnow()
-    )

@@ -6,11 +6,10 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
-from flask import Response, json, stream_with_context
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, queries, results, service
+from backend.campaigns import closures, edits, queries, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -18,8 +17,6 @@ from backend.campaigns.schemas import (
     CampaignListQuery,
     CampaignOut,
     CampaignPatchIn,
-    CampaignResultsOut,
-    ResultsQuery,
 )
 from backend.db import request_session
 from backend.kernel.clock import utcnow
@@ -151,57 +148,3 @@ def reopen_mission(mission_id: str) -> Any:
     return closures.reopen_mission(
         db_session=request_session(), user=current_user(), mission_id=mission_id, now=utcnow()
     )
-
-
-# The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
-_RESULTS_FORMATS: dict[str, dict[str, Any]] = {
-    "text/csv": {"schema": {"type": "string", "description": "a row per store and product"}},
-    "application/geo+json": {
-        "schema": {
-            "type": "object",
-            "required": ["type", "features"],
-            "properties": {
-                "type": {"type": "string", "enum": ["FeatureCollection"]},
-                "campaign_id": {"type": "string"},
-                "features": {"type": "array", "items": {"type": "object"}},
-            },
-        }
-    },
-}
-
-# Error statuses given as text get APIFlask's problem schema, as the list form gives them.
-_RESULTS_RESPONSES: dict[int | str, Any] = {
-    200: {"description": "The results", "content": _RESULTS_FORMATS},
-    401: "Unauthorized",
-    403: "Forbidden: not a brand or an admin",
-    404: "No such campaign of the caller's",
-    422: "Validation error: `format` is not json, csv or geojson",
-}
-
-
-@bp.get("/campaigns/<campaign_id>/results")
-@bp.auth_required(auth, roles=BRAND_SIDE)
-@bp.input(ResultsQuery, location="query", arg_name="query")
-@bp.output(CampaignResultsOut)
-@bp.doc(
-    summary="Approved results per store and product, with coverage, stock and spend",
-    description=(
-        "`format=json` (default) is the whole campaign; `csv` streams a row per store and "
-        "product; `geojson` is a FeatureCollection of store points. Only approved "
-        "submissions contribute; nothing identifies or locates the worker."
-    ),
-    responses=_RESULTS_RESPONSES,
-)
-def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
-    found = results.campaign_results(
-        db_session=request_session(), user=current_user(), campaign_id=campaign_id
-    )
-    if query["format"] == "csv":
-        response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")
-        response.headers["Content-Disposition"] = (
-            f'attachment; filename="campaign-{found.campaign_id}-results.csv"'
-        )
-        return response
-    if query["format"] == "geojson":
-        return Response(json.dumps(results.geojson(found)), mimetype="application/geo+json")
-    return results.campaign_results_out(found)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from backend.errors import not_found
 from backend.kernel.clock import utcnow
 from backend.ops.models import PipelineCheck
-from backend.tasks import enqueue
+from backend.outbox.tasks import enqueue
 
 
 def database_ready(*, db_session: Session) -> tuple[bool, str]:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict
+from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutRequest
-from backend.privacy import rules as privacy_rules
 
 
 def is_closing(*, db_session: Session, worker_id: str) -> bool:
@@ -56,8 +56,8 @@ def erase_paid_bank_details(*, db_session: Session, batch_id: str) -> None:
         update(PayoutRequest)
         .where(PayoutRequest.batch_id == batch_id, PayoutRequest.worker_id.in_(erased))
         .values(
-            iban=privacy_rules.ERASED_BANK_FIELD,
-            holder_name=privacy_rules.ERASED_BANK_FIELD,
+            iban=payout_rules.ERASED_BANK_FIELD,
+            holder_name=payout_rules.ERASED_BANK_FIELD,
             bic=None,
         )
     )

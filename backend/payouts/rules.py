@@ -24,6 +24,9 @@ SEPA_SCHEMA = "pain.001.001.03"
 HOLDER_NAME_MAX = 70  # SEPA's limit for a creditor name, and the column's
 SEPA_ID_MAX = 35  # MsgId, PmtInfId and EndToEndId are all Max35Text
 UNPAID = ("pending", "batched")
+# What an erased account leaves in a payout request's IBAN and holder name: not an IBAN, so
+# no SEPA file can be built from it.
+ERASED_BANK_FIELD = "ERASED"
 
 
 def shortfall(*, balance_minor: int, minimum_minor: int) -> int:

@@ -26,7 +26,6 @@ from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.payouts import closing, rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
-from backend.privacy import rules as privacy_rules
 
 # More transfers than this in one file is more than some banks accept; the rest wait for
 # the next batch (and the id list stays under SQLite's bound-parameter limit).
@@ -182,7 +181,7 @@ def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> by
     """The batch's pain.001 credit transfer file; the same bytes on every export."""
     batch = get_batch(db_session=db_session, batch_id=batch_id)
     requests = batch_requests(db_session=db_session, batch_id=batch_id)
-    if any(r.iban == privacy_rules.ERASED_BANK_FIELD for r in requests):
+    if any(r.iban == rules.ERASED_BANK_FIELD for r in requests):
         # Erasure waits until a worker is paid, or keeps a final request's bank details
         # until its batch is paid: only a paid batch gets here. Its money moved, and the
         # ledger keeps the amounts under the worker's pseudonym.

@@ -21,13 +21,8 @@ POSITION_KEYS = frozenset(
 ERASED_KEYS = frozenset({"sha256", "software"})
 
 ERASED = "erased"
-ERASED_BANK_FIELD = "ERASED"
 # Not an argon2 hash: verification fails on it, so no password opens the account again.
 UNUSABLE_PASSWORD = "!erased"  # noqa: S105 (a marker, not a secret)
-# photos.sha256 is NOT NULL and indexed; once the file is gone the real digest is only a
-# fingerprint of the person's picture. Every erased photo carries this instead: no upload
-# hashes to it, so exact-reuse lookups never match it.
-ERASED_SHA256 = "0" * 64
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime:

@@ -21,12 +21,14 @@ from backend.idempotency.models import IdempotencyKey
 from backend.ledger import service as ledger
 from backend.missions import service as missions
 from backend.missions.models import Assignment
+from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutRequest
 from backend.payouts.rules import UNPAID
 from backend.privacy import rules
 from backend.review.models import Appeal
 from backend.storage import PhotoStore
 from backend.submissions.models import Photo, Submission
+from backend.submissions.rules import ERASED_SHA256
 from backend.uploads import service as uploads
 from backend.uploads.models import Upload
 
@@ -104,7 +106,11 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
     payouts = db_session.execute(
         update(PayoutRequest)
         .where(PayoutRequest.worker_id == user.id, not_(sending))
-        .values(iban=rules.ERASED_BANK_FIELD, holder_name=rules.ERASED_BANK_FIELD, bic=None)
+        .values(
+            iban=payout_rules.ERASED_BANK_FIELD,
+            holder_name=payout_rules.ERASED_BANK_FIELD,
+            bic=None,
+        )
         .execution_options(synchronize_session=False)
     )
     # Replays of their requests hold response bodies (a payout's holder name among them).
@@ -178,29 +184,25 @@ def _erase_photo_rows(db_session: Session, user_id: str, store: PhotoStore) -> t
     mine = select(Submission.id).where(Submission.worker_id == user_id)
     digests = set(
         db_session.scalars(
-            select(Photo.sha256).where(
-                Photo.submission_id.in_(mine), Photo.sha256 != rules.ERASED_SHA256
-            )
+            select(Photo.sha256).where(Photo.submission_id.in_(mine), Photo.sha256 != ERASED_SHA256)
         )
     )
     erased = db_session.execute(
         update(Photo)
         .where(Photo.submission_id.in_(mine))
-        .values(
-            sha256=rules.ERASED_SHA256, phash=None, band0=None, band1=None, band2=None, band3=None
-        )
+        .values(sha256=ERASED_SHA256, phash=None, band0=None, band1=None, band2=None, band3=None)
         .execution_options(synchronize_session=False)
     )
     # Photos declared for resumable submissions (an abandoned one's included) name theirs too.
     mine_uploads = select(Upload.id, Upload.sha256).where(Upload.submission_id.in_(mine))
     for upload_id, digest in db_session.execute(mine_uploads).all():
-        if digest != rules.ERASED_SHA256:
+        if digest != ERASED_SHA256:
             digests.add(digest)
         store.discard_partial(upload_id)
     db_session.execute(
         update(Upload)
         .where(Upload.submission_id.in_(mine))
-        .values(sha256=rules.ERASED_SHA256)
+        .values(sha256=ERASED_SHA256)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(erased, "rowcount", 0) or 0), digests

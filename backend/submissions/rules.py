@@ -1,9 +1,17 @@
-"""Pure submission rules: where a submission waits for review, what a rejection leaves."""
+"""Pure submission rules: where a submission waits for review, what a rejection leaves,
+the bounds a payload is held to and the marks its photos carry."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+# The most facings a worker may count for one product; the form refuses more and the
+# counts_plausible check (validation) flags a count beyond it.
+COUNT_MAX = 10_000
+# photos.sha256 is NOT NULL and indexed; once the file is gone the real digest is only a
+# fingerprint of the person's picture. Every erased photo carries this instead: no upload
+# hashes to it, so exact-reuse lookups never match it.
+ERASED_SHA256 = "0" * 64
 # Flags that say how a submission came to review rather than what is doubtful about it.
 ROUTINE_FLAGS = frozenset({"campaign_requires_review"})
 

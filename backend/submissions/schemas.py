@@ -18,7 +18,7 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates
 
 from backend.schemas import Money
-from backend.validation.rules import COUNT_MAX
+from backend.submissions.rules import COUNT_MAX
 
 OUTCOMES = ("completed", "store_closed")
 

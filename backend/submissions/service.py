@@ -18,14 +18,14 @@ from backend.kernel.scoping import get_visible
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions import states as missions
 from backend.missions.models import Assignment, Mission
+from backend.outbox.tasks import enqueue
 from backend.settings import Settings
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions import states
+from backend.submissions.jpeg import JPEG_MAGIC, brand_copy
 from backend.submissions.models import Decision, Photo, Submission
-from backend.tasks import enqueue
 from backend.urls import photo_url
-from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata

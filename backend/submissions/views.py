@@ -7,10 +7,12 @@ import json
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
-from flask import Response, request
+from flask import Response, request, stream_with_context
+from flask import json as flask_json  # the app's JSON provider, as the API answers
 from marshmallow import ValidationError
 
-from backend.accounts.auth import auth, current_user
+from backend.accounts.auth import BRAND_SIDE, auth, current_user
+from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
 from backend.db import read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation
 from backend.guards import text_problems
@@ -18,7 +20,7 @@ from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.settings import current_settings
 from backend.storage import photo_store
-from backend.submissions import service
+from backend.submissions import results, service
 from backend.submissions.schemas import (
     AcceptedOut,
     SubmissionForm,
@@ -135,3 +137,58 @@ def get_photo(photo_id: str) -> Response:
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
+_RESULTS_FORMATS: dict[str, dict[str, Any]] = {
+    "text/csv": {"schema": {"type": "string", "description": "a row per store and product"}},
+    "application/geo+json": {
+        "schema": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "campaign_id": {"type": "string"},
+                "features": {"type": "array", "items": {"type": "object"}},
+            },
+        }
+    },
+}
+
+# Error statuses given as text get APIFlask's problem schema, as the list form gives them.
+_RESULTS_RESPONSES: dict[int | str, Any] = {
+    200: {"description": "The results", "content": _RESULTS_FORMATS},
+    401: "Unauthorized",
+    403: "Forbidden: not a brand or an admin",
+    404: "No such campaign of the caller's",
+    422: "Validation error: `format` is not json, csv or geojson",
+}
+
+
+@bp.get("/campaigns/<campaign_id>/results")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(ResultsQuery, location="query", arg_name="query")
+@bp.output(CampaignResultsOut)
+@bp.doc(
+    summary="Approved results per store and product, with coverage, stock and spend",
+    tags=["Campaigns"],  # a campaign's page in the document; served here, above campaigns
+    description=(
+        "`format=json` (default) is the whole campaign; `csv` streams a row per store and "
+        "product; `geojson` is a FeatureCollection of store points. Only approved "
+        "submissions contribute; nothing identifies or locates the worker."
+    ),
+    responses=_RESULTS_RESPONSES,
+)
+def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
+    found = results.campaign_results(
+        db_session=request_session(), user=current_user(), campaign_id=campaign_id
+    )
+    if query["format"] == "csv":
+        response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="campaign-{found.campaign_id}-results.csv"'
+        )
+        return response
+    if query["format"] == "geojson":
+        return Response(flask_json.dumps(results.geojson(found)), mimetype="application/geo+json")
+    return results.campaign_results_out(found)

@@ -8,7 +8,6 @@ pixel check here needs no more, at a fraction of a full decode's time and memory
 
 from __future__ import annotations
 
-import io
 import re
 import warnings
 from collections.abc import Callable
@@ -17,9 +16,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-JPEG_MAGIC = b"\xff\xd8\xff"
+from backend.submissions.jpeg import Refused, open_jpeg
+
 DRAFT_SCALE = 8
 
 
@@ -93,30 +93,10 @@ def inspect_photo(data: bytes, limits: PhotoLimits) -> PhotoReport:
 
 def _open_jpeg(data: bytes, limits: PhotoLimits) -> Image.Image | Check:
     """The image, header read only, or the hard check that refuses it."""
-    if not data.startswith(JPEG_MAGIC):
-        return Check("format", False, {"first_bytes": data[:8].hex()}, hard=True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            # Pillow glances at EXIF while opening and only warns when it is corrupt;
-            # read_exif reads it again and reports it unreadable.
-            warnings.filterwarnings("ignore", "Corrupt EXIF", UserWarning)
-            image = Image.open(io.BytesIO(data), formats=["JPEG"])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # Pillow refused from the header alone; its message carries the pixel count.
-        claimed = re.search(r"\((\d+) pixels\)", str(exc))
-        detail = {
-            "pixels": int(claimed.group(1)) if claimed else None,
-            "maximum_pixels": limits.max_pixels,
-        }
-        return Check("pixels", False, detail, hard=True)
-    except (OSError, ValueError, SyntaxError) as exc:
-        return Check("format", False, {"error": str(exc)[:200]}, hard=True)
-    width, height = image.size
-    if width * height > limits.max_pixels:
-        detail = {"width": width, "height": height, "maximum_pixels": limits.max_pixels}
-        return Check("pixels", False, detail, hard=True)
-    return image
+        return open_jpeg(data, max_pixels=limits.max_pixels)
+    except Refused as refused:
+        return Check(refused.check, False, refused.detail, hard=True)
 
 
 _EOI = b"\xff\xd9"
@@ -297,27 +277,3 @@ def exif_checks(
         hint = next((h for h in _SCREEN_HINTS if h in exif.software.lower()), None)
         checks.append(Check("software", hint is None, {"software": exif.software, "hint": hint}))
     return checks
-
-
-def brand_copy(data: bytes, *, max_pixels: int) -> bytes | None:
-    """The photo re-encoded upright, without EXIF (GPS, maker notes), XMP or comments.
-
-    None when the bytes are not a JPEG that decodes within the pixel limit.
-    """
-    opened = _open_jpeg(data, PhotoLimits(max_pixels=max_pixels))
-    if isinstance(opened, Check):
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # corrupt EXIF only costs the orientation
-            upright = ImageOps.exif_transpose(opened)
-        icc = opened.info.get("icc_profile")
-        upright.info = {}  # Pillow would carry XMP and comments over from the original
-        out = io.BytesIO()
-        options: dict[str, Any] = {"quality": 90}
-        if icc:
-            options["icc_profile"] = icc
-        upright.save(out, "JPEG", **options)
-    except (OSError, ValueError, SyntaxError):
-        return None
-    return out.getvalue()

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.submissions.rules import COUNT_MAX
 from backend.validation.photos import Check
 
-COUNT_MAX = 10_000
 # A GPS fix claiming worse than this says little; it can widen the fence no further.
 ACCURACY_CAP_M = 100.0
 # Two submissions a few seconds apart would imply any speed: time is floored at a minute.

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 from backend.campaigns import edits, rules, service
 from backend.campaigns.models import Campaign
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
+from backend.reconciliation.ledger import check_ledger
 from backend.settings import override_settings, settings_of
 from tests.campaigns.test_results import decide, evidence
 from tests.campaigns.test_views import campaign_body

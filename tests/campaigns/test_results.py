@@ -16,13 +16,13 @@ from sqlalchemy import event, select, update
 
 from backend.campaigns import aggregates
 from backend.campaigns.models import CampaignProduct
-from backend.campaigns.results import CSV_HEADER, csv_lines
 from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
-from backend.privacy.rules import ERASED_SHA256
 from backend.stores.models import Store
 from backend.submissions import decisions
 from backend.submissions.models import Photo
+from backend.submissions.results import CSV_HEADER, csv_lines
+from backend.submissions.rules import ERASED_SHA256
 from tests.factories import UserFactory
 from tests.missions.world import build, insert_submission
 
@@ -261,7 +261,7 @@ def test_csv_is_a_row_per_store_and_product_with_formulas_defused(client, world)
 
 def test_csv_lines_come_one_at_a_time(app, db, world):
     from backend.accounts.models import User
-    from backend.campaigns.results import campaign_results
+    from backend.submissions.results import campaign_results
 
     with db.transaction(write=False) as session:
         found = campaign_results(

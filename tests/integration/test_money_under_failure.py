@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerTransaction
+from backend.reconciliation.ledger import check_ledger
 from backend.submissions.models import Decision, Submission
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build

@@ -11,10 +11,10 @@ from sqlalchemy import event, insert, select, update
 
 from backend.kernel.ids import new_id
 from backend.ledger import rules, service
-from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.reconciliation.ledger import check_ledger, summary
 from backend.submissions import decisions, states
 from backend.submissions.models import Submission
 from tests.factories import BrandFactory, UserFactory

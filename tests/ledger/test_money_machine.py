@@ -15,8 +15,8 @@ from sqlalchemy import func, select, update
 from backend.kernel.clock import utcnow
 from backend.ledger import rules as money
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.reconciliation.ledger import check_ledger
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
 from tests.factories import BrandFactory, UserFactory

@@ -12,12 +12,12 @@ from sqlalchemy import select
 from backend.accounts.models import User
 from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.rules import IN_TRANSIT
 from backend.missions.models import Mission
 from backend.payouts import service
 from backend.payouts.models import PayoutRequest
 from backend.privacy import service as privacy
+from backend.reconciliation.ledger import check_ledger
 from backend.storage import LocalPhotoStore
 from tests.factories import BrandFactory
 from tests.missions.world import build

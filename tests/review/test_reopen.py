@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from backend.campaigns.models import Campaign
 from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
+from backend.reconciliation.ledger import check_ledger
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
 from tests.factories import UserFactory

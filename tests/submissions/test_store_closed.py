@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 from backend.campaigns.models import Campaign
 from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
-from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
+from backend.reconciliation.ledger import check_ledger
 from backend.submissions import decisions
 from tests.factories import BrandFactory, UserFactory
 from tests.photos import jpeg, shelf

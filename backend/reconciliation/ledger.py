@@ -1,5 +1,8 @@
 """Re-derive every balance and invariant of the ledger from the database, in aggregate SQL.
 
+The ledger check (`fairfield ledger check`) reads the ledger against the submissions, missions
+and payouts that explain it, so it sits above them all; the ledger itself knows none of them.
+
 Each check is one or two GROUP BY queries whose rows are the discrepancies themselves, so a
 healthy ledger of a million entries returns almost nothing to Python. Run them inside one
 snapshot (the CLI does) so that a concurrent post cannot look like a discrepancy.

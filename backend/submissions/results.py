@@ -1,5 +1,7 @@
 """What a brand gets for its money: per store, the approved result; per campaign, aggregates.
 
+Here, above campaigns, because a campaign's results are its approved submissions.
+
 Only approved submissions contribute. Nothing here reads who the worker was or where the
 worker stood: the queries never select those columns, so no format can leak them.
 """
@@ -22,9 +24,9 @@ from backend.campaigns.models import Campaign
 from backend.campaigns.queries import spend as campaign_spend
 from backend.kernel.scoping import get_visible
 from backend.missions.models import Mission
-from backend.privacy import rules as privacy_rules
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
+from backend.submissions.rules import ERASED_SHA256
 from backend.urls import photo_url
 
 APPROVED = "approved"
@@ -138,7 +140,7 @@ def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[di
     photos: dict[str, list[dict[str, Any]]] = {}
     for photo_id, submission_id, position, sha256 in rows:
         # Its worker asked to be forgotten: the photo is said to be gone, not linked to a 404.
-        erased = sha256 == privacy_rules.ERASED_SHA256
+        erased = sha256 == ERASED_SHA256
         photos.setdefault(submission_id, []).append(
             {
                 "id": photo_id,

@@ -1,0 +1,58 @@
+"""HTTP endpoints for the caller's own account: see it, take it away, erase it.
+
+Documented under Accounts, as they always were; served here, above every feature they read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import APIBlueprint
+
+from backend.accounts.auth import auth, current_user
+from backend.db import request_session
+from backend.kernel.clock import utcnow
+from backend.privacy import profile, queries, service
+from backend.privacy.schemas import ErasedOut, ExportOut, MeOut
+from backend.storage import photo_store
+
+bp = APIBlueprint("privacy", __name__, url_prefix="/api/v1", tag="Accounts")
+
+
+@bp.get("/me")
+@bp.auth_required(auth)
+@bp.output(MeOut)
+@bp.doc(summary="The caller's profile", responses=[401])
+def me() -> Any:
+    return profile.profile(db_session=request_session(), user=current_user())
+
+
+@bp.get("/me/export")
+@bp.auth_required(auth)
+@bp.output(ExportOut)
+@bp.doc(
+    summary="Everything stored about the caller, as one JSON document",
+    description="Profile, assignments, submissions with positions (until reduced), checks, "
+    "decisions and photos, appeals, payout requests with the full IBAN, ledger lines, and "
+    "API tokens (dates only).",
+    responses=[401],
+)
+def export_me() -> Any:
+    return queries.account_export(db_session=request_session(), user=current_user(), now=utcnow())
+
+
+@bp.delete("/me")
+@bp.auth_required(auth, roles=["worker"])
+@bp.output(ErasedOut)
+@bp.doc(
+    summary="Erase the caller's personal data; ledger rows stay, pseudonymised",
+    description="Refused with 409 `balance_outstanding` while a balance or a plain payout "
+    "request is unpaid, and 409 `submissions_pending` while a submission awaits a decision. "
+    "A final payout request (`final: true`, any balance above zero) does not hold it up: its "
+    "IBAN, BIC and holder name alone are kept until its batch is marked paid, then erased "
+    "too. Afterwards the caller's tokens no longer work.",
+    responses=[401, 403, 409],
+)
+def erase_me() -> Any:
+    return service.erase_account(
+        db_session=request_session(), user=current_user(), store=photo_store(), now=utcnow()
+    )
