@@ -94,7 +94,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.campaigns.views import bp as campaigns_bp
     from backend.fairness.views import bp as fairness_bp
     from backend.ledger.views import bp as ledger_bp
-    from backend.missions.views import bp as missions_bp
+    from backend.marketplace.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
     from backend.payouts.views import bp as payouts_bp
     from backend.privacy.views import bp as privacy_bp

@@ -11,7 +11,7 @@ import numpy as np
 from backend.accounts.models import Brand, User
 from backend.kernel.clock import utcnow
 from backend.kernel.ids import new_id
-from backend.missions import nearby
+from backend.marketplace import nearby
 from bench.common import bench_app, percentiles, settle, timed
 from tests.factories import token_for
 from tests.missions.world import build

@@ -1,5 +1,5 @@
-"""Imports flow one way: the import-linter contracts in .importlinter hold, but for the
-imports listed in PENDING (each with the step that removes it), and they catch a cycle."""
+"""Imports flow one way: the import-linter contracts in .importlinter hold, every backend module
+has a layer, and the contracts catch a cycle hidden in a local import."""
 
 from __future__ import annotations
 
@@ -22,15 +22,6 @@ CONTRACT_TYPES = {
     "forbidden": ForbiddenContract,
     "acyclic_siblings": AcyclicSiblingsContract,
 }
-# Imports that still break the contracts, and what removes them. `make lint` fails until
-# they are gone: they are not ignored in .importlinter. Remove a line when its import goes.
-PENDING = {
-    # The marketplace split: nearby, detail, claim and assignments leave missions.
-    ("backend.missions.service", "backend.campaigns.models"): "marketplace",
-    ("backend.missions.service", "backend.payouts.closing"): "marketplace",
-    ("backend.missions.service", "backend.stores.models"): "marketplace",
-    ("backend.missions.task", "backend.campaigns.models"): "marketplace",
-}
 
 
 def _contracts() -> list[tuple[str, object]]:
@@ -52,18 +43,7 @@ def graph() -> grimp.ImportGraph:
     return grimp.build_graph("backend", "workers", include_external_packages=True, cache_dir=None)
 
 
-def test_every_pending_import_is_still_there(graph):
-    gone = [
-        (importer, imported)
-        for importer, imported in PENDING
-        if not graph.direct_import_exists(importer=importer, imported=imported)
-    ]
-    assert gone == [], "these imports are gone: remove them from PENDING"
-
-
-def test_the_contracts_hold_but_for_the_pending_imports(graph):
-    for importer, imported in PENDING:
-        graph.remove_import(importer=importer, imported=imported)
+def test_the_contracts_hold(graph):
     broken = {}
     for name, contract in _contracts():
         check = contract.check(graph, verbose=False)  # type: ignore[attr-defined]

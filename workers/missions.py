@@ -8,7 +8,7 @@ from celery import shared_task
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
-from backend.missions import service
+from backend.marketplace import service
 from backend.settings import current_settings
 
 

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, String
 
 from backend.accounts.schemas import BrandOut, UserOut
-from backend.missions.schemas import AssignmentOut
+from backend.marketplace.schemas import AssignmentOut
 from backend.schemas import Money
 
 

@@ -19,7 +19,7 @@ from backend.accounts.models import ApiToken, User
 from backend.errors import Conflict, Forbidden
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger import service as ledger
-from backend.missions import service as missions
+from backend.marketplace import service as marketplace
 from backend.missions.models import Assignment
 from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutRequest
@@ -89,7 +89,7 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
         select(Assignment).where(Assignment.worker_id == user.id, Assignment.status == "active")
     ).all()
     for assignment in active:
-        missions.end_assignment(
+        marketplace.end_assignment(
             db_session=db_session, assignment=assignment, status="released", now=now
         )
     photos, digests = _erase_photo_rows(db_session, user.id, store)

@@ -6,7 +6,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from backend.missions.schemas import StoreBrief
+from backend.marketplace.schemas import StoreBrief
 from backend.review.models import APPEAL_STATUSES
 from backend.review.rules import COMMENT_MAX, DECISIONS, REASON_CODES
 from backend.schemas import Money, PageQuery

@@ -15,9 +15,9 @@ from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.errors import Conflict
 from backend.kernel.clock import utcnow
-from backend.missions import nearby, presenters, rules, service
+from backend.marketplace import nearby, presenters, rules, service
+from backend.marketplace.schemas import MissionListOut
 from backend.missions.models import Assignment
-from backend.missions.schemas import MissionListOut
 from tests.factories import BrandFactory, UserFactory
 from tests.missions.world import build, european_points
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from backend import geo
-from backend.missions import rules
+from backend.marketplace import rules
 
 
 @given(

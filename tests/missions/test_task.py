@@ -10,7 +10,7 @@ from unittest.mock import ANY
 import pytest
 
 from backend.kernel.clock import utcnow
-from backend.missions import service
+from backend.marketplace import service
 from tests.factories import BrandFactory, StoreFactory, UserFactory
 from tests.missions.world import build
 from tests.photos import jpeg, shelf

@@ -12,9 +12,8 @@ from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
-from backend.missions import presenters, queries, rules, service
-from backend.missions.models import Assignment
-from backend.missions.schemas import (
+from backend.marketplace import presenters, queries, rules, service
+from backend.marketplace.schemas import (
     AssignmentListOut,
     AssignmentOut,
     CheckInIn,
@@ -26,6 +25,7 @@ from backend.missions.schemas import (
     NearbyQuery,
     PositionQuery,
 )
+from backend.missions.models import Assignment
 from backend.schemas import PageQuery
 from backend.settings import current_settings
 from backend.urls import scorecard_url

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from backend import geo
 from backend.db import UTCDateTime, driver_cursor
-from backend.missions import rules
+from backend.marketplace import rules
 
 # Open, inside its campaign's window, and not a store this worker has already done for the
 # campaign (a campaign has one mission per store, so that is a submitted assignment here).

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from backend import geo
 from backend.accounts.models import User
-from backend.missions import presenters, rules, service, task
+from backend.marketplace import presenters, rules, service, task
 from backend.missions.models import Assignment
 from backend.urls import scorecard_url
 

@@ -9,8 +9,8 @@ from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Raw
 from apiflask.validators import OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
-from backend.missions.rules import LIMIT_MAX, RADIUS_MAX_M
-from backend.missions.task import QUESTION_PER, QUESTION_TYPES
+from backend.marketplace.rules import LIMIT_MAX, RADIUS_MAX_M
+from backend.marketplace.task import QUESTION_PER, QUESTION_TYPES
 from backend.schemas import Money
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.missions import rules, task
+from backend.marketplace import rules, task
+from backend.marketplace.service import Card, Claim
 from backend.missions.models import Assignment
-from backend.missions.service import Card, Claim
 
 
 def mission_out(
