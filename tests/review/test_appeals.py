@@ -114,7 +114,7 @@ def test_an_upheld_rejection_stays_unpaid_and_cannot_be_appealed_again(
 def test_a_machine_rejection_may_be_decided_by_any_admin(client, db, in_review, admin):
     waiting = in_review()
     with db.transaction() as session:
-        from backend.db import utcnow
+        from backend.kernel.clock import utcnow
         from backend.submissions.service import record_decision
 
         record_decision(
