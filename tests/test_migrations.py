@@ -13,8 +13,8 @@ from backend.campaigns.models import Campaign
 from backend.db import Base
 from backend.kernel.clock import utcnow
 from backend.missions.models import Assignment, Mission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 
 def test_migrated_schema_matches_models(db):

@@ -17,7 +17,7 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from tests.campaigns.test_results import decide, evidence
 from tests.campaigns.test_views import campaign_body
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 NOW = datetime.now(UTC)
 

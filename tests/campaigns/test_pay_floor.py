@@ -12,7 +12,7 @@ from backend.ledger import service as ledger
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
 from tests.campaigns.test_views import campaign_body
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 DEFAULTS = {
     "MIN_HOURLY": "12.00 EUR",

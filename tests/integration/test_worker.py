@@ -13,8 +13,8 @@ from sqlalchemy import text
 
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
-from tests.factories import UserFactory
-from tests.processes import wait_until
+from tests.support.factories import UserFactory
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.integration
 

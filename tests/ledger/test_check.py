@@ -17,8 +17,8 @@ from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.submissions.models import Submission
 from backend.submissions.service import record_decision
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 REWARD = 600

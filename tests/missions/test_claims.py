@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 
 from backend.campaigns.models import Campaign
 from backend.missions.models import Assignment, Mission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.load import bulk_workers, fire
-from tests.missions.world import build
-from tests.processes import wait_until
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.load import bulk_workers, fire
+from tests.support.processes import wait_until
+from tests.support.world import build
 
 BRUSSELS = (50.8467, 4.3525)
 

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from backend.idempotency.service import lock_key
 from backend.missions.models import Assignment
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build
 
 BRUSSELS = (50.8467, 4.3525)
 

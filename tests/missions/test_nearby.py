@@ -18,8 +18,8 @@ from backend.kernel.clock import utcnow
 from backend.missions import nearby, presenters, rules, service
 from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, european_points
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, european_points
 
 N_MISSIONS = 100_000
 N_QUERIES = 200

@@ -14,7 +14,7 @@ from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import IN_TRANSIT
 from backend.payouts import service
 from backend.payouts.models import PayoutRequest
-from tests.payouts.conftest import IBANS, PAYOUTS, at_once, payout_body, worker_account
+from tests.support.payouts import IBANS, PAYOUTS, at_once, payout_body, worker_account
 
 
 def count_requests(db) -> int:

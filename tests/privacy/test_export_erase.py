@@ -16,11 +16,9 @@ from backend.missions.models import Assignment, Mission
 from backend.payouts.models import PayoutRequest
 from backend.review.models import Appeal
 from backend.submissions.models import Photo, Submission
-from tests.factories import PASSWORD, UserFactory
-from tests.photos import with_gps
-from tests.submissions.conftest import claim, honest_payload, submit, validate_now
-
-__all__ = ["claim"]  # the fixture, shared with the submission tests
+from tests.support.factories import PASSWORD, UserFactory
+from tests.support.photos import with_gps
+from tests.support.submitting import honest_payload, submit, validate_now
 
 HERE = (50.84683, 4.35297)  # digits no store shares: any copy left behind is theirs
 THERE = (50.84719, 4.35241)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from backend.missions.models import Mission
-from tests.factories import StoreFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import StoreFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 BRUSSELS = (50.8467, 4.3525)
 ANTWERP = (51.2194, 4.4025)

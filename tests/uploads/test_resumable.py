@@ -18,9 +18,9 @@ from backend.storage import LocalPhotoStore
 from backend.submissions.models import Photo, Submission
 from backend.uploads import service
 from backend.uploads.models import Upload
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.uploads.conftest import declaration
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.tus import declaration
 
 PHOTOS = [jpeg(shelf(seed=1)), jpeg(shelf(seed=2))]
 

@@ -7,13 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
@@ -69,27 +67,6 @@ def spawn_worker(
             start_new_session=True,
         )
     return Worker(proc, log)
-
-
-@pytest.fixture
-def start_worker(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Worker]]:
-    """Start `celery worker -B` (beat embedded, so the sweeper runs) on the test's settings."""
-    started: list[Worker] = []
-
-    def start(**overrides: Any) -> Worker:
-        n = len(started)
-        worker = spawn_worker(
-            app_config | overrides,
-            tmp_path / f"worker-{n}.log",
-            name=f"test{n}",
-            beat_schedule=tmp_path / f"beat-{n}",
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
