@@ -16,9 +16,8 @@ from backend.campaigns.models import Campaign
 from backend.errors import Conflict
 from backend.kernel.clock import utcnow
 from backend.missions import nearby, presenters, rules, service
-from backend.missions.models import Assignment
 from backend.missions.schemas import MissionListOut
-from tests.support.factories import BrandFactory, UserFactory
+from tests.support.factories import AssignmentFactory, BrandFactory, UserFactory
 from tests.support.world import build, european_points
 
 N_MISSIONS = 100_000
@@ -136,17 +135,9 @@ def test_nearby_skips_missions_out_of_their_window_and_stores_the_worker_has_don
             .where(Campaign.id == later)
             .values(starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=14))
         )
-        # The worker already did five of these stores for this campaign.
-        session.add_all(
-            Assignment(
-                mission_id=mid,
-                worker_id=worker.id,
-                status="submitted",
-                created_at=now,
-                expires_at=now,
-            )
-            for mid in ids[:5]
-        )
+    # The worker already did five of these stores for this campaign.
+    for mid in ids[:5]:
+        make(AssignmentFactory, mission_id=mid, worker_id=worker.id, submitted=True)
 
     def nearest(worker_id):
         with db.transaction(write=False) as session:

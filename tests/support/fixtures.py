@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.factories import BrandFactory, UserFactory
+from tests.support.factories import BrandFactory, MissionFactory, UserFactory
 from tests.support.processes import Worker, spawn_worker
 from tests.support.submitting import BRUSSELS, SKUS, Claimed
-from tests.support.world import build
 
 
 @pytest.fixture
-def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
+def claim(client, make, auth_headers) -> Callable[..., Claimed]:
     """claim(worker=None, at=BRUSSELS): a fresh mission at `at`, claimed by the worker."""
     brand = make(BrandFactory)
 
@@ -28,9 +27,9 @@ def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
     ) -> Claimed:
         worker = worker or make(UserFactory)
         headers = auth_headers(worker)
-        _campaign, (mission_id,) = build(
-            db, brand.id, [at], skus=SKUS, review_required=review_required
-        )
+        mission_id = make(
+            MissionFactory, brand_id=brand.id, at=at, skus=SKUS, review_required=review_required
+        ).id
         response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
         assert response.status_code == 201, response.json
         return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id, brand)
