@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -10,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -77,3 +80,22 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def crash_settings(redis_url: str) -> dict[str, Any]:
+    """Settings for a crash test: a broker of its own, emptied; sweeps and redelivery fast;
+    SQLite writers that wait out a test's lock."""
+    broker = f"{redis_url}/2"
+    redis.Redis.from_url(broker).flushdb()
+    return {
+        "BROKER_URL": broker,
+        "OUTBOX_SWEEP_SECONDS": 1,
+        "OUTBOX_RESEND_AFTER_SECONDS": 3,
+        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
+        "BROKER_VISIBILITY_TIMEOUT": 6,
+    }
+
+
+def unacked_ids(broker_client: Any) -> set[str]:
+    """Task ids a worker has taken from Redis but not acknowledged."""
+    return {json.loads(raw)[0]["headers"]["id"] for raw in broker_client.hvals("unacked")}
