@@ -10,20 +10,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def conftest_imports(source: str) -> list[int]:
-    """The lines of each `import ...conftest` or `from ...conftest import` in the source."""
-    lines = []
+def imported_modules(source: str) -> list[tuple[int, str]]:
+    """(line, module) for each module the source imports, `from a import b` as a and a.b."""
+    found = []
     for node in walk(parse(source)):
         if isinstance(node, Import):
-            modules = [alias.name for alias in node.names]
+            found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ImportFrom):
-            # `from tests.x.conftest import a`, and `from tests.x import conftest` alike.
-            modules = [node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
-        else:
-            continue
-        if any("conftest" in module.split(".") for module in modules):
-            lines.append(node.lineno)
-    return lines
+            base = node.module or ""  # None for `from . import x`
+            found.append((node.lineno, base))
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def conftest_imports(source: str) -> list[int]:
+    """The lines of each `import ...conftest` or `from ...conftest import` in the source."""
+    # `from tests.x.conftest import a`, and `from tests.x import conftest` alike.
+    lines = {line for line, module in imported_modules(source) if "conftest" in module.split(".")}
+    return sorted(lines)
 
 
 def test_no_test_or_benchmark_imports_a_conftest_module():
@@ -33,6 +37,16 @@ def test_no_test_or_benchmark_imports_a_conftest_module():
         f"{path.relative_to(ROOT)}:{line}"
         for path in files
         for line in conftest_imports(path.read_text())
+    ]
+    assert found == []
+
+
+def test_benchmarks_reach_the_tests_only_through_tests_support():
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {module}"
+        for path in sorted((ROOT / "bench").rglob("*.py"))
+        for line, module in imported_modules(path.read_text())
+        if module.startswith("tests.") and not module.startswith("tests.support")
     ]
     assert found == []
 
