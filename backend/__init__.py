@@ -20,6 +20,7 @@ from backend.guards import init_guards
 from backend.logs import configure_logging, init_request_logging
 from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
+from backend.settings import init_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -50,9 +51,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     )
     app.json = JSONProvider(app)
     load_config(app, config)
-    configure_logging(app.config["LOG_LEVEL"], as_json=bool(app.config["LOG_JSON"]))
-    if int(app.config.get("PROXY_COUNT", 0)):
-        count = int(app.config["PROXY_COUNT"])
+    # Every setting is checked here, once: a bad one stops the start, naming it.
+    settings = init_settings(app)
+    configure_logging(settings.log_level, as_json=settings.log_json)
+    if settings.proxy_count:
+        count = settings.proxy_count
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
     init_db(app)
@@ -60,8 +63,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     from backend.tasks import celery_init_app
 
     app.extensions["fairfield.hasher"] = make_hasher(
-        time_cost=int(app.config["ARGON2_TIME_COST"]),
-        memory_kib=int(app.config["ARGON2_MEMORY_KIB"]),
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
     )
     celery_init_app(app)
     limiter.init_app(app)

@@ -12,16 +12,26 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from backend.config import BadSetting
 from backend.db import get_db
 from backend.errors import DomainError
 
 
 def main() -> None:
     """Entry point of the `fairfield` console script."""
+    cli = FlaskGroup(create_app=_create_app, help="Fairfield command line.")
+    cli.main(prog_name="fairfield")
+
+
+def _create_app() -> Flask:
     from backend import create_app
 
-    cli = FlaskGroup(create_app=lambda: create_app(), help="Fairfield command line.")
-    cli.main(prog_name="fairfield")
+    try:
+        return create_app()
+    except BadSetting as exc:
+        # Said plainly and the command stops: a traceback would bury the one line that matters.
+        click.secho(f"Error: {exc}", err=True, fg="red")
+        sys.exit(1)
 
 
 @click.group("db")
@@ -148,13 +158,11 @@ def payouts_group() -> None:
 @with_appcontext
 def payouts_late() -> None:
     """List payout requests unpaid past FAIRFIELD_PAYOUT_SLA_DAYS; exit 1 if there are any."""
-    from flask import current_app
-
     from backend.kernel.clock import utcnow
-    from backend.payouts import rules as payout_rules
-    from backend.payouts import service as payouts
+    from backend.payouts import queries as payouts
+    from backend.settings import current_settings
 
-    sla_days = payout_rules.parse_sla_days(current_app.config["PAYOUT_SLA_DAYS"])
+    sla_days = current_settings().payout_sla_days
     now = utcnow()
     with get_db().transaction(write=False) as session:
         late = payouts.late_requests(db_session=session, now=now, sla_days=sla_days)
@@ -183,15 +191,14 @@ def payouts_late() -> None:
 @with_appcontext
 def fairness_report(out: Path, days: int, top: int) -> None:
     """Pay per active hour, missions under the floor, delays and rates per campaign."""
-    from flask import current_app
-
     from backend.fairness import chart
+    from backend.fairness import queries as fairness
     from backend.fairness import rules as fairness_rules
-    from backend.fairness import service as fairness
     from backend.fairness.schemas import FairnessReportOut
     from backend.kernel.clock import utcnow
+    from backend.settings import current_settings
 
-    settings = fairness_rules.settings_from(current_app.config)
+    settings = fairness_rules.settings_from(current_settings())
     with get_db().transaction(write=False) as session:
         _one_snapshot(session)
         report = fairness.fairness_report(

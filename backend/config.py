@@ -1,4 +1,7 @@
-"""Settings: defaults first, then FAIRFIELD_* environment variables, then the caller's mapping."""
+"""Settings: defaults first, then FAIRFIELD_* environment variables, then the caller's mapping.
+
+backend/settings.py reads the merged result once into typed, checked `Settings`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ class BadSetting(ValueError):
 
 
 # Every setting and its default; the README documents each (a test checks it does).
-# `None` means "derived from VAR_DIR" (see `_derive`).
+# `None` means "derived from VAR_DIR" (see `derive_paths`); backend/settings.py types and
+# checks each one once, when the app is built.
 DEFAULTS: dict[str, Any] = {
     "VAR_DIR": "./var",
     "DATABASE_URL": None,
@@ -84,15 +88,15 @@ def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("FAIRFIELD")
     if config:
         app.config.from_mapping(config)
-    _derive(app.config)
-    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_BODY_BYTES"])
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+    derive_paths(app.config)
+    _make_folders(app.config)
     # Should the shared storage go down, limits fall back to each process's memory rather
     # than failing the requests they guard.
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
 
 
-def _derive(cfg: dict[str, Any]) -> None:
+def derive_paths(cfg: dict[str, Any]) -> None:
+    """Fill the settings left empty that follow from FAIRFIELD_VAR_DIR and the broker."""
     var = Path(os.path.expanduser(str(cfg["VAR_DIR"]))).resolve()
     cfg["VAR_DIR"] = str(var)
     if not cfg["DATABASE_URL"]:
@@ -107,6 +111,9 @@ def _derive(cfg: dict[str, Any]) -> None:
         cfg["RATELIMIT_STORAGE_URL"] = broker if shared else "memory://"
     if not cfg["PHOTO_DIR"]:
         cfg["PHOTO_DIR"] = str(var / "photos")
+
+
+def _make_folders(cfg: dict[str, Any]) -> None:
     for key in ("DATABASE_URL", "BROKER_URL"):
         if str(cfg[key]).startswith("sqlite:///") or str(cfg[key]).startswith("sqla+sqlite:///"):
             path = str(cfg[key]).split(":///", 1)[1]

@@ -16,6 +16,8 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from backend.settings import settings_of
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -170,11 +172,12 @@ class Database:
 
 
 def init_db(app: Flask) -> Database:
+    settings = settings_of(app)
     database = Database(
-        app.config["DATABASE_URL"],
-        pool_size=int(app.config["DB_POOL_SIZE"]),
-        busy_timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
-        mmap_mb=int(app.config["SQLITE_MMAP_MB"]),
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        mmap_mb=settings.sqlite_mmap_mb,
     )
     app.extensions["fairfield.db"] = database
     app.teardown_request(_close_request_session)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
 from backend.errors import Invalid
+from backend.settings import settings_of
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -118,14 +119,14 @@ class MeasuredBody:
 
 def init_guards(app: Flask) -> None:
     app.wsgi_app = MeasuredBody(  # type: ignore[method-assign]
-        app.wsgi_app, int(app.config["MAX_CONTENT_LENGTH"])
+        app.wsgi_app, settings_of(app).max_body_bytes
     )
 
     @app.before_request
     def _refuse_oversized_body() -> None:
         # Werkzeug checks the length only when a body is read: a view that reads none would
         # otherwise act on a request it must refuse.
-        if (request.content_length or 0) > int(app.config["MAX_CONTENT_LENGTH"]):
+        if (request.content_length or 0) > settings_of(app).max_body_bytes:
             raise RequestEntityTooLarge()
         if request.environ.get(BODY_STATE) == "cut":
             raise ClientDisconnected()  # an incomplete body is never taken for a whole one

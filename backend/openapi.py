@@ -3,7 +3,6 @@ component per schema."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import marshmallow
@@ -16,6 +15,7 @@ from apispec.ext.marshmallow.common import (
 )
 
 from backend.campaigns.rules import PHOTOS_MAX
+from backend.settings import Settings, settings_of
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -77,23 +77,23 @@ def _is_marshmallow(schema_obj: Any) -> bool:
     return isinstance(schema_obj, marshmallow.Schema)
 
 
-def configured_limits(config: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, int]]:
+def configured_limits(settings: Settings) -> dict[tuple[str, str], dict[str, int]]:
     """(schema, property) -> the JSON Schema bounds that settings put on it.
 
     A setting can only tighten what the schema itself allows, as the server checks both."""
-    photos = int(config["SUBMISSION_MAX_PHOTOS"])
+    photos = settings.submission_max_photos
     return {
         # A campaign asking for more photos than a submission may carry could never be done.
         ("CampaignIn", "photos_required"): {"maximum": min(PHOTOS_MAX, photos)},
         ("SubmissionForm", "photos"): {"maxItems": photos},
         ("ResumableSubmissionIn", "photos"): {"maxItems": photos},
-        ("PhotoDeclared", "size"): {"maximum": int(config["PHOTO_MAX_BYTES"])},
+        ("PhotoDeclared", "size"): {"maximum": settings.photo_max_bytes},
     }
 
 
-def _apply_limits(spec: dict[str, Any], config: Mapping[str, Any]) -> None:
+def _apply_limits(spec: dict[str, Any], settings: Settings) -> None:
     schemas = spec.get("components", {}).get("schemas", {})
-    limits = configured_limits(config)
+    limits = configured_limits(settings)
     # Every request shape that bounds photos_required (a campaign created or edited) is bound
     # by the same setting; answers, which state no bound, are left as they are.
     for name, schema in schemas.items():
@@ -161,6 +161,6 @@ def init_openapi(app: APIFlask) -> None:
                         content["application/problem+json"] = content.pop("application/json")
         # The document is built per app, from this app's settings: it states the limits the
         # server enforces, not the defaults.
-        _apply_limits(spec, app.config)
-        _document_body_limit(spec, int(app.config["MAX_CONTENT_LENGTH"]))
+        _apply_limits(spec, settings_of(app))
+        _document_body_limit(spec, settings_of(app).max_body_bytes)
         return spec

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from backend.settings import current_settings
+
 CHUNK = 64 * 1024
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _KIND = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -307,6 +309,4 @@ def _locked(handle: BinaryIO, wait_s: float, *, shared: bool = False) -> Iterato
 
 def photo_store() -> PhotoStore:
     """The app's photo store (a local folder: FAIRFIELD_PHOTO_DIR)."""
-    from flask import current_app
-
-    return LocalPhotoStore(current_app.config["PHOTO_DIR"])
+    return LocalPhotoStore(current_settings().photo_dir)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import get_db
 from backend.outbox import service as outbox
+from backend.settings import Settings, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +37,25 @@ def celery_init_app(app: Flask) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    cfg = app.config
+    settings = settings_of(app)
     celery = Celery(app.name, task_cls=FlaskTask)
     celery.conf.update(
-        broker_url=cfg["BROKER_URL"],
+        broker_url=settings.broker_url,
         broker_connection_retry_on_startup=True,
-        broker_transport_options=_transport_options(cfg),
+        broker_transport_options=_transport_options(settings),
         task_ignore_result=True,
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_acks_on_failure_or_timeout=True,
         worker_prefetch_multiplier=1,
-        task_soft_time_limit=int(cfg["TASK_SOFT_TIME_LIMIT"]),
-        task_time_limit=int(cfg["TASK_TIME_LIMIT"]),
+        task_soft_time_limit=settings.task_soft_time_limit,
+        task_time_limit=settings.task_time_limit,
         task_serializer="json",
         accept_content=["json"],
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         worker_hijack_root_logger=False,
-        beat_schedule=_beat_schedule(cfg),
-        beat_schedule_filename=f"{cfg['VAR_DIR']}/celerybeat-schedule",
+        beat_schedule=_beat_schedule(settings),
+        beat_schedule_filename=f"{settings.var_dir}/celerybeat-schedule",
         include=TASK_MODULES,
         timezone="UTC",
     )
@@ -63,26 +64,26 @@ def celery_init_app(app: Flask) -> Celery:
     return celery
 
 
-def _transport_options(cfg: dict[str, Any]) -> dict[str, Any]:
-    if str(cfg["BROKER_URL"]).startswith("redis"):
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_url.startswith("redis"):
         # Unacked messages of a killed worker come back after this; the sweeper may be faster.
-        return {"visibility_timeout": int(cfg["BROKER_VISIBILITY_TIMEOUT"])}
+        return {"visibility_timeout": settings.broker_visibility_timeout}
     return {}  # the SQLAlchemy transport hands its options to create_engine: give it none
 
 
-def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
+def _beat_schedule(settings: Settings) -> dict[str, Any]:
     return {
         "outbox-sweep": {
             "task": "outbox.sweep",
-            "schedule": float(cfg["OUTBOX_SWEEP_SECONDS"]),
+            "schedule": settings.outbox_sweep_seconds,
         },
         "missions-expire-assignments": {
             "task": "missions.expire_assignments",
-            "schedule": float(cfg["CLAIM_EXPIRY_SWEEP_SECONDS"]),
+            "schedule": settings.claim_expiry_sweep_seconds,
         },
         "uploads-sweep": {
             "task": "uploads.sweep",
-            "schedule": float(cfg["UPLOAD_SWEEP_SECONDS"]),
+            "schedule": settings.upload_sweep_seconds,
         },
         "storage-sweep-uploads": {
             "task": "storage.sweep_uploads",
@@ -94,7 +95,7 @@ def _beat_schedule(cfg: dict[str, Any]) -> dict[str, Any]:
         },
         "review-approve-overdue": {
             "task": "review.approve_overdue",
-            "schedule": float(cfg["REVIEW_DEADLINE_SWEEP_SECONDS"]),
+            "schedule": settings.review_deadline_sweep_seconds,
         },
         "accounts-purge-expired-tokens": {
             "task": "accounts.purge_expired_tokens",

@@ -106,3 +106,31 @@ def _nearby(client, headers):
     )
     assert response.status_code == 200, response.json
     return {item["id"] for item in response.json["items"]}
+
+
+def test_0012_gives_show_up_pay_to_missions_published_without_it(db, make):
+    """Missions published before publishing fixed show-up pay had none; 0012 figures it as
+    publishing does (half the reward and bonus, at least 2.00 EUR, at most the pay), for
+    every mission past its draft. Drafts, and figures already fixed, stay as they are."""
+    migrate.downgrade(db, "0011")
+    brand = make(BrandFactory)
+    _, (plain, bonus, fixed, done) = build(db, brand.id, [(50.85, 4.35)] * 4)
+    _, (small,) = build(db, brand.id, [(50.86, 4.35)], reward=300)
+    _, (draft,) = build(db, brand.id, [(50.87, 4.35)], status="draft")
+    with db.transaction() as session:
+        session.execute(update(Mission).where(Mission.id == bonus).values(bonus_minor=101))
+        session.execute(update(Mission).where(Mission.id == fixed).values(show_up_minor=250))
+        session.execute(update(Mission).where(Mission.id == done).values(status="completed"))
+
+    migrate.upgrade(db)
+
+    with db.transaction(write=False) as session:
+        figures = dict(session.execute(select(Mission.id, Mission.show_up_minor)).all())
+    assert figures == {
+        plain: 300,
+        bonus: 351,  # 350.5, half up
+        fixed: 250,
+        done: 300,
+        small: 200,  # the minimum
+        draft: None,
+    }

@@ -15,6 +15,7 @@ from openapi_spec_validator import validate
 
 from backend import create_app
 from backend.openapi import configured_limits
+from backend.settings import settings_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +90,7 @@ def tuned(app_config: dict[str, Any]) -> Any:
 def test_the_document_states_the_configured_limits(tuned):
     spec = tuned.test_client().get("/openapi.json").json
     schemas = spec["components"]["schemas"]
-    limits = configured_limits(tuned.config)
+    limits = configured_limits(settings_of(tuned))
     assert limits[("CampaignIn", "photos_required")] == {"maximum": 4}
     assert limits[("PhotoDeclared", "size")] == {"maximum": 5_000_000}
     for (schema, prop), bounds in limits.items():

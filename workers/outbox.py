@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import shared_task
-from flask import current_app
 
 from backend.outbox import service as outbox
+from backend.settings import current_settings
 
 
 @shared_task(name="outbox.sweep", ignore_result=True)
 def sweep() -> int:
     """Resend undelivered outbox messages."""
-    resend_after = timedelta(seconds=int(current_app.config["OUTBOX_RESEND_AFTER_SECONDS"]))
+    resend_after = timedelta(seconds=current_settings().outbox_resend_after_seconds)
     return outbox.sweep(resend_after=resend_after)

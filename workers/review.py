@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from celery import shared_task
-from flask import current_app
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
 from backend.review import appeals, service
+from backend.settings import current_settings
 
 BATCH = 200  # per transaction, so one sweep never holds the write lock for long
 
@@ -15,7 +15,7 @@ BATCH = 200  # per transaction, so one sweep never holds the write lock for long
 @shared_task(name="review.approve_overdue", ignore_result=True)
 def approve_overdue() -> int:
     """Approve and pay submissions and appeals left undecided past the deadline."""
-    sla_hours = float(current_app.config["REVIEW_SLA_HOURS"])
+    sla_hours = current_settings().review_sla_hours
     total = 0
     for sweep in (service.approve_overdue, appeals.approve_overdue_appeals):
         while True:

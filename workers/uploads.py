@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from flask import current_app
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.uploads import service
 
@@ -14,7 +14,7 @@ from backend.uploads import service
 @shared_task(name="uploads.sweep", ignore_result=True)
 def sweep() -> dict[str, int]:
     """Accept uploads whose bytes are all in; abandon submissions whose uploads expired."""
-    store, max_bytes, now = photo_store(), int(current_app.config["PHOTO_MAX_BYTES"]), utcnow()
+    store, max_bytes, now = photo_store(), current_settings().photo_max_bytes, utcnow()
     # Photos are hashed and stored first, outside the write transaction that accepts them.
     with get_db().transaction(write=False) as session:
         ready = service.ready_uploads(db_session=session, store=store, now=now)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from celery import Task, shared_task
-from flask import current_app
 
 from backend.db import get_db
 from backend.outbox import service as outbox
+from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.validation import service
 
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 @shared_task(name="validation.validate_submission", bind=True, ignore_result=True)
 def validate_submission(self: Task, submission_id: str) -> None:
     """Validate a submission once: read, decode outside any transaction, then decide."""
-    settings = service.settings_from(current_app.config)
+    settings = service.settings_from(current_settings())
     database = get_db()
     with database.transaction(write=False) as session:
         evidence = service.gather(db_session=session, submission_id=submission_id)

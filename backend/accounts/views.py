@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app, request
+from flask import request
 
 from backend.accounts import service
 from backend.accounts.auth import auth, current_user
@@ -21,14 +21,16 @@ from backend.accounts.schemas import (
 from backend.db import read_snapshot, request_session
 from backend.extensions import limiter
 from backend.kernel.clock import utcnow
+from backend.privacy import queries as privacy_queries
 from backend.privacy import service as privacy
+from backend.settings import current_settings
 from backend.storage import photo_store
 
 bp = APIBlueprint("accounts", __name__, url_prefix="/api/v1", tag="Accounts")
 
 
 def _login_rate() -> str:
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+    return current_settings().login_rate_limit
 
 
 def _login_email_key() -> str:
@@ -52,7 +54,7 @@ def register(data: dict[str, Any]) -> Any:
 @bp.output(TokenOut)
 @bp.doc(summary="Exchange email and password for a bearer token", responses=[401, 422, 429])
 def token(data: dict[str, Any]) -> Any:
-    ttl = int(current_app.config["TOKEN_TTL_SECONDS"])
+    ttl = current_settings().token_ttl_seconds
     # The slow part, verifying the password, reads apart and holds no write lock.
     with read_snapshot() as snapshot:
         credentials = service.check_password(db_session=snapshot, **data)
@@ -81,7 +83,9 @@ def me() -> Any:
     responses=[401],
 )
 def export_me() -> Any:
-    return privacy.export_account(db_session=request_session(), user=current_user(), now=utcnow())
+    return privacy_queries.account_export(
+        db_session=request_session(), user=current_user(), now=utcnow()
+    )
 
 
 @bp.delete("/me")

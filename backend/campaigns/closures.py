@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -13,6 +12,7 @@ from backend.campaigns.rewards import lift_reopened
 from backend.errors import Conflict
 from backend.kernel.scoping import get_visible
 from backend.ledger import service as ledger
+from backend.missions import states as missions
 from backend.missions.models import Mission
 
 CLOSED = "store_closed"
@@ -57,14 +57,9 @@ def reopen_mission(*, db_session: Session, user: User, mission_id: str, now: dat
     if mission.status != CLOSED:
         raise _not_closed(mission)
     _check_campaign(campaign, now)
-    reopened = db_session.execute(
-        update(Mission)
-        .where(Mission.id == mission.id, Mission.status == CLOSED)
-        .values(status="open")
-        .execution_options(synchronize_session=False)
-    )
+    reopened = missions.move(db_session, mission_id=mission.id, froms=(CLOSED,), to="open")
     db_session.refresh(mission)
-    if reopened.rowcount != 1:  # type: ignore[attr-defined]
+    if not reopened:
         raise _not_closed(mission)  # another re-open got there first
     if mission.show_up_minor:
         ledger.fund_campaign(

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
@@ -27,6 +26,7 @@ from backend.errors import Conflict, Invalid
 from backend.kernel.money import format_money
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
+from backend.settings import current_settings
 from backend.stores.models import Store
 
 # Missions a raise reaches: nobody has handed in work for them yet.
@@ -62,7 +62,7 @@ def edit_campaign(
         _edit_draft(db_session, campaign, current, changes, now, max_photos)
     else:
         _edit_published(
-            db_session, campaign, current, changes, now, pay or rules.pay_rules(current_app.config)
+            db_session, campaign, current, changes, now, pay or rules.pay_rules(current_settings())
         )
     db_session.flush()
     db_session.expire(campaign, ["products"])  # read back in SKU order

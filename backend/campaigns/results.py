@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.campaigns import aggregates
 from backend.campaigns.models import Campaign
-from backend.campaigns.service import campaign_spend
+from backend.campaigns.queries import spend as campaign_spend
 from backend.kernel.scoping import get_visible
 from backend.missions.models import Mission
 from backend.privacy import rules as privacy_rules
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
+from backend.urls import photo_url
 
 APPROVED = "approved"
-PHOTO_URL = "/api/v1/photos/{}"  # serves brands a copy without metadata
 
 CSV_HEADER = (
     "store_id",
@@ -60,13 +60,14 @@ class CampaignResults:
     items: list[dict[str, Any]]
     aggregates: dict[str, Any]
 
-    def document(self) -> dict[str, Any]:
-        """The whole-campaign JSON document."""
-        return {
-            "campaign_id": self.campaign_id,
-            "aggregates": self.aggregates,
-            "items": self.items,
-        }
+
+def campaign_results_out(results: CampaignResults) -> dict[str, Any]:
+    """The whole-campaign JSON document (CampaignResultsOut)."""
+    return {
+        "campaign_id": results.campaign_id,
+        "aggregates": results.aggregates,
+        "items": results.items,
+    }
 
 
 def campaign_results(*, db_session: Session, user: User, campaign_id: str) -> CampaignResults:
@@ -143,7 +144,7 @@ def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[di
                 "id": photo_id,
                 "position": position,
                 "erased": erased,
-                "url": None if erased else PHOTO_URL.format(photo_id),
+                "url": None if erased else photo_url(photo_id),  # a copy without metadata
             }
         )
     return photos

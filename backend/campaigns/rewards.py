@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from backend.campaigns import rules
 from backend.campaigns.service import show_up_pay
-from backend.config import DEFAULTS
 from backend.kernel.money import format_money
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
+from backend.settings import current_settings, default_settings
 
 # The columns `lift_missions` reads of each mission.
 MISSION_PAY = (Mission.id, Mission.reward_amount_minor, Mission.bonus_minor, Mission.show_up_minor)
@@ -29,7 +29,7 @@ MISSION_PAY = (Mission.id, Mission.reward_amount_minor, Mission.bonus_minor, Mis
 
 def configured_pay() -> rules.PayRules:
     """The app's pay settings; a script or test outside the app gets the defaults."""
-    return rules.pay_rules(current_app.config if has_app_context() else DEFAULTS)
+    return rules.pay_rules(current_settings() if has_app_context() else default_settings())
 
 
 def lift_missions(

@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from backend.config import BadSetting
-from backend.kernel.money import Money, parse_money_setting
+from backend.kernel.money import Money
+from backend.settings import Settings
 
 # Currencies we can pay out by SEPA credit transfer today.
 CURRENCIES = frozenset({"EUR"})
@@ -114,29 +114,14 @@ class PayRules(NamedTuple):
     show_up_min: Money  # FAIRFIELD_SHOW_UP_MIN: the least show-up pay
 
 
-def pay_rules(config: Mapping[str, Any]) -> PayRules:
-    """The fair-pay settings from the app's config; BadSetting names one that is not valid."""
-    share = _whole(config["SHOW_UP_SHARE_PERCENT"], "FAIRFIELD_SHOW_UP_SHARE_PERCENT")
-    if share > 100:
-        raise BadSetting(f"FAIRFIELD_SHOW_UP_SHARE_PERCENT must be 0 to 100, not {share}.")
+def pay_rules(settings: Settings) -> PayRules:
+    """The fair-pay settings a campaign is published under."""
     return PayRules(
-        floor=parse_money_setting(config["MIN_HOURLY"], name="FAIRFIELD_MIN_HOURLY"),
-        travel_allowance_minutes=_whole(
-            config["TRAVEL_ALLOWANCE_MINUTES"], "FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES"
-        ),
-        show_up_share_percent=share,
-        show_up_min=parse_money_setting(config["SHOW_UP_MIN"], name="FAIRFIELD_SHOW_UP_MIN"),
+        floor=settings.min_hourly,
+        travel_allowance_minutes=settings.travel_allowance_minutes,
+        show_up_share_percent=settings.show_up_share_percent,
+        show_up_min=settings.show_up_min,
     )
-
-
-def _whole(value: object, name: str) -> int:
-    try:
-        number = int(str(value).strip())  # the environment gives "15" or 15; "7.5" fails
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise BadSetting(f"{name} must be a whole number (0 or more), not {value!r}.")
-    return number
 
 
 def hourly_rate(pay_minor: int, minutes: int) -> int:

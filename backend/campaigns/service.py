@@ -1,4 +1,4 @@
-"""Campaign services: create with one mission per store, publish, cancel; what each spent."""
+"""Campaign services: create with one mission per store, publish, cancel (reads: queries.py)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,20 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import BigInteger, ColumnElement, case, func, insert, literal, select, update
+from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from backend.accounts.models import User
-from backend.campaigns import aggregates, rules
+from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import Conflict, Invalid
 from backend.kernel.clock import utcnow
 from backend.kernel.ids import new_id
 from backend.kernel.money import format_money
-from backend.kernel.scoping import get_visible, scoped
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
-from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions import states as missions
 from backend.missions.models import Mission
-from backend.pagination import page, paginate
+from backend.settings import current_settings
 from backend.stores.models import Store
 
 
@@ -117,9 +114,10 @@ def insert_missions(
         return
     bonuses = bonuses or {}
     reward = campaign.reward_amount_minor
-    db_session.connection().execute(
-        insert(Mission),
-        [
+    missions.insert_new(
+        db_session,
+        status=status,
+        rows=[
             {
                 "id": new_id(),
                 "campaign_id": campaign.id,
@@ -133,7 +131,6 @@ def insert_missions(
                 "show_up_minor": (
                     show_up_pay(reward + bonuses.get(s.id, 0), pay) if pay is not None else None
                 ),
-                "status": status,
                 "created_at": now,
             }
             for s in stores
@@ -159,7 +156,7 @@ def publish_campaign(
             f"Only a draft campaign can be published; this one is {campaign.status}.",
             code="campaign_not_draft",
         )
-    pay = pay or rules.pay_rules(current_app.config)
+    pay = pay or rules.pay_rules(current_settings())
     bonus_counts: dict[int, int] = dict(
         db_session.execute(
             select(Mission.bonus_minor, func.count())
@@ -177,11 +174,12 @@ def publish_campaign(
     campaign.status = "published"
     campaign.published_at = utcnow()
     opened = db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status == "draft")
-        .values(status="open", show_up_minor=_show_up_pay(campaign, bonus_counts, pay))
-        .returning(Mission.bonus_minor)
-        .execution_options(synchronize_session=False)
+        missions.statement(
+            froms=("draft",),
+            to="open",
+            where=[Mission.campaign_id == campaign.id],
+            values={"show_up_minor": _show_up_pay(campaign, bonus_counts, pay)},
+        ).returning(Mission.bonus_minor)
     ).scalars()
     # The budget every mission's reward and bonus will be paid from comes in as the
     # campaign goes live.
@@ -282,87 +280,17 @@ def _money(amount_minor: int, currency: str) -> dict[str, int | str]:
     return {"amount_minor": amount_minor, "currency": currency}
 
 
-def mission_counts(
-    *, db_session: Session, campaign_ids: Sequence[str]
-) -> dict[str, dict[str, int]]:
-    """Missions per status for each campaign, in one grouped query."""
-    counts: dict[str, dict[str, int]] = {cid: {} for cid in campaign_ids}
-    if campaign_ids:
-        rows = db_session.execute(
-            select(Mission.campaign_id, Mission.status, func.count())
-            .where(Mission.campaign_id.in_(campaign_ids))
-            .group_by(Mission.campaign_id, Mission.status)
-        )
-        for campaign_id, status, n in rows:
-            counts[campaign_id][status] = n
-    return counts
-
-
-def list_campaigns(
-    *, db_session: Session, user: User, limit: int, cursor: str | None, status: str | None
-) -> dict[str, Any]:
-    """The caller's campaigns, newest first, a page at a time."""
-    stmt = scoped(select(Campaign), Campaign, user)
-    if status:
-        stmt = stmt.where(Campaign.status == status)
-    rows = db_session.scalars(paginate(stmt, Campaign, limit=limit, cursor=cursor)).all()
-    result = page(rows, limit=limit)
-    _attach_totals(db_session, result["items"])
-    return result
-
-
-def get_campaign(*, db_session: Session, user: User, campaign_id: str) -> Campaign:
-    """One campaign the caller may see, with its mission counts and spend; 404 otherwise."""
-    campaign = get_visible(db_session, Campaign, campaign_id, user)
-    _attach_totals(db_session, [campaign])
-    return campaign
-
-
-def campaign_spend(
-    *, db_session: Session, campaigns: Sequence[Campaign]
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Funded, spent and remaining for each campaign, from its ledger account's entries
-    summed by transaction kind in one grouped query."""
-    accounts = {ledger_rules.campaign_account(c.id): c for c in campaigns}
-    sums: dict[str, dict[str, int]] = {c.id: {} for c in campaigns}
-    if accounts:
-        rows = db_session.execute(
-            select(
-                LedgerEntry.account,
-                LedgerEntry.currency,
-                LedgerTransaction.kind,
-                func.sum(LedgerEntry.amount_minor),
-            )
-            .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-            .where(LedgerEntry.account.in_(list(accounts)))
-            .group_by(LedgerEntry.account, LedgerEntry.currency, LedgerTransaction.kind)
-        )
-        for account, currency, kind, total in rows:
-            campaign = accounts[account]
-            # A campaign is budgeted in its reward's currency; nothing else is its money.
-            if currency == campaign.reward_currency:
-                sums[campaign.id][kind] = int(total)
-    return {c.id: aggregates.spend(sums[c.id], c.reward_currency) for c in campaigns}
-
-
 def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     """Cancel a campaign: missions not yet claimed are cancelled; claimed ones are honoured."""
     lock_campaign(db_session=db_session, campaign=campaign)
     if campaign.status == "cancelled":
         raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
     campaign.status = "cancelled"
-    db_session.execute(
-        update(Mission)
-        .where(Mission.campaign_id == campaign.id, Mission.status.in_(("draft", "open")))
-        .values(status="cancelled")
+    missions.move_all(
+        db_session,
+        where=[Mission.campaign_id == campaign.id],
+        froms=("draft", "open"),
+        to="cancelled",
     )
     db_session.flush()
     return campaign
-
-
-def _attach_totals(db_session: Session, campaigns: Sequence[Campaign]) -> None:
-    counts = mission_counts(db_session=db_session, campaign_ids=[c.id for c in campaigns])
-    spend = campaign_spend(db_session=db_session, campaigns=campaigns)
-    for campaign in campaigns:
-        campaign.missions = counts[campaign.id]  # type: ignore[attr-defined]
-        campaign.spend = spend[campaign.id]  # type: ignore[attr-defined]

@@ -6,12 +6,11 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
-from flask import Response, current_app, json, stream_with_context
-from flask.blueprints import BlueprintSetupState
+from flask import Response, json, stream_with_context
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, results, rules, service
+from backend.campaigns import closures, edits, queries, results, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -25,16 +24,9 @@ from backend.campaigns.schemas import (
 from backend.db import request_session
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
-from backend.ledger import service as ledger_service
+from backend.settings import current_settings
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
-
-
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed pay floor or show-up setting stops the app at start, not at a publish.
-    rules.pay_rules(state.app.config)
-    ledger_service.show_up_setting(state.app.config)
 
 
 @bp.post("/campaigns")
@@ -53,10 +45,10 @@ def create_campaign(data: dict[str, Any]) -> Any:
         brand_id=brand_id,
         reward_amount_minor=reward["amount_minor"],
         reward_currency=reward["currency"],
-        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
+        max_photos=current_settings().submission_max_photos,
         **data,
     )
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
 
 
 @bp.get("/campaigns")
@@ -65,7 +57,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
 @bp.output(CampaignListOut)
 @bp.doc(summary="The caller's campaigns, newest first", responses=[401, 403, 422])
 def list_campaigns(query: dict[str, Any]) -> Any:
-    return service.list_campaigns(db_session=request_session(), user=current_user(), **query)
+    return queries.campaigns_page(db_session=request_session(), user=current_user(), **query)
 
 
 @bp.get("/campaigns/<campaign_id>")
@@ -73,7 +65,7 @@ def list_campaigns(query: dict[str, Any]) -> Any:
 @bp.output(CampaignOut)
 @bp.doc(summary="One of the caller's campaigns", responses=[401, 403, 404])
 def get_campaign(campaign_id: str) -> Any:
-    return service.get_campaign(
+    return queries.campaign(
         db_session=request_session(), user=current_user(), campaign_id=campaign_id
     )
 
@@ -105,9 +97,9 @@ def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
         campaign=campaign,
         changes=data,
         now=utcnow(),
-        max_photos=int(current_app.config["SUBMISSION_MAX_PHOTOS"]),
+        max_photos=current_settings().submission_max_photos,
     )
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/publish")
@@ -118,7 +110,7 @@ def publish_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.publish_campaign(db_session=session, campaign=campaign)
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/cancel")
@@ -131,7 +123,7 @@ def cancel_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
-    return service.get_campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+    return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 class ReopenedOut(Schema):
@@ -156,10 +148,9 @@ class ReopenedOut(Schema):
     responses=[401, 403, 404, 409],
 )
 def reopen_mission(mission_id: str) -> Any:
-    mission = closures.reopen_mission(
+    return closures.reopen_mission(
         db_session=request_session(), user=current_user(), mission_id=mission_id, now=utcnow()
     )
-    return {"id": mission.id, "campaign_id": mission.campaign_id, "status": mission.status}
 
 
 # The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
@@ -213,4 +204,4 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         return response
     if query["format"] == "geojson":
         return Response(json.dumps(results.geojson(found)), mimetype="application/geo+json")
-    return found.document()
+    return results.campaign_results_out(found)

@@ -1,6 +1,6 @@
 """The fairness report drawn for people: what each panel plots, then the PNG.
 
-`chart_data` is pure: from the report (the service's dict or its JSON document) it gives each
+`chart_data` is pure: from the report (the query's dict or its JSON document) it gives each
 panel's labels, values and unit, so the figures a person reads are tested against the
 report's own numbers. `chart_png` only draws them.
 """

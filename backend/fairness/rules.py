@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from backend.config import BadSetting
-from backend.kernel.money import Money, parse_money_setting
+from backend.kernel.money import Money
+from backend.settings import Settings
 
 HISTOGRAM_WIDTH_MINOR = 200  # 2.00 per hour a bin
 HISTOGRAM_MAX_BINS = 40  # beyond, the last bin is open-ended
@@ -25,19 +25,11 @@ class FairnessSettings:
     allowance_minutes: int  # travel time added to every mission, FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES
 
 
-def settings_from(config: Mapping[str, Any]) -> FairnessSettings:
-    """The pay floor and travel allowance from the app's settings, refused when malformed."""
-    floor = parse_money_setting(config["MIN_HOURLY"], name="FAIRFIELD_MIN_HOURLY")
-    value = config["TRAVEL_ALLOWANCE_MINUTES"]
-    try:
-        allowance = int(str(value).strip())  # the environment gives "15"; "15.5" fails
-    except ValueError:
-        allowance = -1
-    if allowance < 0:
-        raise BadSetting(
-            f"FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES must be whole minutes (0 or more), not {value!r}."
-        )
-    return FairnessSettings(floor=floor, allowance_minutes=allowance)
+def settings_from(settings: Settings) -> FairnessSettings:
+    """The pay floor and travel allowance from the app's settings."""
+    return FairnessSettings(
+        floor=settings.min_hourly, allowance_minutes=settings.travel_allowance_minutes
+    )
 
 
 def hourly_pay(*, paid_minor: int, est_minutes: int, allowance_minutes: int) -> int:

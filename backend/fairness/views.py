@@ -5,22 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Response
 
 from backend.accounts.auth import auth
 from backend.db import request_session
-from backend.fairness import chart, rules, service
+from backend.fairness import chart, queries, rules
 from backend.fairness.schemas import FairnessQuery, FairnessReportOut, ScorecardOut, ScorecardQuery
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 
 bp = APIBlueprint("fairness", __name__, url_prefix="/api/v1", tag="Fairness")
-
-
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed floor or allowance stops the app at start, not at the first report.
-    rules.settings_from(state.app.config)
 
 
 @bp.get("/brands/<brand_id>/scorecard")
@@ -40,12 +34,12 @@ def _check_settings(state: BlueprintSetupState) -> None:
     responses=[401, 404, 422],
 )
 def brand_scorecard(brand_id: str, query: dict[str, Any]) -> Any:
-    return service.brand_scorecard(
+    return queries.brand_scorecard(
         db_session=request_session(),
         brand_id=brand_id,
         now=utcnow(),
         days=query["days"],
-        settings=rules.settings_from(current_app.config),
+        settings=rules.settings_from(current_settings()),
     )
 
 
@@ -76,12 +70,12 @@ _REPORT_RESPONSES: dict[int | str, Any] = {
     responses=_REPORT_RESPONSES,
 )
 def fairness_report(query: dict[str, Any]) -> Any:
-    report = service.fairness_report(
+    report = queries.fairness_report(
         db_session=request_session(),
         now=utcnow(),
         days=query["days"],
         top=query["top"],
-        settings=rules.settings_from(current_app.config),
+        settings=rules.settings_from(current_settings()),
     )
     if query["format"] == "png":
         return Response(chart.chart_png(report), mimetype="image/png")

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
-from backend.ledger import service
+from backend.ledger import queries
 from backend.ledger.schemas import EarningsOut
 from backend.schemas import PageQuery
 
@@ -21,6 +21,4 @@ bp = APIBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Money")
 @bp.output(EarningsOut)
 @bp.doc(summary="The caller's balance and ledger lines, newest first", responses=[401, 403, 422])
 def my_earnings(query: dict[str, Any]) -> Any:
-    return service.worker_earnings(
-        db_session=request_session(), worker_id=current_user().id, **query
-    )
+    return queries.earnings(db_session=request_session(), worker_id=current_user().id, **query)

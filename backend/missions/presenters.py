@@ -1,20 +1,19 @@
-"""What the API shows of missions, claims and assignments, built from what services return."""
+"""What the API shows of missions, claims and assignments, built from what services return.
+
+Presenters are pure: what they show is given to them (a task, a link); queries.py reads it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from backend import geo
-from backend.accounts.models import User
-from backend.missions import rules, service, task
+from backend.missions import rules, task
 from backend.missions.models import Assignment
 from backend.missions.service import Card, Claim
 
 
-def present(
-    card: Card, *, distance: float | None, speed_kmh: float, products: int
+def mission_out(
+    card: Card, *, distance: float | None, speed_kmh: float, products: int, scorecard_url: str
 ) -> dict[str, Any]:
     """A mission as a worker sees it before claiming: pay (the bonus included), the time it
     takes, pay per hour with the trip there when the worker's position is known, and the
@@ -52,10 +51,7 @@ def present(
         "ends_at": card.ends_at,
         "effective_hourly_rate": rate,
         # How this brand treats workers, one request away, before anyone claims.
-        "brand": {
-            "id": card.brand_id,
-            "scorecard_url": f"/api/v1/brands/{card.brand_id}/scorecard",
-        },
+        "brand": {"id": card.brand_id, "scorecard_url": scorecard_url},
         "campaign_id": card.campaign_id,
         "campaign_name": card.campaign_name,
         "instructions": card.instructions,
@@ -63,55 +59,20 @@ def present(
     }
 
 
-def mission_detail(
-    *,
-    db_session: Session,
-    mission_id: str,
-    user: User,
-    position: tuple[float, float] | None,
-    window: rules.WindowPolicy,
-) -> dict[str, Any]:
-    """One mission with its whole task, and how long a claim made now from `position` (no
-    travel without one) would hold."""
-    card = service.get_mission(db_session=db_session, mission_id=mission_id, user=user)
-    distance = None
-    if position is not None:
-        distance = geo.great_circle_m(position, (card.store_latitude, card.store_longitude))
-    whole = task.of_mission(db_session=db_session, mission_id=card.id)
-    shown = present(
-        card, distance=distance, speed_kmh=window.speed_kmh, products=len(whole["products"])
-    )
-    held = rules.claim_window(
-        travel_minutes=shown["estimate"]["travel_minutes"] or 0,
-        est_minutes=card.est_minutes,
-        policy=window,
-    )
-    return shown | {"task": whole, "claim_window": held._asdict()}
-
-
-def claim_answer(*, db_session: Session, claim: Claim) -> dict[str, Any]:
+def claim_out(claim: Claim, *, whole_task: dict[str, Any]) -> dict[str, Any]:
     """A claim as its worker sees it: how long it holds, and the task, since what the worker
     now holds is what they must do."""
-    return claim._asdict() | {
-        "window": claim.window._asdict(),
-        "task": task.of_mission(db_session=db_session, mission_id=claim.mission_id),
+    return claim._asdict() | {"window": claim.window._asdict(), "task": whole_task}
+
+
+def assignment_out(assignment: Assignment, *, whole_task: dict[str, Any]) -> dict[str, Any]:
+    """An assignment in the caller's list, with its mission's task."""
+    return {
+        "id": assignment.id,
+        "mission_id": assignment.mission_id,
+        "status": assignment.status,
+        "created_at": assignment.created_at,
+        "expires_at": assignment.expires_at,
+        "ended_at": assignment.ended_at,
+        "task": whole_task,
     }
-
-
-def assignments_page(*, db_session: Session, found: dict[str, Any]) -> dict[str, Any]:
-    """A page of assignments (as `service.list_assignments` finds them), each with its task."""
-    assignments: list[Assignment] = found["items"]
-    tasks = task.by_mission(db_session=db_session, mission_ids={a.mission_id for a in assignments})
-    items = [
-        {
-            "id": a.id,
-            "mission_id": a.mission_id,
-            "status": a.status,
-            "created_at": a.created_at,
-            "expires_at": a.expires_at,
-            "ended_at": a.ended_at,
-            "task": tasks[a.mission_id],
-        }
-        for a in assignments
-    ]
-    return found | {"items": items}

@@ -27,7 +27,7 @@ from backend.db import UTCDateTime, driver_cursor
 from backend.errors import Conflict, not_found
 from backend.kernel.ids import new_id
 from backend.kernel.scoping import scoped
-from backend.missions import nearby, rules, task
+from backend.missions import nearby, rules, states, task
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
 from backend.payouts import closing
@@ -170,11 +170,11 @@ _ACTIVE_CLAIMS = (
     .select_from(Assignment)
     .where(Assignment.worker_id == bindparam("worker_id"), Assignment.status == "active")
 )
-_TAKE_OPEN_MISSION = (
-    update(Mission)
-    .where(
+_TAKE_OPEN_MISSION = states.statement(
+    froms=("open",),
+    to="claimed",
+    where=[
         Mission.id == bindparam("mission_id"),
-        Mission.status == "open",
         select(Campaign.id)
         .where(
             Campaign.id == Mission.campaign_id,
@@ -190,13 +190,11 @@ _TAKE_OPEN_MISSION = (
             Assignment.status == "submitted",
         )
         .exists(),
-    )
-    .values(status="claimed")
-    .returning(
-        select(Campaign.est_minutes).where(Campaign.id == Mission.campaign_id).scalar_subquery(),
-        Mission.latitude,
-        Mission.longitude,
-    )
+    ],
+).returning(
+    select(Campaign.est_minutes).where(Campaign.id == Mission.campaign_id).scalar_subquery(),
+    Mission.latitude,
+    Mission.longitude,
 )
 
 # A mission workers could ever have seen: its campaign was published (it may have ended or
@@ -296,12 +294,7 @@ def end_assignment(
         )
     assignment.status = status
     assignment.ended_at = now
-    db_session.execute(
-        update(Mission)
-        .where(Mission.id == assignment.mission_id, Mission.status == "claimed")
-        .values(status="open")
-        .execution_options(synchronize_session=False)
-    )
+    states.move(db_session, mission_id=assignment.mission_id, froms=("claimed",), to="open")
     db_session.flush()
     return assignment
 

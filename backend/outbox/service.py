@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from backend.db import get_db
 from backend.kernel.clock import utcnow
 from backend.outbox.models import OutboxMessage
+from backend.settings import current_settings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _relay_after_commit(session: Session) -> None:
     ids = session.info.pop(PENDING_KEY, None)
     if not ids or not has_app_context():
         return
-    if not current_app.config["OUTBOX_RELAY_ON_COMMIT"]:
+    if not current_settings().outbox_relay_on_commit:
         return
     try:
         relay(message_ids=ids)

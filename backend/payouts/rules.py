@@ -1,4 +1,4 @@
-"""Pure payout rules: the minimum setting, bank details, lateness, batch totals, the SEPA file.
+"""Pure payout rules: bank details, lateness, batch totals, the SEPA file.
 
 Nothing here touches a database, so every rule is tested on its own. Amounts are integer
 minor units; like the rest of Fairfield, a currency is taken to have two decimals.
@@ -6,39 +6,24 @@ minor units; like the rest of Fairfield, a currency is taken to have two decimal
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
 from sepaxml import SepaTransfer
-from text_unidecode import unidecode
 
-from backend.config import BadSetting
+# The bank-detail checks live in the kernel (the debtor settings use them at start).
+from backend.kernel.bank import normalize_bic as normalize_bic
+from backend.kernel.bank import normalize_iban as normalize_iban
+from backend.kernel.bank import sepa_text
 from backend.kernel.money import Money
 
 SEPA_SCHEMA = "pain.001.001.03"
 HOLDER_NAME_MAX = 70  # SEPA's limit for a creditor name, and the column's
 SEPA_ID_MAX = 35  # MsgId, PmtInfId and EndToEndId are all Max35Text
 UNPAID = ("pending", "batched")
-
-# The Latin subset every SEPA bank accepts; anything else is transliterated or dropped.
-_NOT_SEPA_TEXT = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]+")
-
-
-def parse_sla_days(value: object, *, name: str = "FAIRFIELD_PAYOUT_SLA_DAYS") -> int:
-    """A whole, non-negative number of days."""
-    try:
-        days = int(str(value).strip())  # the environment gives "7" or 7; "7.5" and True fail
-    except ValueError:
-        days = -1
-    if days < 0:
-        raise BadSetting(f"{name} must be a whole number of days (0 or more), not {value!r}.")
-    return days
 
 
 def shortfall(*, balance_minor: int, minimum_minor: int) -> int:
@@ -47,25 +32,6 @@ def shortfall(*, balance_minor: int, minimum_minor: int) -> int:
     A payout moves money, so even a minimum of zero needs a positive balance.
     """
     return max(max(minimum_minor, 1) - balance_minor, 0)
-
-
-def normalize_iban(value: str) -> str:
-    """The IBAN in its compact form, or ValueError saying why it is not one we can pay."""
-    try:
-        iban = IBAN(value)
-    except SchwiftyException as exc:
-        raise ValueError(f"Not a valid IBAN: {exc}") from exc
-    if not iban.in_sepa_zone:
-        raise ValueError("Payouts go out by SEPA transfer; this IBAN is outside the SEPA zone.")
-    return str(iban.compact)
-
-
-def normalize_bic(value: str) -> str:
-    """The BIC in its compact form, or ValueError."""
-    try:
-        return str(BIC(value).compact)
-    except SchwiftyException as exc:
-        raise ValueError(f"Not a valid BIC: {exc}") from exc
 
 
 def clean_holder_name(value: str) -> str:
@@ -81,12 +47,6 @@ def clean_holder_name(value: str) -> str:
     if not any(ch.isalpha() for ch in sepa_text(name, HOLDER_NAME_MAX)):
         raise ValueError("The name must contain letters a bank can print.")
     return name
-
-
-def sepa_text(value: str, limit: int) -> str:
-    """Text in SEPA's Latin character set: transliterated, spaces collapsed, cut to `limit`."""
-    latin = _NOT_SEPA_TEXT.sub(" ", unidecode(value))
-    return " ".join(latin.split())[:limit].strip()
 
 
 def mask_iban(iban: str) -> str:
@@ -155,18 +115,6 @@ class Transfer:
     iban: str
     bic: str | None
     amount_minor: int
-
-
-def debtor_from_settings(name: object, iban: object, bic: object) -> Debtor:
-    """Fairfield's own account from FAIRFIELD_PAYOUT_DEBTOR_*, checked before any file is made."""
-    if not isinstance(name, str) or not sepa_text(name, HOLDER_NAME_MAX):
-        raise BadSetting(f"FAIRFIELD_PAYOUT_DEBTOR_NAME must be a name, not {name!r}.")
-    try:
-        account = normalize_iban(str(iban))
-        code = normalize_bic(str(bic)) if bic else None
-    except ValueError as exc:
-        raise BadSetting(f"FAIRFIELD_PAYOUT_DEBTOR_IBAN/_BIC: {exc}") from exc
-    return Debtor(name=name, iban=account, bic=code)
 
 
 class _FixedTransfer(SepaTransfer):

@@ -3,6 +3,7 @@
 Money moves only through the ledger: a request posts worker -> in transit at once, and
 marking a batch paid posts in transit -> bank once for the batch total. The rows here say
 which transfer carries which money; balances are always read back from ledger entries.
+What the API shows of them is in queries.py and presenters.py.
 """
 
 from __future__ import annotations
@@ -12,26 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
-    and_,
-    false,
-    not_,
     select,
-    true,
-    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
 
-from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.errors import Conflict, Gone, Invalid, not_found
 from backend.kernel.ids import new_id
 from backend.kernel.money import Money, format_money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
-from backend.pagination import decode_cursor, encode_cursor, page, paginate
 from backend.payouts import closing, rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.privacy import rules as privacy_rules
@@ -40,7 +32,6 @@ from backend.privacy import rules as privacy_rules
 # the next batch (and the id list stays under SQLite's bound-parameter limit).
 BATCH_MAX = 5000
 
-_NEWEST_FIRST = (PayoutRequest.requested_at.desc(), PayoutRequest.id.desc())
 _OLDEST_FIRST = (PayoutRequest.requested_at, PayoutRequest.id)
 
 
@@ -122,93 +113,6 @@ def _money(amount_minor: int, currency: str) -> dict[str, Any]:
     return {"amount_minor": amount_minor, "currency": currency}
 
 
-def get_request(*, db_session: Session, user: User, request_id: str) -> PayoutRequest:
-    """One payout request, for its worker or an admin; anyone else gets the one 404."""
-    payout = db_session.scalar(
-        select(PayoutRequest).where(PayoutRequest.id == request_id, _visible_to(user))
-    )
-    if payout is None:
-        raise not_found("payout request")
-    return payout
-
-
-def _visible_to(user: User) -> ColumnElement[bool]:
-    if user.role == "admin":
-        return true()
-    if user.role == "worker":
-        return PayoutRequest.worker_id == user.id
-    return false()
-
-
-def list_requests(
-    *,
-    db_session: Session,
-    user: User,
-    limit: int,
-    cursor: str | None,
-    now: datetime,
-    sla_days: int,
-    status: str | None = None,
-    late: bool | None = None,
-) -> dict[str, Any]:
-    """Payout requests the user may see, newest first; `late` keeps only (or no) late ones."""
-    stmt = select(PayoutRequest).where(_visible_to(user))
-    if status is not None:
-        stmt = stmt.where(PayoutRequest.status == status)
-    if late is not None:
-        is_late = _late(now=now, sla_days=sla_days)
-        stmt = stmt.where(is_late if late else not_(is_late))
-    if cursor:
-        at, request_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            tuple_(PayoutRequest.requested_at, PayoutRequest.id) < tuple_(at, request_id)
-        )
-    rows = db_session.scalars(stmt.order_by(*_NEWEST_FIRST).limit(limit + 1)).all()
-    items = rows[:limit]
-    more = len(rows) > limit
-    return {
-        "items": [present_request(r, now=now, sla_days=sla_days) for r in items],
-        "next_cursor": encode_cursor(items[-1].requested_at, items[-1].id) if more else None,
-    }
-
-
-def _late(*, now: datetime, sla_days: int) -> ColumnElement[bool]:
-    return and_(
-        PayoutRequest.status.in_(rules.UNPAID),
-        PayoutRequest.requested_at < rules.late_cutoff(now=now, sla_days=sla_days),
-    )
-
-
-def late_requests(*, db_session: Session, now: datetime, sla_days: int) -> list[PayoutRequest]:
-    """Requests not yet paid and older than the SLA, oldest first (for reports and alerts)."""
-    stmt = select(PayoutRequest).where(_late(now=now, sla_days=sla_days))
-    return list(db_session.scalars(stmt.order_by(*_OLDEST_FIRST)))
-
-
-def present_request(
-    payout: PayoutRequest, *, now: datetime | None = None, sla_days: int | None = None
-) -> dict[str, Any]:
-    """A request as the API shows it: the IBAN masked, `late` when the SLA is given."""
-    shown: dict[str, Any] = {
-        "id": payout.id,
-        "worker_id": payout.worker_id,
-        "amount": _money(payout.amount_minor, payout.currency),
-        "status": payout.status,
-        "iban": rules.mask_iban(payout.iban),
-        "bic": payout.bic,
-        "holder_name": payout.holder_name,
-        "requested_at": payout.requested_at,
-        "batch_id": payout.batch_id,
-        "paid_at": payout.paid_at,
-        "final": payout.final,
-    }
-    if now is not None and sla_days is not None:
-        shown["late"] = rules.is_late(
-            status=payout.status, requested_at=payout.requested_at, now=now, sla_days=sla_days
-        )
-    return shown
-
-
 def create_batch(*, db_session: Session, admin_id: str, now: datetime) -> PayoutBatch:
     """Gather the pending requests of the oldest pending currency into one open batch."""
     currency, pending = _lock_pending(db_session)
@@ -272,45 +176,6 @@ def batch_requests(*, db_session: Session, batch_id: str) -> Sequence[PayoutRequ
     """A batch's requests in file order: oldest first."""
     stmt = select(PayoutRequest).where(PayoutRequest.batch_id == batch_id)
     return db_session.scalars(stmt.order_by(*_OLDEST_FIRST)).all()
-
-
-def list_batches(*, db_session: Session, limit: int, cursor: str | None) -> dict[str, Any]:
-    """Batches, newest first, a page at a time."""
-    stmt: Select[Any] = select(PayoutBatch)
-    found = page(
-        db_session.scalars(paginate(stmt, PayoutBatch, limit=limit, cursor=cursor)).all(),
-        limit=limit,
-    )
-    found["items"] = [present_batch(batch) for batch in found["items"]]
-    return found
-
-
-def present_batch(batch: PayoutBatch) -> dict[str, Any]:
-    """A batch as the API shows it."""
-    return {
-        "id": batch.id,
-        "total": _money(batch.total_minor, batch.currency),
-        "count": batch.count,
-        "status": batch.status,
-        "created_at": batch.created_at,
-        "created_by": batch.created_by,
-        "message_id": batch.message_id,
-        "paid_at": batch.paid_at,
-        "paid_by": batch.paid_by,
-        "settlement_id": batch.settlement_id,
-    }
-
-
-def describe_batch(
-    *, db_session: Session, batch_id: str, now: datetime, sla_days: int
-) -> dict[str, Any]:
-    """A batch with its requests, as the API shows it."""
-    batch = get_batch(db_session=db_session, batch_id=batch_id)
-    requests = batch_requests(db_session=db_session, batch_id=batch_id)
-    return {
-        **present_batch(batch),
-        "requests": [present_request(r, now=now, sla_days=sla_days) for r in requests],
-    }
 
 
 def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> bytes:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
-from flask import Response, current_app
-from flask.blueprints import BlueprintSetupState
+from flask import Response
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
-from backend.kernel.money import Money, parse_money_setting
-from backend.payouts import rules, service
+from backend.kernel.money import Money
+from backend.payouts import presenters, queries, rules, service
 from backend.payouts.schemas import (
     AdminPayoutRequestListOut,
     AdminPayoutRequestOut,
@@ -28,30 +26,25 @@ from backend.payouts.schemas import (
     PayoutRequestQuery,
 )
 from backend.schemas import PageQuery
+from backend.settings import current_settings
 
 bp = APIBlueprint("payouts", __name__, url_prefix="/api/v1", tag="Payouts")
 
 
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # A malformed payout setting stops the app at start, not at a worker's first payout.
-    _minimum(state.app.config)
-    _sla_days(state.app.config)
-    _debtor(state.app.config)
+def _minimum() -> Money:
+    return current_settings().payout_min
 
 
-# Read on each request, so a setting changed on a running app (tests do) takes effect.
-def _minimum(cfg: Mapping[str, Any]) -> Money:
-    return parse_money_setting(cfg["PAYOUT_MIN"])
+def _sla_days() -> int:
+    return current_settings().payout_sla_days
 
 
-def _sla_days(cfg: Mapping[str, Any]) -> int:
-    return rules.parse_sla_days(cfg["PAYOUT_SLA_DAYS"])
-
-
-def _debtor(cfg: Mapping[str, Any]) -> rules.Debtor:
-    return rules.debtor_from_settings(
-        cfg["PAYOUT_DEBTOR_NAME"], cfg["PAYOUT_DEBTOR_IBAN"], cfg["PAYOUT_DEBTOR_BIC"]
+def _debtor() -> rules.Debtor:
+    settings = current_settings()
+    return rules.Debtor(
+        name=settings.payout_debtor_name,
+        iban=settings.payout_debtor_iban,
+        bic=settings.payout_debtor_bic,
     )
 
 
@@ -78,11 +71,11 @@ def request_payout(data: dict[str, Any]) -> Any:
     payout = service.request_payout(
         db_session=request_session(),
         worker_id=current_user().id,
-        minimum=_minimum(current_app.config),
+        minimum=_minimum(),
         now=utcnow(),
         **data,
     )
-    return service.present_request(payout)
+    return presenters.payout_request_out(payout)
 
 
 @bp.get("/me/payout-requests")
@@ -91,11 +84,11 @@ def request_payout(data: dict[str, Any]) -> Any:
 @bp.output(PayoutRequestListOut)
 @bp.doc(summary="Your payout requests, newest first", responses=[401, 403, 422])
 def my_payout_requests(query: dict[str, Any]) -> Any:
-    return service.list_requests(
+    return queries.payout_requests_page(
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
         **query,
     )
 
@@ -109,11 +102,11 @@ def my_payout_requests(query: dict[str, Any]) -> Any:
     responses=[401, 403, 422],
 )
 def payout_requests(query: dict[str, Any]) -> Any:
-    return service.list_requests(
+    return queries.payout_requests_page(
         db_session=request_session(),
         user=current_user(),
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
         **query,
     )
 
@@ -123,10 +116,10 @@ def payout_requests(query: dict[str, Any]) -> Any:
 @bp.output(AdminPayoutRequestOut)
 @bp.doc(summary="One payout request: its worker's or, for admins, any", responses=[401, 404])
 def get_payout_request(request_id: str) -> Any:
-    payout = service.get_request(
+    payout = queries.payout_request(
         db_session=request_session(), user=current_user(), request_id=request_id
     )
-    return service.present_request(payout, now=utcnow(), sla_days=_sla_days(current_app.config))
+    return presenters.payout_request_out(payout, now=utcnow(), sla_days=_sla_days())
 
 
 @bp.post("/payout-batches")
@@ -144,7 +137,7 @@ def create_batch() -> Any:
     batch = service.create_batch(
         db_session=request_session(), admin_id=current_user().id, now=utcnow()
     )
-    return service.present_batch(batch)
+    return presenters.batch_out(batch)
 
 
 @bp.get("/payout-batches")
@@ -153,7 +146,7 @@ def create_batch() -> Any:
 @bp.output(PayoutBatchListOut)
 @bp.doc(summary="Payout batches, newest first", responses=[401, 403, 422])
 def list_batches(query: dict[str, Any]) -> Any:
-    return service.list_batches(db_session=request_session(), **query)
+    return queries.batches_page(db_session=request_session(), **query)
 
 
 @bp.get("/payout-batches/<batch_id>")
@@ -161,11 +154,11 @@ def list_batches(query: dict[str, Any]) -> Any:
 @bp.output(PayoutBatchDetailOut)
 @bp.doc(summary="One payout batch and its requests", responses=[401, 403, 404])
 def get_batch(batch_id: str) -> Any:
-    return service.describe_batch(
+    return queries.batch_detail(
         db_session=request_session(),
         batch_id=batch_id,
         now=utcnow(),
-        sla_days=_sla_days(current_app.config),
+        sla_days=_sla_days(),
     )
 
 
@@ -182,9 +175,7 @@ def get_batch(batch_id: str) -> Any:
 def sepa_file(batch_id: str) -> Response:
     session = request_session()
     batch = service.get_batch(db_session=session, batch_id=batch_id)
-    document = service.sepa_file(
-        db_session=session, batch_id=batch_id, debtor=_debtor(current_app.config)
-    )
+    document = service.sepa_file(db_session=session, batch_id=batch_id, debtor=_debtor())
     response = Response(document, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
     return response
@@ -204,6 +195,6 @@ def mark_paid(batch_id: str) -> Any:
     service.mark_batch_paid(
         db_session=session, batch_id=batch_id, admin_id=current_user().id, now=now
     )
-    return service.describe_batch(
-        db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days(current_app.config)
+    return queries.batch_detail(
+        db_session=session, batch_id=batch_id, now=now, sla_days=_sla_days()
     )

@@ -15,8 +15,10 @@ from backend.pagination import decode_cursor, encode_cursor
 from backend.review import rules
 from backend.review.models import Appeal
 from backend.review.service import admin_evidence, check_decision
+from backend.submissions import states
+from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Decision, Submission
-from backend.submissions.service import decision_history, decision_out, record_decision
+from backend.submissions.service import decision_history, decision_out
 
 
 def _rejecter(db_session: Session, submission_id: str) -> str | None:
@@ -58,13 +60,9 @@ def appeal_rejection(
             code="appeal_window_closed",
             extra={"deadline": deadline.isoformat()},
         )
-    moved = db_session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id, Submission.status == "rejected")
-        .values(status="appealed")
-        .execution_options(synchronize_session=False)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]  # a parallel appeal won
+    if not states.move(  # False: a parallel appeal won
+        db_session, submission_id=submission_id, froms=("rejected",), to="appealed"
+    ):
         raise Conflict("This submission was already appealed.", code="already_appealed")
     appeal = Appeal(
         submission_id=submission_id,
@@ -168,18 +166,21 @@ def decide_appeal(
         raise Conflict(f"Appeal {appeal_id} is already decided.", code="appeal_decided")
     submission = db_session.get(Submission, appeal.submission_id)
     assert submission is not None
-    record_decision(
+    decide(
         db_session=db_session,
         submission_id=appeal.submission_id,
-        status=rules.outcome(decision),
-        actor="admin",
-        actor_id=reviewer.id,
-        reasons=[reason_code] if reason_code else [],
-        flags=list(submission.flags),
-        comment=(comment or "").strip() or None,
-        # The appeal's id, not its text: the worker's words stay erasable, the audit does not.
-        evidence=admin_evidence(db_session, submission) | {"appeal_id": appeal.id},
-        appeal_id=appeal.id,
+        verdict=Verdict(
+            status=rules.outcome(decision),
+            actor="admin",
+            actor_id=reviewer.id,
+            reasons=[reason_code] if reason_code else [],
+            flags=list(submission.flags),
+            comment=(comment or "").strip() or None,
+            # The appeal's id, not its text: the worker's words stay erasable, the audit
+            # does not.
+            evidence=admin_evidence(db_session, submission) | {"appeal_id": appeal.id},
+            appeal_id=appeal.id,
+        ),
         now=now,
         from_statuses=("appealed",),
     )
@@ -215,16 +216,17 @@ def approve_overdue_appeals(
     for appeal, flags in due:
         if not _close(db_session, appeal, "approved", None, now):
             continue  # an admin decided it meanwhile
-        granted += record_decision(
+        granted += decide(
             db_session=db_session,
             submission_id=appeal.submission_id,
-            status="approved",
-            actor="deadline",
-            reasons=[],
-            flags=list(flags),
-            comment=f"Appeal not decided within {sla_hours:g} hours: approved and paid.",
-            evidence={"appealed_at": appeal.created_at.isoformat(), "sla_hours": sla_hours},
-            appeal_id=appeal.id,
+            verdict=Verdict(
+                status="approved",
+                actor="deadline",
+                flags=list(flags),
+                comment=f"Appeal not decided within {sla_hours:g} hours: approved and paid.",
+                evidence={"appealed_at": appeal.created_at.isoformat(), "sla_hours": sla_hours},
+                appeal_id=appeal.id,
+            ),
             now=now,
             from_statuses=("appealed",),
         )

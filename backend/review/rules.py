@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+# Decided with the submission (submissions.rules); the review queue reads them too.
+from backend.submissions.rules import is_flagged, review_rank  # noqa: F401
+
 # Every rejection names one of these, so the worker learns what to do differently; the
 # title is what the worker reads beside the reviewer's comment.
 REASON_CODES: dict[str, str] = {
@@ -17,8 +20,6 @@ REASON_CODES: dict[str, str] = {
 }
 DECISIONS = ("approve", "reject")
 COMMENT_MAX = 2000
-# Flags that say how a submission came to review rather than what is doubtful about it.
-ROUTINE_FLAGS = frozenset({"campaign_requires_review"})
 
 
 def decision_problems(
@@ -57,19 +58,3 @@ def review_deadline(in_review_since: datetime, sla_hours: float) -> datetime:
 def appeal_deadline(rejected_at: datetime, window_days: float) -> datetime:
     """The last moment a rejection may be appealed."""
     return rejected_at + timedelta(days=window_days)
-
-
-def is_flagged(flags: list[str]) -> bool:
-    """A submission a check doubted, as opposed to one its campaign sends to review anyway."""
-    return any(flag not in ROUTINE_FLAGS for flag in flags)
-
-
-def review_rank(flags: list[str]) -> int:
-    """Where a submission waits in the review queue: 0 (first) when a check doubted it."""
-    return 0 if is_flagged(flags) else 1
-
-
-def reopened_status(campaign_status: str, ends_at: datetime, now: datetime) -> str:
-    """What a mission becomes when its submission is rejected: open for another worker while
-    its campaign runs, else expired (nobody may do it any more)."""
-    return "open" if campaign_status == "published" and now < ends_at else "expired"

@@ -15,8 +15,9 @@ from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review import rules
 from backend.stores.models import Store
+from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
-from backend.submissions.service import record_decision
+from backend.urls import photo_url
 
 # 0 sorts first: a submission a check doubted, then one its campaign routes to review.
 _RANK = Submission.review_rank
@@ -76,7 +77,7 @@ def _photos_of(db_session: Session, submission_ids: list[str]) -> dict[str, list
         .order_by(Photo.submission_id, Photo.position)
     ):
         found.setdefault(photo.submission_id, []).append(
-            {"id": photo.id, "position": photo.position, "url": f"/api/v1/photos/{photo.id}"}
+            {"id": photo.id, "position": photo.position, "url": photo_url(photo.id)}
         )
     return found
 
@@ -150,16 +151,18 @@ def decide_submission(
     submission = db_session.get(Submission, submission_id)
     if submission is None:
         raise not_found("submission")
-    decided = record_decision(
+    decided = decide(
         db_session=db_session,
         submission_id=submission_id,
-        status=rules.outcome(decision),
-        actor="admin",
-        actor_id=reviewer.id,
-        reasons=[reason_code] if reason_code else [],
-        flags=list(submission.flags),
-        comment=(comment or "").strip() or None,
-        evidence=admin_evidence(db_session, submission),
+        verdict=Verdict(
+            status=rules.outcome(decision),
+            actor="admin",
+            actor_id=reviewer.id,
+            reasons=[reason_code] if reason_code else [],
+            flags=list(submission.flags),
+            comment=(comment or "").strip() or None,
+            evidence=admin_evidence(db_session, submission),
+        ),
         now=now,
         from_statuses=("in_review",),
     )
@@ -186,15 +189,16 @@ def approve_overdue(*, db_session: Session, now: datetime, sla_hours: float, lim
     ).all()
     approved = 0
     for row in due:
-        approved += record_decision(
+        approved += decide(
             db_session=db_session,
             submission_id=row.id,
-            status="approved",
-            actor="deadline",
-            reasons=[],
-            flags=list(row.flags),
-            comment=f"Not reviewed within {sla_hours:g} hours: approved and paid.",
-            evidence={"in_review_since": row.decided_at.isoformat(), "sla_hours": sla_hours},
+            verdict=Verdict(
+                status="approved",
+                actor="deadline",
+                flags=list(row.flags),
+                comment=f"Not reviewed within {sla_hours:g} hours: approved and paid.",
+                evidence={"in_review_since": row.decided_at.isoformat(), "sla_hours": sla_hours},
+            ),
             now=now,
             from_statuses=("in_review",),
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
@@ -22,6 +21,7 @@ from backend.review.schemas import (
     QueueOut,
 )
 from backend.schemas import PageQuery
+from backend.settings import current_settings
 from backend.submissions import service as submissions
 from backend.submissions.schemas import SubmissionOut
 
@@ -29,7 +29,7 @@ bp = APIBlueprint("review", __name__, url_prefix="/api/v1", tag="Review")
 
 
 def _sla_hours() -> float:
-    return float(current_app.config["REVIEW_SLA_HOURS"])
+    return current_settings().review_sla_hours
 
 
 @bp.get("/review/queue")
@@ -85,7 +85,7 @@ def appeal(submission_id: str, data: dict[str, Any]) -> Any:
         worker=current_user(),
         message=data["message"],
         now=utcnow(),
-        window_days=float(current_app.config["APPEAL_WINDOW_DAYS"]),
+        window_days=current_settings().appeal_window_days,
     )
 
 

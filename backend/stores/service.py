@@ -1,4 +1,4 @@
-"""Store services: create, list (nearest first on request), import a CSV. They flush only."""
+"""Store services: create, edit, import a CSV (the list is in queries.py). They flush only."""
 
 from __future__ import annotations
 
@@ -6,23 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend import geo
 from backend.accounts.models import Brand, User
 from backend.errors import Conflict, Invalid
-from backend.kernel.scoping import get_visible, scoped
+from backend.kernel.scoping import get_visible
 from backend.missions import service as missions
-from backend.pagination import page, paginate
 from backend.stores import rules
 from backend.stores.csvfile import CsvRows
 from backend.stores.models import Store
 
 BATCH_ROWS = 1000
 MAX_REPORTED_ERRORS = 10_000  # a hostile file must not turn into a gigantic response
-NEAR_DEFAULT_RADIUS_M = 10_000
 
 
 def create_store(
@@ -125,85 +122,6 @@ def find_brand(*, db_session: Session, name_or_id: str) -> Brand | None:
     """A brand by id, else by exact name."""
     brand = db_session.get(Brand, name_or_id)
     return brand or db_session.scalar(select(Brand).where(Brand.name == name_or_id))
-
-
-# Listing
-
-
-@dataclass(frozen=True)
-class StoreHit:
-    store: Store
-    distance_m: float | None = None
-
-
-@dataclass(frozen=True)
-class StorePage:
-    items: list[StoreHit]
-    next_cursor: str | None
-
-
-def list_stores(
-    *,
-    db_session: Session,
-    user: User,
-    limit: int,
-    cursor: str | None = None,
-    near: tuple[float, float] | None = None,
-    radius_m: int | None = None,
-) -> StorePage:
-    """The stores the user may see: newest first, or nearest first within a radius of `near`."""
-    if near is None:
-        if radius_m is not None:
-            raise Invalid("radius_m needs near.", errors={"radius_m": ["Only with `near`."]})
-        stmt = paginate(scoped(select(Store), Store, user), Store, limit=limit, cursor=cursor)
-        envelope = page(db_session.scalars(stmt).all(), limit=limit)
-        return StorePage([StoreHit(s) for s in envelope["items"]], envelope["next_cursor"])
-    return _nearest(
-        db_session=db_session,
-        user=user,
-        near=near,
-        radius_m=NEAR_DEFAULT_RADIUS_M if radius_m is None else radius_m,
-        limit=limit,
-        cursor=cursor,
-    )
-
-
-def _nearest(
-    *,
-    db_session: Session,
-    user: User,
-    near: tuple[float, float],
-    radius_m: int,
-    limit: int,
-    cursor: str | None,
-) -> StorePage:
-    after: tuple[float, str] | None = None
-    if cursor:
-        try:
-            after = rules.decode_distance_cursor(cursor)
-        except ValueError as exc:
-            raise Invalid(
-                "The cursor is not one we gave out.", errors={"cursor": [str(exc)]}
-            ) from None
-    # The box is a cheap indexable prefilter; geopy's geodesic distance decides.
-    box = geo.bounding_box(near[0], near[1], radius_m)
-    stmt = scoped(select(Store), Store, user).where(
-        Store.latitude.between(box.lat_min, box.lat_max)
-    )
-    if box.lon_ranges:
-        stmt = stmt.where(or_(*(Store.longitude.between(w, e) for w, e in box.lon_ranges)))
-    hits = []
-    for store in db_session.scalars(stmt):
-        distance = geo.distance_m(near, (store.latitude, store.longitude))
-        if distance <= radius_m and (after is None or (distance, store.id) > after):
-            hits.append(StoreHit(store, distance))
-    hits.sort(key=lambda hit: (hit.distance_m, hit.store.id))
-    items = hits[:limit]
-    next_cursor = None
-    if len(hits) > limit:
-        last = items[-1]
-        next_cursor = rules.encode_distance_cursor(last.distance_m or 0.0, last.store.id)
-    return StorePage(items, next_cursor)
 
 
 # CSV import

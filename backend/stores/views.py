@@ -9,7 +9,7 @@ from apiflask import APIBlueprint
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.db import request_session
-from backend.stores import service
+from backend.stores import queries, service
 from backend.stores.schemas import (
     ImportFileIn,
     ImportQuery,
@@ -60,7 +60,7 @@ def import_stores(query: dict[str, Any], files: dict[str, Any]) -> Any:
 @bp.output(StoreListOut)
 @bp.doc(summary="The caller's stores, newest first or nearest first", responses=[401, 403, 422])
 def list_stores(query: dict[str, Any]) -> Any:
-    return service.list_stores(db_session=request_session(), user=current_user(), **query)
+    return queries.stores_page(db_session=request_session(), user=current_user(), **query)
 
 
 @bp.get("/stores/<store_id>")

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
 from backend.kernel.scoping import get_visible
-from backend.ledger import service as ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.missions import states as missions
 from backend.missions.models import Assignment, Mission
-from backend.review import missions as review_missions
-from backend.review import rules as review_rules
+from backend.settings import Settings
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
+from backend.submissions import states
 from backend.submissions.models import Decision, Photo, Submission
 from backend.tasks import enqueue
+from backend.urls import photo_url
 from backend.validation.photos import JPEG_MAGIC, brand_copy
 
 VALIDATE_TASK = "validation.validate_submission"
@@ -39,12 +40,12 @@ class UploadLimits:
     grace: timedelta
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> UploadLimits:
+    def from_settings(cls, settings: Settings) -> UploadLimits:
         """The limits as the app's settings give them."""
         return cls(
-            max_photos=int(cfg["SUBMISSION_MAX_PHOTOS"]),
-            max_photo_bytes=int(cfg["PHOTO_MAX_BYTES"]),
-            grace=timedelta(minutes=int(cfg["SUBMISSION_GRACE_MINUTES"])),
+            max_photos=settings.submission_max_photos,
+            max_photo_bytes=settings.photo_max_bytes,
+            grace=timedelta(minutes=settings.submission_grace_minutes),
         )
 
 
@@ -189,7 +190,8 @@ def start_submission(
     assignment = _lock_assignment(db_session, assignment_id, worker)
     _check_timing(assignment, payload["captured_at"], now, limits.grace)
     mission = db_session.get_one(Mission, assignment.mission_id)
-    submission = Submission(
+    submission = states.new(
+        status=status,
         assignment_id=assignment.id,
         mission_id=mission.id,
         worker_id=worker.id,
@@ -201,7 +203,6 @@ def start_submission(
         accuracy_m=payload["accuracy_m"],
         captured_at=payload["captured_at"],
         received_at=now,
-        status=status,
         checks=[],
         reasons=[],
         flags=[],
@@ -226,13 +227,18 @@ def accept_photos(
         )
         for index, item in enumerate(stored)
     )
-    submission.status, submission.received_at = "received", now
-    db_session.execute(
-        update(Mission)
-        .where(Mission.id == submission.mission_id, Mission.status == "claimed")
-        .values(status="submitted")
-        .execution_options(synchronize_session=False)
-    )
+    if submission.status == "uploading":
+        states.move(
+            db_session,
+            submission_id=submission.id,
+            froms=("uploading",),
+            to="received",
+            values={"received_at": now},
+        )
+        db_session.expire(submission, ["status", "received_at"])
+    else:  # received whole, in this transaction
+        submission.received_at = now
+    missions.move(db_session, mission_id=submission.mission_id, froms=("claimed",), to="submitted")
     enqueue(db_session, VALIDATE_TASK, submission.id)
     db_session.flush()
 
@@ -292,7 +298,7 @@ def get_submission(*, db_session: Session, submission_id: str, user: User) -> di
                 "position": p.position,
                 "sha256": p.sha256,
                 "size": p.size,
-                "url": f"/api/v1/photos/{p.id}",
+                "url": photo_url(p.id),
             }
             for p in photos
         ],
@@ -405,70 +411,3 @@ def _brand_copy(photo: Photo, store: PhotoStore, max_pixels: int) -> BinaryIO:
         raise NotFound("This photo is not an image a copy can be made of.")
     store.put_derived(photo.sha256, BRAND_COPY, copy)
     return io.BytesIO(copy)
-
-
-def record_decision(
-    *,
-    db_session: Session,
-    submission_id: str,
-    status: str,
-    actor: str,
-    reasons: list[str],
-    flags: list[str],
-    now: datetime,
-    actor_id: str | None = None,
-    comment: str | None = None,
-    checks: list[dict[str, Any]] | None = None,
-    evidence: dict[str, Any] | None = None,
-    appeal_id: str | None = None,
-    from_statuses: Sequence[str] | None = None,
-    show_up: ledger.ShowUpSetting | None = None,
-) -> bool:
-    """Set a submission's status and append the decision that set it; an approval pays the
-    worker (once) and completes the mission, or marks it `store_closed` (show-up pay); a
-    rejection reopens the mission for other workers (review.missions). With
-    `from_statuses`, only a submission in one of them is decided: False (nothing written)
-    when another decider got there first. `show_up` figures show-up pay for a mission
-    published without it (default: the app's settings)."""
-    values: dict[str, Any] = {
-        "status": status,
-        "reasons": reasons,
-        "flags": flags,
-        "review_rank": review_rules.review_rank(flags),
-        "decided_at": now,
-    }
-    if checks is not None:
-        values["checks"] = checks
-    stmt = update(Submission).where(Submission.id == submission_id)
-    if from_statuses is not None:
-        # A conditional write, not read-then-write: of two racing deciders exactly one
-        # matches (PostgreSQL re-checks the row after the first commits; SQLite runs
-        # writers one by one).
-        stmt = stmt.where(Submission.status.in_(from_statuses))
-    result = db_session.execute(stmt.values(**values).execution_options(synchronize_session=False))
-    if from_statuses is not None and result.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    if evidence is None and checks is not None:
-        evidence = {"checks": {c["name"]: c["passed"] for c in checks}}
-    db_session.add(
-        Decision(
-            submission_id=submission_id,
-            status=status,
-            actor=actor,
-            actor_id=actor_id,
-            reasons=reasons,
-            flags=flags,
-            comment=comment,
-            evidence=evidence or {},
-            appeal_id=appeal_id,
-            created_at=now,
-        )
-    )
-    if status == "approved":
-        ledger.credit_approved_submission(
-            db_session=db_session, submission_id=submission_id, now=now, show_up=show_up
-        )
-        review_missions.complete_mission(db_session=db_session, submission_id=submission_id)
-    elif status == "rejected":
-        review_missions.reopen_mission(db_session=db_session, submission_id=submission_id, now=now)
-    return True

@@ -7,8 +7,7 @@ import json
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
-from flask import Response, current_app, request
-from flask.blueprints import BlueprintSetupState
+from flask import Response, request
 from marshmallow import ValidationError
 
 from backend.accounts.auth import auth, current_user
@@ -17,6 +16,7 @@ from backend.errors import Invalid, flatten_validation
 from backend.guards import text_problems
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.submissions import service
 from backend.submissions.schemas import (
@@ -25,18 +25,10 @@ from backend.submissions.schemas import (
     SubmissionOut,
     SubmissionPayload,
 )
-from backend.validation import service as validation
 
 bp = APIBlueprint("submissions", __name__, url_prefix="/api/v1", tag="Submissions")
 
 _PAYLOAD = SubmissionPayload()
-
-
-@bp.record_once
-def _check_settings(state: BlueprintSetupState) -> None:
-    # The app and the worker stop at start on a malformed validation setting: found by the
-    # first validation, it failed every one and left the submissions stuck.
-    validation.settings_from(state.app.config)
 
 
 def _parts_digest() -> bytes:
@@ -95,7 +87,7 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
         "assignment_id": assignment_id,
         "payload": _payload(),
         "photos": [cast(BinaryIO, part.stream) for part in request.files.getlist("photos")],
-        "limits": service.UploadLimits.from_config(current_app.config),
+        "limits": service.UploadLimits.from_settings(current_settings()),
         "now": utcnow(),
     }
     # Refused before any photo is stored, from a read that takes no write lock; the photos
@@ -135,7 +127,7 @@ def get_photo(photo_id: str) -> Response:
         photo_id=photo_id,
         user=current_user(),
         store=photo_store(),
-        max_pixels=int(current_app.config["PHOTO_MAX_PIXELS"]),
+        max_pixels=current_settings().photo_max_pixels,
     )
     with stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES; read whole so no handle outlives us
         response = Response(stream.read(), mimetype="image/jpeg")

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, TooLarge, not_found
 from backend.kernel.scoping import get_visible
-from backend.missions.models import Assignment, Mission
+from backend.missions import states as missions
+from backend.missions.models import Assignment
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
+from backend.submissions import states
 from backend.submissions.models import Photo, Submission
 from backend.submissions.service import UploadLimits, accept_photos, start_submission
 from backend.uploads.models import Upload
+from backend.urls import upload_url
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +286,7 @@ def present(state: UploadState) -> dict[str, Any]:
         "offset": state.offset,
         "complete": state.complete,
         "expires_at": state.expires_at,
-        "url": f"/api/v1/uploads/{state.id}",
+        "url": upload_url(state.id),
     }
 
 
@@ -371,7 +374,7 @@ def _abandon_expired(db_session: Session, store: PhotoStore, now: datetime, limi
         .with_for_update(skip_locked=True)
     ).all()
     for submission in expired:
-        submission.status = "abandoned"
+        states.move(db_session, submission_id=submission.id, froms=("uploading",), to="abandoned")
         db_session.execute(
             update(Assignment)
             .where(Assignment.id == submission.assignment_id, Assignment.status == "submitted")
@@ -379,12 +382,7 @@ def _abandon_expired(db_session: Session, store: PhotoStore, now: datetime, limi
             .execution_options(synchronize_session=False)
         )
         # Another worker may do the mission: it goes back on the map.
-        db_session.execute(
-            update(Mission)
-            .where(Mission.id == submission.mission_id, Mission.status == "claimed")
-            .values(status="open")
-            .execution_options(synchronize_session=False)
-        )
+        missions.move(db_session, mission_id=submission.mission_id, froms=("claimed",), to="open")
         uploads = db_session.scalars(
             select(Upload).where(Upload.submission_id == submission.id)
         ).all()

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import Response, current_app, request
+from flask import Response, request
 from werkzeug.exceptions import ClientDisconnected
 
 from backend.accounts.auth import auth, current_user
@@ -15,6 +15,7 @@ from backend.db import end_request_transaction, get_db, request_session
 from backend.errors import DomainError, LengthRequired, PreconditionFailed, UnsupportedMediaType
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.submissions.service import UploadLimits
 from backend.uploads import rules, service
@@ -30,20 +31,20 @@ def _tus_headers(response: Response) -> Response:
         response.status_code = 204
         response.headers["Tus-Version"] = rules.TUS_VERSION
         response.headers["Tus-Extension"] = rules.TUS_EXTENSIONS
-        response.headers["Tus-Max-Size"] = str(current_app.config["PHOTO_MAX_BYTES"])
+        response.headers["Tus-Max-Size"] = str(current_settings().photo_max_bytes)
         response.headers["Tus-Checksum-Algorithm"] = ",".join(rules.CHECKSUM_ALGORITHMS)
     return response
 
 
 def _limits() -> UploadLimits:
-    return UploadLimits.from_config(current_app.config)
+    return UploadLimits.from_settings(current_settings())
 
 
 def _policy() -> service.UploadPolicy:
-    cfg = current_app.config
+    settings = current_settings()
     return service.UploadPolicy(
-        expiry=timedelta(hours=float(cfg["UPLOAD_EXPIRY_HOURS"])),
-        lock_wait_s=float(cfg["UPLOAD_LOCK_WAIT_SECONDS"]),
+        expiry=timedelta(hours=settings.upload_expiry_hours),
+        lock_wait_s=settings.upload_lock_wait_seconds,
     )
 
 

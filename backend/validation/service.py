@@ -7,7 +7,6 @@ and answers and writes the decision in one short write transaction, exactly once
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.config import BadSetting
 from backend.kernel.clock import utcnow
-from backend.ledger.service import ShowUpSetting, show_up_setting
 from backend.missions.models import Assignment, Mission
+from backend.settings import Settings as AppSettings
 from backend.storage import PhotoStore
 from backend.stores.models import Store
-from backend.submissions import service as submissions
+from backend.submissions import states
+from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse, rules
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
@@ -36,41 +35,25 @@ class Settings:
     max_hamming: int  # this close or closer: the same picture (a hard failure)
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
-    show_up: ShowUpSetting  # how a closed store is paid when its mission has no figure yet
     clock_drift: timedelta  # a phone's clock against ours, either way, in every time check
 
 
-def settings_from(config: Mapping[str, Any]) -> Settings:
+def settings_from(settings: AppSettings) -> Settings:
     """The validation thresholds from the app's FAIRFIELD_* settings."""
     return Settings(
         limits=PhotoLimits(
-            max_pixels=int(config["PHOTO_MAX_PIXELS"]),
-            min_short_side=int(config["PHOTO_MIN_SHORT_SIDE"]),
-            min_sharpness=float(config["PHOTO_MIN_SHARPNESS"]),
-            min_luminance=float(config["PHOTO_MIN_LUMINANCE"]),
-            max_luminance=float(config["PHOTO_MAX_LUMINANCE"]),
-            max_clipped=float(config["PHOTO_MAX_CLIPPED"]),
+            max_pixels=settings.photo_max_pixels,
+            min_short_side=settings.photo_min_short_side,
+            min_sharpness=settings.photo_min_sharpness,
+            min_luminance=settings.photo_min_luminance,
+            max_luminance=settings.photo_max_luminance,
+            max_clipped=settings.photo_max_clipped,
         ),
-        max_hamming=int(config["PHOTO_REUSE_MAX_HAMMING"]),
-        similar_hamming=int(config["PHOTO_SIMILAR_MAX_HAMMING"]),
-        max_speed_kmh=float(config["MAX_TRAVEL_SPEED_KMH"]),
-        show_up=show_up_setting(config),
-        clock_drift=clock_drift_setting(config),
+        max_hamming=settings.photo_reuse_max_hamming,
+        similar_hamming=settings.photo_similar_max_hamming,
+        max_speed_kmh=settings.max_travel_speed_kmh,
+        clock_drift=timedelta(minutes=settings.exif_clock_drift_minutes),
     )
-
-
-def clock_drift_setting(config: Mapping[str, Any]) -> timedelta:
-    """FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES as a duration, refused when not 0 or more minutes."""
-    value = config["EXIF_CLOCK_DRIFT_MINUTES"]
-    try:
-        minutes = float(str(value).strip())
-    except ValueError:
-        minutes = -1.0
-    if not 0 <= minutes < 24 * 60:
-        raise BadSetting(
-            f"FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES must be minutes from 0 to a day, not {value!r}."
-        )
-    return timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -296,13 +279,9 @@ def record_validation(
     *, db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
 ) -> rules.Decision | None:
     """Check what needs the database and record the machine's decision; None if decided."""
-    claimed = db_session.execute(
-        update(Submission)
-        .where(Submission.id == evidence.submission_id, Submission.status == "received")
-        .values(status="validating")
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not states.move(
+        db_session, submission_id=evidence.submission_id, froms=("received",), to="validating"
+    ):
         return None  # another delivery decided it; the row lock made us wait for that
     _lock_reuse_index(db_session)
     other = _submission_checks(db_session, evidence, results, settings)
@@ -318,16 +297,18 @@ def record_validation(
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
         for c in [c for r in results for c in r.checks] + other
     ]
-    submissions.record_decision(
+    decide(
         db_session=db_session,
         submission_id=evidence.submission_id,
-        status=decision.status,
-        actor="machine",
-        reasons=rules.reason_codes(decision.reasons),
-        flags=decision.flags,
-        checks=checks,
+        verdict=Verdict(
+            status=decision.status,
+            actor="machine",
+            reasons=rules.reason_codes(decision.reasons),
+            flags=decision.flags,
+            checks=checks,
+        ),
         now=utcnow(),
-        show_up=settings.show_up,
+        from_statuses=("validating",),
     )
     db_session.flush()
     return decision

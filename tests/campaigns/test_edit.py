@@ -15,6 +15,7 @@ from backend.ledger import service as ledger
 from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
+from backend.settings import override_settings, settings_of
 from tests.campaigns.test_results import decide, evidence
 from tests.campaigns.test_views import campaign_body
 from tests.support.factories import StoreFactory, UserFactory
@@ -504,7 +505,7 @@ def test_a_published_edit_is_held_to_the_floor(app, client, db, brand):
     _user, headers, (a, b, c, _d) = brand
     cid = create(client, headers, [a, b])
     publish(client, headers, cid)
-    app.config["MIN_HOURLY"] = "16.00 EUR"  # the floor rose since: 8.00 EUR over 30 minutes
+    override_settings(app, MIN_HOURLY="16.00 EUR")  # the floor rose since: 8.00 EUR over 30 minutes
     for body in ({"reward": euros(700)}, {"store_ids": [a, b, c]}):
         response = patch(client, headers, cid, body)
         assert response.status_code == 422, body
@@ -549,7 +550,7 @@ def test_a_publish_waits_for_an_edit_in_flight_and_funds_what_it_committed(app, 
     committed funded the old reward while its missions opened at the new one."""
     _user, headers, store_ids = brand
     cid = create(client, headers, store_ids[:3])
-    pay = rules.pay_rules(app.config)
+    pay = rules.pay_rules(settings_of(app))
     published: list[str] = []
 
     def publish_meanwhile():
@@ -616,7 +617,7 @@ def test_patch_takes_the_create_schema_with_nothing_required(app, client, brand)
 def test_photos_over_the_configured_maximum_are_refused_on_patch_as_on_create(app, client, brand):
     _user, headers, store_ids = brand
     cid = create(client, headers, store_ids[:1])
-    app.config["SUBMISSION_MAX_PHOTOS"] = 3
+    override_settings(app, SUBMISSION_MAX_PHOTOS=3)
     for photos, accepted in [(3, True), (4, False), (11, False), (21, False)]:
         created = client.post(
             "/api/v1/campaigns",
@@ -640,7 +641,7 @@ def test_an_extension_under_a_risen_floor_says_why_and_names_ends_at(app, client
     _user, headers, store_ids = brand
     cid = create(client, headers, store_ids[:2])
     ends_at = datetime.fromisoformat(publish(client, headers, cid)["ends_at"])
-    app.config["MIN_HOURLY"] = "16.00 EUR"  # 8.00 EUR over 30 minutes
+    override_settings(app, MIN_HOURLY="16.00 EUR")  # 8.00 EUR over 30 minutes
     later = (ends_at + timedelta(days=7)).isoformat()
     response = patch(client, headers, cid, {"ends_at": later})
     assert response.status_code == 422, response.json

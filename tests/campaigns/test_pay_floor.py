@@ -11,15 +11,9 @@ from backend.kernel.money import Money
 from backend.ledger import service as ledger
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
+from backend.settings import defaults_with, override_settings
 from tests.campaigns.test_views import campaign_body
 from tests.support.factories import StoreFactory, UserFactory
-
-DEFAULTS = {
-    "MIN_HOURLY": "12.00 EUR",
-    "TRAVEL_ALLOWANCE_MINUTES": 15,
-    "SHOW_UP_SHARE_PERCENT": 50,
-    "SHOW_UP_MIN": "2.00 EUR",
-}
 
 
 def euros(amount_minor: int) -> dict[str, object]:
@@ -29,14 +23,14 @@ def euros(amount_minor: int) -> dict[str, object]:
 # Pure rules.
 
 
-def test_pay_rules_parse_the_settings_and_name_a_bad_one():
-    assert rules.pay_rules(DEFAULTS) == rules.PayRules(
+def test_pay_rules_come_from_the_settings_and_a_bad_one_is_named():
+    assert rules.pay_rules(defaults_with()) == rules.PayRules(
         floor=Money(1200, "EUR"),
         travel_allowance_minutes=15,
         show_up_share_percent=50,
         show_up_min=Money(200, "EUR"),
     )
-    from_env = rules.pay_rules(DEFAULTS | {"TRAVEL_ALLOWANCE_MINUTES": "20", "MIN_HOURLY": "9 USD"})
+    from_env = rules.pay_rules(defaults_with(TRAVEL_ALLOWANCE_MINUTES="20", MIN_HOURLY="9 USD"))
     assert (from_env.travel_allowance_minutes, from_env.floor) == (20, Money(900, "USD"))
     for key, bad in (
         ("MIN_HOURLY", "12,00 EUR"),
@@ -45,7 +39,7 @@ def test_pay_rules_parse_the_settings_and_name_a_bad_one():
         ("SHOW_UP_MIN", 2),
     ):
         with pytest.raises(BadSetting, match=f"FAIRFIELD_{key}"):
-            rules.pay_rules(DEFAULTS | {key: bad})
+            defaults_with(**{key: bad})
 
 
 def test_the_floor_rate_and_least_reward_are_integer_arithmetic():
@@ -225,7 +219,7 @@ def test_bonuses_are_validated_naming_the_field(client, brand, make):
 
 def test_show_up_pay_is_at_least_the_minimum_and_at_most_the_pay(app, client, db, brand):
     headers, (first, second, _third) = brand
-    app.config["SHOW_UP_MIN"] = "8.00 EUR"
+    override_settings(app, SHOW_UP_MIN="8.00 EUR")
     body = campaign_body([first, second], reward=euros(700), est_minutes=20)
     campaign = create(
         client, headers, body | {"bonuses": [{"store_id": second, "amount": euros(200)}]}
@@ -237,7 +231,7 @@ def test_show_up_pay_is_at_least_the_minimum_and_at_most_the_pay(app, client, db
 
 def test_a_floor_in_another_currency_refuses_naming_the_currency(app, client, db, brand):
     headers, store_ids = brand
-    app.config["MIN_HOURLY"] = "12.00 USD"
+    override_settings(app, MIN_HOURLY="12.00 USD")
     campaign = create(client, headers, campaign_body(store_ids))
     refused = publish(client, headers, campaign)
     assert refused.status_code == 422

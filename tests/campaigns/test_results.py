@@ -21,8 +21,8 @@ from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
 from backend.privacy.rules import ERASED_SHA256
 from backend.stores.models import Store
+from backend.submissions import decisions
 from backend.submissions.models import Photo
-from backend.submissions.service import record_decision
 from tests.support.factories import UserFactory
 from tests.support.world import build, insert_submission
 
@@ -71,13 +71,14 @@ def evidence(
 
 def decide(db: Any, submission_id: str, status: str, now: datetime = DECIDED) -> None:
     with db.transaction() as session:
-        record_decision(
+        decisions.decide(
             db_session=session,
             submission_id=submission_id,
-            status=status,
-            actor="admin",
-            reasons=[] if status == "approved" else ["shelf_not_visible"],
-            flags=[],
+            verdict=decisions.Verdict(
+                status=status,
+                actor="admin",
+                reasons=[] if status == "approved" else ["shelf_not_visible"],
+            ),
             now=now,
         )
 

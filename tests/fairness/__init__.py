@@ -18,7 +18,7 @@ from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutRequest
 from backend.review.models import Appeal
-from backend.submissions.service import record_decision
+from backend.submissions import decisions, states
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.world import build, insert_submission
 
@@ -72,15 +72,16 @@ class Builder:
         self, submission_id: str, status: str, at: datetime, appeal_id: str | None = None
     ) -> None:
         with self.db.transaction() as session:
-            record_decision(
+            decisions.decide(
                 db_session=session,
                 submission_id=submission_id,
-                status=status,
-                actor="admin" if appeal_id else "machine",
-                actor_id=self.admin.id if appeal_id else None,
-                reasons=["photo_unusable"] if status == "rejected" else [],
-                flags=[],
-                appeal_id=appeal_id,
+                verdict=decisions.Verdict(
+                    status=status,
+                    actor="admin" if appeal_id else "machine",
+                    actor_id=self.admin.id if appeal_id else None,
+                    reasons=["photo_unusable"] if status == "rejected" else [],
+                    appeal_id=appeal_id,
+                ),
                 now=at,
             )
 
@@ -112,6 +113,8 @@ class Builder:
             session.add(appeal)
             session.flush()
             appeal_id = appeal.id
+            # The worker appealed first: only an appealed submission is decided on appeal.
+            states.move(session, submission_id=submission_id, froms=("rejected",), to="appealed")
         self.decide(submission_id, status, at, appeal_id=appeal_id)
 
     def payout(self, days_ago: float, paid_after_days: float | None) -> None:

@@ -6,9 +6,10 @@ from collections import Counter
 
 import pytest
 
-from backend.config import DEFAULTS, BadSetting
+from backend.config import BadSetting
 from backend.fairness import rules
 from backend.kernel.money import Money
+from backend.settings import defaults_with
 
 SETTINGS = rules.FairnessSettings(floor=Money(1200, "EUR"), allowance_minutes=15)
 
@@ -97,9 +98,9 @@ def test_delay_figures_and_expand():
 
 
 def test_settings_parse_the_floor_and_refuse_nonsense():
-    settings = rules.settings_from(DEFAULTS)
+    settings = rules.settings_from(defaults_with())
     assert settings == rules.FairnessSettings(floor=Money(1200, "EUR"), allowance_minutes=15)
     with pytest.raises(BadSetting, match="FAIRFIELD_MIN_HOURLY"):
-        rules.settings_from({**DEFAULTS, "MIN_HOURLY": "twelve"})
+        defaults_with(MIN_HOURLY="twelve")
     with pytest.raises(BadSetting, match="FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES"):
-        rules.settings_from({**DEFAULTS, "TRAVEL_ALLOWANCE_MINUTES": -1})
+        defaults_with(TRAVEL_ALLOWANCE_MINUTES=-1)

@@ -15,8 +15,8 @@ from backend.ledger.check import check_ledger, summary
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.submissions import decisions, states
 from backend.submissions.models import Submission
-from backend.submissions.service import record_decision
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.world import build, insert_submission
 
@@ -71,13 +71,10 @@ class World:
         """A submission approved the way the pipeline does it: decision, then credit."""
         submission_id = self.submit(worker)
         with self.db.transaction() as session:
-            record_decision(
+            decisions.decide(
                 db_session=session,
                 submission_id=submission_id,
-                status="approved",
-                actor="machine",
-                reasons=[],
-                flags=[],
+                verdict=decisions.Verdict(status="approved", actor="machine"),
                 now=at,
             )
         return submission_id
@@ -293,13 +290,10 @@ def test_a_missions_bonus_is_paid_with_its_reward(db, world):
 def test_a_closed_store_is_credited_its_show_up_pay_not_the_reward(db, world):
     paid = world.submit(outcome="store_closed")
     with db.transaction() as session:
-        record_decision(
+        decisions.decide(
             db_session=session,
             submission_id=paid,
-            status="approved",
-            actor="machine",
-            reasons=[],
-            flags=[],
+            verdict=decisions.Verdict(status="approved", actor="machine"),
             now=NOW,
         )
         # No figure on the mission (published before show-up pay): the one paid is kept.
@@ -409,14 +403,15 @@ def test_an_open_batch_with_a_settlement_is_named(db, world):
 def decide(world: World, submission_id: str, status: str) -> None:
     """An admin's decision on a submission, through the service that reopens and pays."""
     with world.db.transaction() as session:
-        record_decision(
+        decisions.decide(
             db_session=session,
             submission_id=submission_id,
-            status=status,
-            actor="admin",
-            actor_id=world.admin.id,
-            reasons=["blurry_photo"] if status == "rejected" else [],
-            flags=[],
+            verdict=decisions.Verdict(
+                status=status,
+                actor="admin",
+                actor_id=world.admin.id,
+                reasons=["blurry_photo"] if status == "rejected" else [],
+            ),
             now=NOW,
         )
 
@@ -433,14 +428,14 @@ def credit_reward(db: Any, world: World, submission_id: str, worker: Any, **kw: 
     credit(db, submission_id, entries)
 
 
-def second_visit(world: World, worker: Any) -> str:
+def second_visit(world: World, worker: Any, status: str = "approved") -> str:
     """Another worker's submission for the mission of the world's first one."""
     submission_id, _photos = insert_submission(
         world.db,
         mission_id=world.missions[0],
         worker_id=worker.id,
         brand_id=world.brand_id,
-        status="approved",
+        status=status,
         captured_at=NOW,
     )
     return submission_id
@@ -477,9 +472,11 @@ def test_a_repeat_approval_is_the_platforms_and_the_check_knows_it(db, make, wor
     rejected = world.submit()
     decide(world, rejected, "rejected")
     other = make(UserFactory)
-    redone = second_visit(world, other)
-    for submission_id in (redone, rejected):  # the redo first, then the appeal granted
-        decide(world, submission_id, "approved")
+    redone = second_visit(world, other, status="in_review")
+    decide(world, redone, "approved")  # the redo first, then the appeal granted
+    with db.transaction() as session:
+        states.move(session, submission_id=rejected, froms=("rejected",), to="appealed")
+    decide(world, rejected, "approved")
     with db.transaction(write=False) as session:
         assert service.balance(db_session=session, account="platform", currency="EUR") == -REWARD
         campaign = rules.campaign_account(world.campaign_id)

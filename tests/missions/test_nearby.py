@@ -105,7 +105,13 @@ def test_nearby_over_http(client, db, make, auth_headers):
             worker_id=None,
         )
         cards = [
-            presenters.present(n.card, distance=n.distance_m, speed_kmh=4.5, products=n.products)
+            presenters.mission_out(
+                n.card,
+                distance=n.distance_m,
+                speed_kmh=4.5,
+                products=n.products,
+                scorecard_url=f"/api/v1/brands/{n.card.brand_id}/scorecard",
+            )
             for n in found
         ]
     dumped = MissionListOut().dump({"items": cards, "next_cursor": None})

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from backend.missions.models import Mission
+from backend.settings import override_settings
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.world import build
 
@@ -134,7 +135,7 @@ def test_the_claim_window_stays_within_its_bounds(app, client, db, make, auth_he
     brand = make(BrandFactory)
     _cid, (nearby, remote) = build(db, brand.id, [STORE, STORE], est_minutes=15)
     worker = auth_headers(make(UserFactory))
-    app.config["CLAIM_BUFFER_MINUTES"] = 0
+    override_settings(app, CLAIM_BUFFER_MINUTES=0)
     short = claim_from(client, worker, nearby, NEXT_DOOR)
     assert short.json["window"]["total_minutes"] == 45  # 15 minutes, raised to the least
     assert 44 < minutes_left(short.json["expires_at"]) <= 45

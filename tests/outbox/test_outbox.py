@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from backend.kernel.clock import utcnow
 from backend.outbox import service as outbox
 from backend.outbox.models import OutboxMessage
+from backend.settings import override_settings
 
 
 def queued(redis_url):
@@ -64,7 +65,7 @@ def test_relay_failure_leaves_the_message_for_the_sweeper(app_config, redis_url)
 
 
 def test_sweeper_resends_unsent_and_stale_but_not_fresh_or_done(app, db, redis_url):
-    app.config["OUTBOX_RELAY_ON_COMMIT"] = False
+    override_settings(app, OUTBOX_RELAY_ON_COMMIT=False)
     now = utcnow()
     with app.app_context():
         with db.transaction() as session:
@@ -98,7 +99,7 @@ def test_sweeper_resends_unsent_and_stale_but_not_fresh_or_done(app, db, redis_u
 
 
 def test_consume_once_closes_a_message_exactly_once(app, db):
-    app.config["OUTBOX_RELAY_ON_COMMIT"] = False
+    override_settings(app, OUTBOX_RELAY_ON_COMMIT=False)
     with app.app_context():
         with db.transaction() as session:
             message = outbox.enqueue(db_session=session, task_name="t.x")

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from backend.kernel.clock import utcnow
 from backend.outbox import service as outbox
 from backend.outbox.models import OutboxMessage
+from backend.settings import override_settings
 from tests.support.locks import probe_write_lock
 
 
@@ -23,7 +24,7 @@ def test_messages_are_published_without_the_write_lock(app, db, backend_name, mo
     with app.app_context():
         with db.transaction() as session:  # relayed after its commit
             outbox.enqueue(db_session=session, task_name="t.relayed")
-        app.config["OUTBOX_RELAY_ON_COMMIT"] = False
+        override_settings(app, OUTBOX_RELAY_ON_COMMIT=False)
         with db.transaction() as session:  # left for the sweeper
             outbox.enqueue(db_session=session, task_name="t.swept")
             session.execute(

@@ -14,6 +14,7 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.ledger.rules import BANK, IN_TRANSIT
 from backend.payouts import rules
 from backend.payouts.models import PayoutRequest
+from backend.settings import override_settings
 from tests.support.payouts import BATCHES, IBANS, PAYOUTS, at_once, payout_body
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -163,7 +164,7 @@ def test_concurrent_mark_paid_settles_once(app, client, person, credit, db, bala
 def test_one_currency_per_batch_the_oldest_first(app, client, person, credit):
     admin = person("admin")
     (eur,) = requested(client, person, credit, [1000])
-    app.config["PAYOUT_MIN"] = "5.00 CHF"
+    override_settings(app, PAYOUT_MIN="5.00 CHF")
     chf_worker = person()
     credit(chf_worker.id, 700, currency="CHF")
     chf = client.post(PAYOUTS, json=payout_body(), headers=chf_worker.headers).json

@@ -13,6 +13,7 @@ import xmlschema
 from backend.config import BadSetting
 from backend.kernel.money import Money, format_money, parse_money_setting
 from backend.payouts import rules
+from backend.settings import defaults_with
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -44,11 +45,12 @@ def test_a_malformed_minimum_is_refused_naming_the_setting(setting):
 
 
 def test_sla_days_must_be_whole_and_not_negative():
-    assert rules.parse_sla_days(7) == rules.parse_sla_days("7") == 7
-    assert rules.parse_sla_days(0) == 0
+    assert defaults_with(PAYOUT_SLA_DAYS=7).payout_sla_days == 7
+    assert defaults_with(PAYOUT_SLA_DAYS="7").payout_sla_days == 7
+    assert defaults_with(PAYOUT_SLA_DAYS=0).payout_sla_days == 0
     for bad in ("-1", "7.5", "a week", True, None):
         with pytest.raises(BadSetting, match="FAIRFIELD_PAYOUT_SLA_DAYS"):
-            rules.parse_sla_days(bad)
+            defaults_with(PAYOUT_SLA_DAYS=bad)
 
 
 def test_shortfall_is_what_the_balance_lacks_and_zero_balance_never_pays():
@@ -129,13 +131,17 @@ def test_batch_totals_are_in_one_currency():
 
 
 def test_debtor_settings_are_checked():
-    assert rules.debtor_from_settings("Fairfield", "nl91abna0417164300", "") == rules.Debtor(
-        "Fairfield", "NL91ABNA0417164300", None
+    settings = defaults_with(
+        PAYOUT_DEBTOR_NAME="Fairfield",
+        PAYOUT_DEBTOR_IBAN="nl91abna0417164300",
+        PAYOUT_DEBTOR_BIC="",
     )
-    with pytest.raises(BadSetting, match="DEBTOR_IBAN"):
-        rules.debtor_from_settings("Fairfield", "NL00ABNA0417164300", "ABNANL2A")
-    with pytest.raises(BadSetting, match="DEBTOR_NAME"):
-        rules.debtor_from_settings("", "NL91ABNA0417164300", "ABNANL2A")
+    debtor = (settings.payout_debtor_name, settings.payout_debtor_iban, settings.payout_debtor_bic)
+    assert debtor == ("Fairfield", "NL91ABNA0417164300", None)
+    with pytest.raises(BadSetting, match="FAIRFIELD_PAYOUT_DEBTOR_IBAN"):
+        defaults_with(PAYOUT_DEBTOR_IBAN="NL00ABNA0417164300")
+    with pytest.raises(BadSetting, match="FAIRFIELD_PAYOUT_DEBTOR_NAME"):
+        defaults_with(PAYOUT_DEBTOR_NAME="")
 
 
 def _transfers() -> list[rules.Transfer]:

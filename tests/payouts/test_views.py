@@ -12,8 +12,9 @@ from backend.config import BadSetting
 from backend.kernel.clock import utcnow
 from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import IN_TRANSIT
-from backend.payouts import service
+from backend.payouts import queries
 from backend.payouts.models import PayoutRequest
+from backend.settings import override_settings
 from tests.support.payouts import IBANS, PAYOUTS, at_once, payout_body, worker_account
 
 
@@ -58,7 +59,7 @@ def test_below_the_minimum_is_refused_naming_what_is_needed(client, person, cred
 
 
 def test_an_empty_balance_is_refused_even_with_no_minimum(app, client, person, db):
-    app.config["PAYOUT_MIN"] = "0.00 EUR"
+    override_settings(app, PAYOUT_MIN="0.00 EUR")
     worker = person()
     response = client.post(PAYOUTS, json=payout_body(), headers=worker.headers)
     assert response.status_code == 422
@@ -181,9 +182,9 @@ def test_late_requests_are_reported(app, client, person, credit, db):
     assert client.get(f"{listing}?status=paid", headers=admin.headers).json["items"] == []
     assert client.get(f"{listing}?status=lost", headers=admin.headers).status_code == 422
     with db.transaction(write=False) as session:
-        found = service.late_requests(db_session=session, now=utcnow(), sla_days=7)
+        found = queries.late_requests(db_session=session, now=utcnow(), sla_days=7)
         assert [r.id for r in found] == [slow_id]
-        later = service.late_requests(
+        later = queries.late_requests(
             db_session=session, now=utcnow() + timedelta(days=30), sla_days=7
         )
         assert [r.id for r in later] == [slow_id, fresh_id]

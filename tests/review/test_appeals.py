@@ -115,15 +115,14 @@ def test_a_machine_rejection_may_be_decided_by_any_admin(client, db, in_review, 
     waiting = in_review()
     with db.transaction() as session:
         from backend.kernel.clock import utcnow
-        from backend.submissions.service import record_decision
+        from backend.submissions import decisions
 
-        record_decision(
+        decisions.decide(
             db_session=session,
             submission_id=waiting.submission_id,
-            status="rejected",
-            actor="machine-test",
-            reasons=["reused_photo"],
-            flags=[],
+            verdict=decisions.Verdict(
+                status="rejected", actor="machine-test", reasons=["reused_photo"]
+            ),
             now=utcnow(),
             from_statuses=("in_review",),
         )

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from backend.ledger import service as ledger
 from backend.review.models import Appeal
+from backend.settings import override_settings
 from backend.submissions.models import Decision, Submission
 from tests.review.test_appeals import appeal, reject
 from workers.review import approve_overdue
@@ -65,7 +66,7 @@ def test_an_appeal_nobody_decides_is_granted(app, client, db, in_review, admin):
 def test_the_deadline_follows_the_setting(app, db, in_review):
     waiting = in_review()
     age(db, Submission, waiting.submission_id, "decided_at", 3)
-    app.config["REVIEW_SLA_HOURS"] = 2
+    override_settings(app, REVIEW_SLA_HOURS=2)
     with app.app_context():
         assert approve_overdue.apply().get() == 1
     assert paid(db, waiting.claimed.worker.id) == 600

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.ledger import rules, service
 from backend.ledger.models import LedgerTransaction
+from backend.submissions import settlement
 from tests.support.photos import jpeg, shelf
 from tests.support.submitting import submit
 
@@ -46,9 +47,7 @@ def test_an_approved_submission_pays_its_reward_to_the_worker_once(app, client, 
     assert shown["status"] == "approved"
     assert balance(db, f"worker:{claimed.worker.id}") == 600
     with db.transaction() as session:
-        again = service.credit_approved_submission(
-            db_session=session, submission_id=submission_id, now=NOW
-        )
+        again = settlement.credit_approved(db_session=session, submission_id=submission_id, now=NOW)
     assert again is False
     assert balance(db, f"worker:{claimed.worker.id}") == 600
 

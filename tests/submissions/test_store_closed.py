@@ -16,7 +16,7 @@ from backend.ledger.check import check_ledger
 from backend.ledger.models import LedgerTransaction
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
-from backend.submissions.service import record_decision
+from backend.submissions import decisions
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.photos import jpeg, shelf
 from tests.support.processes import wait_until
@@ -104,13 +104,10 @@ def test_a_closed_store_inside_the_geofence_pays_show_up_pay_exactly_once(
     # Redelivered validation, then a second approval: nothing more is paid.
     validate_now(app, db, shown["id"])
     with db.transaction() as session:
-        record_decision(
+        decisions.decide(
             db_session=session,
             submission_id=shown["id"],
-            status="approved",
-            actor="admin",
-            reasons=[],
-            flags=[],
+            verdict=decisions.Verdict(status="approved", actor="admin"),
             now=utcnow(),
         )
     with db.transaction(write=False) as session:

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from backend.config import DEFAULTS, BadSetting
+from backend.config import BadSetting
+from backend.settings import defaults_with
 from backend.validation.photos import Check
 from backend.validation.rules import answer_checks, capture_window_check, decide
-from backend.validation.service import clock_drift_setting
+from backend.validation.service import settings_from
 
 SKUS = ["A1", "B2"]
 
@@ -113,8 +114,9 @@ def test_the_capture_time_gets_the_same_clock_drift_margin():
 
 
 def test_the_clock_drift_setting_is_minutes_and_refused_when_malformed():
-    assert clock_drift_setting(DEFAULTS) == timedelta(minutes=5)
-    assert clock_drift_setting({"EXIF_CLOCK_DRIFT_MINUTES": "2.5"}) == timedelta(seconds=150)
+    assert settings_from(defaults_with()).clock_drift == timedelta(minutes=5)
+    drift = settings_from(defaults_with(EXIF_CLOCK_DRIFT_MINUTES="2.5")).clock_drift
+    assert drift == timedelta(seconds=150)
     for bad in ("-1", "five", "nan", 24 * 60):
         with pytest.raises(BadSetting, match="FAIRFIELD_EXIF_CLOCK_DRIFT_MINUTES"):
-            clock_drift_setting({"EXIF_CLOCK_DRIFT_MINUTES": bad})
+            defaults_with(EXIF_CLOCK_DRIFT_MINUTES=bad)

@@ -1,5 +1,7 @@
 """Fairness figures from the database: a brand's scorecard for workers, the platform report.
 
+Reads only (the feature writes nothing), hence queries.py.
+
 Every figure about submissions covers those received in the window (the last `days` days).
 Each reads one grouped query; only durations come back a row each (two timestamps), since
 a median needs the values and SQLite has no percentile function.

@@ -1,0 +1,372 @@
+"""Typed settings: every FAIRFIELD_* setting read and checked once, when the app is built.
+
+A value that cannot be understood raises BadSetting naming it, so the API, the Celery
+processes and the `fairfield` command refuse to start on it rather than fail a request or a
+task later. Code reads `current_settings()` (inside the app) or `settings_of(app)`, never
+`app.config`; pure rules are handed the values they need.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+import limits
+from flask import Flask, current_app
+
+from backend.config import DEFAULTS, BadSetting, derive_paths
+from backend.kernel.bank import normalize_bic, normalize_iban, sepa_text
+from backend.kernel.money import Money, parse_money_setting
+
+EXTENSION = "fairfield.settings"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Every FAIRFIELD_* setting, typed; each field is its setting's name in lower case."""
+
+    var_dir: str
+    database_url: str
+    broker_url: str
+    photo_dir: str
+    db_pool_size: int
+    sqlite_busy_timeout_ms: int
+    sqlite_mmap_mb: int
+    token_ttl_seconds: int
+    argon2_time_cost: int
+    argon2_memory_kib: int
+    proxy_count: int
+    ratelimit_enabled: bool
+    ratelimit_storage_url: str
+    login_rate_limit: str
+    max_body_bytes: int
+    outbox_sweep_seconds: float
+    outbox_resend_after_seconds: int
+    outbox_relay_on_commit: bool
+    task_soft_time_limit: int
+    task_time_limit: int
+    broker_visibility_timeout: int
+    claim_limit: int
+    claim_buffer_minutes: int
+    claim_expiry_sweep_seconds: float
+    travel_speed_kmh: float
+    submission_max_photos: int
+    submission_grace_minutes: int
+    upload_expiry_hours: float
+    upload_lock_wait_seconds: float
+    upload_sweep_seconds: float
+    photo_max_bytes: int
+    photo_max_pixels: int
+    photo_min_short_side: int
+    photo_min_sharpness: float
+    photo_min_luminance: float
+    photo_max_luminance: float
+    photo_max_clipped: float
+    photo_reuse_max_hamming: int
+    photo_similar_max_hamming: int
+    max_travel_speed_kmh: float
+    exif_clock_drift_minutes: float
+    min_hourly: Money
+    travel_allowance_minutes: int
+    claim_window_min_minutes: int
+    claim_window_max_minutes: int
+    show_up_share_percent: int
+    show_up_min: Money
+    location_retention_days: int
+    review_sla_hours: float
+    review_deadline_sweep_seconds: float
+    appeal_window_days: float
+    payout_min: Money
+    payout_sla_days: int
+    payout_debtor_name: str
+    payout_debtor_iban: str  # compact
+    payout_debtor_bic: str | None  # compact; None when not given
+    log_level: str  # upper case, a name the logging module knows
+    log_json: bool
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """Every setting from a merged config (see backend/config.py); BadSetting names each
+        one that is not valid, one a line."""
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for key, read in READERS.items():
+            try:
+                values[key.lower()] = read(config[key], f"FAIRFIELD_{key}")
+            except BadSetting as exc:
+                problems.append(str(exc))
+        if problems:
+            raise BadSetting("\n".join(problems))
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        # Each value is sound alone; these pairs must also agree with each other.
+        for low, high, what in _PAIRS:
+            if getattr(self, low.lower()) > getattr(self, high.lower()):
+                raise BadSetting(
+                    f"FAIRFIELD_{low} must be at most FAIRFIELD_{high} ({what}), "
+                    f"not {getattr(self, low.lower())!r} > {getattr(self, high.lower())!r}."
+                )
+
+
+_PAIRS = (
+    ("CLAIM_WINDOW_MIN_MINUTES", "CLAIM_WINDOW_MAX_MINUTES", "the shortest and longest window"),
+    ("PHOTO_MIN_LUMINANCE", "PHOTO_MAX_LUMINANCE", "too dark and burnt out"),
+    ("PHOTO_REUSE_MAX_HAMMING", "PHOTO_SIMILAR_MAX_HAMMING", "the same picture and a similar one"),
+    ("TASK_SOFT_TIME_LIMIT", "TASK_TIME_LIMIT", "the soft limit comes first"),
+)
+
+
+def init_settings(app: Flask) -> Settings:
+    """Read the app's settings once, typed and checked; BadSetting stops the app's start."""
+    settings = Settings.from_config(app.config)
+    _install(app, settings)
+    return settings
+
+
+def settings_of(app: Flask) -> Settings:
+    """The settings of an app built by create_app."""
+    return cast(Settings, app.extensions[EXTENSION])
+
+
+def current_settings() -> Settings:
+    """The settings of the app of the current request, task or command."""
+    return settings_of(current_app)
+
+
+@cache
+def default_settings() -> Settings:
+    """The defaults, typed: for code run outside any app (a script, a pure test)."""
+    return defaults_with()
+
+
+def defaults_with(**changes: Any) -> Settings:
+    """The defaults with some settings changed, checked as at start (scripts, pure tests)."""
+    config = {**DEFAULTS, **changes}
+    derive_paths(config)
+    return Settings.from_config(config)
+
+
+def override_settings(app: Flask, **changes: Any) -> Settings:
+    """Change settings of a built app, checked as at start (tests, the shell). What create_app
+    built from them (the database pool, Celery, the limiter's storage) stays as it was."""
+    settings = Settings.from_config({**app.config, **changes})
+    app.config.update(changes)
+    _install(app, settings)
+    return settings
+
+
+def _install(app: Flask, settings: Settings) -> None:
+    app.extensions[EXTENSION] = settings
+    # What Flask and Flask-Limiter read from app.config themselves, in the types they expect.
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config["RATELIMIT_ENABLED"] = settings.ratelimit_enabled
+    app.config["RATELIMIT_STORAGE_URI"] = settings.ratelimit_storage_url
+
+
+# Readers: (the raw value, its FAIRFIELD_ name) -> the typed value, or BadSetting.
+Reader = Callable[[object, str], Any]
+
+
+def _refuse(name: str, expected: str, value: object) -> BadSetting:
+    return BadSetting(f"{name} must be {expected}, not {value!r}.")
+
+
+def _number(value: object) -> float | None:
+    # The environment gives JSON ("15" is 15, "true" is True), a caller's mapping anything.
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            pass
+    found = _number(value)
+    return int(found) if found is not None and found.is_integer() else None
+
+
+def whole(low: int, high: int | None = None) -> Reader:
+    """A whole number from `low` (to `high`): 7, "7" and 7.0 are 7; 7.5 and True are refused."""
+    expected = f"a whole number from {low}" + (f" to {high}" if high is not None else " up")
+
+    def read(value: object, name: str) -> int:
+        found = _whole(value)
+        if found is None or found < low or (high is not None and found > high):
+            raise _refuse(name, expected, value)
+        return found
+
+    return read
+
+
+def number(
+    low: float, high: float | None = None, *, above: bool = False, expected: str = ""
+) -> Reader:
+    """A number from `low` (or `above` it) to `high`; inf, nan and True are refused."""
+    expected = expected or (
+        f"a number {'above' if above else 'from'} {low:g}"
+        + (f" to {high:g}" if high is not None else (" up" if not above else ""))
+    )
+
+    def read(value: object, name: str) -> float:
+        found = _number(value)
+        if found is None or found < low or (above and found == low):
+            raise _refuse(name, expected, value)
+        if high is not None and found > high:
+            raise _refuse(name, expected, value)
+        return found
+
+    return read
+
+
+def _minutes_under_a_day(value: object, name: str) -> float:
+    found = _number(value)
+    if found is None or not 0 <= found < 24 * 60:
+        raise _refuse(name, "minutes from 0 to a day", value)
+    return found
+
+
+_TRUE, _FALSE = ("true", "1", True, 1), ("false", "0", False, 0)
+
+
+def flag(value: object, name: str) -> bool:
+    """true or false (1 or 0); anything else, "no" included, is refused rather than guessed."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    if isinstance(key, float) or key not in (*_TRUE, *_FALSE):
+        raise _refuse(name, "true or false", value)
+    return key in _TRUE
+
+
+def text(value: object, name: str) -> str:
+    """Text that is not blank."""
+    if not isinstance(value, str) or not value.strip():
+        raise _refuse(name, "text", value)
+    return value
+
+
+def url(value: object, name: str) -> str:
+    """A URL with its scheme (`postgresql+psycopg://...`, `redis://...`, `memory://`)."""
+    if not isinstance(value, str) or "://" not in value:
+        raise _refuse(name, "a URL like 'scheme://...'", value)
+    return value
+
+
+def money(value: object, name: str) -> Money:
+    """An amount and a currency: '10.00 EUR'."""
+    return parse_money_setting(value, name=name)
+
+
+def rate_limit(value: object, name: str) -> str:
+    """Flask-Limiter's limits: '10 per minute;100 per hour'."""
+    try:
+        if isinstance(value, str) and limits.parse_many(value):
+            return value
+    except ValueError:
+        pass
+    raise _refuse(name, "a rate limit like '10 per minute;100 per hour'", value)
+
+
+def log_level(value: object, name: str) -> str:
+    """A level the logging module knows, in any case: 'INFO', 'warning'."""
+    level = value.strip().upper() if isinstance(value, str) else None
+    if level not in logging.getLevelNamesMapping():
+        raise _refuse(name, "a log level: DEBUG, INFO, WARNING, ERROR or CRITICAL", value)
+    return level
+
+
+def debtor_name(value: object, name: str) -> str:
+    """A name a SEPA file can carry."""
+    if not isinstance(value, str) or not sepa_text(value, 70):
+        raise _refuse(name, "a name", value)
+    return value
+
+
+def iban(value: object, name: str) -> str:
+    """An IBAN in the SEPA zone, compacted."""
+    try:
+        return normalize_iban(str(value))
+    except ValueError as exc:
+        raise BadSetting(f"{name}: {exc}") from exc
+
+
+def bic(value: object, name: str) -> str | None:
+    """A BIC, compacted; empty for none."""
+    try:
+        return normalize_bic(str(value)) if value else None
+    except ValueError as exc:
+        raise BadSetting(f"{name}: {exc}") from exc
+
+
+READERS: dict[str, Reader] = {
+    "VAR_DIR": text,
+    "DATABASE_URL": url,
+    "BROKER_URL": url,
+    "PHOTO_DIR": text,
+    "DB_POOL_SIZE": whole(1),
+    "SQLITE_BUSY_TIMEOUT_MS": whole(0),
+    "SQLITE_MMAP_MB": whole(0),
+    "TOKEN_TTL_SECONDS": whole(1),
+    "ARGON2_TIME_COST": whole(1),
+    "ARGON2_MEMORY_KIB": whole(8),  # argon2's least for one lane
+    "PROXY_COUNT": whole(0),
+    "RATELIMIT_ENABLED": flag,
+    "RATELIMIT_STORAGE_URL": url,
+    "LOGIN_RATE_LIMIT": rate_limit,
+    "MAX_BODY_BYTES": whole(1),
+    "OUTBOX_SWEEP_SECONDS": number(0, above=True),
+    "OUTBOX_RESEND_AFTER_SECONDS": whole(0),
+    "OUTBOX_RELAY_ON_COMMIT": flag,
+    "TASK_SOFT_TIME_LIMIT": whole(1),
+    "TASK_TIME_LIMIT": whole(1),
+    "BROKER_VISIBILITY_TIMEOUT": whole(1),
+    "CLAIM_LIMIT": whole(1),
+    "CLAIM_BUFFER_MINUTES": whole(0),
+    "CLAIM_EXPIRY_SWEEP_SECONDS": number(0, above=True),
+    "TRAVEL_SPEED_KMH": number(0, above=True),
+    "SUBMISSION_MAX_PHOTOS": whole(1),
+    "SUBMISSION_GRACE_MINUTES": whole(0),
+    "UPLOAD_EXPIRY_HOURS": number(0, above=True),
+    "UPLOAD_LOCK_WAIT_SECONDS": number(0),
+    "UPLOAD_SWEEP_SECONDS": number(0, above=True),
+    "PHOTO_MAX_BYTES": whole(1),
+    "PHOTO_MAX_PIXELS": whole(1),
+    "PHOTO_MIN_SHORT_SIDE": whole(0),
+    "PHOTO_MIN_SHARPNESS": number(0),
+    "PHOTO_MIN_LUMINANCE": number(0, 255),
+    "PHOTO_MAX_LUMINANCE": number(0, 255),
+    "PHOTO_MAX_CLIPPED": number(0, 1),
+    "PHOTO_REUSE_MAX_HAMMING": whole(0, 64),  # perceptual hashes have 64 bits
+    "PHOTO_SIMILAR_MAX_HAMMING": whole(0, 64),
+    "MAX_TRAVEL_SPEED_KMH": number(0, above=True),
+    "EXIF_CLOCK_DRIFT_MINUTES": _minutes_under_a_day,
+    "MIN_HOURLY": money,
+    "TRAVEL_ALLOWANCE_MINUTES": whole(0),
+    "CLAIM_WINDOW_MIN_MINUTES": whole(1),
+    "CLAIM_WINDOW_MAX_MINUTES": whole(1),
+    "SHOW_UP_SHARE_PERCENT": whole(0, 100),
+    "SHOW_UP_MIN": money,
+    "LOCATION_RETENTION_DAYS": whole(0),
+    "REVIEW_SLA_HOURS": number(0),
+    "REVIEW_DEADLINE_SWEEP_SECONDS": number(0, above=True),
+    "APPEAL_WINDOW_DAYS": number(0),
+    "PAYOUT_MIN": money,
+    "PAYOUT_SLA_DAYS": whole(0),
+    "PAYOUT_DEBTOR_NAME": debtor_name,
+    "PAYOUT_DEBTOR_IBAN": iban,
+    "PAYOUT_DEBTOR_BIC": bic,
+    "LOG_LEVEL": log_level,
+    "LOG_JSON": flag,
+}

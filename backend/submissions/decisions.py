@@ -1,0 +1,98 @@
+"""Decide a submission: record the decision (its row and the submission's status), then
+settle it (submissions.settlement: the worker's pay, the mission's state)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.submissions import rules, settlement, states
+from backend.submissions.models import Decision
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a decider (machine, admin, deadline) decided, as the decision row keeps it."""
+
+    status: str  # in_review | approved | rejected
+    actor: str
+    reasons: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    actor_id: str | None = None
+    comment: str | None = None
+    evidence: dict[str, Any] | None = None  # default: the checks' verdicts, if any
+    appeal_id: str | None = None
+    checks: list[dict[str, Any]] | None = None  # the machine's, kept on the submission
+
+
+def decide(
+    *,
+    db_session: Session,
+    submission_id: str,
+    verdict: Verdict,
+    now: datetime,
+    from_statuses: Sequence[str] | None = None,
+) -> bool:
+    """Record a decision and settle it: False (nothing written) when the submission was not
+    in one of `from_statuses` (default: any its new status may follow), as when another
+    decider got there first."""
+    recorded = record_decision(
+        db_session=db_session,
+        submission_id=submission_id,
+        verdict=verdict,
+        now=now,
+        from_statuses=from_statuses,
+    )
+    if recorded:
+        settlement.settle_decision(db_session=db_session, submission_id=submission_id, now=now)
+    return recorded
+
+
+def record_decision(
+    *,
+    db_session: Session,
+    submission_id: str,
+    verdict: Verdict,
+    now: datetime,
+    from_statuses: Sequence[str] | None = None,
+) -> bool:
+    """Move the submission to the verdict's status and append the decision that moved it;
+    False (nothing written) when it was not in one of `from_statuses`."""
+    values: dict[str, Any] = {
+        "reasons": verdict.reasons,
+        "flags": verdict.flags,
+        "review_rank": rules.review_rank(verdict.flags),
+        "decided_at": now,
+    }
+    if verdict.checks is not None:
+        values["checks"] = verdict.checks
+    if not states.move(
+        db_session,
+        submission_id=submission_id,
+        to=verdict.status,
+        froms=from_statuses,
+        values=values,
+    ):
+        return False
+    evidence = verdict.evidence
+    if evidence is None and verdict.checks is not None:
+        evidence = {"checks": {c["name"]: c["passed"] for c in verdict.checks}}
+    db_session.add(
+        Decision(
+            submission_id=submission_id,
+            status=verdict.status,
+            actor=verdict.actor,
+            actor_id=verdict.actor_id,
+            reasons=verdict.reasons,
+            flags=verdict.flags,
+            comment=verdict.comment,
+            evidence=evidence or {},
+            appeal_id=verdict.appeal_id,
+            created_at=now,
+        )
+    )
+    return True

@@ -1,0 +1,189 @@
+"""Settle a recorded decision: an approval pays the worker (once) and completes the mission;
+a rejection hands the mission to another worker, or expires it once its campaign is over.
+
+A mission waits on one submission at a time. Once a rejection reopened it, a later decision
+on that submission (an appeal granted or refused) leaves the mission to whoever holds it now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session, aliased
+
+from backend.campaigns.models import Campaign
+from backend.campaigns.rewards import configured_pay, lift_reopened
+from backend.kernel.money import Money
+from backend.ledger import rules as ledger_rules
+from backend.ledger import service as ledger
+from backend.missions import states as missions
+from backend.missions.models import Mission
+from backend.submissions import rules
+from backend.submissions.models import Decision, Submission
+
+STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
+# What an approved submission leaves its mission as, by outcome: a closed store stays
+# visible to the brand as such, and may be re-opened (campaigns.closures).
+MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
+# Another worker's evidence for the mission on its way to a decision.
+IN_PROGRESS = ("uploading", "received", "validating", "in_review")
+
+
+def settle_decision(*, db_session: Session, submission_id: str, now: datetime) -> None:
+    """Do what the submission's recorded decision asks of money and mission."""
+    status = db_session.scalar(select(Submission.status).where(Submission.id == submission_id))
+    if status == "approved":
+        credit_approved(db_session=db_session, submission_id=submission_id, now=now)
+        _complete_mission(db_session, submission_id)
+    elif status == "rejected":
+        _reopen_mission(db_session, submission_id, now)
+
+
+def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -> bool:
+    """Pay an approved submission to its worker, once: the mission's reward and bonus, or its
+    show-up pay when the worker found the store closed; from the campaign, or from the
+    platform when it is a repeat approval of the mission. False if it was paid already."""
+    if ledger.credited(db_session=db_session, submission_ids=[submission_id]):
+        return False
+    # The mission's row, locked: its approvals are paid one at a time, so that exactly one
+    # of two racing approvals finds the other paid (SQLite runs writers one at a time).
+    row = db_session.execute(
+        select(
+            Submission.worker_id,
+            Submission.outcome,
+            Mission.id.label("mission_id"),
+            Mission.campaign_id,
+            (Mission.reward_amount_minor + Mission.bonus_minor).label("pay_minor"),
+            Mission.reward_currency.label("currency"),
+            Mission.show_up_minor,
+        )
+        .join(Mission, Mission.id == Submission.mission_id)
+        .where(Submission.id == submission_id)
+        .with_for_update(of=Mission)
+    ).one()
+    amount = row.pay_minor if row.outcome != STORE_CLOSED else _show_up_minor(db_session, row)
+    ledger.credit_submission(
+        db_session=db_session,
+        submission_id=submission_id,
+        worker_id=row.worker_id,
+        amount=Money(amount, row.currency),
+        campaign_id=row.campaign_id,
+        repeat=is_repeat_approval(
+            db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
+        ),
+        now=now,
+    )
+    return True
+
+
+def _show_up_minor(db_session: Session, row: Any) -> int:
+    """The mission's show-up pay, as publishing fixed it (migration 0012 gave it to missions
+    published before). A mission made without publishing (a script's, a test world's) has
+    it figured the way publishing would, and kept, so the ledger check reads what was paid."""
+    if row.show_up_minor is not None:
+        return int(row.show_up_minor)
+    pay = configured_pay()
+    # A minimum in another currency cannot be compared; campaigns pay in one currency.
+    floor = pay.show_up_min.amount_minor if pay.show_up_min.currency == row.currency else 0
+    figured = ledger_rules.show_up_pay(row.pay_minor, pay.show_up_share_percent, floor)
+    db_session.execute(
+        update(Mission)
+        .where(Mission.id == row.mission_id, Mission.show_up_minor.is_(None))
+        .values(show_up_minor=figured)
+        .execution_options(synchronize_session=False)
+    )
+    kept = db_session.scalar(select(Mission.show_up_minor).where(Mission.id == row.mission_id))
+    return int(kept if kept is not None else figured)
+
+
+def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: str) -> bool:
+    """Whether approving this submission pays for its mission a second time: another of the
+    mission's submissions was credited, and one of the two was rejected once (the mission was
+    redone after a rejection, then the appeal granted). A store found closed and re-opened by
+    its brand is paid for again by the brand (campaigns.closures), so that is no repeat."""
+    others = list(
+        db_session.scalars(
+            select(Submission.id).where(
+                Submission.mission_id == mission_id, Submission.id != submission_id
+            )
+        )
+    )
+    paid = ledger.credited(db_session=db_session, submission_ids=others)
+    if not paid:
+        return False
+    rejected = select(Decision.id).where(
+        Decision.submission_id.in_([submission_id, *paid]), Decision.status == "rejected"
+    )
+    return db_session.scalar(rejected.limit(1)) is not None
+
+
+def _alone(mission_id: str, submission_id: str) -> ColumnElement[bool]:
+    """No other worker's evidence for the mission is on its way to a decision."""
+    other = aliased(Submission)
+    return ~(
+        select(other.id)
+        .where(
+            other.mission_id == mission_id,
+            other.id != submission_id,
+            other.status.in_(IN_PROGRESS),
+        )
+        .exists()
+    )
+
+
+def _complete_mission(db_session: Session, submission_id: str) -> None:
+    """An approval completes the mission it was done for (or marks its store closed)."""
+    mission_id, outcome = db_session.execute(
+        select(Submission.mission_id, Submission.outcome).where(Submission.id == submission_id)
+    ).one()
+    missions.move(
+        db_session,
+        mission_id=mission_id,
+        froms=("submitted",),
+        to=MISSION_DONE[outcome],
+        where=[_alone(mission_id, submission_id)],
+    )
+
+
+def _reopen_mission(db_session: Session, submission_id: str, now: datetime) -> None:
+    """A rejection hands the mission to other workers at once (the rejected worker may not
+    claim it again), or expires it when its campaign is over or cancelled. The reward stays
+    in the campaign's budget for whoever does it next, lifted to the campaign's reward (and
+    funded) if that was raised while the mission was in review."""
+    mission_id = db_session.execute(
+        select(Submission.mission_id).where(Submission.id == submission_id)
+    ).scalar_one()
+    # The campaign's row, locked: a cancel cannot slip between this read and the update
+    # (SQLite runs writers one at a time already; FOR UPDATE is not rendered there).
+    campaign = db_session.execute(
+        select(
+            Campaign.id,
+            Campaign.status,
+            Campaign.ends_at,
+            Campaign.reward_amount_minor,
+            Campaign.reward_currency,
+        )
+        .join(Mission, Mission.campaign_id == Campaign.id)
+        .where(Mission.id == mission_id)
+        .with_for_update(of=Campaign)
+    ).one()
+    status = rules.reopened_status(campaign.status, campaign.ends_at, now)
+    reopened = missions.move(
+        db_session,
+        mission_id=mission_id,
+        froms=("submitted",),
+        to=status,
+        where=[_alone(mission_id, submission_id)],
+    )
+    if status == "open" and reopened:
+        # Raised while it was in review: whoever does it next is paid today's reward.
+        lift_reopened(
+            db_session=db_session,
+            mission_id=mission_id,
+            campaign_id=campaign.id,
+            currency=campaign.reward_currency,
+            reward=campaign.reward_amount_minor,
+            now=now,
+        )
