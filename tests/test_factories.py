@@ -90,10 +90,15 @@ def test_a_claimed_mission_has_the_workers_active_claim(db, make):
 
 
 @pytest.mark.parametrize(
-    ("state", "evidence"), [("submitted", "in_review"), ("completed", "approved")]
+    ("state", "evidence", "outcome"),
+    [
+        ("submitted", "in_review", "completed"),
+        ("completed", "approved", "completed"),
+        ("store_closed", "approved", "store_closed"),
+    ],
 )
-def test_a_submitted_or_completed_mission_has_the_submission_it_stands_for(
-    db, make, state, evidence
+def test_a_submitted_or_finished_mission_has_the_submission_it_stands_for(
+    db, make, state, evidence, outcome
 ):
     ana = make(UserFactory)
     mission = make(MissionFactory, worker=ana, **{state: True})
@@ -103,7 +108,8 @@ def test_a_submitted_or_completed_mission_has_the_submission_it_stands_for(
             select(Submission).where(Submission.mission_id == mission.id)
         ).one()
         assignment = session.get_one(Assignment, submission.assignment_id)
-        assert (submission.status, submission.worker_id) == (evidence, ana.id)
+        assert (submission.status, submission.outcome) == (evidence, outcome)
+        assert submission.worker_id == ana.id
         assert (assignment.status, assignment.worker_id) == ("submitted", ana.id)
 
 
@@ -144,6 +150,11 @@ def test_each_submission_trait_gives_its_status_and_its_missions(db, make, state
     assignment = read(db, Assignment, submission.assignment_id)
     assert (assignment.mission_id, assignment.worker_id) == (mission.id, submission.worker_id)
     assert assignment.status == "submitted"
+
+
+def test_an_approved_closed_store_leaves_its_mission_store_closed(db, make):
+    submission = make(SubmissionFactory, approved=True, store_closed=True)
+    assert read(db, Mission, submission.mission_id).status == "store_closed"
 
 
 def test_a_submission_joins_a_given_mission_with_its_photos(db, make):

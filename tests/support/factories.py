@@ -81,7 +81,8 @@ class StoreFactory(Base):
 
 
 BRUSSELS = (50.8467, 4.3525)
-# The mission's status each submission status leaves behind, as the services do.
+# The mission's status each submission status leaves behind, as the services do (an
+# approval of a store found closed leaves it `store_closed`: see mission_status_after).
 MISSION_STATUS_AFTER = {
     "uploading": "submitted",
     "received": "submitted",
@@ -94,7 +95,14 @@ MISSION_STATUS_AFTER = {
 }
 
 
-TAKEN = ("claimed", "submitted", "completed")
+TAKEN = ("claimed", "submitted", "completed", "store_closed")
+
+
+def mission_status_after(status: str, outcome: str) -> str:
+    """What a submission in `status` with `outcome` leaves its mission as."""
+    if status == "approved" and outcome == "store_closed":
+        return "store_closed"
+    return MISSION_STATUS_AFTER[status]
 
 
 def _now() -> datetime:
@@ -154,8 +162,9 @@ def _mission_campaign(o: Any) -> Campaign:
 class MissionFactory(Base):
     """An open mission at a new store of its campaign's brand; traits name the other states.
 
-    `claimed`, `submitted` and `completed` also make what that state means: an active
-    claim, a submission in review, an approved one (by `worker`, or a new worker).
+    `claimed`, `submitted`, `completed` and `store_closed` also make what that state means:
+    an active claim, a submission in review, an approved one, an approved closed store (by
+    `worker`, or a new worker).
     """
 
     class Meta:
@@ -185,6 +194,7 @@ class MissionFactory(Base):
         claimed = factory.Trait(status="claimed")
         submitted = factory.Trait(status="submitted")
         completed = factory.Trait(status="completed")
+        store_closed = factory.Trait(status="store_closed")
         cancelled = factory.Trait(status="cancelled")
         expired = factory.Trait(status="expired")
 
@@ -198,9 +208,12 @@ class MissionFactory(Base):
         if obj.status == "claimed":
             AssignmentFactory(mission_id=obj.id, worker_id=worker_id)
         else:
-            status = "in_review" if obj.status == "submitted" else "approved"
             SubmissionFactory(
-                mission_id=obj.id, worker_id=worker_id, status=status, mission_status=None
+                mission_id=obj.id,
+                worker_id=worker_id,
+                status="in_review" if obj.status == "submitted" else "approved",
+                outcome="store_closed" if obj.status == "store_closed" else "completed",
+                mission_status=None,
             )
 
 
@@ -248,7 +261,7 @@ class SubmissionFactory(Base):
     class Meta:
         model = Submission
 
-    mission_status = factory.LazyAttribute(lambda o: MISSION_STATUS_AFTER[o.status])
+    mission_status = factory.LazyAttribute(lambda o: mission_status_after(o.status, o.outcome))
     mission_id = factory.LazyFunction(lambda: MissionFactory().id)
     worker_id = factory.LazyFunction(lambda: UserFactory().id)
     brand_id = factory.LazyAttribute(
