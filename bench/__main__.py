@@ -20,8 +20,8 @@ from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
 from bench import auth, claims, fairness, ledger, nearby, pipeline, reuse, uploads, validate
 from bench.common import bench_app, percentiles, timed
-from tests.factories import token_for
-from tests.services import postgres_server, redis_server
+from tests.support.factories import token_for
+from tests.support.services import postgres_server, redis_server
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1000"))

@@ -18,7 +18,7 @@ from typing import Any
 from backend.config import DEFAULTS
 from backend.kernel.ids import new_id
 from bench.common import bench_app
-from tests.missions.load import gunicorn
+from tests.support.load import gunicorn
 
 CLIENT_TIMEOUT_S = 120
 

@@ -13,8 +13,8 @@ from typing import Any
 from backend.accounts.models import Brand
 from backend.kernel.ids import new_id
 from bench.common import bench_app
-from tests.missions.load import bulk_workers, fire, gunicorn
-from tests.missions.world import build
+from tests.support.load import bulk_workers, fire, gunicorn
+from tests.support.world import build
 
 CLAIMS, MISSIONS, CLIENT_PROCESSES = 500, 50, 2
 

@@ -27,7 +27,7 @@ from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Submission
 from bench.common import bench_app, percentiles, settle, timed
-from tests.tables import empty_tables
+from tests.support.tables import empty_tables
 
 BRANDS, CAMPAIGNS_PER_BRAND, OPEN_PER_CAMPAIGN, PER_WORKER = 20, 5, 50, 25
 OLDEST, NEWEST = 100, 7  # days ago the submissions came in; the 90-day window takes ~90 %

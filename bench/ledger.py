@@ -31,7 +31,7 @@ from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation.reuse import index_values
 from bench.common import bench_app, percentiles, settle, timed
-from tests.factories import token_for
+from tests.support.factories import token_for
 
 BRANDS, CAMPAIGNS_PER_BRAND, WORKERS = 5, 10, 5_000
 # A worker asks for their whole balance after every tenth credit; the oldest requests went

@@ -13,8 +13,8 @@ from backend.kernel.clock import utcnow
 from backend.kernel.ids import new_id
 from backend.marketplace import nearby
 from bench.common import bench_app, percentiles, settle, timed
-from tests.factories import token_for
-from tests.missions.world import build
+from tests.support.factories import token_for
+from tests.support.world import build
 
 RADIUS_M, LIMIT = 5_000, 20
 

@@ -28,10 +28,10 @@ from backend.submissions.models import Submission
 from backend.validation.photos import hamming, inspect_photo, perceptual_hash
 from bench import validate
 from bench.common import bench_app
-from tests.missions.load import bulk_workers, gunicorn, post
-from tests.missions.world import build
-from tests.processes import spawn_worker
-from tests.submissions.conftest import BRUSSELS, SKUS, honest_payload, multipart
+from tests.support.load import bulk_workers, gunicorn, post
+from tests.support.processes import spawn_worker
+from tests.support.submitting import BRUSSELS, SKUS, honest_payload, multipart
+from tests.support.world import build
 
 PHOTOS, UPLOADERS, WARM, CELERY_CONCURRENCY = 3, 3, 3, 2
 BASES, STRIPS, POLL_S, TIMEOUT_S = 6, 6, 0.02, 120.0

@@ -19,7 +19,7 @@ from backend.missions.models import Assignment
 from backend.submissions.models import Photo, Submission
 from backend.validation import reuse
 from bench.common import bench_app, percentiles, settle
-from tests.missions.world import build
+from tests.support.world import build
 
 PHOTOS_PER_SUBMISSION, CHUNK = 1000, 10_000
 # Validation looks as far as the "similar photo" doubt reaches: that sets the probes' cost.

@@ -25,10 +25,10 @@ from backend.kernel.ids import new_id
 from backend.submissions.models import Submission
 from bench import validate
 from bench.common import bench_app
-from tests.missions.load import bulk_workers, gunicorn, post
-from tests.missions.world import build
-from tests.submissions.conftest import BRUSSELS, SKUS, honest_payload, multipart
-from tests.tables import empty_tables
+from tests.support.load import bulk_workers, gunicorn, post
+from tests.support.submitting import BRUSSELS, SKUS, honest_payload, multipart
+from tests.support.tables import empty_tables
+from tests.support.world import build
 
 CHUNK, WARM, RECONNECT_S = 256 * 1024, 2, 0.1
 TUS, OCTETS = {"Tus-Resumable": "1.0.0"}, {"Content-Type": "application/offset+octet-stream"}

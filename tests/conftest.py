@@ -18,12 +18,12 @@ from flask.testing import FlaskClient
 
 from backend import create_app, migrate
 from backend.db import Database
-from tests import factories
-from tests.processes import start_worker
-from tests.services import postgres_server, redis_server
-from tests.tables import empty_tables
+from tests.support import factories
+from tests.support.services import postgres_server, redis_server
+from tests.support.tables import empty_tables
 
-__all__ = ["start_worker"]  # a fixture, shared by every test folder
+# Fixtures every folder may ask for by name; helpers are imported from tests.support.
+pytest_plugins = ["tests.support.fixtures"]
 
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 
@@ -116,7 +116,7 @@ def backend_name(database_url: str) -> str:
 @pytest.fixture
 def gunicorn(app_config: dict[str, Any], tmp_path: Path) -> Iterator[str]:
     """The API under gunicorn (4 worker processes) on the test's database; its base URL."""
-    from tests.missions.load import gunicorn as serve
+    from tests.support.load import gunicorn as serve
 
     log = tmp_path / "gunicorn.log"
     with serve(app_config, log) as url:

@@ -45,7 +45,7 @@ def test_create_admin_creates_then_resets(app, client, db):
 
 
 def test_create_admin_refuses_weak_password_and_worker_email(app, make):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-admin", "--email", "a@b.io", "--password", "short"])

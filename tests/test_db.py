@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from backend.db import Database, UTCDateTime
-from tests.locks import write_lock_is_free
+from tests.support.locks import write_lock_is_free
 
 
 @pytest.fixture

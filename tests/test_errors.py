@@ -107,7 +107,7 @@ def test_failed_request_writes_nothing(client, db):
 
 
 def test_nul_characters_are_refused_naming_the_field(client, make, auth_headers):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     response = client.post("/api/v1/auth/token", json={"email": "a\x00@b.io", "password": "x"})
     body = assert_problem(response, 422, "validation_error")

@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 
 from backend.idempotency import service
 from backend.missions.models import Assignment
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
+from tests.support.factories import MissionFactory, UserFactory
 
 BRUSSELS = (50.8467, 4.3525)
 
@@ -19,8 +18,7 @@ def test_a_retry_that_missed_the_key_at_first_is_replayed_once_it_holds_the_lock
 ):
     if backend_name != "sqlite":
         pytest.skip("PostgreSQL takes the key's advisory lock before the view")
-    brand = make(BrandFactory)
-    _cid, (mission,) = build(db, brand.id, [BRUSSELS])
+    mission = make(MissionFactory, at=BRUSSELS).id
     headers = auth_headers(make(UserFactory)) | {"Idempotency-Key": "claim-1"}
     first = client.post(f"/api/v1/missions/{mission}/claim", headers=headers)
     assert first.status_code == 201

@@ -12,9 +12,9 @@ from backend import migrate
 from backend.campaigns.models import Campaign
 from backend.db import Base
 from backend.kernel.clock import utcnow
-from backend.missions.models import Assignment, Mission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from backend.missions.models import Mission
+from tests.support.factories import AssignmentFactory, BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 
 def test_migrated_schema_matches_models(db):
@@ -64,12 +64,8 @@ def test_0011_reopens_the_missions_a_rejection_left_submitted(db, client, make, 
     hand_in(approved, "rejected", "approved")
     hand_in(stuck_ended, "rejected")
     hand_in(stuck_cancelled, "rejected")
+    make(AssignmentFactory, mission_id=held, worker_id=worker.id)  # an active claim
     with db.transaction() as session:
-        session.add(
-            Assignment(
-                mission_id=held, worker_id=worker.id, expires_at=utcnow() + timedelta(hours=1)
-            )
-        )
         session.execute(
             update(Campaign)
             .where(Campaign.id == ended)

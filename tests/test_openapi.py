@@ -112,7 +112,7 @@ def test_the_document_states_the_configured_limits(tuned):
 
 def test_the_server_refuses_what_the_document_refuses(tuned, make, auth_headers):
     """photos_required: the document's maximum is the server's, one above is a 422."""
-    from tests.factories import StoreFactory, UserFactory
+    from tests.support.factories import StoreFactory, UserFactory
 
     spec = tuned.test_client().get("/openapi.json").json
     most = spec["components"]["schemas"]["CampaignIn"]["properties"]["photos_required"]["maximum"]

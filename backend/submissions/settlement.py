@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns.models import Campaign
-from backend.campaigns.rewards import configured_pay, lift_reopened
+from backend.campaigns.rewards import lift_reopened
 from backend.kernel.money import Money
-from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.missions import states as missions
 from backend.missions.models import Mission
@@ -63,7 +62,7 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
         .where(Submission.id == submission_id)
         .with_for_update(of=Mission)
     ).one()
-    amount = row.pay_minor if row.outcome != STORE_CLOSED else _show_up_minor(db_session, row)
+    amount = row.pay_minor if row.outcome != STORE_CLOSED else _show_up_minor(row)
     ledger.credit_submission(
         db_session=db_session,
         submission_id=submission_id,
@@ -78,24 +77,12 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
     return True
 
 
-def _show_up_minor(db_session: Session, row: Any) -> int:
+def _show_up_minor(row: Any) -> int:
     """The mission's show-up pay, as publishing fixed it (migration 0012 gave it to missions
-    published before). A mission made without publishing (a script's, a test world's) has
-    it figured the way publishing would, and kept, so the ledger check reads what was paid."""
-    if row.show_up_minor is not None:
-        return int(row.show_up_minor)
-    pay = configured_pay()
-    # A minimum in another currency cannot be compared; campaigns pay in one currency.
-    floor = pay.show_up_min.amount_minor if pay.show_up_min.currency == row.currency else 0
-    figured = ledger_rules.show_up_pay(row.pay_minor, pay.show_up_share_percent, floor)
-    db_session.execute(
-        update(Mission)
-        .where(Mission.id == row.mission_id, Mission.show_up_minor.is_(None))
-        .values(show_up_minor=figured)
-        .execution_options(synchronize_session=False)
-    )
-    kept = db_session.scalar(select(Mission.show_up_minor).where(Mission.id == row.mission_id))
-    return int(kept if kept is not None else figured)
+    published before): what the worker is paid is what the ledger check reads."""
+    if row.show_up_minor is None:
+        raise RuntimeError(f"Mission {row.mission_id} is open to work but has no show-up pay.")
+    return int(row.show_up_minor)
 
 
 def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: str) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backend.errors import NotFound
 from backend.kernel.scoping import get_visible, scoped
 from backend.stores.models import Store
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 
 def test_brand_scope(make):

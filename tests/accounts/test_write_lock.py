@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.locks import probe_write_lock
+from tests.support.locks import probe_write_lock
 
 PASSWORD = "a long enough passphrase 42"
 

@@ -18,7 +18,7 @@ from backend.reconciliation.ledger import check_ledger
 from backend.settings import override_settings, settings_of
 from tests.campaigns.test_results import decide, evidence
 from tests.campaigns.test_views import campaign_body
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 NOW = datetime.now(UTC)
 

@@ -13,7 +13,7 @@ from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
 from backend.settings import defaults_with, override_settings
 from tests.campaigns.test_views import campaign_body
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 
 def euros(amount_minor: int) -> dict[str, object]:

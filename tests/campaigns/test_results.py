@@ -23,8 +23,8 @@ from backend.submissions import decisions
 from backend.submissions.models import Photo
 from backend.submissions.results import CSV_HEADER, csv_lines
 from backend.submissions.rules import ERASED_SHA256
-from tests.factories import UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import UserFactory
+from tests.support.world import build, insert_submission
 
 CAPTURED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 RECEIVED = CAPTURED + timedelta(minutes=3)

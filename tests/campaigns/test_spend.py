@@ -13,7 +13,7 @@ from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from tests.campaigns.test_results import decide, euros, evidence, statements
 from tests.campaigns.test_views import campaign_body
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 
 def spend(funded: int, spent: int, remaining: int) -> dict[str, dict[str, object]]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
-from tests.factories import StoreFactory, UserFactory
+from tests.support.factories import StoreFactory, UserFactory
 
 NOW = datetime.now(UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.services import missing
+from tests.support.services import missing
 
 # As Chromium runs on a machine with a closed network: no first-run, sync or update traffic.
 FLAGS = (

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.missions.load import gunicorn as serve
-from tests.services import free_port
+from tests.support.load import gunicorn as serve
+from tests.support.services import free_port
 
 pytestmark = pytest.mark.browser
 

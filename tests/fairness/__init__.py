@@ -19,8 +19,8 @@ from backend.missions.models import Mission
 from backend.payouts.models import PayoutRequest
 from backend.review.models import Appeal
 from backend.submissions import decisions, states
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 HOUR = 3600.0
 DAY = 24 * HOUR

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from backend.fairness import chart
-from tests.factories import BrandFactory, UserFactory
 from tests.fairness import DAY, HOUR, build_world
+from tests.support.factories import BrandFactory, UserFactory
 
 REPORT = "/api/v1/admin/fairness"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import BrandFactory, UserFactory
 from tests.fairness import DAY, HOUR, build_world
+from tests.support.factories import BrandFactory, UserFactory
 
 
 def scorecard_url(brand_id: str, **query: int) -> str:

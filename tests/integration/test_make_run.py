@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 from openapi_spec_validator import validate
 
-from tests.processes import ROOT, wait_until
-from tests.services import free_port
+from tests.support.processes import ROOT, wait_until
+from tests.support.services import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -13,12 +13,12 @@ from backend.ledger import service as ledger
 from backend.ledger.models import LedgerTransaction
 from backend.reconciliation.ledger import check_ledger
 from backend.submissions.models import Decision, Submission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
-from tests.photos import jpeg, shelf
-from tests.processes import wait_until
-from tests.services import redis_process
-from tests.submissions.conftest import BRUSSELS, SKUS, Claimed, submit
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.processes import wait_until
+from tests.support.services import redis_process
+from tests.support.submitting import BRUSSELS, SKUS, Claimed, submit
+from tests.support.world import build
 
 SUBMISSIONS = 200
 REWARD = 600

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import time
-from contextlib import contextmanager
 
 import pytest
 import redis
-from sqlalchemy import text
 
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
-from tests.factories import UserFactory
-from tests.processes import wait_until
+from tests.support.factories import UserFactory
+from tests.support.locks import hold_write_lock
+from tests.support.processes import crash_settings, unacked_ids, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -43,46 +40,6 @@ def test_worker_completes_a_pipeline_check_sent_through_the_outbox(
     assert message.done_at is not None
     assert message.attempts == 1  # relayed right after commit; the sweeper had nothing to do
     worker.stop()
-
-
-@contextmanager
-def hold_write_lock(db, backend_name, database_url, table="pipeline_checks"):
-    """Block writes to `table`, so a worker that takes the task hangs holding it."""
-    if backend_name == "sqlite":
-        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            conn.execute("ROLLBACK")
-            conn.close()
-    else:
-        with db.engine.connect() as conn:
-            trans = conn.begin()
-            conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
-            try:
-                yield
-            finally:
-                trans.rollback()
-
-
-def crash_settings(redis_url):
-    """Settings for a crash test: a broker of its own, emptied; sweeps and redelivery fast;
-    SQLite writers that wait out a test's lock."""
-    broker = f"{redis_url}/2"
-    redis.Redis.from_url(broker).flushdb()
-    return {
-        "BROKER_URL": broker,
-        "OUTBOX_SWEEP_SECONDS": 1,
-        "OUTBOX_RESEND_AFTER_SECONDS": 3,
-        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
-        "BROKER_VISIBILITY_TIMEOUT": 6,
-    }
-
-
-def unacked_ids(broker_client):
-    """Task ids a worker has taken from Redis but not acknowledged."""
-    return {json.loads(raw)[0]["headers"]["id"] for raw in broker_client.hvals("unacked")}
 
 
 def test_sigkill_between_commit_and_delivery_then_sweeper_delivers_exactly_once(

@@ -17,8 +17,8 @@ from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.reconciliation.ledger import check_ledger, summary
 from backend.submissions import decisions, states
 from backend.submissions.models import Submission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 REWARD = 600

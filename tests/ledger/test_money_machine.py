@@ -19,11 +19,11 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.reconciliation.ledger import check_ledger
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import BRUSSELS, SKUS, submit, validate_now
-from tests.tables import empty_tables
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import BRUSSELS, SKUS, submit, validate_now
+from tests.support.tables import empty_tables
+from tests.support.world import build
 from workers.review import approve_overdue
 
 REWARD = 1000  # one approval reaches the payout minimum: payouts come early in a run
@@ -103,7 +103,7 @@ def machine(app, client, db, make, auth_headers):
         @precondition(lambda self: self.open_missions)
         @rule(worker=st.integers(0, 1))
         def claim(self, worker: int) -> None:
-            from tests.submissions.conftest import Claimed
+            from tests.support.submitting import Claimed
 
             mission_id = self.open_missions.pop()
             headers = self.worker_headers[worker]

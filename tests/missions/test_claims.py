@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from backend.campaigns.models import Campaign
 from backend.missions.models import Assignment, Mission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.load import bulk_workers, fire
-from tests.missions.world import build
-from tests.processes import wait_until
+from tests.support.factories import BrandFactory, CampaignFactory, MissionFactory, UserFactory
+from tests.support.load import bulk_workers, fire
+from tests.support.processes import wait_until
+from tests.support.world import build
 
 BRUSSELS = (50.8467, 4.3525)
 
@@ -62,8 +61,7 @@ def test_parallel_claims_by_one_worker_respect_the_cap(db, make, gunicorn, clien
 
 
 def test_claim_release_check_in(client, db, make, auth_headers):
-    brand = make(BrandFactory)
-    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
+    mission_id = make(MissionFactory, at=BRUSSELS).id
     ana, bram = make(UserFactory), make(UserFactory)
     claimed = client.post(f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(ana))
     assert claimed.status_code == 201
@@ -105,7 +103,7 @@ def test_claim_release_check_in(client, db, make, auth_headers):
 
 def test_brands_cannot_claim_and_unknown_missions_are_404(client, db, make, auth_headers):
     brand_user = make(UserFactory, brand_user=True)
-    _cid, (mission_id,) = build(db, brand_user.brand_id, [BRUSSELS])
+    mission_id = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS).id
     response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(brand_user))
     assert response.status_code == 403
     response = client.post("/api/v1/missions/nope/claim", headers=auth_headers(make(UserFactory)))
@@ -114,8 +112,7 @@ def test_brands_cannot_claim_and_unknown_missions_are_404(client, db, make, auth
 
 @pytest.mark.integration
 def test_beat_expires_an_overdue_claim(client, db, make, auth_headers, start_worker):
-    brand = make(BrandFactory)
-    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
+    mission_id = make(MissionFactory, at=BRUSSELS).id
     claimed = client.post(
         f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(make(UserFactory))
     )
@@ -138,7 +135,7 @@ def test_get_mission_shows_pay_for_a_position_and_hides_what_is_not_yours(
 ):
     brand_user = make(UserFactory, brand_user=True)
     other_brand = make(UserFactory, brand_user=True)
-    _cid, (mission_id,) = build(db, brand_user.brand_id, [BRUSSELS])
+    mission_id = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS).id
     ana, bram = make(UserFactory), make(UserFactory)
     url = f"/api/v1/missions/{mission_id}"
 
@@ -163,29 +160,14 @@ def test_get_mission_shows_pay_for_a_position_and_hides_what_is_not_yours(
     assert client.get("/api/v1/missions/nope", headers=auth_headers(ana)).status_code == 404
 
 
-def _never_published(db, mission_id: str, *, cancelled: bool = False) -> None:
-    """Turn the mission's campaign back into a draft (cancelled, if asked) never published."""
-    with db.transaction() as session:
-        campaign_id = session.get(Mission, mission_id).campaign_id
-        session.execute(
-            update(Campaign)
-            .where(Campaign.id == campaign_id)
-            .values(status="cancelled" if cancelled else "draft", published_at=None)
-        )
-        session.execute(
-            update(Mission)
-            .where(Mission.id == mission_id)
-            .values(status="cancelled" if cancelled else "draft")
-        )
-
-
 @pytest.mark.parametrize("cancelled", [False, True], ids=["draft", "cancelled-draft"])
 def test_a_mission_never_published_answers_a_worker_as_an_unknown_id(
     client, db, make, auth_headers, cancelled
 ):
-    brand = make(BrandFactory)
-    _cid, (mission_id,) = build(db, brand.id, [BRUSSELS])
-    _never_published(db, mission_id, cancelled=cancelled)
+    # A draft campaign, or one cancelled as a draft: never published either way.
+    state = "cancelled" if cancelled else "draft"
+    campaign = make(CampaignFactory, status=state, published_at=None)
+    mission_id = make(MissionFactory, campaign=campaign, status=state).id
     headers = auth_headers(make(UserFactory))
     nobody = str(uuid.uuid4())
     for method, template in (("POST", "/api/v1/missions/{}/claim"), ("GET", "/api/v1/missions/{}")):
@@ -198,14 +180,8 @@ def test_a_mission_never_published_answers_a_worker_as_an_unknown_id(
 
 def test_a_mission_a_worker_could_have_seen_answers_409_on_claim(client, db, make, auth_headers):
     brand = make(BrandFactory)
-    _cid, (claimed_id, cancelled_id) = build(db, brand.id, [BRUSSELS, (50.85, 4.36)])
-    taken = client.post(
-        f"/api/v1/missions/{claimed_id}/claim", headers=auth_headers(make(UserFactory))
-    )
-    assert taken.status_code == 201
-    with db.transaction() as session:
-        gone = update(Mission).where(Mission.id == cancelled_id).values(status="cancelled")
-        session.execute(gone)
+    claimed_id = make(MissionFactory, brand_id=brand.id, at=BRUSSELS, claimed=True).id
+    cancelled_id = make(MissionFactory, brand_id=brand.id, at=(50.85, 4.36), cancelled=True).id
     headers = auth_headers(make(UserFactory))
     for mission_id in (claimed_id, cancelled_id):
         response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)

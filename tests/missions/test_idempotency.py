@@ -7,15 +7,13 @@ from sqlalchemy import func, select
 
 from backend.idempotency.service import lock_key
 from backend.missions.models import Assignment
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
+from tests.support.factories import MissionFactory, UserFactory
 
 BRUSSELS = (50.8467, 4.3525)
 
 
 def test_replayed_claim_returns_the_first_response(client, db, make, auth_headers):
-    brand = make(BrandFactory)
-    _cid, (first, second) = build(db, brand.id, [BRUSSELS, BRUSSELS])
+    first, second = (make(MissionFactory, at=BRUSSELS).id for _ in range(2))
     headers = auth_headers(make(UserFactory)) | {"Idempotency-Key": "claim-abc-1"}
     original = client.post(f"/api/v1/missions/{first}/claim", headers=headers)
     assert original.status_code == 201
@@ -33,8 +31,7 @@ def test_replayed_claim_returns_the_first_response(client, db, make, auth_header
 
 
 def test_keys_belong_to_their_user_and_failures_are_not_stored(client, db, make, auth_headers):
-    brand = make(BrandFactory)
-    _cid, (mission,) = build(db, brand.id, [BRUSSELS])
+    mission = make(MissionFactory, at=BRUSSELS).id
     ana = auth_headers(make(UserFactory)) | {"Idempotency-Key": "same-key"}
     bram = auth_headers(make(UserFactory)) | {"Idempotency-Key": "same-key"}
     assert client.post(f"/api/v1/missions/{mission}/claim", headers=ana).status_code == 201
@@ -52,8 +49,7 @@ def test_a_replay_while_the_first_is_in_flight_answers_409(
 ):
     if backend_name != "postgresql":
         pytest.skip("SQLite runs write requests one at a time: a replay waits, then replays")
-    brand = make(BrandFactory)
-    _cid, (mission,) = build(db, brand.id, [BRUSSELS])
+    mission = make(MissionFactory, at=BRUSSELS).id
     worker = make(UserFactory)
     headers = auth_headers(worker) | {"Idempotency-Key": "in-flight-1"}
     # The first request holds the key's lock in its open transaction, as a slow one would.

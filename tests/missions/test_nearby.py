@@ -17,9 +17,8 @@ from backend.errors import Conflict
 from backend.kernel.clock import utcnow
 from backend.marketplace import nearby, presenters, rules, service
 from backend.marketplace.schemas import MissionListOut
-from backend.missions.models import Assignment
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, european_points
+from tests.support.factories import AssignmentFactory, BrandFactory, UserFactory
+from tests.support.world import build, european_points
 
 N_MISSIONS = 100_000
 N_QUERIES = 200
@@ -142,17 +141,9 @@ def test_nearby_skips_missions_out_of_their_window_and_stores_the_worker_has_don
             .where(Campaign.id == later)
             .values(starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=14))
         )
-        # The worker already did five of these stores for this campaign.
-        session.add_all(
-            Assignment(
-                mission_id=mid,
-                worker_id=worker.id,
-                status="submitted",
-                created_at=now,
-                expires_at=now,
-            )
-            for mid in ids[:5]
-        )
+    # The worker already did five of these stores for this campaign.
+    for mid in ids[:5]:
+        make(AssignmentFactory, mission_id=mid, worker_id=worker.id, submitted=True)
 
     def nearest(worker_id):
         with db.transaction(write=False) as session:

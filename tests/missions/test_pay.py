@@ -9,8 +9,8 @@ from sqlalchemy import update
 
 from backend.missions.models import Mission
 from backend.settings import override_settings
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build
 
 STORE = (50.8467, 4.3525)
 NEXT_DOOR = (50.8468, 4.3525)  # about 11 m

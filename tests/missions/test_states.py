@@ -12,8 +12,8 @@ from sqlalchemy import event, select, update
 
 from backend.missions import states
 from backend.missions.models import MISSION_STATUSES, Mission
-from tests.factories import BrandFactory
-from tests.missions.world import build
+from tests.support.factories import BrandFactory
+from tests.support.world import build
 
 PAIRS = list(itertools.product(MISSION_STATUSES, repeat=2))
 

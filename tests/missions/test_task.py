@@ -11,10 +11,10 @@ import pytest
 
 from backend.kernel.clock import utcnow
 from backend.marketplace import service
-from tests.factories import BrandFactory, StoreFactory, UserFactory
-from tests.missions.world import build
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import multipart, validate_now
+from tests.support.factories import BrandFactory, StoreFactory, UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import multipart, validate_now
+from tests.support.world import build
 
 STORE = (50.8467, 4.3525)
 THREE_KM = (50.8737, 4.3525)  # 40 minutes on foot

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from backend import demo
-from tests.processes import ROOT
-from tests.services import missing
+from tests.support.processes import ROOT
+from tests.support.services import missing
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tests.missions.load import gunicorn
-from tests.processes import ROOT
+from tests.support.load import gunicorn
+from tests.support.processes import ROOT
 
 CONFIG = ROOT / "gunicorn.conf.py"
 SECRET_QUERY = "latitude=50.84661&longitude=4.35280&token=s3cr3t-t0ken&signature=abcdef987"

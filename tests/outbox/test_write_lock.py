@@ -12,7 +12,7 @@ from backend.kernel.clock import utcnow
 from backend.outbox import service as outbox
 from backend.outbox.models import OutboxMessage
 from backend.settings import override_settings
-from tests.locks import probe_write_lock
+from tests.support.locks import probe_write_lock
 
 
 def test_messages_are_published_without_the_write_lock(app, db, backend_name, monkeypatch):

@@ -15,7 +15,7 @@ from backend.ledger.rules import BANK, IN_TRANSIT
 from backend.payouts import rules
 from backend.payouts.models import PayoutRequest
 from backend.settings import override_settings
-from tests.payouts.conftest import BATCHES, IBANS, PAYOUTS, at_once, payout_body
+from tests.support.payouts import BATCHES, IBANS, PAYOUTS, at_once, payout_body
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 SCHEMA = Path(sepaxml.__file__).parent / "schemas" / "pain.001.001.03.xsd"

@@ -19,11 +19,11 @@ from backend.payouts.models import PayoutRequest
 from backend.privacy import service as privacy
 from backend.reconciliation.ledger import check_ledger
 from backend.storage import LocalPhotoStore
-from tests.factories import BrandFactory
-from tests.missions.world import build
-from tests.payouts.conftest import BATCHES, IBANS, PAYOUTS, at_once, payout_body, worker_account
-from tests.photos import with_gps
-from tests.submissions.conftest import SKUS, Claimed, honest_payload, submit, validate_now
+from tests.support.factories import BrandFactory
+from tests.support.payouts import BATCHES, IBANS, PAYOUTS, at_once, payout_body, worker_account
+from tests.support.photos import with_gps
+from tests.support.submitting import SKUS, Claimed, honest_payload, submit, validate_now
+from tests.support.world import build
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
 HOLDER = "Zoë Müller"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from backend.payouts.models import PayoutRequest
-from tests.payouts.conftest import PAYOUTS, payout_body
+from tests.support.payouts import PAYOUTS, payout_body
 
 
 def test_the_cli_reports_requests_unpaid_past_the_sla(app, client, db, person, credit):

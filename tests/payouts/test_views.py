@@ -15,7 +15,7 @@ from backend.ledger.rules import IN_TRANSIT
 from backend.payouts import queries
 from backend.payouts.models import PayoutRequest
 from backend.settings import override_settings
-from tests.payouts.conftest import IBANS, PAYOUTS, at_once, payout_body, worker_account
+from tests.support.payouts import IBANS, PAYOUTS, at_once, payout_body, worker_account
 
 
 def count_requests(db) -> int:

@@ -7,11 +7,9 @@ import struct
 
 from PIL import Image
 
-from tests.factories import UserFactory
-from tests.photos import with_gps
-from tests.submissions.conftest import claim, honest_payload, submit, validate_now
-
-__all__ = ["claim"]  # the fixture, shared with the submission tests
+from tests.support.factories import UserFactory
+from tests.support.photos import with_gps
+from tests.support.submitting import honest_payload, submit, validate_now
 
 GPS_IFD, EXIF_IFD, MAKER_NOTE = 0x8825, 0x8769, 0x927C
 XMP_NS = b"http://ns.adobe.com/xap/1.0/\x00"

@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from backend.db import Base
 from backend.ledger.models import LedgerEntry
 from backend.missions.models import Assignment, Mission
 from backend.payouts.models import PayoutRequest
 from backend.review.models import Appeal
 from backend.submissions.models import Photo, Submission
-from tests.factories import PASSWORD, UserFactory
-from tests.photos import with_gps
-from tests.submissions.conftest import claim, honest_payload, submit, validate_now
-
-__all__ = ["claim"]  # the fixture, shared with the submission tests
+from tests.support.factories import PASSWORD, UserFactory
+from tests.support.photos import with_gps
+from tests.support.submitting import honest_payload, submit, validate_now
+from tests.support.tables import stored_values as _stored_values
 
 HERE = (50.84683, 4.35297)  # digits no store shares: any copy left behind is theirs
 THERE = (50.84719, 4.35241)
@@ -166,20 +163,6 @@ def test_brands_and_admins_export_their_profile_but_may_not_erase_here(client, m
         refused = client.delete("/api/v1/me", headers=headers)
         assert refused.status_code == 403
         assert client.get("/api/v1/me", headers=headers).status_code == 200
-
-
-def _stored_values(db) -> list[tuple[str, str]]:
-    """(table, value) for every value of every row of every table, as text."""
-    found = []
-    with db.engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for row in conn.execute(select(table)):
-                for value in row:
-                    text = json.dumps(value, default=str, ensure_ascii=False)
-                    found.append(
-                        (table.name, text if isinstance(value, dict | list) else str(value))
-                    )
-    return found
 
 
 def _files(root: Path) -> dict[str, bytes]:

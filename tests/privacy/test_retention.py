@@ -10,12 +10,10 @@ from sqlalchemy import update
 
 from backend.privacy import rules, service
 from backend.submissions.models import Submission
-from tests.photos import with_gps
-from tests.processes import wait_until
-from tests.submissions.conftest import claim, honest_payload, submit, validate_now
+from tests.support.photos import with_gps
+from tests.support.processes import wait_until
+from tests.support.submitting import honest_payload, submit, validate_now
 from workers.privacy import reduce_locations
-
-__all__ = ["claim"]  # the fixture, shared with the submission tests
 
 HERE = (50.84683, 4.35297)  # about 35 m from the store, digits no store shares
 THERE = (50.84711, 4.35263)

@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import Claimed, claim, submit, validate_now
-
-__all__ = ["claim"]  # the fixture, shared with the submission tests
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import Claimed, submit, validate_now
 
 
 @dataclass

@@ -140,7 +140,7 @@ def test_only_a_rejection_within_the_window_by_its_worker_may_be_appealed(
     assert early.status_code == 409
     assert early.json["code"] == "not_rejected"
     reject(client, admin(), waiting.submission_id)
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     stranger = appeal(client, waiting, headers=auth_headers(make(UserFactory)))
     assert stranger.status_code == 404

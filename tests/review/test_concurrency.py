@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backend.ledger.models import LedgerTransaction
 from backend.submissions.models import Decision, Submission
-from tests.missions.load import fire
+from tests.support.load import fire
 
 
 def test_50_concurrent_approvals_make_one_decision_and_one_payment(db, in_review, admin, gunicorn):

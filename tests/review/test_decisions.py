@@ -10,7 +10,7 @@ from backend.ledger import service as ledger
 from backend.ledger.models import LedgerTransaction
 from backend.missions.models import Mission
 from backend.submissions.models import Decision
-from tests.submissions.conftest import BRUSSELS, honest_payload
+from tests.support.submitting import BRUSSELS, honest_payload
 
 FAR = {"latitude": BRUSSELS[0] + 0.027}  # 3 km from the store: the location check doubts it
 
@@ -132,7 +132,7 @@ def test_workers_and_brands_cannot_decide(client, make, auth_headers, in_review)
         client, waiting.claimed.headers, waiting.submission_id, {"decision": "approve"}
     )
     assert response.status_code == 403
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     brand_user = make(UserFactory, role="brand", brand=waiting.claimed.brand)
     response = decide(

@@ -19,12 +19,12 @@ from backend.missions.models import Mission
 from backend.reconciliation.ledger import check_ledger
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
-from tests.factories import UserFactory
-from tests.missions.load import fire
-from tests.missions.world import build
-from tests.photos import jpeg, shelf
 from tests.review.test_appeals import decide_appeal, reject
-from tests.submissions.conftest import BRUSSELS, SKUS, Claimed, submit, validate_now
+from tests.support.factories import UserFactory
+from tests.support.load import fire
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import BRUSSELS, SKUS, Claimed, submit, validate_now
+from tests.support.world import build
 from workers.review import approve_overdue
 
 REWARD = 600

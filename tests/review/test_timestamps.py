@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import jsonify
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 TIME_KEY = re.compile(r"(^|_)(at|since)$")  # created_at, in_review_since, the audit log's at

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from backend.stores.models import Store
-from tests.factories import BrandFactory
+from tests.support.factories import BrandFactory
 
 
 def test_import_by_brand_name_then_again(app, db, make, tmp_path):

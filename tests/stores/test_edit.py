@@ -4,14 +4,12 @@ no mission there is under way, and its open missions are found at the new place.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
 
 from backend.missions.models import Mission
-from tests.factories import StoreFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import MissionFactory, StoreFactory, UserFactory
 
 BRUSSELS = (50.8467, 4.3525)
 ANTWERP = (51.2194, 4.4025)
@@ -119,9 +117,8 @@ def test_bad_fields_are_422_naming_them_and_write_nothing(
 
 def test_a_moved_store_takes_its_open_missions_along(client, db, make, auth_headers, brand_user):
     headers = auth_headers(brand_user)
-    _campaign, (mission,) = build(db, brand_user.brand_id, [BRUSSELS])
-    with db.transaction(write=False) as session:
-        store_id = session.scalar(select(Mission.store_id).where(Mission.id == mission))
+    made = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS)
+    mission, store_id = made.id, made.store_id
     worker = auth_headers(make(UserFactory))
     assert nearby(client, worker, BRUSSELS) == [mission]
     assert nearby(client, worker, ANTWERP) == []
@@ -142,9 +139,7 @@ def test_a_moved_store_takes_its_open_missions_along(client, db, make, auth_head
 
 def test_a_draft_mission_moves_with_its_store(client, db, make, auth_headers, brand_user):
     headers = auth_headers(brand_user)
-    _campaign, (mission,) = build(db, brand_user.brand_id, [BRUSSELS], status="draft")
-    with db.transaction(write=False) as session:
-        store_id = session.scalar(select(Mission.store_id).where(Mission.id == mission))
+    store_id = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS, draft=True).store_id
     response = patch(client, headers, store_id, {"latitude": ANTWERP[0], "longitude": ANTWERP[1]})
     assert response.status_code == 200
     assert mission_places(db, store_id) == [ANTWERP]
@@ -155,23 +150,8 @@ def test_a_store_with_a_mission_under_way_does_not_move(
     client, db, make, auth_headers, brand_user, under_way
 ):
     headers = auth_headers(brand_user)
-    _campaign, (mission,) = build(db, brand_user.brand_id, [BRUSSELS])
-    with db.transaction(write=False) as session:
-        store_id = session.scalar(select(Mission.store_id).where(Mission.id == mission))
-    worker = make(UserFactory)
-    if under_way == "claimed":
-        claim = client.post(
-            f"/api/v1/missions/{mission}/claim", json={}, headers=auth_headers(worker)
-        )
-        assert claim.status_code == 201
-    else:
-        insert_submission(
-            db,
-            mission_id=mission,
-            worker_id=worker.id,
-            brand_id=brand_user.brand_id,
-            captured_at=datetime.now(UTC),
-        )
+    made = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS, **{under_way: True})
+    store_id = made.store_id
     before = client.get(f"/api/v1/stores/{store_id}", headers=headers).json
     for body in (
         {"latitude": ANTWERP[0], "longitude": ANTWERP[1]},
@@ -198,9 +178,8 @@ def test_a_move_waits_for_a_claim_in_flight_and_then_refuses(
     """A claim committing while the store moves must not leave its worker headed for a
     place the mission no longer names: the move sees the claim and answers 409."""
     headers = auth_headers(brand_user)
-    _campaign, (mission,) = build(db, brand_user.brand_id, [BRUSSELS])
-    with db.transaction(write=False) as session:
-        store_id = session.scalar(select(Mission.store_id).where(Mission.id == mission))
+    made = make(MissionFactory, brand_id=brand_user.brand_id, at=BRUSSELS)
+    mission, store_id = made.id, made.store_id
     answers = []
 
     def move():

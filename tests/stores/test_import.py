@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from backend.stores.models import Store
-from tests.factories import BrandFactory, UserFactory
+from tests.support.factories import BrandFactory, UserFactory
 
 PROBLEM = "application/problem+json"
 HEADER = "name,chain,address,latitude,longitude,geofence_m,external_ref\n"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from backend.stores import service
 from backend.stores.models import Store
-from tests.factories import BrandFactory, StoreFactory
+from tests.support.factories import BrandFactory, StoreFactory
 
 
 def test_a_refused_batch_is_retried_row_by_row(db, make, monkeypatch):

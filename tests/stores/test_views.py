@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from geopy.distance import geodesic
 
-from tests.factories import BrandFactory, StoreFactory, UserFactory
+from tests.support.factories import BrandFactory, StoreFactory, UserFactory
 
 PROBLEM = "application/problem+json"
 BRUSSELS = (50.8467, 4.3525)

@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from tests.photos import jpeg, shelf, with_dimensions
+from tests.support.photos import jpeg, shelf, with_dimensions
 
 
 def png_bomb(side: int = 30_000) -> bytes:

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.submissions.models import Submission
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, submit, validate_now
 from tests.submissions.hostile import ACCEPTED_FILES, REFUSED_FILES
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, submit, validate_now
 
 
 def problem(response, status, field):

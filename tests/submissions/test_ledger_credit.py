@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from backend.ledger import rules, service
 from backend.ledger.models import LedgerTransaction
 from backend.submissions import settlement
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import submit
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import submit
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ def balance(db, account):
 
 
 def test_an_approved_submission_pays_its_reward_to_the_worker_once(app, client, db, claim):
-    from tests.submissions.conftest import validate_now
+    from tests.support.submitting import validate_now
 
     claimed = claim()
     submission_id = submit(client, claimed, [jpeg(shelf(seed=70))]).json["submission_id"]
@@ -53,7 +53,7 @@ def test_an_approved_submission_pays_its_reward_to_the_worker_once(app, client, 
 
 
 def test_a_submission_sent_to_review_pays_nothing_yet(app, client, db, claim):
-    from tests.submissions.conftest import BRUSSELS, honest_payload, validate_now
+    from tests.support.submitting import BRUSSELS, honest_payload, validate_now
 
     claimed = claim()
     far = honest_payload(latitude=BRUSSELS[0] + 0.027)

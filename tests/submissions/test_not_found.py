@@ -18,9 +18,9 @@ from sqlalchemy import update
 
 from backend.campaigns.models import Campaign
 from backend.missions.models import Mission
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, submit, validate_now
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, submit, validate_now
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 # The one wording of `backend.errors.not_found`.

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from backend.missions.models import Mission
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, submit, validate_now
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, submit, validate_now
 
 STOREFRONT = honest_payload(outcome="store_closed", answers=[])
 

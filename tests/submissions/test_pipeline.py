@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 
 from backend.outbox.models import OutboxMessage
 from backend.submissions.models import Decision, Submission
-from tests.integration.test_worker import crash_settings, hold_write_lock, unacked_ids
-from tests.photos import blurred, dark, jpeg, shelf
-from tests.processes import wait_until
-from tests.submissions.conftest import BRUSSELS, honest_payload, submit
 from tests.submissions.hostile import ACCEPTED_FILES
+from tests.support.locks import hold_write_lock
+from tests.support.photos import blurred, dark, jpeg, shelf
+from tests.support.processes import crash_settings, unacked_ids, wait_until
+from tests.support.submitting import BRUSSELS, honest_payload, submit
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from backend.kernel.ids import new_id
 from backend.submissions.models import Photo
 from backend.validation import reuse
 from backend.validation.photos import hamming
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import submit
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import submit
 
 HASHES = st.integers(min_value=0, max_value=2**64 - 1)
 

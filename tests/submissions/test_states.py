@@ -13,8 +13,8 @@ from sqlalchemy import event, func, select, update
 from backend.kernel.clock import utcnow
 from backend.submissions import decisions, states
 from backend.submissions.models import SUBMISSION_STATUSES, Decision, Submission
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build, insert_submission
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.world import build, insert_submission
 
 PAIRS = list(itertools.product(SUBMISSION_STATUSES, repeat=2))
 

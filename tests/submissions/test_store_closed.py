@@ -17,12 +17,12 @@ from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
 from backend.reconciliation.ledger import check_ledger
 from backend.submissions import decisions
-from tests.factories import BrandFactory, UserFactory
-from tests.photos import jpeg, shelf
-from tests.processes import wait_until
-from tests.submissions.conftest import BRUSSELS, Claimed, honest_payload, submit, validate_now
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.processes import wait_until
+from tests.support.submitting import BRUSSELS, Claimed, honest_payload, submit, validate_now
 
-REWARD = 600  # tests/missions/world.build's reward
+REWARD = 600  # tests/support/world.build's reward
 SHOW_UP = 300  # 50 % of it, above the 2.00 EUR minimum
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from backend.missions.models import Assignment, Mission
 from backend.outbox.models import OutboxMessage
 from backend.submissions.models import Photo, Submission
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, submit
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, submit
 
 
 def stored_files(app):

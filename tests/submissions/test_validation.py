@@ -15,8 +15,8 @@ from backend.config import BadSetting
 from backend.missions.models import Assignment, Mission
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation import reuse
-from tests.factories import BrandFactory, UserFactory
-from tests.photos import (
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.photos import (
     blurred,
     dark,
     jpeg,
@@ -25,7 +25,7 @@ from tests.photos import (
     with_exif_time,
     with_gps,
 )
-from tests.submissions.conftest import BRUSSELS, honest_payload, submit, validate_now
+from tests.support.submitting import BRUSSELS, honest_payload, submit, validate_now
 
 
 def send(app, client, db, claimed, photos, payload=None):

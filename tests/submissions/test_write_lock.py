@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from backend.storage import LocalPhotoStore
-from tests.locks import probe_write_lock
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, submit
+from tests.support.locks import probe_write_lock
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, submit
 
 
 def test_a_submission_stores_its_photos_without_the_write_lock(

@@ -24,11 +24,11 @@ from werkzeug.wrappers import Response
 from backend.missions.models import Assignment
 from backend.stores.models import Store
 from backend.submissions.models import Submission
-from tests.factories import UserFactory
-from tests.missions.load import gunicorn as serve
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import honest_payload, multipart
-from tests.uploads.conftest import declaration
+from tests.support.factories import UserFactory
+from tests.support.load import gunicorn as serve
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import honest_payload, multipart
+from tests.support.tus import declaration
 
 LIMIT = 64 * 1024
 PAST = 256 * 1024  # what follows the valid prefix

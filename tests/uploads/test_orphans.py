@@ -9,9 +9,9 @@ import os
 import time
 
 from backend.storage import LocalPhotoStore
-from tests.photos import jpeg, shelf
-from tests.submissions.conftest import submit
-from tests.uploads.conftest import declaration
+from tests.support.photos import jpeg, shelf
+from tests.support.submitting import submit
+from tests.support.tus import declaration
 
 DAY = 86400.0
 

@@ -18,9 +18,10 @@ from backend.storage import LocalPhotoStore
 from backend.submissions.models import Photo, Submission
 from backend.uploads import service
 from backend.uploads.models import Upload
-from tests.factories import UserFactory
-from tests.photos import jpeg, shelf
-from tests.uploads.conftest import declaration
+from tests.support.factories import UserFactory
+from tests.support.photos import jpeg, shelf
+from tests.support.tables import stored_values
+from tests.support.tus import declaration
 
 PHOTOS = [jpeg(shelf(seed=1)), jpeg(shelf(seed=2))]
 
@@ -301,8 +302,6 @@ def test_photos_of_an_abandoned_submission_are_deleted_unless_evidence_elsewhere
 
 
 def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
-    from tests.privacy.test_export_erase import _stored_values
-
     claimed, worker, body = declared(claim, tus)
     worker.send(body["uploads"][0]["url"], PHOTOS[0][:7000])
     _abandon(app, db, body["submission_id"])
@@ -316,7 +315,7 @@ def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
     erased = client.delete("/api/v1/me", headers=claimed.headers)
     assert erased.status_code == 200, erased.json
     digests = [hashlib.sha256(p).hexdigest() for p in PHOTOS]
-    for table, text in _stored_values(db):
+    for table, text in stored_values(db):
         assert not any(d in text for d in digests), f"a photo digest left in {table}"
     root = Path(app.config["PHOTO_DIR"])
     assert [p for p in root.rglob("*") if p.is_file()] == []

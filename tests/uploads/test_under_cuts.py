@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from backend.submissions.models import Photo, Submission
 from backend.uploads.models import Upload
-from tests.photos import jpeg, shelf
-from tests.processes import wait_until
-from tests.uploads.conftest import Tus, declaration
+from tests.support.photos import jpeg, shelf
+from tests.support.processes import wait_until
+from tests.support.tus import Tus, declaration
 from tests.uploads.flaky import FlakyTus
 
 pytestmark = pytest.mark.integration

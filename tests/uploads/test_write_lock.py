@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from backend.storage import LocalPhotoStore
-from tests.locks import probe_write_lock
-from tests.photos import jpeg, shelf
-from tests.uploads.conftest import declaration
+from tests.support.locks import probe_write_lock
+from tests.support.photos import jpeg, shelf
+from tests.support.tus import declaration
 
 PHOTOS = [jpeg(shelf(seed=1)), jpeg(shelf(seed=2))]
 

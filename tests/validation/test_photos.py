@@ -17,7 +17,7 @@ from backend.validation.photos import (
     inspect_photo,
     perceptual_hash,
 )
-from tests.photos import jpeg, shelf, with_dimensions
+from tests.support.photos import jpeg, shelf, with_dimensions
 
 LIMITS = PhotoLimits()
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
+import redis
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
@@ -71,27 +72,6 @@ def spawn_worker(
     return Worker(proc, log)
 
 
-@pytest.fixture
-def start_worker(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callable[..., Worker]]:
-    """Start `celery worker -B` (beat embedded, so the sweeper runs) on the test's settings."""
-    started: list[Worker] = []
-
-    def start(**overrides: Any) -> Worker:
-        n = len(started)
-        worker = spawn_worker(
-            app_config | overrides,
-            tmp_path / f"worker-{n}.log",
-            name=f"test{n}",
-            beat_schedule=tmp_path / f"beat-{n}",
-        )
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-
-
 def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -100,3 +80,22 @@ def wait_until(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def crash_settings(redis_url: str) -> dict[str, Any]:
+    """Settings for a crash test: a broker of its own, emptied; sweeps and redelivery fast;
+    SQLite writers that wait out a test's lock."""
+    broker = f"{redis_url}/2"
+    redis.Redis.from_url(broker).flushdb()
+    return {
+        "BROKER_URL": broker,
+        "OUTBOX_SWEEP_SECONDS": 1,
+        "OUTBOX_RESEND_AFTER_SECONDS": 3,
+        "SQLITE_BUSY_TIMEOUT_MS": 120_000,
+        "BROKER_VISIBILITY_TIMEOUT": 6,
+    }
+
+
+def unacked_ids(broker_client: Any) -> set[str]:
+    """Task ids a worker has taken from Redis but not acknowledged."""
+    return {json.loads(raw)[0]["headers"]["id"] for raw in broker_client.hvals("unacked")}

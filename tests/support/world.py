@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import random
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select
 
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import Database
 from backend.kernel.ids import new_id
-from backend.missions.models import Assignment, Mission
+from backend.missions.models import Mission
 from backend.stores.models import Store
-from backend.submissions.models import Photo, Submission
+from backend.submissions.models import Photo
+from tests.support import factories
 
 
 def build(
@@ -30,6 +30,7 @@ def build(
 ) -> tuple[str, list[str]]:
     """One published campaign (counting `skus`) with a store and a mission at each point."""
     now = datetime.now(UTC)
+    show_up = None if status == "draft" else factories.show_up_at(reward)
     with db.transaction() as session:
         campaign = Campaign(
             brand_id=brand_id,
@@ -75,6 +76,7 @@ def build(
                         "longitude": lon,
                         "reward_amount_minor": reward,
                         "reward_currency": "EUR",
+                        "show_up_minor": show_up,
                         "status": status,
                         "created_at": now,
                     }
@@ -116,36 +118,21 @@ def insert_submission(
 ) -> tuple[str, list[str]]:
     """A submission with its assignment and photo rows, as an upload leaves it (no decision,
     no credit), its mission `submitted`; returns its id and its photos' ids."""
-    with db.transaction() as session:
-        assignment = Assignment(
-            mission_id=mission_id,
-            worker_id=worker_id,
-            status="submitted",
-            expires_at=captured_at + timedelta(hours=1),
-        )
-        session.add(assignment)
-        session.flush()
-        submission = Submission(
-            assignment_id=assignment.id,
+    with factories.bound(db) as session:
+        submission = factories.SubmissionFactory(
             mission_id=mission_id,
             worker_id=worker_id,
             brand_id=brand_id,
+            status=status,
             outcome=outcome,
             answers=answers or [],
-            latitude=at[0],
-            longitude=at[1],
-            accuracy_m=8.0,
+            at=at,
             captured_at=captured_at,
             received_at=received_at or captured_at,
-            status=status,
+            photos=photos,
+            mission_status="submitted",
         )
-        session.add(submission)
-        session.flush()
-        rows = [
-            Photo(submission_id=submission.id, position=i, sha256=uuid.uuid4().hex * 2, size=900)
-            for i in range(photos)
-        ]
-        session.add_all(rows)
-        session.execute(update(Mission).where(Mission.id == mission_id).values(status="submitted"))
-        session.flush()
-        return submission.id, [p.id for p in rows]
+        photo_ids = session.scalars(
+            select(Photo.id).where(Photo.submission_id == submission.id).order_by(Photo.position)
+        ).all()
+        return submission.id, list(photo_ids)

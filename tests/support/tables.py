@@ -1,8 +1,10 @@
-"""Emptying the database between tests and benchmark sections."""
+"""Emptying the database between tests and benchmark sections, and reading all of it back."""
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import json
+
+from sqlalchemy import select, text
 
 from backend.db import Base, Database
 from backend.ledger import models as ledger
@@ -25,3 +27,17 @@ def empty_tables(database: Database) -> None:
             # A session left open would block TRUNCATE forever: fail loudly instead.
             conn.execute(text("SET LOCAL lock_timeout = '15s'"))
             conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+
+
+def stored_values(database: Database) -> list[tuple[str, str]]:
+    """(table, value) for every value of every row of every table, as text."""
+    found = []
+    with database.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for value in row:
+                    as_json = json.dumps(value, default=str, ensure_ascii=False)
+                    found.append(
+                        (table.name, as_json if isinstance(value, dict | list) else str(value))
+                    )
+    return found

@@ -1,20 +1,17 @@
-"""A campaign with one store's mission, claimed by a worker, ready to receive evidence."""
+"""Submitting evidence as a phone does: the payload, the multipart body, the upload, and
+running the validation task in-process as the worker would."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from backend.outbox.models import OutboxMessage
-from tests.factories import BrandFactory, UserFactory
-from tests.missions.world import build
 
 BRUSSELS = (50.8467, 4.3525)
 SKUS = ("PAD-1", "PAD-2")
@@ -22,6 +19,8 @@ SKUS = ("PAD-1", "PAD-2")
 
 @dataclass
 class Claimed:
+    """A mission claimed by a worker through the API (see the `claim` fixture)."""
+
     assignment_id: str
     mission_id: str
     worker: Any
@@ -31,6 +30,7 @@ class Claimed:
 
 
 def honest_payload(**changes: Any) -> dict[str, Any]:
+    """A submission payload that passes every check at a store in Brussels."""
     payload = {
         "outcome": "completed",
         "answers": [
@@ -43,26 +43,6 @@ def honest_payload(**changes: Any) -> dict[str, Any]:
         "captured_at": datetime.now(UTC).isoformat(),
     }
     return payload | changes
-
-
-@pytest.fixture
-def claim(client, db, make, auth_headers) -> Callable[..., Claimed]:
-    """claim(worker=None, at=BRUSSELS): a fresh mission at `at`, claimed by the worker."""
-    brand = make(BrandFactory)
-
-    def do(
-        worker: Any = None, at: tuple[float, float] = BRUSSELS, review_required: bool = False
-    ) -> Claimed:
-        worker = worker or make(UserFactory)
-        headers = auth_headers(worker)
-        _campaign, (mission_id,) = build(
-            db, brand.id, [at], skus=SKUS, review_required=review_required
-        )
-        response = client.post(f"/api/v1/missions/{mission_id}/claim", headers=headers)
-        assert response.status_code == 201, response.json
-        return Claimed(response.json["assignment_id"], mission_id, worker, headers, brand.id, brand)
-
-    return do
 
 
 def multipart(
@@ -95,6 +75,7 @@ def submit(
     key: str | None = None,
     names: list[str] | None = None,
 ) -> Any:
+    """POST the evidence for a claimed mission, as one multipart request."""
     text = payload if isinstance(payload, str) else json.dumps(payload or honest_payload())
     body, content_type = multipart(text, photos, names)
     headers = dict(claimed.headers)

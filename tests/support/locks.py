@@ -1,11 +1,15 @@
-"""Is SQLite's write lock free right now? Slow work (hashing, photos) must always find it so."""
+"""Is SQLite's write lock free right now? Slow work (hashing, photos) must always find it so.
+And holding writes back on purpose, so a worker hangs where a test wants it."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 
 def write_lock_is_free(database_url: str) -> bool:
@@ -36,3 +40,26 @@ def probe_write_lock(
 
     monkeypatch.setattr(target, name, probed)
     return seen
+
+
+@contextmanager
+def hold_write_lock(
+    db: Any, backend_name: str, database_url: str, table: str = "pipeline_checks"
+) -> Iterator[None]:
+    """Block writes to `table`, so a worker that takes the task hangs holding it."""
+    if backend_name == "sqlite":
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            conn.execute("ROLLBACK")
+            conn.close()
+    else:
+        with db.engine.connect() as conn:
+            trans = conn.begin()
+            conn.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
+            try:
+                yield
+            finally:
+                trans.rollback()

@@ -22,8 +22,8 @@ from backend.accounts import rules as account_rules
 from backend.accounts.models import ApiToken, User
 from backend.db import Database
 from backend.kernel.ids import new_id
-from tests.processes import ROOT, setting_env
-from tests.services import free_port, wait_for_port
+from tests.support.processes import ROOT, setting_env
+from tests.support.services import free_port, wait_for_port
 
 # url, bearer token, Idempotency-Key and, optionally, a JSON body
 Job = tuple[str, str, str | None] | tuple[str, str, str | None, dict[str, Any]]
