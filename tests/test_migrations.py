@@ -118,6 +118,7 @@ def test_0012_gives_show_up_pay_to_missions_published_without_it(db, make):
     _, (small,) = build(db, brand.id, [(50.86, 4.35)], reward=300)
     _, (draft,) = build(db, brand.id, [(50.87, 4.35)], status="draft")
     with db.transaction() as session:
+        session.execute(update(Mission).values(show_up_minor=None))  # as before publishing fixed it
         session.execute(update(Mission).where(Mission.id == bonus).values(bonus_minor=101))
         session.execute(update(Mission).where(Mission.id == fixed).values(show_up_minor=250))
         session.execute(update(Mission).where(Mission.id == done).values(status="completed"))

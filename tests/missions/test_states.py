@@ -21,6 +21,9 @@ PAIRS = list(itertools.product(MISSION_STATUSES, repeat=2))
 @pytest.fixture
 def mission(db, make) -> str:
     _, (mission_id,) = build(db, make(BrandFactory).id, [(50.85, 4.35)])
+    # No show-up pay yet: the moves below write one, and the tests see whether they did.
+    with db.transaction() as session:
+        session.execute(update(Mission).values(show_up_minor=None))
     return mission_id
 
 
