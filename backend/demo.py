@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
 from backend.accounts.service import create_or_reset_admin, register_user
+from backend.campaigns.rules import CampaignDraft
 from backend.campaigns.service import create_campaign, publish_campaign
 from backend.kernel.clock import utcnow
 from backend.stores.service import create_store
@@ -86,9 +87,7 @@ def seed(
             bar.update(1)
     now = utcnow()
     hygiene = brand_users[0]
-    campaign = create_campaign(
-        db_session=db_session,
-        brand_id=_brand_id(hygiene),
+    draft = CampaignDraft(
         name="Sanitary towels shelf audit",
         instructions="Count the facings of each product, flag any out of stock, and "
         "photograph the whole shelf.",
@@ -107,6 +106,7 @@ def seed(
         ends_at=now + timedelta(days=30),
         store_ids=store_ids[hygiene.id],
     )
+    campaign = create_campaign(db_session=db_session, brand_id=_brand_id(hygiene), draft=draft)
     publish_campaign(db_session=db_session, campaign=campaign)
     return logins
 
