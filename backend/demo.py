@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
 from backend.accounts.service import create_or_reset_admin, register_user
+from backend.campaigns.rules import CampaignDraft
 from backend.campaigns.service import create_campaign, publish_campaign
 from backend.kernel.clock import utcnow
 from backend.stores.service import create_store
@@ -45,6 +46,15 @@ def seed(
     if db_session.scalar(select(Brand.id).where(Brand.name == BRANDS[0][1])):
         return logins
     rng = random.Random(random_seed)
+    brand_users = _people(db_session)
+    store_ids = _stores(db_session, brand_users, count=stores, rng=rng, progress=progress)
+    hygiene = brand_users[0]
+    _live_campaign(db_session, brand_id=_brand_id(hygiene), store_ids=store_ids[hygiene.id])
+    return logins
+
+
+def _people(db_session: Session) -> list[User]:
+    """The admin, the workers and the brand managers, each with a brand; returns the managers."""
     create_or_reset_admin(db_session=db_session, email=ADMIN, password=DEMO_PASSWORD)
     for email, name in WORKERS:
         register_user(
@@ -54,7 +64,7 @@ def seed(
             role="worker",
             display_name=name,
         )
-    brand_users = [
+    return [
         register_user(
             db_session=db_session,
             email=email,
@@ -65,9 +75,21 @@ def seed(
         )
         for email, brand, display in BRANDS
     ]
+
+
+def _stores(
+    db_session: Session,
+    brand_users: list[User],
+    *,
+    count: int,
+    rng: random.Random,
+    progress: Progress,
+) -> dict[str, list[str]]:
+    """`count` stores scattered around the cities, dealt to the brands in turn; their ids
+    by brand manager."""
     store_ids: dict[str, list[str]] = {u.id: [] for u in brand_users}
-    with progress("stores", stores) as bar:
-        for i in range(stores):
+    with progress("stores", count) as bar:
+        for i in range(count):
             city, (lat, lon) = list(CITIES.items())[i % len(CITIES)]
             owner = brand_users[i % len(brand_users)]
             dlat, dlon = _scatter(rng, lat, sigma_m=3000)
@@ -84,11 +106,13 @@ def seed(
             )
             store_ids[owner.id].append(store.id)
             bar.update(1)
+    return store_ids
+
+
+def _live_campaign(db_session: Session, *, brand_id: str, store_ids: list[str]) -> None:
+    """The hygiene brand's shelf audit, published, at every one of its stores."""
     now = utcnow()
-    hygiene = brand_users[0]
-    campaign = create_campaign(
-        db_session=db_session,
-        brand_id=_brand_id(hygiene),
+    draft = CampaignDraft(
         name="Sanitary towels shelf audit",
         instructions="Count the facings of each product, flag any out of stock, and "
         "photograph the whole shelf.",
@@ -105,10 +129,10 @@ def seed(
         est_minutes=15,
         starts_at=now - timedelta(hours=1),
         ends_at=now + timedelta(days=30),
-        store_ids=store_ids[hygiene.id],
+        store_ids=store_ids,
     )
+    campaign = create_campaign(db_session=db_session, brand_id=brand_id, draft=draft)
     publish_campaign(db_session=db_session, campaign=campaign)
-    return logins
 
 
 def _brand_id(user: User) -> str:

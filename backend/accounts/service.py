@@ -39,20 +39,10 @@ def register_user(
 ) -> User:
     """Create a worker, or a brand user together with a new brand."""
     email = rules.normalize_email(email)
-    errors: dict[str, list[str]] = {}
-    if problems := rules.email_problems(email):
-        errors["email"] = problems
-    if problems := rules.password_problems(password, email=email):
-        errors["password"] = problems
-    if role not in ("worker", "brand"):
-        errors["role"] = ["Must be one of: worker, brand. Admins are created from the CLI."]
     brand_name = (brand_name or "").strip() or None
-    if role == "brand" and not brand_name:
-        errors["brand_name"] = ["A brand account needs the brand's name."]
-    if role == "worker" and brand_name:
-        errors["brand_name"] = ["Only brand accounts belong to a brand."]
-    if not display_name.strip():
-        errors["display_name"] = ["Must not be blank."]
+    errors = _registration_problems(
+        email=email, password=password, role=role, display_name=display_name, brand_name=brand_name
+    )
     if errors:
         raise Invalid("The account could not be created.", errors=errors)
     # Hashed before the first statement: the write lock (SQLite) is taken only for the writes.
@@ -64,27 +54,50 @@ def register_user(
             code="email_taken",
             errors={"email": ["Already registered."]},
         )
-    brand = None
-    if role == "brand":
-        if db_session.scalar(select(Brand.id).where(Brand.name == brand_name)):
-            # Joining an existing brand by name would let anyone read its campaigns.
-            raise Conflict(
-                "A brand with this name exists; ask its owner for an invitation.",
-                code="brand_exists",
-                errors={"brand_name": ["Already registered."]},
-            )
-        brand = Brand(name=brand_name)
-        db_session.add(brand)
     user = User(
         email=email,
         password_hash=password_hash,
         role=role,
         display_name=display_name.strip(),
-        brand=brand,
+        brand=_new_brand(db_session, brand_name) if role == "brand" else None,
     )
     db_session.add(user)
     db_session.flush()
     return user
+
+
+def _registration_problems(
+    *, email: str, password: str, role: str, display_name: str, brand_name: str | None
+) -> dict[str, list[str]]:
+    """Every field of a sign-up in error, with why (the email already normalized)."""
+    errors: dict[str, list[str]] = {}
+    if problems := rules.email_problems(email):
+        errors["email"] = problems
+    if problems := rules.password_problems(password, email=email):
+        errors["password"] = problems
+    if role not in ("worker", "brand"):
+        errors["role"] = ["Must be one of: worker, brand. Admins are created from the CLI."]
+    if role == "brand" and not brand_name:
+        errors["brand_name"] = ["A brand account needs the brand's name."]
+    if role == "worker" and brand_name:
+        errors["brand_name"] = ["Only brand accounts belong to a brand."]
+    if not display_name.strip():
+        errors["display_name"] = ["Must not be blank."]
+    return errors
+
+
+def _new_brand(db_session: Session, name: str | None) -> Brand:
+    """A new brand of this name; 409 `brand_exists` if one has it already."""
+    if db_session.scalar(select(Brand.id).where(Brand.name == name)):
+        # Joining an existing brand by name would let anyone read its campaigns.
+        raise Conflict(
+            "A brand with this name exists; ask its owner for an invitation.",
+            code="brand_exists",
+            errors={"brand_name": ["Already registered."]},
+        )
+    brand = Brand(name=name)
+    db_session.add(brand)
+    return brand
 
 
 @dataclass(frozen=True)

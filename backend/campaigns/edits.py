@@ -21,25 +21,21 @@ from sqlalchemy.orm import Session
 from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.campaigns.rewards import MISSION_PAY, lift_missions
-from backend.campaigns.service import check_pay_floor, insert_missions, lock_campaign
+from backend.campaigns.service import (
+    brand_stores,
+    check_pay_floor,
+    draft_columns,
+    insert_missions,
+    lock_campaign,
+)
 from backend.errors import Conflict, Invalid
 from backend.kernel.money import format_money
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.settings import current_settings
-from backend.stores.models import Store
 
 # Missions a raise reaches: nobody has handed in work for them yet.
 RAISED_STATUSES = ("open", "claimed")
-# The campaign's own fields a draft edit sets as given.
-_PLAIN_FIELDS = (
-    "instructions",
-    "photos_required",
-    "review_required",
-    "est_minutes",
-    "starts_at",
-    "ends_at",
-)
 
 
 def edit_campaign(
@@ -106,18 +102,14 @@ def _edit_draft(
     now: datetime,
     max_photos: int,
 ) -> None:
-    merged = _valid_draft(current, changes, max_photos)
+    draft = _valid_draft(current, changes, max_photos)
     kept = set(current["store_ids"])
-    added = _brand_stores(db_session, campaign.brand_id, merged["store_ids"], kept)
+    added = brand_stores(db_session, campaign.brand_id, draft.store_ids, kept)
     # Valid: from here on, writes.
-    campaign.name = merged["name"].strip()
-    for field in _PLAIN_FIELDS:
-        setattr(campaign, field, merged[field])
-    campaign.photo_instructions = rules.normal_photo_instructions(merged["photo_instructions"])
-    campaign.reward_amount_minor = merged["reward"]["amount_minor"]
-    campaign.reward_currency = merged["reward"]["currency"]
-    _set_products(campaign, merged["products"])
-    removed = kept - set(merged["store_ids"])
+    for column, value in draft_columns(draft).items():
+        setattr(campaign, column, value)
+    _set_products(campaign, draft.products)
+    removed = kept - set(draft.store_ids)
     if removed:
         # A draft's missions were never open: nothing else refers to them.
         db_session.connection().execute(
@@ -128,36 +120,23 @@ def _edit_draft(
             )
         )
     insert_missions(db_session=db_session, campaign=campaign, stores=added, status="draft", now=now)
-    _set_draft_pay(db_session, campaign, merged["bonuses"])
+    _set_draft_pay(db_session, campaign, draft.bonuses)
 
 
 def _valid_draft(
     current: dict[str, Any], changes: Mapping[str, Any], max_photos: int
-) -> dict[str, Any]:
+) -> rules.CampaignDraft:
     """The draft as it would be after the edit, held to the rules a new campaign is; 422
     naming every field in error."""
     merged = current | dict(changes)
     if "bonuses" not in changes:  # bonuses stay with the stores that stay
         targets = set(merged["store_ids"])
         merged["bonuses"] = [b for b in current["bonuses"] if b["store_id"] in targets]
-    reward = merged["reward"]
-    errors = rules.campaign_problems(
-        name=merged["name"],
-        products=merged["products"],
-        photos_required=merged["photos_required"],
-        reward_amount_minor=reward["amount_minor"],
-        reward_currency=reward["currency"],
-        est_minutes=merged["est_minutes"],
-        starts_at=merged["starts_at"],
-        ends_at=merged["ends_at"],
-        store_ids=merged["store_ids"],
-        max_photos=max_photos,
-    ) | rules.bonus_problems(
-        merged["bonuses"], reward_currency=reward["currency"], store_ids=merged["store_ids"]
-    )
+    draft = rules.CampaignDraft.from_body(merged)
+    errors = rules.campaign_problems(draft, max_photos=max_photos)
     if errors:
         raise Invalid("The campaign is not valid.", errors=errors)
-    return merged
+    return draft
 
 
 def _set_draft_pay(
@@ -211,7 +190,7 @@ def _edit_published(
     changed = rules.changed_fields(current, changes)
     if not changed and "reward" not in changes:
         return
-    added = _brand_stores(
+    added = brand_stores(
         db_session, campaign.brand_id, changes.get("store_ids", ()), set(current["store_ids"])
     )
     reward = int(changes.get("reward", current["reward"])["amount_minor"])
@@ -303,26 +282,3 @@ def _check_floor(
             code=refused.code,
             extra=refused.extra,
         ) from None
-
-
-def _brand_stores(
-    db_session: Session, brand_id: str, store_ids: Sequence[str], kept: set[str]
-) -> list[Any]:
-    """The stores of `store_ids` not among `kept`, each the brand's; 422 naming store_ids
-    for any that is not."""
-    new = [sid for sid in store_ids if sid not in kept]
-    if not new:
-        return []
-    stores = db_session.execute(
-        select(Store.id, Store.latitude, Store.longitude).where(
-            Store.id.in_(new), Store.brand_id == brand_id
-        )
-    ).all()
-    found = {s.id for s in stores}
-    missing = [sid for sid in new if sid not in found]
-    if missing:
-        raise Invalid(
-            "Some stores do not exist or belong to another brand.",
-            errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
-        )
-    return list(stores)

@@ -5,6 +5,7 @@ units throughout."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -24,53 +25,92 @@ REWARD_MAX_MINOR = 10_000_000
 YEAR_MIN, YEAR_MAX = 2000, 2999
 
 
+@dataclass(frozen=True)
+class CampaignDraft:
+    """A campaign as the brand states it (a new one, or a draft as an edit would leave it),
+    before it touches the database."""
+
+    name: str
+    products: Sequence[Mapping[str, Any]]
+    photos_required: int
+    reward_amount_minor: int
+    reward_currency: str
+    est_minutes: int
+    starts_at: datetime
+    ends_at: datetime
+    store_ids: Sequence[str]
+    instructions: str = ""
+    photo_instructions: str | None = None
+    review_required: bool = False
+    bonuses: Sequence[Mapping[str, Any]] = ()
+
+    @classmethod
+    def from_body(cls, body: Mapping[str, Any]) -> CampaignDraft:
+        """A draft from a campaign in the API's shape (`reward` as amount_minor, currency)."""
+        return cls(
+            name=body["name"],
+            products=body["products"],
+            photos_required=body["photos_required"],
+            reward_amount_minor=body["reward"]["amount_minor"],
+            reward_currency=body["reward"]["currency"],
+            est_minutes=body["est_minutes"],
+            starts_at=body["starts_at"],
+            ends_at=body["ends_at"],
+            store_ids=body["store_ids"],
+            instructions=body.get("instructions", ""),
+            photo_instructions=body.get("photo_instructions"),
+            review_required=body.get("review_required", False),
+            bonuses=body.get("bonuses", ()),
+        )
+
+
 def campaign_problems(
-    *,
-    name: str,
-    products: Sequence[dict[str, Any]],
-    photos_required: int,
-    reward_amount_minor: int,
-    reward_currency: str,
-    est_minutes: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    store_ids: Sequence[str],
-    max_photos: int = PHOTOS_MAX,
+    draft: CampaignDraft, *, max_photos: int = PHOTOS_MAX
 ) -> dict[str, list[str]]:
+    """Every field of the draft in error, with why: the same for a new campaign and an
+    edited draft; `max_photos` is what one submission may carry."""
     errors: dict[str, list[str]] = {}
-    if not name.strip():
+    if not draft.name.strip():
         errors["name"] = ["Must not be blank."]
-    if not products:
-        errors["products"] = ["List at least one product."]
-    elif len(products) > PRODUCTS_MAX:
-        errors["products"] = [f"At most {PRODUCTS_MAX} products."]
-    else:
-        skus = [str(p["sku"]).strip() for p in products]
-        if not all(skus):
-            errors["products"] = ["A SKU must not be blank."]
-        elif len(set(skus)) != len(skus):
-            errors["products"] = ["Each SKU may appear once."]
+    if problem := _products_problem(draft.products):
+        errors["products"] = [problem]
     most = min(PHOTOS_MAX, max_photos)
-    if not 0 <= photos_required <= most:
+    if not 0 <= draft.photos_required <= most:
         # A submission carries at most max_photos: a campaign asking for more could never
         # be completed.
         errors["photos_required"] = [f"Must be between 0 and {most}."]
-    if not 0 < reward_amount_minor <= REWARD_MAX_MINOR:
+    if not 0 < draft.reward_amount_minor <= REWARD_MAX_MINOR:
         errors["reward.amount_minor"] = [
             f"Must be a positive whole number of minor units, at most {REWARD_MAX_MINOR}."
         ]
-    if reward_currency not in CURRENCIES:
+    if draft.reward_currency not in CURRENCIES:
         errors["reward.currency"] = [f"Must be one of: {', '.join(sorted(CURRENCIES))}."]
-    if not 1 <= est_minutes <= EST_MINUTES_MAX:
+    if not 1 <= draft.est_minutes <= EST_MINUTES_MAX:
         errors["est_minutes"] = [f"Must be between 1 and {EST_MINUTES_MAX}."]
-    errors |= date_problems(starts_at=starts_at, ends_at=ends_at)
-    if not errors.keys() & {"starts_at", "ends_at"} and ends_at <= starts_at:
+    errors |= date_problems(starts_at=draft.starts_at, ends_at=draft.ends_at)
+    if not errors.keys() & {"starts_at", "ends_at"} and draft.ends_at <= draft.starts_at:
         errors["ends_at"] = ["Must be after starts_at."]
-    if not store_ids:
+    if not draft.store_ids:
         errors["store_ids"] = ["Target at least one store."]
-    elif len(set(store_ids)) != len(store_ids):
+    elif len(set(draft.store_ids)) != len(draft.store_ids):
         errors["store_ids"] = ["Each store may appear once."]
-    return errors
+    return errors | bonus_problems(
+        draft.bonuses, reward_currency=draft.reward_currency, store_ids=draft.store_ids
+    )
+
+
+def _products_problem(products: Sequence[Mapping[str, Any]]) -> str | None:
+    """What is wrong with a campaign's product list, if anything."""
+    if not products:
+        return "List at least one product."
+    if len(products) > PRODUCTS_MAX:
+        return f"At most {PRODUCTS_MAX} products."
+    skus = [str(p["sku"]).strip() for p in products]
+    if not all(skus):
+        return "A SKU must not be blank."
+    if len(set(skus)) != len(skus):
+        return "Each SKU may appear once."
+    return None
 
 
 def date_problems(**dates: datetime) -> dict[str, list[str]]:
@@ -83,7 +123,7 @@ def date_problems(**dates: datetime) -> dict[str, list[str]]:
 
 
 def bonus_problems(
-    bonuses: Sequence[dict[str, Any]], *, reward_currency: str, store_ids: Sequence[str]
+    bonuses: Sequence[Mapping[str, Any]], *, reward_currency: str, store_ids: Sequence[str]
 ) -> dict[str, list[str]]:
     """Per-store bonuses: each for a target store, at most one per store, in the reward's
     currency."""

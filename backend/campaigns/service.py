@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import datetime
 from typing import Any
 
@@ -27,62 +27,21 @@ def create_campaign(
     *,
     db_session: Session,
     brand_id: str,
-    name: str,
-    instructions: str,
-    products: Sequence[dict[str, Any]],
-    photos_required: int,
-    reward_amount_minor: int,
-    reward_currency: str,
-    est_minutes: int,
-    starts_at: datetime,
-    ends_at: datetime,
-    store_ids: Sequence[str],
-    review_required: bool = False,
+    draft: rules.CampaignDraft,
     max_photos: int = rules.PHOTOS_MAX,
-    bonuses: Sequence[dict[str, Any]] = (),
-    photo_instructions: str | None = None,
 ) -> Campaign:
     """Create a draft campaign and its missions, one per target store, inserted in bulk;
-    `bonuses` ({store_id, amount}) add to the reward at their stores."""
-    errors = rules.campaign_problems(
-        name=name,
-        products=products,
-        photos_required=photos_required,
-        reward_amount_minor=reward_amount_minor,
-        reward_currency=reward_currency,
-        est_minutes=est_minutes,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        store_ids=store_ids,
-        max_photos=max_photos,
-    ) | rules.bonus_problems(bonuses, reward_currency=reward_currency, store_ids=store_ids)
+    the draft's `bonuses` ({store_id, amount}) add to the reward at their stores."""
+    errors = rules.campaign_problems(draft, max_photos=max_photos)
     if errors:
         raise Invalid("The campaign is not valid.", errors=errors)
-    stores = db_session.execute(
-        select(Store.id, Store.latitude, Store.longitude).where(
-            Store.id.in_(store_ids), Store.brand_id == brand_id
-        )
-    ).all()
-    if len(stores) != len(set(store_ids)):
-        found = {s.id for s in stores}
-        missing = [sid for sid in store_ids if sid not in found]
-        raise Invalid(
-            "Some stores do not exist or belong to another brand.",
-            errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
-        )
+    stores = brand_stores(db_session, brand_id, draft.store_ids)
     campaign = Campaign(
         brand_id=brand_id,
-        name=name.strip(),
-        instructions=instructions,
-        photo_instructions=rules.normal_photo_instructions(photo_instructions),
-        photos_required=photos_required,
-        review_required=review_required,
-        reward_amount_minor=reward_amount_minor,
-        reward_currency=reward_currency,
-        est_minutes=est_minutes,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        products=[CampaignProduct(sku=str(p["sku"]).strip(), name=p["name"]) for p in products],
+        **draft_columns(draft),
+        products=[
+            CampaignProduct(sku=str(p["sku"]).strip(), name=p["name"]) for p in draft.products
+        ],
     )
     db_session.add(campaign)
     db_session.flush()
@@ -92,9 +51,48 @@ def create_campaign(
         stores=stores,
         status="draft",
         now=utcnow(),
-        bonuses={b["store_id"]: b["amount"]["amount_minor"] for b in bonuses},
+        bonuses={b["store_id"]: b["amount"]["amount_minor"] for b in draft.bonuses},
     )
     return campaign
+
+
+def draft_columns(draft: rules.CampaignDraft) -> dict[str, Any]:
+    """The campaign's own columns as the draft sets them (products and stores aside)."""
+    return {
+        "name": draft.name.strip(),
+        "instructions": draft.instructions,
+        "photo_instructions": rules.normal_photo_instructions(draft.photo_instructions),
+        "photos_required": draft.photos_required,
+        "review_required": draft.review_required,
+        "reward_amount_minor": draft.reward_amount_minor,
+        "reward_currency": draft.reward_currency,
+        "est_minutes": draft.est_minutes,
+        "starts_at": draft.starts_at,
+        "ends_at": draft.ends_at,
+    }
+
+
+def brand_stores(
+    db_session: Session, brand_id: str, store_ids: Sequence[str], kept: Set[str] = frozenset()
+) -> list[Any]:
+    """The stores of `store_ids` not among `kept` (rows of id, latitude, longitude), each the
+    brand's; 422 naming store_ids for any that is not."""
+    new = [sid for sid in store_ids if sid not in kept]
+    if not new:
+        return []
+    stores = db_session.execute(
+        select(Store.id, Store.latitude, Store.longitude).where(
+            Store.id.in_(new), Store.brand_id == brand_id
+        )
+    ).all()
+    found = {s.id for s in stores}
+    missing = [sid for sid in new if sid not in found]
+    if missing:
+        raise Invalid(
+            "Some stores do not exist or belong to another brand.",
+            errors={"store_ids": [f"Unknown store: {sid}" for sid in missing[:20]]},
+        )
+    return list(stores)
 
 
 def insert_missions(

@@ -11,6 +11,7 @@ from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.campaigns import closures, edits, queries, service
 from backend.campaigns.models import Campaign
+from backend.campaigns.rules import CampaignDraft
 from backend.campaigns.schemas import (
     CampaignIn,
     CampaignListOut,
@@ -36,14 +37,11 @@ def create_campaign(data: dict[str, Any]) -> Any:
     brand_id = acting_brand_id(
         db_session=session, user=current_user(), brand_id=data.pop("brand_id")
     )
-    reward = data.pop("reward")
     campaign = service.create_campaign(
         db_session=session,
         brand_id=brand_id,
-        reward_amount_minor=reward["amount_minor"],
-        reward_currency=reward["currency"],
+        draft=CampaignDraft.from_body(data),
         max_photos=current_settings().submission_max_photos,
-        **data,
     )
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
 

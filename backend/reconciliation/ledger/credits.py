@@ -1,0 +1,214 @@
+"""The ledger against the submissions and missions it pays for: one credit per approved
+submission, of the mission's figures, from the campaign or (a repeat) the platform."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, aliased
+
+from backend.ledger import rules
+from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.ledger.service import CREDIT, FUNDING, STORE_CLOSED
+from backend.missions.models import Mission
+from backend.reconciliation.ledger.movements import account_of, movement_mismatches
+from backend.submissions.models import Decision, Submission
+
+
+def approved_submissions_credited(db_session: Session) -> list[str]:
+    """Each approved submission has one credit, and only approved submissions have any."""
+    credit = aliased(LedgerTransaction)
+    missing = db_session.scalars(
+        select(Submission.id)
+        .outerjoin(credit, and_(credit.submission_id == Submission.id, credit.kind == CREDIT))
+        .where(Submission.status == "approved", credit.id.is_(None))
+    ).all()
+    credits = func.count(LedgerTransaction.id)
+    repeated = db_session.execute(
+        select(LedgerTransaction.submission_id, credits)
+        .where(LedgerTransaction.kind == CREDIT)
+        .group_by(LedgerTransaction.submission_id)
+        .having(or_(credits > 1, LedgerTransaction.submission_id.is_(None)))
+    ).all()
+    unapproved = db_session.execute(
+        select(LedgerTransaction.id, Submission.id, Submission.status)
+        .join(Submission, Submission.id == LedgerTransaction.submission_id)
+        .where(LedgerTransaction.kind == CREDIT, Submission.status != "approved")
+    ).all()
+    return (
+        [f"submission {s} is approved but was never credited" for s in missing]
+        + [
+            f"{n} credits name no submission" if s is None else f"submission {s} has {n} credits"
+            for s, n in repeated
+        ]
+        + [f"credit {t} pays submission {s}, which is {status}" for t, s, status in unapproved]
+    )
+
+
+def _platform_paid() -> Any:
+    """The transactions that take money from the platform (repeat approvals' credits), each
+    once: one pass over the platform account's few entries, joined where needed, rather than
+    a lookup per credit."""
+    return (
+        select(LedgerEntry.transaction_id.label("transaction_id"))
+        .where(LedgerEntry.account == rules.PLATFORM, LedgerEntry.amount_minor < 0)
+        .group_by(LedgerEntry.transaction_id)
+        .subquery()
+    )
+
+
+def _last_funded() -> Any:
+    """When each campaign was last funded (publishing, a raise, a reopen, new stores), by
+    campaign id: one grouped pass over the few funding transactions, so that a credit joins
+    it on its mission's campaign id rather than on an account string built per row."""
+    prefix = rules.campaign_account("")
+    campaign_id = func.substr(LedgerEntry.account, len(prefix) + 1)
+    return (
+        select(
+            campaign_id.label("campaign_id"),
+            func.max(LedgerTransaction.created_at).label("at"),
+        )
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+        .where(
+            LedgerTransaction.kind == FUNDING,
+            LedgerEntry.amount_minor > 0,
+            func.substr(LedgerEntry.account, 1, len(prefix)) == prefix,
+        )
+        .group_by(campaign_id)
+        .subquery()
+    )
+
+
+def credits_pay_the_reward(db_session: Session) -> list[str]:
+    """A credit moves the figures its mission had when it was approved from the campaign (or,
+    for a repeat approval, the platform) to the worker, nothing else: the reward and bonus,
+    or for a closed store the show-up pay (kept on the mission when paid).
+
+    Those are the mission's figures today unless its campaign was funded again since the
+    credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
+    so a credit of no more than today's figures is the one that was in force."""
+    last_funded = _last_funded()
+    platform_paid = _platform_paid()
+    amount = _credit_amount(last_funded)
+    source = case(
+        (platform_paid.c.transaction_id.is_not(None), literal(rules.PLATFORM, String)),
+        else_=account_of(rules.campaign_account, Mission.campaign_id),
+    )
+    expected = (
+        select(
+            LedgerTransaction.id.label("transaction_id"),
+            literal(CREDIT, String).label("kind"),
+            (literal("submission ", String) + Submission.id).label("owner"),
+            source.label("source"),
+            account_of(rules.worker_account, Submission.worker_id).label("target"),
+            amount.label("amount"),
+            Mission.reward_currency.label("currency"),
+        )
+        .join(Submission, Submission.id == LedgerTransaction.submission_id)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .outerjoin(last_funded, last_funded.c.campaign_id == Mission.campaign_id)
+        .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.kind == CREDIT)
+    )
+    return movement_mismatches(db_session, expected)
+
+
+def _credit_amount(last_funded: Any) -> ColumnElement[int]:
+    """What a credit should have moved: its mission's figures today, or the credit's own
+    amount if its campaign was funded since and that is no more than today's figures."""
+    current = case(
+        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
+        else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+    paid = (
+        select(func.max(LedgerEntry.amount_minor))
+        .where(
+            LedgerEntry.transaction_id == LedgerTransaction.id,
+            LedgerEntry.account == account_of(rules.worker_account, Submission.worker_id),
+        )
+        .scalar_subquery()
+    )
+    # CASE evaluates its branches lazily: the credit's own amount is read only for a credit
+    # its campaign was funded after, so the usual ledger costs no extra lookup per credit.
+    return case(
+        (
+            last_funded.c.at > LedgerTransaction.created_at,
+            case((and_(paid > 0, paid <= current), paid), else_=current),
+        ),
+        else_=current,
+    )
+
+
+def platform_pays_only_repeats(db_session: Session) -> list[str]:
+    """The platform pays a credit only for a repeat approval: another of the mission's
+    submissions was credited, and one of the two was rejected once (ledger.service)."""
+    this, other = aliased(Submission), aliased(Submission)
+    other_credit = aliased(LedgerTransaction)
+
+    def rejected(submission: Any) -> ColumnElement[bool]:
+        # Correlated by name: nested two levels down, `this` would otherwise be taken as a
+        # FROM of its own, and any rejection anywhere would pass.
+        return (
+            select(Decision.id)
+            .where(Decision.submission_id == submission.id, Decision.status == "rejected")
+            .correlate(submission)
+            .exists()
+        )
+
+    repeat = (
+        select(other.id)
+        .join(
+            other_credit,
+            and_(other_credit.submission_id == other.id, other_credit.kind == CREDIT),
+        )
+        .where(
+            other.mission_id == this.mission_id,
+            other.id != this.id,
+            or_(rejected(this), rejected(other)),
+        )
+        .exists()
+    )
+    platform_paid = _platform_paid()
+    rows = db_session.execute(
+        select(LedgerTransaction.id, this.id)
+        .select_from(platform_paid)
+        .join(LedgerTransaction, LedgerTransaction.id == platform_paid.c.transaction_id)
+        .join(this, this.id == LedgerTransaction.submission_id)
+        .where(LedgerTransaction.kind == CREDIT, ~repeat)
+    ).all()
+    return [
+        f"credit {t} pays submission {s} from the platform, but its mission was not paid for "
+        "before after a rejection"
+        for t, s in rows
+    ]
+
+
+def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
+    """A campaign pays for one completed visit per mission; any other is the platform's."""
+    charged = func.count(LedgerTransaction.id)
+    platform_paid = _platform_paid()
+    rows = db_session.execute(
+        select(Mission.id, charged)
+        .join(Submission, Submission.mission_id == Mission.id)
+        .join(
+            LedgerTransaction,
+            and_(
+                LedgerTransaction.submission_id == Submission.id, LedgerTransaction.kind == CREDIT
+            ),
+        )
+        .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
+        .where(Submission.outcome != STORE_CLOSED, platform_paid.c.transaction_id.is_(None))
+        .group_by(Mission.id)
+        .having(charged > 1)
+    ).all()
+    return [f"mission {m}: its campaign paid {n} completed visits, not one" for m, n in rows]
