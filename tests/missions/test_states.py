@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from backend.missions import states
 from backend.missions.models import MISSION_STATUSES, Mission
 from tests.support.factories import BrandFactory
+from tests.support.statements import statements
 from tests.support.world import build
 
 PAIRS = list(itertools.product(MISSION_STATUSES, repeat=2))
@@ -39,21 +38,6 @@ def status_of(db: Any, mission_id: str) -> tuple[str, int | None]:
             select(Mission.status, Mission.show_up_minor).where(Mission.id == mission_id)
         ).one()
         return row.status, row.show_up_minor
-
-
-@contextmanager
-def statements(db: Any) -> Iterator[list[str]]:
-    """Every SQL statement sent while inside."""
-    sent: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_every_listed_move_moves_a_mission_and_every_other_is_refused_unsent(db, mission):

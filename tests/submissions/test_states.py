@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from backend.kernel.clock import utcnow
 from backend.submissions import decisions, states
 from backend.submissions.models import SUBMISSION_STATUSES, Decision, Submission
 from tests.support.factories import BrandFactory, UserFactory
+from tests.support.statements import statements
 from tests.support.world import build, insert_submission
 
 PAIRS = list(itertools.product(SUBMISSION_STATUSES, repeat=2))
@@ -49,21 +48,6 @@ def status_of(db: Any, submission_id: str) -> tuple[str, int]:
             select(Submission.status, Submission.review_rank).where(Submission.id == submission_id)
         ).one()
         return row.status, row.review_rank
-
-
-@contextmanager
-def statements(db: Any) -> Iterator[list[str]]:
-    """Every SQL statement sent while inside."""
-    sent: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_every_listed_move_moves_a_submission_and_every_other_is_refused_unsent(db, submission):
