@@ -15,7 +15,7 @@ from backend.errors import Conflict, Forbidden, Invalid, not_found
 from backend.kernel.scoping import get_visible
 from backend.review import rules
 from backend.review.models import Appeal
-from backend.review.service import admin_evidence, check_decision
+from backend.review.service import admin_verdict, check_decision
 from backend.submissions import states
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Decision, Submission
@@ -29,6 +29,23 @@ def _rejecter(db_session: Session, submission_id: str) -> str | None:
         .order_by(Decision.created_at.desc())
         .limit(1)
     )
+
+
+def _check_appealable(submission: Submission, now: datetime, window_days: float) -> None:
+    """Refuse an appeal of anything but a rejection still within its window."""
+    if submission.status != "rejected":
+        raise Conflict(
+            f"Only a rejection can be appealed; this submission is {submission.status}.",
+            code="not_rejected",
+        )
+    assert submission.decided_at is not None  # a rejection is a decision
+    deadline = rules.appeal_deadline(submission.decided_at, window_days)
+    if now > deadline:
+        raise Conflict(
+            f"The appeal window closed at {deadline.isoformat()}.",
+            code="appeal_window_closed",
+            extra={"deadline": deadline.isoformat()},
+        )
 
 
 def appeal_rejection(
@@ -47,19 +64,7 @@ def appeal_rejection(
         raise Invalid("Say why the rejection is wrong.", errors={"message": ["Must not be empty."]})
     if db_session.scalar(select(Appeal.id).where(Appeal.submission_id == submission_id)):
         raise Conflict("This submission was already appealed.", code="already_appealed")
-    if submission.status != "rejected":
-        raise Conflict(
-            f"Only a rejection can be appealed; this submission is {submission.status}.",
-            code="not_rejected",
-        )
-    assert submission.decided_at is not None  # a rejection is a decision
-    deadline = rules.appeal_deadline(submission.decided_at, window_days)
-    if now > deadline:
-        raise Conflict(
-            f"The appeal window closed at {deadline.isoformat()}.",
-            code="appeal_window_closed",
-            extra={"deadline": deadline.isoformat()},
-        )
+    _check_appealable(submission, now, window_days)
     if not states.move(  # False: a parallel appeal won
         db_session, submission_id=submission_id, froms=("rejected",), to="appealed"
     ):
@@ -77,6 +82,19 @@ def appeal_rejection(
     return appeal
 
 
+def _appeal_for(db_session: Session, appeal_id: str, reviewer: User) -> Appeal:
+    """The appeal, if this reviewer may decide it: not the admin who rejected."""
+    appeal = db_session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise not_found("appeal")
+    if appeal.rejected_by is not None and appeal.rejected_by == reviewer.id:
+        raise Forbidden(
+            "An appeal is decided by an admin other than the one who rejected.",
+            code="same_reviewer",
+        )
+    return appeal
+
+
 def decide_appeal(
     *,
     db_session: Session,
@@ -89,14 +107,7 @@ def decide_appeal(
 ) -> tuple[Appeal, Submission]:
     """A second admin decides an appeal; a reversal approves the submission and pays it."""
     check_decision(decision, reason_code, comment)
-    appeal = db_session.get(Appeal, appeal_id)
-    if appeal is None:
-        raise not_found("appeal")
-    if appeal.rejected_by is not None and appeal.rejected_by == reviewer.id:
-        raise Forbidden(
-            "An appeal is decided by an admin other than the one who rejected.",
-            code="same_reviewer",
-        )
+    appeal = _appeal_for(db_session, appeal_id, reviewer)
     if not _close(db_session, appeal, rules.outcome(decision), reviewer.id, now):
         db_session.expire(appeal)
         raise Conflict(f"Appeal {appeal_id} is already decided.", code="appeal_decided")
@@ -105,16 +116,13 @@ def decide_appeal(
     decide(
         db_session=db_session,
         submission_id=appeal.submission_id,
-        verdict=Verdict(
-            status=rules.outcome(decision),
-            actor="admin",
-            actor_id=reviewer.id,
-            reasons=[reason_code] if reason_code else [],
-            flags=list(submission.flags),
-            comment=(comment or "").strip() or None,
-            # The appeal's id, not its text: the worker's words stay erasable, the audit
-            # does not.
-            evidence=admin_evidence(db_session, submission) | {"appeal_id": appeal.id},
+        verdict=admin_verdict(
+            db_session,
+            submission,
+            reviewer=reviewer,
+            decision=decision,
+            reason_code=reason_code,
+            comment=comment,
             appeal_id=appeal.id,
         ),
         now=now,

@@ -37,23 +37,9 @@ def queue_item_out(
         "flagged": submission.review_rank == 0,
         "flags": submission.flags,
         "checks": submission.checks,
-        "evidence": {
-            "outcome": submission.outcome,
-            "answers": submission.answers,
-            "latitude": submission.latitude,
-            "longitude": submission.longitude,
-            "accuracy_m": submission.accuracy_m,
-            "captured_at": submission.captured_at,
-        },
+        "evidence": evidence_out(submission),
         "photos": [queue_photo_out(p) for p in photos],
-        "store": {
-            "id": store.id,
-            "name": store.name,
-            "address": store.address,
-            "latitude": store.latitude,
-            "longitude": store.longitude,
-            "geofence_m": store.geofence_m,
-        },
+        "store": queue_store_out(store),
         "mission_id": mission.id,
         "campaign": {"id": campaign.id, "name": campaign.name},
         "reward": {
@@ -63,6 +49,30 @@ def queue_item_out(
         "received_at": submission.received_at,
         "in_review_since": in_review_since,
         "deadline_at": rules.review_deadline(in_review_since, sla_hours),
+    }
+
+
+def evidence_out(submission: Submission) -> dict[str, Any]:
+    """What the worker reported, where and when, as the reviewer weighs it."""
+    return {
+        "outcome": submission.outcome,
+        "answers": submission.answers,
+        "latitude": submission.latitude,
+        "longitude": submission.longitude,
+        "accuracy_m": submission.accuracy_m,
+        "captured_at": submission.captured_at,
+    }
+
+
+def queue_store_out(store: Store) -> dict[str, Any]:
+    """The store a queued submission is from, with the geofence its position is held to."""
+    return {
+        "id": store.id,
+        "name": store.name,
+        "address": store.address,
+        "latitude": store.latitude,
+        "longitude": store.longitude,
+        "geofence_m": store.geofence_m,
     }
 
 

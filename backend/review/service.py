@@ -30,6 +30,33 @@ def admin_evidence(db_session: Session, submission: Submission) -> dict[str, Any
     }
 
 
+def admin_verdict(
+    db_session: Session,
+    submission: Submission,
+    *,
+    reviewer: User,
+    decision: str,
+    reason_code: str | None,
+    comment: str | None,
+    appeal_id: str | None = None,
+) -> Verdict:
+    """An admin's decision on a submission, with what they had before them."""
+    evidence = admin_evidence(db_session, submission)
+    if appeal_id is not None:
+        # The appeal's id, not its text: the worker's words stay erasable, the audit does not.
+        evidence |= {"appeal_id": appeal_id}
+    return Verdict(
+        status=rules.outcome(decision),
+        actor="admin",
+        actor_id=reviewer.id,
+        reasons=[reason_code] if reason_code else [],
+        flags=list(submission.flags),
+        comment=(comment or "").strip() or None,
+        evidence=evidence,
+        appeal_id=appeal_id,
+    )
+
+
 def check_decision(decision: str, reason_code: str | None, comment: str | None) -> None:
     """Refuse a decision its rules say cannot be recorded as sent."""
     problems = rules.decision_problems(decision, reason_code, comment)
@@ -55,14 +82,13 @@ def decide_submission(
     decided = decide(
         db_session=db_session,
         submission_id=submission_id,
-        verdict=Verdict(
-            status=rules.outcome(decision),
-            actor="admin",
-            actor_id=reviewer.id,
-            reasons=[reason_code] if reason_code else [],
-            flags=list(submission.flags),
-            comment=(comment or "").strip() or None,
-            evidence=admin_evidence(db_session, submission),
+        verdict=admin_verdict(
+            db_session,
+            submission,
+            reviewer=reviewer,
+            decision=decision,
+            reason_code=reason_code,
+            comment=comment,
         ),
         now=now,
         from_statuses=("in_review",),

@@ -242,13 +242,18 @@ def finish_upload(
         upload.completed_at = now
         db_session.flush()
         _discard_after_commit(db_session, store, upload.id)
+    _accept_if_whole(db_session, submission, now)
+    return True
+
+
+def _accept_if_whole(db_session: Session, submission: Submission, now: datetime) -> None:
+    """Once its last upload is in, the submission is whole: its photos are accepted."""
     uploads = db_session.scalars(
         select(Upload).where(Upload.submission_id == submission.id).order_by(Upload.position)
     ).all()
     if all(u.completed_at is not None for u in uploads):
         stored = [Stored(u.sha256, u.length) for u in uploads]
         accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
-    return True
 
 
 def _discard_after_commit(db_session: Session, store: PhotoStore, upload_id: str) -> None:
