@@ -16,6 +16,11 @@ _WORKER_TRAIL = {"travel_speed"}
 _OTHER_SUBMISSIONS = {"reuse", "similar_photo"}
 
 
+def accepted_out(submission: Submission) -> dict[str, Any]:
+    """A submission just received: which one, and where it stands."""
+    return {"submission_id": submission.id, "status": submission.status}
+
+
 def submission_out(
     submission: Submission,
     *,
