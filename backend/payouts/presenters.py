@@ -9,7 +9,8 @@ from backend.payouts import rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
 
 
-def _money(amount_minor: int, currency: str) -> dict[str, Any]:
+def money_out(amount_minor: int, currency: str) -> dict[str, Any]:
+    """An amount as the API shows money: minor units and the currency."""
     return {"amount_minor": amount_minor, "currency": currency}
 
 
@@ -20,7 +21,7 @@ def payout_request_out(
     shown: dict[str, Any] = {
         "id": payout.id,
         "worker_id": payout.worker_id,
-        "amount": _money(payout.amount_minor, payout.currency),
+        "amount": money_out(payout.amount_minor, payout.currency),
         "status": payout.status,
         "iban": rules.mask_iban(payout.iban),
         "bic": payout.bic,
@@ -41,7 +42,7 @@ def batch_out(batch: PayoutBatch) -> dict[str, Any]:
     """A batch as the API shows it."""
     return {
         "id": batch.id,
-        "total": _money(batch.total_minor, batch.currency),
+        "total": money_out(batch.total_minor, batch.currency),
         "count": batch.count,
         "status": batch.status,
         "created_at": batch.created_at,

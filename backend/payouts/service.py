@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     select,
@@ -26,6 +25,7 @@ from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.payouts import closing, rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.payouts.presenters import money_out
 
 # More transfers than this in one file is more than some banks accept; the rest wait for
 # the next batch (and the id list stays under SQLite's bound-parameter limit).
@@ -52,21 +52,8 @@ def request_payout(
     """
     # Two requests at once must not both read the same balance: the second waits here.
     lock_user(db_session=db_session, user_id=worker_id)
-    if not final:
-        closing.refuse_if_closing(db_session=db_session, worker_id=worker_id)
+    balance = _payable_balance(db_session, worker_id=worker_id, minimum=minimum, final=final)
     currency = minimum.currency
-    balance = ledger.balance(
-        db_session=db_session, account=ledger_rules.worker_account(worker_id), currency=currency
-    )
-    if final and balance <= 0:
-        raise Invalid(
-            f"Your balance is {format_money(balance, currency)}: there is nothing to pay.",
-            code="balance_empty",
-            extra={"balance": _money(balance, currency)},
-        )
-    needed = rules.shortfall(balance_minor=balance, minimum_minor=minimum.amount_minor)
-    if needed and not final:
-        raise _below_minimum(balance, minimum, needed)
     transaction_id = ledger.post(
         db_session=db_session,
         kind="payout_request",
@@ -93,6 +80,33 @@ def request_payout(
     return payout
 
 
+def _payable_balance(db_session: Session, *, worker_id: str, minimum: Money, final: bool) -> int:
+    """The worker's whole balance, once it is sure it may leave now."""
+    if not final:
+        closing.refuse_if_closing(db_session=db_session, worker_id=worker_id)
+    balance = ledger.balance(
+        db_session=db_session,
+        account=ledger_rules.worker_account(worker_id),
+        currency=minimum.currency,
+    )
+    _refuse_amount(balance, minimum, final=final)
+    return balance
+
+
+def _refuse_amount(balance: int, minimum: Money, *, final: bool) -> None:
+    """Refuse a request for nothing, or (unless final) for less than the minimum."""
+    currency = minimum.currency
+    if final and balance <= 0:
+        raise Invalid(
+            f"Your balance is {format_money(balance, currency)}: there is nothing to pay.",
+            code="balance_empty",
+            extra={"balance": money_out(balance, currency)},
+        )
+    needed = rules.shortfall(balance_minor=balance, minimum_minor=minimum.amount_minor)
+    if needed and not final:
+        raise _below_minimum(balance, minimum, needed)
+
+
 def _below_minimum(balance: int, minimum: Money, needed: int) -> Invalid:
     currency = minimum.currency
     return Invalid(
@@ -101,15 +115,11 @@ def _below_minimum(balance: int, minimum: Money, needed: int) -> Invalid:
         f"{format_money(needed, currency)} more.",
         code="balance_below_minimum",
         extra={
-            "balance": _money(balance, currency),
-            "minimum": _money(minimum.amount_minor, currency),
-            "needed": _money(needed, currency),
+            "balance": money_out(balance, currency),
+            "minimum": money_out(minimum.amount_minor, currency),
+            "needed": money_out(needed, currency),
         },
     )
-
-
-def _money(amount_minor: int, currency: str) -> dict[str, Any]:
-    return {"amount_minor": amount_minor, "currency": currency}
 
 
 def create_batch(*, db_session: Session, admin_id: str, now: datetime) -> PayoutBatch:

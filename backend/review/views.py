@@ -10,7 +10,8 @@ from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
-from backend.review import appeals, service
+from backend.review import appeals, queries, service
+from backend.review.presenters import appeal_decision_out
 from backend.review.schemas import (
     AppealDecisionOut,
     AppealIn,
@@ -22,7 +23,7 @@ from backend.review.schemas import (
 )
 from backend.schemas import PageQuery
 from backend.settings import current_settings
-from backend.submissions import service as submissions
+from backend.submissions import queries as submissions
 from backend.submissions.schemas import SubmissionOut
 
 bp = APIBlueprint("review", __name__, url_prefix="/api/v1", tag="Review")
@@ -41,7 +42,7 @@ def _sla_hours() -> float:
     responses=[401, 403, 422],
 )
 def review_queue(query: dict[str, Any]) -> Any:
-    return service.review_queue(db_session=request_session(), sla_hours=_sla_hours(), **query)
+    return queries.review_queue(db_session=request_session(), sla_hours=_sla_hours(), **query)
 
 
 @bp.post("/submissions/<submission_id>/decision")
@@ -64,7 +65,7 @@ def decide(submission_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         **data,
     )
-    return submissions.get_submission(
+    return submissions.submission_detail(
         db_session=session, submission_id=submission_id, user=current_user()
     )
 
@@ -95,7 +96,7 @@ def appeal(submission_id: str, data: dict[str, Any]) -> Any:
 @bp.output(AppealListOut)
 @bp.doc(summary="Appeals (open ones by default), the longest waiting first", responses=[401, 403])
 def list_appeals(query: dict[str, Any]) -> Any:
-    return appeals.list_appeals(db_session=request_session(), sla_hours=_sla_hours(), **query)
+    return queries.appeals_page(db_session=request_session(), sla_hours=_sla_hours(), **query)
 
 
 @bp.post("/appeals/<appeal_id>/decision")
@@ -115,8 +116,5 @@ def decide_appeal(appeal_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         **data,
     )
-    history = appeals.appeal_history(request_session(), appeal)
-    return {
-        "appeal": appeals.appeal_out(appeal, history, _sla_hours()),
-        "submission_status": submission.status,
-    }
+    history = queries.appeal_history(request_session(), appeal)
+    return appeal_decision_out(appeal, submission, history, _sla_hours())

@@ -78,21 +78,24 @@ def record_decision(
         values=values,
     ):
         return False
+    db_session.add(_decision_row(submission_id, verdict, now))
+    return True
+
+
+def _decision_row(submission_id: str, verdict: Verdict, now: datetime) -> Decision:
+    """The decision as kept: evidence defaults to the checks' verdicts, if any."""
     evidence = verdict.evidence
     if evidence is None and verdict.checks is not None:
         evidence = {"checks": {c["name"]: c["passed"] for c in verdict.checks}}
-    db_session.add(
-        Decision(
-            submission_id=submission_id,
-            status=verdict.status,
-            actor=verdict.actor,
-            actor_id=verdict.actor_id,
-            reasons=verdict.reasons,
-            flags=verdict.flags,
-            comment=verdict.comment,
-            evidence=evidence or {},
-            appeal_id=verdict.appeal_id,
-            created_at=now,
-        )
+    return Decision(
+        submission_id=submission_id,
+        status=verdict.status,
+        actor=verdict.actor,
+        actor_id=verdict.actor_id,
+        reasons=verdict.reasons,
+        flags=verdict.flags,
+        comment=verdict.comment,
+        evidence=evidence or {},
+        appeal_id=verdict.appeal_id,
+        created_at=now,
     )
-    return True

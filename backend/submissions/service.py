@@ -1,4 +1,7 @@
-"""Submissions: receive a worker's evidence whole or not at all; show it to who may see it."""
+"""Submissions: receive a worker's evidence whole or not at all; serve its photos.
+
+What the API shows of a submission is in queries.py and presenters.py.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
 from backend.kernel.scoping import get_visible
-from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions import states as missions
 from backend.missions.models import Assignment, Mission
 from backend.outbox.tasks import enqueue
@@ -24,8 +26,7 @@ from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions import states
 from backend.submissions.jpeg import JPEG_MAGIC, brand_copy
-from backend.submissions.models import Decision, Photo, Submission
-from backend.urls import photo_url
+from backend.submissions.models import Photo, Submission
 
 VALIDATE_TASK = "validation.validate_submission"
 BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
@@ -251,132 +252,6 @@ def _answer(answer: dict[str, Any]) -> dict[str, Any]:
         "out_of_stock": answer["out_of_stock"],
         "price": answer.get("price"),
     }
-
-
-def get_submission(*, db_session: Session, submission_id: str, user: User) -> dict[str, Any]:
-    """A submission with its photos, checks and latest decision, for who may see it."""
-    latest = (
-        select(Decision.id)
-        .where(Decision.submission_id == Submission.id)
-        .order_by(Decision.created_at.desc())
-        .limit(1)
-        .correlate(Submission)
-        .scalar_subquery()
-    )
-    # One statement for the status and the decision that set it: a read on PostgreSQL takes
-    # a snapshot per statement, and two would show a status older than its decision.
-    row = db_session.execute(
-        select(Submission, Decision)
-        .outerjoin(Decision, Decision.id == latest)
-        .where(Submission.id == submission_id, Submission.visible_to(user))
-    ).first()
-    if row is None:
-        raise not_found("submission")
-    submission, decision = row[0], row[1]
-    photos = db_session.scalars(
-        select(Photo)
-        .join(Submission, Submission.id == Photo.submission_id)
-        .where(Photo.submission_id == submission.id, Submission.photos_visible_to(user))
-        .order_by(Photo.position)
-    ).all()
-    return {
-        "id": submission.id,
-        "assignment_id": submission.assignment_id,
-        "mission_id": submission.mission_id,
-        "status": submission.status,
-        "outcome": submission.outcome,
-        "answers": submission.answers,
-        # A brand learns whether the worker was at its store, not where the worker was.
-        "latitude": None if user.role == "brand" else submission.latitude,
-        "longitude": None if user.role == "brand" else submission.longitude,
-        "accuracy_m": None if user.role == "brand" else submission.accuracy_m,
-        "captured_at": submission.captured_at,
-        "received_at": submission.received_at,
-        "photos": [
-            {
-                "id": p.id,
-                "position": p.position,
-                "sha256": p.sha256,
-                "size": p.size,
-                "url": photo_url(p.id),
-            }
-            for p in photos
-        ],
-        "checks": _for_brand(submission.checks) if user.role == "brand" else submission.checks,
-        "decision": None if decision is None else decision_out(decision),
-        "decisions": []
-        if decision is None
-        else [
-            decision_out(d)
-            for d in decision_history(db_session, [submission.id], until=decision.created_at)
-        ],
-        # The credit commits with the approval: shown with the status that says so.
-        "payout": _credit(db_session, submission.id) if submission.status == "approved" else None,
-    }
-
-
-def decision_out(decision: Decision) -> dict[str, Any]:
-    """A decision as the submission's viewers see it (never who decided, nor their evidence)."""
-    return {
-        "status": decision.status,
-        "actor": decision.actor,
-        "reasons": decision.reasons,
-        "flags": decision.flags,
-        "comment": decision.comment,
-        "decided_at": decision.created_at,
-        "on_appeal": decision.appeal_id is not None,
-    }
-
-
-def decision_history(
-    db_session: Session, submission_ids: Sequence[str], until: datetime | None = None
-) -> list[Decision]:
-    """Every decision on these submissions, oldest first; `until` stops at the one a status
-    was read with, so the history never runs ahead of it."""
-    stmt = select(Decision).where(Decision.submission_id.in_(submission_ids))
-    if until is not None:
-        stmt = stmt.where(Decision.created_at <= until)
-    return list(db_session.scalars(stmt.order_by(Decision.created_at, Decision.id)))
-
-
-def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
-    """What the worker was credited for this submission, once approved."""
-    row = db_session.execute(
-        select(LedgerTransaction.created_at, LedgerEntry.amount_minor, LedgerEntry.currency)
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(
-            LedgerTransaction.submission_id == submission_id,
-            LedgerTransaction.kind == "submission_credit",
-            LedgerEntry.amount_minor > 0,
-        )
-    ).first()
-    if row is None:
-        return None
-    return {
-        "amount": {"amount_minor": row.amount_minor, "currency": row.currency},
-        "credited_at": row.created_at,
-    }
-
-
-# What a check's evidence says about the worker beyond this store, or about other brands'
-# submissions: kept from brands.
-_WORKER_TRAIL = {"travel_speed"}
-_OTHER_SUBMISSIONS = {"reuse", "similar_photo"}
-
-
-def _for_brand(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    shown = []
-    for check in checks:
-        detail = dict(check["detail"])
-        if check["name"] in _WORKER_TRAIL:
-            detail = {}
-        elif check["name"] in _OTHER_SUBMISSIONS:
-            detail["matches"] = [
-                {"photo": m["photo"], "hamming": m["hamming"], "exact": m["exact"]}
-                for m in detail.get("matches", [])
-            ]
-        shown.append(check | {"detail": detail})
-    return shown
 
 
 def open_photo(

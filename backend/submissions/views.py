@@ -20,7 +20,8 @@ from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.settings import current_settings
 from backend.storage import photo_store
-from backend.submissions import results, service
+from backend.submissions import queries, results, service
+from backend.submissions.presenters import accepted_out
 from backend.submissions.schemas import (
     AcceptedOut,
     SubmissionForm,
@@ -99,7 +100,7 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
     submission = service.receive_submission(
         db_session=request_session(), store=photo_store(), **submission_args
     )
-    return {"submission_id": submission.id, "status": submission.status}
+    return accepted_out(submission)
 
 
 @bp.get("/submissions/<submission_id>")
@@ -107,7 +108,7 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
 @bp.output(SubmissionOut)
 @bp.doc(summary="A submission with its photos, every check and the decision", responses=[401, 404])
 def get_submission(submission_id: str) -> Any:
-    return service.get_submission(
+    return queries.submission_detail(
         db_session=request_session(), submission_id=submission_id, user=current_user()
     )
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, TooLarge, not_found
-from backend.kernel.scoping import get_visible
 from backend.missions import states as missions
 from backend.missions.models import Assignment
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
@@ -23,7 +22,6 @@ from backend.submissions import states
 from backend.submissions.models import Photo, Submission
 from backend.submissions.service import UploadLimits, accept_photos, start_submission
 from backend.uploads.models import Upload
-from backend.urls import upload_url
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +83,7 @@ def declare_submission(
     ]
     db_session.add_all(uploads)
     db_session.flush()
-    return submission, [_state(upload, 0) for upload in uploads]
+    return submission, [upload_progress(upload, 0) for upload in uploads]
 
 
 def _check_declared(photos: Sequence[dict[str, Any]], limits: UploadLimits) -> None:
@@ -102,7 +100,8 @@ def _check_declared(photos: Sequence[dict[str, Any]], limits: UploadLimits) -> N
             )
 
 
-def _state(upload: Upload, offset: int) -> UploadState:
+def upload_progress(upload: Upload, offset: int) -> UploadState:
+    """An upload's state with `offset` bytes in (all of them once it completed)."""
     complete = upload.completed_at is not None
     return UploadState(
         id=upload.id,
@@ -142,7 +141,7 @@ def upload_state(
             extra={"expires_at": upload.expires_at.isoformat()},
         )
     offset = 0 if upload.completed_at else store.partial_size(upload.id, wait_s=wait_s)
-    return _state(upload, offset)
+    return upload_progress(upload, offset)
 
 
 def receive_chunk(
@@ -243,13 +242,18 @@ def finish_upload(
         upload.completed_at = now
         db_session.flush()
         _discard_after_commit(db_session, store, upload.id)
+    _accept_if_whole(db_session, submission, now)
+    return True
+
+
+def _accept_if_whole(db_session: Session, submission: Submission, now: datetime) -> None:
+    """Once its last upload is in, the submission is whole: its photos are accepted."""
     uploads = db_session.scalars(
         select(Upload).where(Upload.submission_id == submission.id).order_by(Upload.position)
     ).all()
     if all(u.completed_at is not None for u in uploads):
         stored = [Stored(u.sha256, u.length) for u in uploads]
         accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
-    return True
 
 
 def _discard_after_commit(db_session: Session, store: PhotoStore, upload_id: str) -> None:
@@ -258,36 +262,6 @@ def _discard_after_commit(db_session: Session, store: PhotoStore, upload_id: str
     @event.listens_for(db_session, "after_commit", once=True)
     def _discard(_session: Session) -> None:
         store.discard_partial(upload_id)
-
-
-def list_uploads(
-    *, db_session: Session, submission_id: str, user: User, store: PhotoStore
-) -> dict[str, Any]:
-    """A submission's uploads and how far each got, for its worker (and admins)."""
-    submission = get_visible(db_session, Submission, submission_id, user)
-    uploads = db_session.scalars(
-        select(Upload).where(Upload.submission_id == submission.id).order_by(Upload.position)
-    ).all()
-    return {
-        "submission_id": submission.id,
-        "status": submission.status,
-        "uploads": [
-            present(_state(u, 0 if u.completed_at else store.partial_size(u.id))) for u in uploads
-        ],
-    }
-
-
-def present(state: UploadState) -> dict[str, Any]:
-    return {
-        "id": state.id,
-        "position": state.position,
-        "size": state.length,
-        "sha256": state.sha256,
-        "offset": state.offset,
-        "complete": state.complete,
-        "expires_at": state.expires_at,
-        "url": upload_url(state.id),
-    }
 
 
 def _open_uploads(db_session: Session, now: datetime) -> Any:

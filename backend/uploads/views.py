@@ -18,7 +18,8 @@ from backend.kernel.clock import utcnow
 from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.submissions.service import UploadLimits
-from backend.uploads import rules, service
+from backend.uploads import queries, rules, service
+from backend.uploads.presenters import submission_uploads_out, upload_out
 from backend.uploads.schemas import ResumableSubmissionIn, UploadOut, UploadsOut
 
 bp = APIBlueprint("uploads", __name__, url_prefix="/api/v1", tag="Uploads")
@@ -75,11 +76,7 @@ def declare(assignment_id: str, body: dict[str, Any]) -> Any:
         policy=_policy(),
         now=utcnow(),
     )
-    return {
-        "submission_id": submission.id,
-        "status": submission.status,
-        "uploads": [service.present(u) for u in uploads],
-    }
+    return submission_uploads_out(submission, uploads)
 
 
 @bp.get("/submissions/<submission_id>/uploads")
@@ -87,7 +84,7 @@ def declare(assignment_id: str, body: dict[str, Any]) -> Any:
 @bp.output(UploadsOut)
 @bp.doc(summary="A resumable submission's uploads, and how far each got", responses=[401, 404])
 def list_uploads(submission_id: str) -> Any:
-    return service.list_uploads(
+    return queries.submission_uploads(
         db_session=request_session(),
         submission_id=submission_id,
         user=current_user(),
@@ -121,7 +118,7 @@ def get_upload(upload_id: str) -> Any:
         now=utcnow(),
         wait_s=_policy().lock_wait_s,
     )
-    return service.present(state), 200, _offset_headers(state, state.offset)
+    return upload_out(state), 200, _offset_headers(state, state.offset)
 
 
 def _chunk_headers() -> tuple[int, int, rules.Checksum | None]:

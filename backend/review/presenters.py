@@ -1,0 +1,112 @@
+"""What the API shows of the review queue and appeals, built from their rows. No session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from backend.campaigns.models import Campaign
+from backend.missions.models import Mission
+from backend.review import rules
+from backend.review.models import Appeal
+from backend.stores.models import Store
+from backend.submissions.models import Decision, Photo, Submission
+from backend.submissions.presenters import decision_out
+from backend.urls import photo_url
+
+
+def queue_photo_out(photo: Photo) -> dict[str, Any]:
+    """A photo as the queue lists it: which one, and where it is served."""
+    return {"id": photo.id, "position": photo.position, "url": photo_url(photo.id)}
+
+
+def queue_item_out(
+    submission: Submission,
+    *,
+    mission: Mission,
+    store: Store,
+    campaign: Campaign,
+    photos: Sequence[Photo],
+    sla_hours: float,
+) -> dict[str, Any]:
+    """A submission awaiting review, with all a reviewer needs to decide it."""
+    in_review_since = submission.decided_at or submission.received_at
+    return {
+        "id": submission.id,
+        "status": submission.status,
+        "flagged": submission.review_rank == 0,
+        "flags": submission.flags,
+        "checks": submission.checks,
+        "evidence": evidence_out(submission),
+        "photos": [queue_photo_out(p) for p in photos],
+        "store": queue_store_out(store),
+        "mission_id": mission.id,
+        "campaign": {"id": campaign.id, "name": campaign.name},
+        "reward": {
+            "amount_minor": mission.reward_amount_minor,
+            "currency": mission.reward_currency,
+        },
+        "received_at": submission.received_at,
+        "in_review_since": in_review_since,
+        "deadline_at": rules.review_deadline(in_review_since, sla_hours),
+    }
+
+
+def evidence_out(submission: Submission) -> dict[str, Any]:
+    """What the worker reported, where and when, as the reviewer weighs it."""
+    return {
+        "outcome": submission.outcome,
+        "answers": submission.answers,
+        "latitude": submission.latitude,
+        "longitude": submission.longitude,
+        "accuracy_m": submission.accuracy_m,
+        "captured_at": submission.captured_at,
+    }
+
+
+def queue_store_out(store: Store) -> dict[str, Any]:
+    """The store a queued submission is from, with the geofence its position is held to."""
+    return {
+        "id": store.id,
+        "name": store.name,
+        "address": store.address,
+        "latitude": store.latitude,
+        "longitude": store.longitude,
+        "geofence_m": store.geofence_m,
+    }
+
+
+def appeal_out(appeal: Appeal, decisions: Sequence[Decision], sla_hours: float) -> dict[str, Any]:
+    """An appeal as admins see it: the worker's message beside the rejection it contests (as
+    it was, whatever the appeal decided since), and every decision on the submission."""
+    contested = [d for d in decisions if d.status == "rejected" and d.appeal_id is None]
+    rejection = contested[-1] if contested else None
+    return {
+        "id": appeal.id,
+        "submission_id": appeal.submission_id,
+        "status": appeal.status,
+        "message": appeal.message,
+        "rejected_by": appeal.rejected_by,
+        "rejection": {
+            "reasons": rejection.reasons if rejection else [],
+            "flags": rejection.flags if rejection else [],
+            "comment": rejection.comment if rejection else None,
+            "actor": rejection.actor if rejection else None,
+            "decided_at": rejection.created_at.isoformat() if rejection else None,
+        },
+        "decisions": [decision_out(d) for d in decisions],
+        "created_at": appeal.created_at,
+        "deadline_at": rules.review_deadline(appeal.created_at, sla_hours),
+        "decided_by": appeal.decided_by,
+        "decided_at": appeal.decided_at,
+    }
+
+
+def appeal_decision_out(
+    appeal: Appeal, submission: Submission, decisions: Sequence[Decision], sla_hours: float
+) -> dict[str, Any]:
+    """A decided appeal and where it left its submission."""
+    return {
+        "appeal": appeal_out(appeal, decisions, sla_hours),
+        "submission_status": submission.status,
+    }

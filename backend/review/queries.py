@@ -1,0 +1,127 @@
+"""What the API shows of review: the queue, appeals and their histories. Reads only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from backend.campaigns.models import Campaign
+from backend.errors import Invalid
+from backend.missions.models import Mission
+from backend.pagination import decode_cursor, encode_cursor
+from backend.review.models import Appeal
+from backend.review.presenters import appeal_out, queue_item_out
+from backend.stores.models import Store
+from backend.submissions.models import Decision, Photo, Submission
+from backend.submissions.queries import decision_history
+
+# 0 sorts first: a submission a check doubted, then one its campaign routes to review.
+_RANK = Submission.review_rank
+
+
+def _queue_cursor(rank: int, received_at: datetime, submission_id: str) -> str:
+    return f"{rank}.{encode_cursor(received_at, submission_id)}"
+
+
+def _decode_queue_cursor(cursor: str) -> tuple[int, datetime, str]:
+    rank, _, rest = cursor.partition(".")
+    if rank not in ("0", "1"):
+        raise Invalid("The cursor is not one we gave out.", errors={"cursor": ["Invalid."]})
+    received_at, submission_id = decode_cursor(rest)
+    return int(rank), received_at, submission_id
+
+
+def review_queue(
+    *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
+) -> dict[str, Any]:
+    """Submissions awaiting a person: doubted ones first, then the longest waiting."""
+    stmt = (
+        select(Submission, Mission, Store, Campaign)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Store, Store.id == Mission.store_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+        .where(Submission.status == "in_review")
+    )
+    if cursor:
+        after = _decode_queue_cursor(cursor)
+        stmt = stmt.where(tuple_(_RANK, Submission.received_at, Submission.id) > tuple_(*after))
+    rows = db_session.execute(
+        stmt.order_by(_RANK, Submission.received_at, Submission.id).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    photos = photos_of(db_session, [row.Submission.id for row in rows])
+    items = [
+        queue_item_out(
+            row.Submission,
+            mission=row.Mission,
+            store=row.Store,
+            campaign=row.Campaign,
+            photos=photos.get(row.Submission.id, []),
+            sla_hours=sla_hours,
+        )
+        for row in rows
+    ]
+    last = rows[-1].Submission if rows else None
+    return {
+        "items": items,
+        "next_cursor": _queue_cursor(last.review_rank, last.received_at, last.id)
+        if more and last
+        else None,
+    }
+
+
+def photos_of(db_session: Session, submission_ids: Sequence[str]) -> dict[str, list[Photo]]:
+    """Each submission's photos in order: one query."""
+    found: dict[str, list[Photo]] = {}
+    if not submission_ids:
+        return found
+    for photo in db_session.scalars(
+        select(Photo)
+        .where(Photo.submission_id.in_(submission_ids))
+        .order_by(Photo.submission_id, Photo.position)
+    ):
+        found.setdefault(photo.submission_id, []).append(photo)
+    return found
+
+
+def appeals_page(
+    *, db_session: Session, status: str, limit: int, cursor: str | None, sla_hours: float
+) -> dict[str, Any]:
+    """Appeals in one status, the longest waiting first."""
+    stmt = (
+        select(Appeal, Submission)
+        .join(Submission, Submission.id == Appeal.submission_id)
+        .where(Appeal.status == status)
+    )
+    if cursor:
+        created_at, appeal_id = decode_cursor(cursor)
+        stmt = stmt.where(tuple_(Appeal.created_at, Appeal.id) > tuple_(created_at, appeal_id))
+    rows = db_session.execute(stmt.order_by(Appeal.created_at, Appeal.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].Appeal if rows else None
+    history = _histories(db_session, [row.Submission.id for row in rows])
+    return {
+        "items": [
+            appeal_out(row.Appeal, history.get(row.Submission.id, []), sla_hours) for row in rows
+        ],
+        "next_cursor": encode_cursor(last.created_at, last.id) if more and last else None,
+    }
+
+
+def _histories(db_session: Session, submission_ids: list[str]) -> dict[str, list[Decision]]:
+    """Each submission's decisions, oldest first: one query."""
+    found: dict[str, list[Decision]] = {}
+    for decision in decision_history(db_session, submission_ids):
+        found.setdefault(decision.submission_id, []).append(decision)
+    return found
+
+
+def appeal_history(db_session: Session, appeal: Appeal) -> list[Decision]:
+    """The decisions on an appeal's submission, oldest first."""
+    return decision_history(db_session, [appeal.submission_id])
