@@ -82,7 +82,7 @@ def test_seed_demo_builds_a_usable_world_once(app, db, client):
 
 def test_ledger_check_passes_then_fails_on_a_broken_ledger(app, db, make):
     from backend.reconciliation.ledger import CHECKS
-    from tests.ledger.test_check import make_world, raw_transaction
+    from tests.support.ledger import make_world, raw_transaction
 
     world = make_world(db, make)
     world.approve()

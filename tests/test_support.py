@@ -1,4 +1,5 @@
-"""Tests and benchmarks build on tests.support: none of them imports a conftest module."""
+"""Tests and benchmarks build on tests.support: none of them imports a conftest module, and no
+module imports a test module (`test_*.py`): what tests share lives in the support package."""
 
 from __future__ import annotations
 
@@ -47,6 +48,17 @@ def test_benchmarks_reach_the_tests_only_through_tests_support():
         for path in sorted((ROOT / "bench").rglob("*.py"))
         for line, module in imported_modules(path.read_text())
         if module.startswith("tests.") and not module.startswith("tests.support")
+    ]
+    assert found == []
+
+
+def test_no_module_imports_a_test_module():
+    files = sorted([*(ROOT / "tests").rglob("*.py"), *(ROOT / "bench").rglob("*.py")])
+    found = [
+        f"{path.relative_to(ROOT)}:{line} {module}"
+        for path in files
+        for line, module in imported_modules(path.read_text())
+        if any(part.startswith("test_") for part in module.split("."))
     ]
     assert found == []
 

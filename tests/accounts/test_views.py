@@ -45,7 +45,7 @@ def test_register_then_token_then_me(client):
 
 
 def test_me_shows_a_worker_balance_and_level_from_the_ledger(client, db, make, auth_headers):
-    from tests.ledger.test_check import REWARD, make_world
+    from tests.support.ledger import REWARD, make_world
 
     world = make_world(db, make)
     for _ in range(2):

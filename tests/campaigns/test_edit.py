@@ -16,8 +16,7 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.missions.models import Mission
 from backend.reconciliation.ledger import check_ledger
 from backend.settings import override_settings, settings_of
-from tests.campaigns.test_results import decide, evidence
-from tests.campaigns.test_views import campaign_body
+from tests.support.campaigns import campaign_body, decide, evidence
 from tests.support.factories import StoreFactory, UserFactory
 
 NOW = datetime.now(UTC)

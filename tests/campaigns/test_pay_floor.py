@@ -12,7 +12,7 @@ from backend.ledger import service as ledger
 from backend.ledger.rules import show_up_pay
 from backend.missions.models import Mission
 from backend.settings import defaults_with, override_settings
-from tests.campaigns.test_views import campaign_body
+from tests.support.campaigns import campaign_body
 from tests.support.factories import StoreFactory, UserFactory
 
 

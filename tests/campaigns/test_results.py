@@ -6,81 +6,41 @@ import csv
 import io
 import json
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from backend.campaigns import aggregates
 from backend.campaigns.models import CampaignProduct
 from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
 from backend.stores.models import Store
-from backend.submissions import decisions
 from backend.submissions.models import Photo
 from backend.submissions.results import CSV_HEADER, csv_lines
 from backend.submissions.rules import ERASED_SHA256
+from tests.support.campaigns import (
+    CAPTURED,
+    DECIDED,
+    RECEIVED,
+    WORKER_AT,
+    decide,
+    euros,
+    evidence,
+)
 from tests.support.factories import UserFactory
+from tests.support.statements import statements
 from tests.support.world import build, insert_submission
 
-CAPTURED = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-RECEIVED = CAPTURED + timedelta(minutes=3)
-DECIDED = CAPTURED + timedelta(hours=2)
-# Where the worker stood: distinctive digits, so any leak shows up in a body as text.
-WORKER_AT = (48.1234567, 2.7654321)
 POINTS = [(50.85, 4.35), (51.5, -0.12), (48.85, 2.35), (52.37, 4.89), (41.39, 2.17), (45.46, 9.19)]
 FORMULA_NAME = '=HYPERLINK("http://evil.example","open me")'
 PHONE_ADDRESS = "+32 2 123 45 67"
 
 
-def euros(amount_minor: int) -> dict[str, Any]:
-    return {"amount_minor": amount_minor, "currency": "EUR"}
-
-
 def answer(sku: str, count: int, out_of_stock: bool = False, price: Any = None) -> dict[str, Any]:
     return {"sku": sku, "count": count, "out_of_stock": out_of_stock, "price": price}
-
-
-def evidence(
-    db: Any,
-    *,
-    mission_id: str,
-    worker_id: str,
-    brand_id: str,
-    outcome: str = "completed",
-    answers: list[dict[str, Any]] | None = None,
-    photos: int = 1,
-) -> tuple[str, list[str]]:
-    """A submission with its photos, waiting for a decision; its id and its photos' ids."""
-    return insert_submission(
-        db,
-        mission_id=mission_id,
-        worker_id=worker_id,
-        brand_id=brand_id,
-        outcome=outcome,
-        answers=answers,
-        at=WORKER_AT,
-        captured_at=CAPTURED,
-        received_at=RECEIVED,
-        photos=photos,
-    )
-
-
-def decide(db: Any, submission_id: str, status: str, now: datetime = DECIDED) -> None:
-    with db.transaction() as session:
-        decisions.decide(
-            db_session=session,
-            submission_id=submission_id,
-            verdict=decisions.Verdict(
-                status=status,
-                actor="admin",
-                reasons=[] if status == "approved" else ["shelf_not_visible"],
-            ),
-            now=now,
-        )
 
 
 @dataclass
@@ -382,20 +342,6 @@ def test_an_erased_workers_photos_are_marked_erased_not_linked(client, db, world
     assert other["photos_erased"] == "0"
     untouched = next(r for r in lines if r["mission_id"] == world.missions[5])
     assert untouched["photos_erased"] == ""  # no result, nothing to count
-
-
-@contextmanager
-def statements(db):
-    seen: list[str] = []
-
-    def listener(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
 
 
 def test_results_take_the_same_few_queries_whatever_the_number_of_stores(client, db, world):

@@ -11,9 +11,9 @@ from backend.campaigns import aggregates
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
-from tests.campaigns.test_results import decide, euros, evidence, statements
-from tests.campaigns.test_views import campaign_body
+from tests.support.campaigns import campaign_body, decide, euros, evidence
 from tests.support.factories import StoreFactory, UserFactory
+from tests.support.statements import statements
 
 
 def spend(funded: int, spent: int, remaining: int) -> dict[str, dict[str, object]]:

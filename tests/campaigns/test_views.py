@@ -9,23 +9,10 @@ from sqlalchemy import select
 
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
+from tests.support.campaigns import campaign_body
 from tests.support.factories import StoreFactory, UserFactory
 
 NOW = datetime.now(UTC)
-
-
-def campaign_body(targets, **overrides):
-    return {
-        "name": "Towel audit",
-        "instructions": "Count facings.",
-        "products": [{"sku": "A-1", "name": "Ultra"}, {"sku": "B-2", "name": "Night"}],
-        "photos_required": 2,
-        "reward": {"amount_minor": 600, "currency": "EUR"},
-        "est_minutes": 15,
-        "starts_at": (NOW - timedelta(hours=1)).isoformat(),
-        "ends_at": (NOW + timedelta(days=7)).isoformat(),
-        "store_ids": targets,
-    } | overrides
 
 
 @pytest.fixture

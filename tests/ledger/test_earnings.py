@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.ledger.test_check import NOW, REWARD, make_world
 from tests.support.factories import UserFactory
+from tests.support.ledger import NOW, REWARD, make_world
 
 PROBLEM = "application/problem+json"
 

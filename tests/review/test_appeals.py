@@ -6,41 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from backend.ledger import service as ledger
 from backend.submissions.models import Decision, Submission
-
-
-def reject(client, headers, submission_id, code="missing_products"):
-    response = client.post(
-        f"/api/v1/submissions/{submission_id}/decision",
-        json={"decision": "reject", "reason_code": code, "comment": "PAD-2 not in the photo."},
-        headers=headers,
-    )
-    assert response.status_code == 200, response.json
-    return response
-
-
-def appeal(client, waiting, message="PAD-2 is on the bottom shelf, left.", headers=None):
-    return client.post(
-        f"/api/v1/submissions/{waiting.submission_id}/appeal",
-        json={"message": message},
-        headers=headers or waiting.claimed.headers,
-    )
-
-
-def open_appeals(client, headers):
-    response = client.get("/api/v1/appeals", headers=headers)
-    assert response.status_code == 200, response.json
-    return response.json["items"]
-
-
-def decide_appeal(client, headers, appeal_id, body):
-    return client.post(f"/api/v1/appeals/{appeal_id}/decision", json=body, headers=headers)
-
-
-def balance(db, worker_id):
-    with db.transaction(write=False) as session:
-        return ledger.balance(db_session=session, account=f"worker:{worker_id}", currency="EUR")
+from tests.support.review import appeal, balance, decide_appeal, open_appeals, reject
 
 
 def test_a_reversed_appeal_pays_in_full(client, db, in_review, admin):

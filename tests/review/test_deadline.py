@@ -10,7 +10,7 @@ from backend.ledger import service as ledger
 from backend.review.models import Appeal
 from backend.settings import override_settings
 from backend.submissions.models import Decision, Submission
-from tests.review.test_appeals import appeal, reject
+from tests.support.review import appeal, reject
 from workers.review import approve_overdue
 
 

@@ -19,10 +19,10 @@ from backend.missions.models import Mission
 from backend.reconciliation.ledger import check_ledger
 from backend.review.models import Appeal
 from backend.submissions.models import Submission
-from tests.review.test_appeals import decide_appeal, reject
 from tests.support.factories import UserFactory
 from tests.support.load import fire
 from tests.support.photos import jpeg, shelf
+from tests.support.review import decide_appeal, reject
 from tests.support.submitting import BRUSSELS, SKUS, Claimed, submit, validate_now
 from tests.support.world import build
 from workers.review import approve_overdue
