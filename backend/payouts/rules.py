@@ -14,9 +14,6 @@ from typing import Any
 
 from sepaxml import SepaTransfer
 
-# The bank-detail checks live in the kernel (the debtor settings use them at start).
-from backend.kernel.bank import normalize_bic as normalize_bic
-from backend.kernel.bank import normalize_iban as normalize_iban
 from backend.kernel.bank import sepa_text
 from backend.kernel.money import Money
 

@@ -9,6 +9,7 @@ from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from marshmallow import ValidationError, post_load, validates
 
+from backend.kernel import bank
 from backend.payouts import rules
 from backend.schemas import Money, PageQuery
 
@@ -30,7 +31,7 @@ class PayoutRequestIn(Schema):
 
     @validates("iban")
     def _iban(self, value: str, **_: Any) -> None:
-        _check(rules.normalize_iban, value)
+        _check(bank.normalize_iban, value)
 
     @validates("holder_name")
     def _holder_name(self, value: str, **_: Any) -> None:
@@ -39,14 +40,14 @@ class PayoutRequestIn(Schema):
     @validates("bic")
     def _bic(self, value: str | None, **_: Any) -> None:
         if value is not None:
-            _check(rules.normalize_bic, value)
+            _check(bank.normalize_bic, value)
 
     @post_load
     def _normalize(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
-        data["iban"] = rules.normalize_iban(data["iban"])
+        data["iban"] = bank.normalize_iban(data["iban"])
         data["holder_name"] = rules.clean_holder_name(data["holder_name"])
         if data.get("bic") is not None:
-            data["bic"] = rules.normalize_bic(data["bic"])
+            data["bic"] = bank.normalize_bic(data["bic"])
         return data
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 # Decided with the submission (submissions.rules); the review queue reads them too.
-from backend.submissions.rules import is_flagged, review_rank  # noqa: F401
 
 # Every rejection names one of these, so the worker learns what to do differently; the
 # title is what the worker reads beside the reviewer's comment.

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from backend.review import rules
+from backend.submissions.rules import is_flagged
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -48,9 +49,9 @@ def test_deadlines():
 
 
 def test_a_campaign_routing_to_review_is_not_a_doubt():
-    assert not rules.is_flagged([])
-    assert not rules.is_flagged(["campaign_requires_review"])
-    assert rules.is_flagged(["location"])
-    assert rules.is_flagged(["campaign_requires_review", "similar_photo"])
+    assert not is_flagged([])
+    assert not is_flagged(["campaign_requires_review"])
+    assert is_flagged(["location"])
+    assert is_flagged(["campaign_requires_review", "similar_photo"])
     assert rules.outcome("approve") == "approved"
     assert rules.outcome("reject") == "rejected"
