@@ -1,0 +1,92 @@
+"""What the API shows of audits: the samples waiting, one audit, the agreement. Reads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from backend.accounts.models import User
+from backend.audits import rules
+from backend.audits.models import Audit
+from backend.audits.presenters import audit_item_out, audit_out
+from backend.campaigns.models import Campaign
+from backend.missions.models import Mission
+from backend.pagination import decode_cursor, encode_cursor
+from backend.review.queries import photos_of
+from backend.stores.models import Store
+from backend.submissions.models import Submission
+from backend.validation.models import AuditSample
+
+
+def pending_audits(
+    *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
+) -> dict[str, Any]:
+    """Sampled approvals no admin has audited yet, the oldest drawn first."""
+    stmt = (
+        select(AuditSample, Submission, Mission, Store, Campaign)
+        .join(Submission, Submission.id == AuditSample.submission_id)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Store, Store.id == Mission.store_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+        .outerjoin(Audit, Audit.submission_id == AuditSample.submission_id)
+        .where(Audit.submission_id.is_(None))
+    )
+    if cursor:
+        after = decode_cursor(cursor)
+        stmt = stmt.where(
+            tuple_(AuditSample.sampled_at, AuditSample.submission_id) > tuple_(*after)
+        )
+    rows = db_session.execute(
+        stmt.order_by(AuditSample.sampled_at, AuditSample.submission_id).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    photos = photos_of(db_session, [row.Submission.id for row in rows])
+    items = [
+        audit_item_out(
+            row.AuditSample,
+            row.Submission,
+            mission=row.Mission,
+            store=row.Store,
+            campaign=row.Campaign,
+            photos=photos.get(row.Submission.id, []),
+            sla_hours=sla_hours,
+        )
+        for row in rows
+    ]
+    last = rows[-1].AuditSample if rows else None
+    return {
+        "items": items,
+        "next_cursor": encode_cursor(last.sampled_at, last.submission_id)
+        if more and last
+        else None,
+    }
+
+
+def audit_detail(*, db_session: Session, submission_id: str) -> dict[str, Any]:
+    """A recorded audit as the API shows it."""
+    audit = db_session.get_one(Audit, submission_id)
+    return audit_out(
+        audit,
+        db_session.get_one(AuditSample, submission_id),
+        db_session.get_one(User, audit.audited_by),
+    )
+
+
+def agreement(*, db_session: Session) -> dict[str, Any]:
+    """How often admins agreed with the machine's sampled approvals (see audits.rules)."""
+    rows = db_session.execute(
+        select(Audit.agree, AuditSample.checks, Campaign.id, Campaign.name)
+        .join(AuditSample, AuditSample.submission_id == Audit.submission_id)
+        .join(Submission, Submission.id == Audit.submission_id)
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+    )
+    return rules.agreement(
+        rules.AuditedSample(
+            agree=row.agree, checks=row.checks, campaign_id=row.id, campaign_name=row.name
+        )
+        for row in rows
+    )

@@ -1,0 +1,113 @@
+"""Request and response shapes for audits of the machine's sampled approvals."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
+from apiflask.validators import Length
+
+from backend.review.rules import COMMENT_MAX
+from backend.review.schemas import REASONS_DOC, QueueItemOut
+
+AGREEMENT_DOC = (
+    "Counted over audited samples only. `by_check`: for each check, the audited samples whose "
+    "machine approval ran that check and saw it pass (on every photo it ran on; a machine "
+    "approval passes every check it runs), and how many of those the auditor agreed with: a "
+    "check whose rate lags is letting through what people would not have. `by_campaign`: the "
+    "audited samples of each campaign. `rate` is agreed / reviewed, from 0 to 1, null when "
+    "nothing was reviewed."
+)
+
+
+class AuditIn(Schema):
+    agree = Boolean(
+        required=True,
+        metadata={"description": "true: the machine was right to approve"},
+    )
+    reason_code = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=32),
+        metadata={
+            "description": f"Required to disagree (what a person would have rejected "
+            f"for). {REASONS_DOC}"
+        },
+    )
+    comment = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=COMMENT_MAX),
+        metadata={"description": "For admins only, never the worker; required with `other`"},
+    )
+
+
+class Auditor(Schema):
+    id = String()
+    display_name = String()
+
+
+# What a queue item has that an audit item has not: a sampled approval has no lease to take
+# and no review deadline (it was approved and paid already). Those a queue item has today.
+_QUEUE_ONLY = tuple(
+    name
+    for name in ("lease", "in_review_since", "deadline_at")
+    if name in QueueItemOut._declared_fields
+)
+
+
+class AuditItemOut(QueueItemOut):
+    class Meta(QueueItemOut.Meta):
+        exclude = _QUEUE_ONLY
+
+    sampled_at = DateTime(metadata={"description": "drawn for the audit (with the approval)"})
+    sample_percent = Float(
+        metadata={"description": "FAIRFIELD_AUDIT_SAMPLE_PERCENT when it was drawn"}
+    )
+    approved_at = DateTime(
+        metadata={
+            "description": "the machine's approval (the worker was "
+            "paid then; the audit changes nothing of it)"
+        }
+    )
+
+
+class AuditQueueOut(Schema):
+    items = List(Nested(AuditItemOut))
+    next_cursor = String(allow_none=True)
+
+
+class AuditOut(Schema):
+    submission_id = String()
+    agree = Boolean()
+    reason_code = String(allow_none=True)
+    comment = String(allow_none=True)
+    audited_by = Nested(Auditor)
+    audited_at = DateTime()
+    sampled_at = DateTime()
+    sample_percent = Float()
+
+
+class Agreement(Schema):
+    reviewed = Integer(metadata={"description": "audited samples in this group"})
+    agreed = Integer(metadata={"description": "of those, the ones the auditor agreed with"})
+    rate = Float(
+        allow_none=True,
+        metadata={"description": "agreed / reviewed, 0 to 1; null when none was reviewed"},
+    )
+
+
+class CheckAgreement(Agreement):
+    check = String(metadata={"description": "a check's name, as in a submission's `checks`"})
+
+
+class CampaignAgreement(Agreement):
+    campaign_id = String()
+    name = String()
+
+
+class AgreementOut(Schema):
+    overall = Nested(Agreement)
+    by_check = List(Nested(CheckAgreement), metadata={"description": "in check name order"})
+    by_campaign = List(
+        Nested(CampaignAgreement), metadata={"description": "in campaign name order"}
+    )
