@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Row, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -19,11 +20,14 @@ from backend.stores.models import Store
 from backend.submissions.models import Submission
 from backend.validation.models import AuditSample
 
+SampleRow = Row[AuditSample, Submission, Mission, Store, Campaign]
+
 
 def pending_audits(
     *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
 ) -> dict[str, Any]:
     """Sampled approvals no admin has audited yet, the oldest drawn first."""
+    not_audited = Audit.submission_id.is_(None)
     stmt = (
         select(AuditSample, Submission, Mission, Store, Campaign)
         .join(Submission, Submission.id == AuditSample.submission_id)
@@ -31,7 +35,13 @@ def pending_audits(
         .join(Store, Store.id == Mission.store_id)
         .join(Campaign, Campaign.id == Mission.campaign_id)
         .outerjoin(Audit, Audit.submission_id == AuditSample.submission_id)
-        .where(Audit.submission_id.is_(None))
+        .where(not_audited)
+    )
+    total = db_session.scalar(
+        select(func.count())
+        .select_from(AuditSample)
+        .outerjoin(Audit, Audit.submission_id == AuditSample.submission_id)
+        .where(not_audited)
     )
     if cursor:
         after = decode_cursor(cursor)
@@ -43,8 +53,22 @@ def pending_audits(
     ).all()
     more = len(rows) > limit
     rows = rows[:limit]
+    last = rows[-1].AuditSample if rows else None
+    return {
+        "items": _items(db_session, rows, sla_hours),
+        "next_cursor": encode_cursor(last.sampled_at, last.submission_id)
+        if more and last
+        else None,
+        "counts": {"total": total},
+    }
+
+
+def _items(
+    db_session: Session, rows: Sequence[SampleRow], sla_hours: float
+) -> list[dict[str, Any]]:
+    """Each sample's item, as the review queue shows its submission: photos in one query."""
     photos = photos_of(db_session, [row.Submission.id for row in rows])
-    items = [
+    return [
         audit_item_out(
             row.AuditSample,
             row.Submission,
@@ -56,13 +80,6 @@ def pending_audits(
         )
         for row in rows
     ]
-    last = rows[-1].AuditSample if rows else None
-    return {
-        "items": items,
-        "next_cursor": encode_cursor(last.sampled_at, last.submission_id)
-        if more and last
-        else None,
-    }
 
 
 def audit_detail(*, db_session: Session, submission_id: str) -> dict[str, Any]:

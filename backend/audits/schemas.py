@@ -71,9 +71,14 @@ class AuditItemOut(QueueItemOut):
     )
 
 
+class AuditCounts(Schema):
+    total = Integer(metadata={"description": "samples not yet audited, on every page"})
+
+
 class AuditQueueOut(Schema):
     items = List(Nested(AuditItemOut))
     next_cursor = String(allow_none=True)
+    counts = Nested(AuditCounts)
 
 
 class AuditOut(Schema):

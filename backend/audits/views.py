@@ -21,7 +21,7 @@ bp = APIBlueprint("audits", __name__, url_prefix="/api/v1", tag="Review")
 @bp.get("/review/audits")
 @bp.auth_required(auth, roles=["admin"])
 @bp.input(PageQuery, location="query", arg_name="query")
-@bp.output(AuditQueueOut)
+@bp.output(AuditQueueOut, description="A page of samples awaiting an audit")
 @bp.doc(
     summary="Machine approvals drawn for a person's second look, not yet audited, oldest first",
     description="FAIRFIELD_AUDIT_SAMPLE_PERCENT of the validation pipeline's approvals are "
@@ -40,14 +40,20 @@ def pending_audits(query: dict[str, Any]) -> Any:
 @bp.auth_required(auth, roles=["admin"])
 @idempotent
 @bp.input(AuditIn, arg_name="data")
-@bp.output(AuditOut)
+@bp.output(AuditOut, description="The audit as recorded")
 @bp.doc(
     summary="Audit a sampled machine approval: agree, or disagree with a reason code",
     description="Once per sample: a second audit is 409 `already_audited`, naming the admin "
     "in `detail` and `audited_by`. 404 when the submission was not drawn for the audit. The "
     "audit is a measurement of the machine: the submission, its decisions and the worker's "
     "pay stay as they are.",
-    responses=[401, 403, 404, 409, 422],
+    responses={
+        401: "Unauthorized",
+        403: "Forbidden: admins only",
+        404: "The submission was not drawn for the audit (or does not exist)",
+        409: "`already_audited`: `detail` and `audited_by: {id, display_name}` name who did",
+        422: "Validation error: `errors` names the field (`reason_code`, `comment`, `agree`)",
+    },
 )
 def record_audit(submission_id: str, data: dict[str, Any]) -> Any:
     session = request_session()
@@ -63,7 +69,7 @@ def record_audit(submission_id: str, data: dict[str, Any]) -> Any:
 
 @bp.get("/review/agreement")
 @bp.auth_required(auth, roles=["admin"])
-@bp.output(AgreementOut)
+@bp.output(AgreementOut, description="Agreement figures over every audit so far")
 @bp.doc(
     summary="How often admins agree with the machine's approvals: overall, by check, by campaign",
     description=AGREEMENT_DOC,

@@ -51,10 +51,9 @@ def sample_approval(
     checks: Sequence[dict[str, Any]],
     percent: float,
     now: datetime,
-    draw: float | None = None,
 ) -> bool:
     """Draw a machine approval for the audit sample, or not; True when it was drawn."""
-    if not in_sample(_draws.random() if draw is None else draw, percent):
+    if not in_sample(_draws.random(), percent):
         return False
     db_session.add(
         AuditSample(

@@ -99,6 +99,7 @@ def test_the_audit_queue_shows_pending_samples_oldest_first_as_the_review_queue_
     assert item["campaign"]["name"]
     assert "deadline_at" not in item
     assert "lease" not in item
+    assert shown["counts"] == {"total": 3}
     walked, cursor = [], None
     while True:
         page = pending(client, headers, limit=1, **({"cursor": cursor} if cursor else {}))
@@ -108,8 +109,9 @@ def test_the_audit_queue_shows_pending_samples_oldest_first_as_the_review_queue_
             break
     assert walked == [i["id"] for i in shown["items"]]
     assert audit(client, headers, second.submission_id, {"agree": True}).status_code == 200
-    left = [i["id"] for i in pending(client, headers)["items"]]
-    assert left == [first.submission_id, third.submission_id]
+    left = pending(client, headers)
+    assert [i["id"] for i in left["items"]] == [first.submission_id, third.submission_id]
+    assert left["counts"] == {"total": 2}
 
 
 def everything_an_audit_must_not_touch(db, submission_id):
@@ -232,3 +234,14 @@ def test_agreement_adds_up_the_audits_by_check_and_by_campaign(client, validated
         (1, 1),
     ]
     assert waiting.submission_id not in str(shown)
+
+
+def test_a_retried_audit_with_its_idempotency_key_answers_the_same(client, validated, admin):
+    done = validated()
+    _, headers = admin()
+    keyed = headers | {"Idempotency-Key": "audit-1"}
+    first = audit(client, keyed, done.submission_id, {"agree": True})
+    again = audit(client, keyed, done.submission_id, {"agree": True})
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json == first.json
+    assert audit(client, headers, done.submission_id, {"agree": True}).status_code == 409
