@@ -1,4 +1,4 @@
-"""The audit sample's pure rules: the draw, the verdict's needs, and agreement in figures."""
+"""The audits' pure rules: the setting, the verdict's needs, and agreement in figures."""
 
 from __future__ import annotations
 
@@ -7,34 +7,6 @@ import pytest
 from backend.audits.rules import AuditedSample, agreement, audit_problems
 from backend.config import BadSetting
 from backend.settings import defaults_with
-from backend.validation.sampling import in_sample, passed_checks
-
-
-@pytest.mark.parametrize(
-    ("draw", "percent", "drawn"),
-    [
-        (0.0, 0, False),  # 0 %: nothing, not even the lowest draw
-        (0.0, 2, True),
-        (0.0199, 2, True),
-        (0.02, 2, False),
-        (0.5, 2.5, False),
-        (0.024, 2.5, True),
-        (0.9999, 100, True),  # 100 %: everything
-    ],
-)
-def test_a_draw_falls_in_the_sample_below_its_percent(draw, percent, drawn):
-    assert in_sample(draw, percent) is drawn
-
-
-def test_a_check_counts_as_passed_once_when_it_passed_on_every_photo():
-    checks = [
-        {"name": "sharpness", "passed": True},
-        {"name": "sharpness", "passed": True},
-        {"name": "exposure", "passed": True},
-        {"name": "exposure", "passed": False},
-        {"name": "location", "passed": True},
-    ]
-    assert passed_checks(checks) == ["location", "sharpness"]
 
 
 def test_the_audit_sample_percent_is_a_share_from_0_to_100():
