@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, tuple_
@@ -92,15 +93,19 @@ def audit_detail(*, db_session: Session, submission_id: str) -> dict[str, Any]:
     )
 
 
-def agreement(*, db_session: Session) -> dict[str, Any]:
-    """How often admins agreed with the machine's sampled approvals (see audits.rules)."""
-    rows = db_session.execute(
+def agreement(*, db_session: Session, since: datetime | None = None) -> dict[str, Any]:
+    """How often admins agreed with the machine's sampled approvals, of the samples drawn
+    `since` (all by default); see audits.rules."""
+    stmt = (
         select(Audit.agree, AuditSample.checks, Campaign.id, Campaign.name)
         .join(AuditSample, AuditSample.submission_id == Audit.submission_id)
         .join(Submission, Submission.id == Audit.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
         .join(Campaign, Campaign.id == Mission.campaign_id)
     )
+    if since is not None:
+        stmt = stmt.where(AuditSample.sampled_at >= since)
+    rows = db_session.execute(stmt)
     return rules.agreement(
         rules.AuditedSample(
             agree=row.agree, checks=row.checks, campaign_id=row.id, campaign_name=row.name

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
+from apiflask.fields import (
+    AwareDateTime,
+    Boolean,
+    DateTime,
+    Float,
+    Integer,
+    List,
+    Nested,
+    String,
+)
 from apiflask.validators import Length
 
 from backend.review.rules import COMMENT_MAX
@@ -29,8 +38,8 @@ class AuditIn(Schema):
         allow_none=True,
         validate=Length(max=32),
         metadata={
-            "description": f"Required to disagree (what a person would have rejected "
-            f"for). {REASONS_DOC}"
+            "description": "Required to disagree: what a person would have rejected for. "
+            + REASONS_DOC
         },
     )
     comment = String(
@@ -47,7 +56,8 @@ class Auditor(Schema):
 
 
 # What a queue item has that an audit item has not: a sampled approval has no lease to take
-# and no review deadline (it was approved and paid already). Those a queue item has today.
+# and no review deadline (it was approved and paid already). Each is left out once
+# QueueItemOut declares it, so the audit item follows the queue item as it grows.
 _QUEUE_ONLY = tuple(
     name
     for name in ("lease", "in_review_since", "deadline_at")
@@ -64,10 +74,7 @@ class AuditItemOut(QueueItemOut):
         metadata={"description": "FAIRFIELD_AUDIT_SAMPLE_PERCENT when it was drawn"}
     )
     approved_at = DateTime(
-        metadata={
-            "description": "the machine's approval (the worker was "
-            "paid then; the audit changes nothing of it)"
-        }
+        metadata={"description": "the machine's approval: the worker was paid then, for good"}
     )
 
 
@@ -90,6 +97,17 @@ class AuditOut(Schema):
     audited_at = DateTime()
     sampled_at = DateTime()
     sample_percent = Float()
+
+
+class AgreementQuery(Schema):
+    since = AwareDateTime(
+        format="iso",
+        load_default=None,
+        metadata={
+            "description": "Count only samples drawn at or after this time (RFC 3339, with "
+            "its offset): the agreement since a threshold changed"
+        },
+    )
 
 
 class Agreement(Schema):

@@ -8,7 +8,14 @@ from apiflask import APIBlueprint
 
 from backend.accounts.auth import auth, current_user
 from backend.audits import queries, service
-from backend.audits.schemas import AGREEMENT_DOC, AgreementOut, AuditIn, AuditOut, AuditQueueOut
+from backend.audits.schemas import (
+    AGREEMENT_DOC,
+    AgreementOut,
+    AgreementQuery,
+    AuditIn,
+    AuditOut,
+    AuditQueueOut,
+)
 from backend.db import request_session
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
@@ -69,11 +76,12 @@ def record_audit(submission_id: str, data: dict[str, Any]) -> Any:
 
 @bp.get("/review/agreement")
 @bp.auth_required(auth, roles=["admin"])
+@bp.input(AgreementQuery, location="query", arg_name="query")
 @bp.output(AgreementOut, description="Agreement figures over every audit so far")
 @bp.doc(
     summary="How often admins agree with the machine's approvals: overall, by check, by campaign",
     description=AGREEMENT_DOC,
-    responses=[401, 403],
+    responses=[401, 403, 422],
 )
-def agreement() -> Any:
-    return queries.agreement(db_session=request_session())
+def agreement(query: dict[str, Any]) -> Any:
+    return queries.agreement(db_session=request_session(), **query)

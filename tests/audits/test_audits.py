@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from backend.audits.models import Audit
+from backend.kernel.clock import utcnow
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.submissions.models import Decision, Submission
 from backend.validation.models import AuditSample
@@ -245,3 +246,31 @@ def test_a_retried_audit_with_its_idempotency_key_answers_the_same(client, valid
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json == first.json
     assert audit(client, headers, done.submission_id, {"agree": True}).status_code == 409
+
+
+def test_agreement_since_a_time_counts_only_the_samples_drawn_after_it(
+    client, db, validated, admin
+):
+    old, new = validated(), validated()
+    _, headers = admin()
+    for done in (old, new):
+        assert audit(client, headers, done.submission_id, {"agree": True}).status_code == 200
+    with db.transaction() as session:
+        session.execute(
+            update(AuditSample)
+            .where(AuditSample.submission_id == old.submission_id)
+            .values(sampled_at=utcnow() - timedelta(days=30))
+        )
+    since = (utcnow() - timedelta(days=1)).isoformat()
+    response = client.get(
+        "/api/v1/review/agreement", headers=headers, query_string={"since": since}
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["overall"] == {"reviewed": 1, "agreed": 1, "rate": 1.0}
+    everything = client.get("/api/v1/review/agreement", headers=headers).json
+    assert everything["overall"]["reviewed"] == 2
+    naive = client.get(
+        "/api/v1/review/agreement", headers=headers, query_string={"since": "2026-12-01T00:00:00"}
+    )
+    assert naive.status_code == 422
+    assert "since" in naive.json["errors"]
