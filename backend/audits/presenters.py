@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from backend.accounts.models import User
 from backend.audits.models import Audit
-from backend.campaigns.models import Campaign
-from backend.missions.models import Mission
-from backend.review.presenters import queue_item_out
-from backend.stores.models import Store
-from backend.submissions.models import Photo, Submission
+from backend.submissions.models import Submission
 from backend.validation.models import AuditSample
 
 
@@ -26,27 +21,12 @@ def sample_out(sample: AuditSample) -> dict[str, Any]:
 
 
 def audit_item_out(
-    sample: AuditSample,
-    submission: Submission,
-    *,
-    mission: Mission,
-    store: Store,
-    campaign: Campaign,
-    photos: Sequence[Photo],
-    sla_hours: float,
+    queue_item: dict[str, Any], sample: AuditSample, submission: Submission
 ) -> dict[str, Any]:
-    """A sampled approval awaiting its audit: what the review queue shows of a submission,
-    and when it was drawn (the schema leaves out what only a queue item has: its lease and
-    its review deadline)."""
-    item = queue_item_out(
-        submission,
-        mission=mission,
-        store=store,
-        campaign=campaign,
-        photos=photos,
-        sla_hours=sla_hours,
-    )
-    return item | sample_out(sample) | {"approved_at": submission.decided_at}
+    """A sampled approval awaiting its audit: the review queue's item for its submission, and
+    when it was drawn (the schema leaves out what only a queue item has: its lease and its
+    review deadline)."""
+    return queue_item | sample_out(sample) | {"approved_at": submission.decided_at}
 
 
 def audit_out(audit: Audit, sample: AuditSample, auditor: User) -> dict[str, Any]:

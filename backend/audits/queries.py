@@ -16,6 +16,7 @@ from backend.audits.presenters import audit_item_out, audit_out
 from backend.campaigns.models import Campaign
 from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
+from backend.review.presenters import queue_item_out
 from backend.review.queries import photos_of
 from backend.stores.models import Store
 from backend.submissions.models import Submission
@@ -67,11 +68,21 @@ def pending_audits(
 def _items(
     db_session: Session, rows: Sequence[SampleRow], sla_hours: float
 ) -> list[dict[str, Any]]:
-    """Each sample's item, as the review queue shows its submission: photos in one query."""
+    """Each sample's item: the review queue's item for its submission, and when it was drawn."""
+    items = _queue_items(db_session, rows, sla_hours)
+    return [
+        audit_item_out(item, row.AuditSample, row.Submission)
+        for item, row in zip(items, rows, strict=True)
+    ]
+
+
+def _queue_items(
+    db_session: Session, rows: Sequence[SampleRow], sla_hours: float
+) -> list[dict[str, Any]]:
+    """The review queue's items for these rows' submissions, photos read in one query."""
     photos = photos_of(db_session, [row.Submission.id for row in rows])
     return [
-        audit_item_out(
-            row.AuditSample,
+        queue_item_out(
             row.Submission,
             mission=row.Mission,
             store=row.Store,
