@@ -14,10 +14,10 @@ from backend.audits import rules
 from backend.audits.models import Audit
 from backend.audits.presenters import audit_item_out, audit_out
 from backend.campaigns.models import Campaign
+from backend.kernel.clock import utcnow
 from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
-from backend.review.presenters import queue_item_out
-from backend.review.queries import photos_of
+from backend.review.queue import queue_items
 from backend.stores.models import Store
 from backend.submissions.models import Submission
 from backend.validation.models import AuditSample
@@ -79,19 +79,9 @@ def _items(
 def _queue_items(
     db_session: Session, rows: Sequence[SampleRow], sla_hours: float
 ) -> list[dict[str, Any]]:
-    """The review queue's items for these rows' submissions, photos read in one query."""
-    photos = photos_of(db_session, [row.Submission.id for row in rows])
-    return [
-        queue_item_out(
-            row.Submission,
-            mission=row.Mission,
-            store=row.Store,
-            campaign=row.Campaign,
-            photos=photos.get(row.Submission.id, []),
-            sla_hours=sla_hours,
-        )
-        for row in rows
-    ]
+    """The review queue's items for these rows' submissions, their extras (worker's record,
+    products, matched photos) read for the whole page at once."""
+    return queue_items(db_session, rows, sla_hours=sla_hours, now=utcnow())
 
 
 def audit_detail(*, db_session: Session, submission_id: str) -> dict[str, Any]:

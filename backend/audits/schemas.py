@@ -7,6 +7,7 @@ from apiflask.fields import (
     AwareDateTime,
     Boolean,
     DateTime,
+    Dict,
     Float,
     Integer,
     List,
@@ -14,9 +15,10 @@ from apiflask.fields import (
     String,
 )
 from apiflask.validators import Length
+from marshmallow import INCLUDE
 
 from backend.review.rules import COMMENT_MAX
-from backend.review.schemas import REASONS_DOC, QueueItemOut
+from backend.review.schemas import REASONS_DOC, PersonOut, QueueItemOut
 
 AGREEMENT_DOC = (
     "Counted over audited samples only. `by_check`: for each check, the audited samples whose "
@@ -48,11 +50,6 @@ class AuditIn(Schema):
         validate=Length(max=COMMENT_MAX),
         metadata={"description": "For admins only, never the worker; required with `other`"},
     )
-
-
-class Auditor(Schema):
-    id = String()
-    display_name = String()
 
 
 # What a queue item has that an audit item has not: a sampled approval has no lease to take
@@ -93,7 +90,7 @@ class AuditOut(Schema):
     agree = Boolean()
     reason_code = String(allow_none=True)
     comment = String(allow_none=True)
-    audited_by = Nested(Auditor)
+    audited_by = Nested(PersonOut)
     audited_at = DateTime()
     sampled_at = DateTime()
     sample_percent = Float()
@@ -134,3 +131,20 @@ class AgreementOut(Schema):
     by_campaign = List(
         Nested(CampaignAgreement), metadata={"description": "in campaign name order"}
     )
+
+
+class AuditConflict(Schema):
+    """The 409 of a second audit (problem+json): who audited first, when, and what they found."""
+
+    class Meta:
+        unknown = INCLUDE  # a problem may carry members beyond these
+
+    type = String()
+    title = String()
+    status = Integer(metadata={"description": "409"})
+    detail = String(metadata={"description": "in words: who audited, when, and what they found"})
+    code = String(metadata={"description": "`already_audited`"})
+    errors = Dict()
+    audited_by = Nested(PersonOut, metadata={"description": "the admin who audited first"})
+    audited_at = DateTime()
+    agree = Boolean(metadata={"description": "what they found"})

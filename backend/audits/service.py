@@ -58,5 +58,9 @@ def already_audited(db_session: Session, submission_id: str) -> Conflict:
     return Conflict(
         f"Audited by {by.display_name} at {first.audited_at.isoformat()}: {verdict}.",
         code="already_audited",
-        extra={"audited_by": {"id": by.id, "display_name": by.display_name}},
+        extra={
+            "audited_by": {"id": by.id, "display_name": by.display_name},
+            "audited_at": first.audited_at.isoformat(),
+            "agree": first.agree,
+        },
     )

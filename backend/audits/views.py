@@ -12,6 +12,7 @@ from backend.audits.schemas import (
     AGREEMENT_DOC,
     AgreementOut,
     AgreementQuery,
+    AuditConflict,
     AuditIn,
     AuditOut,
     AuditQueueOut,
@@ -23,6 +24,19 @@ from backend.schemas import PageQuery
 from backend.settings import current_settings
 
 bp = APIBlueprint("audits", __name__, url_prefix="/api/v1", tag="Review")
+
+# Each error a description or a whole response: APIFlask takes the mix, its hints do not say so.
+AUDIT_ERRORS: Any = {
+    401: "Unauthorized",
+    403: "Forbidden: admins only",
+    404: "The submission was not drawn for the audit (or does not exist)",
+    409: {
+        "description": "`already_audited`: someone audited it first (`detail` says who, "
+        "when and what they found; `audited_by`, `audited_at`, `agree`)",
+        "content": {"application/problem+json": {"schema": AuditConflict}},
+    },
+    422: "Validation error: `errors` names the field (`reason_code`, `comment`, `agree`)",
+}
 
 
 @bp.get("/review/audits")
@@ -54,13 +68,7 @@ def pending_audits(query: dict[str, Any]) -> Any:
     "in `detail` and `audited_by`. 404 when the submission was not drawn for the audit. The "
     "audit is a measurement of the machine: the submission, its decisions and the worker's "
     "pay stay as they are.",
-    responses={
-        401: "Unauthorized",
-        403: "Forbidden: admins only",
-        404: "The submission was not drawn for the audit (or does not exist)",
-        409: "`already_audited`: `detail` and `audited_by: {id, display_name}` name who did",
-        422: "Validation error: `errors` names the field (`reason_code`, `comment`, `agree`)",
-    },
+    responses=AUDIT_ERRORS,
 )
 def record_audit(submission_id: str, data: dict[str, Any]) -> Any:
     session = request_session()

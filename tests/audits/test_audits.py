@@ -98,6 +98,10 @@ def test_the_audit_queue_shows_pending_samples_oldest_first_as_the_review_queue_
     assert item["store"]["geofence_m"] > 0
     assert item["reward"] == {"amount_minor": 600, "currency": "EUR"}
     assert item["campaign"]["name"]
+    assert item["worker"]["id"] == first.claimed.worker.id
+    assert item["worker"]["approved"] == 1
+    assert [p["sku"] for p in item["products"]] == ["PAD-1", "PAD-2"]
+    assert item["matches"] == []
     assert "deadline_at" not in item
     assert "lease" not in item
     assert shown["counts"] == {"total": 3}
@@ -173,6 +177,8 @@ def test_a_sample_is_audited_once_and_the_second_admin_is_told_by_whom(
     assert second.json["detail"].startswith("Audited by Bea Admin at ")
     assert second.json["detail"].endswith(": agreed.")
     assert second.json["audited_by"]["display_name"] == "Bea Admin"
+    assert second.json["agree"] is True
+    assert second.json["detail"] == f"Audited by Bea Admin at {second.json['audited_at']}: agreed."
     with db.transaction(write=False) as session:
         assert session.get_one(Audit, done.submission_id).agree is True
 
