@@ -8,6 +8,7 @@ from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.reconciliation.models import LedgerCheckRun
 from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
@@ -22,6 +23,7 @@ __all__ = [
     "CampaignProduct",
     "Decision",
     "IdempotencyKey",
+    "LedgerCheckRun",
     "LedgerEntry",
     "LedgerTransaction",
     "Mission",

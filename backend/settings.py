@@ -81,6 +81,7 @@ class Settings:
     review_deadline_sweep_seconds: float
     appeal_window_days: float
     payout_min: Money
+    ledger_check_hour: int
     payout_sla_days: int
     payout_debtor_name: str
     payout_debtor_iban: str  # compact
@@ -363,6 +364,7 @@ READERS: dict[str, Reader] = {
     "REVIEW_DEADLINE_SWEEP_SECONDS": number(0, above=True),
     "APPEAL_WINDOW_DAYS": number(0),
     "PAYOUT_MIN": money,
+    "LEDGER_CHECK_HOUR": whole(0, 23),
     "PAYOUT_SLA_DAYS": whole(0),
     "PAYOUT_DEBTOR_NAME": debtor_name,
     "PAYOUT_DEBTOR_IBAN": iban,
