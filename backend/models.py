@@ -10,7 +10,7 @@ from backend.outbox.models import OutboxMessage
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.reconciliation.models import LedgerCheckRun
 from backend.review.models import Appeal
-from backend.stores.models import Store
+from backend.stores.models import Store, StoreImport
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
 
@@ -33,6 +33,7 @@ __all__ = [
     "Photo",
     "PipelineCheck",
     "Store",
+    "StoreImport",
     "Submission",
     "Upload",
     "User",

@@ -23,6 +23,7 @@ TASK_MODULES = [
     "workers.privacy",
     "workers.uploads",
     "workers.reconciliation",
+    "workers.stores",
 ]
 
 
