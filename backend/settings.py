@@ -83,6 +83,7 @@ class Settings:
     audit_sample_percent: float  # share of machine approvals a person looks at again
     appeal_window_days: float
     payout_min: Money
+    ledger_check_hour: int
     payout_sla_days: int
     payout_debtor_name: str
     payout_debtor_iban: str  # compact
@@ -367,6 +368,7 @@ READERS: dict[str, Reader] = {
     "AUDIT_SAMPLE_PERCENT": number(0, 100),
     "APPEAL_WINDOW_DAYS": number(0),
     "PAYOUT_MIN": money,
+    "LEDGER_CHECK_HOUR": whole(0, 23),
     "PAYOUT_SLA_DAYS": whole(0),
     "PAYOUT_DEBTOR_NAME": debtor_name,
     "PAYOUT_DEBTOR_IBAN": iban,

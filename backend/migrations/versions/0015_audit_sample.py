@@ -1,7 +1,7 @@
 """The audit sample: machine approvals drawn for a person's second look, and the audits.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-05 19:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
