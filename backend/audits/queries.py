@@ -14,7 +14,6 @@ from backend.audits import rules
 from backend.audits.models import Audit
 from backend.audits.presenters import audit_item_out, audit_out
 from backend.campaigns.models import Campaign
-from backend.kernel.clock import utcnow
 from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review.queue import queue_items
@@ -26,7 +25,7 @@ SampleRow = Row[AuditSample, Submission, Mission, Store, Campaign]
 
 
 def pending_audits(
-    *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
+    *, db_session: Session, limit: int, cursor: str | None, sla_hours: float, now: datetime
 ) -> dict[str, Any]:
     """Sampled approvals no admin has audited yet, the oldest drawn first."""
     not_audited = Audit.submission_id.is_(None)
@@ -57,7 +56,7 @@ def pending_audits(
     rows = rows[:limit]
     last = rows[-1].AuditSample if rows else None
     return {
-        "items": _items(db_session, rows, sla_hours),
+        "items": _items(db_session, rows, sla_hours, now),
         "next_cursor": encode_cursor(last.sampled_at, last.submission_id)
         if more and last
         else None,
@@ -66,22 +65,15 @@ def pending_audits(
 
 
 def _items(
-    db_session: Session, rows: Sequence[SampleRow], sla_hours: float
+    db_session: Session, rows: Sequence[SampleRow], sla_hours: float, now: datetime
 ) -> list[dict[str, Any]]:
-    """Each sample's item: the review queue's item for its submission, and when it was drawn."""
-    items = _queue_items(db_session, rows, sla_hours)
+    """Each sample's item: the review queue's item for its submission (its extras read for
+    the whole page at once), and when it was drawn."""
+    items = queue_items(db_session, rows, sla_hours=sla_hours, now=now)
     return [
         audit_item_out(item, row.AuditSample, row.Submission)
         for item, row in zip(items, rows, strict=True)
     ]
-
-
-def _queue_items(
-    db_session: Session, rows: Sequence[SampleRow], sla_hours: float
-) -> list[dict[str, Any]]:
-    """The review queue's items for these rows' submissions, their extras (worker's record,
-    products, matched photos) read for the whole page at once."""
-    return queue_items(db_session, rows, sla_hours=sla_hours, now=utcnow())
 
 
 def audit_detail(*, db_session: Session, submission_id: str) -> dict[str, Any]:

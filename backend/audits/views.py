@@ -53,7 +53,10 @@ AUDIT_ERRORS: Any = {
 )
 def pending_audits(query: dict[str, Any]) -> Any:
     return queries.pending_audits(
-        db_session=request_session(), sla_hours=current_settings().review_sla_hours, **query
+        db_session=request_session(),
+        sla_hours=current_settings().review_sla_hours,
+        now=utcnow(),
+        **query,
     )
 
 
