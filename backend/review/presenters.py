@@ -12,12 +12,12 @@ from backend.review.models import Appeal
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
-from backend.urls import photo_url
+from backend.urls import photo_links
 
 
 def queue_photo_out(photo: Photo) -> dict[str, Any]:
-    """A photo as the queue lists it: which one, and where it is served."""
-    return {"id": photo.id, "position": photo.position, "url": photo_url(photo.id)}
+    """A photo as the queue lists it: which one, and its links signed for the reviewer."""
+    return {"id": photo.id, "position": photo.position, **photo_links(photo.id)}
 
 
 def queue_item_out(

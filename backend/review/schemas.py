@@ -9,7 +9,7 @@ from apiflask.validators import Length, OneOf
 from backend.marketplace.schemas import StoreBrief
 from backend.review.models import APPEAL_STATUSES
 from backend.review.rules import COMMENT_MAX, DECISIONS, REASON_CODES
-from backend.schemas import Money, PageQuery
+from backend.schemas import Money, PageQuery, PhotoLinks
 from backend.submissions.schemas import CheckOut, DecisionOut
 
 REASONS_DOC = "; ".join(f"`{code}`: {title}" for code, title in REASON_CODES.items())
@@ -43,10 +43,9 @@ class StoreUnderReview(StoreBrief):
     geofence_m = Integer()
 
 
-class PhotoBrief(Schema):
+class PhotoBrief(PhotoLinks):
     id = String()
     position = Integer()
-    url = String()
 
 
 class CampaignBrief(Schema):
