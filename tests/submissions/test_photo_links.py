@@ -323,3 +323,31 @@ def test_the_document_describes_the_links_and_their_parameters(client):
     schemas = document["components"]["schemas"]
     for name in ("PhotoOut", "PhotoBrief", "ExportPhotoOut", "ResultsPhotoOut"):
         assert {"url", "review_url", "thumbnail_url"} <= set(schemas[name]["properties"]), name
+
+
+def test_an_orphaned_photo_goes_with_its_copies(tmp_path):
+    from backend.storage import LocalPhotoStore
+    from backend.submissions.photos import make_variants
+
+    store = LocalPhotoStore(tmp_path / "photos")
+    stored = store.put(io.BytesIO(gps_photo(seed=314)), max_bytes=10**8)
+    assert make_variants(store=store, digests=[stored.sha256], max_pixels=10**8) == 2
+    assert list(store.stored_before(time.time() + 60)) == [stored.sha256]  # copies not listed
+    assert store.delete_unless_rewritten(stored.sha256, cutoff=time.time() + 60)
+    assert [p for p in (tmp_path / "photos").rglob("*") if p.is_file()] == []
+
+
+def test_photo_url_signs_for_the_request_s_user_unless_told_otherwise(app):
+    from flask import g
+
+    with app.test_request_context():
+        g.user_id = "viewer-1"
+        path, query = parts(photo_url("p1"))
+        assert (path, query["variant"], query["viewer"]) == (
+            "/api/v1/photos/p1",
+            "full",
+            "viewer-1",
+        )
+        told = parts(photo_url("p1", variant="thumb", viewer_id="viewer-2", ttl_seconds=86400))[1]
+        assert (told["variant"], told["viewer"]) == ("thumb", "viewer-2")
+        assert 86400 <= int(told["expires"]) - time.time() <= 1.1 * 86400
