@@ -12,6 +12,7 @@ from flask import json as flask_json  # the app's JSON provider, as the API answ
 from marshmallow import ValidationError
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
+from backend.accounts.models import User
 from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
 from backend.db import read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation, not_found
@@ -145,29 +146,16 @@ _PHOTO_RESPONSES: dict[int | str, Any] = {
     responses=_PHOTO_RESPONSES,
 )
 def get_photo(photo_id: str, query: dict[str, Any]) -> Response:
-    db_session, now = request_session(), utcnow().timestamp()
+    now = utcnow().timestamp()
     # A request that says who it is (a bearer token) is answered as that user, signature or
     # not: a signed link stands in for the header only where none can be sent.
     if "signature" in request.args and "Authorization" not in request.headers:
-        link = links.verified(_link_key(), photo_id, request.args, now=now)
-        viewer = None
-        if link is not None:
-            viewer = photos.link_viewer(db_session=db_session, viewer_id=link.viewer_id)
-        if link is None or viewer is None:
-            raise not_found("photo")  # altered, expired or its viewer gone: as no photo
-        user, variant = viewer, link.variant
-        g.user_id = user.id  # for the request log, and links made while answering
-        cache = f"private, max-age={link.seconds_left(now)}"
+        user, variant, max_age = _link_asker(photo_id, now)
+    elif auth.current_user is None:
+        return auth.auth_error_callback(401)
     else:
-        if auth.current_user is None:
-            return auth.auth_error_callback(401)
-        user, variant, cache = current_user(), query["variant"], "private, max-age=3600"
-        if variant not in links.VARIANTS:
-            raise Invalid(
-                "`variant` must be full, review or thumb.",
-                errors={"variant": ["Must be one of: full, review, thumb."]},
-            )
-    photo = photos.visible_photo(db_session=db_session, photo_id=photo_id, user=user)
+        user, variant, max_age = current_user(), _bearer_variant(query), 3600
+    photo = photos.visible_photo(db_session=request_session(), photo_id=photo_id, user=user)
     data = photos.photo_bytes(
         photo=photo,
         user=user,
@@ -178,14 +166,34 @@ def get_photo(photo_id: str, query: dict[str, Any]) -> Response:
     response = Response(data, mimetype="image/jpeg")
     response.set_etag(hashlib.sha256(data).hexdigest())  # strong: the bytes themselves
     response.headers["Content-Disposition"] = f'inline; filename="{photo_id}.jpg"'
-    response.headers["Cache-Control"] = cache
+    response.headers["Cache-Control"] = f"private, max-age={max_age}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.vary.add("Authorization")  # a bearer answer depends on who asks
     return cast(Response, response.make_conditional(request))
 
 
-def _link_key() -> bytes:
-    return current_settings().secret_key.encode()
+def _link_asker(photo_id: str, now: float) -> tuple[User, str, int]:
+    """Who a signed link speaks for, the size it names and how long it still lives; any
+    part altered, the link expired or its viewer gone answers as a photo that does not exist."""
+    key = current_settings().secret_key.encode()
+    link = links.verified(key, photo_id, request.args, now=now)
+    if link is None:
+        raise not_found("photo")
+    viewer = photos.link_viewer(db_session=request_session(), viewer_id=link.viewer_id)
+    if viewer is None:
+        raise not_found("photo")
+    g.user_id = viewer.id  # for the request log, and any link made while answering
+    return viewer, link.variant, link.seconds_left(now)
+
+
+def _bearer_variant(query: dict[str, Any]) -> str:
+    variant: str = query["variant"]
+    if variant not in links.VARIANTS:
+        raise Invalid(
+            "`variant` must be full, review or thumb.",
+            errors={"variant": ["Must be one of: full, review, thumb."]},
+        )
+    return variant
 
 
 # The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
