@@ -22,6 +22,7 @@ TASK_MODULES = [
     "workers.review",
     "workers.privacy",
     "workers.uploads",
+    "workers.photos",
     "workers.reconciliation",
     "workers.stores",
 ]
