@@ -41,3 +41,11 @@ def current_user() -> User:
     user = auth.current_user
     assert isinstance(user, User), "current_user() needs @auth_required"
     return user
+
+
+def current_token() -> str:
+    """The bearer token the current request was authenticated with (needs @auth_required)."""
+    credentials = auth.get_auth()
+    token = credentials.token if credentials is not None else None
+    assert token, "current_token() needs @auth_required"
+    return str(token)

@@ -161,6 +161,14 @@ def user_for_token(*, db_session: Session, token: str, now: datetime | None = No
     )
 
 
+def revoke_token(*, db_session: Session, token: str) -> bool:
+    """Delete the row of this bearer token, so it stops working at once; False if unknown."""
+    result = db_session.execute(
+        delete(ApiToken).where(ApiToken.token_hash == rules.token_digest(token))
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> tuple[User, bool]:
     """Create an admin, or reset an existing admin's password; returns (user, created)."""
     email = rules.normalize_email(email)

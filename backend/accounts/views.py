@@ -8,6 +8,7 @@ from apiflask import APIBlueprint
 from flask import request
 
 from backend.accounts import service
+from backend.accounts.auth import auth, current_token
 from backend.accounts.schemas import RegisterIn, TokenIn, TokenOut, UserOut
 from backend.db import read_snapshot, request_session
 from backend.extensions import limiter
@@ -49,3 +50,16 @@ def token(data: dict[str, Any]) -> Any:
         db_session=request_session(), credentials=credentials, ttl_seconds=ttl
     )
     return {"access_token": raw, "token_type": "Bearer", "expires_in": ttl}
+
+
+@bp.post("/auth/logout")
+@bp.auth_required(auth)
+@bp.output({}, status_code=204, description="Signed out; the token no longer works")
+@bp.doc(
+    summary="Sign out: the bearer token used stops working at once",
+    description="Deletes the token this request was sent with; other sessions stay open.",
+    responses=[401],
+)
+def logout() -> Any:
+    service.revoke_token(db_session=request_session(), token=current_token())
+    return ""
