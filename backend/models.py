@@ -8,7 +8,7 @@ from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from backend.payouts.models import PayoutBatch, PayoutRequest
-from backend.review.models import Appeal
+from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
@@ -30,6 +30,7 @@ __all__ = [
     "PayoutRequest",
     "Photo",
     "PipelineCheck",
+    "ReviewLease",
     "Store",
     "Submission",
     "Upload",

@@ -79,6 +79,7 @@ class Settings:
     location_retention_days: int
     review_sla_hours: float
     review_deadline_sweep_seconds: float
+    review_lease_seconds: int
     appeal_window_days: float
     payout_min: Money
     payout_sla_days: int
@@ -372,6 +373,7 @@ READERS: dict[str, Reader] = {
     "LOCATION_RETENTION_DAYS": whole(0),
     "REVIEW_SLA_HOURS": number(0),
     "REVIEW_DEADLINE_SWEEP_SECONDS": number(0, above=True),
+    "REVIEW_LEASE_SECONDS": whole(1),
     "APPEAL_WINDOW_DAYS": number(0),
     "PAYOUT_MIN": money,
     "PAYOUT_SLA_DAYS": whole(0),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.models import User
 from backend.errors import Conflict, Forbidden, Invalid, not_found
 from backend.kernel.scoping import get_visible
-from backend.review import rules
+from backend.review import conflicts, rules
 from backend.review.models import Appeal
 from backend.review.service import admin_verdict, check_decision
 from backend.submissions import states
@@ -109,8 +109,8 @@ def decide_appeal(
     check_decision(decision, reason_code, comment)
     appeal = _appeal_for(db_session, appeal_id, reviewer)
     if not _close(db_session, appeal, rules.outcome(decision), reviewer.id, now):
-        db_session.expire(appeal)
-        raise Conflict(f"Appeal {appeal_id} is already decided.", code="appeal_decided")
+        db_session.refresh(appeal)
+        raise conflicts.appeal_already_decided(db_session, appeal)
     submission = db_session.get(Submission, appeal.submission_id)
     assert submission is not None
     decide(

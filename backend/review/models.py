@@ -31,3 +31,20 @@ class Appeal(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
+
+
+class ReviewLease(Base):
+    """An admin's short hold on a submission in review, so no one else works it unknowingly.
+
+    One row per submission at most: taking it is one upsert that only overwrites a lease of
+    the same admin or one that has run out (see leases.py). A decision drops it.
+    """
+
+    __tablename__ = "review_leases"
+
+    submission_id: Mapped[str] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    admin_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]

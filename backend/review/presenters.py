@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
+from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.missions.models import Mission
 from backend.review import rules
-from backend.review.models import Appeal
+from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
 from backend.urls import photo_url
+
+_LINKS = ("url", "review_url", "thumbnail_url")
 
 
 def queue_photo_out(photo: Photo) -> dict[str, Any]:
@@ -50,6 +54,77 @@ def queue_item_out(
         "in_review_since": in_review_since,
         "deadline_at": rules.review_deadline(in_review_since, sla_hours),
     }
+
+
+def review_item_out(
+    item: dict[str, Any],
+    *,
+    lease: tuple[str, str, datetime] | None,
+    worker: tuple[str, str, int, int],
+    products: Sequence[tuple[str, str]],
+    matches: Sequence[dict[str, Any]],
+    shown: Collection[str],
+) -> dict[str, Any]:
+    """A queue item with what a reviewer weighs beside the submission: who holds it, the
+    worker's record, the products asked, and the photos a reuse or similar check matched."""
+    worker_id, name, approved, rejected = worker
+    return item | {
+        "lease": None if lease is None else lease_out(lease[0], lease[1], lease[2]),
+        "worker": {
+            "id": worker_id,
+            "display_name": name,
+            "approved": approved,
+            "rejected": rejected,
+            "level": rules.worker_level(approved, rejected),
+        },
+        "products": [{"sku": sku, "name": product} for sku, product in products],
+        "matches": [match_out(m, shown=m["photo_id"] in shown) for m in matches],
+    }
+
+
+def lease_out(admin_id: str, display_name: str, expires_at: datetime) -> dict[str, Any]:
+    """A lease as others see it: which admin works the submission, until when."""
+    return {"admin": {"id": admin_id, "display_name": display_name}, "expires_at": expires_at}
+
+
+def taken_lease_out(lease: ReviewLease, admin: User) -> dict[str, Any]:
+    """The lease an admin just took or renewed."""
+    return {"submission_id": lease.submission_id} | lease_out(
+        admin.id, admin.display_name, lease.expires_at
+    )
+
+
+def photo_links(photo_id: str) -> dict[str, str]:
+    """Where a photo is served, full size and at the sizes a reviewer looks at first."""
+    url = photo_url(photo_id)
+    # One link for every size until the photo feature serves smaller ones (it owns
+    # backend.urls.photo_url): a full-size image is never wrong, only heavier.
+    return {"url": url, "review_url": url, "thumbnail_url": url}
+
+
+def match_out(match: dict[str, Any], *, shown: bool) -> dict[str, Any]:
+    """A photo a reuse or similar check matched, with its links (none once erased)."""
+    links = photo_links(match["photo_id"]) if shown else dict.fromkeys(_LINKS)
+    return {
+        "check": match["check"],
+        "photo": match.get("photo"),
+        "photo_id": match["photo_id"],
+        "submission_id": match["submission_id"],
+        "hamming": match["hamming"],
+        "exact": match["exact"],
+        "erased": not shown,
+        **links,
+    }
+
+
+def reasons_out() -> dict[str, Any]:
+    """The catalogue of reasons a reviewer may reject for."""
+    return {"items": [{"code": c, "title": t} for c, t in rules.REASON_CODES.items()]}
+
+
+def bulk_approval_out(approved: Sequence[str], skipped: Sequence[dict[str, str]]) -> dict[str, Any]:
+    """What a bulk approval did."""
+    return {"approved": list(approved), "skipped": list(skipped)}
 
 
 def evidence_out(submission: Submission) -> dict[str, Any]:

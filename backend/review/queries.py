@@ -1,4 +1,5 @@
-"""What the API shows of review: the queue, appeals and their histories. Reads only."""
+"""What the API shows of review: the queue's cursors and photos, appeals and their histories
+(the queue itself is read in queue.py). Reads only."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from backend.campaigns.models import Campaign
 from backend.errors import Invalid
-from backend.missions.models import Mission
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review.models import Appeal
-from backend.review.presenters import appeal_out, queue_item_out
-from backend.stores.models import Store
+from backend.review.presenters import appeal_out
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.queries import decision_history
 
@@ -23,56 +21,18 @@ from backend.submissions.queries import decision_history
 _RANK = Submission.review_rank
 
 
-def _queue_cursor(rank: int, received_at: datetime, submission_id: str) -> str:
+def queue_cursor(rank: int, received_at: datetime, submission_id: str) -> str:
+    """The cursor of the queue page after this item (its rank and place in line)."""
     return f"{rank}.{encode_cursor(received_at, submission_id)}"
 
 
-def _decode_queue_cursor(cursor: str) -> tuple[int, datetime, str]:
+def decode_queue_cursor(cursor: str) -> tuple[int, datetime, str]:
+    """The rank and place in line a queue cursor stands for; 422 for one we never gave."""
     rank, _, rest = cursor.partition(".")
     if rank not in ("0", "1"):
         raise Invalid("The cursor is not one we gave out.", errors={"cursor": ["Invalid."]})
     received_at, submission_id = decode_cursor(rest)
     return int(rank), received_at, submission_id
-
-
-def review_queue(
-    *, db_session: Session, limit: int, cursor: str | None, sla_hours: float
-) -> dict[str, Any]:
-    """Submissions awaiting a person: doubted ones first, then the longest waiting."""
-    stmt = (
-        select(Submission, Mission, Store, Campaign)
-        .join(Mission, Mission.id == Submission.mission_id)
-        .join(Store, Store.id == Mission.store_id)
-        .join(Campaign, Campaign.id == Mission.campaign_id)
-        .where(Submission.status == "in_review")
-    )
-    if cursor:
-        after = _decode_queue_cursor(cursor)
-        stmt = stmt.where(tuple_(_RANK, Submission.received_at, Submission.id) > tuple_(*after))
-    rows = db_session.execute(
-        stmt.order_by(_RANK, Submission.received_at, Submission.id).limit(limit + 1)
-    ).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    photos = photos_of(db_session, [row.Submission.id for row in rows])
-    items = [
-        queue_item_out(
-            row.Submission,
-            mission=row.Mission,
-            store=row.Store,
-            campaign=row.Campaign,
-            photos=photos.get(row.Submission.id, []),
-            sla_hours=sla_hours,
-        )
-        for row in rows
-    ]
-    last = rows[-1].Submission if rows else None
-    return {
-        "items": items,
-        "next_cursor": _queue_cursor(last.review_rank, last.received_at, last.id)
-        if more and last
-        else None,
-    }
 
 
 def photos_of(db_session: Session, submission_ids: Sequence[str]) -> dict[str, list[Photo]]:

@@ -57,3 +57,56 @@ def review_deadline(in_review_since: datetime, sla_hours: float) -> datetime:
 def appeal_deadline(rejected_at: datetime, window_days: float) -> datetime:
     """The last moment a rejection may be appealed."""
     return rejected_at + timedelta(days=window_days)
+
+
+def lease_expiry(now: datetime, lease_seconds: int) -> datetime:
+    """Until when a lease taken or renewed now holds."""
+    return now + timedelta(seconds=lease_seconds)
+
+
+# A worker's level, from their decided submissions only (approved, rejected): a reviewer
+# weighs a first-timer's doubt differently from a long record's. Pending ones say nothing.
+NEW_BELOW_DECIDED = 10  # fewer decided submissions than this: "new"
+EXPERIENCED_FROM_APPROVED = 50  # at least this many approved ...
+EXPERIENCED_MAX_REJECTED_PERCENT = 5  # ... and at most this share rejected: "experienced"
+WORKER_LEVELS = ("new", "regular", "experienced")
+LEVEL_RULE = (
+    f"`new`: fewer than {NEW_BELOW_DECIDED} decided (approved + rejected) submissions; "
+    f"`experienced`: at least {EXPERIENCED_FROM_APPROVED} approved and at most "
+    f"{EXPERIENCED_MAX_REJECTED_PERCENT} % of the decided ones rejected; `regular`: the rest"
+)
+
+
+def worker_level(approved: int, rejected: int) -> str:
+    """A worker's level from their approved and rejected counts (see LEVEL_RULE)."""
+    decided = approved + rejected
+    if decided < NEW_BELOW_DECIDED:
+        return "new"
+    if (
+        approved >= EXPERIENCED_FROM_APPROVED
+        and rejected * 100 <= EXPERIENCED_MAX_REJECTED_PERCENT * decided
+    ):
+        return "experienced"
+    return "regular"
+
+
+def _when(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def decided_sentence(status: str, actor: str, by: str | None, at: datetime) -> str:
+    """Who decided what and when, in words: "Approved by Bea Admin at 2026-12-05 18:40 UTC"."""
+    what = {"approved": "Approved", "rejected": "Rejected"}.get(status, status.capitalize())
+    if actor == "deadline":
+        return f"{what} automatically at {_when(at)}: nobody decided within the review deadline."
+    if actor == "machine":
+        return f"{what} automatically by the checks at {_when(at)}."
+    return f"{what} by {by or 'an admin'} at {_when(at)}."
+
+
+def lease_held_sentence(holder: str, until: datetime) -> str:
+    """Why another admin may not work a submission now."""
+    return f"{holder} is reviewing this submission (lease until {_when(until)})."
+
+
+BULK_APPROVE_MAX = 200  # one confirmation, one request: a filtered page or four

@@ -5,6 +5,8 @@ What the API shows of the queue and appeals is in queries.py and presenters.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
-from backend.errors import Conflict, Invalid, not_found
-from backend.review import rules
+from backend.errors import DomainError, Invalid
+from backend.review import conflicts, leases, rules
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 
@@ -74,11 +76,14 @@ def decide_submission(
     comment: str | None,
     now: datetime,
 ) -> Submission:
-    """Approve or reject a submission awaiting review, once, whatever the concurrency."""
+    """Approve or reject a submission awaiting review, once, whatever the concurrency: 409
+    `lease_held` when another admin holds it, `already_decided` (who, what, when) when
+    someone decided it first."""
     check_decision(decision, reason_code, comment)
-    submission = db_session.get(Submission, submission_id)
-    if submission is None:
-        raise not_found("submission")
+    submission = conflicts.awaiting_review(db_session, submission_id)
+    leases.check_not_held_by_another(
+        db_session, submission_id=submission_id, admin=reviewer, now=now
+    )
     decided = decide(
         db_session=db_session,
         submission_id=submission_id,
@@ -93,16 +98,50 @@ def decide_submission(
         now=now,
         from_statuses=("in_review",),
     )
-    if not decided:
-        db_session.expire(submission)
-        raise Conflict(
-            f"Submission {submission_id} is {submission.status}, not awaiting review.",
-            code="not_in_review",
-            extra={"submission_status": submission.status},
-        )
+    if not decided:  # another decider moved it since we read it
+        db_session.refresh(submission)
+        raise conflicts.not_awaiting_review(db_session, submission)
+    leases.drop_leases(db_session, [submission_id])
     db_session.flush()
     db_session.refresh(submission)
     return submission
+
+
+@dataclass(frozen=True)
+class BulkApproval:
+    """What a bulk approval did: the ids approved, and each skipped one with why."""
+
+    approved: list[str]
+    skipped: list[dict[str, str]]
+
+
+def bulk_approve(
+    *, db_session: Session, submission_ids: Sequence[str], reviewer: User, now: datetime
+) -> BulkApproval:
+    """Approve each submission still awaiting review and not leased by another admin, as a
+    single approval would, each in its own savepoint: one refused leaves the others
+    approved, and an approval pays once as ever. The rest are skipped with code and detail."""
+    approved: list[str] = []
+    skipped: list[dict[str, str]] = []
+    for submission_id in submission_ids:
+        try:
+            with db_session.begin_nested():
+                decide_submission(
+                    db_session=db_session,
+                    submission_id=submission_id,
+                    reviewer=reviewer,
+                    decision="approve",
+                    reason_code=None,
+                    comment=None,
+                    now=now,
+                )
+        except DomainError as refused:
+            skipped.append(
+                {"submission_id": submission_id, "code": refused.code, "detail": refused.detail}
+            )
+        else:
+            approved.append(submission_id)
+    return BulkApproval(approved=approved, skipped=skipped)
 
 
 def approve_overdue(*, db_session: Session, now: datetime, sla_hours: float, limit: int) -> int:
@@ -129,5 +168,7 @@ def approve_overdue(*, db_session: Session, now: datetime, sla_hours: float, lim
             now=now,
             from_statuses=("in_review",),
         )
+    # Nobody works a submission the deadline decided: its leases go with it.
+    leases.drop_leases(db_session, [row.id for row in due])
     db_session.flush()
     return approved

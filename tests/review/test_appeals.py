@@ -41,7 +41,11 @@ def test_a_reversed_appeal_pays_in_full(client, db, in_review, admin):
         {"decision": "reject", "reason_code": "other", "comment": "x"},
     )
     assert again.status_code == 409
-    assert again.json["code"] == "appeal_decided"
+    # The race lost says who won, and what they decided.
+    assert again.json["code"] == "already_decided"
+    assert again.json["decided_status"] == "approved"
+    assert again.json["decided_by"]["id"] == reversed_.json["appeal"]["decided_by"]
+    assert again.json["detail"].startswith("Approved by ")
     assert balance(db, waiting.claimed.worker.id) == 600
     assert open_appeals(client, second_admin) == []
     with db.transaction(write=False) as session:

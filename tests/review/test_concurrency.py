@@ -23,7 +23,7 @@ def test_50_concurrent_approvals_make_one_decision_and_one_payment(db, in_review
         results = fire(pool, jobs)
     statuses = sorted(status for status, _ in results)
     assert statuses == [200] + [409] * 49, results
-    assert {body["code"] for status, body in results if status == 409} == {"not_in_review"}
+    assert {body["code"] for status, body in results if status == 409} == {"already_decided"}
     with db.transaction(write=False) as session:
         assert session.get_one(Submission, waiting.submission_id).status == "approved"
         decisions = select(func.count()).where(

@@ -83,7 +83,7 @@ def test_an_approval_pays_the_worker_once_and_completes_the_mission(client, db, 
     assert worker_balance(db, waiting.claimed.worker.id) == 600
     again = decide(client, admin(), waiting.submission_id, {"decision": "approve"})
     assert again.status_code == 409
-    assert again.json["code"] == "not_in_review"
+    assert again.json["code"] == "already_decided"
     assert worker_balance(db, waiting.claimed.worker.id) == 600
     with db.transaction(write=False) as session:
         assert session.get_one(Mission, waiting.claimed.mission_id).status == "completed"
