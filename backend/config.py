@@ -5,7 +5,10 @@ backend/settings.py reads the merged result once into typed, checked `Settings`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "SQLITE_BUSY_TIMEOUT_MS": 10_000,
     "SQLITE_MMAP_MB": 256,
     "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
+    # The key photo links are signed with; empty: made once and kept in <var>/secret_key.
+    "SECRET_KEY": "",
+    "PHOTO_LINK_TTL_SECONDS": 900,
+    "EXPORT_LINK_TTL_SECONDS": 7 * 24 * 3600,
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_KIB": 65536,
     "PROXY_COUNT": 0,
@@ -92,6 +99,8 @@ def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
         app.config.from_mapping(config)
     derive_paths(app.config)
     _make_folders(app.config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = persisted_secret_key(Path(app.config["VAR_DIR"]))
     # Should the shared storage go down, limits fall back to each process's memory rather
     # than failing the requests they guard.
     app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
@@ -122,3 +131,37 @@ def _make_folders(cfg: dict[str, Any]) -> None:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg["PHOTO_DIR"]).mkdir(parents=True, exist_ok=True)
+
+
+KEY_FILE_NAME = "secret_key"
+
+
+def persisted_secret_key(var_dir: Path) -> str:
+    """The key kept in `<var>/secret_key`, made on first use; every process gets the same one.
+
+    The new key is written whole to a private temporary file, then linked to its name: a link
+    never replaces a file, so of several processes starting at once (gunicorn's workers,
+    Celery's) the first to link wins and the others read its key.
+    """
+    path = var_dir / KEY_FILE_NAME
+    with contextlib.suppress(FileNotFoundError):
+        return _read_key(path)
+    var_dir.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another process was first: its key
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise BadSetting(f"{path} is empty: delete it to have a new key made, or set one.")
+    return key

@@ -1,4 +1,4 @@
-"""Shapes shared by every feature: money and list pages."""
+"""Shapes shared by every feature: money, list pages and the links of a photo."""
 
 from __future__ import annotations
 
@@ -17,3 +17,25 @@ class Money(Schema):
 class PageQuery(Schema):
     limit = Integer(load_default=50, validate=Range(min=1, max=LIMIT_MAX))
     cursor = String(load_default=None, validate=Length(max=500))
+
+
+_SIGNED = (
+    " A signed link: it works without an Authorization header until it expires "
+    "(FAIRFIELD_PHOTO_LINK_TTL_SECONDS; in exports FAIRFIELD_EXPORT_LINK_TTL_SECONDS), for "
+    "the user it was made for, while that user may still see the photo; ask again for a "
+    "fresh one."
+)
+
+
+class PhotoLinks(Schema):
+    """The links every photo object carries; a feature's photo shape adds what it tells."""
+
+    url = String(
+        metadata={"description": "The full-size image (for a brand, without metadata)." + _SIGNED}
+    )
+    review_url = String(
+        metadata={"description": "About 1600 px on the long side, without metadata." + _SIGNED}
+    )
+    thumbnail_url = String(
+        metadata={"description": "About 320 px on the long side, without metadata." + _SIGNED}
+    )

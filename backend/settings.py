@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
@@ -37,6 +37,9 @@ class Settings:
     sqlite_busy_timeout_ms: int
     sqlite_mmap_mb: int
     token_ttl_seconds: int
+    secret_key: str = field(repr=False)  # never in a log line or a traceback
+    photo_link_ttl_seconds: int
+    export_link_ttl_seconds: int
     argon2_time_cost: int
     argon2_memory_kib: int
     proxy_count: int
@@ -259,6 +262,28 @@ def text(value: object, name: str) -> str:
     return value
 
 
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def secret_key(value: object, name: str) -> str:
+    """A key of at least 32 characters; empty when the app is to make and keep its own
+    (create_app fills it from `<var>/secret_key` before the settings are read)."""
+    if value == "":
+        return ""
+    if not isinstance(value, str):
+        kind = type(value).__name__  # not the value: it may be the key, read as JSON
+        raise BadSetting(
+            f"{name} must be text of at least {SECRET_KEY_MIN_LENGTH} characters, not a {kind}."
+        )
+    if len(value.strip()) < SECRET_KEY_MIN_LENGTH:
+        # The key itself is never repeated in a message: only how short it is.
+        raise BadSetting(
+            f"{name} must be at least {SECRET_KEY_MIN_LENGTH} characters long (or empty, to "
+            f"have one made and kept in <var>/secret_key), not {len(value.strip())}."
+        )
+    return value.strip()
+
+
 def url(value: object, name: str) -> str:
     """A URL with its scheme (`postgresql+psycopg://...`, `redis://...`, `memory://`)."""
     if not isinstance(value, str) or "://" not in value:
@@ -331,6 +356,9 @@ READERS: dict[str, Reader] = {
     "SQLITE_BUSY_TIMEOUT_MS": whole(0),
     "SQLITE_MMAP_MB": whole(0),
     "TOKEN_TTL_SECONDS": whole(1),
+    "SECRET_KEY": secret_key,
+    "PHOTO_LINK_TTL_SECONDS": whole(1),
+    "EXPORT_LINK_TTL_SECONDS": whole(1),
     "ARGON2_TIME_COST": whole(1),
     "ARGON2_MEMORY_KIB": whole(8),  # argon2's least for one lane
     "PROXY_COUNT": whole(0),

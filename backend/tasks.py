@@ -21,6 +21,7 @@ TASK_MODULES = [
     "workers.review",
     "workers.privacy",
     "workers.uploads",
+    "workers.photos",
 ]
 
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, g, has_app_context, has_request_context, url_for
+
+from backend.kernel import links
+from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 
 PHOTO = "submissions.get_photo"
 UPLOAD = "uploads.get_upload"
@@ -24,9 +28,49 @@ def api_url(endpoint: str, **values: Any) -> str:
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-def photo_url(photo_id: str) -> str:
-    """Where a photo is served (a brand gets a copy without metadata)."""
-    return api_url(PHOTO, photo_id=photo_id)
+def photo_url(
+    photo_id: str,
+    *,
+    variant: str = "full",
+    viewer_id: str | None = None,
+    ttl_seconds: int | None = None,
+) -> str:
+    """A signed link to a photo's `variant` (full, review or thumb) for `viewer_id` (by default
+    the user of the current request), living `ttl_seconds` (by default
+    FAIRFIELD_PHOTO_LINK_TTL_SECONDS); it works without an Authorization header.
+
+    Every photo link the API hands out is made here, and only here: an object store can take
+    this function over and answer its own presigned URL of the variant's object instead. The
+    visibility rules are then checked when the link is made, not when it is used; keeping
+    these links and having GET /photos/{id} redirect to a presigned URL of a few seconds keeps
+    the check at each use. Without a viewer (a task, the CLI) the link is the bare path, which
+    needs a bearer token.
+    """
+    viewer = viewer_id or (g.get("user_id") if has_app_context() else None)
+    if viewer is None:
+        extra = {} if variant == "full" else {"variant": variant}
+        return api_url(PHOTO, photo_id=photo_id, **extra)
+    settings = current_settings()
+    link = links.sign(
+        settings.secret_key.encode(),
+        photo_id=photo_id,
+        variant=variant,
+        viewer_id=viewer,
+        now=utcnow().timestamp(),
+        ttl_seconds=ttl_seconds or settings.photo_link_ttl_seconds,
+    )
+    return api_url(PHOTO, photo_id=photo_id, **link.query(settings.secret_key.encode()))
+
+
+def photo_links(
+    photo_id: str, *, viewer_id: str | None = None, ttl_seconds: int | None = None
+) -> dict[str, str]:
+    """The three links a photo object carries: `url` (full size), `review_url` (about 1600
+    px on the long side) and `thumbnail_url` (about 320 px), signed alike."""
+    return {
+        key: photo_url(photo_id, variant=variant, viewer_id=viewer_id, ttl_seconds=ttl_seconds)
+        for key, variant in (("url", "full"), ("review_url", "review"), ("thumbnail_url", "thumb"))
+    }
 
 
 def upload_url(upload_id: str) -> str:

@@ -19,7 +19,7 @@ from apiflask.fields import (
 from apiflask.validators import Length, OneOf, Range
 
 from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
-from backend.schemas import Money, PageQuery
+from backend.schemas import Money, PageQuery, PhotoLinks
 
 
 class ProductIn(Schema):
@@ -176,14 +176,20 @@ class ResultsAnswerOut(Schema):
     price = Nested(AmountOut, allow_none=True)
 
 
-class ResultsPhotoOut(Schema):
+class ResultsPhotoOut(PhotoLinks):
     id = String()
     position = Integer()
     erased = Boolean(metadata={"description": "its worker erased their account: no image"})
     url = String(
         allow_none=True,
-        metadata={"description": "the brand's copy, without metadata; null once erased"},
+        metadata={
+            "description": "the brand's copy, without metadata; null once erased. A signed "
+            "link (see GET /photos/{id}); in the CSV and GeoJSON exports it lives "
+            "FAIRFIELD_EXPORT_LINK_TTL_SECONDS"
+        },
     )
+    review_url = String(allow_none=True, metadata={"description": "about 1600 px; as `url`"})
+    thumbnail_url = String(allow_none=True, metadata={"description": "about 320 px; as `url`"})
 
 
 class ResultsSubmissionOut(Schema):

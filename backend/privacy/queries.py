@@ -17,13 +17,16 @@ from backend.payouts.models import PayoutRequest
 from backend.review.models import Appeal
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
-from backend.urls import photo_url
+from backend.urls import photo_links
 
 LEDGER_PAGE = 500
 
 
-def account_export(*, db_session: Session, user: User, now: datetime) -> dict[str, Any]:
-    """Everything stored about the user, as one document (a person's data is bounded)."""
+def account_export(
+    *, db_session: Session, user: User, now: datetime, link_ttl_seconds: int | None = None
+) -> dict[str, Any]:
+    """Everything stored about the user, as one document (a person's data is bounded); its
+    photo links live `link_ttl_seconds` (a download is read later than an answer)."""
     return {
         "format": "fairfield-export/1",
         "generated_at": now,
@@ -36,7 +39,7 @@ def account_export(*, db_session: Session, user: User, now: datetime) -> dict[st
             "created_at": user.created_at,
         },
         "assignments": _assignments(db_session, user.id),
-        "submissions": _submissions(db_session, user.id),
+        "submissions": _submissions(db_session, user.id, link_ttl_seconds),
         "appeals": _appeals(db_session, user.id),
         "payout_requests": _payout_requests(db_session, user.id),
         "ledger": _ledger(db_session, user.id) if user.role == "worker" else None,
@@ -92,8 +95,10 @@ def _uploads(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _photos(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
-    """The photos of the worker's submissions, by submission."""
+def _photos(
+    db_session: Session, mine: Any, user_id: str, link_ttl_seconds: int | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The photos of the worker's submissions, by submission, with links signed for them."""
     photos: dict[str, list[dict[str, Any]]] = {}
     for p in db_session.scalars(
         select(Photo).where(Photo.submission_id.in_(mine)).order_by(Photo.position)
@@ -105,7 +110,7 @@ def _photos(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]]:
                 "sha256": p.sha256,
                 "size": p.size,
                 "received_at": p.received_at,
-                "url": photo_url(p.id),
+                **photo_links(p.id, viewer_id=user_id, ttl_seconds=link_ttl_seconds),
             }
         )
     return photos
@@ -133,14 +138,16 @@ def _decisions(db_session: Session, mine: Any) -> dict[str, list[dict[str, Any]]
     return decisions
 
 
-def _submissions(db_session: Session, user_id: str) -> list[dict[str, Any]]:
+def _submissions(
+    db_session: Session, user_id: str, link_ttl_seconds: int | None
+) -> list[dict[str, Any]]:
     submissions = db_session.scalars(
         select(Submission)
         .where(Submission.worker_id == user_id)
         .order_by(Submission.received_at, Submission.id)
     ).all()
     mine = select(Submission.id).where(Submission.worker_id == user_id)
-    photos = _photos(db_session, mine)
+    photos = _photos(db_session, mine, user_id, link_ttl_seconds)
     decisions = _decisions(db_session, mine)
     resumable = _uploads(db_session, mine)
     return [

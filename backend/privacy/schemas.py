@@ -7,7 +7,7 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 
 from backend.accounts.schemas import BrandOut, UserOut
 from backend.marketplace.schemas import AssignmentOut
-from backend.schemas import Money
+from backend.schemas import Money, PhotoLinks
 
 
 class MeOut(UserOut):
@@ -26,13 +26,12 @@ class ExportProfileOut(Schema):
     created_at = DateTime()
 
 
-class ExportPhotoOut(Schema):
+class ExportPhotoOut(PhotoLinks):
     id = String()
     position = Integer()
     sha256 = String()
     size = Integer()
     received_at = DateTime()
-    url = String(metadata={"description": "GET it with your token for the stored image"})
 
 
 class ExportUploadOut(Schema):

@@ -13,6 +13,7 @@ from backend.db import request_session
 from backend.kernel.clock import utcnow
 from backend.privacy import profile, queries, service
 from backend.privacy.schemas import ErasedOut, ExportOut, MeOut
+from backend.settings import current_settings
 from backend.storage import photo_store
 
 bp = APIBlueprint("privacy", __name__, url_prefix="/api/v1", tag="Accounts")
@@ -37,7 +38,12 @@ def me() -> Any:
     responses=[401],
 )
 def export_me() -> Any:
-    return queries.account_export(db_session=request_session(), user=current_user(), now=utcnow())
+    return queries.account_export(
+        db_session=request_session(),
+        user=current_user(),
+        now=utcnow(),
+        link_ttl_seconds=current_settings().export_link_ttl_seconds,
+    )
 
 
 @bp.delete("/me")

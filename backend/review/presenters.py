@@ -14,14 +14,14 @@ from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
-from backend.urls import photo_url
+from backend.urls import photo_links
 
 _LINKS = ("url", "review_url", "thumbnail_url")
 
 
 def queue_photo_out(photo: Photo) -> dict[str, Any]:
-    """A photo as the queue lists it: which one, and where it is served."""
-    return {"id": photo.id, "position": photo.position, "url": photo_url(photo.id)}
+    """A photo as the queue lists it: which one, and its links signed for the reviewer."""
+    return {"id": photo.id, "position": photo.position, **photo_links(photo.id)}
 
 
 def queue_item_out(
@@ -92,14 +92,6 @@ def taken_lease_out(lease: ReviewLease, admin: User) -> dict[str, Any]:
     return {"submission_id": lease.submission_id} | lease_out(
         admin.id, admin.display_name, lease.expires_at
     )
-
-
-def photo_links(photo_id: str) -> dict[str, str]:
-    """Where a photo is served, full size and at the sizes a reviewer looks at first."""
-    url = photo_url(photo_id)
-    # One link for every size until the photo feature serves smaller ones (it owns
-    # backend.urls.photo_url): a full-size image is never wrong, only heavier.
-    return {"url": url, "review_url": url, "thumbnail_url": url}
 
 
 def match_out(match: dict[str, Any], *, shown: bool) -> dict[str, Any]:

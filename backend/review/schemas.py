@@ -17,7 +17,7 @@ from backend.review.rules import (
     REASON_CODES,
     WORKER_LEVELS,
 )
-from backend.schemas import Money, PageQuery
+from backend.schemas import Money, PageQuery, PhotoLinks
 from backend.submissions.schemas import CheckOut, DecisionOut
 
 REASONS_DOC = "; ".join(f"`{code}`: {title}" for code, title in REASON_CODES.items())
@@ -51,10 +51,9 @@ class StoreUnderReview(StoreBrief):
     geofence_m = Integer()
 
 
-class PhotoBrief(Schema):
+class PhotoBrief(PhotoLinks):
     id = String()
     position = Integer()
-    url = String()
 
 
 class CampaignBrief(Schema):

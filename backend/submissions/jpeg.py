@@ -55,18 +55,36 @@ def brand_copy(data: bytes, *, max_pixels: int) -> bytes | None:
 
     None when the bytes are not a JPEG that decodes within the pixel limit.
     """
+    return _clean_copy(data, max_pixels=max_pixels, long_side=None, quality=90)
+
+
+def smaller_copy(data: bytes, *, max_pixels: int, long_side: int, quality: int) -> bytes | None:
+    """A copy as `brand_copy` makes it, scaled down to `long_side` pixels on its long side
+    (never up): the review size and the thumbnail. None as for `brand_copy`."""
+    return _clean_copy(data, max_pixels=max_pixels, long_side=long_side, quality=quality)
+
+
+def _clean_copy(
+    data: bytes, *, max_pixels: int, long_side: int | None, quality: int
+) -> bytes | None:
     try:
         opened = open_jpeg(data, max_pixels=max_pixels)
     except Refused:
         return None
     try:
+        if long_side is not None:
+            # The decoder scales by 1/2, 1/4 or 1/8 while reading, never below the size asked:
+            # a thumbnail of a 12-megapixel photo decodes a fraction of its pixels.
+            opened.draft("RGB", (long_side, long_side))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # corrupt EXIF only costs the orientation
             upright = ImageOps.exif_transpose(opened)
+        if long_side is not None:
+            upright.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
         icc = opened.info.get("icc_profile")
         upright.info = {}  # Pillow would carry XMP and comments over from the original
         out = io.BytesIO()
-        options: dict[str, Any] = {"quality": 90}
+        options: dict[str, Any] = {"quality": quality}
         if icc:
             options["icc_profile"] = icc
         upright.save(out, "JPEG", **options)

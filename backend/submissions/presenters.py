@@ -8,7 +8,7 @@ from typing import Any
 
 from backend.accounts.models import User
 from backend.submissions.models import Decision, Photo, Submission
-from backend.urls import photo_url
+from backend.urls import photo_links
 
 # What a check's evidence says about the worker beyond this store, or about other brands'
 # submissions: kept from brands.
@@ -45,7 +45,7 @@ def submission_out(
         "accuracy_m": None if brand else submission.accuracy_m,
         "captured_at": submission.captured_at,
         "received_at": submission.received_at,
-        "photos": [photo_out(p) for p in photos],
+        "photos": [photo_out(p, viewer_id=user.id) for p in photos],
         "checks": checks_for_brand(submission.checks) if brand else submission.checks,
         "decision": None if decision is None else decision_out(decision),
         "decisions": [decision_out(d) for d in decisions],
@@ -53,14 +53,14 @@ def submission_out(
     }
 
 
-def photo_out(photo: Photo) -> dict[str, Any]:
-    """A photo of a submission: what it is and where it is served."""
+def photo_out(photo: Photo, *, viewer_id: str) -> dict[str, Any]:
+    """A photo of a submission: what it is, and its links signed for `viewer_id`."""
     return {
         "id": photo.id,
         "position": photo.position,
         "sha256": photo.sha256,
         "size": photo.size,
-        "url": photo_url(photo.id),
+        **photo_links(photo.id, viewer_id=viewer_id),
     }
 
 

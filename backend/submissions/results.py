@@ -27,7 +27,7 @@ from backend.missions.models import Mission
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
-from backend.urls import photo_url
+from backend.urls import photo_links
 
 APPROVED = "approved"
 
@@ -72,11 +72,14 @@ def campaign_results_out(results: CampaignResults) -> dict[str, Any]:
     }
 
 
-def campaign_results(*, db_session: Session, user: User, campaign_id: str) -> CampaignResults:
-    """A campaign's results, store by store, with its aggregates; 404 unless the caller's."""
+def campaign_results(
+    *, db_session: Session, user: User, campaign_id: str, link_ttl_seconds: int | None = None
+) -> CampaignResults:
+    """A campaign's results, store by store, with its aggregates; 404 unless the caller's.
+    Photo links are signed for `user` and live `link_ttl_seconds` (longer in exports)."""
     campaign = get_visible(db_session, Campaign, campaign_id, user)
     products = [(p.sku, p.name) for p in campaign.products]
-    photos = _approved_photos(db_session, campaign.id)
+    photos = _approved_photos(db_session, campaign.id, user.id, link_ttl_seconds)
     items = [
         _item(row, products, photos) for row in _one_per_mission(_rows(db_session, campaign.id))
     ]
@@ -128,7 +131,9 @@ def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
             yield row
 
 
-def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[dict[str, Any]]]:
+def _approved_photos(
+    db_session: Session, campaign_id: str, viewer_id: str, link_ttl_seconds: int | None
+) -> dict[str, list[dict[str, Any]]]:
     """The photos of the campaign's approved submissions, by submission: one query."""
     rows = db_session.execute(
         select(Photo.id, Photo.submission_id, Photo.position, Photo.sha256)
@@ -141,13 +146,14 @@ def _approved_photos(db_session: Session, campaign_id: str) -> dict[str, list[di
     for photo_id, submission_id, position, sha256 in rows:
         # Its worker asked to be forgotten: the photo is said to be gone, not linked to a 404.
         erased = sha256 == ERASED_SHA256
+        links = (
+            dict.fromkeys(("url", "review_url", "thumbnail_url"))
+            if erased
+            else photo_links(photo_id, viewer_id=viewer_id, ttl_seconds=link_ttl_seconds)
+        )
+        # For a brand, `url` is its copy without metadata.
         photos.setdefault(submission_id, []).append(
-            {
-                "id": photo_id,
-                "position": position,
-                "erased": erased,
-                "url": None if erased else photo_url(photo_id),  # a copy without metadata
-            }
+            {"id": photo_id, "position": position, "erased": erased, **links}
         )
     return photos
 

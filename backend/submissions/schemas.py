@@ -17,7 +17,7 @@ from apiflask.fields import (
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates
 
-from backend.schemas import Money
+from backend.schemas import Money, PhotoLinks
 from backend.submissions.rules import COUNT_MAX
 
 OUTCOMES = ("completed", "store_closed")
@@ -78,12 +78,38 @@ class DecisionOut(Schema):
     on_appeal = Boolean(metadata={"description": "decided on the worker's appeal"})
 
 
-class PhotoOut(Schema):
+class PhotoOut(PhotoLinks):
     id = String()
     position = Integer()
     sha256 = String()
     size = Integer()
-    url = String()
+
+
+class PhotoQuery(Schema):
+    """GET /photos/{id}: which size, and a signed link's parts."""
+
+    variant = String(
+        load_default="full",
+        metadata={
+            "enum": ["full", "review", "thumb"],
+            "description": "full (default), review (about 1600 px) or thumb (about 320 px)",
+        },
+    )
+    viewer = String(metadata={"description": "signed link: the user it was made for"})
+    expires = String(
+        metadata={
+            "description": "signed link: when it stops working, in Unix seconds",
+            "pattern": "^[0-9]{1,12}$",
+        }
+    )
+    signature = String(
+        metadata={
+            "description": "signed link: HMAC-SHA256 (hex) over the photo, variant, viewer and "
+            "expiry; with it no Authorization header is needed, and any part altered, or the "
+            "link expired, answers 404",
+            "pattern": "^[0-9a-f]{64}$",
+        }
+    )
 
 
 class AnswerOut(Schema):

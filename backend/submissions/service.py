@@ -1,22 +1,20 @@
-"""Submissions: receive a worker's evidence whole or not at all; serve its photos.
+"""Submissions: receive a worker's evidence whole or not at all (photos are served by photos.py).
 
 What the API shows of a submission is in queries.py and presenters.py.
 """
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
-from backend.errors import Conflict, Invalid, NotFound, TooLarge, not_found
+from backend.errors import Conflict, Invalid, TooLarge
 from backend.kernel.scoping import get_visible
 from backend.missions import states as missions
 from backend.missions.models import Assignment, Mission
@@ -25,11 +23,11 @@ from backend.settings import Settings
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions import states
-from backend.submissions.jpeg import JPEG_MAGIC, brand_copy
+from backend.submissions.jpeg import JPEG_MAGIC
 from backend.submissions.models import Photo, Submission
+from backend.submissions.photos import VARIANTS_TASK
 
 VALIDATE_TASK = "validation.validate_submission"
-BRAND_COPY = "brand"  # photos as brands get them: re-encoded, without metadata
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
 FUTURE_SKEW = timedelta(minutes=10)
 
@@ -241,6 +239,8 @@ def accept_photos(
         submission.received_at = now
     missions.move(db_session, mission_id=submission.mission_id, froms=("claimed",), to="submitted")
     enqueue(db_session, VALIDATE_TASK, submission.id)
+    # The review size and thumbnail are made now, not when the first reviewer waits for them.
+    enqueue(db_session, VARIANTS_TASK, submission.id)
     db_session.flush()
 
 
@@ -252,37 +252,3 @@ def _answer(answer: dict[str, Any]) -> dict[str, Any]:
         "out_of_stock": answer["out_of_stock"],
         "price": answer.get("price"),
     }
-
-
-def open_photo(
-    *, db_session: Session, photo_id: str, user: User, store: PhotoStore, max_pixels: int
-) -> BinaryIO:
-    """The stored image for its worker and admins; for the brand, a copy without metadata,
-    once the submission is approved. Anything else answers as a photo that does not exist."""
-    photo = db_session.scalar(
-        select(Photo)
-        .join(Submission, Submission.id == Photo.submission_id)
-        .where(Photo.id == photo_id, Submission.photos_visible_to(user))
-    )
-    if photo is None:
-        raise not_found("photo")
-    try:
-        if user.role != "brand":
-            return store.open(photo.sha256)
-        return _brand_copy(photo, store, max_pixels)
-    except FileNotFoundError:
-        # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
-        raise NotFound("This photo was erased.", code="photo_erased") from None
-
-
-def _brand_copy(photo: Photo, store: PhotoStore, max_pixels: int) -> BinaryIO:
-    try:
-        return store.open_derived(photo.sha256, BRAND_COPY)
-    except FileNotFoundError:
-        pass  # made on first request, then kept beside the original
-    with store.open(photo.sha256) as original:
-        copy = brand_copy(original.read(), max_pixels=max_pixels)
-    if copy is None:
-        raise NotFound("This photo is not an image a copy can be made of.")
-    store.put_derived(photo.sha256, BRAND_COPY, copy)
-    return io.BytesIO(copy)

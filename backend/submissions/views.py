@@ -7,23 +7,25 @@ import json
 from typing import Any, BinaryIO, cast
 
 from apiflask import APIBlueprint
-from flask import Response, request, stream_with_context
+from flask import Response, g, request, stream_with_context
 from flask import json as flask_json  # the app's JSON provider, as the API answers
 from marshmallow import ValidationError
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
 from backend.db import read_snapshot, request_session
-from backend.errors import Invalid, flatten_validation
+from backend.errors import Invalid, flatten_validation, not_found
 from backend.guards import text_problems
 from backend.idempotency.service import idempotent
+from backend.kernel import links
 from backend.kernel.clock import utcnow
 from backend.settings import current_settings
 from backend.storage import photo_store
-from backend.submissions import queries, results, service
+from backend.submissions import photos, queries, results, service
 from backend.submissions.presenters import accepted_out
 from backend.submissions.schemas import (
     AcceptedOut,
+    PhotoQuery,
     SubmissionForm,
     SubmissionOut,
     SubmissionPayload,
@@ -113,31 +115,77 @@ def get_submission(submission_id: str) -> Any:
     )
 
 
+_PHOTO_RESPONSES: dict[int | str, Any] = {
+    200: {
+        "description": "The image, with a strong `ETag`",
+        "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+    },
+    304: "Not modified: `If-None-Match` names the image's `ETag`",
+    401: "Unauthorized: neither a signed link nor a bearer token",
+    404: "No such photo visible to the caller (or to a signed link's viewer); a signed link "
+    "with any part altered, or expired; `photo_erased` once its worker was forgotten",
+    422: "Validation error: `variant` is not full, review or thumb (bearer requests)",
+}
+
+
 @bp.get("/photos/<photo_id>")
-@bp.auth_required(auth)
+@bp.auth_required(auth, optional=True)  # type: ignore[arg-type]  # typed str, read as a flag
+@bp.input(PhotoQuery, location="query", arg_name="query")
 @bp.doc(
     summary="A photo: as taken for its worker and admins; for the brand, without metadata",
     description=(
-        "A brand gets the photos of its approved submissions only; any other photo answers "
-        "404 `not_found`, as one that does not exist. An erased photo answers 404 "
-        "`photo_erased`."
+        "Photo objects in answers carry signed links to this endpoint (`url`, `review_url`, "
+        "`thumbnail_url`): with `viewer`, `expires` and `signature` no Authorization header "
+        "is needed, and the photo is shown as its viewer would see it with a token, while "
+        "that viewer may still see it. A bearer request may ask for a `variant` too. A brand "
+        "gets the photos of its approved submissions only; any other photo answers 404 "
+        "`not_found`, as one that does not exist. An erased photo answers 404 `photo_erased`. "
+        "`review` and `thumb` are smaller copies without metadata, made once."
     ),
-    responses=[401, 404],
+    responses=_PHOTO_RESPONSES,
 )
-def get_photo(photo_id: str) -> Response:
-    stream = service.open_photo(
-        db_session=request_session(),
-        photo_id=photo_id,
-        user=current_user(),
+def get_photo(photo_id: str, query: dict[str, Any]) -> Response:
+    db_session, now = request_session(), utcnow().timestamp()
+    # A request that says who it is (a bearer token) is answered as that user, signature or
+    # not: a signed link stands in for the header only where none can be sent.
+    if "signature" in request.args and "Authorization" not in request.headers:
+        link = links.verified(_link_key(), photo_id, request.args, now=now)
+        viewer = None
+        if link is not None:
+            viewer = photos.link_viewer(db_session=db_session, viewer_id=link.viewer_id)
+        if link is None or viewer is None:
+            raise not_found("photo")  # altered, expired or its viewer gone: as no photo
+        user, variant = viewer, link.variant
+        g.user_id = user.id  # for the request log, and links made while answering
+        cache = f"private, max-age={link.seconds_left(now)}"
+    else:
+        if auth.current_user is None:
+            return auth.auth_error_callback(401)
+        user, variant, cache = current_user(), query["variant"], "private, max-age=3600"
+        if variant not in links.VARIANTS:
+            raise Invalid(
+                "`variant` must be full, review or thumb.",
+                errors={"variant": ["Must be one of: full, review, thumb."]},
+            )
+    photo = photos.visible_photo(db_session=db_session, photo_id=photo_id, user=user)
+    data = photos.photo_bytes(
+        photo=photo,
+        user=user,
+        variant=variant,
         store=photo_store(),
         max_pixels=current_settings().photo_max_pixels,
     )
-    with stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES; read whole so no handle outlives us
-        response = Response(stream.read(), mimetype="image/jpeg")
+    response = Response(data, mimetype="image/jpeg")
+    response.set_etag(hashlib.sha256(data).hexdigest())  # strong: the bytes themselves
     response.headers["Content-Disposition"] = f'inline; filename="{photo_id}.jpg"'
-    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Cache-Control"] = cache
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    response.vary.add("Authorization")  # a bearer answer depends on who asks
+    return cast(Response, response.make_conditional(request))
+
+
+def _link_key() -> bytes:
+    return current_settings().secret_key.encode()
 
 
 # The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
@@ -181,8 +229,16 @@ _RESULTS_RESPONSES: dict[int | str, Any] = {
     responses=_RESULTS_RESPONSES,
 )
 def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
+    settings = current_settings()
+    # A file downloaded is opened later than an answer is shown: its links live longer.
+    exported = query["format"] in ("csv", "geojson")
     found = results.campaign_results(
-        db_session=request_session(), user=current_user(), campaign_id=campaign_id
+        db_session=request_session(),
+        user=current_user(),
+        campaign_id=campaign_id,
+        link_ttl_seconds=settings.export_link_ttl_seconds
+        if exported
+        else settings.photo_link_ttl_seconds,
     )
     if query["format"] == "csv":
         response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")

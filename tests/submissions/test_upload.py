@@ -48,11 +48,11 @@ def test_an_upload_is_stored_by_content_and_queued_for_validation(app, client, d
         )
         assert session.get_one(Assignment, claimed.assignment_id).status == "submitted"
         assert session.get_one(Mission, claimed.mission_id).status == "submitted"
-        message = session.scalars(select(OutboxMessage)).one()
-        assert (message.task_name, message.args) == (
-            "validation.validate_submission",
-            [submission_id],
-        )
+        messages = session.scalars(select(OutboxMessage).order_by(OutboxMessage.task_name))
+        assert [(m.task_name, m.args) for m in messages] == [
+            ("submissions.make_photo_variants", [submission_id]),  # review size, thumbnail
+            ("validation.validate_submission", [submission_id]),
+        ]
     shown = client.get(f"/api/v1/submissions/{submission_id}", headers=claimed.headers)
     assert shown.status_code == 200
     assert [p["sha256"] for p in shown.json["photos"]] == digests

@@ -1,0 +1,140 @@
+"""Serving a submission's photos: who may see one, and the copies made from it.
+
+Every copy is made from the stored original by one function (`derived_copy`), kept beside it
+in the photo store under its kind, and made at most once: by the task sent when the photo is
+stored (`make_variants`), or on the first request that finds it missing, whichever comes
+first; both write it whole, so either may win. Copies carry no EXIF, XMP or comment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.accounts.models import User
+from backend.errors import NotFound, not_found
+from backend.storage import PhotoStore
+from backend.submissions.jpeg import brand_copy, smaller_copy
+from backend.submissions.models import Photo, Submission
+from backend.submissions.rules import ERASED_SHA256
+
+VARIANTS_TASK = "submissions.make_photo_variants"
+BRAND_COPY = "brand"  # full size as brands get it: re-encoded, without metadata
+
+
+@dataclass(frozen=True)
+class Size:
+    long_side: int
+    quality: int
+
+
+# The sizes a browser asks for: a queue's thumbnails and the review screen's default image.
+SIZES = {"review": Size(1600, 85), "thumb": Size(320, 80)}
+
+
+def visible_photo(*, db_session: Session, photo_id: str, user: User) -> Photo:
+    """The photo if `user` may see it: its worker and admins always, the brand once its
+    submission is approved. Anything else answers as a photo that does not exist."""
+    photo = db_session.scalar(
+        select(Photo)
+        .join(Submission, Submission.id == Photo.submission_id)
+        .where(Photo.id == photo_id, Submission.photos_visible_to(user))
+    )
+    if photo is None:
+        raise not_found("photo")
+    return photo
+
+
+def link_viewer(*, db_session: Session, viewer_id: str) -> User | None:
+    """The user a signed link was made for, while the account stands (not erased)."""
+    return db_session.scalar(select(User).where(User.id == viewer_id, User.erased_at.is_(None)))
+
+
+def photo_bytes(
+    *, photo: Photo, user: User, variant: str, store: PhotoStore, max_pixels: int
+) -> bytes:
+    """The image `user` gets of `variant`: full size as taken for its worker and admins,
+    without metadata for the brand; the smaller sizes without metadata for everyone."""
+    try:
+        if variant in SIZES:
+            return derived_copy(store, photo.sha256, variant, max_pixels=max_pixels)
+        if user.role == "brand":
+            return derived_copy(store, photo.sha256, BRAND_COPY, max_pixels=max_pixels)
+        with store.open(photo.sha256) as stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES
+            return stream.read()
+    except FileNotFoundError:
+        # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
+        raise NotFound("This photo was erased.", code="photo_erased") from None
+
+
+def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) -> bytes:
+    """The copy of kind `kind` (brand, review, thumb) of a stored photo, made and kept if it
+    was not yet. FileNotFoundError when the original is gone (erased)."""
+    try:
+        with store.open_derived(sha256, kind) as kept:
+            return kept.read()
+    except FileNotFoundError:
+        pass  # not made yet: made now, from the original
+    with store.open(sha256) as original:
+        data = original.read()
+    if kind == BRAND_COPY:
+        copy = brand_copy(data, max_pixels=max_pixels)
+    else:
+        size = SIZES[kind]
+        copy = smaller_copy(
+            data, max_pixels=max_pixels, long_side=size.long_side, quality=size.quality
+        )
+    if copy is None:
+        raise NotFound("This photo is not an image a copy can be made of.")
+    store.put_derived(sha256, kind, copy)
+    if not _exists(store, sha256):
+        # Erased while the copy was being made: the erasure deleted the copies it found,
+        # this one came after; it goes too, with whatever else is left of the photo.
+        store.delete(sha256)
+        raise FileNotFoundError(sha256)
+    return copy
+
+
+def make_variants(*, store: PhotoStore, digests: Iterable[str], max_pixels: int) -> int:
+    """Make the review size and the thumbnail of each photo that lacks them; how many made.
+    A copy already there is left as it is, so a task run twice writes nothing new."""
+    made = 0
+    for sha256 in digests:
+        for kind in SIZES:
+            if sha256 == ERASED_SHA256 or _has_copy(store, sha256, kind):
+                continue
+            with contextlib.suppress(FileNotFoundError, NotFound):  # erased, or not an image
+                derived_copy(store, sha256, kind, max_pixels=max_pixels)
+                made += 1
+    return made
+
+
+def submission_digests(*, db_session: Session, submission_id: str) -> list[str]:
+    """The stored photos' digests of a submission, in order."""
+    return list(
+        db_session.scalars(
+            select(Photo.sha256)
+            .where(Photo.submission_id == submission_id)
+            .order_by(Photo.position)
+        )
+    )
+
+
+def _has_copy(store: PhotoStore, sha256: str, kind: str) -> bool:
+    try:
+        store.open_derived(sha256, kind).close()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _exists(store: PhotoStore, sha256: str) -> bool:
+    try:
+        store.open(sha256).close()
+    except FileNotFoundError:
+        return False
+    return True
