@@ -178,7 +178,7 @@ async function workstation(main, wanted, query) {
     const reason = reasonSelect(state.reasons);
     const commentId = uid();
     const hintId = uid("hint");
-    const comment = h("textarea", { id: commentId, name: "comment", rows: "2", "aria-describedby": hintId });
+    const comment = h("textarea", { id: commentId, name: "comment", rows: "1", "aria-describedby": hintId });
     const error = h("div.error", { role: "alert" });
     const approve = h("button.primary", { type: "button", "aria-keyshortcuts": "a", onclick: () => decide("approve") }, t("review.approve"), h("kbd", { "aria-hidden": "true" }, "a"));
     const reject = h("button.danger", { type: "button", "aria-keyshortcuts": "r", onclick: () => decide("reject") }, t("review.reject"), h("kbd", { "aria-hidden": "true" }, "r"));
