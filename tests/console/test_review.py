@@ -5,49 +5,27 @@ map and photos, decisions by keyboard, leases, races and bulk approval."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.console import (
+    Desk,
     back_tab,
     button,
     by_label,
     console_errors,
     focused,
-    in_review,
     press,
     serious_violations,
     sign_in,
-    submit_for_review,
     wait,
 )
 from tests.support.factories import PASSWORD, UserFactory
-from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("FAIRFIELD_SCREENSHOTS", "/tmp"))
-
-
-@dataclass
-class Desk:
-    origin: str
-    admin: Any
-    flagged: list[str]
-    plain: list[str]
-
-
-@pytest.fixture
-def desk(gunicorn: str, client: Any, db: Any, make: Any, claim: Any, start_worker: Any) -> Desk:
-    """Two flagged submissions (3 km from the store) and one a campaign sends to a person."""
-    start_worker()
-    flagged = [submit_for_review(client, claim, far=True, seed=seed) for seed in (1, 2)]
-    plain = [submit_for_review(client, claim, far=False, seed=3)]
-    wait_until(lambda: in_review(db, flagged + plain), 90, "the worker to validate them")
-    admin = make(UserFactory, admin=True, display_name="Ada Reviewer")
-    return Desk(gunicorn.removesuffix("/api/v1"), admin, flagged, plain)
 
 
 def queue_ids(browser: Any) -> list[str]:

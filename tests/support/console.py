@@ -7,6 +7,7 @@ accessible names the issue fixes ("Email", "Sign in", "Approve", "Reason", …).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,24 @@ AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 WAIT = 30
 
 
+@dataclass
+class Desk:
+    """The console's origin, an admin, and the submissions waiting for review."""
+
+    origin: str
+    admin: Any
+    flagged: list[str]
+    plain: list[str]
+
+
 def wait(browser: Any, condition: Any, timeout: float = WAIT) -> Any:
-    """Wait until `condition(browser)` is truthy; its value."""
+    """Wait until `condition(browser)` is truthy; its value. An element the page redrew
+    meanwhile (stale) or has not drawn yet is waited for, not an error."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def by_label(browser: Any, label: str) -> Any:
