@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
+    from backend.audits.views import bp as audits_bp
     from backend.campaigns.views import bp as campaigns_bp
     from backend.fairness.views import bp as fairness_bp
     from backend.ledger.views import bp as ledger_bp
@@ -98,12 +99,14 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.ops.views import bp as ops_bp
     from backend.payouts.views import bp as payouts_bp
     from backend.privacy.views import bp as privacy_bp
+    from backend.reconciliation.views import bp as reconciliation_bp
     from backend.review.views import bp as review_bp
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
     from backend.uploads.views import bp as uploads_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(audits_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(fairness_bp)
     app.register_blueprint(missions_bp)
@@ -115,6 +118,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(reconciliation_bp)
 
 
 def _register_static(app: APIFlask) -> None:
