@@ -171,3 +171,25 @@ def test_the_fairness_report_is_drawn_with_its_figures(
     assert "Hourly floor" in figures
     assert "€12.00" in figures
     assert serious_violations(browser) == []
+
+
+def test_the_ledger_check_runs_on_demand_and_passes(
+    gunicorn: str, browser: Any, make: Any, start_worker: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    origin = gunicorn.removesuffix("/api/v1")
+    start_worker()
+    admin = make(UserFactory, admin=True)
+    sign_in(browser, origin, admin.email, PASSWORD)
+    visit(browser, origin, "fairness", "Fairness report")
+    ledger_box = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "#ledger-heading ~ div"))
+    wait(browser, lambda _: "No ledger check has run yet." in ledger_box.text)
+    button(browser, "Run now").click()
+    status = wait(browser, lambda b: b.find_element(By.ID, "ledger-status"))
+    wait(browser, lambda b: "passed" in b.find_element(By.ID, "ledger-status").text, 90)
+    assert "(manual)" in browser.find_element(By.ID, "ledger-status").text
+    assert status is not None
+    assert serious_violations(browser) == []
+    # The one 404 is the API saying the check never ran, which the page says in words.
+    assert console_errors(browser, allowed=("/admin/ledger-checks/latest - Failed to load",)) == []

@@ -189,3 +189,59 @@ def test_bulk_approve_asks_first(desk: Desk, browser: Any, client: Any, auth_hea
     headers = auth_headers(desk.admin)
     assert {status_of(client, headers, s) for s in desk.flagged + desk.plain} == {"approved"}
     assert console_errors(browser) == []
+
+
+@pytest.fixture
+def sampled(app_config: dict[str, Any], request: pytest.FixtureRequest) -> tuple[str, Any]:
+    """Every machine approval drawn for the audit sample: two honest submissions a real worker
+    approves, on the console under gunicorn; (origin, an admin)."""
+    from tests.support.console import submit_for_review
+    from tests.support.processes import wait_until
+
+    app_config["AUDIT_SAMPLE_PERCENT"] = 100
+    gunicorn = request.getfixturevalue("gunicorn")
+    client, db, make = (request.getfixturevalue(n) for n in ("client", "db", "make"))
+    claim = request.getfixturevalue("claim")
+    request.getfixturevalue("start_worker")()
+    ids = [submit_for_review(client, claim, far=False, seed=s, review=False) for s in (4, 5)]
+    wait_until(lambda: approved(db, ids), 90, "the worker to approve them")
+    return gunicorn.removesuffix("/api/v1"), make(UserFactory, admin=True)
+
+
+def approved(db: Any, ids: list[str]) -> bool:
+    from sqlalchemy import select
+
+    from backend.submissions.models import Submission
+
+    with db.transaction(write=False) as session:
+        statuses = session.scalars(select(Submission.status).where(Submission.id.in_(ids))).all()
+    return sorted(statuses) == ["approved"] * len(ids)
+
+
+def test_the_audit_sample_tab_records_agreement(sampled: Any, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    origin, admin = sampled
+    browser.set_window_size(1400, 1000)
+    sign_in(browser, origin, admin.email, PASSWORD)
+    browser.get(f"{origin}/#/review?tab=audits")
+    cards = wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".cards li.card"))
+    assert len(cards) == 2
+    assert cards[0].find_element(By.TAG_NAME, "img").get_attribute("alt").startswith("Photo")
+    assert serious_violations(browser) == []
+    button(browser, "Agree", within=".cards").click()
+    wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, ".cards li.card")) == 1)
+    Select(by_label(browser, "Reason")).select_by_index(1)
+    button(browser, "Disagree", within=".cards").click()
+    wait(
+        browser,
+        lambda b: "No machine approval is waiting" in b.find_element(By.TAG_NAME, "main").text,
+    )
+    figures = browser.find_element(By.CSS_SELECTOR, "#agreement-heading").find_element(
+        By.XPATH, ".."
+    )
+    assert "Overall: 50% of 2 reviewed" in figures.text
+    assert "By check" in figures.text
+    assert "By campaign" in figures.text
+    assert console_errors(browser) == []

@@ -146,14 +146,15 @@ def run_module(browser: Any, module: str, expression: str) -> Any:
     return json.loads(browser.execute_async_script(script))
 
 
-def submit_for_review(client: Any, claim: Any, *, far: bool, seed: int) -> str:
+def submit_for_review(client: Any, claim: Any, *, far: bool, seed: int, review: bool = True) -> str:
     """A worker claims a fresh mission and submits real photos through the API; `far` puts the
-    device 3 km from the store (a location flag), else the campaign asks for a person anyway.
-    Returns the submission's id; a Celery worker validates it."""
+    device 3 km from the store (a location flag), else the campaign asks for a person anyway
+    (`review=False`: it does not, and honest evidence is approved by the machine). Returns the
+    submission's id; a Celery worker validates it."""
     from tests.support.photos import jpeg, shelf
     from tests.support.submitting import BRUSSELS, honest_payload, submit
 
-    claimed = claim(review_required=not far)
+    claimed = claim(review_required=review and not far)
     payload = honest_payload(latitude=BRUSSELS[0] + 0.027) if far else honest_payload()
     answer = submit(client, claimed, [jpeg(shelf(seed=seed)), jpeg(shelf(seed=seed + 50))], payload)
     assert answer.status_code == 202, answer.json
