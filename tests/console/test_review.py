@@ -4,7 +4,6 @@ map and photos, decisions by keyboard, leases, races and bulk approval."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from tests.support.console import (
     console_errors,
     focused,
     press,
+    screenshot,
     serious_violations,
     sign_in,
     wait,
@@ -25,7 +25,6 @@ from tests.support.console import (
 from tests.support.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
-SHOTS = Path(os.environ.get("FAIRFIELD_SCREENSHOTS", "/tmp"))
 
 
 def queue_ids(browser: Any) -> list[str]:
@@ -56,7 +55,9 @@ def status_of(client: Any, headers: dict[str, str], submission_id: str) -> str:
     return str(client.get(f"/api/v1/submissions/{submission_id}", headers=headers).json["status"])
 
 
-def test_sign_in_and_review_smoke(desk: Desk, browser: Any, client: Any, auth_headers: Any) -> None:
+def test_sign_in_and_review_smoke(
+    desk: Desk, browser: Any, client: Any, auth_headers: Any, tmp_path: Path
+) -> None:
     from selenium.webdriver.common.by import By
 
     open_queue(browser, desk)
@@ -86,7 +87,7 @@ def test_sign_in_and_review_smoke(desk: Desk, browser: Any, client: Any, auth_he
     )
     assert lease is not None
     assert serious_violations(browser) == []
-    browser.save_screenshot(str(SHOTS / "review.png"))
+    screenshot(browser, "review", tmp_path)
 
     first = current(browser)
     press(browser, "a")

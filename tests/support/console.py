@@ -7,6 +7,7 @@ accessible names the issue fixes ("Email", "Sign in", "Approve", "Reason", …).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,13 @@ def in_review(db: Any, submission_ids: list[str]) -> bool:
             select(Submission.status).where(Submission.id.in_(submission_ids))
         ).all()
     return len(statuses) == len(submission_ids) and set(statuses) == {"in_review"}
+
+
+def screenshot(browser: Any, name: str, fallback: Path) -> Path:
+    """Save the page as `name`.png in FAIRFIELD_SCREENSHOTS (the README's pictures are made
+    so: `FAIRFIELD_SCREENSHOTS=docs/screenshots pytest tests/console`), else in `fallback`."""
+    folder = Path(os.environ.get("FAIRFIELD_SCREENSHOTS") or fallback)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    browser.save_screenshot(str(path))
+    return path
