@@ -59,6 +59,7 @@ def test_sign_in_and_review_smoke(
     desk: Desk, browser: Any, client: Any, auth_headers: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
 
     open_queue(browser, desk)
     assert browser.title == "Review queue · Fairfield console"
@@ -88,6 +89,20 @@ def test_sign_in_and_review_smoke(
     assert lease is not None
     assert serious_violations(browser) == []
     screenshot(browser, "review", tmp_path)
+
+    # Zoom and pan by keyboard, then the full-size picture on demand.
+    viewer = browser.find_element(By.CSS_SELECTOR, ".viewer")
+    viewer.send_keys("+++")
+    zoomed = browser.execute_script("return arguments[0].style.transform", photo)
+    assert "scale(1.95312)" in zoomed
+    viewer.send_keys(Keys.ARROW_LEFT)
+    assert browser.execute_script("return arguments[0].style.transform", photo) != zoomed
+    viewer.send_keys("0")
+    assert "scale(1)" in browser.execute_script("return arguments[0].style.transform", photo)
+    assert "variant=review" in photo.get_attribute("src")
+    button(browser, "Full size").click()
+    assert "variant=full" in photo.get_attribute("src")
+    wait(browser, lambda b: b.execute_script("return arguments[0].naturalWidth", photo) == 1600)
 
     first = current(browser)
     press(browser, "a")
@@ -171,24 +186,29 @@ def test_another_admins_lease_and_a_lost_race_are_said(
     assert console_errors(browser, allowed=("status of 409",)) == []
 
 
-def test_bulk_approve_asks_first(desk: Desk, browser: Any, client: Any, auth_headers: Any) -> None:
+def test_bulk_approve_of_the_filtered_selection_asks_first(
+    desk: Desk, browser: Any, client: Any, auth_headers: Any
+) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
 
     open_queue(browser, desk)
-    button(browser, "Approve all 3 shown").click()
+    Select(by_label(browser, "Flag")).select_by_visible_text("location (2)")
+    wait(browser, lambda b: sorted(queue_ids(b)) == sorted(desk.flagged))
+    assert "flag=location" in browser.current_url  # the filter survives a reload
+    button(browser, "Approve all 2 shown").click()
     dialog = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
-    assert "Approve 3 submissions?" in dialog.text
+    assert "Approve 2 submissions?" in dialog.text
     assert serious_violations(browser) == []
     button(browser, "Cancel").click()
-    assert len(queue_ids(browser)) == 3
-    button(browser, "Approve all 3 shown").click()
-    button(browser, "Approve 3").click()
-    wait(
-        browser,
-        lambda b: "Approved 3; skipped 0." in b.find_element(By.CSS_SELECTOR, ".message").text,
-    )
+    assert len(queue_ids(browser)) == 2
+    button(browser, "Approve all 2 shown").click()
+    button(browser, "Approve 2", within="dialog").click()
+    done = "Approved 2; skipped 0."
+    wait(browser, lambda b: done in b.find_element(By.CSS_SELECTOR, ".message").text)
     headers = auth_headers(desk.admin)
-    assert {status_of(client, headers, s) for s in desk.flagged + desk.plain} == {"approved"}
+    assert {status_of(client, headers, s) for s in desk.flagged} == {"approved"}
+    assert status_of(client, headers, desk.plain[0]) == "in_review"  # not in the selection
     assert console_errors(browser) == []
 
 

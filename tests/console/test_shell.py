@@ -218,3 +218,78 @@ def test_the_pure_helpers_say_things_as_people_do(gunicorn: str, browser: Any) -
     )
     assert route == ["#/review", ["abc"], "location"]
     assert console_errors(browser) == []
+
+
+SIMILAR_ITEM = {
+    "id": "s1",
+    "flagged": True,
+    "flags": ["similar_photo"],
+    "checks": [
+        {
+            "name": "similar_photo",
+            "passed": False,
+            "detail": {"matches": [{"photo": 1, "photo_id": "m1", "hamming": 6}]},
+        }
+    ],
+    "evidence": {"outcome": "completed", "answers": [{"sku": "TOW-1", "count": 7}]},
+    "photos": [
+        {
+            "id": "p0",
+            "url": "/static/console/favicon.svg?0",
+            "review_url": "/static/console/favicon.svg?r0",
+        },
+        {
+            "id": "p1",
+            "url": "/static/console/favicon.svg?1",
+            "review_url": "/static/console/favicon.svg?r1",
+        },
+    ],
+    "store": {"name": "Jumbo Brussels 3", "latitude": 50.85, "longitude": 4.35, "geofence_m": 150},
+    "campaign": {"id": "c", "name": "Towels audit"},
+    "products": [{"sku": "TOW-1", "name": "Towel"}, {"sku": "TOW-2", "name": "Towel XL"}],
+    "worker": {"display_name": "Wim", "approved": 12, "rejected": 1, "level": "bronze"},
+    "matches": [
+        {
+            "photo": 1,
+            "photo_id": "m1",
+            "submission_id": "81f2",
+            "hamming": 6,
+            "exact": False,
+            "erased": False,
+            "url": "/static/console/favicon.svg?m",
+            "review_url": "/static/console/favicon.svg?mr",
+        }
+    ],
+    "deadline_at": "2999-01-01T00:00:00Z",
+    "received_at": "2026-12-05T10:00:00Z",
+}
+
+
+def test_a_similar_photo_is_shown_beside_its_match(gunicorn: str, browser: Any) -> None:
+    """The submission view, drawn from an item as the queue gives it: the matched photo beside
+    this one, the answers beside the products asked, the worker's record."""
+    origin = origin_of(gunicorn)
+    browser.get(f"{origin}/#/status")
+    heading(browser)
+    shown = run_module(
+        browser,
+        "/static/console/js/pages/review-item.js",
+        f"(() => {{ const view = m.itemView({json.dumps(SIMILAR_ITEM)},"
+        " {form: document.createElement('form'), lease: null, position: '1 of 1'});"
+        " document.querySelector('main').append(view);"
+        " const pair = view.querySelector('figure.pair');"
+        " return {alts: [...pair.querySelectorAll('img')].map(i => i.alt),"
+        "  caption: pair.querySelector('figcaption').textContent,"
+        "  answers: view.querySelector('.answers tbody').innerText,"
+        "  worker: view.querySelector('.worker').textContent}; })()",
+    )
+    assert shown["alts"] == [
+        "Photo 2 of 2 from Jumbo Brussels 3",
+        "Photo matched from submission 81f2",
+    ]
+    assert shown["caption"].startswith(
+        "This submission's photo beside the match from submission 81f2"
+    )
+    assert "TOW-1 Towel\t7 facings" in shown["answers"]
+    assert "TOW-2 Towel XL\tno answer" in shown["answers"]
+    assert shown["worker"] == "Worker: Wim: 12 approved, 1 rejected, level bronze"
