@@ -224,6 +224,8 @@ export default {
   "fairness.belowFloor": "Open missions under the floor",
   "fairness.decision": "Median time to a decision",
   "fairness.payout": "Median time to payout",
+  "fairness.hours": "{hours} h",
+  "fairness.minutes": "{minutes} min",
   "fairness.ledger": "Ledger check",
   "fairness.ledgerLatest": "Latest check: {status} ({trigger}), finished {time}",
   "fairness.ledgerNone": "No ledger check has run yet.",
