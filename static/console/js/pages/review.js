@@ -155,7 +155,7 @@ async function workstation(main, wanted, query) {
 
   async function open(id, { focus = true } = {}) {
     if (state.gone) return;
-    await releaseLease();
+    releaseLease(); // in the background: the next item does not wait for it
     const index = state.items.findIndex((item) => item.id === id);
     if (id === null || index < 0) {
       state.current = null;
