@@ -9,23 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.support.console import Desk, in_review, submit_for_review
+from tests.support.console import FLAGS, Desk, in_review, submit_for_review
 from tests.support.factories import UserFactory
 from tests.support.processes import wait_until
 from tests.support.services import missing
-
-# As Chromium runs on a machine with a closed network: no first-run, sync or update traffic.
-FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 @pytest.fixture
