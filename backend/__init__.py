@@ -122,10 +122,9 @@ def _register_blueprints(app: APIFlask) -> None:
 
 
 def _register_static(app: APIFlask) -> None:
-    @app.get("/")
-    @app.doc(hide=True)
-    def console() -> Response:
-        return send_from_directory(STATIC_DIR, "index.html")
+    from backend.console import register_console
+
+    register_console(app, STATIC_DIR)
 
     @app.get("/static/<path:filename>")
     @app.doc(hide=True)

@@ -89,6 +89,7 @@ DEFAULTS: dict[str, Any] = {
     "PAYOUT_DEBTOR_BIC": "ABNANL2A",
     "LOG_LEVEL": "INFO",
     "LOG_JSON": True,
+    "MAP_TILE_URL": "",
 }
 
 

@@ -93,6 +93,7 @@ class Settings:
     payout_debtor_bic: str | None  # compact; None when not given
     log_level: str  # upper case, a name the logging module knows
     log_json: bool
+    map_tile_url: str  # "" : the console's maps draw the vendored outlines only
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -292,6 +293,16 @@ def url(value: object, name: str) -> str:
     return value
 
 
+def tile_url(value: object, name: str) -> str:
+    """Empty, or an https/http tile URL template with {z}, {x} and {y} (Leaflet's form)."""
+    if value is None or value == "":
+        return ""
+    ok = isinstance(value, str) and value.startswith(("https://", "http://"))
+    if not ok or not all(part in str(value) for part in ("{z}", "{x}", "{y}")):
+        raise _refuse(name, "empty or a URL like 'https://tiles.example/{z}/{x}/{y}.png'", value)
+    return str(value)
+
+
 def money(value: object, name: str) -> Money:
     """An amount and a currency: '10.00 EUR'."""
     return parse_money_setting(value, name=name)
@@ -403,4 +414,5 @@ READERS: dict[str, Reader] = {
     "PAYOUT_DEBTOR_BIC": bic,
     "LOG_LEVEL": log_level,
     "LOG_JSON": flag,
+    "MAP_TILE_URL": tile_url,
 }

@@ -18,7 +18,18 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
-from bench import auth, claims, fairness, ledger, nearby, pipeline, reuse, uploads, validate
+from bench import (
+    auth,
+    claims,
+    console,
+    fairness,
+    ledger,
+    nearby,
+    pipeline,
+    reuse,
+    uploads,
+    validate,
+)
 from bench.common import bench_app, percentiles, timed
 from tests.support.factories import token_for
 from tests.support.services import postgres_server, redis_server
@@ -48,6 +59,7 @@ SECTIONS = (
     "uploads",
     "fairness",
     "ledger",
+    "console",
     "reuse",
 )
 
@@ -118,6 +130,7 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
             "ledger",
             lambda url: ledger.run(url, broker, tmp, LEDGER_ENTRIES, REVIEW_ROUNDS),
         ),
+        "console": lambda: _both(tmp, pg, "console", lambda url: console.run(url, broker, tmp)),
         "reuse": lambda: _both(
             tmp,
             pg,
@@ -217,6 +230,13 @@ def main() -> None:
         "ms of that matplotlib); GET /missions/{id} for a worker about 1 km away (estimate, "
         "effective hourly rate, scorecard_url). The report reads every submission in its "
         "90-day window, so it grows with the platform. "
+        "console: 50 one-photo submissions a campaign sends to a person, each claimed and "
+        "uploaded over HTTP to gunicorn and validated by a real Celery worker (its smaller "
+        "copies made), then headless Chromium (1400 x 1000) signed in as an admin opens "
+        "/#/review: review_screen_ready_ms is performance.now() when the queue of 50 is listed "
+        "and the first item's heading and its review-size photo are shown, after a first "
+        "visit that fills the browser's cache; thumbnail_bytes_per_item the mean size of "
+        "each item's first thumbnail as served. "
         "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
         "(real hashes cluster); settled as for nearby, then one warm pass and a timed pass of "

@@ -56,7 +56,7 @@ def test_docs_page_loads_only_local_vendored_assets(client):
     with client.get("/static/vendor/swagger-ui-dist/swagger-ui-bundle.js") as asset:
         assert len(asset.data) > 100_000
     # Vendored with their licences, at the versions the script pins.
-    for package in ("swagger-ui-dist", "axe-core"):
+    for package in ("swagger-ui-dist", "axe-core", "leaflet", "world-atlas", "topojson-client"):
         assert (ROOT / "static" / "vendor" / package / "LICENSE").is_file()
     check = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "vendor-frontend"), "--check"],

@@ -1,4 +1,5 @@
-"""The web console in a real headless Chromium: it shows the service's state as it is."""
+"""The console's "Service status" page in a real headless Chromium: the service's state as it is,
+reachable before signing in."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def _console(browser: Any, origin: str) -> dict[str, tuple[str, str]]:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{origin}/")
-    status = browser.find_element(By.ID, "status")
+    browser.get(f"{origin}/#/status")
+    status = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "status"))
     WebDriverWait(browser, 30).until(lambda _: status.get_attribute("aria-busy") == "false")
     shown = {}
     for name in STATUSES:
@@ -35,10 +36,10 @@ def test_the_console_shows_every_part_of_the_service_up(gunicorn: str, browser: 
 
     origin = gunicorn.removesuffix("/api/v1")
     assert _console(browser, origin) == dict.fromkeys(STATUSES, ("ok", "ok"))
-    assert browser.title == "Fairfield console"
-    links = {
-        a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "nav a")
-    }
+    assert browser.title == "Service status · Fairfield console"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Service status"
+    links = {a.text: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "a")}
+    assert links["← Back"] == f"{origin}/#/"  # a way back: home, which asks to sign in
     assert links["API documentation"] == f"{origin}/docs"
     browser.get(links["API documentation"])  # the documentation page itself loads
     assert "Fairfield" in browser.title

@@ -123,7 +123,7 @@ def test_the_console_has_no_accessibility_violations(origin: str, browser: Any) 
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{origin}/")
-    status = browser.find_element(By.ID, "status")
+    browser.get(f"{origin}/#/status")
+    status = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "status"))
     WebDriverWait(browser, 30).until(lambda _: status.get_attribute("aria-busy") == "false")
     assert axe_violations(browser) == []

@@ -1,0 +1,81 @@
+"""The web console: its page at `/`, the config it reads, and the headers that guard it.
+
+The console is static files under static/console/ talking to the public API. Its page gets a
+strict Content-Security-Policy: scripts and styles from this origin only (no inline script,
+no eval), images from here plus the map's tile host when one is configured, no framing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, request, send_from_directory
+
+from backend.settings import settings_of
+
+# Pages the policy guards: the console's document (and the app shell to come at /app/).
+GUARDED = ("/", "/app/")
+
+
+def tile_origin(tile_url: str) -> str | None:
+    """The scheme and host of a Leaflet tile URL template; None when there is none. A
+    `{s}` subdomain placeholder becomes a wildcard, as CSP writes it."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.replace("{s}", "subdomain"))
+    host = (parts.netloc or "").replace("subdomain", "*")
+    return f"{parts.scheme}://{host}" if host else None
+
+
+def content_security_policy(tile_url: str) -> str:
+    """The console's policy: everything from this origin; images also from the tile host."""
+    images = ["'self'", "data:", "blob:"]
+    origin = tile_origin(tile_url)
+    if origin:
+        images.append(origin)
+    directives = {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        "img-src": " ".join(images),
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "object-src": "'none'",
+        "frame-ancestors": "'none'",
+        "base-uri": "'none'",
+        "form-action": "'self'",
+    }
+    return "; ".join(f"{name} {value}" for name, value in directives.items())
+
+
+def console_config(app: Flask) -> dict[str, Any]:
+    """What the console needs to know of the server's settings (no secret among them)."""
+    return {"map_tile_url": settings_of(app).map_tile_url or None}
+
+
+def register_console(app: Flask, static_dir: Path) -> None:
+    """Serve the console at `/` and its config, and guard its page with security headers."""
+    console_dir = static_dir / "console"
+    policy = content_security_policy(settings_of(app).map_tile_url)
+
+    @app.get("/")
+    @app.doc(hide=True)  # type: ignore[attr-defined]
+    def console() -> Response:
+        return send_from_directory(console_dir, "index.html")
+
+    @app.get("/console/config.json")
+    @app.doc(hide=True)  # type: ignore[attr-defined]
+    def config() -> dict[str, Any]:
+        return console_config(app)
+
+    @app.after_request
+    def _guard(response: Response) -> Response:
+        if request.path in GUARDED or request.path.startswith("/app/"):
+            response.headers["Content-Security-Policy"] = policy
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Referrer-Policy"] = "no-referrer"
+        if request.path in GUARDED or request.path.startswith(("/static/", "/console/")):
+            response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

@@ -1,0 +1,71 @@
+// Appeals: the rejection as it was, who decided, the worker's message; a different admin decides.
+import { api, idempotencyKey } from "../api.js";
+import { announce, fill, h, uid } from "../dom.js";
+import { dateTime, t } from "../i18n.js";
+import { pageStart } from "./common.js";
+
+function decider(appeal, me) {
+  const actor = appeal.rejection?.actor;
+  if (actor === "admin" && appeal.rejected_by === me?.id) return t("appeals.you");
+  if (actor === "admin") return t("appeals.admin");
+  if (actor === "deadline") return t("appeals.deadlineActor");
+  return t("appeals.machine");
+}
+
+function appealCard(appeal, reasons, me, reload) {
+  const rejection = appeal.rejection || {};
+  const reasonId = uid();
+  const commentId = uid();
+  const error = h("div.error", { role: "alert" });
+  const reason = h("select", { id: reasonId },
+    h("option", { value: "" }, t("review.chooseReason")),
+    reasons.map((r) => h("option", { value: r.code }, r.title)));
+  const comment = h("textarea", { id: commentId, rows: "2" });
+  async function decide(decision) {
+    const body = { decision };
+    if (decision === "reject") body.reason_code = reason.value || null;
+    if (comment.value.trim()) body.comment = comment.value.trim();
+    try {
+      await api(`/appeals/${appeal.id}/decision`, { method: "POST", body, headers: { "Idempotency-Key": idempotencyKey() } });
+      announce(decision === "approve" ? t("appeals.granted") : t("appeals.denied"));
+      reload();
+    } catch (problem) {
+      fill(error, problem.message);
+    }
+  }
+  const headingId = uid("appeal");
+  return h("li.card", { "aria-labelledby": headingId },
+    h("h2", { id: headingId }, t("appeals.item", { id: appeal.submission_id })),
+    h("p.muted", t("appeals.deadline", { time: dateTime(appeal.deadline_at) })),
+    h("h3", t("appeals.rejection")),
+    h("p", t("appeals.reasons", { reasons: (rejection.reasons || []).join(", ") || t("app.none") })),
+    h("p", t("appeals.decidedBy", { actor: decider(appeal, me), time: dateTime(rejection.decided_at) })),
+    rejection.comment ? h("p", t("appeals.comment", { comment: rejection.comment })) : null,
+    h("h3", t("appeals.message")),
+    h("blockquote", appeal.message),
+    h("div.buttons",
+      h("button.primary", { type: "button", onclick: () => decide("approve") }, t("appeals.grant")),
+      h("button.danger", { type: "button", onclick: () => decide("reject") }, t("appeals.deny"))),
+    h("div.field", h("label", { for: reasonId }, t("review.reason")), reason),
+    h("div.field", h("label", { for: commentId }, t("review.comment")), comment),
+    error);
+}
+
+export default {
+  path: "#/appeals",
+  title: t("appeals.title"),
+  roles: ["admin"],
+  nav: t("nav.appeals"),
+  async render(main, { user }) {
+    const page = pageStart(main, t("appeals.heading"));
+    const list = h("ul.cards");
+    main.append(list);
+    async function load() {
+      const [appeals, reasons] = await Promise.all([api("/appeals"), api("/review/reasons")]);
+      fill(list, appeals.items.length
+        ? appeals.items.map((a) => appealCard(a, reasons.items, user, () => load().catch(page.fail)))
+        : h("li", t("appeals.empty")));
+    }
+    await load().catch(page.fail);
+  },
+};

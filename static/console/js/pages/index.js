@@ -1,0 +1,13 @@
+// Every page of the console, in navigation order. A page is
+// {path: "#/name", title, roles: ["admin"|"brand"] (empty: anyone), nav (its link's name, or
+// none), render(main, params)}; render may return a function run when the reader leaves.
+import appeals from "./appeals.js";
+import campaigns from "./campaigns.js";
+import fairness from "./fairness.js";
+import payouts from "./payouts.js";
+import review from "./review.js";
+import signin from "./signin.js";
+import status from "./status.js";
+import stores from "./stores.js";
+
+export default [review, appeals, payouts, fairness, campaigns, stores, signin, status];
