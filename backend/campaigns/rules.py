@@ -79,14 +79,11 @@ def campaign_problems(
         # A submission carries at most max_photos: a campaign asking for more could never
         # be completed.
         errors["photos_required"] = [f"Must be between 0 and {most}."]
-    if not 0 < draft.reward_amount_minor <= REWARD_MAX_MINOR:
-        errors["reward.amount_minor"] = [
-            f"Must be a positive whole number of minor units, at most {REWARD_MAX_MINOR}."
-        ]
-    if draft.reward_currency not in CURRENCIES:
-        errors["reward.currency"] = [f"Must be one of: {', '.join(sorted(CURRENCIES))}."]
-    if not 1 <= draft.est_minutes <= EST_MINUTES_MAX:
-        errors["est_minutes"] = [f"Must be between 1 and {EST_MINUTES_MAX}."]
+    errors |= reward_problems(
+        amount_minor=draft.reward_amount_minor,
+        currency=draft.reward_currency,
+        est_minutes=draft.est_minutes,
+    )
     errors |= date_problems(starts_at=draft.starts_at, ends_at=draft.ends_at)
     if not errors.keys() & {"starts_at", "ends_at"} and draft.ends_at <= draft.starts_at:
         errors["ends_at"] = ["Must be after starts_at."]
@@ -97,6 +94,20 @@ def campaign_problems(
     return errors | bonus_problems(
         draft.bonuses, reward_currency=draft.reward_currency, store_ids=draft.store_ids
     )
+
+
+def reward_problems(*, amount_minor: int, currency: str, est_minutes: int) -> dict[str, list[str]]:
+    """The reward and the estimate in error, with why: for a campaign and for a quote."""
+    errors: dict[str, list[str]] = {}
+    if not 0 < amount_minor <= REWARD_MAX_MINOR:
+        errors["reward.amount_minor"] = [
+            f"Must be a positive whole number of minor units, at most {REWARD_MAX_MINOR}."
+        ]
+    if currency not in CURRENCIES:
+        errors["reward.currency"] = [f"Must be one of: {', '.join(sorted(CURRENCIES))}."]
+    if not 1 <= est_minutes <= EST_MINUTES_MAX:
+        errors["est_minutes"] = [f"Must be between 1 and {EST_MINUTES_MAX}."]
+    return errors
 
 
 def _products_problem(products: Sequence[Mapping[str, Any]]) -> str | None:
@@ -207,6 +218,43 @@ def pay_floor_shortfall(
         below=sum(below.values()),
         rate_minor=hourly_rate(reward_minor + min(below), minutes),
         least_reward_minor=least - min(bonus_counts),
+    )
+
+
+class PayQuote(NamedTuple):
+    """What the pay floor says of a reward before any campaign exists (POST /campaigns/quote)."""
+
+    rate_minor: int  # pay per hour over the minutes in store plus the travel allowance
+    least_reward_minor: int  # the least reward that passes
+    passes: bool  # whether publishing would accept it
+    minutes: int  # the minutes the rate is figured over
+
+
+def pay_quote(
+    *,
+    reward_minor: int,
+    missions: int,
+    est_minutes: int,
+    allowance_minutes: int,
+    floor_minor: int,
+) -> PayQuote:
+    """The pay check of `missions` missions without bonuses at this reward, by the very rule
+    publishing applies (`pay_floor_shortfall`): a quote that passes publishes."""
+    minutes = est_minutes + allowance_minutes
+    short = pay_floor_shortfall(
+        reward_minor=reward_minor,
+        bonus_counts={0: max(missions, 1)},
+        est_minutes=est_minutes,
+        allowance_minutes=allowance_minutes,
+        floor_minor=floor_minor,
+    )
+    return PayQuote(
+        rate_minor=hourly_rate(reward_minor, minutes),
+        # The shortfall names the least reward when there is one; a passing reward is at or
+        # above the same figure, the least pay over those minutes (no bonus to subtract).
+        least_reward_minor=short.least_reward_minor if short else least_pay(floor_minor, minutes),
+        passes=short is None,
+        minutes=minutes,
     )
 
 

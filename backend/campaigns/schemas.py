@@ -215,3 +215,38 @@ class CampaignResultsOut(Schema):
     campaign_id = String()
     aggregates = Nested(ResultsAggregatesOut)
     items = List(Nested(ResultsItemOut))
+
+
+class QuoteIn(Schema):
+    reward = Nested(Money, required=True, metadata={"description": "the reward per mission"})
+    est_minutes = Integer(required=True, strict=True, validate=Range(1, EST_MINUTES_MAX))
+    store_ids = List(
+        String(validate=Length(max=36)),
+        load_default=None,
+        validate=Length(min=1, max=10_000),
+        metadata={"description": "the target stores, if chosen: each must be the brand's"},
+    )
+    brand_id = String(
+        load_default=None,
+        validate=Length(max=36),
+        metadata={"description": "an admin quoting with store_ids names the brand"},
+    )
+
+
+class QuoteOut(Schema):
+    effective_hourly_rate = Nested(
+        AmountOut,
+        metadata={
+            "description": "the reward per hour over est_minutes plus travel_minutes, rounded down"
+        },
+    )
+    floor = Nested(AmountOut, metadata={"description": "FAIRFIELD_MIN_HOURLY, per hour"})
+    least_passing_reward = Nested(
+        AmountOut, metadata={"description": "the least reward publishing accepts"}
+    )
+    passes = Boolean(metadata={"description": "whether publishing would accept this reward"})
+    travel_minutes = Integer(
+        metadata={
+            "description": "travel time counted per mission (FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES)"
+        }
+    )

@@ -262,6 +262,42 @@ def check_pay_floor(
     )
 
 
+def quote_pay(
+    *,
+    db_session: Session,
+    brand_id: str | None,
+    reward: Mapping[str, Any],
+    est_minutes: int,
+    store_ids: Sequence[str] | None,
+    pay: rules.PayRules | None = None,
+) -> rules.PayQuote:
+    """The pay check publishing would make of this reward, without a campaign: 422 naming
+    the field for a bad reward or estimate, or for `store_ids` not all the brand's."""
+    errors = rules.reward_problems(
+        amount_minor=reward["amount_minor"], currency=reward["currency"], est_minutes=est_minutes
+    )
+    if store_ids is not None and not store_ids:
+        errors["store_ids"] = ["Target at least one store, or leave store_ids out."]
+    elif store_ids is not None and len(set(store_ids)) != len(store_ids):
+        errors["store_ids"] = ["Each store may appear once."]
+    if errors:
+        raise Invalid("The quote's input is not valid.", errors=errors)
+    pay = pay or rules.pay_rules(current_settings())
+    _check_currencies(reward["currency"], pay)
+    if store_ids is not None:
+        # A campaign's missions are held to the floor alike wherever their stores are (the
+        # travel allowance is one figure for all); the stores must still be the brand's.
+        assert brand_id is not None, "store_ids are checked against a brand"
+        brand_stores(db_session, brand_id, store_ids)
+    return rules.pay_quote(
+        reward_minor=reward["amount_minor"],
+        missions=len(store_ids) if store_ids else 1,
+        est_minutes=est_minutes,
+        allowance_minutes=pay.travel_allowance_minutes,
+        floor_minor=pay.floor.amount_minor,
+    )
+
+
 def _show_up_pay(
     campaign: Campaign, bonus_counts: dict[int, int], pay: rules.PayRules
 ) -> ColumnElement[int]:

@@ -11,15 +11,18 @@ from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.campaigns import closures, edits, queries, service
 from backend.campaigns.models import Campaign
-from backend.campaigns.rules import CampaignDraft
+from backend.campaigns.presenters import quote_out
+from backend.campaigns.rules import CampaignDraft, pay_rules
 from backend.campaigns.schemas import (
     CampaignIn,
     CampaignListOut,
     CampaignListQuery,
     CampaignOut,
     CampaignPatchIn,
+    QuoteIn,
+    QuoteOut,
 )
-from backend.db import request_session
+from backend.db import read_snapshot, request_session
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
 from backend.settings import current_settings
@@ -44,6 +47,43 @@ def create_campaign(data: dict[str, Any]) -> Any:
         max_photos=current_settings().submission_max_photos,
     )
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
+
+
+@bp.post("/campaigns/quote")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(QuoteIn, arg_name="data")
+@bp.output(QuoteOut)
+@bp.doc(
+    summary="Check a reward against the pay floor before publishing (nothing is stored)",
+    description=(
+        "The same rule publishing applies: the reward over `est_minutes` plus the travel "
+        "allowance (`travel_minutes`) against FAIRFIELD_MIN_HOURLY. `passes` is what "
+        "publishing a campaign of this reward (without bonuses) would decide; "
+        "`least_passing_reward` is the least reward it accepts. `store_ids`, if given, must "
+        "each be the brand's (an admin names the brand with `brand_id`). Bad input is 422 "
+        "naming the field (`reward.amount_minor`, `reward.currency`, `est_minutes`, "
+        "`store_ids`); a currency the floor is not set in is 422 `pay_floor_currency`."
+    ),
+    responses=[401, 403, 422],
+)
+def quote_campaign(data: dict[str, Any]) -> Any:
+    pay = pay_rules(current_settings())
+    # Nothing is written: the reads run apart from any write lock.
+    with read_snapshot() as snapshot:
+        brand_id = None
+        if data["store_ids"] is not None or data["brand_id"] is not None:
+            brand_id = acting_brand_id(
+                db_session=snapshot, user=current_user(), brand_id=data["brand_id"]
+            )
+        quote = service.quote_pay(
+            db_session=snapshot,
+            brand_id=brand_id,
+            reward=data["reward"],
+            est_minutes=data["est_minutes"],
+            store_ids=data["store_ids"],
+            pay=pay,
+        )
+    return quote_out(quote, currency=data["reward"]["currency"], pay=pay)
 
 
 @bp.get("/campaigns")
