@@ -98,6 +98,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.ops.views import bp as ops_bp
     from backend.payouts.views import bp as payouts_bp
     from backend.privacy.views import bp as privacy_bp
+    from backend.reconciliation.views import bp as reconciliation_bp
     from backend.review.views import bp as review_bp
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(submissions_bp)
     app.register_blueprint(uploads_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(reconciliation_bp)
 
 
 def _register_static(app: APIFlask) -> None:

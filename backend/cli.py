@@ -13,7 +13,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from backend.config import BadSetting
-from backend.db import get_db
+from backend.db import get_db, one_snapshot
 from backend.errors import DomainError
 
 
@@ -130,7 +130,7 @@ def ledger_check() -> None:
 
     found: list[str] = []
     with get_db().transaction(write=False) as session:
-        _one_snapshot(session)
+        one_snapshot(session)
         for name, run in check.CHECKS:
             # Progress on stderr, one line per invariant; the findings go to stdout.
             click.echo(f"{name} ... ", nl=False, err=True)
@@ -200,7 +200,7 @@ def fairness_report(out: Path, days: int, top: int) -> None:
 
     settings = fairness_rules.settings_from(current_settings())
     with get_db().transaction(write=False) as session:
-        _one_snapshot(session)
+        one_snapshot(session)
         report = fairness.fairness_report(
             db_session=session,
             now=utcnow(),
@@ -216,14 +216,6 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     click.echo("drawing report.png ...", err=True)
     (out / "report.png").write_bytes(chart.chart_png(report))
     click.echo(f"fairness report for the last {days} days written to {out}")
-
-
-def _one_snapshot(session: Any) -> None:
-    # Every query must see the same ledger, or a post landing between two checks would show
-    # as a discrepancy. SQLite's read transaction already is one snapshot; PostgreSQL's
-    # default isolation takes a new one per statement.
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def _progress(label: str, total: int) -> Any:

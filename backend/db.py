@@ -212,6 +212,15 @@ def read_snapshot() -> Iterator[Session]:
         yield session
 
 
+def one_snapshot(db_session: Session) -> None:
+    """Make every later statement of this read transaction see one snapshot of the data."""
+    # A check reading many tables must see them at one moment, or a post landing between
+    # two queries shows as a discrepancy. SQLite's read transaction already is one
+    # snapshot; PostgreSQL's default isolation takes a new one per statement.
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def driver_cursor(db_session: Session) -> Any:
     """A cursor on the session's own DBAPI connection, inside the session's transaction.
 

@@ -8,8 +8,9 @@ from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.reconciliation.models import LedgerCheckRun
 from backend.review.models import Appeal, ReviewLease
-from backend.stores.models import Store
+from backend.stores.models import Store, StoreImport
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
 
@@ -22,6 +23,7 @@ __all__ = [
     "CampaignProduct",
     "Decision",
     "IdempotencyKey",
+    "LedgerCheckRun",
     "LedgerEntry",
     "LedgerTransaction",
     "Mission",
@@ -32,6 +34,7 @@ __all__ = [
     "PipelineCheck",
     "ReviewLease",
     "Store",
+    "StoreImport",
     "Submission",
     "Upload",
     "User",

@@ -85,6 +85,7 @@ class Settings:
     review_lease_seconds: int
     appeal_window_days: float
     payout_min: Money
+    ledger_check_hour: int
     payout_sla_days: int
     payout_debtor_name: str
     payout_debtor_iban: str  # compact
@@ -404,6 +405,7 @@ READERS: dict[str, Reader] = {
     "REVIEW_LEASE_SECONDS": whole(1),
     "APPEAL_WINDOW_DAYS": number(0),
     "PAYOUT_MIN": money,
+    "LEDGER_CHECK_HOUR": whole(0, 23),
     "PAYOUT_SLA_DAYS": whole(0),
     "PAYOUT_DEBTOR_NAME": debtor_name,
     "PAYOUT_DEBTOR_IBAN": iban,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 from backend.settings import Settings, settings_of
@@ -22,6 +23,8 @@ TASK_MODULES = [
     "workers.privacy",
     "workers.uploads",
     "workers.photos",
+    "workers.reconciliation",
+    "workers.stores",
 ]
 
 
@@ -100,5 +103,9 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
         "privacy-reduce-locations": {
             "task": "privacy.reduce_locations",
             "schedule": 86400.0,
+        },
+        "reconciliation-nightly-ledger-check": {
+            "task": "reconciliation.nightly_ledger_check",
+            "schedule": crontab(hour=settings.ledger_check_hour, minute=0),
         },
     }

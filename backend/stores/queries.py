@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from backend import geo
 from backend.accounts.models import User
 from backend.errors import Invalid
-from backend.kernel.scoping import scoped
+from backend.kernel.scoping import get_visible, scoped
 from backend.pagination import page, paginate
 from backend.stores import rules
-from backend.stores.models import Store
+from backend.stores.models import Store, StoreImport
 
 NEAR_DEFAULT_RADIUS_M = 10_000
 
@@ -96,3 +96,8 @@ def _nearest(
         last = items[-1]
         next_cursor = rules.encode_distance_cursor(last.distance_m or 0.0, last.store.id)
     return StorePage(items, next_cursor)
+
+
+def store_import(*, db_session: Session, user: User, import_id: str) -> StoreImport:
+    """One import the user may see (its brand's users, admins); 404 otherwise."""
+    return get_visible(db_session, StoreImport, import_id, user)

@@ -174,3 +174,13 @@ def is_clean_text(text: str) -> bool:
 def _has_surrogate(text: str) -> bool:
     # Undecodable bytes arrive as lone surrogates (the reader decodes with surrogateescape).
     return any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def line_error(line: int, problem: str) -> dict[str, object]:
+    """A bad CSV line's problem as the API reports it: `{line, field, detail}`, `field` the
+    column at fault ("latitude: ..."), or None when the line as a whole is (not CSV, too
+    many fields)."""
+    column, colon, detail = problem.partition(": ")
+    if colon and column in CSV_COLUMNS:
+        return {"line": line, "field": column, "detail": detail}
+    return {"line": line, "field": None, "detail": problem}

@@ -129,3 +129,37 @@ class ImportResultOut(Schema):
     updated = Integer()
     error_count = Integer(metadata={"description": "all bad lines; `errors` lists the first"})
     errors = List(Nested(ImportErrorOut))
+
+
+class ImportLineErrorOut(Schema):
+    line = Integer(metadata={"description": "the line of the file it starts on (1 is the header)"})
+    field = String(
+        allow_none=True,
+        metadata={"description": "the column at fault; null when the whole line is (not CSV)"},
+    )
+    detail = String()
+
+
+class StoreImportOut(Schema):
+    id = String()
+    brand_id = String()
+    status = String(
+        metadata={
+            "enum": ["queued", "running", "done", "failed"],
+            "description": "failed: the file could not be read to the end (`detail` says "
+            "why); lines committed before stay imported",
+        }
+    )
+    total = Integer(
+        allow_none=True,
+        metadata={"description": "data lines in the file, blank ones aside; null until counted"},
+    )
+    processed = Integer(metadata={"description": "lines handled so far, good or bad"})
+    created = Integer()
+    updated = Integer(metadata={"description": "stores of a known external_ref that changed"})
+    error_count = Integer(metadata={"description": "all errors; `errors` lists the first 1000"})
+    errors = List(Nested(ImportLineErrorOut))
+    detail = String(allow_none=True)
+    created_at = DateTime()
+    started_at = DateTime(allow_none=True)
+    finished_at = DateTime(allow_none=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -143,6 +143,46 @@ class ImportResult:
 Progress = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class CsvRecord:
+    """A data line of a store CSV: the store fields it gives, or the problems that stop it."""
+
+    line: int
+    data: dict[str, Any] | None
+    problems: list[str]
+
+
+class StoreRows:
+    """The data lines of a store CSV, parsed one at a time in bounded memory; the header is
+    read and checked on creation (422 naming `file` for a file that is no store CSV)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self._rows = CsvRows(stream)
+        self._records = iter(self._rows)
+        self.header = _read_header(next(self._records, None))
+
+    @property
+    def lines_read(self) -> int:
+        """Physical lines read so far, the header included."""
+        return self._rows.lines_read
+
+    def __iter__(self) -> Iterator[CsvRecord]:
+        width = len(self.header)
+        for row in self._records:
+            if row.problem:
+                yield CsvRecord(row.line, None, [row.problem])
+                continue
+            if not any(cell.strip() for cell in row.cells):
+                continue  # blank lines are not stores
+            if len(row.cells) != width:
+                yield CsvRecord(
+                    row.line, None, [f"expected {width} fields, found {len(row.cells)}."]
+                )
+                continue
+            data, problems = rules.parse_row(dict(zip(self.header, row.cells, strict=True)))
+            yield CsvRecord(row.line, None if problems else data, problems)
+
+
 def import_stores_csv(
     *, db_session: Session, brand_id: str, stream: IO[bytes], progress: Progress | None = None
 ) -> ImportResult:
@@ -152,31 +192,20 @@ def import_stores_csv(
     changed); other rows create stores. Bad lines are reported by line number and skipped.
     `progress(lines_read)` is called after each batch.
     """
-    rows = CsvRows(stream)
-    records = iter(rows)
-    header = _read_header(next(records, None))
+    rows = StoreRows(stream)
     result = ImportResult()
     batch: list[tuple[int, dict[str, Any]]] = []
-    for row in records:
-        if row.problem:
-            result.error(row.line, row.problem)
+    for record in rows:
+        if record.data is None:
+            result.error(record.line, " ".join(record.problems))
             continue
-        if not any(cell.strip() for cell in row.cells):
-            continue  # blank lines are not stores
-        if len(row.cells) != len(header):
-            result.error(row.line, f"expected {len(header)} fields, found {len(row.cells)}.")
-            continue
-        data, problems = rules.parse_row(dict(zip(header, row.cells, strict=True)))
-        if problems:
-            result.error(row.line, " ".join(problems))
-            continue
-        batch.append((row.line, data))
+        batch.append((record.line, record.data))
         if len(batch) >= BATCH_ROWS:
-            _import_batch(db_session, brand_id, batch, result)
+            import_batch(db_session, brand_id, batch, result)
             batch = []
             if progress:
                 progress(rows.lines_read)
-    _import_batch(db_session, brand_id, batch, result)
+    import_batch(db_session, brand_id, batch, result)
     if progress:
         progress(rows.lines_read)
     return result
@@ -203,12 +232,13 @@ def _columns() -> str:
     return ", ".join(rules.CSV_COLUMNS)
 
 
-def _import_batch(
+def import_batch(
     db_session: Session,
     brand_id: str,
     batch: list[tuple[int, dict[str, Any]]],
     result: ImportResult,
 ) -> None:
+    """Create or update the stores of these parsed lines, counting into `result`."""
     if not batch:
         return
     # One savepoint for the batch; if the database still refuses it (a concurrent import of

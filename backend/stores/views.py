@@ -8,12 +8,17 @@ from apiflask import APIBlueprint
 
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.db import request_session
-from backend.stores import queries, service
+from backend.db import read_snapshot, request_session
+from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
+from backend.settings import current_settings
+from backend.stores import importfiles, imports, queries, service
+from backend.stores.presenters import store_import_out
 from backend.stores.schemas import (
     ImportFileIn,
     ImportQuery,
     ImportResultOut,
+    StoreImportOut,
     StoreIn,
     StoreListOut,
     StoreListQuery,
@@ -52,6 +57,65 @@ def import_stores(query: dict[str, Any], files: dict[str, Any]) -> Any:
     return service.import_stores_csv(
         db_session=session, brand_id=brand_id, stream=files["file"].stream
     )
+
+
+@bp.post("/stores/imports")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.input(ImportFileIn, location="files", arg_name="files")
+@bp.output(StoreImportOut, status_code=202)
+@bp.doc(
+    summary="Import stores from a CSV file as a task; poll it for progress",
+    description=(
+        "The same file and the same rules as POST /stores/import, for files too large to "
+        "wait on: the file is checked (size, a store CSV header: 422 naming `file`) and "
+        "kept, and a task imports it in chunks. GET /stores/imports/{id} reports `processed` "
+        "of `total` lines as it goes, and each bad line's `{line, field, detail}`."
+    ),
+    responses=[401, 403, 413, 422],
+)
+def queue_store_import(query: dict[str, Any], files: dict[str, Any]) -> Any:
+    # Who it is for and the file come first, apart from any write lock.
+    with read_snapshot() as snapshot:
+        brand_id = acting_brand_id(
+            db_session=snapshot, user=current_user(), brand_id=query["brand_id"]
+        )
+    settings, import_id = current_settings(), new_id()
+    size = importfiles.save(
+        files["file"].stream,
+        var_dir=settings.var_dir,
+        import_id=import_id,
+        max_bytes=settings.max_body_bytes,
+    )
+    try:
+        with importfiles.path_of(settings.var_dir, import_id).open("rb") as stream:
+            imports.check_file(stream)
+        job = imports.queue_import(
+            db_session=request_session(),
+            import_id=import_id,
+            brand_id=brand_id,
+            requested_by=current_user().id,
+            size_bytes=size,
+            now=utcnow(),
+        )
+    except BaseException:
+        importfiles.discard(settings.var_dir, import_id)
+        raise
+    return store_import_out(job)
+
+
+@bp.get("/stores/imports/<import_id>")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@bp.output(StoreImportOut)
+@bp.doc(
+    summary="A store import's progress, counts and per-line errors",
+    responses=[401, 403, 404],
+)
+def get_store_import(import_id: str) -> Any:
+    job = queries.store_import(
+        db_session=request_session(), user=current_user(), import_id=import_id
+    )
+    return store_import_out(job)
 
 
 @bp.get("/stores")

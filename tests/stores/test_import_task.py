@@ -1,0 +1,281 @@
+"""Store CSV imports as a task: progress as it goes, per-line errors, once and only once."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from backend.kernel.clock import utcnow
+from backend.outbox.models import OutboxMessage
+from backend.stores import importfiles, imports
+from backend.stores.models import Store, StoreImport
+from backend.stores.service import StoreRows
+from tests.support.factories import BrandFactory, UserFactory
+from tests.support.processes import wait_until
+from workers.stores import run_import
+
+PROBLEM = "application/problem+json"
+URL = "/api/v1/stores/imports"
+HEADER = "name,chain,address,latitude,longitude,geofence_m,external_ref\n"
+# Line number (1 is the header) -> a bad line, and the field it names.
+BAD = {
+    14: ("Bad lat,C,A,95.5,4.35,150,X14", "latitude"),
+    60: (",C,A,50.85,4.35,150,X60", "name"),
+    101: ("Fence,C,A,50.85,4.35,5000,X101", "geofence_m"),
+    150: ("too,many,fields,here,x,y,z,w", None),
+}
+
+
+def csv_of(stores=200, bad=BAD):
+    """`stores` good lines, with the bad ones in between at their line numbers."""
+    lines, good, number = [HEADER], 0, 2
+    while good < stores:
+        if number in bad:
+            lines.append(bad[number][0] + "\n")
+        else:
+            lat, lon = 50.8 + good / 10_000, 4.3 + good / 10_000
+            lines.append(f'Store {good},Chain,"Street {good}, Brussels",{lat},{lon},,R{good}\n')
+            good += 1
+        number += 1
+    return "".join(lines).encode()
+
+
+def upload(client, headers, data, query=None):
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "stores.csv")})
+    return client.post(
+        URL,
+        data=body,
+        query_string=query or {},
+        headers=headers,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def store_count(db, **where):
+    with db.transaction(write=False) as session:
+        return session.scalar(select(func.count()).select_from(Store).filter_by(**where))
+
+
+def message_id(db, import_id):
+    with db.transaction(write=False) as session:
+        messages = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.task_name == imports.TASK)
+        ).all()
+    return next(m.id for m in messages if m.args == [import_id])
+
+
+def run_task(app, db, import_id):
+    with app.app_context():
+        return run_import.apply(
+            args=[import_id], task_id=message_id(db, import_id), throw=True
+        ).get()
+
+
+def kept_file(app, import_id) -> Path:
+    return importfiles.path_of(app.config["VAR_DIR"], import_id)
+
+
+@pytest.fixture
+def brand_user(make):
+    return make(UserFactory, brand_user=True)
+
+
+def test_200_stores_with_bad_lines_report_progress_and_errors(
+    app, client, db, brand_user, auth_headers
+):
+    headers = auth_headers(brand_user)
+    queued = upload(client, headers, csv_of())
+    assert queued.status_code == 202, queued.json
+    job = queued.json
+    assert job["status"] == "queued"
+    assert (job["total"], job["processed"], job["created"], job["errors"]) == (None, 0, 0, [])
+    assert kept_file(app, job["id"]).exists()
+    assert store_count(db) == 0  # nothing before the task
+
+    assert run_task(app, db, job["id"]) == "done"
+    done = client.get(f"{URL}/{job['id']}", headers=headers)
+    assert done.status_code == 200
+    body = done.json
+    assert body["status"] == "done"
+    assert (body["total"], body["processed"]) == (204, 204)
+    assert (body["created"], body["updated"], body["error_count"]) == (200, 0, 4)
+    assert [(e["line"], e["field"]) for e in body["errors"]] == [
+        (line, field) for line, (_text, field) in sorted(BAD.items())
+    ]
+    assert body["errors"][0]["detail"] == "must be a number between -90 and 90."
+    assert body["errors"][1]["detail"] == "is required."
+    assert body["errors"][3]["detail"] == "expected 7 fields, found 8."
+    assert body["finished_at"] >= body["started_at"]
+    assert store_count(db, brand_id=brand_user.brand_id) == 200
+    assert not kept_file(app, job["id"]).exists()  # kept only until done
+
+
+def test_progress_is_committed_in_chunks_and_a_retry_goes_on_without_doubles(
+    app, client, db, brand_user, auth_headers
+):
+    headers = auth_headers(brand_user)
+    # No external_ref: such rows are always created, so a line imported twice would show.
+    data = b"name,latitude,longitude\n" + b"".join(
+        f"S{i},50.{i:03d},4.1\n".encode() for i in range(200)
+    )
+    import_id = upload(client, headers, data).json["id"]
+    # A first run that dies after its second chunk: begun, counted, two chunks committed.
+    with app.app_context():
+        with db.transaction() as session:
+            job = imports.begin_import(db_session=session, import_id=import_id, now=utcnow())
+        with kept_file(app, import_id).open("rb") as stream:
+            total = imports.count_lines(stream)
+        with db.transaction() as session:
+            imports.set_total(db_session=session, import_id=import_id, total=total)
+        with kept_file(app, import_id).open("rb") as stream:
+            chunks = imports.pending_chunks(
+                StoreRows(stream), after_line=job.last_line, size=imports.chunk_lines(total)
+            )
+            for _ in range(2):
+                with db.transaction() as session:
+                    imports.import_chunk(
+                        db_session=session, import_id=import_id, records=next(chunks)
+                    )
+    midway = client.get(f"{URL}/{import_id}", headers=headers).json
+    assert (midway["status"], midway["total"], midway["processed"]) == ("running", 200, 100)
+    assert midway["created"] == 100
+    assert store_count(db) == 100
+
+    # The task comes back (the sweeper resends it): it goes on after line 101.
+    assert run_task(app, db, import_id) == "done"
+    done = client.get(f"{URL}/{import_id}", headers=headers).json
+    assert (done["status"], done["processed"], done["created"]) == ("done", 200, 200)
+    assert store_count(db) == 200
+    with db.transaction(write=False) as session:
+        names = session.scalars(select(Store.name)).all()
+    assert sorted(names) == sorted(f"S{i}" for i in range(200))
+
+    # Another copy of the message finds the import over and does nothing.
+    assert run_task(app, db, import_id) is None
+    assert store_count(db) == 200
+
+
+def test_reimporting_the_same_file_updates_nothing_and_creates_nothing(
+    app, client, db, brand_user, auth_headers
+):
+    headers = auth_headers(brand_user)
+    first = upload(client, headers, csv_of(stores=60, bad={})).json["id"]
+    run_task(app, db, first)
+    second = upload(client, headers, csv_of(stores=60, bad={})).json["id"]
+    run_task(app, db, second)
+    body = client.get(f"{URL}/{second}", headers=headers).json
+    assert (body["created"], body["updated"], body["processed"]) == (0, 0, 60)
+    assert store_count(db) == 60
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"", "name the columns"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00", "line 1"),
+        (b"Delhaize,Chain,Street,50.8,4.3,150,R1\n", "Unknown columns"),
+        (b"name,latitude\nA,50.1\n", "longitude"),
+    ],
+)
+def test_unusable_files_are_refused_at_once_and_not_kept(
+    app, client, db, brand_user, auth_headers, data, needle
+):
+    response = upload(client, auth_headers(brand_user), data)
+    assert response.status_code == 422
+    assert response.content_type == PROBLEM
+    assert needle in " ".join(response.json["errors"]["file"])
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(StoreImport)) == 0
+    folder = importfiles.folder(app.config["VAR_DIR"])
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_no_file_part_is_422(client, brand_user, auth_headers):
+    response = client.post(
+        URL,
+        data={"other": "x"},
+        headers=auth_headers(brand_user),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "file" in response.json["errors"]
+
+
+@pytest.fixture
+def small_bodies(app_config):
+    app_config["MAX_BODY_BYTES"] = 5_000
+
+
+def test_a_file_over_the_body_limit_is_413(small_bodies, client, brand_user, auth_headers):
+    response = upload(client, auth_headers(brand_user), csv_of())
+    assert response.status_code == 413
+    assert response.content_type == PROBLEM
+
+
+def test_only_the_owner_brand_and_admins_see_an_import(app, client, db, make, auth_headers):
+    owner = make(UserFactory, brand_user=True)
+    import_id = upload(client, auth_headers(owner), csv_of(stores=3, bad={})).json["id"]
+    assert client.get(f"{URL}/{import_id}", headers=auth_headers(owner)).status_code == 200
+    admin = auth_headers(make(UserFactory, admin=True))
+    assert client.get(f"{URL}/{import_id}", headers=admin).json["brand_id"] == owner.brand_id
+    other = client.get(
+        f"{URL}/{import_id}", headers=auth_headers(make(UserFactory, brand_user=True))
+    )
+    assert other.status_code == 404
+    assert other.content_type == PROBLEM
+    assert client.get(f"{URL}/nope", headers=admin).status_code == 404
+    assert client.get(f"{URL}/{import_id}").status_code == 401
+    worker = client.get(f"{URL}/{import_id}", headers=auth_headers(make(UserFactory)))
+    assert worker.status_code == 403
+
+
+def test_an_admin_imports_for_a_named_brand(app, client, db, make, auth_headers):
+    admin = auth_headers(make(UserFactory, admin=True))
+    brand = make(BrandFactory)
+    data = csv_of(stores=5, bad={})
+    missing = upload(client, admin, data)
+    assert missing.status_code == 422
+    assert "brand_id" in missing.json["errors"]
+    queued = upload(client, admin, data, query={"brand_id": brand.id})
+    assert queued.status_code == 202
+    assert run_task(app, db, queued.json["id"]) == "done"
+    assert store_count(db, brand_id=brand.id) == 5
+
+
+def test_a_file_lost_before_the_task_fails_the_import_saying_why(
+    app, client, db, brand_user, auth_headers
+):
+    headers = auth_headers(brand_user)
+    import_id = upload(client, headers, csv_of(stores=5, bad={})).json["id"]
+    kept_file(app, import_id).unlink()
+    assert run_task(app, db, import_id) == "failed"
+    body = client.get(f"{URL}/{import_id}", headers=headers).json
+    assert body["status"] == "failed"
+    assert body["detail"] == "The uploaded file is gone."
+    assert store_count(db) == 0
+
+
+@pytest.mark.integration
+def test_a_real_worker_imports_200_stores(client, db, brand_user, auth_headers, start_worker):
+    headers = auth_headers(brand_user)
+    start_worker()
+    import_id = upload(client, headers, csv_of()).json["id"]
+
+    def over():
+        body = client.get(f"{URL}/{import_id}", headers=headers).json
+        return body if body["status"] in ("done", "failed") else None
+
+    body = wait_until(over, 60, "the worker to import the stores")
+    assert body["status"] == "done", body
+    assert (body["created"], body["processed"], body["total"], body["error_count"]) == (
+        200,
+        204,
+        204,
+        4,
+    )
+    assert store_count(db, brand_id=brand_user.brand_id) == 200

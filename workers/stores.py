@@ -1,0 +1,63 @@
+"""Store imports as a task: the file's lines in chunks, each committed with its progress."""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+
+from backend.db import get_db
+from backend.errors import DomainError
+from backend.kernel.clock import utcnow
+from backend.outbox import service as outbox
+from backend.settings import current_settings
+from backend.stores import importfiles, imports
+from backend.stores.service import StoreRows
+
+
+@shared_task(name=imports.TASK, bind=True, ignore_result=True)
+def run_import(self: Task, import_id: str) -> str | None:
+    """Import a queued store CSV, going on after the last line a previous run committed."""
+    db, var_dir = get_db(), current_settings().var_dir
+    with db.transaction() as session:
+        job = imports.begin_import(db_session=session, import_id=import_id, now=utcnow())
+    if job is None:  # over already: this is a copy
+        with db.transaction() as session:
+            outbox.consume_once(db_session=session, message_id=self.request.id)
+        importfiles.discard(var_dir, import_id)
+        return None
+    path = importfiles.path_of(var_dir, import_id)
+    try:
+        total = job.total
+        if total is None:
+            with path.open("rb") as stream:
+                total = imports.count_lines(stream)
+            with db.transaction() as session:
+                imports.set_total(db_session=session, import_id=import_id, total=total)
+        with path.open("rb") as stream:
+            chunks = imports.pending_chunks(
+                StoreRows(stream), after_line=job.last_line, size=imports.chunk_lines(total)
+            )
+            # Each chunk is parsed before its transaction opens: the lock is held for writes.
+            for chunk in chunks:
+                with db.transaction() as session:
+                    imports.import_chunk(db_session=session, import_id=import_id, records=chunk)
+    except (OSError, DomainError) as exc:
+        # The file is gone or no longer a store CSV: nothing a retry could mend.
+        detail = exc.detail if isinstance(exc, DomainError) else "The uploaded file is gone."
+        return _end(self, import_id, var_dir, failed=detail)
+    return _end(self, import_id, var_dir, failed=None)
+
+
+def _end(task: Task, import_id: str, var_dir: str, *, failed: str | None) -> str | None:
+    """Close the import and its outbox message together, then drop the file."""
+    with get_db().transaction() as session:
+        if not outbox.consume_once(db_session=session, message_id=task.request.id):
+            return None
+        if failed is None:
+            job = imports.finish_import(db_session=session, import_id=import_id, now=utcnow())
+        else:
+            job = imports.fail_import(
+                db_session=session, import_id=import_id, detail=failed, now=utcnow()
+            )
+        status = job.status if job is not None else None
+    importfiles.discard(var_dir, import_id)
+    return status
