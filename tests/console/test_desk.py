@@ -7,43 +7,66 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.campaigns import campaign_body, euros
 from tests.support.console import (
     button,
     by_label,
     console_errors,
-    heading,
     link,
     serious_violations,
     sign_in,
     wait,
 )
 from tests.support.desk import BAD_LINES, VISITED, downloaded, save_downloads, stores_csv, visit
-from tests.support.factories import PASSWORD, UserFactory
+from tests.support.factories import PASSWORD, StoreFactory, UserFactory
 from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
 LIST_CAPTION = "section[aria-labelledby=stores-list-heading] caption"
 SHOTS = Path(os.environ.get("FAIRFIELD_SCREENSHOTS", "/tmp"))
-# What the tests provoke on purpose, and the favicon Chromium asks for on its own.
-EXPECTED = ("favicon.ico", "/publish - Failed to load resource: the server responded with a status of 422")
+# The 422s the tests provoke on purpose (a reward under the floor, a reward lowered once
+# published), and the favicon Chromium asks for on its own.
+EXPECTED = ("favicon.ico", "the server responded with a status of 422")
 
 
 def text(browser: Any, css: str) -> str:
-    from selenium.webdriver.common.by import By
+    """The text of the first element matching `css` now ("" if none): read in the page, so a
+    page drawn again meanwhile is no stale element."""
+    return str(
+        browser.execute_script("return document.querySelector(arguments[0])?.innerText ?? ''", css)
+    )
 
-    return str(browser.find_element(By.CSS_SELECTOR, css).text)
+
+def on_page(browser: Any, title: str, ready: str = "main h1") -> None:
+    """Wait until the page headed `title` is shown, and its `ready` element."""
+    wait(browser, lambda b: text(b, "main h1") == title)
+    wait(
+        browser, lambda b: b.execute_script("return !!document.querySelector(arguments[0])", ready)
+    )
+
+
+BUILDER = "#builder-name"
 
 
 def click(browser: Any, element: Any) -> None:
     """Click `element` once scrolled to the middle (clear of the builder's sticky bar)."""
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
     element.click()
+
+
+def in_dialog(browser: Any, name: str) -> Any:
+    """The button named `name` in the open dialog."""
+    from selenium.webdriver.common.by import By
+
+    buttons = browser.find_elements(By.CSS_SELECTOR, "dialog[open] button")
+    return next(b for b in buttons if b.text.strip() == name)
 
 
 def accessible(browser: Any) -> None:
@@ -60,10 +83,12 @@ def import_stores(browser: Any, tmp_path: Path) -> list[str]:
     path = tmp_path / "stores.csv"
     path.write_bytes(data)
     link(browser, "Stores").click()
-    assert heading(browser) == "Stores"
+    on_page(browser, "Stores")
     by_label(browser, "CSV file").send_keys(str(path))
     button(browser, "Import stores").click()
-    wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".import-status progress").is_displayed())
+    wait(
+        browser, lambda b: b.find_element(By.CSS_SELECTOR, ".import-status progress").is_displayed()
+    )
     wait(browser, lambda b: "Import finished" in text(b, ".import-status [role=status]"), 90)
     assert text(browser, ".import-status [role=status]") == (
         "Import finished: 200 stores created, 0 updated, 3 lines with errors."
@@ -74,7 +99,9 @@ def import_stores(browser: Any, tmp_path: Path) -> list[str]:
     cells = [[td.text for td in row.find_elements(By.CSS_SELECTOR, "th, td")] for row in rows]
     assert [(int(line), field) for line, field, _ in cells] == list(BAD_LINES.items())
     assert all(problem for _, _, problem in cells)  # each says what is wrong, in words
-    map_region = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "[role=region][aria-label=Map]"))
+    map_region = wait(
+        browser, lambda b: b.find_element(By.CSS_SELECTOR, "[role=region][aria-label=Map]")
+    )
     wait(browser, lambda b: len(map_region.find_elements(By.CSS_SELECTOR, "path.store-pin")) == 200)
     assert "200 stores" in map_region.text
     assert text(browser, LIST_CAPTION) == "50 stores shown"
@@ -89,9 +116,9 @@ def build(browser: Any, names: list[str]) -> None:
     from selenium.webdriver.common.by import By
 
     link(browser, "Campaigns").click()
+    on_page(browser, "Campaigns")
     button(browser, "New campaign").click()
-    assert heading(browser) == "New campaign"
-    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".store-list input"))
+    on_page(browser, "New campaign", BUILDER)
     by_label(browser, "Name").send_keys("Towels in Brussels")
     click(browser, browser.find_element(By.XPATH, "//label[starts-with(., 'Stores I choose')]"))
     for name in (VISITED, names[1], names[2]):
@@ -114,7 +141,9 @@ def build(browser: Any, names: list[str]) -> None:
     assert browser.switch_to.active_element == summary
     assert "a reward of at least 7.00 EUR passes" in summary.text
     field_link = summary.find_element(By.TAG_NAME, "a")
-    assert field_link.text == "Reward per store (EUR): Must be at least €7.00 to meet the pay floor."
+    assert (
+        field_link.text == "Reward per store (EUR): Must be at least €7.00 to meet the pay floor."
+    )
     assert "/#/builder/" in browser.current_url  # saved as a draft before publishing
     accessible(browser)
     browser.save_screenshot(str(SHOTS / "desk-builder.png"))
@@ -164,10 +193,10 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     submission = visit(client, mission_id=mission, worker=worker, headers=auth_headers(worker))
     worker_headers = auth_headers(worker)
     wait_until(
-        lambda: client.get(f"/api/v1/submissions/{submission}", headers=worker_headers).json[
-            "status"
-        ]
-        == "approved",
+        lambda: (
+            client.get(f"/api/v1/submissions/{submission}", headers=worker_headers).json["status"]
+            == "approved"
+        ),
         90,
         "the worker to approve the visit",
     )
@@ -175,7 +204,10 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     browser.refresh()
     legend = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".status-legend"))
     assert legend.text.splitlines() == ["open: 2", "completed: 1"]
-    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".map path.mission-pin.status-completed"))
+    wait(
+        browser,
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".map path.mission-pin.status-completed"),
+    )
     row = next(
         r for r in browser.find_elements(By.CSS_SELECTOR, "table tbody tr") if VISITED in r.text
     )
@@ -200,3 +232,98 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     assert {r["mission_status"] for r in rows if r["store_name"] != VISITED} == {"open"}
     assert "access_token" not in exported.read_text()
     assert console_errors(browser, EXPECTED) == []
+
+
+def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
+    gunicorn: str, browser: Any, client: Any, make: Any, auth_headers: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    origin = gunicorn.removesuffix("/api/v1")
+    brand = make(UserFactory, brand_user=True)
+    stores = [make(StoreFactory, brand_id=brand.brand_id, name=f"Shop {n}") for n in range(3)]
+    headers = auth_headers(brand)
+    browser.set_window_size(1400, 1000)
+    sign_in(browser, origin, brand.email, PASSWORD)
+
+    # A draft made in the builder for every store, then renamed.
+    link(browser, "Campaigns").click()
+    on_page(browser, "Campaigns")
+    wait(browser, lambda b: text(b, "main").endswith("No campaign yet. Start with “New campaign”."))
+    button(browser, "New campaign").click()
+    on_page(browser, "New campaign", BUILDER)
+    by_label(browser, "Name").send_keys("Draft audit")
+    by_label(browser, "Products").send_keys("A-1, Ultra")
+    by_label(browser, "Reward").send_keys("9.50")
+    wait(browser, lambda b: "meets" in text(b, "#pay-check"))
+    accessible(browser)
+    button(browser, "Save draft").click()
+    wait(browser, lambda b: text(b, "main .message").startswith("Draft saved at"))
+    draft_id = browser.current_url.split("/#/builder/")[1]
+    name = by_label(browser, "Name")
+    name.clear()
+    name.send_keys("Shelf audit")
+    button(browser, "Save draft").click()
+    wait(
+        browser,
+        lambda b: (
+            client.get(f"/api/v1/campaigns/{draft_id}", headers=headers).json["name"]
+            == "Shelf audit"
+        ),
+    )
+    draft = client.get(f"/api/v1/campaigns/{draft_id}/results", headers=headers).json
+    assert sorted(i["store"]["id"] for i in draft["items"]) == sorted(s.id for s in stores)
+
+    # Published: only a later end, a higher reward and more stores; a lower reward is refused.
+    published = client.post(
+        "/api/v1/campaigns",
+        json=campaign_body([stores[0].id], name="Live audit", reward=euros(900)),
+        headers=headers,
+    ).json["id"]
+    assert client.post(f"/api/v1/campaigns/{published}/publish", headers=headers).status_code == 200
+    browser.get(f"{origin}/#/campaigns")
+    wait(browser, lambda b: "Live audit" in text(b, "main table"))
+    accessible(browser)
+    link(browser, "Live audit").click()
+    on_page(browser, "Live audit")
+    button(browser, "Edit campaign").click()
+    on_page(browser, "Edit campaign", BUILDER)
+    assert by_label(browser, "Name").get_attribute("disabled") == "true"
+    assert by_label(browser, "Shop 0").get_attribute("disabled") == "true"  # kept once published
+    reward = by_label(browser, "Reward")
+    reward.clear()
+    reward.send_keys("8.00")
+    button(browser, "Save changes").click()
+    summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
+    assert (
+        "Reward per store (EUR): A published campaign's reward can only be raised" in summary.text
+    )
+    reward.clear()
+    reward.send_keys("10.00")
+    click(browser, by_label(browser, "Shop 2"))
+    button(browser, "Save changes").click()
+    on_page(browser, "Live audit")
+    wait(browser, lambda b: "Reward €10.00" in text(b, ".campaign-status"))
+    assert text(browser, ".status-legend") == "open: 2"
+
+    # GeoJSON for a map tool; then cancel, after saying no once.
+    save_downloads(browser, tmp_path / "downloads")
+    button(browser, "Download GeoJSON").click()
+    features = json.loads(downloaded(tmp_path / "downloads", ".geojson").read_text())["features"]
+    assert sorted(f["properties"]["store_name"] for f in features) == ["Shop 0", "Shop 2"]
+    button(browser, "Cancel campaign").click()
+    dialog = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
+    assert "Cancel “Live audit”?" in dialog.text
+    in_dialog(browser, "Keep it running").click()
+    assert (
+        client.get(f"/api/v1/campaigns/{published}", headers=headers).json["status"] == "published"
+    )
+    button(browser, "Cancel campaign").click()
+    wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
+    in_dialog(browser, "Cancel campaign").click()
+    wait(browser, lambda b: "Status: cancelled" in text(b, ".campaign-status"))
+    assert text(browser, ".status-legend") == "cancelled: 2"
+    assert not [
+        b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Edit campaign"
+    ]
+    accessible(browser)

@@ -10,7 +10,8 @@ import { pageStart } from "./common.js";
 
 const QUOTE_DELAY_MS = 400;
 const DAY_MS = 86_400_000;
-// Fields a published campaign may still change (PATCH /campaigns/{id}).
+// Fields a published campaign may still change (PATCH /campaigns/{id}): a later end, a higher
+// reward, more stores.
 const PUBLISHED_EDITABLE = ["reward", "ends_at", "store_ids"];
 
 /** An ISO date as a datetime-local input shows it, in the reader's time zone. */
@@ -266,6 +267,16 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
     };
   }
 
+  // What a published campaign's edit sends: only what changed (the inputs show minutes, so
+  // an untouched end date would otherwise come back seconds earlier: "ending sooner").
+  function publishedChanges(data) {
+    const changes = {};
+    if (inputs.ends_at.value !== localInput(campaign.ends_at)) changes.ends_at = data.ends_at;
+    if (data.reward.amount_minor !== campaign.reward.amount_minor) changes.reward = data.reward;
+    if (data.store_ids.some((id) => !locked.has(id))) changes.store_ids = data.store_ids;
+    return changes;
+  }
+
   function showErrors(errors, error) {
     fill(summary, errorSummary(form, errors, error));
     summary.querySelector(".error-summary")?.focus();
@@ -277,8 +288,7 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
       showErrors(problems, null);
       return;
     }
-    let sent = data;
-    if (published) sent = Object.fromEntries(PUBLISHED_EDITABLE.map((name) => [name, data[name]]));
+    const sent = published ? publishedChanges(data) : data;
     let saved;
     if (state.id) {
       saved = await api(`/campaigns/${encodeURIComponent(state.id)}`, { method: "PATCH", body: sent });
