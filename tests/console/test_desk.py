@@ -218,6 +218,7 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     wait(browser, lambda b: b.execute_script("return arguments[0].naturalWidth", thumb) > 0)
     assert "1 of 3 stores with an approved result" in text(browser, "dl.figures")
     accessible(browser)
+    browser.set_window_size(1400, 1800)  # figures, map and table in one picture
     browser.save_screenshot(str(SHOTS / "desk-results.png"))
 
     save_downloads(browser, tmp_path / "downloads")

@@ -128,3 +128,9 @@ export function statusMap(items) {
 export function say(region, text) {
   if (region.textContent !== text) fill(region, text);
 }
+
+/** A wide table in a box that scrolls sideways on a phone (focusable, so keys scroll it too). */
+export function wide(tableElement) {
+  const caption = tableElement.querySelector("caption")?.textContent || "";
+  return h("div.table-scroll", { role: "region", tabindex: 0, "aria-label": caption }, tableElement);
+}

@@ -2,7 +2,7 @@
 // stores by mission status, a table with photo thumbnails (the brand's copies), exports.
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h } from "../dom.js";
-import { download, statusMap } from "../desk.js";
+import { download, statusMap, wide } from "../desk.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 
@@ -93,14 +93,14 @@ function figures(campaign, aggregates) {
       h("div", h("dt", t("results.coverage")), h("dd", t("results.coverageText", {
         done: number(coverage.with_results), total: number(coverage.missions), share: percent(coverage.ratio || 0),
       })))),
-    table(t("results.products"), [
+    wide(table(t("results.products"), [
       [t("results.product"), (p) => `${p.sku} · ${p.name}`],
       [t("results.answers"), (p) => number(p.answers)],
       [t("results.outOfStock"), (p) => (p.out_of_stock_rate == null
         ? t("results.noData")
-        : t("results.outOfStockText", { count: number(p.out_of_stock), share: percent(p.out_of_stock_rate) }))],
+        : t("results.outOfStockText", { count: p.out_of_stock, share: percent(p.out_of_stock_rate) }))],
       [t("results.medianFacings"), (p) => (p.median_facings == null ? t("results.noData") : number(p.median_facings, 1))],
-    ], products));
+    ], products)));
 }
 
 function answersText(result) {
@@ -130,7 +130,7 @@ function photos(item) {
 
 function resultsTable(items) {
   if (!items.length) return h("p", t("results.noStores"));
-  return table(t("results.tableCaption", { count: items.length }), [
+  return wide(table(t("results.tableCaption", { count: items.length }), [
     [t("results.store"), (item) => item.store.name],
     [t("results.status"), (item) => h("span.status-word",
       h(`span.swatch.status-${item.mission_status}`, { "aria-hidden": "true" }),
@@ -138,5 +138,5 @@ function resultsTable(items) {
     [t("results.answersHeading"), (item) => answersText(item.result)],
     [t("results.photos"), photos],
     [t("results.decided"), (item) => (item.result ? dateTime(item.result.decided_at) : "")],
-  ], items);
+  ], items));
 }

@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { fill, h } from "../dom.js";
 import { dateTime, money, number, t } from "../i18n.js";
+import { wide } from "../desk.js";
 import { pageStart, table } from "./common.js";
 
 const DONE = ["completed", "store_closed"];
@@ -33,14 +34,14 @@ export default {
         cursor = answer.next_cursor;
       } while (cursor);
       fill(list, campaigns.length
-        ? table(t("campaigns.heading"), [
+        ? wide(table(t("campaigns.heading"), [
           [t("campaigns.name"), (c) => h("a", { href: `#/campaign/${encodeURIComponent(c.id)}` }, c.name)],
           [t("campaigns.status"), (c) => t(`campaigns.state.${c.status}`)],
           [t("campaigns.missions"), done],
           [t("campaigns.reward"), (c) => money(c.reward)],
           [t("campaigns.spent"), (c) => t("campaigns.spentOf", { spent: money(c.spend.spent), funded: money(c.spend.funded) })],
           [t("campaigns.window"), (c) => t("campaigns.windowText", { from: dateTime(c.starts_at), to: dateTime(c.ends_at) })],
-        ], campaigns)
+        ], campaigns))
         : h("p", t("campaigns.empty")));
     } catch (problem) {
       page.fail(problem);

@@ -2,11 +2,13 @@
 // error), the stores on a map, and the list a page at a time.
 import { api } from "../api.js";
 import { fill, h, uid } from "../dom.js";
-import { allStores, say, storesMap } from "../desk.js";
+import { allStores, say, storesMap, wide } from "../desk.js";
 import { number, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 
 const POLL_MS = 700;
+// The import under way, so that leaving the page and coming back shows it again.
+const RUNNING_KEY = "fairfield.storeImport";
 const LIST_PAGE = 50;
 
 export default {
@@ -51,13 +53,13 @@ async function showList(list, cursor, shown) {
     ? h("button", { type: "button", onclick: () => showList(list, answer.next_cursor, stores) }, t("stores.more"))
     : null;
   fill(list,
-    table(t("stores.caption", { count: stores.length }), [
+    wide(table(t("stores.caption", { count: stores.length }), [
       [t("stores.name"), (s) => s.name],
       [t("stores.chain"), (s) => s.chain || ""],
       [t("stores.address"), (s) => s.address || ""],
       [t("stores.reference"), (s) => s.external_ref || ""],
       [t("stores.position"), (s) => `${number(s.latitude, 5)}, ${number(s.longitude, 5)}`],
-    ], stores),
+    ], stores)),
     more);
 }
 
@@ -92,7 +94,9 @@ function importSection(imported) {
     body.append("file", file.files[0]);
     button.disabled = true;
     try {
-      show(await api("/stores/imports", { method: "POST", body }));
+      const job = await api("/stores/imports", { method: "POST", body });
+      window.sessionStorage.setItem(RUNNING_KEY, job.id);
+      show(job);
     } catch (error) {
       fill(problem, error.message);
       button.disabled = false;
@@ -108,17 +112,18 @@ function importSection(imported) {
     say(words, finished
       ? t(`stores.import.${job.status}`, { created: job.created, updated: job.updated, errors: job.error_count, detail: job.detail || "" })
       : t("stores.import.progress", { processed: job.processed, total: job.total ?? "…" }));
-    fill(errors, job.errors.length ? table(t("stores.importErrors", { count: job.error_count }), [
+    fill(errors, job.errors.length ? wide(table(t("stores.importErrors", { count: job.error_count }), [
       [t("stores.line"), (e) => String(e.line)],
       [t("stores.field"), (e) => e.field || t("stores.wholeLine")],
       [t("stores.problem"), (e) => e.detail],
-    ], job.errors) : null);
+    ], job.errors)) : null);
     if (!finished) {
       timer = window.setTimeout(() => poll(job.id), POLL_MS);
       return;
     }
     button.disabled = false;
     progress.value = progress.max;
+    window.sessionStorage.removeItem(RUNNING_KEY);
     imported();
   }
 
@@ -126,10 +131,16 @@ function importSection(imported) {
     try {
       show(await api(`/stores/imports/${encodeURIComponent(id)}`));
     } catch (error) {
+      window.sessionStorage.removeItem(RUNNING_KEY);
       fill(problem, error.message);
       button.disabled = false;
     }
   }
 
+  const running = window.sessionStorage.getItem(RUNNING_KEY);
+  if (running) {
+    button.disabled = true;
+    poll(running);
+  }
   return { element: form, stop: () => window.clearTimeout(timer) };
 }
