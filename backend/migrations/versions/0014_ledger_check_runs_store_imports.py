@@ -1,8 +1,8 @@
 """Ledger check runs: the ledger check as a task (on demand and nightly), its result kept.
 Store imports: a store CSV imported by a task, its progress and per-line errors kept.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-05 19:00:00
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import backend.db
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
