@@ -238,11 +238,15 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
 def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     gunicorn: str, browser: Any, client: Any, make: Any, auth_headers: Any, tmp_path: Path
 ) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 
     origin = gunicorn.removesuffix("/api/v1")
     brand = make(UserFactory, brand_user=True)
-    stores = [make(StoreFactory, brand_id=brand.brand_id, name=f"Shop {n}") for n in range(3)]
+    stores = [
+        make(StoreFactory, brand_id=brand.brand_id, name=f"Shop {n}", latitude=50.84 + n / 100)
+        for n in range(3)
+    ]
     headers = auth_headers(brand)
     browser.set_window_size(1400, 1000)
     sign_in(browser, origin, brand.email, PASSWORD)
@@ -261,9 +265,32 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     button(browser, "Save draft").click()
     wait(browser, lambda b: text(b, "main .message").startswith("Draft saved at"))
     draft_id = browser.current_url.split("/#/builder/")[1]
+    draft = client.get(f"/api/v1/campaigns/{draft_id}/results", headers=headers).json
+    assert sorted(i["store"]["id"] for i in draft["items"]) == sorted(s.id for s in stores)
     name = by_label(browser, "Name")
     name.clear()
     name.send_keys("Shelf audit")
+    # Stores chosen on the map: those in view, then one left out with a click on its dot.
+    click(browser, browser.find_element(By.XPATH, "//label[starts-with(., 'Stores I choose')]"))
+    chosen = "[data-field=store_ids] [role=status]"
+    pins = wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".map path.store-pin"))
+    assert len(pins) == 3
+    click(browser, button(browser, "Choose the stores in view"))
+    wait(browser, lambda b: text(b, chosen) == "3 of 3 stores chosen.")
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".map path.store-pin.chosen")) == 3
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", pins[0])
+    ActionChains(browser).move_to_element(pins[0]).click().perform()  # a pointer on an SVG dot
+    wait(browser, lambda b: text(b, chosen) == "2 of 3 stores chosen.")
+    assert (
+        len(
+            [
+                box
+                for box in browser.find_elements(By.CSS_SELECTOR, ".store-list input")
+                if box.is_selected()
+            ]
+        )
+        == 2
+    )
     button(browser, "Save draft").click()
     wait(
         browser,
@@ -273,7 +300,7 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
         ),
     )
     draft = client.get(f"/api/v1/campaigns/{draft_id}/results", headers=headers).json
-    assert sorted(i["store"]["id"] for i in draft["items"]) == sorted(s.id for s in stores)
+    assert len(draft["items"]) == 2
 
     # Published: only a later end, a higher reward and more stores; a lower reward is refused.
     published = client.post(
