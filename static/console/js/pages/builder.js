@@ -2,13 +2,14 @@
 // instructions). The pay check asks the API (POST /campaigns/quote) as the brand types, so the
 // rule lives in one place; errors come back as an error summary linking to each field.
 import { api } from "../api.js";
-import { announce, fill, h, uid } from "../dom.js";
-import { allStores, say, storesMap, toMajor, toMinor } from "../desk.js";
-import { money, number, t } from "../i18n.js";
+import { announce, fill, h } from "../dom.js";
+import { allStores, toMajor, toMinor } from "../desk.js";
+import { t, time } from "../i18n.js";
 import { errorSummary, fieldErrors } from "./builder-errors.js";
+import { payCheck } from "./builder-pay.js";
+import { pickStores } from "./builder-stores.js";
 import { pageStart } from "./common.js";
 
-const QUOTE_DELAY_MS = 400;
 const DAY_MS = 86_400_000;
 // Fields a published campaign may still change (PATCH /campaigns/{id}): a later end, a higher
 // reward, more stores.
@@ -75,16 +76,9 @@ export default {
   },
 };
 
-function builder(main, { stores, campaign, chosenIds, navigate }) {
-  const published = campaign?.status === "published";
-  const currency = campaign?.reward.currency || "EUR";
-  const state = { id: campaign?.id || null, quoteTicket: 0, quoteTimer: null };
-  const locked = new Set(published ? chosenIds : []); // a published campaign only gains stores
-  const chosen = new Set(chosenIds);
-  const everyStore = !campaign || chosenIds.length === stores.length;
-  const summary = h("div");
+/** The builder's controls, filled from `campaign` (a draft or a published one) if any. */
+function inputsFor(campaign, currency) {
   const now = new Date();
-
   const inputs = {
     name: h("input", { type: "text", value: campaign?.name || "", autocomplete: "off", required: true }),
     products: h("textarea", { rows: 4 }),
@@ -100,114 +94,58 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
   inputs.products.value = (campaign?.products || []).map((p) => `${p.sku}, ${p.name}`).join("\n");
   inputs.photo_instructions.value = campaign?.photo_instructions || "";
   inputs.instructions.value = campaign?.instructions || "";
-  if (published) {
+  if (campaign?.status === "published") {
     for (const [name, input] of Object.entries(inputs)) {
       if (!PUBLISHED_EDITABLE.includes(name)) input.disabled = true;
     }
   }
+  return inputs;
+}
 
-  // Stores: all of them, or those chosen on the map or in the list (one choice, two views).
-  const storeCount = h("p.muted", { role: "status" });
-  const allId = uid();
-  const someId = uid();
-  const all = h("input", { type: "radio", name: "store-scope", id: allId, value: "all", checked: everyStore, disabled: published });
-  const some = h("input", { type: "radio", name: "store-scope", id: someId, value: "some", checked: !everyStore, disabled: published && everyStore });
-  const boxes = new Map();
-  const storeList = h("fieldset.store-list",
-    h("legend", t("builder.storeList")),
-    h("ul.plain", stores.map((store) => {
-      const id = uid();
-      const box = h("input", { type: "checkbox", id, value: store.id, checked: chosen.has(store.id), disabled: locked.has(store.id) });
-      box.addEventListener("change", () => toggle(store.id, box.checked));
-      boxes.set(store.id, box);
-      return h("li", h("span.check", box, h("label", { for: id }, store.name, store.address ? h("span.muted", ` · ${store.address}`) : null)));
-    })));
-  const map = storesMap(stores, {
-    chosen,
-    onToggle: (id) => toggle(id, !chosen.has(id)),
-    onView: (ids) => { for (const id of ids) toggle(id, true); },
-  });
-  const clear = h("button", { type: "button", onclick: () => { for (const id of [...chosen]) toggle(id, false); } }, t("builder.clearChoice"));
-  const picker = h("div.store-picker", map.element, h("div.toolbar", clear), storeList);
-  const storesField = h("div.field", { dataset: { field: "store_ids" } },
-    h("fieldset", { id: "builder-store_ids", tabindex: -1, "aria-describedby": "builder-store_ids-error" },
-      h("legend", t("builder.stores")),
-      h("p.field-error", { id: "builder-store_ids-error" }),
-      h("span.check", all, h("label", { for: allId }, t("builder.allStores", { count: stores.length }))),
-      h("span.check", some, h("label", { for: someId }, t("builder.someStores")))),
-    storeCount, picker);
+/** The form as a request body ({data}), or what keeps it from being one ({problems}). */
+function readForm(inputs, storePicker, currency) {
+  const problems = {};
+  const reward = toMinor(inputs.reward.value, currency);
+  if (reward === null) problems.reward = [t("builder.rewardNotMoney")];
+  const minutes = Number(inputs.est_minutes.value);
+  if (!Number.isInteger(minutes) || inputs.est_minutes.value === "") problems.est_minutes = [t("builder.notWhole")];
+  const photos = Number(inputs.photos_required.value);
+  if (!Number.isInteger(photos) || inputs.photos_required.value === "") problems.photos_required = [t("builder.notWhole")];
+  for (const name of ["starts_at", "ends_at"]) {
+    if (!inputs[name].value) problems[name] = [t("builder.noDate")];
+  }
+  if (Object.keys(problems).length) return { problems };
+  return {
+    data: {
+      name: inputs.name.value.trim(),
+      products: parseProducts(inputs.products.value),
+      photos_required: photos,
+      photo_instructions: inputs.photo_instructions.value.trim() || null,
+      est_minutes: minutes,
+      reward: { amount_minor: reward, currency },
+      starts_at: new Date(inputs.starts_at.value).toISOString(),
+      ends_at: new Date(inputs.ends_at.value).toISOString(),
+      store_ids: storePicker.ids(),
+      instructions: inputs.instructions.value.trim(),
+      review_required: inputs.review_required.checked,
+    },
+  };
+}
 
-  function toggle(id, on) {
-    if (locked.has(id) && !on) return;
-    if (on) chosen.add(id);
-    else chosen.delete(id);
-    const box = boxes.get(id);
-    if (box) box.checked = on;
-    map.view.refresh();
-    countStores();
-  }
-  function scopeChanged() {
-    picker.hidden = all.checked;
-    if (!all.checked) map.view.resize();
-    countStores();
-  }
-  function countStores() {
-    say(storeCount, all.checked
-      ? t("builder.storesAll", { count: stores.length })
-      : t("builder.storesChosen", { chosen: chosen.size, count: stores.length }));
-  }
-  all.addEventListener("change", scopeChanged);
-  some.addEventListener("change", scopeChanged);
+/** Draw the builder and wire its saving; returns what to stop when the reader leaves. */
+function builder(main, { stores, campaign, chosenIds, navigate }) {
+  const published = campaign?.status === "published";
+  const currency = campaign?.reward.currency || "EUR";
+  const state = { id: campaign?.id || null };
+  const summary = h("div");
 
-  // The pay check: the API's quote of the reward over the estimate, kept in view.
-  const payCheck = h("p.pay-check", { id: "pay-check", role: "status", "aria-live": "polite" }, t("builder.payPending"));
-  function quoteSoon() {
-    window.clearTimeout(state.quoteTimer);
-    state.quoteTimer = window.setTimeout(quote, QUOTE_DELAY_MS);
-  }
-  async function quote() {
-    const ticket = ++state.quoteTicket;
-    const reward = toMinor(inputs.reward.value, currency);
-    const minutes = Number(inputs.est_minutes.value);
-    if (!reward || !Number.isInteger(minutes) || minutes < 1) {
-      payCheck.className = "pay-check";
-      say(payCheck, t("builder.payPending"));
-      return;
-    }
-    try {
-      const answer = await api("/campaigns/quote", { method: "POST", body: { reward: { amount_minor: reward, currency }, est_minutes: minutes } });
-      if (ticket !== state.quoteTicket) return; // the brand typed on: a newer quote is coming
-      payCheck.className = `pay-check ${answer.passes ? "ok" : "bad"}`;
-      say(payCheck, payText(answer, reward));
-    } catch (problem) {
-      if (ticket !== state.quoteTicket) return;
-      payCheck.className = "pay-check bad";
-      say(payCheck, problem.message);
-    }
-  }
-  function payText(answer, reward) {
-    const values = {
-      rate: money(answer.effective_hourly_rate),
-      travel: number(answer.travel_minutes),
-      floor: money(answer.floor),
-      least: money(answer.least_passing_reward),
-    };
-    if (answer.passes) return t("builder.payPasses", values);
-    const gap = answer.floor.amount_minor - answer.effective_hourly_rate.amount_minor;
-    const more = answer.least_passing_reward.amount_minor - reward;
-    return t("builder.payUnder", {
-      ...values,
-      gap: money({ amount_minor: gap, currency }),
-      more: money({ amount_minor: more, currency }),
-    });
-  }
-  inputs.reward.addEventListener("input", quoteSoon);
-  inputs.est_minutes.addEventListener("input", quoteSoon);
-
+  const inputs = inputsFor(campaign, currency);
+  const storePicker = pickStores({ stores, chosenIds, published });
+  const pay = payCheck({ reward: inputs.reward, minutes: inputs.est_minutes, currency });
   const form = h("form.builder", { novalidate: true },
     section("builder-h-name", t("builder.about"),
       field("name", t("builder.name"), inputs.name)),
-    section("builder-h-stores", t("builder.storesHeading"), storesField),
+    section("builder-h-stores", t("builder.storesHeading"), storePicker.element),
     section("builder-h-products", t("builder.productsHeading"),
       field("products", t("builder.products"), inputs.products, t("builder.productsHint"))),
     section("builder-h-photos", t("builder.photosHeading"),
@@ -225,47 +163,19 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
         h("span.check", inputs.review_required, h("label", { for: "builder-review_required" }, t("builder.reviewRequired"))))),
     // The pay check stays in view, with the buttons, wherever the brand is on the page.
     h("div.toolbar.builder-actions",
-      payCheck,
+      pay.element,
       published
         ? h("button.primary", { type: "submit", value: "save" }, t("builder.saveChanges"))
         : [h("button", { type: "submit", value: "draft" }, t("builder.saveDraft")),
           h("button.primary", { type: "submit", value: "publish" }, t("builder.publish"))],
       h("a", { href: state.id ? `#/campaign/${encodeURIComponent(state.id)}` : "#/campaigns" }, t("builder.leave"))));
   inputs.review_required.id = "builder-review_required";
+  // The reward's description includes the pay check, so its verdict is read with the field.
   inputs.reward.setAttribute("aria-describedby", `${inputs.reward.getAttribute("aria-describedby")} pay-check`);
 
   main.append(summary, form);
-  scopeChanged();
-  quote();
-
-  function body() {
-    const problems = {};
-    const reward = toMinor(inputs.reward.value, currency);
-    if (reward === null) problems.reward = [t("builder.rewardNotMoney")];
-    const minutes = Number(inputs.est_minutes.value);
-    if (!Number.isInteger(minutes) || inputs.est_minutes.value === "") problems.est_minutes = [t("builder.notWhole")];
-    const photos = Number(inputs.photos_required.value);
-    if (!Number.isInteger(photos) || inputs.photos_required.value === "") problems.photos_required = [t("builder.notWhole")];
-    for (const name of ["starts_at", "ends_at"]) {
-      if (!inputs[name].value) problems[name] = [t("builder.noDate")];
-    }
-    if (Object.keys(problems).length) return { problems };
-    return {
-      data: {
-        name: inputs.name.value.trim(),
-        products: parseProducts(inputs.products.value),
-        photos_required: photos,
-        photo_instructions: inputs.photo_instructions.value.trim() || null,
-        est_minutes: minutes,
-        reward: { amount_minor: reward, currency },
-        starts_at: new Date(inputs.starts_at.value).toISOString(),
-        ends_at: new Date(inputs.ends_at.value).toISOString(),
-        store_ids: all.checked ? stores.map((s) => s.id) : [...chosen],
-        instructions: inputs.instructions.value.trim(),
-        review_required: inputs.review_required.checked,
-      },
-    };
-  }
+  storePicker.shown();
+  pay.quote();
 
   // What a published campaign's edit sends: only what changed (the inputs show minutes, so
   // an untouched end date would otherwise come back seconds earlier: "ending sooner").
@@ -273,7 +183,7 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
     const changes = {};
     if (inputs.ends_at.value !== localInput(campaign.ends_at)) changes.ends_at = data.ends_at;
     if (data.reward.amount_minor !== campaign.reward.amount_minor) changes.reward = data.reward;
-    if (data.store_ids.some((id) => !locked.has(id))) changes.store_ids = data.store_ids;
+    if (data.store_ids.some((id) => !chosenIds.includes(id))) changes.store_ids = data.store_ids;
     return changes;
   }
 
@@ -283,7 +193,7 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
   }
 
   async function save(action) {
-    const { data, problems } = body();
+    const { data, problems } = readForm(inputs, storePicker, currency);
     if (problems) {
       showErrors(problems, null);
       return;
@@ -310,7 +220,7 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
       return;
     }
     fieldErrors(form, {});
-    fill(summary, h("p.message", { role: "status" }, t("builder.draftSaved", { time: new Date().toLocaleTimeString() })));
+    fill(summary, h("p.message", { role: "status" }, t("builder.draftSaved", { time: time(new Date()) })));
     announce(t("builder.draftSavedShort"));
   }
 
@@ -327,5 +237,5 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
     }
   });
 
-  return () => window.clearTimeout(state.quoteTimer);
+  return pay.stop;
 }
