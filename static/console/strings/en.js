@@ -293,6 +293,7 @@ export default {
   "builder.storesAll": { one: "{count} store targeted.", other: "All {count} stores targeted." },
   "builder.storesChosen": "{chosen} of {count} stores chosen.",
   "builder.storeList": "Choose stores",
+  "builder.noStores": "You have no store yet: import your stores first.",
   "builder.chooseInView": "Choose the stores in view",
   "builder.clearChoice": "Clear the choice",
   "builder.productsHeading": "Products",

@@ -69,7 +69,8 @@ export function pickStores({ stores, chosenIds, published }) {
       h("legend", t("builder.stores")),
       h("p.field-error", { id: "builder-store_ids-error" }),
       all.element, some.element),
-    count, picker);
+    count,
+    stores.length ? picker : h("p", h("a", { href: "#/stores" }, t("builder.noStores"))));
   return {
     element,
     shown,
