@@ -20,6 +20,7 @@ from tests.support.console import (
     by_label,
     console_errors,
     link,
+    run_module,
     serious_violations,
     sign_in,
     wait,
@@ -355,3 +356,28 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
         b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Edit campaign"
     ]
     accessible(browser)
+
+
+def test_money_as_people_type_it_and_the_pay_check_in_words(gunicorn: str, browser: Any) -> None:
+    origin = gunicorn.removesuffix("/api/v1")
+    browser.get(f"{origin}/#/status")
+    typed = run_module(
+        browser,
+        "/static/console/js/desk.js",
+        '["7", "7.5", "7,50", " 12.00 ", "7.005", "abc", "-3", ""].map(v => m.toMinor(v, "EUR"))',
+    )
+    assert typed == [700, 750, 750, 1200, None, None, None, None]
+    assert run_module(browser, "/static/console/js/desk.js", 'm.toMajor(1250, "EUR")') == "12.50"
+    quote = {
+        "effective_hourly_rate": {"amount_minor": 1120, "currency": "EUR"},
+        "floor": {"amount_minor": 1200, "currency": "EUR"},
+        "least_passing_reward": {"amount_minor": 700, "currency": "EUR"},
+        "passes": False,
+        "travel_minutes": 15,
+    }
+    pay = "/static/console/js/pages/builder-pay.js"
+    under = run_module(browser, pay, f'm.payText({json.dumps(quote)}, 650, "EUR")')
+    assert under == (
+        "€11.20/h incl. 15 min travel: under the €12.00 floor by €0.80/h; "
+        "€7.00 passes (€0.50 more)."
+    )

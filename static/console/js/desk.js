@@ -25,11 +25,14 @@ export function minorPerMajor(currency) {
   return 10 ** format.resolvedOptions().maximumFractionDigits;
 }
 
-/** "7", "7.5" or "7,50" typed by a person → minor units (700, 750), or null if not money. */
+/** "7", "7.5" or "7,50" typed by a person → minor units (700, 750), or null if not money
+ * (a fraction finer than the currency's cents included: nothing is rounded away). */
 export function toMinor(text, currency) {
-  const cleaned = String(text).trim().replace(",", ".");
-  if (!/^\d+(\.\d+)?$/.test(cleaned)) return null;
-  return Math.round(Number(cleaned) * minorPerMajor(currency));
+  const per = minorPerMajor(currency);
+  const digits = Math.round(Math.log10(per));
+  const [whole, fraction = "", ...rest] = String(text).trim().replace(",", ".").split(".");
+  if (rest.length || !/^\d+$/.test(whole) || !/^\d*$/.test(fraction) || fraction.length > digits) return null;
+  return Number(whole) * per + Number(fraction.padEnd(digits, "0") || 0);
 }
 
 /** Minor units → the text a money field shows ("7.00"). */
