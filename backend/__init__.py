@@ -91,6 +91,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 
 def _register_blueprints(app: APIFlask) -> None:
     from backend.accounts.views import bp as accounts_bp
+    from backend.audits.views import bp as audits_bp
     from backend.campaigns.views import bp as campaigns_bp
     from backend.fairness.views import bp as fairness_bp
     from backend.ledger.views import bp as ledger_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.uploads.views import bp as uploads_bp
 
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(audits_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(fairness_bp)
     app.register_blueprint(missions_bp)

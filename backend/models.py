@@ -1,6 +1,7 @@
 """Every model, imported once so metadata (migrations, tests) sees all tables."""
 
 from backend.accounts.models import ApiToken, Brand, User
+from backend.audits.models import Audit
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -13,11 +14,14 @@ from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store, StoreImport
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
+from backend.validation.models import AuditSample
 
 __all__ = [
     "ApiToken",
     "Appeal",
     "Assignment",
+    "Audit",
+    "AuditSample",
     "Brand",
     "Campaign",
     "CampaignProduct",

@@ -83,6 +83,7 @@ class Settings:
     review_sla_hours: float
     review_deadline_sweep_seconds: float
     review_lease_seconds: int
+    audit_sample_percent: float  # share of machine approvals a person looks at again
     appeal_window_days: float
     payout_min: Money
     ledger_check_hour: int
@@ -403,6 +404,7 @@ READERS: dict[str, Reader] = {
     "REVIEW_SLA_HOURS": number(0),
     "REVIEW_DEADLINE_SWEEP_SECONDS": number(0, above=True),
     "REVIEW_LEASE_SECONDS": whole(1),
+    "AUDIT_SAMPLE_PERCENT": number(0, 100),
     "APPEAL_WINDOW_DAYS": number(0),
     "PAYOUT_MIN": money,
     "LEDGER_CHECK_HOUR": whole(0, 23),

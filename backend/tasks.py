@@ -104,6 +104,10 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
             "task": "privacy.reduce_locations",
             "schedule": 86400.0,
         },
+        "stores-sweep-import-files": {
+            "task": "stores.sweep_import_files",
+            "schedule": 3600.0,
+        },
         "reconciliation-nightly-ledger-check": {
             "task": "reconciliation.nightly_ledger_check",
             "schedule": crontab(hour=settings.ledger_check_hour, minute=0),

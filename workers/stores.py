@@ -12,6 +12,10 @@ from backend.settings import current_settings
 from backend.stores import importfiles, imports
 from backend.stores.service import StoreRows
 
+# A file a day old whose import is over, or was never recorded (its request failed after
+# saving it), is left over: no import takes that long to start or to run.
+LEFT_OVER_AFTER_S = 86400.0
+
 
 @shared_task(name=imports.TASK, bind=True, ignore_result=True)
 def run_import(self: Task, import_id: str) -> str | None:
@@ -61,3 +65,18 @@ def _end(task: Task, import_id: str, var_dir: str, *, failed: str | None) -> str
         status = job.status if job is not None else None
     importfiles.discard(var_dir, import_id)
     return status
+
+
+@shared_task(name="stores.sweep_import_files", ignore_result=True)
+def sweep_import_files() -> int:
+    """Delete import files left over by failed requests and killed tasks; returns how many."""
+    var_dir = current_settings().var_dir
+    old = importfiles.written_before(var_dir, importfiles.age_cutoff(LEFT_OVER_AFTER_S))
+    with get_db().transaction(write=False) as session:
+        needed = imports.unfinished(db_session=session, import_ids=old)
+    deleted = 0
+    for name, path in old.items():
+        if name not in needed:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

@@ -52,7 +52,7 @@ def create_campaign(data: dict[str, Any]) -> Any:
 @bp.post("/campaigns/quote")
 @bp.auth_required(auth, roles=BRAND_SIDE)
 @bp.input(QuoteIn, arg_name="data")
-@bp.output(QuoteOut)
+@bp.output(QuoteOut, description="What publishing would say of this reward")
 @bp.doc(
     summary="Check a reward against the pay floor before publishing (nothing is stored)",
     description=(

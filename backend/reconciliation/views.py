@@ -18,7 +18,9 @@ bp = APIBlueprint("reconciliation", __name__, url_prefix="/api/v1", tag="Money")
 
 @bp.post("/admin/ledger-checks")
 @bp.auth_required(auth, roles=["admin"])
-@bp.output(LedgerCheckOut, status_code=202)
+@bp.output(
+    LedgerCheckOut, status_code=202, description="The run queued, or the one already in flight"
+)
 @bp.doc(
     summary="Run the ledger check as a task; poll the run for its result",
     description=(

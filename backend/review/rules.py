@@ -106,7 +106,7 @@ def decided_sentence(status: str, actor: str, by: str | None, at: datetime) -> s
 
 def lease_held_sentence(holder: str, until: datetime) -> str:
     """Why another admin may not work a submission now."""
-    return f"{holder} is reviewing this submission (lease until {_when(until)})."
+    return f"{holder} is reviewing this submission (lease until {until:%H:%M:%S} UTC)."
 
 
 BULK_APPROVE_MAX = 200  # one confirmation, one request: a filtered page or four

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
-from marshmallow import ValidationError, validates
+from marshmallow import INCLUDE, ValidationError, validates
 
 from backend.marketplace.schemas import StoreBrief
 from backend.review.models import APPEAL_STATUSES
@@ -216,6 +216,9 @@ class ReasonsOut(Schema):
 
 class ReviewConflict(Schema):
     """A review 409 (problem+json): which code, and what it names."""
+
+    class Meta:
+        unknown = INCLUDE  # a problem may carry members beyond these
 
     type = String()
     title = String()

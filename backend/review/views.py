@@ -58,9 +58,11 @@ def _conflict(description: str) -> dict[str, Any]:
     }
 
 
-DECIDED = "`already_decided`: someone decided it first (`detail` says who, what and when; "
 LEASED = "`lease_held`: another admin holds its lease (`holder`, `expires_at`)"
-ALREADY_DECIDED = DECIDED + "`decided_by`, `decided_status`, `actor`, `decided_at`)"
+ALREADY_DECIDED = (
+    "`already_decided`: someone decided it first (`detail` says who, what and when; "
+    "`decided_by`, `decided_status`, `actor`, `decided_at`)"
+)
 
 
 @bp.get("/review/queue")

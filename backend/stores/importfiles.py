@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import IO
 
@@ -54,3 +55,21 @@ def discard(var_dir: str, import_id: str) -> None:
     """Delete the import's file, if it is still there."""
     with contextlib.suppress(FileNotFoundError):
         path_of(var_dir, import_id).unlink()
+
+
+def written_before(var_dir: str, cutoff: float) -> dict[str, Path]:
+    """Import files (and half-written uploads) last written before `cutoff` (epoch seconds),
+    by import id (a half-written upload by its own name)."""
+    found: dict[str, Path] = {}
+    if not folder(var_dir).is_dir():
+        return found
+    for path in folder(var_dir).iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                found[path.stem if path.suffix == ".csv" else path.name] = path
+    return found
+
+
+def age_cutoff(seconds: float) -> float:
+    """The epoch time `seconds` ago."""
+    return time.time() - seconds

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.outbox.tasks import enqueue
@@ -169,3 +170,17 @@ def fail_import(
     job.finished_at = now
     db_session.flush()
     return job
+
+
+def unfinished(*, db_session: Session, import_ids: Iterable[str]) -> set[str]:
+    """Those of these imports still queued or running: their files are still needed."""
+    ids = list(import_ids)
+    if not ids:
+        return set()
+    return set(
+        db_session.scalars(
+            select(StoreImport.id).where(
+                StoreImport.id.in_(ids), StoreImport.status.in_(("queued", "running"))
+            )
+        )
+    )

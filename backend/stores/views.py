@@ -63,7 +63,7 @@ def import_stores(query: dict[str, Any], files: dict[str, Any]) -> Any:
 @bp.auth_required(auth, roles=BRAND_SIDE)
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.input(ImportFileIn, location="files", arg_name="files")
-@bp.output(StoreImportOut, status_code=202)
+@bp.output(StoreImportOut, status_code=202, description="Queued: poll GET /stores/imports/{id}")
 @bp.doc(
     summary="Import stores from a CSV file as a task; poll it for progress",
     description=(

@@ -24,7 +24,7 @@ from backend.stores.models import Store
 from backend.submissions import states
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
-from backend.validation import reuse, rules
+from backend.validation import reuse, rules, sampling
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
 from backend.validation.photos import perceptual_hash as phash_of
 
@@ -36,6 +36,7 @@ class Settings:
     similar_hamming: int  # this close: a doubt for a person
     max_speed_kmh: float
     clock_drift: timedelta  # a phone's clock against ours, either way, in every time check
+    audit_sample_percent: float  # of the approvals, drawn for a person's second look
 
 
 def settings_from(settings: AppSettings) -> Settings:
@@ -53,6 +54,7 @@ def settings_from(settings: AppSettings) -> Settings:
         similar_hamming=settings.photo_similar_max_hamming,
         max_speed_kmh=settings.max_travel_speed_kmh,
         clock_drift=timedelta(minutes=settings.exif_clock_drift_minutes),
+        audit_sample_percent=settings.audit_sample_percent,
     )
 
 
@@ -297,7 +299,8 @@ def record_validation(
         {"name": c.name, "passed": c.passed, "detail": c.detail, "hard": c.hard}
         for c in [c for r in results for c in r.checks] + other
     ]
-    decide(
+    now = utcnow()
+    decided = decide(
         db_session=db_session,
         submission_id=evidence.submission_id,
         verdict=Verdict(
@@ -307,8 +310,17 @@ def record_validation(
             flags=decision.flags,
             checks=checks,
         ),
-        now=utcnow(),
+        now=now,
         from_statuses=("validating",),
     )
+    if decided and decision.status == "approved":
+        # After the approval and its credit, which the sample leaves exactly as they are.
+        sampling.sample_approval(
+            db_session=db_session,
+            submission_id=evidence.submission_id,
+            checks=checks,
+            percent=settings.audit_sample_percent,
+            now=now,
+        )
     db_session.flush()
     return decision

@@ -171,3 +171,11 @@ def test_a_real_worker_runs_the_check_sent_through_the_outbox(
     assert body["status"] == "passed", body["problems"]
     assert len(body["checks"]) == len(CHECKS)
     assert message_of(db, run_id).done_at is not None
+
+
+def test_every_beat_entry_names_a_task_the_worker_has(app):
+    celery = app.extensions["celery"]
+    celery.loader.import_default_modules()  # what a worker imports: the TASK_MODULES
+    schedule = celery.conf.beat_schedule
+    assert {"reconciliation-nightly-ledger-check", "stores-sweep-import-files"} <= set(schedule)
+    assert [e["task"] for e in schedule.values() if e["task"] not in celery.tasks] == []

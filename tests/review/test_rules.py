@@ -55,3 +55,37 @@ def test_a_campaign_routing_to_review_is_not_a_doubt():
     assert is_flagged(["campaign_requires_review", "similar_photo"])
     assert rules.outcome("approve") == "approved"
     assert rules.outcome("reject") == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("approved", "rejected", "level"),
+    [
+        (0, 0, "new"),
+        (9, 0, "new"),  # fewer than ten decided: too little to go on
+        (5, 4, "new"),
+        (10, 0, "regular"),
+        (49, 0, "regular"),  # spotless, but not yet fifty approved
+        (50, 0, "experienced"),
+        (95, 5, "experienced"),  # 5 % rejected: still experienced
+        (94, 6, "regular"),  # 6 %: not
+        (0, 40, "regular"),
+    ],
+)
+def test_a_worker_s_level_comes_from_their_two_counts_alone(approved, rejected, level):
+    assert rules.worker_level(approved, rejected) == level
+    assert level in rules.WORKER_LEVELS
+
+
+def test_who_decided_reads_as_a_sentence():
+    assert rules.decided_sentence("approved", "admin", "Bea Admin", T0) == (
+        "Approved by Bea Admin at 2026-11-24 09:00 UTC."
+    )
+    assert rules.decided_sentence("approved", "deadline", None, T0).startswith(
+        "Approved automatically at 2026-11-24 09:00 UTC"
+    )
+    assert rules.decided_sentence("rejected", "machine", None, T0) == (
+        "Rejected automatically by the checks at 2026-11-24 09:00 UTC."
+    )
+    assert rules.lease_held_sentence("Bea Admin", rules.lease_expiry(T0, 120)) == (
+        "Bea Admin is reviewing this submission (lease until 09:02:00 UTC)."
+    )

@@ -279,3 +279,33 @@ def test_a_real_worker_imports_200_stores(client, db, brand_user, auth_headers, 
         4,
     )
     assert store_count(db, brand_id=brand_user.brand_id) == 200
+
+
+def test_files_left_over_a_day_are_swept_unless_their_import_still_needs_them(
+    app, client, db, brand_user, auth_headers
+):
+    import os
+
+    from workers.stores import sweep_import_files
+
+    headers = auth_headers(brand_user)
+    waiting = upload(client, headers, csv_of(stores=3, bad={})).json["id"]
+    over = upload(client, headers, csv_of(stores=3, bad={})).json["id"]
+    with db.transaction() as session:
+        session.get(StoreImport, over).status = "done"  # as if its task died before deleting
+    folder = importfiles.folder(app.config["VAR_DIR"])
+    stray = folder / "0b6c3a8e-0000-4000-8000-000000000000.csv"  # a request that failed
+    stray.write_bytes(b"name,latitude,longitude\n")
+    fresh = upload(client, headers, csv_of(stores=3, bad={})).json["id"]
+    with db.transaction() as session:
+        session.get(StoreImport, fresh).status = "done"
+    day_old = utcnow().timestamp() - 86_400 - 60
+    for path in (kept_file(app, waiting), kept_file(app, over), stray):
+        os.utime(path, (day_old, day_old))
+
+    with app.app_context():
+        assert sweep_import_files.apply(throw=True).get() == 2
+    assert kept_file(app, waiting).exists()  # still queued: its task will need it
+    assert kept_file(app, fresh).exists()  # too recent to judge
+    assert not kept_file(app, over).exists()
+    assert not stray.exists()

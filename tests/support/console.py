@@ -7,6 +7,8 @@ accessible names the issue fixes ("Email", "Sign in", "Approve", "Reason", …).
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +17,24 @@ AXE = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
 WAIT = 30
 
 
+@dataclass
+class Desk:
+    """The console's origin, an admin, and the submissions waiting for review."""
+
+    origin: str
+    admin: Any
+    flagged: list[str]
+    plain: list[str]
+
+
 def wait(browser: Any, condition: Any, timeout: float = WAIT) -> Any:
-    """Wait until `condition(browser)` is truthy; its value."""
+    """Wait until `condition(browser)` is truthy; its value. An element the page redrew
+    meanwhile (stale) or has not drawn yet is waited for, not an error."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(condition)
 
 
 def by_label(browser: Any, label: str) -> Any:
@@ -32,13 +47,13 @@ def by_label(browser: Any, label: str) -> Any:
     raise LookupError(f"no control labelled {label!r}")
 
 
-def button(browser: Any, name: str) -> Any:
-    """The visible button whose text begins with `name`."""
+def button(browser: Any, name: str, within: str = "body") -> Any:
+    """The visible button whose text begins with `name` (inside the CSS selector `within`)."""
     from selenium.webdriver.common.by import By
 
     found = [
         b
-        for b in browser.find_elements(By.TAG_NAME, "button")
+        for b in browser.find_elements(By.CSS_SELECTOR, f"{within} button")
         if b.is_displayed() and b.text.strip().startswith(name)
     ]
     if not found:
@@ -82,6 +97,17 @@ def press(browser: Any, keys: str) -> None:
     ActionChains(browser).send_keys(keys).perform()
 
 
+def back_tab(browser: Any, times: int = 1) -> None:
+    """Shift+Tab `times`: focus moves back through the page."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    chain = ActionChains(browser).key_down(Keys.SHIFT)
+    for _ in range(times):
+        chain = chain.send_keys(Keys.TAB)
+    chain.key_up(Keys.SHIFT).perform()
+
+
 def focused(browser: Any) -> Any:
     """The element that has focus."""
     return browser.switch_to.active_element
@@ -119,3 +145,41 @@ def run_module(browser: Any, module: str, expression: str) -> Any:
         ".catch(e => done(JSON.stringify({error: String(e)})));"
     )
     return json.loads(browser.execute_async_script(script))
+
+
+def submit_for_review(client: Any, claim: Any, *, far: bool, seed: int, review: bool = True) -> str:
+    """A worker claims a fresh mission and submits real photos through the API; `far` puts the
+    device 3 km from the store (a location flag), else the campaign asks for a person anyway
+    (`review=False`: it does not, and honest evidence is approved by the machine). Returns the
+    submission's id; a Celery worker validates it."""
+    from tests.support.photos import jpeg, shelf
+    from tests.support.submitting import BRUSSELS, honest_payload, submit
+
+    claimed = claim(review_required=review and not far)
+    payload = honest_payload(latitude=BRUSSELS[0] + 0.027) if far else honest_payload()
+    answer = submit(client, claimed, [jpeg(shelf(seed=seed)), jpeg(shelf(seed=seed + 50))], payload)
+    assert answer.status_code == 202, answer.json
+    return str(answer.json["submission_id"])
+
+
+def in_review(db: Any, submission_ids: list[str]) -> bool:
+    """Whether every one of these submissions waits for a person (validated, flagged or not)."""
+    from sqlalchemy import select
+
+    from backend.submissions.models import Submission
+
+    with db.transaction(write=False) as session:
+        statuses = session.scalars(
+            select(Submission.status).where(Submission.id.in_(submission_ids))
+        ).all()
+    return len(statuses) == len(submission_ids) and set(statuses) == {"in_review"}
+
+
+def screenshot(browser: Any, name: str, fallback: Path) -> Path:
+    """Save the page as `name`.png in FAIRFIELD_SCREENSHOTS (the README's pictures are made
+    so: `FAIRFIELD_SCREENSHOTS=docs/screenshots pytest tests/console`), else in `fallback`."""
+    folder = Path(os.environ.get("FAIRFIELD_SCREENSHOTS") or fallback)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    browser.save_screenshot(str(path))
+    return path

@@ -43,7 +43,20 @@ function drawNav(profile, path) {
   }
 }
 
+// The page lets go of what it holds (a review lease) while the token still works.
+async function leavePage() {
+  if (!leaving) return;
+  const done = leaving;
+  leaving = null;
+  try {
+    await done();
+  } catch (error) {
+    console.warn(error);
+  }
+}
+
 async function leave() {
+  await leavePage();
   await signOut();
   announce(t("app.signedOut"));
   window.location.hash = "#/signin";
@@ -52,11 +65,7 @@ async function leave() {
 
 async function route() {
   const ticket = ++rendering;
-  if (leaving) {
-    const done = leaving;
-    leaving = null;
-    try { done(); } catch (error) { console.warn(error); }
-  }
+  leavePage();
   const where = parseHash(window.location.hash);
   let profile = null;
   try {
@@ -75,7 +84,11 @@ async function route() {
   fill(main);
   main.focus({ preventScroll: true });
   const result = await page.render(main, { ...where, user: profile, navigate });
-  if (ticket === rendering && typeof result === "function") leaving = result;
+  if (typeof result === "function") {
+    // Left before it finished drawing: let go at once of what it took.
+    if (ticket === rendering) leaving = result;
+    else Promise.resolve(result()).catch((error) => console.warn(error));
+  }
 }
 
 function home(profile) {

@@ -59,9 +59,10 @@ export function submissionMap({ store, evidence }) {
   load().then((loaded) => {
     if (!canvas.isConnected) return;
     const { L } = loaded;
-    const map = L.map(canvas, { attributionControl: true, zoomSnap: 0.5 });
-    basemap(loaded).addTo(map);
     const storeAt = [store.latitude, store.longitude];
+    // A view first: a circle's bounds are measured in the map's projection.
+    const map = L.map(canvas, { attributionControl: true, zoomSnap: 0.5 }).setView(storeAt, 15);
+    basemap(loaded).addTo(map);
     const shapes = [
       L.circle(storeAt, { radius: store.geofence_m, className: "fence", interactive: false }),
       L.circleMarker(storeAt, { radius: 7, className: "store-dot" }).bindTooltip(store.name),

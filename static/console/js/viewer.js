@@ -66,7 +66,7 @@ export function photoViewer({ src, alt }) {
     h("button", { type: "button", onclick: () => zoom(1 / STEP) }, t("review.zoomOut")),
     h("button", { type: "button", onclick: reset }, t("review.zoomReset")),
   );
-  const element = h("div.viewer-box", frame, controls);
+  const element = h("div.viewer-box", controls, frame);
   return {
     element,
     controls,

@@ -4,7 +4,15 @@ import { announce, fill, h, uid } from "../dom.js";
 import { dateTime, t } from "../i18n.js";
 import { pageStart } from "./common.js";
 
-function appealCard(appeal, reasons, reload) {
+function decider(appeal, me) {
+  const actor = appeal.rejection?.actor;
+  if (actor === "admin" && appeal.rejected_by === me?.id) return t("appeals.you");
+  if (actor === "admin") return t("appeals.admin");
+  if (actor === "deadline") return t("appeals.deadlineActor");
+  return t("appeals.machine");
+}
+
+function appealCard(appeal, reasons, me, reload) {
   const rejection = appeal.rejection || {};
   const reasonId = uid();
   const commentId = uid();
@@ -31,7 +39,7 @@ function appealCard(appeal, reasons, reload) {
     h("p.muted", t("appeals.deadline", { time: dateTime(appeal.deadline_at) })),
     h("h3", t("appeals.rejection")),
     h("p", t("appeals.reasons", { reasons: (rejection.reasons || []).join(", ") || t("app.none") })),
-    h("p", t("appeals.decidedBy", { actor: rejection.actor === "machine" || !appeal.rejected_by ? t("appeals.machine") : rejection.actor, time: dateTime(rejection.decided_at) })),
+    h("p", t("appeals.decidedBy", { actor: decider(appeal, me), time: dateTime(rejection.decided_at) })),
     rejection.comment ? h("p", t("appeals.comment", { comment: rejection.comment })) : null,
     h("h3", t("appeals.message")),
     h("blockquote", appeal.message),
@@ -48,14 +56,14 @@ export default {
   title: t("appeals.title"),
   roles: ["admin"],
   nav: t("nav.appeals"),
-  async render(main) {
+  async render(main, { user }) {
     const page = pageStart(main, t("appeals.heading"));
     const list = h("ul.cards");
     main.append(list);
     async function load() {
       const [appeals, reasons] = await Promise.all([api("/appeals"), api("/review/reasons")]);
       fill(list, appeals.items.length
-        ? appeals.items.map((a) => appealCard(a, reasons.items, () => load().catch(page.fail)))
+        ? appeals.items.map((a) => appealCard(a, reasons.items, user, () => load().catch(page.fail)))
         : h("li", t("appeals.empty")));
     }
     await load().catch(page.fail);

@@ -15,7 +15,9 @@ function amount(value) {
 function duration(seconds) {
   if (seconds === null || seconds === undefined) return "–";
   const hours = seconds / 3600;
-  return hours >= 2 ? `${number(hours, 1)} h` : `${number(seconds / 60)} min`;
+  return hours >= 2
+    ? t("fairness.hours", { hours: number(hours, 1) })
+    : t("fairness.minutes", { minutes: number(seconds / 60) });
 }
 
 function figures(report) {

@@ -87,17 +87,15 @@ function workerSection(item) {
 }
 
 function matchesSection(item) {
-  const matches = item.matches || [];
+  const matches = (item.matches || []).filter((match) => !match.erased);
   if (!matches.length) return null;
-  const details = (item.checks || [])
-    .filter((c) => c.name === "reuse" || c.name === "similar_photo")
-    .flatMap((c) => c.detail?.matches || []);
+  const total = item.photos?.length || 0;
   const pairs = matches.map((match) => {
-    const found = details.find((d) => d.photo_id === match.photo_id);
-    const mine = item.photos?.[found?.photo ?? 0] || item.photos?.[0];
+    const index = match.photo ?? 0; // which of this submission's photos matched
+    const mine = item.photos?.[index];
     return h("figure.pair",
       h("div.side",
-        mine ? h("img", { src: photoSource(mine, false), alt: t("review.photoAlt", { index: (found?.photo ?? 0) + 1, total: item.photos.length, store: item.store.name }) }) : null,
+        mine ? h("img", { src: photoSource(mine, false), alt: t("review.photoAlt", { index: index + 1, total, store: item.store.name }) }) : null,
         h("img", { src: match.review_url || match.url, alt: t("review.matchAlt", { id: match.submission_id }) })),
       h("figcaption", t("review.matchOf", {
         id: match.submission_id,

@@ -63,7 +63,7 @@ export default {
 
 async function workstation(main, wanted, query) {
   const filters = Object.fromEntries(FILTERS.map((name) => [name, query.get(name) || ""]));
-  const state = { items: [], counts: null, reasons: [], current: null, lease: null, timer: null, busy: false };
+  const state = { items: [], counts: null, reasons: [], current: null, lease: null, timer: null, busy: false, gone: false };
   const aside = h("aside.queue", { "aria-label": t("review.filters") });
   const detail = h("section.detail", { "aria-live": "off" }, h("p.muted", t("app.loading")));
   const message = h("p.message", { role: "status" });
@@ -138,6 +138,11 @@ async function workstation(main, wanted, query) {
     const show = (text, kind) => fill(box, h(`p.lease.${kind}`, text));
     try {
       const lease = await api(`/submissions/${id}/lease`, { method: "POST" });
+      if (state.gone || state.current?.id !== id) {
+        // The reviewer moved on while the lease was being taken: give it back.
+        await api(`/submissions/${id}/lease`, { method: "DELETE" }).catch(() => {});
+        return;
+      }
       state.lease = id;
       show(t("review.leaseMine", { time: time(lease.expires_at) }), "mine");
       state.timer = window.setInterval(() => {
@@ -149,6 +154,7 @@ async function workstation(main, wanted, query) {
   }
 
   async function open(id, { focus = true } = {}) {
+    if (state.gone) return;
     await releaseLease();
     const index = state.items.findIndex((item) => item.id === id);
     if (id === null || index < 0) {
@@ -178,7 +184,7 @@ async function workstation(main, wanted, query) {
     const reason = reasonSelect(state.reasons);
     const commentId = uid();
     const hintId = uid("hint");
-    const comment = h("textarea", { id: commentId, name: "comment", rows: "2", "aria-describedby": hintId });
+    const comment = h("textarea", { id: commentId, name: "comment", rows: "1", "aria-describedby": hintId });
     const error = h("div.error", { role: "alert" });
     const approve = h("button.primary", { type: "button", "aria-keyshortcuts": "a", onclick: () => decide("approve") }, t("review.approve"), h("kbd", { "aria-hidden": "true" }, "a"));
     const reject = h("button.danger", { type: "button", "aria-keyshortcuts": "r", onclick: () => decide("reject") }, t("review.reject"), h("kbd", { "aria-hidden": "true" }, "r"));
@@ -281,7 +287,8 @@ async function workstation(main, wanted, query) {
     showError(error);
   }
   return () => {
+    state.gone = true;
     document.removeEventListener("keydown", keys);
-    releaseLease();
+    return releaseLease();
   };
 }
