@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.support.console import (
     console_errors,
     link,
     run_module,
+    screenshot,
     serious_violations,
     sign_in,
     wait,
@@ -31,7 +31,7 @@ from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.browser
 LIST_CAPTION = "section[aria-labelledby=stores-list-heading] caption"
-SHOTS = Path(os.environ.get("FAIRFIELD_SCREENSHOTS", "/tmp"))
+SHOTS = Path("/tmp")  # unless FAIRFIELD_SCREENSHOTS names a folder (docs/screenshots)
 # The 422s the tests provoke on purpose (a reward under the floor, a reward lowered once
 # published), and the favicon Chromium asks for on its own.
 EXPECTED = ("favicon.ico", "the server responded with a status of 422")
@@ -147,7 +147,7 @@ def build(browser: Any, names: list[str]) -> None:
     )
     assert "/#/builder/" in browser.current_url  # saved as a draft before publishing
     accessible(browser)
-    browser.save_screenshot(str(SHOTS / "desk-builder.png"))
+    screenshot(browser, "desk-builder", SHOTS)
     field_link.click()
     reward = browser.switch_to.active_element
     assert reward.get_attribute("id") == "builder-reward"
@@ -220,7 +220,7 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     assert "1 of 3 stores with an approved result" in text(browser, "dl.figures")
     accessible(browser)
     browser.set_window_size(1400, 1800)  # figures, map and table in one picture
-    browser.save_screenshot(str(SHOTS / "desk-results.png"))
+    screenshot(browser, "desk-results", SHOTS)
 
     save_downloads(browser, tmp_path / "downloads")
     button(browser, "Download CSV").click()
