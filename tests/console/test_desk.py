@@ -302,6 +302,13 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     )
     draft = client.get(f"/api/v1/campaigns/{draft_id}/results", headers=headers).json
     assert len(draft["items"]) == 2
+    # A draft's page publishes it too.
+    browser.get(f"{origin}/#/campaign/{draft_id}")
+    on_page(browser, "Shelf audit", ".status-legend")
+    assert text(browser, ".status-legend") == "draft: 2"
+    button(browser, "Publish").click()
+    wait(browser, lambda b: text(b, ".campaign-status").startswith("Status: published."))
+    assert text(browser, ".status-legend") == "open: 2"
 
     # Published: only a later end, a higher reward and more stores; a lower reward is refused.
     published = client.post(

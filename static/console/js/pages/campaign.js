@@ -45,6 +45,15 @@ export default {
         page.fail(problem);
       }
     }
+    async function publish() {
+      try {
+        await api(`${path}/publish`, { method: "POST" });
+        announce(t("builder.published"));
+        navigate(`#/campaign/${encodeURIComponent(id)}`);
+      } catch (problem) {
+        page.fail(problem); // the floor's sentence says which reward passes
+      }
+    }
     async function exported(format, filename) {
       try {
         await download(`${path}/results`, { format }, filename);
@@ -62,6 +71,9 @@ export default {
         minutes: number(campaign.est_minutes),
       })),
       h("div.toolbar",
+        campaign.status === "draft"
+          ? h("button.primary", { type: "button", onclick: publish }, t("builder.publish"))
+          : null,
         campaign.status !== "cancelled"
           ? h("button", { type: "button", onclick: () => navigate(`#/builder/${encodeURIComponent(id)}`) }, t("results.edit"))
           : null,
