@@ -20,7 +20,7 @@ async function json(path) {
 }
 
 /** Leaflet, the basemap layer's maker, loaded once. */
-function load() {
+export function load() {
   ready ??= (async () => {
     const [config] = await Promise.all([
       json("/console/config.json"),
@@ -37,7 +37,8 @@ function load() {
   return ready;
 }
 
-function basemap({ L, config, outlines }) {
+/** The basemap: tiles when configured, else the vendored outlines. */
+export function basemap({ L, config, outlines }) {
   if (config.map_tile_url) return L.tileLayer(config.map_tile_url, { maxZoom: 19 });
   return L.geoJSON(outlines, {
     interactive: false,

@@ -2,6 +2,8 @@
 // {path: "#/name", title, roles: ["admin"|"brand"] (empty: anyone), nav (its link's name, or
 // none), render(main, params)}; render may return a function run when the reader leaves.
 import appeals from "./appeals.js";
+import builder from "./builder.js";
+import campaign from "./campaign.js";
 import campaigns from "./campaigns.js";
 import fairness from "./fairness.js";
 import payouts from "./payouts.js";
@@ -10,4 +12,4 @@ import signin from "./signin.js";
 import status from "./status.js";
 import stores from "./stores.js";
 
-export default [review, appeals, payouts, fairness, campaigns, stores, signin, status];
+export default [review, appeals, payouts, fairness, campaigns, stores, builder, campaign, signin, status];
