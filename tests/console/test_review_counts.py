@@ -48,6 +48,16 @@ def options(browser: Any, label: str) -> list[str]:
     return [o.text for o in Select(by_label(browser, label)).options]
 
 
+def offered(browser: Any, label: str) -> list[str] | None:
+    """The choices of the select `label`, or None while the page is being redrawn."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        return options(browser, label)
+    except (LookupError, StaleElementReferenceException):
+        return None
+
+
 def another_brand_waiting(client: Any, db: Any, make: Any, auth_headers: Any) -> tuple[Any, str]:
     """A submission of a second brand that its campaign sends to a person, validated by the
     running Celery worker; (the brand, the submission's id)."""
@@ -107,12 +117,17 @@ def test_the_brand_filter_offers_every_brand_waiting_and_narrows_the_queue(
     wait(browser, lambda b: queue_ids(b) == [theirs])
     assert options(browser, "Brand") == ["All", f"{ours} (3)", "Zebra Foods (1)"]
     assert Select(by_label(browser, "Brand")).first_selected_option.text == "Zebra Foods (1)"
+    Select(by_label(browser, "Brand")).select_by_visible_text(f"{ours} (3)")
+    wait(browser, lambda b: len(queue_ids(b)) == 3)
     Select(by_label(browser, "Flag")).select_by_visible_text("location (2)")
-    wait(browser, lambda b: queue_ids(b) == [])
-    # Zebra's choice stays selected (and says it lists nothing now) beside the brand that does.
-    assert options(browser, "Brand") == ["All", f"{ours} (2)", "Zebra Foods (0)"]
-    Select(by_label(browser, "Brand")).select_by_visible_text(f"{ours} (2)")
     wait(browser, lambda b: sorted(queue_ids(b)) == sorted(desk.flagged))
+    assert options(browser, "Brand") == ["All", f"{ours} (2)"]  # Zebra has none so flagged
+    # A choice that lists nothing (here from the address) stays shown and selected, at 0.
+    browser.get(f"{desk.origin}/#/review?brand_id={zebra.id}&flag=location")
+    zero = ["All", f"{ours} (2)", "Zebra Foods (0)"]
+    wait(browser, lambda b: offered(b, "Brand") == zero)
+    assert queue_ids(browser) == []
+    assert Select(by_label(browser, "Brand")).first_selected_option.text == "Zebra Foods (0)"
     assert serious_violations(browser) == []
     assert console_errors(browser) == []
 
@@ -168,8 +183,8 @@ def test_the_navigation_counts_what_waits_after_each_decision(
 # Everything a 360 px page shows stays inside the viewport's width.
 CUT_OFF = """
 const width = document.documentElement.clientWidth;
-return [...document.querySelectorAll('main a, main button, main select, main textarea, main input,
-                                     main h1, main h2, nav a')]
+const shown = 'main :is(a, button, select, textarea, input, h1, h2), nav a';
+return [...document.querySelectorAll(shown)]
   .filter(e => e.getClientRects().length)
   .map(e => [e.outerHTML.slice(0, 80), e.getBoundingClientRect()])
   .filter(([, r]) => r.left < -1 || r.right > width + 1)
