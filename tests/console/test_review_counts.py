@@ -5,6 +5,7 @@ decision; and on a 360 px phone nothing of the decision bar is cut off or hidden
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.support.console import (
     console_errors,
     heading,
     press,
+    screenshot,
     serious_violations,
     sign_in,
     wait,
@@ -208,7 +210,7 @@ return {
 
 
 def test_at_360_px_every_admin_page_fits_and_the_decision_bar_is_whole(
-    desk: Desk, browser: Any
+    desk: Desk, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -229,6 +231,7 @@ def test_at_360_px_every_admin_page_fits_and_the_decision_bar_is_whole(
         assert seen["inside"], (name, seen)
         assert seen["onTop"], (name, seen)
         assert seen["barShare"] <= 0.34, (name, seen)
+    screenshot(browser, "review-decision-360", tmp_path)
     # Reading the evidence above the bar, each link and button is reachable too.
     for element in browser.find_elements(By.CSS_SELECTOR, ".item button, .item a, .queue a"):
         if element.is_displayed():
