@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,15 +60,18 @@ def review_item_out(
     item: dict[str, Any],
     *,
     lease: tuple[str, str, datetime] | None,
+    brand: tuple[str, str],
     worker: tuple[str, str, int, int],
     products: Sequence[tuple[str, str]],
     matches: Sequence[dict[str, Any]],
     shown: Collection[str],
 ) -> dict[str, Any]:
     """A queue item with what a reviewer weighs beside the submission: who holds it, the
-    worker's record, the products asked, and the photos a reuse or similar check matched."""
+    brand, the worker's record, the products asked, and the photos a reuse or similar check
+    matched."""
     worker_id, name, approved, rejected = worker
     return item | {
+        "brand": {"id": brand[0], "name": brand[1]},
         "lease": None if lease is None else lease_out(lease[0], lease[1], lease[2]),
         "worker": {
             "id": worker_id,
@@ -143,9 +146,22 @@ def queue_store_out(store: Store) -> dict[str, Any]:
     }
 
 
-def appeal_out(appeal: Appeal, decisions: Sequence[Decision], sla_hours: float) -> dict[str, Any]:
+def person_out(user_id: str | None, names: Mapping[str, str]) -> dict[str, str] | None:
+    """An admin named beside a decision, or None (the machine, the deadline, nobody yet)."""
+    if user_id is None:
+        return None
+    return {"id": user_id, "display_name": names.get(user_id, "")}
+
+
+def appeal_out(
+    appeal: Appeal,
+    decisions: Sequence[Decision],
+    sla_hours: float,
+    names: Mapping[str, str],
+) -> dict[str, Any]:
     """An appeal as admins see it: the worker's message beside the rejection it contests (as
-    it was, whatever the appeal decided since), and every decision on the submission."""
+    it was, whatever the appeal decided since) and who made it, every decision on the
+    submission, and who decided the appeal; `names` are the admins' display names by id."""
     contested = [d for d in decisions if d.status == "rejected" and d.appeal_id is None]
     rejection = contested[-1] if contested else None
     return {
@@ -160,20 +176,33 @@ def appeal_out(appeal: Appeal, decisions: Sequence[Decision], sla_hours: float) 
             "comment": rejection.comment if rejection else None,
             "actor": rejection.actor if rejection else None,
             "decided_at": rejection.created_at.isoformat() if rejection else None,
+            "decided_by": person_out(rejection.actor_id if rejection else None, names),
         },
         "decisions": [decision_out(d) for d in decisions],
         "created_at": appeal.created_at,
         "deadline_at": rules.review_deadline(appeal.created_at, sla_hours),
         "decided_by": appeal.decided_by,
+        "decided_by_admin": person_out(appeal.decided_by, names),
         "decided_at": appeal.decided_at,
     }
 
 
+def appeal_people(appeal: Appeal, decisions: Sequence[Decision]) -> set[str]:
+    """The admins an appeal's answer names: who rejected, who decided it."""
+    return {d.actor_id for d in decisions if d.actor_id} | (
+        {appeal.decided_by} if appeal.decided_by else set()
+    )
+
+
 def appeal_decision_out(
-    appeal: Appeal, submission: Submission, decisions: Sequence[Decision], sla_hours: float
+    appeal: Appeal,
+    submission: Submission,
+    decisions: Sequence[Decision],
+    sla_hours: float,
+    names: Mapping[str, str],
 ) -> dict[str, Any]:
     """A decided appeal and where it left its submission."""
     return {
-        "appeal": appeal_out(appeal, decisions, sla_hours),
+        "appeal": appeal_out(appeal, decisions, sla_hours, names),
         "submission_status": submission.status,
     }

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from backend.accounts.models import User
 from backend.errors import Invalid
 from backend.pagination import decode_cursor, encode_cursor
 from backend.review.models import Appeal
-from backend.review.presenters import appeal_out
+from backend.review.presenters import appeal_decision_out, appeal_out, appeal_people
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.queries import decision_history
 
@@ -66,12 +67,27 @@ def appeals_page(
     rows = rows[:limit]
     last = rows[-1].Appeal if rows else None
     history = _histories(db_session, [row.Submission.id for row in rows])
+    names = display_names(
+        db_session,
+        {p for row in rows for p in appeal_people(row.Appeal, history.get(row.Submission.id, []))},
+    )
     return {
         "items": [
-            appeal_out(row.Appeal, history.get(row.Submission.id, []), sla_hours) for row in rows
+            appeal_out(row.Appeal, history.get(row.Submission.id, []), sla_hours, names)
+            for row in rows
         ],
         "next_cursor": encode_cursor(last.created_at, last.id) if more and last else None,
     }
+
+
+def display_names(db_session: Session, user_ids: set[str]) -> dict[str, str]:
+    """Each user's display name by id. One query."""
+    if not user_ids:
+        return {}
+    rows = db_session.execute(
+        select(User.id, User.display_name).where(User.id.in_(sorted(user_ids)))
+    )
+    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def _histories(db_session: Session, submission_ids: list[str]) -> dict[str, list[Decision]]:
@@ -82,6 +98,11 @@ def _histories(db_session: Session, submission_ids: list[str]) -> dict[str, list
     return found
 
 
-def appeal_history(db_session: Session, appeal: Appeal) -> list[Decision]:
-    """The decisions on an appeal's submission, oldest first."""
-    return decision_history(db_session, [appeal.submission_id])
+def decided_appeal(
+    db_session: Session, appeal: Appeal, submission: Submission, sla_hours: float
+) -> dict[str, Any]:
+    """A decided appeal as the API shows it, with its submission's decisions and the admins
+    named."""
+    history = decision_history(db_session, [appeal.submission_id])
+    names = display_names(db_session, appeal_people(appeal, history))
+    return appeal_decision_out(appeal, submission, history, sla_hours, names)

@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, select, true, tuple_
 from sqlalchemy.orm import Session
 
-from backend.accounts.models import User
+from backend.accounts.models import Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import not_found
 from backend.missions.models import Mission
 from backend.review import presenters
-from backend.review.models import ReviewLease
+from backend.review.models import Appeal, ReviewLease
 from backend.review.queries import decode_queue_cursor, photos_of, queue_cursor
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
@@ -125,15 +125,7 @@ def queue_item(
 def queue_counts(db_session: Session, where: QueueFilter) -> dict[str, Any]:
     """How many wait under the filter (all, flagged), and per flag how many the campaign and
     brand filters leave carrying it: what choosing that flag would list."""
-    total, flagged = db_session.execute(
-        _waiting(
-            select(func.count(), func.coalesce(func.sum(case((_RANK == 0, 1), else_=0)), 0)).join(
-                Mission, Mission.id == Submission.mission_id
-            ),
-            db_session,
-            where,
-        )
-    ).one()
+    total, flagged = _totals(db_session, where)
     flags = _flag_values(db_session)
     by_flag = db_session.execute(
         _waiting(
@@ -151,7 +143,63 @@ def queue_counts(db_session: Session, where: QueueFilter) -> dict[str, Any]:
         "total": total,
         "flagged": flagged,
         "by_flag": {str(flag): int(n) for flag, n in by_flag},
+        "by_brand": _counted(
+            db_session,
+            Submission.brand_id,
+            Brand,
+            QueueFilter(campaign_id=where.campaign_id, flag=where.flag),
+        ),
+        "by_campaign": _counted(
+            db_session,
+            Mission.campaign_id,
+            Campaign,
+            QueueFilter(brand_id=where.brand_id, flag=where.flag),
+        ),
     }
+
+
+def _totals(db_session: Session, where: QueueFilter) -> tuple[int, int]:
+    """How many wait under the filter, and of those how many a check doubted. One query."""
+    total, flagged = db_session.execute(
+        _waiting(
+            select(func.count(), func.coalesce(func.sum(case((_RANK == 0, 1), else_=0)), 0)).join(
+                Mission, Mission.id == Submission.mission_id
+            ),
+            db_session,
+            where,
+        )
+    ).one()
+    return int(total), int(flagged)
+
+
+def waiting_counts(*, db_session: Session) -> dict[str, Any]:
+    """What waits for an admin, counted cheaply for the navigation: the queue (all, flagged)
+    and the open appeals. Two counting queries, nothing else read."""
+    total, flagged = _totals(db_session, QueueFilter())
+    appeals = db_session.scalar(
+        select(func.count()).select_from(Appeal).where(Appeal.status == "open")
+    )
+    return {"queue": {"total": total, "flagged": flagged}, "appeals": {"open": int(appeals or 0)}}
+
+
+def _counted(
+    db_session: Session, key: Any, named: type[Brand] | type[Campaign], where: QueueFilter
+) -> list[dict[str, Any]]:
+    """How many wait per brand (or campaign) under the other filters, by name: every choice
+    the filter offers, and what choosing it would list. One grouped query."""
+    rows = db_session.execute(
+        _waiting(
+            select(named.id, named.name, func.count())
+            .select_from(Submission)
+            .join(Mission, Mission.id == Submission.mission_id)
+            .join(named, named.id == key),
+            db_session,
+            where,
+        )
+        .group_by(named.id, named.name)
+        .order_by(named.name, named.id)
+    ).all()
+    return [{"id": id_, "name": name, "count": int(n)} for id_, name, n in rows]
 
 
 def queue_items(
@@ -164,6 +212,7 @@ def queue_items(
     photos = photos_of(db_session, ids)
     leases = leases_of(db_session, ids, now)
     workers = worker_records(db_session, {s.worker_id for s in submissions})
+    brands = brand_names(db_session, {s.brand_id for s in submissions})
     products = products_of(db_session, {row.Campaign.id for row in rows})
     matches = {s.id: match_rows(s.checks) for s in submissions}
     shown = photos_still_kept(db_session, {m["photo_id"] for ms in matches.values() for m in ms})
@@ -178,6 +227,7 @@ def queue_items(
                 sla_hours=sla_hours,
             ),
             lease=leases.get(row.Submission.id),
+            brand=(row.Submission.brand_id, brands.get(row.Submission.brand_id, "")),
             worker=workers[row.Submission.worker_id],
             products=products.get(row.Campaign.id, []),
             matches=matches[row.Submission.id],
@@ -217,6 +267,15 @@ def worker_records(
         .group_by(User.id, User.display_name)
     ).all()
     return {row[0]: (row[0], row[1], int(row[2]), int(row[3])) for row in rows}
+
+
+def brand_names(db_session: Session, brand_ids: Iterable[str]) -> dict[str, str]:
+    """Each brand's name. One query."""
+    ids = sorted(set(brand_ids))
+    if not ids:
+        return {}
+    rows = db_session.execute(select(Brand.id, Brand.name).where(Brand.id.in_(ids)))
+    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def products_of(

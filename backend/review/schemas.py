@@ -61,6 +61,11 @@ class CampaignBrief(Schema):
     name = String()
 
 
+class BrandBrief(Schema):
+    id = String()
+    name = String()
+
+
 class QueueQuery(PageQuery):
     campaign_id = String(
         load_default=None, validate=Length(max=36), metadata={"description": "only this campaign"}
@@ -135,6 +140,7 @@ class QueueItemOut(Schema):
     store = Nested(StoreUnderReview)
     mission_id = String()
     campaign = Nested(CampaignBrief)
+    brand = Nested(BrandBrief, metadata={"description": "the brand whose mission it is"})
     reward = Nested(Money)
     received_at = DateTime()
     in_review_since = DateTime()
@@ -157,6 +163,12 @@ class QueueItemOut(Schema):
     )
 
 
+class CountedChoiceOut(Schema):
+    id = String()
+    name = String()
+    count = Integer(metadata={"description": "submissions waiting that choosing it would list"})
+
+
 class QueueCountsOut(Schema):
     total = Integer(metadata={"description": "submissions waiting that match every filter"})
     flagged = Integer(metadata={"description": "of those, how many a check doubted"})
@@ -168,12 +180,40 @@ class QueueCountsOut(Schema):
             "campaign and brand filters carry it: what choosing that flag would list"
         },
     )
+    by_brand = List(
+        Nested(CountedChoiceOut),
+        metadata={
+            "description": "every brand with a submission waiting under the campaign and flag "
+            "filters, by name, with how many: the brand filter's choices"
+        },
+    )
+    by_campaign = List(
+        Nested(CountedChoiceOut),
+        metadata={
+            "description": "every campaign with a submission waiting under the brand and flag "
+            "filters, by name, with how many: the campaign filter's choices"
+        },
+    )
 
 
 class QueueOut(Schema):
     items = List(Nested(QueueItemOut))
     next_cursor = String(allow_none=True)
     counts = Nested(QueueCountsOut)
+
+
+class WaitingQueueOut(Schema):
+    total = Integer(metadata={"description": "submissions waiting for a person"})
+    flagged = Integer(metadata={"description": "of those, how many a check doubted"})
+
+
+class WaitingAppealsOut(Schema):
+    open = Integer(metadata={"description": "appeals waiting for a decision"})
+
+
+class WaitingOut(Schema):
+    queue = Nested(WaitingQueueOut)
+    appeals = Nested(WaitingAppealsOut)
 
 
 class BulkApproveIn(Schema):
@@ -264,7 +304,8 @@ class AppealOut(Schema):
     rejection = Dict(
         metadata={
             "description": "the rejection appealed, as it was: reasons, flags, comment, actor "
-            "(machine or admin), decided_at"
+            "(machine or admin), decided_at, and decided_by: `{id, display_name}` of the admin "
+            "who rejected (null when the machine did)"
         }
     )
     decisions = List(
@@ -273,7 +314,15 @@ class AppealOut(Schema):
     )
     created_at = DateTime()
     deadline_at = DateTime(metadata={"description": "granted automatically after"})
-    decided_by = String(allow_none=True)
+    decided_by = String(allow_none=True, metadata={"description": "the deciding admin's id"})
+    decided_by_admin = Nested(
+        PersonOut,
+        allow_none=True,
+        metadata={
+            "description": "the admin who decided the appeal, by name; null while open or "
+            "when granted by the deadline"
+        },
+    )
     decided_at = DateTime(allow_none=True)
 
 

@@ -12,7 +12,6 @@ from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.review import appeals, leases, queries, queue, service
 from backend.review.presenters import (
-    appeal_decision_out,
     bulk_approval_out,
     reasons_out,
     taken_lease_out,
@@ -32,6 +31,7 @@ from backend.review.schemas import (
     QueueQuery,
     ReasonsOut,
     ReviewConflict,
+    WaitingOut,
 )
 from backend.settings import current_settings
 from backend.submissions import queries as submissions
@@ -80,6 +80,19 @@ def review_queue(query: dict[str, Any]) -> Any:
     return queue.review_queue(
         db_session=request_session(), sla_hours=_sla_hours(), now=utcnow(), **query
     )
+
+
+@bp.get("/review/counts")
+@bp.auth_required(auth, roles=["admin"])
+@bp.output(WaitingOut)
+@bp.doc(
+    summary="How many submissions and appeals wait for an admin (cheap, for a badge)",
+    description="Counts only, without the filters' breakdown or any item: what a console "
+    "polls every minute to show beside its navigation.",
+    responses=[401, 403],
+)
+def review_counts() -> Any:
+    return queue.waiting_counts(db_session=request_session())
 
 
 @bp.get("/review/queue/<submission_id>")
@@ -271,5 +284,4 @@ def decide_appeal(appeal_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         **data,
     )
-    history = queries.appeal_history(request_session(), appeal)
-    return appeal_decision_out(appeal, submission, history, _sla_hours())
+    return queries.decided_appeal(request_session(), appeal, submission, _sla_hours())

@@ -173,3 +173,57 @@ def test_a_decided_appeal_keeps_the_rejection_and_every_decision_in_order(client
         )
         assert history[1]["comment"] == "PAD-2 not in the photo."
         assert submission.json["decision"] == history[-1]
+
+
+def test_an_appeal_names_the_admin_who_rejected_and_the_one_who_decided(
+    client, make, auth_headers, in_review
+):
+    from tests.support.factories import UserFactory
+
+    rejecter = make(UserFactory, role="admin", display_name="Ann Rejecter")
+    decider = make(UserFactory, role="admin", display_name="Bea Decider")
+    waiting = in_review()
+    reject(client, auth_headers(rejecter), waiting.submission_id)
+    appeal_id = appeal(client, waiting).json["id"]
+
+    (listed,) = open_appeals(client, auth_headers(decider))
+    assert listed["rejected_by"] == rejecter.id  # the id stays as it was
+    assert listed["rejection"]["decided_by"] == {"id": rejecter.id, "display_name": "Ann Rejecter"}
+    assert listed["decided_by"] is None
+    assert listed["decided_by_admin"] is None
+
+    decided = decide_appeal(client, auth_headers(decider), appeal_id, {"decision": "approve"})
+    assert decided.status_code == 200, decided.json
+    answer = decided.json["appeal"]
+    assert answer["decided_by"] == decider.id
+    assert answer["decided_by_admin"] == {"id": decider.id, "display_name": "Bea Decider"}
+    assert answer["rejection"]["decided_by"]["display_name"] == "Ann Rejecter"
+    granted = client.get(
+        "/api/v1/appeals", headers=auth_headers(decider), query_string={"status": "approved"}
+    ).json["items"]
+    assert [a["decided_by_admin"]["display_name"] for a in granted] == ["Bea Decider"]
+
+
+def test_appeals_name_their_admins_in_as_many_statements_whatever_the_page(
+    client, db, make, auth_headers, in_review, admin
+):
+    from tests.support.factories import UserFactory
+    from tests.support.statements import statements
+
+    reader = admin()
+
+    def appeal_one() -> None:
+        waiting = in_review()
+        reject(client, auth_headers(make(UserFactory, role="admin")), waiting.submission_id)
+        assert appeal(client, waiting).status_code == 201
+
+    appeal_one()
+    with statements(db) as one:
+        assert len(open_appeals(client, reader)) == 1
+    for _ in range(3):
+        appeal_one()
+    with statements(db) as four:
+        listed = open_appeals(client, reader)
+    assert len(listed) == 4
+    assert len({a["rejection"]["decided_by"]["id"] for a in listed}) == 4
+    assert len(four) == len(one)

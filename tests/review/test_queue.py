@@ -67,7 +67,7 @@ def test_filters_combine_and_counts_follow_the_filter_in_force(
     by_campaign = {item["id"]: item["campaign"]["id"] for item in everything["items"]}
     one = queue(client, headers, campaign_id=by_campaign[routine.submission_id])
     assert ids(one) == [routine.submission_id]
-    assert one["counts"] == {
+    assert {k: one["counts"][k] for k in ("total", "flagged", "by_flag")} == {
         "total": 1,
         "flagged": 0,
         "by_flag": {"campaign_requires_review": 1},
@@ -81,7 +81,7 @@ def test_filters_combine_and_counts_follow_the_filter_in_force(
     located = queue(client, headers, flag="location")
     assert ids(located) == [doubted.submission_id]
     # `by_flag` leaves the flag filter out: it says what choosing each flag would list.
-    assert located["counts"] == {
+    assert {k: located["counts"][k] for k in ("total", "flagged", "by_flag")} == {
         "total": 1,
         "flagged": 1,
         "by_flag": {"campaign_requires_review": 2, "location": 1},
@@ -214,3 +214,73 @@ def test_the_level_rule_is_documented_where_the_field_is(client):
     level = spec["components"]["schemas"]["WorkerRecordOut"]["properties"]["level"]
     assert LEVEL_RULE in level["description"]
     assert level["enum"] == ["new", "regular", "experienced"]
+
+
+def test_items_name_their_brand_and_the_counts_list_every_brand_and_campaign(
+    app, client, db, make, auth_headers, in_review, admin
+):
+    routine = in_review()
+    doubted = in_review(honest_payload(**FAR))
+    other_brand, elsewhere = another_brands_submission(app, client, db, make, auth_headers, 78)
+    headers = admin()
+    # A page of one still lists every brand and campaign waiting: the filters' choices.
+    page = queue(client, headers, limit=1)
+    assert len(page["items"]) == 1
+    items = {item["id"]: item for item in queue(client, headers)["items"]}
+    mine = {"id": routine.claimed.brand_id, "name": routine.claimed.brand.name}
+    assert items[routine.submission_id]["brand"] == mine
+    assert items[elsewhere]["brand"]["id"] == other_brand
+    by_brand = {b["id"]: b for b in page["counts"]["by_brand"]}
+    assert by_brand == {
+        routine.claimed.brand_id: mine | {"count": 2},
+        other_brand: {"id": other_brand, "name": items[elsewhere]["brand"]["name"], "count": 1},
+    }
+    assert [b["name"] for b in page["counts"]["by_brand"]] == sorted(
+        b["name"] for b in by_brand.values()
+    )
+    campaigns = {c["id"]: c for c in page["counts"]["by_campaign"]}
+    assert campaigns == {
+        item["campaign"]["id"]: item["campaign"] | {"count": 1} for item in items.values()
+    }
+
+    # Each list leaves its own filter out and keeps the others: what choosing would list.
+    located = queue(client, headers, flag="location")["counts"]
+    assert located["by_brand"] == [mine | {"count": 1}]
+    assert located["by_campaign"] == [items[doubted.submission_id]["campaign"] | {"count": 1}]
+    theirs = queue(client, headers, brand_id=other_brand)
+    assert ids(theirs) == [elsewhere]
+    assert len(theirs["counts"]["by_brand"]) == 2  # still every brand to switch to
+    assert theirs["counts"]["by_campaign"] == [items[elsewhere]["campaign"] | {"count": 1}]
+    one_campaign = items[routine.submission_id]["campaign"]["id"]
+    assert queue(client, headers, campaign_id=one_campaign)["counts"]["by_brand"] == [
+        mine | {"count": 1}
+    ]
+
+
+def test_the_waiting_counts_are_cheap_and_follow_decisions(client, db, in_review, admin):
+    from tests.support.review import appeal, reject
+
+    first, second, _third = in_review(), in_review(honest_payload(**FAR)), in_review()
+    headers = admin()
+    with statements(db) as read:
+        counts = client.get("/api/v1/review/counts", headers=headers)
+    assert counts.status_code == 200, counts.json
+    assert counts.json == {"queue": {"total": 3, "flagged": 1}, "appeals": {"open": 0}}
+    # Two counts, and no item, photo, lease or breakdown read.
+    assert len([s for s in read if "count(" in s.lower()]) == 2
+    assert not [s for s in read if "photos" in s or "review_leases" in s or "GROUP BY" in s]
+    reject(client, headers, first.submission_id)
+    assert appeal(client, first).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/submissions/{second.submission_id}/decision",
+            json={"decision": "approve"},
+            headers=headers,
+        ).status_code
+        == 200
+    )
+    assert client.get("/api/v1/review/counts", headers=headers).json == {
+        "queue": {"total": 1, "flagged": 0},
+        "appeals": {"open": 1},
+    }
+    assert client.get("/api/v1/review/counts", headers=first.claimed.headers).status_code == 403

@@ -1,7 +1,7 @@
 // The console's shell: a hash router, the navigation for the signed-in role, sign in and out.
-import { whenUnauthorized } from "./api.js";
+import { api, whenUnauthorized } from "./api.js";
 import { announce, fill, h } from "./dom.js";
-import { t } from "./i18n.js";
+import { number, t } from "./i18n.js";
 import pages from "./pages/index.js";
 import { forget, me, signOut } from "./session.js";
 
@@ -10,6 +10,9 @@ const nav = document.getElementById("nav");
 const account = document.getElementById("account");
 let leaving = null; // what the current page does when the reader leaves it
 let rendering = 0;
+const COUNTS_EVERY_MS = 60_000;
+// What waits for an admin ({queue: {total}, appeals: {open}}), shown beside the nav links.
+const waiting = { counts: null, timer: null, role: null };
 
 /** "#/review/abc?flag=location" → {path: "#/review", rest: ["abc"], query}. */
 export function parseHash(hash) {
@@ -27,11 +30,13 @@ function drawNav(profile, path) {
   const links = pages
     .filter((page) => page.nav && page.roles?.length && allowed(page, profile))
     .map((page) =>
-      h("a", { href: page.path, "aria-current": page.path === path ? "page" : null }, page.nav),
+      h("a", { href: page.path, "aria-current": page.path === path ? "page" : null },
+        page.nav, page.count ? h("span.count", { dataset: { page: page.path } }) : null),
     );
   const status = pages.find((page) => page.path === "#/status");
   links.push(h("a", { href: status.path, "aria-current": path === status.path ? "page" : null }, status.nav));
   fill(nav, h("ul", links.map((link) => h("li", link))));
+  paintCounts();
   if (profile) {
     fill(
       account,
@@ -41,6 +46,38 @@ function drawNav(profile, path) {
   } else {
     fill(account);
   }
+}
+
+// "Review queue (37)": the link's name still begins with the page's name.
+function paintCounts() {
+  for (const span of nav.querySelectorAll("span.count")) {
+    const page = pages.find((p) => p.path === span.dataset.page);
+    const count = waiting.counts && page?.count ? page.count(waiting.counts) : null;
+    span.textContent = count === null || count === undefined ? "" : ` ${t("nav.count", { count: number(count) })}`;
+  }
+}
+
+async function refreshCounts() {
+  if (waiting.role !== "admin" || document.hidden) return;
+  try {
+    waiting.counts = await api("/review/counts");
+  } catch {
+    return; // a badge that could not be refreshed keeps its last value
+  }
+  paintCounts();
+}
+
+// Admins see what waits beside the navigation, refreshed every minute and after decisions.
+function followCounts(profile) {
+  const role = profile?.role ?? null;
+  if (role === waiting.role) return;
+  waiting.role = role;
+  window.clearInterval(waiting.timer);
+  waiting.timer = null;
+  waiting.counts = null;
+  if (role !== "admin") return;
+  waiting.timer = window.setInterval(refreshCounts, COUNTS_EVERY_MS);
+  refreshCounts();
 }
 
 // The page lets go of what it holds (a review lease) while the token still works.
@@ -58,6 +95,7 @@ async function leavePage() {
 async function leave() {
   await leavePage();
   await signOut();
+  followCounts(null);
   announce(t("app.signedOut"));
   window.location.hash = "#/signin";
   await route();
@@ -78,6 +116,7 @@ async function route() {
   if (where.path === "#/" || !page) page = page || (where.path === "#/" ? home(profile) : null);
   if (page && page.roles?.length && !profile) page = pages.find((p) => p.path === "#/signin");
   drawNav(profile, page ? page.path : where.path);
+  followCounts(profile);
   if (!page) page = notFound();
   else if (!allowed(page, profile)) page = forbidden();
   document.title = t("app.title", { page: page.title });
@@ -127,4 +166,6 @@ whenUnauthorized(() => {
   if (!window.location.hash.startsWith("#/signin")) window.location.hash = "#/signin";
 });
 window.addEventListener("hashchange", route);
+window.addEventListener("fairfield:review-changed", refreshCounts);
+document.addEventListener("visibilitychange", refreshCounts);
 route();

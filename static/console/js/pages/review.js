@@ -7,7 +7,26 @@ import { itemView } from "./review-item.js";
 
 const LEASE_RENEW_MS = 60_000;
 const FILTERS = ["campaign_id", "flag", "brand_id"];
-const seen = { campaigns: new Map(), brands: new Map() }; // filter choices met so far
+// Names of the campaigns and brands the counts listed so far: a choice still selected after
+// another filter left it nothing to list keeps its name.
+const named = { campaign_id: new Map(), brand_id: new Map() };
+
+/** [[value, "Name (n)"], …] of a filter's counted choices, the selected one always among them. */
+export function countedChoices(counted, selected, names) {
+  const choices = (counted || []).map((c) => {
+    names.set(c.id, c.name);
+    return [c.id, t("review.choice", { name: c.name, count: number(c.count) })];
+  });
+  if (selected && !choices.some(([id]) => id === selected)) {
+    choices.push([selected, t("review.choice", { name: names.get(selected) || selected, count: number(0) })]);
+  }
+  return choices;
+}
+
+/** Tell the console's navigation that what waits for review changed (its counts refresh). */
+export function reviewChanged() {
+  window.dispatchEvent(new CustomEvent("fairfield:review-changed"));
+}
 
 function option(value, label, selected) {
   return h("option", { value, selected: value === selected }, label);
@@ -51,6 +70,7 @@ export default {
   title: t("review.title"),
   roles: ["admin"],
   nav: t("nav.review"),
+  count: (waiting) => waiting.queue.total, // beside its link in the navigation
   async render(main, { rest, query }) {
     const tabs = h("nav.tabs", { "aria-label": t("review.title") },
       h("a", { href: "#/review", "aria-current": query.get("tab") === "audits" ? null : "page" }, t("review.tabQueue")),
@@ -78,12 +98,7 @@ async function workstation(main, wanted, query) {
     const answer = await api("/review/queue", { query: { ...filters, limit: 200 } });
     // Flagged first, whatever order the page came in; otherwise the server's order.
     state.items = [...answer.items].sort((a, b) => Number(b.flagged) - Number(a.flagged));
-    state.counts = answer.counts || { total: state.items.length, flagged: state.items.filter((i) => i.flagged).length, by_flag: {} };
-    for (const item of state.items) {
-      seen.campaigns.set(item.campaign.id, item.campaign.name);
-      const brand = item.brand || item.campaign.brand;
-      if (brand?.id) seen.brands.set(brand.id, brand.name);
-    }
+    state.counts = answer.counts;
     drawQueue();
   }
 
@@ -93,7 +108,9 @@ async function workstation(main, wanted, query) {
       window.history.replaceState(null, "", url(null));
       loadQueue().then(() => open(state.items[0]?.id ?? null)).catch(showError);
     };
-    const flags = Object.entries(state.counts.by_flag || {}).map(([flag, n]) => [flag, `${flag.replaceAll("_", " ")} (${number(n)})`]);
+    const byFlag = { ...state.counts.by_flag };
+    if (filters.flag && !(filters.flag in byFlag)) byFlag[filters.flag] = 0;
+    const flags = Object.entries(byFlag).map(([flag, n]) => [flag, t("review.choice", { name: flag.replaceAll("_", " "), count: number(n) })]);
     const list = h("ul.items", { "aria-label": t("review.items") },
       state.items.map((item) => h("li",
         h("a", {
@@ -104,11 +121,12 @@ async function workstation(main, wanted, query) {
           h("span.store", item.store.name),
           h("span.sub", item.flagged ? h("span.flag", `⚑ ${t("review.flagged")}: ${item.flags.join(", ")}`) : t("review.noFlags")),
           h("span.sub", item.campaign.name, " · ", timeLeft(item.deadline_at))))));
+    const counted = (name, key) => countedChoices(state.counts[key], filters[name], named[name]);
     fill(aside,
       h("h2", t("review.filters")),
-      filterSelect("campaign_id", t("review.campaign"), [...seen.campaigns], filters.campaign_id, change),
+      filterSelect("campaign_id", t("review.campaign"), counted("campaign_id", "by_campaign"), filters.campaign_id, change),
       filterSelect("flag", t("review.flag"), flags, filters.flag, change),
-      seen.brands.size ? filterSelect("brand_id", t("review.brand"), [...seen.brands], filters.brand_id, change) : null,
+      filterSelect("brand_id", t("review.brand"), counted("brand_id", "by_brand"), filters.brand_id, change),
       h("p.counts", t("review.counts", { total: number(state.counts.total), flagged: number(state.counts.flagged) })),
       state.items.length
         ? h("button", { type: "button", onclick: bulkApprove }, t("review.bulk", { count: state.items.length }))
@@ -216,8 +234,8 @@ async function workstation(main, wanted, query) {
       window.clearInterval(state.timer);
       const index = state.items.findIndex((i) => i.id === form.item.id);
       state.items.splice(index, 1);
-      state.counts.total = Math.max(0, state.counts.total - 1);
-      if (form.item.flagged) state.counts.flagged = Math.max(0, state.counts.flagged - 1);
+      uncount(form.item);
+      reviewChanged();
       const next = state.items[Math.min(index, state.items.length - 1)];
       await open(next ? next.id : null);
       if (!next) {
@@ -230,6 +248,19 @@ async function workstation(main, wanted, query) {
       form.error.focus?.();
     } finally {
       state.busy = false;
+    }
+  }
+
+  // A decided item leaves the counts it was in (the next load recounts them anyway).
+  function uncount(item) {
+    const less = (n) => Math.max(0, n - 1);
+    const counts = state.counts;
+    counts.total = less(counts.total);
+    if (item.flagged) counts.flagged = less(counts.flagged);
+    for (const flag of item.flags || []) if (flag in counts.by_flag) counts.by_flag[flag] = less(counts.by_flag[flag]);
+    for (const [key, id] of [["by_brand", item.brand?.id], ["by_campaign", item.campaign.id]]) {
+      const entry = (counts[key] || []).find((c) => c.id === id);
+      if (entry) entry.count = less(entry.count);
     }
   }
 
@@ -253,6 +284,7 @@ async function workstation(main, wanted, query) {
       await releaseLease();
       const answer = await api("/review/bulk-approve", { method: "POST", body: { submission_ids: ids.slice(0, 200) } });
       const skipped = answer.skipped.map((s) => s.detail).join(" ");
+      reviewChanged();
       await loadQueue();
       await open(state.items[0]?.id ?? null, { focus: false });
       say(`${t("review.bulkResult", { approved: answer.approved.length, skipped: answer.skipped.length })} ${skipped}`.trim());
