@@ -17,6 +17,8 @@ from backend.settings import settings_of
 
 # Pages the policy guards: the console's document (and the app shell to come at /app/).
 GUARDED = ("/", "/app/")
+# The API reference (Swagger UI) has a policy of its own: the same origin-only rules, no tiles.
+DOCS = ("/docs", "/static/docs.html")
 
 
 def tile_origin(tile_url: str) -> str | None:
@@ -70,10 +72,15 @@ def register_console(app: Flask, static_dir: Path) -> None:
     def config() -> dict[str, Any]:
         return console_config(app)
 
+    docs_policy = content_security_policy("")
+
     @app.after_request
     def _guard(response: Response) -> Response:
-        if request.path in GUARDED or request.path.startswith("/app/"):
-            response.headers["Content-Security-Policy"] = policy
+        # Every page is guarded, whatever path serves it (the console's index.html is also a
+        # static file): a page without the policy would run the console with none.
+        if request.path in GUARDED or response.mimetype == "text/html":
+            guarded = docs_policy if request.path in DOCS else policy
+            response.headers["Content-Security-Policy"] = guarded
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["Referrer-Policy"] = "no-referrer"
         if request.path in GUARDED or request.path.startswith(("/static/", "/console/")):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -293,11 +294,22 @@ def url(value: object, name: str) -> str:
     return value
 
 
+# A tile template's origin goes into the console's Content-Security-Policy, so its host must
+# be a plain host name (with `{s}` for Leaflet's subdomains) and an optional port: nothing
+# that could end a directive or add a source. Plain http only for this machine.
+_TILE_ORIGIN = re.compile(
+    r"(?:https://(?:\{s\}\.)?[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?"
+    r"|http://(?:localhost|127\.0\.0\.1))(?::[0-9]{1,5})?/[^\s;,'\"]*",
+    re.IGNORECASE,
+)
+
+
 def tile_url(value: object, name: str) -> str:
-    """Empty, or an https/http tile URL template with {z}, {x} and {y} (Leaflet's form)."""
+    """Empty, or an https tile URL template with {z}, {x} and {y} (Leaflet's form); http
+    only from localhost."""
     if value is None or value == "":
         return ""
-    ok = isinstance(value, str) and value.startswith(("https://", "http://"))
+    ok = isinstance(value, str) and _TILE_ORIGIN.fullmatch(value) is not None
     if not ok or not all(part in str(value) for part in ("{z}", "{x}", "{y}")):
         raise _refuse(name, "empty or a URL like 'https://tiles.example/{z}/{x}/{y}.png'", value)
     return str(value)

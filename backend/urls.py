@@ -20,10 +20,12 @@ UPLOAD = "uploads.get_upload"
 SCORECARD = "fairness.brand_scorecard"
 
 
-def api_url(endpoint: str, **values: Any) -> str:
-    """The path of an endpoint with these values, e.g. '/api/v1/photos/<id>'."""
+def api_url(endpoint: str, *, external: bool = False, **values: Any) -> str:
+    """The path of an endpoint with these values, e.g. '/api/v1/photos/<id>'; `external`:
+    the whole URL, as the request reached us (through the proxies FAIRFIELD_PROXY_COUNT
+    trusts), for links read outside the API (a spreadsheet, a downloaded file)."""
     if has_request_context():
-        return url_for(endpoint, _external=False, **values)
+        return url_for(endpoint, _external=external, **values)
     # A task or the CLI has no request (and no SERVER_NAME); the route's path is the same.
     return current_app.url_map.bind("localhost").build(endpoint, values)
 
@@ -34,6 +36,7 @@ def photo_url(
     variant: str = "full",
     viewer_id: str | None = None,
     ttl_seconds: int | None = None,
+    external: bool = False,
 ) -> str:
     """A signed link to a photo's `variant` (full, review or thumb) for `viewer_id` (by default
     the user of the current request), living `ttl_seconds` (by default
@@ -49,7 +52,7 @@ def photo_url(
     viewer = viewer_id or (g.get("user_id") if has_app_context() else None)
     if viewer is None:
         extra = {} if variant == "full" else {"variant": variant}
-        return api_url(PHOTO, photo_id=photo_id, **extra)
+        return api_url(PHOTO, external=external, photo_id=photo_id, **extra)
     settings = current_settings()
     link = links.sign(
         settings.secret_key.encode(),
@@ -59,16 +62,26 @@ def photo_url(
         now=utcnow().timestamp(),
         ttl_seconds=ttl_seconds or settings.photo_link_ttl_seconds,
     )
-    return api_url(PHOTO, photo_id=photo_id, **link.query(settings.secret_key.encode()))
+    query = link.query(settings.secret_key.encode())
+    return api_url(PHOTO, external=external, photo_id=photo_id, **query)
 
 
 def photo_links(
-    photo_id: str, *, viewer_id: str | None = None, ttl_seconds: int | None = None
+    photo_id: str,
+    *,
+    viewer_id: str | None = None,
+    ttl_seconds: int | None = None,
+    external: bool = False,
 ) -> dict[str, str]:
     """The three links a photo object carries: `url` (full size), `review_url` (about 1600
     px on the long side) and `thumbnail_url` (about 320 px), signed alike."""
+    signed: dict[str, Any] = {
+        "viewer_id": viewer_id,
+        "ttl_seconds": ttl_seconds,
+        "external": external,
+    }
     return {
-        key: photo_url(photo_id, variant=variant, viewer_id=viewer_id, ttl_seconds=ttl_seconds)
+        key: photo_url(photo_id, variant=variant, **signed)
         for key, variant in (("url", "full"), ("review_url", "review"), ("thumbnail_url", "thumb"))
     }
 

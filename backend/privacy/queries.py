@@ -110,7 +110,8 @@ def _photos(
                 "sha256": p.sha256,
                 "size": p.size,
                 "received_at": p.received_at,
-                **photo_links(p.id, viewer_id=user_id, ttl_seconds=link_ttl_seconds),
+                # A downloaded file: whole URLs, opened from wherever it is kept.
+                **photo_links(p.id, viewer_id=user_id, ttl_seconds=link_ttl_seconds, external=True),
             }
         )
     return photos

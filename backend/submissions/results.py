@@ -73,13 +73,20 @@ def campaign_results_out(results: CampaignResults) -> dict[str, Any]:
 
 
 def campaign_results(
-    *, db_session: Session, user: User, campaign_id: str, link_ttl_seconds: int | None = None
+    *,
+    db_session: Session,
+    user: User,
+    campaign_id: str,
+    link_ttl_seconds: int | None = None,
+    exported: bool = False,
 ) -> CampaignResults:
     """A campaign's results, store by store, with its aggregates; 404 unless the caller's.
-    Photo links are signed for `user` and live `link_ttl_seconds` (longer in exports)."""
+    Photo links are signed for `user` and live `link_ttl_seconds` (longer in exports);
+    `exported` (a file opened elsewhere, a spreadsheet) makes them whole URLs."""
     campaign = get_visible(db_session, Campaign, campaign_id, user)
     products = [(p.sku, p.name) for p in campaign.products]
-    photos = _approved_photos(db_session, campaign.id, user.id, link_ttl_seconds)
+    signed = {"viewer_id": user.id, "ttl_seconds": link_ttl_seconds, "external": exported}
+    photos = _approved_photos(db_session, campaign.id, signed)
     items = [
         _item(row, products, photos) for row in _one_per_mission(_rows(db_session, campaign.id))
     ]
@@ -132,9 +139,10 @@ def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
 
 
 def _approved_photos(
-    db_session: Session, campaign_id: str, viewer_id: str, link_ttl_seconds: int | None
+    db_session: Session, campaign_id: str, signed: dict[str, Any]
 ) -> dict[str, list[dict[str, Any]]]:
-    """The photos of the campaign's approved submissions, by submission: one query."""
+    """The photos of the campaign's approved submissions, by submission: one query; their
+    links made with `signed` (viewer, lifetime, whole URLs or paths)."""
     rows = db_session.execute(
         select(Photo.id, Photo.submission_id, Photo.position, Photo.sha256)
         .join(Submission, Submission.id == Photo.submission_id)
@@ -149,7 +157,7 @@ def _approved_photos(
         links = (
             dict.fromkeys(("url", "review_url", "thumbnail_url"))
             if erased
-            else photo_links(photo_id, viewer_id=viewer_id, ttl_seconds=link_ttl_seconds)
+            else photo_links(photo_id, **signed)
         )
         # For a brand, `url` is its copy without metadata.
         photos.setdefault(submission_id, []).append(

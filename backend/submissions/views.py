@@ -247,6 +247,7 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         link_ttl_seconds=settings.export_link_ttl_seconds
         if exported
         else settings.photo_link_ttl_seconds,
+        exported=exported,
     )
     if query["format"] == "csv":
         response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")

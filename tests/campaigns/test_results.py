@@ -5,18 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import select, update
 
 from backend.campaigns import aggregates
 from backend.campaigns.models import CampaignProduct
+from backend.kernel import links as links_rules
 from backend.ledger.service import fund_campaign
 from backend.missions.models import Mission
+from backend.settings import settings_of
 from backend.stores.models import Store
 from backend.submissions.models import Photo
 from backend.submissions.results import CSV_HEADER, csv_lines
@@ -215,8 +219,9 @@ def test_csv_is_a_row_per_store_and_product_with_formulas_defused(client, world)
         "false",
     )
     assert (first["price_amount_minor"], first["price_currency"]) == ("199", "EUR")
+    # Whole URLs: a spreadsheet opens them from wherever it is kept.
     assert [u.split("?")[0] for u in first["photo_urls"].split()] == [
-        f"/api/v1/photos/{p}" for p in world.photos[0]
+        f"http://localhost/api/v1/photos/{p}" for p in world.photos[0]
     ]
     assert datetime.fromisoformat(first["decided_at"]) == DECIDED
     assert by_key[(world.missions[0], "B-2")]["out_of_stock"] == "true"
@@ -350,11 +355,15 @@ def test_an_erased_workers_photos_are_marked_erased_not_linked(client, db, world
     assert paths(shown["result"]["photos"]) == expected
     features = results(client, world, "geojson").json["features"]
     feature = next(f for f in features if f["id"] == world.missions[0])
-    assert paths(feature["properties"]["result"]["photos"]) == expected
+    exported = [
+        photo | {k: v and f"http://localhost{v}" for k, v in photo.items() if k.endswith("url")}
+        for photo in expected
+    ]
+    assert paths(feature["properties"]["result"]["photos"]) == exported
     lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
     first = next(r for r in lines if r["mission_id"] == world.missions[0])
     assert (first["photo_urls"].split("?")[0], first["photos_erased"]) == (
-        f"/api/v1/photos/{kept}",
+        f"http://localhost/api/v1/photos/{kept}",
         "1",
     )
     other = next(r for r in lines if r["mission_id"] == world.missions[1])
@@ -400,3 +409,23 @@ def test_aggregate_arithmetic():
     assert aggregates.csv_safe("Store 1") == "Store 1"
     assert aggregates.csv_safe(-0.12) == -0.12
     assert aggregates.csv_safe(None) is None
+
+
+def test_exported_photo_links_are_whole_urls_signed_to_open_without_a_token(client, world):
+    lines = list(csv.DictReader(io.StringIO(results(client, world, "csv").text)))
+    links = [u for line in lines for u in line["photo_urls"].split()]
+    features = results(client, world, "geojson").json["features"]
+    links += [
+        p["thumbnail_url"]
+        for f in features
+        if f["properties"]["result"]
+        for p in f["properties"]["result"]["photos"]
+    ]
+    assert links
+    key = settings_of(client.application).secret_key.encode()
+    for link in links:
+        parts = urlsplit(link)
+        assert (parts.scheme, parts.netloc) == ("http", "localhost")
+        photo_id = parts.path.removeprefix("/api/v1/photos/")
+        query = dict(parse_qsl(parts.query))
+        assert links_rules.verified(key, photo_id, query, now=time.time()) is not None

@@ -16,6 +16,8 @@ from tests.support.console import (
     by_label,
     console_errors,
     focused,
+    heading,
+    link,
     press,
     screenshot,
     serious_violations,
@@ -23,6 +25,8 @@ from tests.support.console import (
     wait,
 )
 from tests.support.factories import PASSWORD, UserFactory
+from tests.support.ledger import problems as ledger_problems
+from tests.support.world import fund
 
 pytestmark = pytest.mark.browser
 
@@ -266,3 +270,88 @@ def test_the_audit_sample_tab_records_agreement(sampled: Any, browser: Any) -> N
     assert "By check" in figures.text
     assert "By campaign" in figures.text
     assert console_errors(browser) == []
+
+
+def test_the_admin_story_from_a_flagged_item_to_an_appeal_granted_and_the_books_checked(
+    desk: Desk,
+    browser: Any,
+    backend_name: str,
+    client: Any,
+    auth_headers: Any,
+    make: Any,
+    db: Any,
+) -> None:
+    """The issue's admin flow end to end: keyboard-only review of the flagged items (one
+    approved, one rejected with a reason), the worker's appeal through the API, a second admin
+    granting it in the console, then the ledger check, run from the console, passes."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    if backend_name != "postgresql":
+        pytest.skip("the full flow runs on PostgreSQL; SQLite has the smoke test")
+    headers = auth_headers(desk.admin)
+    every = [*desk.flagged, *desk.plain]
+    fund(
+        db,
+        [client.get(f"/api/v1/submissions/{s}", headers=headers).json["mission_id"] for s in every],
+    )
+    open_queue(browser, desk)
+    first, second = queue_ids(browser)[:2]
+    assert {first, second} == set(desk.flagged)  # flagged first
+    press(browser, "a")
+    wait(browser, lambda b: current(b) == second)
+    press(browser, "r")
+    wait(browser, lambda b: focused(b).get_attribute("name") == "reason")
+    press(browser, Keys.ARROW_DOWN)
+    reason = by_label(browser, "Reason").get_attribute("value")
+    press(browser, Keys.TAB)
+    press(browser, "The shelf in the photos is not this store's.")
+    back_tab(browser, 2)
+    press(browser, Keys.ENTER)
+    wait(browser, lambda b: current(b) == desk.plain[0])
+    assert status_of(client, headers, first) == "approved"
+    rejected = client.get(f"/api/v1/submissions/{second}", headers=headers).json
+    assert (rejected["status"], rejected["decision"]["reasons"][0]) == ("rejected", reason)
+
+    # The worker appeals through the API.
+    worker = world_worker(db, second)
+    message = "It is the store: the sign is in the second photo."
+    answer = client.post(
+        f"/api/v1/submissions/{second}/appeal",
+        json={"message": message},
+        headers=auth_headers(worker),
+    )
+    assert answer.status_code == 201, answer.json
+    button(browser, "Sign out").click()
+    wait(browser, lambda b: heading(b) == "Sign in to the Fairfield console")
+
+    # A second admin grants it in the console, going there through the navigation.
+    bea = make(UserFactory, admin=True, display_name="Bea Admin")
+    sign_in(browser, desk.origin, bea.email, PASSWORD)
+    link(browser, "Appeals").click()
+    card = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".cards li.card"))
+    assert message in card.text
+    button(browser, "Approve", within=".cards").click()
+    wait(browser, lambda b: "No open appeal." in b.find_element(By.TAG_NAME, "main").text)
+    assert status_of(client, auth_headers(bea), second) == "approved"
+
+    # The books: the check run from the console by the Celery worker passes, as it does here.
+    link(browser, "Fairness").click()
+    button(browser, "Run now").click()
+    wait(browser, lambda b: "passed" in b.find_element(By.ID, "ledger-status").text, 90)
+    assert ledger_problems(db) == []
+    assert serious_violations(browser) == []
+    assert console_errors(browser, allowed=("/admin/ledger-checks/latest - Failed to load",)) == []
+
+
+def world_worker(db: Any, submission_id: str) -> Any:
+    """The worker who sent a submission."""
+    from sqlalchemy import select
+
+    from backend.submissions.models import Submission
+
+    with db.transaction(write=False) as session:
+        worker_id = session.scalar(
+            select(Submission.worker_id).where(Submission.id == submission_id)
+        )
+        return session.get_one(UserFactory._meta.model, worker_id)

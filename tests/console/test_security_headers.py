@@ -44,9 +44,34 @@ def test_the_console_page_has_a_strict_policy(client: Any) -> None:
             assert asset.status_code == 200, source
 
 
-def test_docs_keep_their_own_headers(client: Any) -> None:
-    with client.get("/docs") as page:
-        assert "frame-ancestors" not in page.headers.get("Content-Security-Policy", "")
+def test_docs_have_a_policy_of_their_own(app_config: dict[str, Any]) -> None:
+    app = create_app(app_config | {"MAP_TILE_URL": "https://tiles.example.org/{z}/{x}/{y}.png"})
+    try:
+        for path in ("/docs", "/static/docs.html"):
+            with app.test_client().get(path) as page:
+                assert page.status_code == 200
+                html = page.get_data(as_text=True)
+            policy = directives(page.headers["Content-Security-Policy"])
+            assert policy["script-src"] == "'self'"
+            assert policy["style-src"] == "'self'"
+            assert policy["img-src"] == "'self' data: blob:"  # no tile host: no map there
+            assert policy["frame-ancestors"] == "'none'"
+            assert page.headers["X-Frame-Options"] == "DENY"
+            assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+            assert "<style" not in html
+    finally:
+        app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_the_console_page_is_guarded_by_whatever_path_serves_it(client: Any) -> None:
+    # Its index.html is also a static file: served from there, it runs under the same policy.
+    with client.get("/") as page:
+        expected = page.headers["Content-Security-Policy"]
+    with client.get("/static/console/index.html") as page:
+        assert page.status_code == 200
+        assert page.headers["Content-Security-Policy"] == expected
+        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_without_tiles_the_config_says_so(client: Any) -> None:
@@ -75,6 +100,10 @@ def test_a_tile_host_is_allowed_for_images_only(app_config: dict[str, Any]) -> N
         "tiles.example.org/{z}/{x}/{y}.png",
         "https://tiles.example.org/tile.png",
         "ftp://x/{z}/{x}/{y}",
+        "http://tiles.example.org/{z}/{x}/{y}.png",  # plain http only from this machine
+        "https://tiles.example.org;script-src *;/{z}/{x}/{y}",  # would add a directive
+        "https://tiles example.org/{z}/{x}/{y}",
+        "https://tiles.example.org'/{z}/{x}/{y}",
     ],
 )
 def test_a_tile_url_that_is_not_a_template_stops_the_start(

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import Database
 from backend.kernel.ids import new_id
+from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.stores.models import Store
 from backend.submissions.models import Photo
@@ -136,3 +137,24 @@ def insert_submission(
             select(Photo.id).where(Photo.submission_id == submission.id).order_by(Photo.position)
         ).all()
         return submission.id, list(photo_ids)
+
+
+def fund(db: Database, mission_ids: list[str]) -> None:
+    """Fund the campaigns of missions a factory published, as publishing does through the API:
+    each mission's reward and bonus, so the ledger check holds once they are paid."""
+    with db.transaction() as session:
+        rows = session.execute(
+            select(
+                Mission.campaign_id,
+                Mission.reward_amount_minor + Mission.bonus_minor,
+                Mission.reward_currency,
+            ).where(Mission.id.in_(mission_ids))
+        ).all()
+        for campaign_id, amount_minor, currency in rows:
+            ledger.fund_campaign(
+                db_session=session,
+                campaign_id=campaign_id,
+                amount_minor=amount_minor,
+                currency=currency,
+                now=datetime.now(UTC),
+            )

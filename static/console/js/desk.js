@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { fill, h, saveBlob } from "./dom.js";
 import { number, t } from "./i18n.js";
-import { basemap, load } from "./map.js";
+import { basemap, load, tip } from "./map.js";
 
 const PAGE = 200; // the API's largest page
 
@@ -82,7 +82,7 @@ export function storesMap(stores, { heading, chosen = null, onToggle = null, onV
     view.map = map;
     return stores.map((store) => {
       const marker = L.circleMarker([store.latitude, store.longitude], { radius: 6, className: "store-pin" })
-        .bindTooltip(store.name);
+        .bindTooltip(tip(store.name));
       if (chosen) marker.on("click", () => onToggle(store.id));
       markers.set(store.id, marker);
       return marker;
@@ -123,7 +123,7 @@ export function statusMap(items) {
     L.circleMarker([item.store.latitude, item.store.longitude], {
       radius: 7,
       className: `mission-pin status-${item.mission_status}`,
-    }).bindTooltip(t("results.pin", { store: item.store.name, status: t(`results.status.${item.mission_status}`) }))));
+    }).bindTooltip(tip(t("results.pin", { store: item.store.name, status: t(`results.status.${item.mission_status}`) })))));
   return element;
 }
 

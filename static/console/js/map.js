@@ -5,6 +5,12 @@ import { t } from "./i18n.js";
 
 let ready = null;
 
+/** A tooltip's content as text: Leaflet writes a string tooltip as HTML, and names (of
+ * stores, products) come from brands, so they go in as an element holding text. */
+export function tip(text) {
+  return h("span", text);
+}
+
 function script(src) {
   return new Promise((resolve, reject) => {
     const tag = h("script", { src });
@@ -65,7 +71,7 @@ export function submissionMap({ store, evidence }) {
     basemap(loaded).addTo(map);
     const shapes = [
       L.circle(storeAt, { radius: store.geofence_m, className: "fence", interactive: false }),
-      L.circleMarker(storeAt, { radius: 7, className: "store-dot" }).bindTooltip(store.name),
+      L.circleMarker(storeAt, { radius: 7, className: "store-dot" }).bindTooltip(tip(store.name)),
     ];
     if (evidence?.latitude != null) {
       const deviceAt = [evidence.latitude, evidence.longitude];

@@ -241,6 +241,7 @@ export default {
   "fairness.ledgerLatest": "Latest check: {status} ({trigger}), finished {time}",
   "fairness.ledgerNone": "No ledger check has run yet.",
   "fairness.ledgerProblems": "Problems found",
+  "fairness.ledgerCheck": "{name}: {count} found",
   "fairness.runNow": "Run now",
   "fairness.running": "The check is running…",
   "fairness.status.queued": "queued",

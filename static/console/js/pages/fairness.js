@@ -32,14 +32,27 @@ function figures(report) {
   return table(t("fairness.figures", { days: report.window.days }), [[t("fairness.figure"), (r) => r[0]], [t("fairness.value"), (r) => r[1]]], rows);
 }
 
+function said(problem) {
+  return typeof problem === "string" ? problem : JSON.stringify(problem);
+}
+
+// Problems grouped by the check that found them (each said once); a run that failed before
+// any check ran has only its own problems.
+function ledgerProblems(check) {
+  const failing = (check.checks || []).filter((c) => c.count || (c.problems || []).length);
+  if (!failing.length) return (check.problems || []).map((p) => h("li", said(p)));
+  return failing.map((c) => h("li", t("fairness.ledgerCheck", { name: c.name, count: number(c.count ?? c.problems.length) }),
+    h("ul", (c.problems || []).map((p) => h("li", said(p))))));
+}
+
 function ledgerView(check) {
   if (!check) return h("p", t("fairness.ledgerNone"));
   const status = t(`fairness.status.${check.status}`);
-  const problems = [...(check.problems || []), ...(check.checks || []).flatMap((c) => (c.problems || []).map((p) => `${c.name}: ${typeof p === "string" ? p : JSON.stringify(p)}`))];
+  const problems = ledgerProblems(check);
   return h("div",
     h(`p.${check.status === "failed" ? "bad" : check.status === "passed" ? "ok" : "muted"}`, { id: "ledger-status" },
       t("fairness.ledgerLatest", { status, trigger: check.trigger, time: check.finished_at ? dateTime(check.finished_at) : "–" })),
-    problems.length ? [h("h3", t("fairness.ledgerProblems")), h("ul", problems.map((p) => h("li", typeof p === "string" ? p : JSON.stringify(p))))] : null);
+    problems.length ? [h("h3", t("fairness.ledgerProblems")), h("ul", problems)] : null);
 }
 
 export default {
