@@ -1,13 +1,13 @@
 // Payouts: requests (late ones), batches, the SEPA file and a CSV, mark paid with confirmation.
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h, saveBlob, uid } from "../dom.js";
-import { dateTime, money, t } from "../i18n.js";
+import { dateTime, money, t, toMajor } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 
 function csv(rows) {
   const cell = (value) => `"${String(value ?? "").replaceAll('"', '""')}"`;
   const header = ["id", "worker_id", "amount", "currency", "status", "requested_at", "batch_id", "paid_at"];
-  const lines = rows.map((r) => [r.id, r.worker_id, (r.amount.amount_minor / 100).toFixed(2), r.amount.currency, r.status, r.requested_at, r.batch_id, r.paid_at].map(cell).join(","));
+  const lines = rows.map((r) => [r.id, r.worker_id, toMajor(r.amount.amount_minor, r.amount.currency), r.amount.currency, r.status, r.requested_at, r.batch_id, r.paid_at].map(cell).join(","));
   return [header.join(","), ...lines].join("\r\n") + "\r\n";
 }
 
