@@ -35,16 +35,21 @@ export default {
         h("button", { type: "button", onclick: newBatch }, t("payouts.newBatch")),
         batches));
     late.addEventListener("change", () => loadRequests().catch(page.fail));
+    let cursor = null; // where the next page of requests starts, while there is one
 
-    async function loadRequests() {
-      const answer = await api("/payout-requests", { query: { late: late.checked ? "true" : null, limit: 200 } });
-      shown = answer.items;
+    // A page at a time; "Show more requests" adds the next, so none is out of reach.
+    async function loadRequests(more = false) {
+      const query = { late: late.checked ? "true" : null, limit: 200, cursor: more ? cursor : null };
+      const answer = await api("/payout-requests", { query });
+      shown = more ? [...shown, ...answer.items] : answer.items;
+      cursor = answer.next_cursor || null;
       fill(requests, shown.length ? table(t("payouts.requests"), [
         [t("payouts.requested"), (r) => dateTime(r.requested_at)],
         [t("payouts.worker"), (r) => r.holder_name],
         [t("payouts.amount"), (r) => money(r.amount)],
         [t("payouts.status"), (r) => r.status],
-      ], shown) : h("p", t("payouts.empty")));
+      ], shown) : h("p", t("payouts.empty")),
+      cursor ? h("button", { type: "button", onclick: () => loadRequests(true).catch(page.fail) }, t("payouts.more")) : null);
     }
 
     async function sepa(batch) {
