@@ -1,10 +1,11 @@
-"""Shapes shared by every feature: money, list pages and the links of a photo."""
+"""Shapes shared by every feature: money, list pages, the links of a photo, a problem."""
 
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Integer, String
+from apiflask.fields import Dict, Integer, String
 from apiflask.validators import Length, Range, Regexp
+from marshmallow import INCLUDE
 
 from backend.pagination import LIMIT_MAX
 
@@ -12,6 +13,21 @@ from backend.pagination import LIMIT_MAX
 class Money(Schema):
     amount_minor = Integer(required=True, strict=True, validate=Range(min=0, max=10**12))
     currency = String(required=True, validate=Regexp(r"^[A-Z]{3}$"))
+
+
+class Problem(Schema):
+    """A problem+json answer (RFC 9457) as a feature documents one of its own: the members
+    every problem has; a feature's problem adds what its code names."""
+
+    class Meta:
+        unknown = INCLUDE  # a problem may carry members beyond these
+
+    type = String()
+    title = String()
+    status = Integer()
+    detail = String()
+    code = String()
+    errors = Dict()
 
 
 class PageQuery(Schema):

@@ -86,6 +86,11 @@ def photo_links(
     }
 
 
+def no_photo_links() -> dict[str, None]:
+    """The links of a photo that is gone (erased with its worker's account): none."""
+    return dict.fromkeys(("url", "review_url", "thumbnail_url"))
+
+
 def upload_url(upload_id: str) -> str:
     """Where a resumable upload's offset is read and its bytes sent."""
     return api_url(UPLOAD, upload_id=upload_id)

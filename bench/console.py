@@ -4,6 +4,7 @@ photo show, and how many thumbnail bytes each queue item costs."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import statistics
@@ -73,6 +74,24 @@ def _browser(tmp: Path) -> Any:
     return webdriver.Chrome(service=service, options=options)
 
 
+# Every script and stylesheet the page fetched (ES modules included), by URL.
+SHIPPED = (
+    "return performance.getEntriesByType('resource')"
+    ".map(e => e.name).filter(n => /[.](js|css)([?#]|$)/.test(n));"
+)
+
+
+def _shipped_bytes(urls: list[str]) -> dict[str, int]:
+    """What the review screen downloads of code and style: files, bytes, gzip -9 bytes."""
+    raw = compressed = 0
+    for url in sorted(set(urls)):
+        with urllib.request.urlopen(url) as answer:  # noqa: S310  (a local URL)
+            body = answer.read()
+        raw += len(body)
+        compressed += len(gzip.compress(body, 9))
+    return {"files": len(set(urls)), "bytes": raw, "gzip_bytes": compressed}
+
+
 def _thumbnail_bytes(base: str, token: str) -> float:
     """Mean bytes of the first thumbnail of each queue item, as the browser would get it."""
     request = urllib.request.Request(  # noqa: S310  (a local URL)
@@ -114,7 +133,7 @@ def run(url: str, broker: str, var: str, n: int = 50) -> dict[str, Any]:
             origin = base.removesuffix("/api/v1")
             browser = _browser(Path(var))
             browser.set_script_timeout(30)
-            samples = []
+            samples, fetched = [], []
             for _ in range(ROUNDS + 1):  # the first load fills the browser's cache
                 browser.get(f"{origin}/#/status")
                 browser.execute_script(
@@ -123,6 +142,8 @@ def run(url: str, broker: str, var: str, n: int = 50) -> dict[str, Any]:
                 browser.get("about:blank")
                 browser.get(f"{origin}/#/review")
                 samples.append(browser.execute_async_script(READY, n))
+                fetched = fetched or browser.execute_script(SHIPPED)
+            shipped = _shipped_bytes(fetched)
             thumbs = _thumbnail_bytes(base, token)
     finally:
         if browser is not None:
@@ -139,4 +160,5 @@ def run(url: str, broker: str, var: str, n: int = 50) -> dict[str, Any]:
             "n": len(warm),
         },
         "thumbnail_bytes_per_item": round(thumbs),
+        "js_css_shipped": shipped,
     }

@@ -7,7 +7,6 @@ from apiflask.fields import (
     AwareDateTime,
     Boolean,
     DateTime,
-    Dict,
     Float,
     Integer,
     List,
@@ -15,10 +14,10 @@ from apiflask.fields import (
     String,
 )
 from apiflask.validators import Length
-from marshmallow import INCLUDE
 
 from backend.review.rules import COMMENT_MAX
 from backend.review.schemas import REASONS_DOC, PersonOut, QueueItemOut
+from backend.schemas import Problem
 
 AGREEMENT_DOC = (
     "Counted over audited samples only. `by_check`: for each check, the audited samples whose "
@@ -133,18 +132,12 @@ class AgreementOut(Schema):
     )
 
 
-class AuditConflict(Schema):
+class AuditConflict(Problem):
     """The 409 of a second audit (problem+json): who audited first, when, and what they found."""
 
-    class Meta:
-        unknown = INCLUDE  # a problem may carry members beyond these
-
-    type = String()
-    title = String()
     status = Integer(metadata={"description": "409"})
     detail = String(metadata={"description": "in words: who audited, when, and what they found"})
     code = String(metadata={"description": "`already_audited`"})
-    errors = Dict()
     audited_by = Nested(PersonOut, metadata={"description": "the admin who audited first"})
     audited_at = DateTime()
     agree = Boolean(metadata={"description": "what they found"})

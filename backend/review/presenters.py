@@ -14,9 +14,7 @@ from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
-from backend.urls import photo_links
-
-_LINKS = ("url", "review_url", "thumbnail_url")
+from backend.urls import no_photo_links, photo_links
 
 
 def queue_photo_out(photo: Photo) -> dict[str, Any]:
@@ -99,7 +97,7 @@ def taken_lease_out(lease: ReviewLease, admin: User) -> dict[str, Any]:
 
 def match_out(match: dict[str, Any], *, shown: bool) -> dict[str, Any]:
     """A photo a reuse or similar check matched, with its links (none once erased)."""
-    links = photo_links(match["photo_id"]) if shown else dict.fromkeys(_LINKS)
+    links = photo_links(match["photo_id"]) if shown else no_photo_links()
     return {
         "check": match["check"],
         "photo": match.get("photo"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
-from marshmallow import INCLUDE, ValidationError, validates
+from marshmallow import ValidationError, validates
 
 from backend.marketplace.schemas import StoreBrief
 from backend.review.models import APPEAL_STATUSES
@@ -17,7 +17,7 @@ from backend.review.rules import (
     REASON_CODES,
     WORKER_LEVELS,
 )
-from backend.schemas import Money, PageQuery, PhotoLinks
+from backend.schemas import Money, PageQuery, PhotoLinks, Problem
 from backend.submissions.schemas import CheckOut, DecisionOut
 
 REASONS_DOC = "; ".join(f"`{code}`: {title}" for code, title in REASON_CODES.items())
@@ -254,14 +254,9 @@ class ReasonsOut(Schema):
     items = List(Nested(ReasonOut))
 
 
-class ReviewConflict(Schema):
+class ReviewConflict(Problem):
     """A review 409 (problem+json): which code, and what it names."""
 
-    class Meta:
-        unknown = INCLUDE  # a problem may carry members beyond these
-
-    type = String()
-    title = String()
     status = Integer(metadata={"description": "409"})
     detail = String(
         metadata={
@@ -274,7 +269,6 @@ class ReviewConflict(Schema):
             "validated, or abandoned)"
         }
     )
-    errors = Dict()
     decided_status = String(metadata={"description": "already_decided: `approved` or `rejected`"})
     actor = String(metadata={"description": "already_decided: `admin`, `machine` or `deadline`"})
     decided_by = Nested(

@@ -15,8 +15,9 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.kernel.ids import new_id
 from backend.outbox.tasks import enqueue
-from backend.stores import rules
+from backend.stores import importfiles, rules
 from backend.stores.models import StoreImport
 from backend.stores.service import CsvRecord, ImportResult, StoreRows, import_batch
 
@@ -32,6 +33,37 @@ def check_file(stream: IO[bytes]) -> None:
     """Refuse, as the sync import does, a file whose first line is no store CSV header (422
     naming `file`)."""
     StoreRows(stream)
+
+
+def start_import(
+    *,
+    db_session: Session,
+    upload: IO[bytes],
+    var_dir: str,
+    max_bytes: int,
+    brand_id: str,
+    requested_by: str | None,
+    now: datetime,
+) -> StoreImport:
+    """Keep an uploaded CSV, check its header and queue its import. The file is saved and
+    checked before the first statement (no write lock held meanwhile); refused, or failing
+    to queue, it is not kept."""
+    import_id = new_id()
+    size = importfiles.save(upload, var_dir=var_dir, import_id=import_id, max_bytes=max_bytes)
+    try:
+        with importfiles.path_of(var_dir, import_id).open("rb") as stream:
+            check_file(stream)
+        return queue_import(
+            db_session=db_session,
+            import_id=import_id,
+            brand_id=brand_id,
+            requested_by=requested_by,
+            size_bytes=size,
+            now=now,
+        )
+    except BaseException:
+        importfiles.discard(var_dir, import_id)
+        raise
 
 
 def queue_import(

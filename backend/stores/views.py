@@ -10,9 +10,8 @@ from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.db import read_snapshot, request_session
 from backend.kernel.clock import utcnow
-from backend.kernel.ids import new_id
 from backend.settings import current_settings
-from backend.stores import importfiles, imports, queries, service
+from backend.stores import imports, queries, service
 from backend.stores.presenters import store_import_out
 from backend.stores.schemas import (
     ImportFileIn,
@@ -80,27 +79,16 @@ def queue_store_import(query: dict[str, Any], files: dict[str, Any]) -> Any:
         brand_id = acting_brand_id(
             db_session=snapshot, user=current_user(), brand_id=query["brand_id"]
         )
-    settings, import_id = current_settings(), new_id()
-    size = importfiles.save(
-        files["file"].stream,
+    settings = current_settings()
+    job = imports.start_import(
+        db_session=request_session(),
+        upload=files["file"].stream,
         var_dir=settings.var_dir,
-        import_id=import_id,
         max_bytes=settings.max_body_bytes,
+        brand_id=brand_id,
+        requested_by=current_user().id,
+        now=utcnow(),
     )
-    try:
-        with importfiles.path_of(settings.var_dir, import_id).open("rb") as stream:
-            imports.check_file(stream)
-        job = imports.queue_import(
-            db_session=request_session(),
-            import_id=import_id,
-            brand_id=brand_id,
-            requested_by=current_user().id,
-            size_bytes=size,
-            now=utcnow(),
-        )
-    except BaseException:
-        importfiles.discard(settings.var_dir, import_id)
-        raise
     return store_import_out(job)
 
 

@@ -105,7 +105,7 @@ def make_variants(*, store: PhotoStore, digests: Iterable[str], max_pixels: int)
     made = 0
     for sha256 in digests:
         for kind in SIZES:
-            if sha256 == ERASED_SHA256 or _has_copy(store, sha256, kind):
+            if sha256 == ERASED_SHA256 or _exists(store, sha256, kind):
                 continue
             with contextlib.suppress(FileNotFoundError, NotFound):  # erased, or not an image
                 derived_copy(store, sha256, kind, max_pixels=max_pixels)
@@ -124,17 +124,10 @@ def submission_digests(*, db_session: Session, submission_id: str) -> list[str]:
     )
 
 
-def _has_copy(store: PhotoStore, sha256: str, kind: str) -> bool:
+def _exists(store: PhotoStore, sha256: str, kind: str | None = None) -> bool:
+    """Whether the original (or its copy of `kind`) is in the store."""
     try:
-        store.open_derived(sha256, kind).close()
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _exists(store: PhotoStore, sha256: str) -> bool:
-    try:
-        store.open(sha256).close()
+        (store.open(sha256) if kind is None else store.open_derived(sha256, kind)).close()
     except FileNotFoundError:
         return False
     return True

@@ -27,7 +27,7 @@ from backend.missions.models import Mission
 from backend.stores.models import Store
 from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
-from backend.urls import photo_links
+from backend.urls import no_photo_links, photo_links
 
 APPROVED = "approved"
 
@@ -154,11 +154,7 @@ def _approved_photos(
     for photo_id, submission_id, position, sha256 in rows:
         # Its worker asked to be forgotten: the photo is said to be gone, not linked to a 404.
         erased = sha256 == ERASED_SHA256
-        links = (
-            dict.fromkeys(("url", "review_url", "thumbnail_url"))
-            if erased
-            else photo_links(photo_id, **signed)
-        )
+        links = no_photo_links() if erased else photo_links(photo_id, **signed)
         # For a brand, `url` is its copy without metadata.
         photos.setdefault(submission_id, []).append(
             {"id": photo_id, "position": position, "erased": erased, **links}

@@ -370,11 +370,11 @@ def test_money_as_people_type_it_and_the_pay_check_in_words(gunicorn: str, brows
     browser.get(f"{origin}/#/status")
     typed = run_module(
         browser,
-        "/static/console/js/desk.js",
+        "/static/console/js/i18n.js",
         '["7", "7.5", "7,50", " 12.00 ", "7.005", "abc", "-3", ""].map(v => m.toMinor(v, "EUR"))',
     )
     assert typed == [700, 750, 750, 1200, None, None, None, None]
-    assert run_module(browser, "/static/console/js/desk.js", 'm.toMajor(1250, "EUR")') == "12.50"
+    assert run_module(browser, "/static/console/js/i18n.js", 'm.toMajor(1250, "EUR")') == "12.50"
     quote = {
         "effective_hourly_rate": {"amount_minor": 1120, "currency": "EUR"},
         "floor": {"amount_minor": 1200, "currency": "EUR"},

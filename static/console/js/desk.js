@@ -19,28 +19,6 @@ export async function allStores() {
   return stores;
 }
 
-/** Minor units of `currency` per major unit (100 for EUR). */
-export function minorPerMajor(currency) {
-  const format = new Intl.NumberFormat("en", { style: "currency", currency });
-  return 10 ** format.resolvedOptions().maximumFractionDigits;
-}
-
-/** "7", "7.5" or "7,50" typed by a person → minor units (700, 750), or null if not money
- * (a fraction finer than the currency's cents included: nothing is rounded away). */
-export function toMinor(text, currency) {
-  const per = minorPerMajor(currency);
-  const digits = Math.round(Math.log10(per));
-  const [whole, fraction = "", ...rest] = String(text).trim().replace(",", ".").split(".");
-  if (rest.length || !/^\d+$/.test(whole) || !/^\d*$/.test(fraction) || fraction.length > digits) return null;
-  return Number(whole) * per + Number(fraction.padEnd(digits, "0") || 0);
-}
-
-/** Minor units → the text a money field shows ("7.00"). */
-export function toMajor(minor, currency) {
-  const per = minorPerMajor(currency);
-  return (minor / per).toFixed(Math.round(Math.log10(per)));
-}
-
 /** Fetch `path` with the bearer header and save the answer as `filename`: no token in a URL. */
 export async function download(path, query, filename) {
   const response = await api(path, { query, raw: true, headers: { Accept: "*/*" } });

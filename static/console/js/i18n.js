@@ -35,8 +35,29 @@ export function percent(value) {
 export function money(value) {
   if (!value) return "";
   const format = new Intl.NumberFormat(language, { style: "currency", currency: value.currency });
-  const digits = format.resolvedOptions().maximumFractionDigits;
-  return format.format(value.amount_minor / 10 ** digits);
+  return format.format(value.amount_minor / minorPerMajor(value.currency));
+}
+
+/** Minor units of `currency` per major unit (100 for EUR). */
+export function minorPerMajor(currency) {
+  const format = new Intl.NumberFormat("en", { style: "currency", currency });
+  return 10 ** format.resolvedOptions().maximumFractionDigits;
+}
+
+/** "7", "7.5" or "7,50" typed by a person → minor units (700, 750), or null if not money
+ * (a fraction finer than the currency's cents included: nothing is rounded away). */
+export function toMinor(text, currency) {
+  const per = minorPerMajor(currency);
+  const digits = Math.round(Math.log10(per));
+  const [whole, fraction = "", ...rest] = String(text).trim().replace(",", ".").split(".");
+  if (rest.length || !/^\d+$/.test(whole) || !/^\d*$/.test(fraction) || fraction.length > digits) return null;
+  return Number(whole) * per + Number(fraction.padEnd(digits, "0") || 0);
+}
+
+/** Minor units → the text a money field shows ("7.00"). */
+export function toMajor(minor, currency) {
+  const per = minorPerMajor(currency);
+  return (minor / per).toFixed(Math.round(Math.log10(per)));
 }
 
 /** A date and time (an ISO string or a Date) in the reader's time zone. */

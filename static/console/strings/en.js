@@ -205,6 +205,7 @@ export default {
   "payouts.status": "Status",
   "payouts.requested": "Requested",
   "payouts.empty": "No payout request.",
+  "payouts.more": "Show more requests",
   "payouts.batches": "Batches",
   "payouts.newBatch": "New batch",
   "payouts.batch": "Batch",

@@ -2,8 +2,8 @@
 // estimate, asked again as the brand types, so the floor's rule lives only on the server.
 import { api } from "../api.js";
 import { h } from "../dom.js";
-import { say, toMinor } from "../desk.js";
-import { money, number, t } from "../i18n.js";
+import { say } from "../desk.js";
+import { money, number, t, toMinor } from "../i18n.js";
 
 const QUOTE_DELAY_MS = 400;
 

@@ -3,8 +3,8 @@
 // rule lives in one place; errors come back as an error summary linking to each field.
 import { api } from "../api.js";
 import { announce, fill, h } from "../dom.js";
-import { allStores, toMajor, toMinor } from "../desk.js";
-import { t, time } from "../i18n.js";
+import { allStores } from "../desk.js";
+import { t, time, toMajor, toMinor } from "../i18n.js";
 import { errorSummary, fieldErrors } from "./builder-errors.js";
 import { payCheck } from "./builder-pay.js";
 import { pickStores } from "./builder-stores.js";

@@ -1,13 +1,13 @@
 // Payouts: requests (late ones), batches, the SEPA file and a CSV, mark paid with confirmation.
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h, saveBlob, uid } from "../dom.js";
-import { dateTime, money, t } from "../i18n.js";
+import { dateTime, money, t, toMajor } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 
 function csv(rows) {
   const cell = (value) => `"${String(value ?? "").replaceAll('"', '""')}"`;
   const header = ["id", "worker_id", "amount", "currency", "status", "requested_at", "batch_id", "paid_at"];
-  const lines = rows.map((r) => [r.id, r.worker_id, (r.amount.amount_minor / 100).toFixed(2), r.amount.currency, r.status, r.requested_at, r.batch_id, r.paid_at].map(cell).join(","));
+  const lines = rows.map((r) => [r.id, r.worker_id, toMajor(r.amount.amount_minor, r.amount.currency), r.amount.currency, r.status, r.requested_at, r.batch_id, r.paid_at].map(cell).join(","));
   return [header.join(","), ...lines].join("\r\n") + "\r\n";
 }
 
@@ -35,16 +35,21 @@ export default {
         h("button", { type: "button", onclick: newBatch }, t("payouts.newBatch")),
         batches));
     late.addEventListener("change", () => loadRequests().catch(page.fail));
+    let cursor = null; // where the next page of requests starts, while there is one
 
-    async function loadRequests() {
-      const answer = await api("/payout-requests", { query: { late: late.checked ? "true" : null, limit: 200 } });
-      shown = answer.items;
+    // A page at a time; "Show more requests" adds the next, so none is out of reach.
+    async function loadRequests(more = false) {
+      const query = { late: late.checked ? "true" : null, limit: 200, cursor: more ? cursor : null };
+      const answer = await api("/payout-requests", { query });
+      shown = more ? [...shown, ...answer.items] : answer.items;
+      cursor = answer.next_cursor || null;
       fill(requests, shown.length ? table(t("payouts.requests"), [
         [t("payouts.requested"), (r) => dateTime(r.requested_at)],
         [t("payouts.worker"), (r) => r.holder_name],
         [t("payouts.amount"), (r) => money(r.amount)],
         [t("payouts.status"), (r) => r.status],
-      ], shown) : h("p", t("payouts.empty")));
+      ], shown) : h("p", t("payouts.empty")),
+      cursor ? h("button", { type: "button", onclick: () => loadRequests(true).catch(page.fail) }, t("payouts.more")) : null);
     }
 
     async function sepa(batch) {
