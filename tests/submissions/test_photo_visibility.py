@@ -11,6 +11,7 @@ import io
 import json
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -24,9 +25,10 @@ STOREFRONT = honest_payload(outcome="store_closed", answers=[])
 
 
 def path(url: str) -> str:
-    """A photo link without its signature: links are signed for each viewer, the photo's
-    path is the same for all (a request with a bearer token is answered as its user)."""
-    return url.split("?", 1)[0]
+    """A photo link's path, without its signature or host: links are signed for each viewer,
+    and whole URLs in exports; the photo's path is the same for all (a request with a bearer
+    token is answered as its user)."""
+    return urlsplit(url).path
 
 
 def results(client: Any, campaign_id: str, headers: dict[str, str]) -> dict[str, str]:
