@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.browser import chromium
 from tests.support.factories import BrandFactory, MissionFactory, UserFactory
 from tests.support.processes import Worker, spawn_worker
 from tests.support.submitting import BRUSSELS, SKUS, Claimed
@@ -56,3 +57,10 @@ def start_worker(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callabl
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """A desktop headless Chromium; `browser.get_log("browser")` holds the page's console."""
+    with chromium(tmp_path / "chromium") as driver:
+        yield driver
