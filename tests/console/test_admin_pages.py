@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from backend.ledger import rules as ledger_rules
-from backend.ledger import service as ledger
 from tests.support.console import (
     Desk,
     button,
@@ -21,7 +19,7 @@ from tests.support.console import (
     wait,
 )
 from tests.support.factories import PASSWORD, UserFactory
-from tests.support.payouts import BATCHES, PAYOUTS, payout_body
+from tests.support.payouts import BATCHES, PAYOUTS, credit, payout_body
 from tests.support.review import reject
 
 pytestmark = pytest.mark.browser
@@ -75,31 +73,6 @@ def test_a_second_admin_grants_an_appeal_in_the_console(
     assert console_errors(browser) == []
 
 
-def credit(db: Any, worker_id: str, amount_minor: int) -> None:
-    """A funded campaign pays the worker, as an approval does."""
-    now = datetime.now(UTC)
-    campaign = f"campaign-for-{worker_id}"
-    with db.transaction() as session:
-        ledger.fund_campaign(
-            db_session=session,
-            campaign_id=campaign,
-            amount_minor=amount_minor,
-            currency="EUR",
-            now=now,
-        )
-        ledger.post(
-            db_session=session,
-            kind="submission_credit",
-            entries=ledger_rules.approval(
-                campaign_id=campaign,
-                worker_id=worker_id,
-                reward_minor=amount_minor,
-                currency="EUR",
-            ),
-            now=now,
-        )
-
-
 def test_payouts_batched_downloaded_and_marked_paid(
     gunicorn: str,
     browser: Any,
@@ -113,7 +86,7 @@ def test_payouts_batched_downloaded_and_marked_paid(
 
     origin = gunicorn.removesuffix("/api/v1")
     worker = make(UserFactory, display_name="Zoë Müller")
-    credit(db, worker.id, 1500)
+    credit(db, worker.id, 1500, now=datetime.now(UTC))
     answer = client.post(PAYOUTS, json=payout_body(), headers=auth_headers(worker))
     assert answer.status_code == 201, answer.json
     admin = make(UserFactory, admin=True)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import pytest
 
-from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from tests.support.factories import BrandFactory, UserFactory
-from tests.support.payouts import NOW, Person
+from tests.support.payouts import Person
+from tests.support.payouts import credit as pay
 
 
 @pytest.fixture
@@ -29,26 +29,7 @@ def credit(db) -> Callable[..., None]:
     """credit(worker_id, amount_minor): a funded campaign pays the worker, as an approval does."""
 
     def give(worker_id: str, amount_minor: int, currency: str = "EUR") -> None:
-        campaign = f"campaign-for-{worker_id}"
-        with db.transaction() as session:
-            ledger.fund_campaign(
-                db_session=session,
-                campaign_id=campaign,
-                amount_minor=amount_minor,
-                currency=currency,
-                now=NOW,
-            )
-            ledger.post(
-                db_session=session,
-                kind="submission_credit",
-                entries=ledger_rules.approval(
-                    campaign_id=campaign,
-                    worker_id=worker_id,
-                    reward_minor=amount_minor,
-                    currency=currency,
-                ),
-                now=NOW,
-            )
+        pay(db, worker_id, amount_minor, currency=currency)
 
     return give
 

@@ -11,6 +11,7 @@ from threading import Barrier
 from typing import Any
 
 from backend.ledger import rules as ledger_rules
+from backend.ledger import service as ledger
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 IBANS = ("DE89370400440532013000", "BE68539007547034", "FR1420041010050500013M02606")
@@ -49,3 +50,29 @@ def at_once(app, calls: Sequence[tuple[str, str, dict[str, Any]]]) -> list[Any]:
 
     with ThreadPoolExecutor(len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+def credit(
+    db: Any, worker_id: str, amount_minor: int, *, currency: str = "EUR", now: datetime = NOW
+) -> None:
+    """A funded campaign pays the worker `amount_minor`, as an approval does."""
+    campaign = f"campaign-for-{worker_id}"
+    with db.transaction() as session:
+        ledger.fund_campaign(
+            db_session=session,
+            campaign_id=campaign,
+            amount_minor=amount_minor,
+            currency=currency,
+            now=now,
+        )
+        ledger.post(
+            db_session=session,
+            kind="submission_credit",
+            entries=ledger_rules.approval(
+                campaign_id=campaign,
+                worker_id=worker_id,
+                reward_minor=amount_minor,
+                currency=currency,
+            ),
+            now=now,
+        )
