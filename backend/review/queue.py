@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, select, true, tuple_
+from sqlalchemy import Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import not_found
 from backend.missions.models import Mission
-from backend.review import presenters
+from backend.review import presenters, rules
 from backend.review.models import Appeal, ReviewLease
 from backend.review.queries import decode_queue_cursor, photos_of, queue_cursor
 from backend.stores.models import Store
@@ -27,6 +27,9 @@ from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 
 _RANK = Submission.review_rank
+# Written into the SQL rather than bound: SQLite uses the partial queue index (ordered as the
+# queue is read) only when the query names the index's own condition literally.
+_IN_REVIEW = Submission.status == literal("in_review", literal_execute=True)
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _MATCH_CHECKS = ("reuse", "similar_photo")
 
@@ -52,7 +55,7 @@ def _dialect(db_session: Session) -> str:
 
 def _waiting(stmt: S, db_session: Session, where: QueueFilter) -> S:
     """`stmt` (over submissions joined to missions) narrowed to the filter's waiting ones."""
-    stmt = stmt.where(Submission.status == "in_review")
+    stmt = stmt.where(_IN_REVIEW)
     if where.campaign_id is not None:
         stmt = stmt.where(Mission.campaign_id == where.campaign_id)
     if where.brand_id is not None:
@@ -123,39 +126,40 @@ def queue_item(
 
 
 def queue_counts(db_session: Session, where: QueueFilter) -> dict[str, Any]:
-    """How many wait under the filter (all, flagged), and per flag how many the campaign and
-    brand filters leave carrying it: what choosing that flag would list."""
-    total, flagged = _totals(db_session, where)
-    flags = _flag_values(db_session)
-    by_flag = db_session.execute(
-        _waiting(
-            select(flags.c.value, func.count())
-            .select_from(Submission)
-            .join(Mission, Mission.id == Submission.mission_id)
-            .join(flags, true()),
-            db_session,
-            QueueFilter(campaign_id=where.campaign_id, brand_id=where.brand_id),
-        )
-        .group_by(flags.c.value)
-        .order_by(flags.c.value)
-    ).all()
-    return {
-        "total": total,
-        "flagged": flagged,
-        "by_flag": {str(flag): int(n) for flag, n in by_flag},
-        "by_brand": _counted(
-            db_session,
+    """How many wait under the filter (all, flagged), and per flag, brand and campaign how
+    many the other filters leave: what choosing that value would list.
+
+    One read of the waiting submissions (the partial queue index, a key lookup of each
+    mission), counted here: four grouped queries each walked the same rows again, and each
+    could start parallel workers that cost more than the counting."""
+    rows = db_session.execute(
+        select(
+            Submission.flags,
+            _RANK,
             Submission.brand_id,
-            Brand,
-            QueueFilter(campaign_id=where.campaign_id, flag=where.flag),
-        ),
-        "by_campaign": _counted(
-            db_session,
+            Brand.name,
             Mission.campaign_id,
-            Campaign,
-            QueueFilter(brand_id=where.brand_id, flag=where.flag),
-        ),
-    }
+            Campaign.name,
+        )
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Brand, Brand.id == Submission.brand_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+        .where(_IN_REVIEW)
+    ).all()
+    return rules.queue_counts(
+        [
+            rules.Waiting(
+                flags=tuple(str(flag) for flag in flags or ()),
+                doubted=rank == 0,
+                brand=(brand_id, brand_name),
+                campaign=(campaign_id, campaign_name),
+            )
+            for flags, rank, brand_id, brand_name, campaign_id, campaign_name in rows
+        ],
+        campaign_id=where.campaign_id,
+        brand_id=where.brand_id,
+        flag=where.flag,
+    )
 
 
 def _totals(db_session: Session, where: QueueFilter) -> tuple[int, int]:
@@ -180,26 +184,6 @@ def waiting_counts(*, db_session: Session) -> dict[str, Any]:
         select(func.count()).select_from(Appeal).where(Appeal.status == "open")
     )
     return {"queue": {"total": total, "flagged": flagged}, "appeals": {"open": int(appeals or 0)}}
-
-
-def _counted(
-    db_session: Session, key: Any, named: type[Brand] | type[Campaign], where: QueueFilter
-) -> list[dict[str, Any]]:
-    """How many wait per brand (or campaign) under the other filters, by name: every choice
-    the filter offers, and what choosing it would list. One grouped query."""
-    rows = db_session.execute(
-        _waiting(
-            select(named.id, named.name, func.count())
-            .select_from(Submission)
-            .join(Mission, Mission.id == Submission.mission_id)
-            .join(named, named.id == key),
-            db_session,
-            where,
-        )
-        .group_by(named.id, named.name)
-        .order_by(named.name, named.id)
-    ).all()
-    return [{"id": id_, "name": name, "count": int(n)} for id_, name, n in rows]
 
 
 def queue_items(

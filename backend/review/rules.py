@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 # Decided with the submission (submissions.rules); the review queue reads them too.
 
@@ -110,3 +114,53 @@ def lease_held_sentence(holder: str, until: datetime) -> str:
 
 
 BULK_APPROVE_MAX = 200  # one confirmation, one request: a filtered page or four
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One submission awaiting a person, as the queue's counts see it."""
+
+    flags: tuple[str, ...]
+    doubted: bool
+    brand: tuple[str, str]  # (id, name)
+    campaign: tuple[str, str]
+
+
+def queue_counts(
+    waiting: Iterable[Waiting],
+    *,
+    campaign_id: str | None,
+    brand_id: str | None,
+    flag: str | None,
+) -> dict[str, Any]:
+    """The queue's counts under a filter: how many it lists (all, and doubted ones), and for
+    each flag, brand and campaign how many choosing it would list, the other filters kept."""
+    every = list(waiting)
+
+    def kept(item: Waiting, *, skip: str) -> bool:
+        return (
+            (skip == "campaign" or campaign_id is None or item.campaign[0] == campaign_id)
+            and (skip == "brand" or brand_id is None or item.brand[0] == brand_id)
+            and (skip == "flag" or flag is None or flag in item.flags)
+        )
+
+    listed = [item for item in every if kept(item, skip="")]
+    by_flag = Counter(f for item in every if kept(item, skip="flag") for f in item.flags)
+    return {
+        "total": len(listed),
+        "flagged": sum(item.doubted for item in listed),
+        "by_flag": dict(sorted(by_flag.items())),
+        "by_brand": _named_counts(item.brand for item in every if kept(item, skip="brand")),
+        "by_campaign": _named_counts(
+            item.campaign for item in every if kept(item, skip="campaign")
+        ),
+    }
+
+
+def _named_counts(keys: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """[{id, name, count}] by name, then id."""
+    counted = Counter(keys)
+    return [
+        {"id": id_, "name": name, "count": n}
+        for (id_, name), n in sorted(counted.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+    ]

@@ -89,3 +89,40 @@ def test_who_decided_reads_as_a_sentence():
     assert rules.lease_held_sentence("Bea Admin", rules.lease_expiry(T0, 120)) == (
         "Bea Admin is reviewing this submission (lease until 09:02:00 UTC)."
     )
+
+
+def test_queue_counts_keep_the_other_filters_for_each_choice() -> None:
+    """Each choice counts what choosing it would list: the other filters stay in force."""
+    a, b = ("b1", "Acme"), ("b2", "Bolt")
+    towels, soap = ("c1", "Towels"), ("c2", "Soap")
+    waiting = [
+        rules.Waiting(flags=("location",), doubted=True, brand=a, campaign=towels),
+        rules.Waiting(flags=("location", "similar_photo"), doubted=True, brand=a, campaign=soap),
+        rules.Waiting(flags=("campaign_requires_review",), doubted=False, brand=b, campaign=soap),
+    ]
+    everything = rules.queue_counts(waiting, campaign_id=None, brand_id=None, flag=None)
+    assert everything == {
+        "total": 3,
+        "flagged": 2,
+        "by_flag": {"campaign_requires_review": 1, "location": 2, "similar_photo": 1},
+        "by_brand": [
+            {"id": "b1", "name": "Acme", "count": 2},
+            {"id": "b2", "name": "Bolt", "count": 1},
+        ],
+        "by_campaign": [
+            {"id": "c2", "name": "Soap", "count": 2},
+            {"id": "c1", "name": "Towels", "count": 1},
+        ],
+    }
+    soap_located = rules.queue_counts(waiting, campaign_id="c2", brand_id=None, flag="location")
+    assert (soap_located["total"], soap_located["flagged"]) == (1, 1)
+    assert soap_located["by_flag"] == {
+        "campaign_requires_review": 1,
+        "location": 1,
+        "similar_photo": 1,
+    }
+    assert soap_located["by_brand"] == [{"id": "b1", "name": "Acme", "count": 1}]
+    assert soap_located["by_campaign"] == [
+        {"id": "c2", "name": "Soap", "count": 1},
+        {"id": "c1", "name": "Towels", "count": 1},
+    ]
