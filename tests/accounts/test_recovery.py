@@ -316,3 +316,19 @@ def test_expired_link_tokens_are_purged(app, client, db, make):
         assert purge_expired_tokens.apply().get() == 1
     with db.transaction(write=False) as session:
         assert len(session.scalars(select(AccountToken)).all()) == 1
+
+
+def test_two_confirms_of_one_token_at_once_change_the_password_once(app, client, db, make):
+    from tests.support.payouts import at_once
+
+    make(UserFactory, email="ned@example.org")
+    token = reset_token(app, db, client, "ned@example.org")
+    passwords = ("first new passphrase", "second new passphrase")
+    answers = at_once(
+        app, [("POST", CONFIRM, {"json": {"token": token, "password": p}}) for p in passwords]
+    )
+    assert sorted(a.status_code for a in answers) == [204, 422]
+    won = passwords[[a.status_code for a in answers].index(204)]
+    lost = passwords[[a.status_code for a in answers].index(422)]
+    assert sign_in(client, "ned@example.org", won).status_code == 200
+    assert sign_in(client, "ned@example.org", lost).status_code == 401
