@@ -9,6 +9,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import EmailMessage
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,13 @@ class Letter:
 Composer = Callable[[Session, MailMessage, datetime], Letter | None]
 
 
+@dataclass(frozen=True)
+class _Ready:
+    email: EmailMessage = field(repr=False)
+    name: str  # of its .eml file
+    kind: str
+
+
 def send_queued(
     *,
     database: Database,
@@ -49,45 +57,61 @@ def send_queued(
     """Send the mail `message_id` once; returns what became of it: sent, cancelled, failed,
     retry (the sweeper sends it again), or done (an earlier copy dealt with it)."""
     with database.transaction() as session:
-        message = service.due(db_session=session, message_id=message_id)
-        if message is None:
-            outbox.consume_once(db_session=session, message_id=task_id)
-            return "done"
-        letter = composer(session, message, now())
-        if letter is None:
-            service.settle(db_session=session, message_id=message_id, status="cancelled", now=now())
-            outbox.consume_once(db_session=session, message_id=task_id)
-            return "cancelled"
-        email = compose(
-            mail_id=message.id,
-            kind=message.kind,
-            locale=letter.locale,
-            to_address=message.to_address,
-            sender=sender,
-            values=letter.values,
-            date=now(),
-        )
-        name = f"{message.created_at:%Y%m%dT%H%M%S.%fZ}-{message.id}"
-        kind = message.kind
+        ready = _compose_due(session, message_id, task_id, composer, sender, now())
+    if isinstance(ready, str):
+        return ready
     try:
-        deliver(email, channel=channel, name=name)
+        deliver(ready.email, channel=channel, name=ready.name)
     except (OSError, smtplib.SMTPException) as exc:
         # Only the error's class and text: never the message, whose link holds a secret.
-        error = f"{type(exc).__name__}: {exc}"
-        with database.transaction() as session:
-            given_up = service.record_failure(
-                db_session=session, message_id=message_id, error=error
-            )
-            if given_up:
-                outbox.consume_once(db_session=session, message_id=task_id)
-        log.warning(
-            "mail not sent; %s",
-            "given up" if given_up else "the outbox sweeper tries again",
-            extra={"mail_id": message_id, "error": error},
-        )
-        return "failed" if given_up else "retry"
+        return _failed(database, message_id, task_id, f"{type(exc).__name__}: {exc}")
     with database.transaction() as session:
         service.settle(db_session=session, message_id=message_id, status="sent", now=now())
         outbox.consume_once(db_session=session, message_id=task_id)
-    log.info("mail sent", extra={"mail_id": message_id, "kind": kind})
+    log.info("mail sent", extra={"mail_id": message_id, "kind": ready.kind})
     return "sent"
+
+
+def _compose_due(
+    session: Session,
+    message_id: str,
+    task_id: str | None,
+    composer: Composer,
+    sender: str,
+    now: datetime,
+) -> _Ready | str:
+    """The mail ready to deliver, or what became of it when there is nothing to send."""
+    message = service.due(db_session=session, message_id=message_id)
+    if message is None:
+        outbox.consume_once(db_session=session, message_id=task_id)
+        return "done"
+    letter = composer(session, message, now)
+    if letter is None:
+        service.settle(db_session=session, message_id=message_id, status="cancelled", now=now)
+        outbox.consume_once(db_session=session, message_id=task_id)
+        return "cancelled"
+    email = compose(
+        mail_id=message.id,
+        kind=message.kind,
+        locale=letter.locale,
+        to_address=message.to_address,
+        sender=sender,
+        values=letter.values,
+        date=now,
+    )
+    name = f"{message.created_at:%Y%m%dT%H%M%S.%fZ}-{message.id}"
+    return _Ready(email=email, name=name, kind=message.kind)
+
+
+def _failed(database: Database, message_id: str, task_id: str | None, error: str) -> str:
+    """Record a failed attempt: `retry` (the outbox sweeper sends it again) or `failed`."""
+    with database.transaction() as session:
+        given_up = service.record_failure(db_session=session, message_id=message_id, error=error)
+        if given_up:
+            outbox.consume_once(db_session=session, message_id=task_id)
+    log.warning(
+        "mail not sent; %s",
+        "given up" if given_up else "the outbox sweeper tries again",
+        extra={"mail_id": message_id, "error": error},
+    )
+    return "failed" if given_up else "retry"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
 from backend.mail.models import MailMessage
@@ -84,14 +84,3 @@ def purge_settled(*, db_session: Session, before: datetime) -> int:
         delete(MailMessage).where(MailMessage.status != "queued", MailMessage.created_at < before)
     )
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-def pending_ids(*, db_session: Session) -> list[str]:
-    """Ids of the mail still waiting, oldest first (for tests and the shell)."""
-    return list(
-        db_session.scalars(
-            select(MailMessage.id)
-            .where(MailMessage.status == "queued")
-            .order_by(MailMessage.created_at)
-        )
-    )

@@ -16,6 +16,8 @@ LINK = "{link}"
 
 @dataclass(frozen=True)
 class Template:
+    """One mail in one language: its subject, its paragraphs, its button's words."""
+
     subject: str
     paragraphs: tuple[str, ...]
     action: str  # the button's words in the HTML part
