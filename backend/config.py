@@ -90,6 +90,13 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "LOG_JSON": True,
     "MAP_TILE_URL": "",
+    # Mail: SMTP when a URL is given, else one .eml file a message in MAIL_DIR.
+    "SMTP_URL": "",
+    "MAIL_DIR": None,
+    "MAIL_FROM": "Fairfield <no-reply@localhost>",
+    "PUBLIC_URL": "http://127.0.0.1:8000",
+    "PASSWORD_RESET_TTL_SECONDS": 3600,
+    "EMAIL_VERIFICATION_TTL_SECONDS": 7 * 24 * 3600,
 }
 
 
@@ -124,6 +131,8 @@ def derive_paths(cfg: dict[str, Any]) -> None:
         cfg["RATELIMIT_STORAGE_URL"] = broker if shared else "memory://"
     if not cfg["PHOTO_DIR"]:
         cfg["PHOTO_DIR"] = str(var / "photos")
+    if not cfg.get("MAIL_DIR"):
+        cfg["MAIL_DIR"] = str(var / "mail")
 
 
 def _make_folders(cfg: dict[str, Any]) -> None:

@@ -63,6 +63,7 @@ def _people(db_session: Session) -> list[User]:
             password=DEMO_PASSWORD,
             role="worker",
             display_name=name,
+            verified=True,
         )
     return [
         register_user(
@@ -72,6 +73,7 @@ def _people(db_session: Session) -> list[User]:
             role="brand",
             display_name=display,
             brand_name=brand,
+            verified=True,
         )
         for email, brand, display in BRANDS
     ]

@@ -1,10 +1,11 @@
 """Every model, imported once so metadata (migrations, tests) sees all tables."""
 
-from backend.accounts.models import ApiToken, Brand, User
+from backend.accounts.models import AccountToken, ApiToken, Brand, User
 from backend.audits.models import Audit
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.mail.models import MailMessage
 from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
@@ -17,6 +18,7 @@ from backend.uploads.models import Upload
 from backend.validation.models import AuditSample
 
 __all__ = [
+    "AccountToken",
     "ApiToken",
     "Appeal",
     "Assignment",
@@ -30,6 +32,7 @@ __all__ = [
     "LedgerCheckRun",
     "LedgerEntry",
     "LedgerTransaction",
+    "MailMessage",
     "Mission",
     "OutboxMessage",
     "PayoutBatch",

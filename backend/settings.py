@@ -13,8 +13,10 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from functools import cache
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import limits
 from flask import Flask, current_app
@@ -95,6 +97,12 @@ class Settings:
     log_level: str  # upper case, a name the logging module knows
     log_json: bool
     map_tile_url: str  # "" : the console's maps draw the vendored outlines only
+    smtp_url: str = field(repr=False)  # "" : mail goes to MAIL_DIR; may hold a password
+    mail_dir: str
+    mail_from: str
+    public_url: str  # no trailing slash
+    password_reset_ttl_seconds: int
+    email_verification_ttl_seconds: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -361,6 +369,45 @@ def bic(value: object, name: str) -> str | None:
         raise BadSetting(f"{name}: {exc}") from exc
 
 
+def smtp_url(value: object, name: str) -> str:
+    """Empty (mail is written to FAIRFIELD_MAIL_DIR), or `smtp://[user:pass@]host[:port]`
+    or `smtps://...` (TLS from the first byte)."""
+    if value is None or value == "":
+        return ""
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+        ok = parts is not None and parts.scheme in ("smtp", "smtps") and bool(parts.hostname)
+        ok = ok and parts is not None and (parts.port is None or parts.port > 0)
+    except ValueError:
+        ok = False
+    if not ok:
+        # Never the value itself: it may carry the SMTP password.
+        raise BadSetting(
+            f"{name} must be empty or a URL like 'smtp://user:password@host:587' "
+            "(or 'smtps://...' for TLS)."
+        )
+    return str(value)
+
+
+def mail_address(value: object, name: str) -> str:
+    """A sender: 'Fairfield <no-reply@example.org>' or a bare address."""
+    if isinstance(value, str) and "\n" not in value and "\r" not in value:
+        _display, address = parseaddr(value)
+        if "@" in address and " " not in address:
+            return value.strip()
+    raise _refuse(name, "an address like 'Fairfield <no-reply@example.org>'", value)
+
+
+def public_url(value: object, name: str) -> str:
+    """The http(s) address people reach Fairfield at, without a trailing slash."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _refuse(name, "a URL like 'https://fairfield.example'", value)
+    if parts.query or parts.fragment:
+        raise _refuse(name, "a URL without query or fragment", value)
+    return str(value).rstrip("/")
+
+
 READERS: dict[str, Reader] = {
     "VAR_DIR": text,
     "DATABASE_URL": url,
@@ -427,4 +474,10 @@ READERS: dict[str, Reader] = {
     "LOG_LEVEL": log_level,
     "LOG_JSON": flag,
     "MAP_TILE_URL": tile_url,
+    "SMTP_URL": smtp_url,
+    "MAIL_DIR": text,
+    "MAIL_FROM": mail_address,
+    "PUBLIC_URL": public_url,
+    "PASSWORD_RESET_TTL_SECONDS": whole(60),
+    "EMAIL_VERIFICATION_TTL_SECONDS": whole(60),
 }

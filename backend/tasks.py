@@ -25,6 +25,7 @@ TASK_MODULES = [
     "workers.photos",
     "workers.reconciliation",
     "workers.stores",
+    "workers.mail",
 ]
 
 
@@ -102,6 +103,10 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
         },
         "privacy-reduce-locations": {
             "task": "privacy.reduce_locations",
+            "schedule": 86400.0,
+        },
+        "mail-purge-settled": {
+            "task": "mail.purge_settled",
             "schedule": 86400.0,
         },
         "stores-sweep-import-files": {

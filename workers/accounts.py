@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from backend.accounts import service
+from backend.accounts import recovery, service
 from backend.db import get_db
+from backend.kernel.clock import utcnow
 
 
 @shared_task(name="accounts.purge_expired_tokens", ignore_result=True)
 def purge_expired_tokens() -> int:
-    """Delete expired bearer tokens."""
+    """Delete expired bearer tokens and expired secrets of mailed links."""
     with get_db().transaction() as session:
-        return service.purge_expired_tokens(db_session=session)
+        now = utcnow()
+        return service.purge_expired_tokens(db_session=session, now=now) + recovery.purge_expired(
+            db_session=session, now=now
+        )

@@ -12,6 +12,8 @@ from backend.kernel.clock import utcnow
 from backend.kernel.ids import new_id
 
 ROLES = ("worker", "brand", "admin")
+LOCALES = ("en", "fr", "nl")
+TOKEN_PURPOSES = ("password_reset", "email_verification")
 
 
 class Brand(Base):
@@ -28,6 +30,7 @@ class User(Base):
         CheckConstraint("role IN ('worker', 'brand', 'admin')", name="role_known"),
         # A brand user belongs to exactly one brand; nobody else belongs to any.
         CheckConstraint("(role = 'brand') = (brand_id IS NOT NULL)", name="brand_iff_brand_role"),
+        CheckConstraint("locale IN ('en', 'fr', 'nl')", name="locale_known"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -39,8 +42,17 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the person asked to be forgotten: the row stays, pseudonymised, for the ledger.
     erased_at: Mapped[datetime | None]
+    # Set when the person opened the link mailed to this address; payouts wait for it.
+    email_verified_at: Mapped[datetime | None]
+    # The language of the mail sent to this person.
+    locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
 
     brand: Mapped[Brand | None] = relationship(lazy="joined")
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the person proved they read mail sent to this address."""
+        return self.email_verified_at is not None
 
 
 class ApiToken(Base):
@@ -55,3 +67,23 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class AccountToken(Base):
+    """A single-use secret mailed in a link (a password reset, an address to verify); only
+    its SHA-256 is stored. The raw token is made when the mail is composed, by the mail
+    task, so it exists in that mail alone: never in the database, the outbox or the broker."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "purpose IN ('password_reset', 'email_verification')", name="purpose_known"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

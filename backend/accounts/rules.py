@@ -5,11 +5,25 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable, Sequence
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256
 TOKEN_PREFIX = "ff_"  # noqa: S105 (a prefix, not a secret)
+# The mail an account gets, each with a link whose secret is kept as an AccountToken.
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a name, not a secret)
+EMAIL_VERIFICATION = "email_verification"
+
+
+def best_locale(accepted: Iterable[str], offered: Sequence[str], default: str = "en") -> str:
+    """The first language asked (best first) that is offered, by its primary tag: `nl-BE`
+    is `nl`; `default` when none is."""
+    for tag in accepted:
+        primary = tag.split("-", 1)[0].split("_", 1)[0].strip().lower()
+        if primary in offered:
+            return primary
+    return default
 
 
 def normalize_email(email: str) -> str:
@@ -36,6 +50,11 @@ def password_problems(password: str, *, email: str) -> list[str]:
 
 def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def new_link_token() -> str:
+    """A secret for a mailed link (reset, verification): 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
 
 
 def token_digest(token: str) -> str:

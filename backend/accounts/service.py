@@ -12,9 +12,10 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import rules
-from backend.accounts.models import ApiToken, Brand, User
-from backend.errors import Conflict, Invalid, Unauthorized
+from backend.accounts.models import LOCALES, ApiToken, Brand, User
+from backend.errors import Conflict, Forbidden, Invalid, Unauthorized
 from backend.kernel.clock import utcnow
+from backend.mail import service as mail
 
 _DUMMY_HASHES: dict[int, str] = {}
 
@@ -36,12 +37,20 @@ def register_user(
     role: str,
     display_name: str,
     brand_name: str | None = None,
+    locale: str = "en",
+    verified: bool = False,
 ) -> User:
-    """Create a worker, or a brand user together with a new brand."""
+    """Create a worker, or a brand user together with a new brand; unless `verified` (demo
+    accounts), the address is not yet and the mail that verifies it is queued."""
     email = rules.normalize_email(email)
     brand_name = (brand_name or "").strip() or None
     errors = _registration_problems(
-        email=email, password=password, role=role, display_name=display_name, brand_name=brand_name
+        email=email,
+        password=password,
+        role=role,
+        display_name=display_name,
+        brand_name=brand_name,
+        locale=locale,
     )
     if errors:
         raise Invalid("The account could not be created.", errors=errors)
@@ -60,14 +69,38 @@ def register_user(
         role=role,
         display_name=display_name.strip(),
         brand=_new_brand(db_session, brand_name) if role == "brand" else None,
+        locale=locale,
+        email_verified_at=utcnow() if verified else None,
     )
     db_session.add(user)
     db_session.flush()
+    send_verification(db_session=db_session, user=user)
     return user
 
 
+def send_verification(*, db_session: Session, user: User) -> bool:
+    """Queue the mail that verifies the user's address; False (nothing queued) when it is
+    verified already."""
+    if user.email_verified_at is not None or user.erased_at is not None:
+        return False
+    mail.queue(
+        db_session=db_session,
+        kind=rules.EMAIL_VERIFICATION,
+        to_address=user.email,
+        locale=user.locale,
+        ref_id=user.id,
+    )
+    return True
+
+
 def _registration_problems(
-    *, email: str, password: str, role: str, display_name: str, brand_name: str | None
+    *,
+    email: str,
+    password: str,
+    role: str,
+    display_name: str,
+    brand_name: str | None,
+    locale: str,
 ) -> dict[str, list[str]]:
     """Every field of a sign-up in error, with why (the email already normalized)."""
     errors: dict[str, list[str]] = {}
@@ -83,6 +116,8 @@ def _registration_problems(
         errors["brand_name"] = ["Only brand accounts belong to a brand."]
     if not display_name.strip():
         errors["display_name"] = ["Must not be blank."]
+    if locale not in LOCALES:
+        errors["locale"] = [f"Must be one of: {', '.join(LOCALES)}."]
     return errors
 
 
@@ -189,7 +224,14 @@ def create_or_reset_admin(*, db_session: Session, email: str, password: str) -> 
         )
     created = user is None
     if user is None:
-        user = User(email=email, role="admin", display_name="Administrator", password_hash="")
+        # Made from the command line by whoever runs the server: the address is trusted.
+        user = User(
+            email=email,
+            role="admin",
+            display_name="Administrator",
+            password_hash="",
+            email_verified_at=utcnow(),
+        )
         db_session.add(user)
     user.password_hash = password_hash
     # A reset password must end the sessions the old one opened.
@@ -203,6 +245,11 @@ def purge_expired_tokens(*, db_session: Session, now: datetime | None = None) ->
     """Delete expired tokens; returns how many."""
     result = db_session.execute(delete(ApiToken).where(ApiToken.expires_at <= (now or utcnow())))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches the stored argon2 hash (False for a hash unusable)."""
+    return _verify(password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -247,3 +294,15 @@ def lock_user(*, db_session: Session, user_id: str) -> None:
     connection = db_session.connection()
     if connection.dialect.name != "sqlite":
         connection.execute(_LOCK_USER, {"user_id": user_id})
+
+
+def refuse_unverified_email(*, db_session: Session, user_id: str) -> None:
+    """403 `email_unverified` unless the user verified their address (money leaves only to
+    a person Fairfield can write to)."""
+    verified_at = db_session.scalar(select(User.email_verified_at).where(User.id == user_id))
+    if verified_at is None:
+        raise Forbidden(
+            "Confirm your email address before asking for a payout: open the link we mailed "
+            "you, or ask for a new one.",
+            code="email_unverified",
+        )

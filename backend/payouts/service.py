@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from backend.accounts.service import lock_user
+from backend.accounts.service import lock_user, refuse_unverified_email
 from backend.errors import Conflict, Gone, Invalid, not_found
 from backend.kernel.ids import new_id
 from backend.kernel.money import Money, format_money
@@ -52,6 +52,7 @@ def request_payout(
     """
     # Two requests at once must not both read the same balance: the second waits here.
     lock_user(db_session=db_session, user_id=worker_id)
+    refuse_unverified_email(db_session=db_session, user_id=worker_id)
     balance = _payable_balance(db_session, worker_id=worker_id, minimum=minimum, final=final)
     currency = minimum.currency
     transaction_id = ledger.post(

@@ -58,7 +58,8 @@ def _debtor() -> rules.Debtor:
     description=(
         "The balance leaves your account at once (it is in transit until the batch is paid). "
         "422 `balance_below_minimum` under FAIRFIELD_PAYOUT_MIN, naming `needed`; 422 naming "
-        "`iban` for an IBAN that is invalid or outside the SEPA zone. Takes Idempotency-Key.\n\n"
+        "`iban` for an IBAN that is invalid or outside the SEPA zone; 403 `email_unverified` "
+        "until the worker has verified their email address. Takes Idempotency-Key.\n\n"
         "`final: true` when you are closing your account: any balance above zero is paid "
         "(422 `balance_empty` at zero). `DELETE /me` then erases at once, keeping only this "
         "request's bank details until its batch is paid. Closing is for good: new claims and "

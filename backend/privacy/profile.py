@@ -24,6 +24,8 @@ def profile(*, db_session: Session, user: User) -> dict[str, Any]:
         "display_name": user.display_name,
         "brand": user.brand,
         "created_at": user.created_at,
+        "email_verified": user.email_verified,
+        "locale": user.locale,
         "balance": None,
         "approved_missions": None,
         "level": None,

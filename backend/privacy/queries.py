@@ -37,6 +37,8 @@ def account_export(
             "role": user.role,
             "brand": None if user.brand is None else {"id": user.brand.id, "name": user.brand.name},
             "created_at": user.created_at,
+            "email_verified_at": user.email_verified_at,
+            "locale": user.locale,
         },
         "assignments": _assignments(db_session, user.id),
         "submissions": _submissions(db_session, user.id, link_ttl_seconds),

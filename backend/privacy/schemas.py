@@ -24,6 +24,8 @@ class ExportProfileOut(Schema):
     role = String()
     brand = Nested(BrandOut, allow_none=True)
     created_at = DateTime()
+    email_verified_at = DateTime(allow_none=True)
+    locale = String()
 
 
 class ExportPhotoOut(PhotoLinks):

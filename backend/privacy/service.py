@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
+from backend.accounts import recovery
 from backend.accounts.models import ApiToken, User
 from backend.errors import Conflict, Forbidden
 from backend.idempotency.models import IdempotencyKey
@@ -116,6 +117,7 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
     # Replays of their requests hold response bodies (a payout's holder name among them).
     db_session.execute(delete(IdempotencyKey).where(IdempotencyKey.user_id == user.id))
     db_session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    recovery.forget(db_session=db_session, user=user)  # mailed links and the mail itself
     user.email = rules.erased_email(user.id)
     user.display_name = rules.ERASED
     user.password_hash = rules.UNUSABLE_PASSWORD

@@ -8,7 +8,9 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from backend.accounts import recovery
 from backend.accounts.auth import auth, current_user
+from backend.accounts.schemas import ProfileIn
 from backend.db import request_session
 from backend.kernel.clock import utcnow
 from backend.privacy import profile, queries, service
@@ -25,6 +27,21 @@ bp = APIBlueprint("privacy", __name__, url_prefix="/api/v1", tag="Accounts")
 @bp.doc(summary="The caller's profile", responses=[401])
 def me() -> Any:
     return profile.profile(db_session=request_session(), user=current_user())
+
+
+@bp.patch("/me")
+@bp.auth_required(auth)
+@bp.input(ProfileIn, arg_name="data")
+@bp.output(MeOut)
+@bp.doc(
+    summary="Change the caller's display name or the language of their mail",
+    description="Fields left out stay as they are. 422 naming `display_name` when blank, "
+    "`locale` when not one of en, fr, nl. Answers the profile, as GET /me.",
+    responses=[401, 422],
+)
+def update_me(data: dict[str, Any]) -> Any:
+    user = recovery.update_profile(db_session=request_session(), user=current_user(), **data)
+    return profile.profile(db_session=request_session(), user=user)
 
 
 @bp.get("/me/export")

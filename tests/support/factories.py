@@ -66,10 +66,14 @@ class UserFactory(Base):
     role = "worker"
     brand = None
     password_hash = factory.LazyFunction(lambda: password_hasher().hash(PASSWORD))
+    # Verified, as every account made before verification existed; `unverified=True` is a
+    # new sign-up's state.
+    email_verified_at = factory.LazyFunction(lambda: datetime.now(UTC))
 
     class Params:
         brand_user = factory.Trait(role="brand", brand=factory.SubFactory(BrandFactory))
         admin = factory.Trait(role="admin")
+        unverified = factory.Trait(email_verified_at=None)
 
 
 class StoreFactory(Base):

@@ -1,0 +1,137 @@
+"""The words of each mail, in English, French and Dutch: plain Python, no catalogue.
+
+A template is a subject and paragraphs; `{name}`-style fields are filled with the values the
+composer gives (escaped in the HTML part). The paragraph `LINK` stands for the link: the
+link itself in the plain text, a button and the link in the HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+LOCALES = ("en", "fr", "nl")
+DEFAULT_LOCALE = "en"
+LINK = "{link}"
+
+
+@dataclass(frozen=True)
+class Template:
+    """One mail in one language: its subject, its paragraphs, its button's words."""
+
+    subject: str
+    paragraphs: tuple[str, ...]
+    action: str  # the button's words in the HTML part
+    signature: str = "Fairfield"
+
+
+TEMPLATES: dict[str, dict[str, Template]] = {
+    "email_verification": {
+        "en": Template(
+            subject="Confirm your email address for Fairfield",
+            paragraphs=(
+                "Hello {name},",
+                "Please confirm that {email} is your email address by opening this link:",
+                LINK,
+                "The link works for {validity}. You can use Fairfield meanwhile, but you need "
+                "a confirmed address before you can ask for a payout.",
+                "If you did not create a Fairfield account, you can ignore this message.",
+            ),
+            action="Confirm my address",
+        ),
+        "fr": Template(
+            subject="Confirmez votre adresse e-mail pour Fairfield",
+            paragraphs=(
+                "Bonjour {name},",
+                "Merci de confirmer que {email} est bien votre adresse e-mail en ouvrant ce lien :",
+                LINK,
+                "Le lien est valable {validity}. Vous pouvez utiliser Fairfield en attendant, "
+                "mais il vous faut une adresse confirmée pour demander un paiement.",
+                "Si vous n'avez pas créé de compte Fairfield, ignorez ce message.",
+            ),
+            action="Confirmer mon adresse",
+        ),
+        "nl": Template(
+            subject="Bevestig je e-mailadres voor Fairfield",
+            paragraphs=(
+                "Hallo {name},",
+                "Bevestig dat {email} jouw e-mailadres is door deze link te openen:",
+                LINK,
+                "De link werkt {validity}. Je kunt Fairfield intussen gebruiken, maar je hebt "
+                "een bevestigd adres nodig voordat je een uitbetaling kunt aanvragen.",
+                "Heb je geen Fairfield-account aangemaakt? Dan kun je dit bericht negeren.",
+            ),
+            action="Mijn adres bevestigen",
+        ),
+    },
+    "password_reset": {
+        "en": Template(
+            subject="Reset your Fairfield password",
+            paragraphs=(
+                "Hello {name},",
+                "Someone, hopefully you, asked to reset the password of the Fairfield "
+                "account for {email}. To choose a new password, open this link:",
+                LINK,
+                "The link works once, for {validity}. Choosing a new password signs you out "
+                "on every device.",
+                "If you did not ask for this, ignore this message: your password stays as it is.",
+            ),
+            action="Choose a new password",
+        ),
+        "fr": Template(
+            subject="Réinitialisez votre mot de passe Fairfield",
+            paragraphs=(
+                "Bonjour {name},",
+                "Quelqu'un, sans doute vous, a demandé à réinitialiser le mot de passe du "
+                "compte Fairfield de {email}. Pour choisir un nouveau mot de passe, ouvrez "
+                "ce lien :",
+                LINK,
+                "Le lien ne sert qu'une fois et reste valable {validity}. Choisir un nouveau "
+                "mot de passe vous déconnecte de tous vos appareils.",
+                "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe ne "
+                "change pas.",
+            ),
+            action="Choisir un nouveau mot de passe",
+        ),
+        "nl": Template(
+            subject="Stel je Fairfield-wachtwoord opnieuw in",
+            paragraphs=(
+                "Hallo {name},",
+                "Iemand, hopelijk jij, heeft gevraagd het wachtwoord van het Fairfield-account "
+                "voor {email} opnieuw in te stellen. Open deze link om een nieuw wachtwoord "
+                "te kiezen:",
+                LINK,
+                "De link werkt één keer, {validity} lang. Met een nieuw wachtwoord word je op "
+                "al je apparaten afgemeld.",
+                "Heb je dit niet gevraagd? Negeer dan dit bericht: je wachtwoord blijft zoals "
+                "het is.",
+            ),
+            action="Nieuw wachtwoord kiezen",
+        ),
+    },
+}
+
+# (one, many) per unit and language, for "the link works for 1 hour / 7 days".
+_UNITS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {"day": ("day", "days"), "hour": ("hour", "hours"), "minute": ("minute", "minutes")},
+    "fr": {"day": ("jour", "jours"), "hour": ("heure", "heures"), "minute": ("minute", "minutes")},
+    "nl": {"day": ("dag", "dagen"), "hour": ("uur", "uur"), "minute": ("minuut", "minuten")},
+}
+
+
+def template(kind: str, locale: str) -> Template:
+    """The template of this kind in this language, English when the language is not one."""
+    by_locale = TEMPLATES[kind]
+    return by_locale.get(locale, by_locale[DEFAULT_LOCALE])
+
+
+def duration(seconds: int, locale: str) -> str:
+    """A link's life in words: '1 hour', '7 jours', '30 minuten' (whole units only)."""
+    units = _UNITS.get(locale, _UNITS[DEFAULT_LOCALE])
+    if seconds >= 86400 and seconds % 86400 == 0:
+        unit, count = "day", seconds // 86400
+    elif seconds >= 3600 and seconds % 3600 == 0:
+        unit, count = "hour", seconds // 3600
+    else:
+        unit, count = "minute", max(1, seconds // 60)
+    one, many = units[unit]
+    return f"{count} {one if count == 1 else many}"

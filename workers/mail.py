@@ -1,0 +1,45 @@
+"""Mail tasks: send one queued mail (fed by the outbox), and forget old settled ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import Task, shared_task
+
+from backend.accounts import recovery
+from backend.db import get_db
+from backend.kernel.clock import utcnow
+from backend.mail import sending
+from backend.mail import service as mail
+from backend.mail.transport import Channel
+from backend.settings import current_settings
+
+# Settled mail (sent, cancelled, given up) is kept this long, for support questions.
+KEEP_SETTLED = timedelta(days=30)
+
+
+@shared_task(name=mail.TASK, bind=True, ignore_result=True)
+def send(self: Task, message_id: str) -> str:
+    """Compose and send a queued mail once; a copy of the task finds it sent."""
+    settings = current_settings()
+    composer = recovery.composer(
+        public_url=settings.public_url,
+        reset_ttl_seconds=settings.password_reset_ttl_seconds,
+        verification_ttl_seconds=settings.email_verification_ttl_seconds,
+    )
+    return sending.send_queued(
+        database=get_db(),
+        message_id=message_id,
+        task_id=self.request.id,
+        composer=composer,
+        channel=Channel(smtp_url=settings.smtp_url, mail_dir=settings.mail_dir),
+        sender=settings.mail_from,
+        now=utcnow,
+    )
+
+
+@shared_task(name="mail.purge_settled", ignore_result=True)
+def purge_settled() -> int:
+    """Delete mail settled more than 30 days ago."""
+    with get_db().transaction() as session:
+        return mail.purge_settled(db_session=session, before=utcnow() - KEEP_SETTLED)
