@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.service import lock_user
 from backend.errors import Conflict, Gone, Invalid, not_found
+from backend.i18n import gettext
 from backend.kernel.ids import new_id
 from backend.kernel.money import Money, format_money
 from backend.ledger import rules as ledger_rules
@@ -98,7 +99,10 @@ def _refuse_amount(balance: int, minimum: Money, *, final: bool) -> None:
     currency = minimum.currency
     if final and balance <= 0:
         raise Invalid(
-            f"Your balance is {format_money(balance, currency)}: there is nothing to pay.",
+            gettext(
+                "Your balance is %(balance)s: there is nothing to pay.",
+                balance=format_money(balance, currency),
+            ),
             code="balance_empty",
             extra={"balance": money_out(balance, currency)},
         )
@@ -110,9 +114,12 @@ def _refuse_amount(balance: int, minimum: Money, *, final: bool) -> None:
 def _below_minimum(balance: int, minimum: Money, needed: int) -> Invalid:
     currency = minimum.currency
     return Invalid(
-        f"Your balance is {format_money(balance, currency)}; a payout needs at least "
-        f"{format_money(max(minimum.amount_minor, 1), currency)}, so "
-        f"{format_money(needed, currency)} more.",
+        gettext(
+            "Your balance is %(balance)s; a payout needs at least %(minimum)s, so %(needed)s more.",
+            balance=format_money(balance, currency),
+            minimum=format_money(max(minimum.amount_minor, 1), currency),
+            needed=format_money(needed, currency),
+        ),
         code="balance_below_minimum",
         extra={
             "balance": money_out(balance, currency),
