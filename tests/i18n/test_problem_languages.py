@@ -119,3 +119,20 @@ def test_outside_a_request_messages_are_english(app):
     with app.app_context():  # as in a Celery task: no request, nobody asked for a language
         assert gettext("This mission is not open for claiming.") == TAKEN["en"][1]
     assert gettext("Photo %(index)s is not a JPEG file.", index=2) == "Photo 2 is not a JPEG file."
+
+
+def test_a_rate_limit_is_explained_in_french(app_config):
+    from backend import create_app
+
+    app = create_app(app_config | {"LOGIN_RATE_LIMIT": "1 per minute"})
+    try:
+        client = app.test_client()
+        login = {"email": "a@b.io", "password": "x"}
+        french = {"Accept-Language": "fr-FR,fr;q=0.9"}
+        responses = [client.post("/api/v1/auth/token", json=login, headers=french) for _ in "ab"]
+        limited = responses[-1]
+        assert (limited.status_code, limited.json["code"]) == (429, "rate_limited")
+        assert limited.json["title"] == "Trop de requêtes"
+        assert limited.json["detail"].startswith("Trop de requêtes : la limite est de 1 per 1 ")
+    finally:
+        app.extensions["fairfield.db"].engine.dispose()
