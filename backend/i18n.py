@@ -8,11 +8,15 @@ for a message picked at run time and passed to `gettext` then.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import flask_babel
+from babel.numbers import format_currency
 from flask import Flask, has_request_context, request
+
+from backend.kernel.money import format_money
 
 LANGUAGES = ("en", "fr", "nl")
 DEFAULT_LANGUAGE = "en"  # also the language of every msgid: English needs no catalogue
@@ -61,6 +65,17 @@ def current_language() -> str:
     """The language messages are being written in now (en outside a request)."""
     locale = flask_babel.get_locale() if has_request_context() else None
     return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def money(amount_minor: int, currency: str) -> str:
+    """An amount as the reader writes it: 10.50 EUR in English (as everywhere in the API's
+    English), 10,50 € in French, € 10,50 in Dutch."""
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return format_money(amount_minor, currency)
+    # Hundredths, as format_money counts them: the two languages never disagree on an amount.
+    amount = Decimal(amount_minor) / 100
+    return str(format_currency(amount, currency, locale=language, currency_digits=False))
 
 
 def gettext(string: str, **variables: Any) -> str:

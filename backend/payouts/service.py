@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.service import lock_user
 from backend.errors import Conflict, Gone, Invalid, not_found
-from backend.i18n import gettext
+from backend.i18n import gettext, money
 from backend.kernel.ids import new_id
-from backend.kernel.money import Money, format_money
+from backend.kernel.money import Money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.payouts import closing, rules
@@ -101,7 +101,7 @@ def _refuse_amount(balance: int, minimum: Money, *, final: bool) -> None:
         raise Invalid(
             gettext(
                 "Your balance is %(balance)s: there is nothing to pay.",
-                balance=format_money(balance, currency),
+                balance=money(balance, currency),
             ),
             code="balance_empty",
             extra={"balance": money_out(balance, currency)},
@@ -116,9 +116,9 @@ def _below_minimum(balance: int, minimum: Money, needed: int) -> Invalid:
     return Invalid(
         gettext(
             "Your balance is %(balance)s; a payout needs at least %(minimum)s, so %(needed)s more.",
-            balance=format_money(balance, currency),
-            minimum=format_money(max(minimum.amount_minor, 1), currency),
-            needed=format_money(needed, currency),
+            balance=money(balance, currency),
+            minimum=money(max(minimum.amount_minor, 1), currency),
+            needed=money(needed, currency),
         ),
         code="balance_below_minimum",
         extra={
