@@ -16,8 +16,6 @@ import flask_babel
 from babel.numbers import format_currency
 from flask import Flask, has_request_context, request
 
-from backend.kernel.money import format_money
-
 LANGUAGES = ("en", "fr", "nl")
 DEFAULT_LANGUAGE = "en"  # also the language of every msgid: English needs no catalogue
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -68,13 +66,12 @@ def current_language() -> str:
 
 
 def money(amount_minor: int, currency: str) -> str:
-    """An amount as the reader writes it: 10.50 EUR in English (as everywhere in the API's
-    English), 10,50 € in French, € 10,50 in Dutch."""
+    """An amount as the reader writes it: 10.50 EUR in English (kernel.money's format_money,
+    as everywhere in the API's English), 10,50 € in French, € 10,50 in Dutch."""
+    amount = Decimal(amount_minor) / 100  # hundredths, as format_money counts them
     language = current_language()
     if language == DEFAULT_LANGUAGE:
-        return format_money(amount_minor, currency)
-    # Hundredths, as format_money counts them: the two languages never disagree on an amount.
-    amount = Decimal(amount_minor) / 100
+        return f"{amount:.2f} {currency}"
     return str(format_currency(amount, currency, locale=language, currency_digits=False))
 
 

@@ -31,3 +31,12 @@ from backend.i18n import best_language
 )
 def test_the_best_supported_language_wins(header, language):
     assert best_language(header) == language
+
+
+@pytest.mark.parametrize("amount_minor", [0, 1, 5, 99, 100, 1050, -5, -1050, 123_456_789])
+def test_english_amounts_are_written_as_everywhere_else_in_the_api(amount_minor):
+    from backend.i18n import money
+    from backend.kernel.money import format_money
+
+    # Outside a request: English, the API's own format.
+    assert money(amount_minor, "EUR") == format_money(amount_minor, "EUR")
