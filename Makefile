@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export FAIRFIELD_HTTP_PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format typecheck check bench clean
+.PHONY: help install run test test-fast lint format typecheck check bench translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,18 @@ check: lint typecheck test ## Everything CI checks
 bench: $(STAMP) ## Run the benchmarks; JSON to stdout and bench/results/latest.json
 	scripts/ensure-services
 	$(BIN)/python -m bench
+
+TRANSLATIONS := backend/translations
+LANGUAGES := fr nl
+translations: $(STAMP) ## Extract the marked messages, update the fr and nl catalogues, compile them
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output --width=100 \
+		--project=Fairfield --version=1 --copyright-holder=Fairfield --msgid-bugs-address= \
+		-o $(TRANSLATIONS)/messages.pot backend
+	for lang in $(LANGUAGES); do test -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; done
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width=100 \
+		--ignore-obsolete
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

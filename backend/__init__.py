@@ -17,6 +17,7 @@ from backend.db import commit_request, init_db
 from backend.errors import register_error_handlers
 from backend.extensions import limiter
 from backend.guards import init_guards
+from backend.i18n import init_i18n
 from backend.logs import configure_logging, init_request_logging
 from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
@@ -68,6 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     )
     celery_init_app(app)
     limiter.init_app(app)
+    init_i18n(app)
     init_request_logging(app)
     init_metrics(app)
     register_error_handlers(app)

@@ -9,6 +9,8 @@ from apiflask import APIFlask, HTTPError
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
+from backend.i18n import N_, current_language, gettext, lazy_gettext
+
 log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://fairfield.example/problems/"
@@ -32,12 +34,104 @@ STATUS_CODES = {
 }
 
 
+# The words of each status, in the request's language; the English is RFC 9110's, whatever
+# Python's HTTPStatus says (3.13 renamed 413 and 422 to these).
+PHRASES: dict[int, Any] = {
+    400: lazy_gettext("Bad Request"),
+    401: lazy_gettext("Unauthorized"),
+    403: lazy_gettext("Forbidden"),
+    404: lazy_gettext("Not Found"),
+    405: lazy_gettext("Method Not Allowed"),
+    406: lazy_gettext("Not Acceptable"),
+    409: lazy_gettext("Conflict"),
+    410: lazy_gettext("Gone"),
+    411: lazy_gettext("Length Required"),
+    412: lazy_gettext("Precondition Failed"),
+    413: lazy_gettext("Content Too Large"),
+    415: lazy_gettext("Unsupported Media Type"),
+    422: lazy_gettext("Unprocessable Content"),
+    423: lazy_gettext("Locked"),
+    429: lazy_gettext("Too Many Requests"),
+    500: lazy_gettext("Internal Server Error"),
+    503: lazy_gettext("Service Unavailable"),
+}
+
+# Werkzeug's own descriptions (a route that does not exist, a method it does not take) are
+# English only: these stand in for them.
+FRAMEWORK_DETAILS: dict[int, Any] = {
+    400: lazy_gettext("The request could not be understood."),
+    404: lazy_gettext("Nothing is at this address."),
+    405: lazy_gettext("This address does not take this method; see the Allow header."),
+    413: lazy_gettext("The request is larger than this server accepts."),
+    415: lazy_gettext("This request's Content-Type is not one this address takes."),
+}
+
+# The per-field messages of marshmallow, webargs and our own checks that carry no value:
+# said in the request's language. Messages with values in them stay as they are (English).
+FIELD_MESSAGES = frozenset(
+    {
+        N_("Missing data for required field."),
+        N_("Field may not be null."),
+        N_("Unknown field."),
+        N_("Invalid type."),
+        N_("Invalid value."),
+        N_("Invalid input type."),
+        N_("Invalid JSON body."),
+        N_("Not a valid boolean."),
+        N_("Not a valid date."),
+        N_("Not a valid datetime."),
+        N_("Not a valid email address."),
+        N_("Not a valid integer."),
+        N_("Not a valid list."),
+        N_("Not a valid mapping type."),
+        N_("Not a valid number."),
+        N_("Not a valid string."),
+        N_("Not a valid URL."),
+        N_("Not a valid UUID."),
+        N_("Number too large."),
+        N_("Missing."),
+        N_("Invalid."),
+        N_("Must be a JPEG file."),
+        N_("Must not be empty."),
+        N_("In the future."),
+        N_("Not valid JSON."),
+        N_("Larger than this server accepts."),
+        N_("Does not match the bytes received."),
+        N_("Does not match the bytes."),
+        N_("Must be a non-negative integer."),
+        N_("Must be valid text: no NUL characters or unpaired surrogates."),
+        N_("At least one photo."),
+        N_("Give latitude and longitude together."),
+        N_("Must be an RFC 3339 time with an offset."),
+        N_("Payouts go out by SEPA transfer; this IBAN is outside the SEPA zone."),
+        N_("The account holder's name is required."),
+        N_("Control characters are not allowed."),
+        N_("The name must contain letters a bank can print."),
+        N_("Must be a sha256 digest in hex."),
+    }
+)
+
+# Full sentences for what a worker asks for by id (a French or Dutch noun's gender changes the
+# words around it); any other kind is named in the general sentence as the code calls it.
+NOT_FOUND: dict[str, Any] = {
+    "mission": lazy_gettext("No mission with this id is visible to you."),
+    "assignment": lazy_gettext("No assignment with this id is visible to you."),
+    "submission": lazy_gettext("No submission with this id is visible to you."),
+    "photo": lazy_gettext("No photo with this id is visible to you."),
+    "upload": lazy_gettext("No upload with this id is visible to you."),
+    "appeal": lazy_gettext("No appeal with this id is visible to you."),
+    "payout request": lazy_gettext("No payout request with this id is visible to you."),
+}
+
+
 class DomainError(Exception):
-    """A rule said no. Views let it rise; `register_error_handlers` maps it to HTTP."""
+    """A rule said no. Views let it rise; `register_error_handlers` maps it to HTTP.
+
+    `detail` is said in the request's language where a worker reads it: `gettext(...)`."""
 
     status = 400
     code = "bad_request"
-    title = "Bad request"
+    title: Any = lazy_gettext("Bad request")
 
     def __init__(
         self,
@@ -56,84 +150,126 @@ class DomainError(Exception):
 
 
 class NotFound(DomainError):
-    status, code, title = 404, "not_found", "Not found"
+    status, code = 404, "not_found"
+    title = lazy_gettext("Not found")
 
 
 def not_found(kind: str, *, code: str | None = None) -> NotFound:
     """The one 404 for an object asked for by id: the same words whether it does not exist or
     the caller may not see it, and no id in them, neither the one asked for nor another's."""
-    return NotFound(f"No {kind} with this id is visible to you.", code=code)
+    if kind in NOT_FOUND:
+        return NotFound(str(NOT_FOUND[kind]), code=code)
+    return NotFound(gettext("No %(kind)s with this id is visible to you.", kind=kind), code=code)
 
 
 class Conflict(DomainError):
-    status, code, title = 409, "conflict", "Conflict"
+    status, code = 409, "conflict"
+    title = lazy_gettext("Conflict")
 
 
 class Invalid(DomainError):
-    status, code, title = 422, "validation_error", "Validation failed"
+    status, code = 422, "validation_error"
+    title = lazy_gettext("Validation failed")
 
 
 class TooLarge(DomainError):
-    status, code, title = 413, "payload_too_large", "Payload too large"
+    status, code = 413, "payload_too_large"
+    title = lazy_gettext("Payload too large")
 
 
 class Unauthorized(DomainError):
-    status, code, title = 401, "unauthorized", "Unauthorized"
+    status, code = 401, "unauthorized"
+    title = lazy_gettext("Unauthorized")
 
 
 class Forbidden(DomainError):
-    status, code, title = 403, "forbidden", "Forbidden"
+    status, code = 403, "forbidden"
+    title = lazy_gettext("Forbidden")
 
 
 class Gone(DomainError):
-    status, code, title = 410, "gone", "Gone"
+    status, code = 410, "gone"
+    title = lazy_gettext("Gone")
 
 
 class LengthRequired(DomainError):
-    status, code, title = 411, "length_required", "Length required"
+    status, code = 411, "length_required"
+    title = lazy_gettext("Length required")
 
 
 class PreconditionFailed(DomainError):
-    status, code, title = 412, "precondition_failed", "Precondition failed"
+    status, code = 412, "precondition_failed"
+    title = lazy_gettext("Precondition failed")
 
 
 class UnsupportedMediaType(DomainError):
-    status, code, title = 415, "unsupported_media_type", "Unsupported media type"
+    status, code = 415, "unsupported_media_type"
+    title = lazy_gettext("Unsupported media type")
 
 
 class Locked(DomainError):
-    status, code, title = 423, "locked", "Locked"
+    status, code = 423, "locked"
+    title = lazy_gettext("Locked")
 
 
 def problem(
     status: int,
     *,
     code: str | None = None,
-    title: str | None = None,
-    detail: str | None = None,
+    title: Any = None,
+    detail: Any = None,
     errors: dict[str, list[str]] | None = None,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Build an application/problem+json response."""
-    from http import HTTPStatus
-
+    """Build an application/problem+json response, its words in the request's language."""
     code = code or STATUS_CODES.get(status, "error")
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    phrase = status_phrase(status)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE + code,
-        "title": title or phrase,
+        "title": str(title) if title else phrase,
         "status": status,
-        "detail": detail or phrase,
+        "detail": str(detail) if detail else phrase,
         "code": code,
-        "errors": errors or {},
+        "errors": translate_fields(errors or {}),
     }
     if extra:
         body.update(extra)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIME)
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    # The words depend on Accept-Language; the code does not.
+    response.headers["Content-Language"] = current_language()
+    response.vary.add("Accept-Language")
     return response
+
+
+def status_phrase(status: int) -> str:
+    """The status's name (404: Not Found) in the request's language."""
+    from http import HTTPStatus
+
+    if status in PHRASES:
+        return str(PHRASES[status])
+    return HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+
+
+def _is_english_phrase(message: str | None, status: int) -> bool:
+    from http import HTTPStatus
+
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    known = {HTTP_STATUS_CODES.get(status)}
+    if status in HTTPStatus._value2member_map_:
+        known.add(HTTPStatus(status).phrase)
+    return message is not None and message in known
+
+
+def translate_fields(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per-field messages, those without values in them in the request's language."""
+    return {
+        field: [gettext(message) if message in FIELD_MESSAGES else message for message in messages]
+        for field, messages in errors.items()
+    }
 
 
 def flatten_validation(detail: Any) -> dict[str, list[str]]:
@@ -175,16 +311,19 @@ def register_error_handlers(app: APIFlask) -> None:
             return problem(
                 422 if status == 422 else 400,
                 code="validation_error" if status == 422 else "bad_request",
-                detail="The request did not validate; see `errors`.",
+                detail=gettext("The request did not validate; see `errors`."),
                 errors=errors,
                 headers={k: str(v) for k, v in dict(error.headers or {}).items()},
             )
         extra = dict(error.extra_data or {})
         code = extra.pop("code", None)
+        # apiflask's own refusals (a missing token, a role that may not) carry the English
+        # status phrase: left out, the phrase is said in the request's language instead.
+        message = error.message if isinstance(error.message, str) else None
         return problem(
             status,
             code=code,
-            detail=error.message if isinstance(error.message, str) else None,
+            detail=None if _is_english_phrase(message, status) else message,
             headers={k: str(v) for k, v in dict(error.headers or {}).items()},
             extra=extra,
         )
@@ -206,12 +345,19 @@ def register_error_handlers(app: APIFlask) -> None:
         headers = {}
         if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
             headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
-        detail = error.description if status != 500 else None
+        detail: Any = error.description if status != 500 else None
+        if detail == type(error).description:  # werkzeug's English words, not ours
+            detail = FRAMEWORK_DETAILS.get(status)
+        if status == 429:  # flask-limiter describes the limit ("3 per 1 minute")
+            detail = gettext(
+                "Too many requests: the limit is %(limit)s. Try again a little later.",
+                limit=error.description,
+            )
         # webargs aborts with the per-field messages attached (e.g. a body that is not JSON).
         messages = getattr(error, "data", {}).get("messages") if status == 400 else None
         errors = flatten_validation(messages) if isinstance(messages, dict) else None
         if errors:
-            detail = "The request body could not be parsed; see `errors`."
+            detail = gettext("The request body could not be parsed; see `errors`.")
         if status == 413:
             errors = {"body": ["Larger than this server accepts."]}
         return problem(status, detail=detail, errors=errors, headers=headers)
@@ -219,4 +365,4 @@ def register_error_handlers(app: APIFlask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
         log.exception("unhandled error", exc_info=error)
-        return problem(500, detail="An unexpected error occurred; it has been logged.")
+        return problem(500, detail=gettext("An unexpected error occurred; it has been logged."))

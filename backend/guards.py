@@ -11,6 +11,7 @@ from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 from werkzeug.wsgi import ClosingIterator
 
 from backend.errors import Invalid
+from backend.i18n import gettext
 from backend.settings import settings_of
 
 if TYPE_CHECKING:
@@ -148,4 +149,4 @@ def init_guards(app: Flask) -> None:
             if _bad_text(key) or _bad_text(value):
                 found[_printable(key)] = [MESSAGE]
         if found:
-            raise Invalid("The request contains text that is not valid.", errors=found)
+            raise Invalid(gettext("The request contains text that is not valid."), errors=found)

@@ -17,15 +17,23 @@ from apispec.ext.marshmallow.common import (
 from backend.campaigns.rules import PHOTOS_MAX
 from backend.settings import Settings, settings_of
 
+_WORDS = (
+    "For people: in the request's Accept-Language where the words are worker-facing "
+    "(en, fr, nl; English otherwise), named by the Content-Language header."
+)
+
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["type", "title", "status", "detail", "code", "errors"],
     "properties": {
         "type": {"type": "string"},
-        "title": {"type": "string"},
+        "title": {"type": "string", "description": _WORDS},
         "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
+        "detail": {"type": "string", "description": _WORDS},
+        "code": {
+            "type": "string",
+            "description": "Stable, in every language: what clients branch on.",
+        },
         "errors": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
@@ -139,7 +147,8 @@ def init_openapi(app: APIFlask) -> None:
         VALIDATION_ERROR_DESCRIPTION="Validation error (problem+json, `errors` names each field)",
         INFO={
             "description": "Fairfield: in-store audit missions, claimed, evidenced, validated "
-            "and fairly paid. Errors are RFC 9457 application/problem+json."
+            "and fairly paid. Errors are RFC 9457 application/problem+json; their worker-facing "
+            "`title` and `detail` follow Accept-Language (en, fr, nl), their `code` never changes."
         },
     )
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, tuple_
 
 from backend.errors import Invalid
+from backend.i18n import gettext
 
 T = TypeVar("T")
 LIMIT_MAX = 200
@@ -29,7 +30,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         return datetime.fromisoformat(created), str(object_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid(
-            "The cursor is not one we gave out.", errors={"cursor": ["Invalid."]}
+            gettext("The cursor is not one we gave out."), errors={"cursor": ["Invalid."]}
         ) from exc
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.auth import current_user
 from backend.db import read_snapshot, request_session
 from backend.errors import Conflict, Invalid
+from backend.i18n import gettext
 from backend.idempotency.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -48,7 +49,7 @@ def lock_key(db_session: Session, user_id: str, key: str) -> None:
     locked = db_session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": digest})
     if not locked.scalar():
         raise Conflict(
-            "A request with this Idempotency-Key is still in progress.",
+            gettext("A request with this Idempotency-Key is still in progress."),
             code="idempotency_in_flight",
         )
 
@@ -70,7 +71,7 @@ def idempotent(
                 return view(*args, **kwargs)
             if not KEY_RE.match(key):
                 raise Invalid(
-                    "The Idempotency-Key must be 1 to 255 printable ASCII characters.",
+                    gettext("The Idempotency-Key must be 1 to 255 printable ASCII characters."),
                     errors={HEADER: ["Invalid."]},
                 )
             content = body() if body is not None else request.get_data()
@@ -151,7 +152,7 @@ def _stored(session: Session, user_id: str, key: str) -> Any:
 def _replay(stored: Any, fingerprint: str) -> Response:
     if stored.request_hash != fingerprint:
         raise Invalid(
-            "This Idempotency-Key was used for a different request.",
+            gettext("This Idempotency-Key was used for a different request."),
             errors={HEADER: ["Already used with another body or path."]},
             code="idempotency_conflict",
         )

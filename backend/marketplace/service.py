@@ -25,6 +25,7 @@ from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
 from backend.db import UTCDateTime, driver_cursor
 from backend.errors import Conflict, not_found
+from backend.i18n import gettext
 from backend.kernel.ids import new_id
 from backend.kernel.scoping import scoped
 from backend.marketplace import nearby, rules, task
@@ -240,7 +241,11 @@ def claim_mission(
     active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
     if active >= claim_limit:
         raise Conflict(
-            f"You already hold {active} active claims; the limit is {claim_limit}.",
+            gettext(
+                "You already hold %(active)s active claims; the limit is %(limit)s.",
+                active=active,
+                limit=claim_limit,
+            ),
             code="claim_limit_reached",
             extra={"limit": claim_limit},
         )
@@ -252,7 +257,9 @@ def claim_mission(
     if taken is None:
         if connection.execute(_EVER_PUBLISHED, {"mission_id": mission_id}).first() is None:
             raise not_found("mission")
-        raise Conflict("This mission is not open for claiming.", code="mission_unavailable")
+        raise Conflict(
+            gettext("This mission is not open for claiming."), code="mission_unavailable"
+        )
     held = _window(taken, position, window)
     claim = Claim(new_id(), mission_id, rules.claim_expires_at(now, held), held)
     assignment = {
@@ -269,7 +276,7 @@ def claim_mission(
         # The partial unique index, should anything ever slip past the UPDATE. The request
         # fails whole: its transaction is rolled back and nothing of it remains.
         raise Conflict(
-            "This mission is not open for claiming.", code="mission_unavailable"
+            gettext("This mission is not open for claiming."), code="mission_unavailable"
         ) from exc
     return claim
 
@@ -285,14 +292,20 @@ def _window(
     return rules.claim_window(travel_minutes=travel, est_minutes=est_minutes, policy=policy)
 
 
+def not_active(status: str) -> Conflict:
+    """The refusal of anything but an active assignment (released, expired, submitted)."""
+    return Conflict(
+        gettext("This assignment is %(status)s, not active.", status=status),
+        code="assignment_not_active",
+    )
+
+
 def end_assignment(
     *, db_session: Session, assignment: Assignment, status: str, now: datetime
 ) -> Assignment:
     """Release or expire an active assignment; its mission is open again."""
     if assignment.status != "active":
-        raise Conflict(
-            f"This assignment is {assignment.status}, not active.", code="assignment_not_active"
-        )
+        raise not_active(assignment.status)
     assignment.status = status
     assignment.ended_at = now
     states.move(db_session, mission_id=assignment.mission_id, froms=("claimed",), to="open")
@@ -330,9 +343,7 @@ def check_in(
 ) -> dict[str, Any]:
     """Whether the worker's reported position is at the store; nothing is stored."""
     if assignment.status != "active":
-        raise Conflict(
-            f"This assignment is {assignment.status}, not active.", code="assignment_not_active"
-        )
+        raise not_active(assignment.status)
     store = db_session.scalars(
         select(Store)
         .join(Mission, Mission.store_id == Store.id)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict
+from backend.i18n import gettext
 from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutRequest
 
@@ -27,9 +28,11 @@ def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
     leaving, so they take no new work and no plain payout (only a final one)."""
     if is_closing(db_session=db_session, worker_id=worker_id):
         raise Conflict(
-            "You asked for a final payout to close your account: you can no longer claim "
-            "missions or ask for a plain payout. Erase your account with DELETE /me; anything "
-            "credited since is paid by another request with `final: true`.",
+            gettext(
+                "You asked for a final payout to close your account: you can no longer claim "
+                "missions or ask for a plain payout. Erase your account with DELETE /me; "
+                "anything credited since is paid by another request with `final: true`."
+            ),
             code="account_closing",
         )
 

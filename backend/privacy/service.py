@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from backend.accounts import recovery
 from backend.accounts.models import ApiToken, User
 from backend.errors import Conflict, Forbidden
+from backend.i18n import gettext
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger import service as ledger
 from backend.marketplace import service as marketplace
@@ -83,7 +84,7 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
     """Erase a worker's personal data; the rows the ledger and others' records need stay,
     pseudonymised. Refused while Fairfield still owes them money or a decision."""
     if user.role != "worker":
-        raise Forbidden("Only worker accounts are erased this way.")
+        raise Forbidden(gettext("Only worker accounts are erased this way."))
     _lock(db_session, user.id)
     _refuse_if_outstanding(db_session, user.id)
     active = db_session.scalars(
@@ -160,9 +161,11 @@ def _refuse_if_outstanding(db_session: Session, user_id: str) -> None:
     )
     if int(balance["amount_minor"]) > 0 or unpaid:
         raise Conflict(
-            "Fairfield still owes you money: ask for a final payout of your balance "
-            "(`final: true`) and erase your account at once, or wait until your payouts "
-            "are paid.",
+            gettext(
+                "Fairfield still owes you money: ask for a final payout of your balance "
+                "(`final: true`) and erase your account at once, or wait until your payouts "
+                "are paid."
+            ),
             code="balance_outstanding",
             extra={"balance": balance, "unpaid_payout_requests": unpaid},
         )
@@ -173,8 +176,10 @@ def _refuse_if_outstanding(db_session: Session, user_id: str) -> None:
     )
     if undecided:
         raise Conflict(
-            "Some of your submissions are still being decided and may yet be paid: erase "
-            "your account once they are.",
+            gettext(
+                "Some of your submissions are still being decided and may yet be paid: erase "
+                "your account once they are."
+            ),
             code="submissions_pending",
             extra={"undecided_submissions": int(undecided)},
         )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, Forbidden, Invalid, not_found
+from backend.i18n import gettext
 from backend.kernel.scoping import get_visible
 from backend.review import conflicts, rules
 from backend.review.models import Appeal
@@ -35,14 +36,17 @@ def _check_appealable(submission: Submission, now: datetime, window_days: float)
     """Refuse an appeal of anything but a rejection still within its window."""
     if submission.status != "rejected":
         raise Conflict(
-            f"Only a rejection can be appealed; this submission is {submission.status}.",
+            gettext(
+                "Only a rejection can be appealed; this submission is %(status)s.",
+                status=submission.status,
+            ),
             code="not_rejected",
         )
     assert submission.decided_at is not None  # a rejection is a decision
     deadline = rules.appeal_deadline(submission.decided_at, window_days)
     if now > deadline:
         raise Conflict(
-            f"The appeal window closed at {deadline.isoformat()}.",
+            gettext("The appeal window closed at %(deadline)s.", deadline=deadline.isoformat()),
             code="appeal_window_closed",
             extra={"deadline": deadline.isoformat()},
         )
@@ -61,14 +65,16 @@ def appeal_rejection(
     submission = get_visible(db_session, Submission, submission_id, worker)
     text = message.strip()
     if not text:
-        raise Invalid("Say why the rejection is wrong.", errors={"message": ["Must not be empty."]})
+        raise Invalid(
+            gettext("Say why the rejection is wrong."), errors={"message": ["Must not be empty."]}
+        )
     if db_session.scalar(select(Appeal.id).where(Appeal.submission_id == submission_id)):
-        raise Conflict("This submission was already appealed.", code="already_appealed")
+        raise Conflict(gettext("This submission was already appealed."), code="already_appealed")
     _check_appealable(submission, now, window_days)
     if not states.move(  # False: a parallel appeal won
         db_session, submission_id=submission_id, froms=("rejected",), to="appealed"
     ):
-        raise Conflict("This submission was already appealed.", code="already_appealed")
+        raise Conflict(gettext("This submission was already appealed."), code="already_appealed")
     appeal = Appeal(
         submission_id=submission_id,
         worker_id=worker.id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import NotFound, not_found
+from backend.i18n import gettext
 from backend.storage import PhotoStore
 from backend.submissions.jpeg import brand_copy, smaller_copy
 from backend.submissions.models import Photo, Submission
@@ -68,7 +69,7 @@ def photo_bytes(
             return stream.read()
     except FileNotFoundError:
         # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
-        raise NotFound("This photo was erased.", code="photo_erased") from None
+        raise NotFound(gettext("This photo was erased."), code="photo_erased") from None
 
 
 def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) -> bytes:
@@ -89,7 +90,7 @@ def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) 
             data, max_pixels=max_pixels, long_side=size.long_side, quality=size.quality
         )
     if copy is None:
-        raise NotFound("This photo is not an image a copy can be made of.")
+        raise NotFound(gettext("This photo is not an image a copy can be made of."))
     store.put_derived(sha256, kind, copy)
     if not _exists(store, sha256):
         # Erased while the copy was being made: the erasure deleted the copies it found,

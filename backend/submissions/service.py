@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, Invalid, TooLarge
+from backend.i18n import gettext
 from backend.kernel.scoping import get_visible
 from backend.missions import states as missions
 from backend.missions.models import Assignment, Mission
@@ -58,10 +59,16 @@ def _size(stream: BinaryIO) -> int:
 def _check_photos(photos: Sequence[BinaryIO], limits: UploadLimits) -> None:
     """Refuse, before anything is stored, what cannot be a submission's photos."""
     if not photos:
-        raise Invalid("Send at least one photo.", errors={"photos": ["At least one photo."]})
+        raise Invalid(
+            gettext("Send at least one photo."), errors={"photos": ["At least one photo."]}
+        )
     if len(photos) > limits.max_photos:
         raise Invalid(
-            f"At most {limits.max_photos} photos per submission; {len(photos)} were sent.",
+            gettext(
+                "At most %(limit)s photos per submission; %(sent)s were sent.",
+                limit=limits.max_photos,
+                sent=len(photos),
+            ),
             errors={"photos": [f"At most {limits.max_photos} photos."]},
         )
     for index, photo in enumerate(photos):
@@ -69,14 +76,19 @@ def _check_photos(photos: Sequence[BinaryIO], limits: UploadLimits) -> None:
         size = _size(photo)
         if size > limits.max_photo_bytes:
             raise TooLarge(
-                f"Photo {index} has {size} bytes; the limit is {limits.max_photo_bytes}.",
+                gettext(
+                    "Photo %(index)s has %(size)s bytes; the limit is %(limit)s.",
+                    index=index,
+                    size=size,
+                    limit=limits.max_photo_bytes,
+                ),
                 errors={field: [f"At most {limits.max_photo_bytes} bytes."]},
             )
         head = photo.read(len(JPEG_MAGIC))
         photo.seek(0)
         if head != JPEG_MAGIC:
             raise Invalid(
-                f"Photo {index} is not a JPEG file.",
+                gettext("Photo %(index)s is not a JPEG file.", index=index),
                 errors={field: ["Must be a JPEG file."]},
                 code="unsupported_photo_format",
             )
@@ -86,14 +98,18 @@ def _check_timing(
     assignment: Assignment, captured_at: datetime, now: datetime, grace: timedelta
 ) -> None:
     if assignment.status == "submitted":
-        raise Conflict("This assignment already has a submission.", code="already_submitted")
+        raise Conflict(
+            gettext("This assignment already has a submission."), code="already_submitted"
+        )
     if assignment.status != "active":
         raise Conflict(
-            f"This assignment is {assignment.status}, not active.", code="assignment_not_active"
+            gettext("This assignment is %(status)s, not active.", status=assignment.status),
+            code="assignment_not_active",
         )
     if captured_at > now + FUTURE_SKEW:
         raise Invalid(
-            "The capture time is in the future.", errors={"payload.captured_at": ["In the future."]}
+            gettext("The capture time is in the future."),
+            errors={"payload.captured_at": ["In the future."]},
         )
     # A slow upload must not cost the worker the mission: evidence captured in time is taken
     # for a grace period after the claim ran out.
@@ -101,7 +117,7 @@ def _check_timing(
         now > assignment.expires_at + grace or captured_at > assignment.expires_at
     ):
         raise Conflict(
-            "The claim ran out before this evidence was captured or uploaded.",
+            gettext("The claim ran out before this evidence was captured or uploaded."),
             code="assignment_expired",
             extra={"expires_at": assignment.expires_at.isoformat()},
         )
@@ -124,7 +140,8 @@ def _store_photos(
             stored.append(store.put(photo, max_bytes=limits.max_photo_bytes))
         except StreamTooLarge as exc:  # the part grew since it was measured: never trust it
             raise TooLarge(
-                f"Photo {index} is over the limit.", errors={f"photos.{index}": [str(exc)]}
+                gettext("Photo %(index)s is over the limit.", index=index),
+                errors={f"photos.{index}": [str(exc)]},
             ) from exc
     return stored
 

@@ -17,6 +17,7 @@ from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
 from backend.db import read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation, not_found
 from backend.guards import text_problems
+from backend.i18n import gettext
 from backend.idempotency.service import idempotent
 from backend.kernel import links
 from backend.kernel.clock import utcnow
@@ -52,22 +53,26 @@ def _parts_digest() -> bytes:
 def _payload() -> dict[str, Any]:
     raw = request.form.get("payload")
     if raw is None:
-        raise Invalid("The `payload` part is missing.", errors={"payload": ["Missing."]})
+        raise Invalid(gettext("The `payload` part is missing."), errors={"payload": ["Missing."]})
     try:
         data = json.loads(raw)
     except ValueError as exc:
         raise Invalid(
-            "The `payload` part is not JSON.", errors={"payload": ["Not valid JSON."]}
+            gettext("The `payload` part is not JSON."), errors={"payload": ["Not valid JSON."]}
         ) from exc
     bad_text = text_problems(data, "payload")
     if bad_text:
-        raise Invalid("The `payload` part contains text that is not valid.", errors=bad_text)
+        raise Invalid(
+            gettext("The `payload` part contains text that is not valid."), errors=bad_text
+        )
     try:
         loaded: dict[str, Any] = _PAYLOAD.load(data)
     except ValidationError as exc:
         flat = flatten_validation({"json": exc.messages})
         errors = {("payload" if k == "body" else f"payload.{k}"): v for k, v in flat.items()}
-        raise Invalid("The `payload` part did not validate; see `errors`.", errors=errors) from exc
+        raise Invalid(
+            gettext("The `payload` part did not validate; see `errors`."), errors=errors
+        ) from exc
     return loaded
 
 
@@ -190,7 +195,7 @@ def _bearer_variant(query: dict[str, Any]) -> str:
     variant: str = query["variant"]
     if variant not in links.VARIANTS:
         raise Invalid(
-            "`variant` must be full, review or thumb.",
+            gettext("`variant` must be full, review or thumb."),
             errors={"variant": ["Must be one of: full, review, thumb."]},
         )
     return variant

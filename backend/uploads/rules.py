@@ -11,6 +11,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
+from backend.i18n import gettext  # messages said to the client, in its language
+
 TUS_VERSION = "1.0.0"
 # creation is not offered: a submission declares its photos, and that makes their uploads.
 TUS_EXTENSIONS = "checksum,expiration"
@@ -31,9 +33,9 @@ class HeaderError(ValueError):
 def parse_offset(value: str | None, header: str = "Upload-Offset") -> int:
     """A non-negative byte count: digits only, no sign, no spaces (tus says so)."""
     if value is None:
-        raise HeaderError(header, "Missing.")
+        raise HeaderError(header, gettext("Missing."))
     if not _DIGITS.match(value):
-        raise HeaderError(header, "Must be a non-negative integer.")
+        raise HeaderError(header, gettext("Must be a non-negative integer."))
     return int(value)
 
 
@@ -51,14 +53,19 @@ def parse_checksum(value: str | None) -> Checksum | None:
     if algorithm not in CHECKSUM_ALGORITHMS:
         raise HeaderError(
             "Upload-Checksum",
-            f"Unsupported algorithm; use one of {', '.join(CHECKSUM_ALGORITHMS)}.",
+            gettext(
+                "Unsupported algorithm; use one of %(algorithms)s.",
+                algorithms=", ".join(CHECKSUM_ALGORITHMS),
+            ),
         )
     try:
         digest = base64.b64decode(encoded.strip(), validate=True)
     except (binascii.Error, ValueError):
-        raise HeaderError("Upload-Checksum", "The digest is not base64.") from None
+        raise HeaderError("Upload-Checksum", gettext("The digest is not base64.")) from None
     if len(digest) != hashlib.new(algorithm).digest_size:
-        raise HeaderError("Upload-Checksum", f"Not a {algorithm} digest.")
+        raise HeaderError(
+            "Upload-Checksum", gettext("Not a %(algorithm)s digest.", algorithm=algorithm)
+        )
     return Checksum(algorithm, digest)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, DomainError, Gone, Invalid, Locked, TooLarge, not_found
+from backend.i18n import gettext, lazy_gettext
 from backend.missions import states as missions
 from backend.missions.models import Assignment
 from backend.storage import Busy, Chunk, DigestMismatch, OffsetMismatch, PhotoStore, Stored
@@ -27,7 +28,8 @@ log = logging.getLogger(__name__)
 
 
 class ChecksumMismatch(DomainError):
-    status, code, title = 460, "checksum_mismatch", "Checksum mismatch"
+    status, code = 460, "checksum_mismatch"
+    title = lazy_gettext("Checksum mismatch")
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,22 @@ def declare_submission(
 def _check_declared(photos: Sequence[dict[str, Any]], limits: UploadLimits) -> None:
     if len(photos) > limits.max_photos:
         raise Invalid(
-            f"At most {limits.max_photos} photos per submission; {len(photos)} were declared.",
+            gettext(
+                "At most %(limit)s photos per submission; %(sent)s were declared.",
+                limit=limits.max_photos,
+                sent=len(photos),
+            ),
             errors={"photos": [f"At most {limits.max_photos} photos."]},
         )
     for index, photo in enumerate(photos):
         if photo["size"] > limits.max_photo_bytes:
             raise TooLarge(
-                f"Photo {index} has {photo['size']} bytes; the limit is {limits.max_photo_bytes}.",
+                gettext(
+                    "Photo %(index)s has %(size)s bytes; the limit is %(limit)s.",
+                    index=index,
+                    size=photo["size"],
+                    limit=limits.max_photo_bytes,
+                ),
                 errors={f"photos.{index}.size": [f"At most {limits.max_photo_bytes} bytes."]},
             )
 
@@ -136,7 +147,7 @@ def upload_state(
     upload, status = row
     if upload.completed_at is None and (status != "uploading" or now >= upload.expires_at):
         raise Gone(
-            "This upload expired before every photo was in; the submission was abandoned.",
+            gettext("This upload expired before every photo was in; the submission was abandoned."),
             code="upload_expired",
             extra={"expires_at": upload.expires_at.isoformat()},
         )
@@ -155,7 +166,10 @@ def receive_chunk(
         raise _offset_conflict(upload.length)
     if offset + size > upload.length:
         raise TooLarge(
-            f"The chunk runs {offset + size - upload.length} bytes past the declared size.",
+            gettext(
+                "The chunk runs %(excess)s bytes past the declared size.",
+                excess=offset + size - upload.length,
+            ),
             errors={"Content-Length": [f"At most {upload.length - offset} bytes from {offset}."]},
         )
     try:
@@ -166,11 +180,11 @@ def receive_chunk(
         raise _offset_conflict(exc.offset) from None
     except Busy:
         raise Locked(
-            "Another request is sending this upload; retry shortly.", code="upload_busy"
+            gettext("Another request is sending this upload; retry shortly."), code="upload_busy"
         ) from None
     if not chunk.accept():
         raise ChecksumMismatch(
-            "The chunk did not match its Upload-Checksum; it was discarded.",
+            gettext("The chunk did not match its Upload-Checksum; it was discarded."),
             errors={"Upload-Checksum": ["Does not match the bytes received."]},
             extra={"offset": end},
         )
@@ -179,7 +193,9 @@ def receive_chunk(
 
 def _offset_conflict(offset: int) -> Conflict:
     return Conflict(
-        f"The upload is at byte {offset}; send the chunk that starts there.",
+        gettext(
+            "The upload is at byte %(offset)s; send the chunk that starts there.", offset=offset
+        ),
         code="offset_mismatch",
         errors={"Upload-Offset": [f"Must be {offset}."]},
         extra={"offset": offset},
@@ -197,8 +213,11 @@ def store_upload(
     except DigestMismatch as exc:
         store.discard_partial(upload_id)
         raise ChecksumMismatch(
-            f"Photo {position} does not hash to the sha256 declared for it; its "
-            "bytes were discarded: send it again from offset 0.",
+            gettext(
+                "Photo %(index)s does not hash to the sha256 declared for it; its "
+                "bytes were discarded: send it again from offset 0.",
+                index=position,
+            ),
             code="photo_checksum_mismatch",
             errors={f"photos.{position}.sha256": ["Does not match the bytes."]},
             extra={"offset": 0, "received_sha256": str(exc)},

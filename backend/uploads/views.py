@@ -13,6 +13,7 @@ from werkzeug.exceptions import ClientDisconnected
 from backend.accounts.auth import auth, current_user
 from backend.db import end_request_transaction, get_db, request_session
 from backend.errors import DomainError, LengthRequired, PreconditionFailed, UnsupportedMediaType
+from backend.i18n import gettext
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.settings import current_settings
@@ -125,13 +126,13 @@ def _chunk_headers() -> tuple[int, int, rules.Checksum | None]:
     """A PATCH's tus headers, checked: (Upload-Offset, Content-Length, Upload-Checksum)."""
     if request.headers.get("Tus-Resumable") != rules.TUS_VERSION:
         raise PreconditionFailed(
-            f"Send Tus-Resumable: {rules.TUS_VERSION}.",
+            gettext("Send Tus-Resumable: %(version)s.", version=rules.TUS_VERSION),
             code="tus_version_unsupported",
             errors={"Tus-Resumable": [f"Must be {rules.TUS_VERSION}."]},
         )
     if request.mimetype != rules.OFFSET_OCTET_STREAM:
         raise UnsupportedMediaType(
-            f"Send the bytes as {rules.OFFSET_OCTET_STREAM}.",
+            gettext("Send the bytes as %(type)s.", type=rules.OFFSET_OCTET_STREAM),
             errors={"Content-Type": [f"Must be {rules.OFFSET_OCTET_STREAM}."]},
         )
     try:
@@ -142,7 +143,9 @@ def _chunk_headers() -> tuple[int, int, rules.Checksum | None]:
             str(exc), errors={exc.header: [str(exc)]}, code="invalid_header"
         ) from None
     if request.content_length is None:
-        raise LengthRequired("Send Content-Length.", errors={"Content-Length": ["Missing."]})
+        raise LengthRequired(
+            gettext("Send Content-Length."), errors={"Content-Length": ["Missing."]}
+        )
     return offset, request.content_length, checksum
 
 
