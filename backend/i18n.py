@@ -57,6 +57,10 @@ def init_i18n(app: Flask) -> None:
     """Bind Flask-Babel to the app with Fairfield's catalogues and locale selector."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
     _babel.init_app(app, default_locale=DEFAULT_LANGUAGE, locale_selector=select_locale)
+    # Flask-Babel keeps the chosen locale on `g`, which lives as long as the app context: a
+    # request inside a context already open (a task, a test) would answer in the language
+    # of the request before it. Each request chooses again.
+    app.before_request(flask_babel.refresh)
 
 
 def current_language() -> str:

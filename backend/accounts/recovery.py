@@ -17,6 +17,7 @@ from backend.accounts import rules
 from backend.accounts.models import LOCALES, AccountToken, ApiToken, User
 from backend.accounts.service import password_hasher, verify_password
 from backend.errors import Conflict, Invalid
+from backend.i18n import gettext
 from backend.mail import service as mail
 from backend.mail.models import MailMessage
 from backend.mail.sending import Composer, Letter
@@ -85,9 +86,9 @@ def _addressee(db_session: Session, message: MailMessage) -> User | None:
 def _bad_token() -> Invalid:
     # One answer for a secret unknown, used or expired: nothing tells them apart.
     return Invalid(
-        "This link is not valid: it was used already, has expired, or is mistyped.",
+        gettext("This link is not valid: it was used already, has expired, or is mistyped."),
         code="invalid_token",
-        errors={"token": ["Invalid or expired. Ask for a new link."]},
+        errors={"token": [gettext("Invalid or expired. Ask for a new link.")]},
     )
 
 
@@ -120,12 +121,12 @@ def reset_password(*, db_session: Session, token: str, password: str, now: datet
     """Set a new password with a reset link's secret; every session of the account ends.
     Opening the mailed link also proves the address, so it counts as verified."""
     if problems := rules.password_problems(password, email=""):
-        raise Invalid("The password could not be changed.", errors={"password": problems})
+        raise Invalid(gettext("The password could not be changed."), errors={"password": problems})
     # Hashed before the first statement: the write lock (SQLite) is taken only for writes.
     password_hash = password_hasher().hash(password)
     user = _redeem(db_session, token=token, purpose=RESET, now=now)
     if problems := rules.password_problems(password, email=user.email):
-        raise Invalid("The password could not be changed.", errors={"password": problems})
+        raise Invalid(gettext("The password could not be changed."), errors={"password": problems})
     user.password_hash = password_hash
     if user.email_verified_at is None:
         user.email_verified_at = now
@@ -153,10 +154,10 @@ def change_password(
         errors["new_password"] = problems
     old_hash = user.password_hash
     if not verify_password(old_hash, current_password):
-        errors["current_password"] = ["Wrong password."]
+        errors["current_password"] = [gettext("Wrong password.")]
     if errors:
         code = "wrong_password" if "current_password" in errors else None
-        raise Invalid("The password could not be changed.", code=code, errors=errors)
+        raise Invalid(gettext("The password could not be changed."), code=code, errors=errors)
     new_hash = password_hasher().hash(new_password)  # before the write lock, as at sign-up
     changed = db_session.execute(
         update(User)
@@ -166,7 +167,7 @@ def change_password(
     )
     if not getattr(changed, "rowcount", 0):
         raise Conflict(
-            "The password was changed meanwhile: sign in again.", code="password_changed"
+            gettext("The password was changed meanwhile: sign in again."), code="password_changed"
         )
     set_committed_value(user, "password_hash", new_hash)  # written above; no second UPDATE
     db_session.execute(
@@ -184,11 +185,11 @@ def update_profile(
     """Change the name shown and the language of the mail; fields left out stay."""
     errors: dict[str, list[str]] = {}
     if display_name is not None and not display_name.strip():
-        errors["display_name"] = ["Must not be blank."]
+        errors["display_name"] = [gettext("Must not be blank.")]
     if locale is not None and locale not in LOCALES:
         errors["locale"] = [f"Must be one of: {', '.join(LOCALES)}."]
     if errors:
-        raise Invalid("The profile could not be changed.", errors=errors)
+        raise Invalid(gettext("The profile could not be changed."), errors=errors)
     if display_name is not None:
         user.display_name = display_name.strip()
     if locale is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from backend.accounts import rules
 from backend.accounts.models import LOCALES, ApiToken, Brand, User
 from backend.errors import Conflict, Forbidden, Invalid, Unauthorized
+from backend.i18n import gettext
 from backend.kernel.clock import utcnow
 from backend.mail import service as mail
 
@@ -53,15 +54,15 @@ def register_user(
         locale=locale,
     )
     if errors:
-        raise Invalid("The account could not be created.", errors=errors)
+        raise Invalid(gettext("The account could not be created."), errors=errors)
     # Hashed before the first statement: the write lock (SQLite) is taken only for the writes.
     password_hash = password_hasher().hash(password)
 
     if db_session.scalar(select(User.id).where(User.email == email)):
         raise Conflict(
-            "An account with this email exists.",
+            gettext("An account with this email exists."),
             code="email_taken",
-            errors={"email": ["Already registered."]},
+            errors={"email": [gettext("Already registered.")]},
         )
     user = User(
         email=email,
@@ -111,11 +112,11 @@ def _registration_problems(
     if role not in ("worker", "brand"):
         errors["role"] = ["Must be one of: worker, brand. Admins are created from the CLI."]
     if role == "brand" and not brand_name:
-        errors["brand_name"] = ["A brand account needs the brand's name."]
+        errors["brand_name"] = [gettext("A brand account needs the brand's name.")]
     if role == "worker" and brand_name:
-        errors["brand_name"] = ["Only brand accounts belong to a brand."]
+        errors["brand_name"] = [gettext("Only brand accounts belong to a brand.")]
     if not display_name.strip():
-        errors["display_name"] = ["Must not be blank."]
+        errors["display_name"] = [gettext("Must not be blank.")]
     if locale not in LOCALES:
         errors["locale"] = [f"Must be one of: {', '.join(LOCALES)}."]
     return errors
@@ -126,9 +127,9 @@ def _new_brand(db_session: Session, name: str | None) -> Brand:
     if db_session.scalar(select(Brand.id).where(Brand.name == name)):
         # Joining an existing brand by name would let anyone read its campaigns.
         raise Conflict(
-            "A brand with this name exists; ask its owner for an invitation.",
+            gettext("A brand with this name exists; ask its owner for an invitation."),
             code="brand_exists",
-            errors={"brand_name": ["Already registered."]},
+            errors={"brand_name": [gettext("Already registered.")]},
         )
     brand = Brand(name=name)
     db_session.add(brand)
@@ -152,9 +153,9 @@ def check_password(*, db_session: Session, email: str, password: str) -> Credent
     if row is None:
         # Spend the same time as a real check so response times do not reveal accounts.
         _verify(_dummy_hash(), password)
-        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+        raise Unauthorized(gettext("Wrong email or password."), code="invalid_credentials")
     if not _verify(row.password_hash, password):
-        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+        raise Unauthorized(gettext("Wrong email or password."), code="invalid_credentials")
     rehash = None
     if password_hasher().check_needs_rehash(row.password_hash):
         rehash = password_hasher().hash(password)
@@ -169,7 +170,7 @@ def issue_token(
     # Checked apart from this transaction: a password changed (or an account erased) since
     # then must not yield a token for the old one.
     if user is None or user.password_hash != credentials.password_hash:
-        raise Unauthorized("Wrong email or password.", code="invalid_credentials")
+        raise Unauthorized(gettext("Wrong email or password."), code="invalid_credentials")
     if credentials.rehash is not None:
         user.password_hash = credentials.rehash
     token = rules.new_token()
@@ -302,7 +303,9 @@ def refuse_unverified_email(*, db_session: Session, user_id: str) -> None:
     verified_at = db_session.scalar(select(User.email_verified_at).where(User.id == user_id))
     if verified_at is None:
         raise Forbidden(
-            "Confirm your email address before asking for a payout: open the link we mailed "
-            "you, or ask for a new one.",
+            gettext(
+                "Confirm your email address before asking for a payout: open the link we "
+                "mailed you, or ask for a new one."
+            ),
             code="email_unverified",
         )

@@ -136,3 +136,35 @@ def test_a_rate_limit_is_explained_in_french(app_config):
         assert limited.json["detail"].startswith("Trop de requêtes : la limite est de 1 per 1 ")
     finally:
         app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_account_refusals_follow_the_asked_language(client, make):
+    """Signing in, using a mailed link and signing up are refused in the worker's words."""
+    user = make(UserFactory)
+    wrong = client.post(
+        "/api/v1/auth/token",
+        json={"email": user.email, "password": "not the password at all"},
+        headers={"Accept-Language": "fr"},
+    )
+    assert wrong.status_code == 401
+    assert wrong.json["code"] == "invalid_credentials"
+    assert wrong.json["detail"] == "Adresse e-mail ou mot de passe incorrect."
+    link = client.post(
+        "/api/v1/auth/verify-email", json={"token": "x" * 43}, headers={"Accept-Language": "nl"}
+    )
+    assert link.status_code == 422
+    assert link.json["code"] == "invalid_token"
+    assert link.json["detail"].startswith("Deze link is niet geldig")
+    assert link.json["errors"]["token"] == ["Ongeldig of verlopen. Vraag een nieuwe link aan."]
+    again = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": user.email,
+            "password": "a long enough password",
+            "role": "worker",
+            "display_name": "Zoë",
+        },
+        headers={"Accept-Language": "fr"},
+    )
+    assert again.status_code == 409
+    assert again.json["detail"] == "Un compte existe déjà avec cette adresse e-mail."
