@@ -5,9 +5,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FAIRFIELD_HTTP_PORT ?= 8000
+RUN_URL ?= http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)
+TLS_DIR ?= var/tls
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint format typecheck check bench translations clean
+.PHONY: help install run run-tls test test-fast lint format typecheck check bench translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -24,12 +26,20 @@ run: $(STAMP) ## Start API, Celery worker and beat on embedded defaults with dem
 	$(BIN)/fairfield db upgrade
 	$(BIN)/fairfield seed-demo
 	@echo ""
-	@echo "  Console  http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/"
-	@echo "  API docs http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/docs"
-	@echo "  OpenAPI  http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/openapi.json"
-	@echo "  Health   http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)/healthz  /readyz  /metrics"
+	@echo "  Console    $(RUN_URL)/"
+	@echo "  Worker app $(RUN_URL)/app/"
+	@echo "  API docs   $(RUN_URL)/docs"
+	@echo "  OpenAPI    $(RUN_URL)/openapi.json"
+	@echo "  Health     $(RUN_URL)/healthz  /readyz  /metrics"
 	@echo ""
 	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/honcho -f Procfile start
+
+run-tls: $(STAMP) ## As `make run`, over HTTPS on the local network, for a phone (ADDRESS=this machine's LAN IP)
+	@address=$$(FAIRFIELD_TLS_DIR=$(TLS_DIR) scripts/dev-tls $(ADDRESS)) && \
+	echo "  Install $(TLS_DIR)/ca.pem on the phone once (README: the worker app on a phone)." && \
+	$(MAKE) run RUN_URL=https://$$address:$(FAIRFIELD_HTTP_PORT) FAIRFIELD_HTTP_HOST=0.0.0.0 \
+		FAIRFIELD_TLS_CERT=$(TLS_DIR)/server.pem FAIRFIELD_TLS_KEY=$(TLS_DIR)/server.key \
+		FAIRFIELD_PUBLIC_URL=https://$$address:$(FAIRFIELD_HTTP_PORT)
 
 test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS and Chromium as root on Debian)
 	scripts/ensure-services
