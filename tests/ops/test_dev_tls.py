@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.services import missing
+
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "dev-tls"
 ADDRESS = "127.0.0.1"
 
 
 def make_certificates(tls_dir: Path, address: str) -> str:
     if not shutil.which("openssl"):
-        pytest.fail("openssl is needed by scripts/dev-tls (Debian: apt-get install openssl)")
+        missing("openssl, for scripts/dev-tls (Debian: apt-get install openssl)")
     done = subprocess.run(
         [str(SCRIPT), address],
         env={**os.environ, "FAIRFIELD_TLS_DIR": str(tls_dir)},
