@@ -18,6 +18,7 @@ from tests.support.app import (
     put_phone_at,
     screen_problems,
     sign_in,
+    tap,
     wait_for_text,
 )
 from tests.support.console import button, by_label, link, wait
@@ -55,7 +56,7 @@ def test_a_worker_signs_in_sees_each_screen_and_signs_out(
             named(phone, "section", "Map")
             named(phone, "ul", "Missions nearby")
         assert screen_problems(phone) == [], hash_
-    button(phone, "Sign out").click()
+    tap(phone, button(phone, "Sign out"))
     assert heading(phone, "Sign in") == "Sign in"
     assert phone.execute_script("return localStorage.getItem('fairfield.token')") is None
 
@@ -103,11 +104,11 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     by_label(phone, "Email").send_keys("nora@example.org")
     by_label(phone, "Password").send_keys(PASSWORD)
     assert screen_problems(phone) == []
-    button(phone, "Create account").click()
+    tap(phone, button(phone, "Create account"))
     heading(phone, "Find missions")
 
     put_phone_at(phone, origin, BRUSSELS[0] + 0.003, BRUSSELS[1])  # 334 m north of the Lidl
-    button(phone, "Use my location").click()
+    tap(phone, button(phone, "Use my location"))
     missions = named(phone, "ul", "Missions nearby")
     names = wait(phone, lambda _: [h.text for h in missions.find_elements(By.TAG_NAME, "h2")])
     assert names == ["Lidl Brussels Centre", "Delhaize Ixelles"]
@@ -120,7 +121,7 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     named(phone, "section", "Map")
     assert screen_problems(phone) == []
 
-    link(phone, "Lidl Brussels Centre").click()
+    tap(phone, link(phone, "Lidl Brussels Centre"))
     heading(phone, "Lidl Brussels Centre")
     task = wait_for_text(phone, "A claim holds")
     for said in (
@@ -133,11 +134,11 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
         assert said in task
     assert screen_problems(phone) == []
 
-    button(phone, "Claim").click()
+    tap(phone, button(phone, "Claim"))
     wait_for_text(phone, "Time left")
     assignment_id = phone.current_url.rsplit("/", 1)[1]
     assert screen_problems(phone) == []
-    button(phone, "Check in").click()
+    tap(phone, button(phone, "Check in"))
     far = wait_for_text(phone, "from the store", "p.message")
     assert re.fullmatch(
         r"You are 3\d\d m from the store: check in within 150 m of it "
@@ -146,7 +147,7 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     ), far
 
     put_phone_at(phone, origin, BRUSSELS[0], BRUSSELS[1] + 0.0003)
-    button(phone, "Check in").click()
+    tap(phone, button(phone, "Check in"))
     assert wait_for_text(phone, "at the store", "p.message").startswith("You are at the store")
     start = link(phone, "Start the task")
     assert start.get_attribute("href").endswith(f"/app/#/task/{assignment_id}")
@@ -204,7 +205,7 @@ def test_a_rejection_is_appealed_and_the_balance_shows_an_approval(
     assert "✓ passed:" in page
     assert screen_problems(phone) == []
     by_label(phone, "Message").send_keys("The shelf is sharp in the second photo.")
-    button(phone, "Appeal").click()
+    tap(phone, button(phone, "Appeal"))
     assert "Your appeal is sent" in wait_for_text(phone, "Appealed")
     assert statuses()["doubted"] == "appealed"
     assert screen_problems(phone) == []

@@ -29,6 +29,7 @@ def test_the_app_speaks_the_browsers_language(gunicorn: str, phone: Any) -> None
         ("de-DE,de;q=0.9", "Sign in", "en"),  # no German: English
     ):
         speak(phone, languages)
+        phone.get("about:blank")  # the same address again would only move to its #fragment
         phone.get(f"{origin}/app/#/signin")
         assert heading(phone) == title
         assert phone.execute_script("return document.documentElement.lang") == lang

@@ -14,7 +14,7 @@ let current = null; // chosen on first use, so a page can narrow `spoken` before
 /** The first of `preferred` (BCP 47 tags, best first) whose language is in `offered`. */
 export function pickLanguage(preferred, offered) {
   for (const tag of preferred || []) {
-    const primary = String(tag).toLowerCase().split("-")[0];
+    const primary = String(tag).toLowerCase().split(/[-_;]/)[0].trim();
     if (offered.includes(primary)) return primary;
   }
   return offered.includes(FALLBACK) ? FALLBACK : offered[0];
