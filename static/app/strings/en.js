@@ -125,7 +125,10 @@ export default {
   "mission.notOpen": "This mission is not open any more.",
 
   "assignment.title": "Your claim",
-  "assignment.left": "Time left: {left}",
+  "assignment.leftHours": "{hours} h {minutes} min left",
+  "assignment.leftMinutes": "{minutes} min left",
+  "assignment.timeUp": "Time is up",
+  "assignment.task": "Read the task again",
   "assignment.expiresAt": "Held until {time}",
   "assignment.checkIn": "Check in",
   "assignment.checking": "Checking your position…",

@@ -124,7 +124,10 @@ export default {
   "mission.notOpen": "Cette mission n’est plus ouverte.",
 
   "assignment.title": "Votre réservation",
-  "assignment.left": "Temps restant : {left}",
+  "assignment.leftHours": "encore {hours} h {minutes} min",
+  "assignment.leftMinutes": "encore {minutes} min",
+  "assignment.timeUp": "Le temps est écoulé",
+  "assignment.task": "Relire la tâche",
   "assignment.expiresAt": "Réservée jusqu’au {time}",
   "assignment.checkIn": "Enregistrer mon arrivée",
   "assignment.checking": "Vérification de votre position…",

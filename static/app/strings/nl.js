@@ -124,7 +124,10 @@ export default {
   "mission.notOpen": "Deze missie is niet meer open.",
 
   "assignment.title": "Je claim",
-  "assignment.left": "Resterende tijd: {left}",
+  "assignment.leftHours": "nog {hours} u {minutes} min",
+  "assignment.leftMinutes": "nog {minutes} min",
+  "assignment.timeUp": "De tijd is om",
+  "assignment.task": "Lees de taak nog eens",
   "assignment.expiresAt": "Geldig tot {time}",
   "assignment.checkIn": "Inchecken",
   "assignment.checking": "Je positie wordt gecontroleerd…",
