@@ -49,13 +49,19 @@ def test_a_worker_signs_in_sees_each_screen_and_signs_out(
     assert heading(phone) == "Hello, Wim Worker"
     assert "Starter" in wait_for_text(phone, "Balance")
     assert screen_problems(phone) == []
-    for hash_, title in (("#/find", "Find missions"), ("#/money", "Money"), ("#/account", "Wim")):
-        phone.get(f"{origin}/app/{hash_}")
-        heading(phone, title)
-        if hash_ == "#/find":
-            named(phone, "section", "Map")
-            named(phone, "ul", "Missions nearby")
-        assert screen_problems(phone) == [], hash_
+    screens = (("#/find", "Find missions"), ("#/money", "Money"), ("#/account", "Wim"))
+    for scheme in ("light", "dark"):  # readable in sunlight and at night: contrast both ways
+        phone.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+        for hash_, title in screens:
+            phone.get(f"{origin}/app/{hash_}")
+            heading(phone, title)
+            if hash_ == "#/find":
+                named(phone, "section", "Map")
+                named(phone, "ul", "Missions nearby")
+            assert screen_problems(phone) == [], (scheme, hash_)
     tap(phone, button(phone, "Sign out"))
     assert heading(phone, "Sign in") == "Sign in"
     assert phone.execute_script("return localStorage.getItem('fairfield.token')") is None
