@@ -203,6 +203,7 @@ export default {
   "account.email": "Email",
   "account.verified": "confirmed",
   "account.unverified": "not confirmed yet",
+  "account.language": "Language",
   "account.export": "Download my data",
   "account.exportText": "Everything Fairfield stores about you, as a JSON file.",
   "account.exported": "Your data is downloaded.",

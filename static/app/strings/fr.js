@@ -202,6 +202,7 @@ export default {
   "account.email": "E-mail",
   "account.verified": "confirmée",
   "account.unverified": "pas encore confirmée",
+  "account.language": "Langue",
   "account.export": "Télécharger mes données",
   "account.exportText": "Tout ce que Fairfield garde sur vous, dans un fichier JSON.",
   "account.exported": "Vos données sont téléchargées.",

@@ -202,6 +202,7 @@ export default {
   "account.email": "E-mail",
   "account.verified": "bevestigd",
   "account.unverified": "nog niet bevestigd",
+  "account.language": "Taal",
   "account.export": "Mijn gegevens downloaden",
   "account.exportText": "Alles wat Fairfield over je bewaart, als JSON-bestand.",
   "account.exported": "Je gegevens zijn gedownload.",
