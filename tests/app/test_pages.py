@@ -1,5 +1,5 @@
-"""The app speaks the browser's language (English, French, Dutch) or the one the worker picks, and
-mails open take their token out of the address bar before anything else."""
+"""The app speaks the browser's language (English, French, Dutch) or the one the worker picks;
+the pages the account mails open take their token out of the address bar before anything else."""
 
 from __future__ import annotations
 
