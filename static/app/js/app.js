@@ -73,9 +73,9 @@ async function route() {
   try {
     profile = await me();
   } catch (error) {
-    // Offline the screens still open (queued work, the last task) with no profile.
+    // Offline (status 0) the screens still open, queued work included, with no profile.
     if (error.status === 401) forget();
-    else console.warn(error);
+    else if (error.status !== 0) console.warn(error);
   }
   if (ticket !== rendering) return;
   const signedIn = Boolean(token());
