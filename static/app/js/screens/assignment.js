@@ -82,6 +82,12 @@ export default {
         const answer = await api(`/assignments/${encodeURIComponent(id)}/check-in`, {
           method: "POST",
           body: { latitude: here.latitude, longitude: here.longitude, accuracy_m: here.accuracy_m },
+        }).catch((error) => {
+          // A refusal that names the distance is said the same way as an answer that does.
+          if (error.code === "outside_geofence" && error.problem.distance_m != null) {
+            return { inside_geofence: false, accuracy_m: here.accuracy_m, ...error.problem };
+          }
+          throw error;
         });
         const sentence = checkInSentence(answer);
         fill(said, sentence);
