@@ -39,5 +39,5 @@ def test_the_app_shell_opens_with_the_server_gone(
     phone.refresh()
     assert heading(phone) == "Sign in"
     phone.get(f"{origin}/app/#/forgot")
-    assert heading(phone) == "Forgot your password"
+    assert heading(phone, "Forgot") == "Forgot your password"
     assert phone.execute_script("return !!navigator.serviceWorker.controller") is True

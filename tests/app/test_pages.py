@@ -62,6 +62,6 @@ def test_a_worker_picks_the_apps_language(gunicorn: str, phone: Any, make: Any) 
     wait(phone, lambda b: b.find_element(By.CSS_SELECTOR, "nav a[href='#/money']").text == "Geld")
     assert phone.execute_script("return document.documentElement.lang") == "nl"
     phone.refresh()  # kept on this phone
-    assert heading(phone) == "Noor"
+    assert heading(phone, "Noor") == "Noor"
     assert by_label(phone, "Taal").tag_name == "select"
     assert screen_problems(phone) == []
