@@ -43,8 +43,10 @@ def test_a_worker_signs_in_sees_each_screen_and_signs_out(
 ) -> None:
     origin = origin_of(gunicorn)
     worker = make(UserFactory, display_name="Wim Worker")
-    assert open_screen(phone, origin, "#/signin") == "Sign in"
-    assert screen_problems(phone) == []
+    for hash_, title in (("#/forgot", "Forgot your password"), ("#/signin", "Sign in")):
+        phone.get("about:blank")
+        assert open_screen(phone, origin, hash_) == title
+        assert screen_problems(phone) == [], hash_
     sign_in(phone, origin, worker.email, PASSWORD)
     assert heading(phone) == "Hello, Wim Worker"
     assert "Starter" in wait_for_text(phone, "Balance")
@@ -161,6 +163,14 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     start = link(phone, "Start the task")
     assert start.get_attribute("href").endswith(f"/app/#/task/{assignment_id}")
     assert screen_problems(phone) == []
+
+    tap(phone, button(phone, "Release"))
+    dialog = wait(phone, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
+    assert "Give this mission back?" in dialog.text
+    tap(phone, button(phone, "Release", within="dialog[open]"))
+    heading(phone, "Find missions")
+    nearby = "ul[aria-label='Missions nearby']"
+    assert "Lidl Brussels Centre" in wait_for_text(phone, "Lidl", nearby)  # open again
 
 
 def test_a_rejection_is_appealed_and_the_balance_shows_an_approval(
