@@ -31,7 +31,8 @@ def photo_rules_out(
                 "scale": scale,
                 "description": (
                     f"The JPEG is decoded at 1/{scale} of each side (libjpeg's DCT scaling: "
-                    f"each {scale} x {scale} block becomes one pixel, its mean; the image is "
+                    f"each {scale} x {scale} block becomes one pixel, its mean rounded to a "
+                    "whole grey level, 0-255; the image is "
                     f"ceil(width/{scale}) x ceil(height/{scale})). Sharpness and exposure are "
                     "measured on that reduced greyscale image; the short side is the full one."
                 ),

@@ -72,7 +72,7 @@ def test_nobody_signed_out_reads_them(client):
 
 def measured_as_described(data: bytes, measure: dict) -> tuple[float, float, float]:
     """Sharpness, luminance and clipped share computed from the rules' description alone:
-    a full decode, block means, luma weights, the kernel given."""
+    a full decode, luma weights, block means rounded to whole grey levels, the kernel given."""
     rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.float64)
     grey = rgb @ np.array(measure["greyscale"]["weights"])
     scale = measure["reduction"]["scale"]
@@ -80,7 +80,7 @@ def measured_as_described(data: bytes, measure: dict) -> tuple[float, float, flo
     rows, cols = -(-height // scale), -(-width // scale)
     padded = np.full((rows * scale, cols * scale), np.nan)
     padded[:height, :width] = grey
-    reduced = np.nanmean(padded.reshape(rows, scale, cols, scale), axis=(1, 3))
+    reduced = np.rint(np.nanmean(padded.reshape(rows, scale, cols, scale), axis=(1, 3)))
     kernel = np.array(measure["sharpness"]["kernel"], dtype=np.float64)
     response = sum(
         kernel[dy, dx] * reduced[dy : dy + rows - 2, dx : dx + cols - 2]
