@@ -125,8 +125,10 @@ def _register_blueprints(app: APIFlask) -> None:
 
 def _register_static(app: APIFlask) -> None:
     from backend.console import register_console
+    from backend.webapp import register_webapp
 
     register_console(app, STATIC_DIR)
+    register_webapp(app, STATIC_DIR)
 
     @app.get("/static/<path:filename>")
     @app.doc(hide=True)

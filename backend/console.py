@@ -15,8 +15,9 @@ from flask import Flask, Response, request, send_from_directory
 
 from backend.settings import settings_of
 
-# Pages the policy guards: the console's document (and the app shell to come at /app/).
-GUARDED = ("/", "/app/")
+# Pages the policy guards whatever they answer: the console's document, the worker app (every
+# path under /app/, its redirect included) and the pages the account mails link to.
+GUARDED = ("/", "/app", "/app/", "/reset-password", "/verify-email")
 # The API reference (Swagger UI) has a policy of its own: the same origin-only rules, no tiles.
 DOCS = ("/docs", "/static/docs.html")
 
@@ -78,11 +79,12 @@ def register_console(app: Flask, static_dir: Path) -> None:
     def _guard(response: Response) -> Response:
         # Every page is guarded, whatever path serves it (the console's index.html is also a
         # static file): a page without the policy would run the console with none.
+        # Under /app/ that is every HTML file of the worker app, whatever its name.
         if request.path in GUARDED or response.mimetype == "text/html":
             guarded = docs_policy if request.path in DOCS else policy
             response.headers["Content-Security-Policy"] = guarded
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["Referrer-Policy"] = "no-referrer"
-        if request.path in GUARDED or request.path.startswith(("/static/", "/console/")):
+        if request.path in GUARDED or request.path.startswith(("/static/", "/console/", "/app/")):
             response.headers["X-Content-Type-Options"] = "nosniff"
         return response

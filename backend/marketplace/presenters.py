@@ -65,8 +65,10 @@ def claim_out(claim: Claim, *, whole_task: dict[str, Any]) -> dict[str, Any]:
     return claim._asdict() | {"window": claim.window._asdict(), "task": whole_task}
 
 
-def assignment_out(assignment: Assignment, *, whole_task: dict[str, Any]) -> dict[str, Any]:
-    """An assignment in the caller's list, with its mission's task."""
+def assignment_out(
+    assignment: Assignment, *, whole_task: dict[str, Any], store: dict[str, Any]
+) -> dict[str, Any]:
+    """An assignment as its worker sees it, with its mission's store and task."""
     return {
         "id": assignment.id,
         "mission_id": assignment.mission_id,
@@ -74,5 +76,6 @@ def assignment_out(assignment: Assignment, *, whole_task: dict[str, Any]) -> dic
         "created_at": assignment.created_at,
         "expires_at": assignment.expires_at,
         "ended_at": assignment.ended_at,
+        "store": store,
         "task": whole_task,
     }

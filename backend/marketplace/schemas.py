@@ -194,8 +194,9 @@ class AssignmentOut(Schema):
 
 
 class AssignmentTaskOut(AssignmentOut):
-    """An assignment with the task its mission sets."""
+    """An assignment with its mission's store and the task the mission sets."""
 
+    store = Nested(StoreBrief, metadata={"description": "where the work is"})
     task = Nested(TaskOut)
 
 

@@ -16,6 +16,7 @@ from backend.marketplace import presenters, queries, rules, service
 from backend.marketplace.schemas import (
     AssignmentListOut,
     AssignmentOut,
+    AssignmentTaskOut,
     CheckInIn,
     CheckInOut,
     ClaimIn,
@@ -147,6 +148,20 @@ def release(assignment_id: str) -> Any:
     assignment = get_visible(session, Assignment, assignment_id, current_user())
     return service.end_assignment(
         db_session=session, assignment=assignment, status="released", now=utcnow()
+    )
+
+
+@bp.get("/assignments/<assignment_id>")
+@bp.auth_required(auth, roles=["worker"])
+@bp.output(AssignmentTaskOut)
+@bp.doc(
+    summary="One of your assignments, with its store and its task",
+    description="What a phone needs to show a claim, check in and do the task, in one call.",
+    responses=[401, 403, 404],
+)
+def get_assignment(assignment_id: str) -> Any:
+    return queries.assignment_detail(
+        db_session=request_session(), assignment_id=assignment_id, user=current_user()
     )
 
 

@@ -53,6 +53,19 @@ def submission_out(
     }
 
 
+def submission_brief_out(submission: Submission) -> dict[str, Any]:
+    """A submission in its worker's list: which claim it answers and where it stands."""
+    return {
+        "id": submission.id,
+        "assignment_id": submission.assignment_id,
+        "mission_id": submission.mission_id,
+        "status": submission.status,
+        "outcome": submission.outcome,
+        "received_at": submission.received_at,
+        "decided_at": submission.decided_at,
+    }
+
+
 def photo_out(photo: Photo, *, viewer_id: str) -> dict[str, Any]:
     """A photo of a submission: what it is, and its links signed for `viewer_id`."""
     return {

@@ -6,14 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import not_found
 from backend.ledger.models import LedgerEntry, LedgerTransaction
+from backend.pagination import decode_cursor, encode_cursor
 from backend.submissions.models import Decision, Photo, Submission
-from backend.submissions.presenters import credit_out, submission_out
+from backend.submissions.presenters import credit_out, submission_brief_out, submission_out
 
 
 def submission_detail(*, db_session: Session, submission_id: str, user: User) -> dict[str, Any]:
@@ -80,3 +81,25 @@ def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return credit_out(row.amount_minor, row.currency, row.created_at)
+
+
+def worker_submissions_page(
+    *, db_session: Session, worker_id: str, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A worker's own submissions, newest received first, a page at a time (keyset over
+    received_at and id: a submission has no created_at of its own)."""
+    stmt = select(Submission).where(Submission.worker_id == worker_id)
+    if cursor:
+        received_at, submission_id = decode_cursor(cursor)
+        stmt = stmt.where(
+            tuple_(Submission.received_at, Submission.id) < tuple_(received_at, submission_id)
+        )
+    rows = db_session.scalars(
+        stmt.order_by(Submission.received_at.desc(), Submission.id.desc()).limit(limit + 1)
+    ).all()
+    items = list(rows[:limit])
+    last = items[-1] if len(rows) > limit else None
+    return {
+        "items": [submission_brief_out(s) for s in items],
+        "next_cursor": encode_cursor(last.received_at, last.id) if last else None,
+    }

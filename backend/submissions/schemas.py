@@ -149,3 +149,25 @@ class SubmissionOut(Schema):
         },
     )
     payout = Nested(PayoutOut, allow_none=True, metadata={"description": "once approved"})
+
+
+class SubmissionBriefOut(Schema):
+    """A submission in its worker's list; GET /submissions/{id} has the rest."""
+
+    id = String()
+    assignment_id = String()
+    mission_id = String()
+    status = String(
+        metadata={
+            "description": "uploading, received, validating, in_review, approved, rejected, "
+            "appealed or abandoned"
+        }
+    )
+    outcome = String(metadata={"description": "completed or store_closed"})
+    received_at = DateTime()
+    decided_at = DateTime(allow_none=True)
+
+
+class SubmissionListOut(Schema):
+    items = List(Nested(SubmissionBriefOut))
+    next_cursor = String(allow_none=True)

@@ -20,6 +20,7 @@ from backend.guards import text_problems
 from backend.idempotency.service import idempotent
 from backend.kernel import links
 from backend.kernel.clock import utcnow
+from backend.schemas import PageQuery
 from backend.settings import current_settings
 from backend.storage import photo_store
 from backend.submissions import photos, queries, results, service
@@ -28,6 +29,7 @@ from backend.submissions.schemas import (
     AcceptedOut,
     PhotoQuery,
     SubmissionForm,
+    SubmissionListOut,
     SubmissionOut,
     SubmissionPayload,
 )
@@ -127,6 +129,20 @@ _PHOTO_RESPONSES: dict[int | str, Any] = {
     "with any part altered, or expired; `photo_erased` once its worker was forgotten",
     422: "Validation error: `variant` is not full, review or thumb (bearer requests)",
 }
+
+
+@bp.get("/me/submissions")
+@bp.auth_required(auth, roles=["worker"])
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(SubmissionListOut)
+@bp.doc(
+    summary="Your submissions, newest first: each claim's evidence and where it stands",
+    responses=[401, 403, 422],
+)
+def my_submissions(query: dict[str, Any]) -> Any:
+    return queries.worker_submissions_page(
+        db_session=request_session(), worker_id=current_user().id, **query
+    )
 
 
 @bp.get("/photos/<photo_id>")

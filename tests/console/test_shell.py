@@ -151,7 +151,7 @@ def test_the_pure_helpers_say_things_as_people_do(gunicorn: str, browser: Any) -
     heading(browser)
     said = run_module(
         browser,
-        "/static/console/js/evidence.js",
+        "/static/common/js/evidence.js",
         f"Object.fromEntries(Object.entries({json.dumps(CHECKS)})"
         ".map(([k, c]) => [k, m.checkSentence(c)]))",
     )
@@ -200,7 +200,7 @@ def test_the_pure_helpers_say_things_as_people_do(gunicorn: str, browser: Any) -
     ]
     rows = run_module(
         browser,
-        "/static/console/js/evidence.js",
+        "/static/common/js/evidence.js",
         "m.answerRows([{sku: 'A', name: 'Towel A'}, {sku: 'B', name: 'Towel B'}],"
         " [{sku: 'A', count: 7}, {sku: 'Z', count: 1}])"
         ".map(r => [r.sku, r.asked, r.answer && r.answer.count])",

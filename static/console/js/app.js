@@ -1,6 +1,6 @@
 // The console's shell: a hash router, the navigation for the signed-in role, sign in and out.
 import { api, whenUnauthorized } from "./api.js";
-import { announce, fill, h } from "./dom.js";
+import { announce, fill, h } from "/static/common/js/dom.js";
 import { number, t } from "./i18n.js";
 import pages from "./pages/index.js";
 import { forget, me, signOut } from "./session.js";

@@ -1,7 +1,7 @@
 // What the campaign desk's pages share: every store of the brand, maps of stores (chosen ones,
 // or coloured by mission status with a legend in words), money typed by people, downloads.
 import { api } from "./api.js";
-import { fill, h, saveBlob } from "./dom.js";
+import { fill, h, saveBlob } from "/static/common/js/dom.js";
 import { number, t } from "./i18n.js";
 import { basemap, load, tip } from "./map.js";
 

@@ -1,6 +1,6 @@
 // Maps with Leaflet over the vendored Natural Earth outlines, or tiles when the server
 // configures FAIRFIELD_MAP_TILE_URL. The libraries load on first use.
-import { h } from "./dom.js";
+import { h } from "/static/common/js/dom.js";
 import { t } from "./i18n.js";
 
 let ready = null;

@@ -1,5 +1,5 @@
 // A photo viewer with zoom and pan: wheel, +/- buttons and keys, drag, arrow keys.
-import { h } from "./dom.js";
+import { h } from "/static/common/js/dom.js";
 import { t } from "./i18n.js";
 
 const MIN = 1;

@@ -1,6 +1,6 @@
 // Appeals: the rejection as it was, who decided, the worker's message; a different admin decides.
 import { api, idempotencyKey } from "../api.js";
-import { announce, fill, h, uid } from "../dom.js";
+import { announce, fill, h, uid } from "/static/common/js/dom.js";
 import { dateTime, t } from "../i18n.js";
 import { pageStart } from "./common.js";
 import { reviewChanged } from "./review.js";

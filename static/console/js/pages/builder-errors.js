@@ -1,6 +1,6 @@
 // The builder's errors, as the GOV.UK Design System shows them: a summary at the top that
 // links to each field in error, and the same message beside the field.
-import { fill, h } from "../dom.js";
+import { fill, h } from "/static/common/js/dom.js";
 import { money, t } from "../i18n.js";
 
 // An API field name ("reward.amount_minor", "products.0.sku", "bonuses.2.store_id") → the

@@ -1,7 +1,7 @@
 // The builder's pay check: the API's quote (POST /campaigns/quote) of the reward over the
 // estimate, asked again as the brand types, so the floor's rule lives only on the server.
 import { api } from "../api.js";
-import { h } from "../dom.js";
+import { h } from "/static/common/js/dom.js";
 import { say } from "../desk.js";
 import { money, number, t, toMinor } from "../i18n.js";
 

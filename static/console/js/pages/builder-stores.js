@@ -1,6 +1,6 @@
 // The builder's stores: all of them, or those chosen on the map or in the list (one choice, two
 // views of it). A published campaign only gains stores: the ones it has stay chosen.
-import { h, uid } from "../dom.js";
+import { h, uid } from "/static/common/js/dom.js";
 import { say, storesMap } from "../desk.js";
 import { t } from "../i18n.js";
 

@@ -2,7 +2,7 @@
 // instructions). The pay check asks the API (POST /campaigns/quote) as the brand types, so the
 // rule lives in one place; errors come back as an error summary linking to each field.
 import { api } from "../api.js";
-import { announce, fill, h } from "../dom.js";
+import { announce, fill, h } from "/static/common/js/dom.js";
 import { allStores } from "../desk.js";
 import { t, time, toMajor, toMinor } from "../i18n.js";
 import { errorSummary, fieldErrors } from "./builder-errors.js";

@@ -1,7 +1,7 @@
 // One campaign and its results: status, spend, coverage and out-of-stock figures, a map of its
 // stores by mission status, a table with photo thumbnails (the brand's copies), exports.
 import { api } from "../api.js";
-import { announce, confirmDialog, fill, h } from "../dom.js";
+import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { download, statusMap, wide } from "../desk.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";

@@ -1,7 +1,7 @@
 // The brand's campaigns, newest first: status, missions done, spend; "New campaign" opens the
 // builder, a name opens the campaign's page.
 import { api } from "../api.js";
-import { fill, h } from "../dom.js";
+import { fill, h } from "/static/common/js/dom.js";
 import { dateTime, money, number, t } from "../i18n.js";
 import { wide } from "../desk.js";
 import { pageStart, table } from "./common.js";

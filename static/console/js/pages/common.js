@@ -1,5 +1,5 @@
 // Pieces every page uses: the heading with a way back, tables, error lines.
-import { fill, h } from "../dom.js";
+import { fill, h } from "/static/common/js/dom.js";
 import { t } from "../i18n.js";
 
 /** Start a page: a way back, its heading (focused for screen readers), an error line. */

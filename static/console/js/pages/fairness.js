@@ -1,7 +1,7 @@
 // Fairness: the report's figures and its chart (drawn by the API, backend/fairness/chart.py,
 // with units, scales and labels), and the ledger check: its latest result, run on demand.
 import { api } from "../api.js";
-import { announce, fill, h } from "../dom.js";
+import { announce, fill, h } from "/static/common/js/dom.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 

@@ -1,6 +1,6 @@
 // Payouts: requests (late ones), batches, the SEPA file and a CSV, mark paid with confirmation.
 import { api } from "../api.js";
-import { announce, confirmDialog, fill, h, saveBlob, uid } from "../dom.js";
+import { announce, confirmDialog, fill, h, saveBlob, uid } from "/static/common/js/dom.js";
 import { dateTime, money, t, toMajor } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 

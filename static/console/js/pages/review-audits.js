@@ -1,7 +1,7 @@
 // The audit sample: machine approvals for a second look, and how often people agree.
 import { api } from "../api.js";
-import { announce, fill, h, uid } from "../dom.js";
-import { checkSentence } from "../evidence.js";
+import { announce, fill, h, uid } from "/static/common/js/dom.js";
+import { checkSentence } from "/static/common/js/evidence.js";
 import { number, percent, t } from "../i18n.js";
 
 function rateTable(caption, label, rows, name) {

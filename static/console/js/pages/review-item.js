@@ -1,6 +1,6 @@
 // One submission on the review workstation: photos, checks, map, answers, worker, matches.
-import { h } from "../dom.js";
-import { checkSentence, orderedChecks, answerRows } from "../evidence.js";
+import { h } from "/static/common/js/dom.js";
+import { checkSentence, orderedChecks, answerRows } from "/static/common/js/evidence.js";
 import { dateTime, money, number, t, timeLeft } from "../i18n.js";
 import { submissionMap } from "../map.js";
 import { photoViewer } from "../viewer.js";

@@ -1,6 +1,6 @@
 // The review workstation: the queue (flagged first), one submission, the decision, keys.
 import { api, idempotencyKey } from "../api.js";
-import { announce, confirmDialog, fill, h, uid } from "../dom.js";
+import { announce, confirmDialog, fill, h, uid } from "/static/common/js/dom.js";
 import { number, t, time, timeLeft } from "../i18n.js";
 import { renderAudits } from "./review-audits.js";
 import { itemView } from "./review-item.js";

@@ -1,4 +1,4 @@
-import { fill, h, uid } from "../dom.js";
+import { fill, h, uid } from "/static/common/js/dom.js";
 import { t } from "../i18n.js";
 import { forget, signIn } from "../session.js";
 

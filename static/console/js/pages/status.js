@@ -1,4 +1,4 @@
-import { fill, h } from "../dom.js";
+import { fill, h } from "/static/common/js/dom.js";
 import { t } from "../i18n.js";
 
 // Shows a value in words *and* colour, so state never relies on colour alone.

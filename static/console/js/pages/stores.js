@@ -1,7 +1,7 @@
 // The brand's stores: a CSV import that runs as a task (a progress bar, then each bad line's
 // error), the stores on a map, and the list a page at a time.
 import { api } from "../api.js";
-import { fill, h, uid } from "../dom.js";
+import { fill, h, uid } from "/static/common/js/dom.js";
 import { allStores, say, storesMap, wide } from "../desk.js";
 import { number, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";

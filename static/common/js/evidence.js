@@ -1,4 +1,5 @@
-// Each check's evidence in words, from its detail: pure functions over the API's data.
+// Each check's evidence in words, from its detail: pure functions over the API's data (the
+// console's review desk and the worker app's submission screen say it alike, in en, fr, nl).
 import { dateTime, distance, number, percent, t } from "./i18n.js";
 
 const list = (values) => (values || []).join(", ");
