@@ -21,6 +21,7 @@ from tests.support.phone import (
     open_task,
     rows,
     shown,
+    speak,
     take,
     tap,
     verdicts,
@@ -94,25 +95,29 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     assert console_errors(phone) == []
 
 
-def test_a_closed_store_is_evidenced_by_one_storefront_photo(
+def test_a_closed_store_is_evidenced_by_one_storefront_photo_in_french(
     client, gunicorn, db, make, auth_headers, claim, phone, tmp_path
 ):
     worker = make(UserFactory)
     headers = auth_headers(worker)
     assignment_id = claimed_here(client, claim, worker, headers)
-    open_task(phone, gunicorn.removesuffix("/api/v1"), headers, assignment_id)
-
-    tap(phone, button(phone, "Store closed"))
-    wait(
-        phone,
-        lambda d: "Photo of the closed storefront" in d.find_element(By.TAG_NAME, "main").text,
+    speak(phone, "fr-BE,fr;q=0.9")
+    open_task(
+        phone, gunicorn.removesuffix("/api/v1"), headers, assignment_id, take="Prendre une photo"
     )
+
+    tap(phone, button(phone, "Magasin fermé"))
+    main = phone.find_element(By.TAG_NAME, "main")
+    wait(phone, lambda d: "Photo de la devanture fermée" in main.text)
     assert not phone.find_elements(By.CSS_SELECTOR, "fieldset.product")
-    take(phone, photo_file(tmp_path, "front.jpg", camera_photo(53)))
-    wait(phone, lambda d: "Sharp and well lit" in verdicts(d))
-    assert not has_button(phone, "Take photo")  # one storefront photo is all it takes
+    dark = camera_photo(53, shelf(1600, 1200, seed=53).point(lambda v: v // 8))
+    take(phone, photo_file(tmp_path, "dark.jpg", dark))
+    wait(phone, lambda d: "Trop sombre : allumez la lumière" in verdicts(d))
+    assert not has_button(phone, "Prendre une photo")  # one storefront photo is all it takes
+    take(phone, photo_file(tmp_path, "front.jpg", camera_photo(54)), within="li.photo")
+    wait(phone, lambda d: "Nette et bien éclairée" in verdicts(d))
     assert serious_violations(phone) == []
-    tap(phone, button(phone, "Submit"))
-    wait(phone, lambda d: shown(d, "Sent"), 60)
+    tap(phone, button(phone, "Envoyer"))
+    wait(phone, lambda d: shown(d, "Envoyée"), 60)
     assert rows(db, select(Submission.outcome))[0].outcome == "store_closed"
     assert console_errors(phone) == []

@@ -83,7 +83,22 @@ def saved(tmp_path: Path, photos: list[bytes]) -> list[str]:
     return paths
 
 
-def open_task(phone: Any, origin: str, headers: dict[str, str], assignment_id: str) -> None:
+def speak(phone: Any, languages: str) -> None:
+    """Make the browser prefer `languages` (an Accept-Language value) from now on."""
+    agent = phone.execute_script("return navigator.userAgent")
+    phone.execute_cdp_cmd(
+        "Emulation.setUserAgentOverride", {"userAgent": agent, "acceptLanguage": languages}
+    )
+
+
+def open_task(
+    phone: Any,
+    origin: str,
+    headers: dict[str, str],
+    assignment_id: str,
+    *,
+    take_photo: str = "Take photo",
+) -> None:
     """The task screen, signed in, on a page the service worker controls (so that a reload
     with no network still finds the app shell)."""
     put_phone_at(phone, origin, BRUSSELS[0], BRUSSELS[1] + 0.0003)
@@ -95,7 +110,7 @@ def open_task(phone: Any, origin: str, headers: dict[str, str], assignment_id: s
     phone.get(f"{origin}/app/#/task/{assignment_id}")
     wait(phone, lambda d: d.execute_script("return !!navigator.serviceWorker.controller"), 60)
     phone.refresh()
-    wait(phone, lambda d: has_button(d, "Take photo"))
+    wait(phone, lambda d: has_button(d, take_photo))
 
 
 def has_button(phone: Any, name: str) -> bool:

@@ -16,18 +16,13 @@ import "../../strings/task.js";
 
 useStylesheet("/app/css/task.css");
 
-/** The claim with its task, from the server, or the copy kept in the draft when offline. */
+/** The claim with its store and task (GET /assignments/{id}); offline, the copy kept in the
+ * draft. Null when it is not the worker's. */
 async function assignmentOf(assignmentId, draft) {
   try {
-    const page = await api("/me/assignments", { query: { limit: 100 } });
-    const found = page.items.find((item) => item.id === assignmentId) || null;
-    if (found) {
-      found.store = await api(`/missions/${encodeURIComponent(found.mission_id)}`)
-        .then((mission) => mission.store)
-        .catch(() => draft?.assignment?.store || null);
-    }
-    return found;
+    return await api(`/assignments/${encodeURIComponent(assignmentId)}`);
   } catch (error) {
+    if (error.status === 404 || error.status === 403) return null;
     if (draft?.assignment) return draft.assignment;
     throw error;
   }
