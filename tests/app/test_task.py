@@ -22,6 +22,7 @@ from tests.support.phone import (
     rows,
     shown,
     speak,
+    state_text,
     take,
     tap,
     verdicts,
@@ -121,3 +122,40 @@ def test_a_closed_store_is_evidenced_by_one_storefront_photo_in_french(
     wait(phone, lambda d: shown(d, "Envoyée"), 60)
     assert rows(db, select(Submission.outcome))[0].outcome == "store_closed"
     assert console_errors(phone) == []
+
+
+def test_a_refused_submission_says_why_and_can_be_deleted_from_the_phone(
+    client, gunicorn, db, make, auth_headers, claim, phone, tmp_path
+):
+    worker = make(UserFactory)
+    headers = auth_headers(worker)
+    assignment_id = claimed_here(client, claim, worker, headers)
+    origin = gunicorn.removesuffix("/api/v1")
+    open_task(phone, origin, headers, assignment_id)
+    for label in ("PAD-1: facings", "PAD-2: facings"):
+        by_label(phone, label).send_keys("4")
+    take(phone, photo_file(tmp_path, "shelf.jpg", camera_photo(55)))
+    wait(phone, lambda d: "Sharp and well lit" in verdicts(d))
+    # The claim is given back elsewhere before the phone submits: the server refuses.
+    released = client.post(f"/api/v1/assignments/{assignment_id}/release", headers=headers)
+    assert released.status_code == 200, released.json
+    tap(phone, button(phone, "Submit"))
+    wait(phone, lambda d: shown(d, "Not sent"), 60)
+    assert "not active" in state_text(phone)  # the server's reason, in its words
+    assert rows(db, select(Submission.id)) == []
+    # A refused submission will not go up by itself: signing out need not wait for it.
+    queued = phone.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "import('/app/js/queue.js').then(q => q.pendingCount()).then(done);"
+    )
+    assert queued == 0
+
+    phone.get(f"{origin}/app/#/uploads")
+    wait(phone, lambda d: shown(d, "Not sent"))
+    assert serious_violations(phone) == []
+    tap(phone, button(phone, "Delete from this phone"))
+    wait(phone, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog[open]"))
+    tap(phone, button(phone, "Delete from this phone", within="dialog"))
+    main = phone.find_element(By.TAG_NAME, "main")
+    wait(phone, lambda d: "Nothing queued on this phone." in main.text)
+    assert console_errors(phone, allowed=("409",)) == []
