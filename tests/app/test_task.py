@@ -12,7 +12,14 @@ from selenium.webdriver.common.by import By
 from sqlalchemy import select
 
 from backend.submissions.models import Submission
-from tests.support.console import button, by_label, console_errors, serious_violations, wait
+from tests.support.console import (
+    button,
+    by_label,
+    console_errors,
+    screenshot,
+    serious_violations,
+    wait,
+)
 from tests.support.factories import UserFactory
 from tests.support.phone import (
     camera_photo,
@@ -68,6 +75,9 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     wait(phone, lambda d: "Too blurred: hold still and retake" in verdicts(d))
     assert has_button(phone, "Retake")
     assert serious_violations(phone) == []
+    photos = phone.find_element(By.CSS_SELECTOR, "ol.photos")
+    phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", photos)
+    screenshot(phone, "app-photo-check", tmp_path)
 
     # Reloaded: the counts and the photo with its verdict are still there.
     phone.refresh()
@@ -93,6 +103,7 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     wait(phone, lambda d: shown(d, "Sent"))
     assert phone.find_element(By.CSS_SELECTOR, "[aria-label='Submissions on this phone']")
     assert serious_violations(phone) == []
+    screenshot(phone, "app-uploads", tmp_path)
     assert console_errors(phone) == []
 
 
