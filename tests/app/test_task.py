@@ -115,7 +115,11 @@ def test_a_closed_store_is_evidenced_by_one_storefront_photo_in_french(
     assignment_id = claimed_here(client, claim, worker, headers)
     speak(phone, "fr-BE,fr;q=0.9")
     open_task(
-        phone, gunicorn.removesuffix("/api/v1"), headers, assignment_id, take="Prendre une photo"
+        phone,
+        gunicorn.removesuffix("/api/v1"),
+        headers,
+        assignment_id,
+        take_photo="Prendre une photo",
     )
 
     tap(phone, button(phone, "Magasin fermé"))
