@@ -21,7 +21,7 @@ from tests.support.app import (
     tap,
     wait_for_text,
 )
-from tests.support.console import button, by_label, link, wait
+from tests.support.console import button, by_label, link, screenshot, wait
 from tests.support.factories import (
     PASSWORD,
     BrandFactory,
@@ -49,13 +49,19 @@ def test_a_worker_signs_in_sees_each_screen_and_signs_out(
     assert heading(phone) == "Hello, Wim Worker"
     assert "Starter" in wait_for_text(phone, "Balance")
     assert screen_problems(phone) == []
-    for hash_, title in (("#/find", "Find missions"), ("#/money", "Money"), ("#/account", "Wim")):
-        phone.get(f"{origin}/app/{hash_}")
-        heading(phone, title)
-        if hash_ == "#/find":
-            named(phone, "section", "Map")
-            named(phone, "ul", "Missions nearby")
-        assert screen_problems(phone) == [], hash_
+    screens = (("#/find", "Find missions"), ("#/money", "Money"), ("#/account", "Wim"))
+    for scheme in ("light", "dark"):  # readable in sunlight and at night: contrast both ways
+        phone.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+        for hash_, title in screens:
+            phone.get(f"{origin}/app/{hash_}")
+            heading(phone, title)
+            if hash_ == "#/find":
+                named(phone, "section", "Map")
+                named(phone, "ul", "Missions nearby")
+            assert screen_problems(phone) == [], (scheme, hash_)
     tap(phone, button(phone, "Sign out"))
     assert heading(phone, "Sign in") == "Sign in"
     assert phone.execute_script("return localStorage.getItem('fairfield.token')") is None
@@ -95,7 +101,7 @@ def _stores(make: Any) -> tuple[Any, Any]:
 
 
 def test_a_new_worker_finds_reads_claims_and_checks_in(
-    full_flow: None, gunicorn: str, phone: Any, make: Any
+    full_flow: None, gunicorn: str, phone: Any, make: Any, tmp_path: Any
 ) -> None:
     origin = origin_of(gunicorn)
     _stores(make)
@@ -120,6 +126,7 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     assert "How Towels & Co treats workers: no decisions yet" in first
     named(phone, "section", "Map")
     assert screen_problems(phone) == []
+    screenshot(phone, "app-find", tmp_path)
 
     tap(phone, link(phone, "Lidl Brussels Centre"))
     heading(phone, "Lidl Brussels Centre")
@@ -133,9 +140,10 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
     ):
         assert said in task
     assert screen_problems(phone) == []
+    screenshot(phone, "app-mission", tmp_path)
 
     tap(phone, button(phone, "Claim"))
-    wait_for_text(phone, "Time left")
+    assert re.fullmatch(r"(\d+ h )?\d+ min left", wait_for_text(phone, "min left", "p.big"))
     assignment_id = phone.current_url.rsplit("/", 1)[1]
     assert screen_problems(phone) == []
     tap(phone, button(phone, "Check in"))
@@ -145,6 +153,7 @@ def test_a_new_worker_finds_reads_claims_and_checks_in(
         r"\(your position is accurate to 10 m\)\.",
         far,
     ), far
+    screenshot(phone, "app-check-in", tmp_path)
 
     put_phone_at(phone, origin, BRUSSELS[0], BRUSSELS[1] + 0.0003)
     tap(phone, button(phone, "Check in"))

@@ -1,4 +1,4 @@
-"""The app speaks the browser's language (English, French, Dutch), and the pages the account
+"""The app speaks the browser's language (English, French, Dutch) or the one the worker picks, and
 mails open take their token out of the address bar before anything else."""
 
 from __future__ import annotations
@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
-from tests.support.app import heading, open_screen, origin_of, screen_problems
+from tests.support.app import heading, open_screen, origin_of, screen_problems, sign_in
+from tests.support.console import by_label, wait
+from tests.support.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -46,3 +50,18 @@ def test_the_reset_page_hides_its_token_and_asks_for_a_password(gunicorn: str, p
     phone.get(f"{origin}/verify-email")
     assert heading(phone) == "Confirm your email address"
     assert "This link is incomplete" in phone.find_element("css selector", "main").text
+
+
+def test_a_worker_picks_the_apps_language(gunicorn: str, phone: Any, make: Any) -> None:
+    origin = origin_of(gunicorn)
+    worker = make(UserFactory, display_name="Noor")
+    sign_in(phone, origin, worker.email, PASSWORD)
+    phone.get(f"{origin}/app/#/account")
+    heading(phone, "Noor")
+    Select(by_label(phone, "Language")).select_by_value("nl")
+    wait(phone, lambda b: b.find_element(By.CSS_SELECTOR, "nav a[href='#/money']").text == "Geld")
+    assert phone.execute_script("return document.documentElement.lang") == "nl"
+    phone.refresh()  # kept on this phone
+    assert heading(phone) == "Noor"
+    assert by_label(phone, "Taal").tag_name == "select"
+    assert screen_problems(phone) == []

@@ -1,9 +1,9 @@
 // Account: who is signed in, the data export, erasing the account (the balance paid out
 // first with a final payout request), and "Sign out".
-import { announce, confirmDialog, fill, h, saveBlob } from "/static/common/js/dom.js";
+import { announce, confirmDialog, fill, h, saveBlob, uid } from "/static/common/js/dom.js";
 import { api, idempotencyKey } from "../api.js";
 import { busy, errorLine, statusLine } from "../form.js";
-import { money, t } from "../i18n.js";
+import { chooseLanguage, language, money, t } from "../i18n.js";
 import { forget, refresh } from "../session.js";
 import { bankForm, payoutProblem } from "./money.js";
 
@@ -65,6 +65,25 @@ function eraseSection(profile, navigate) {
   return section;
 }
 
+const LANGUAGES = { en: "English", fr: "Français", nl: "Nederlands" };
+
+// The app's language; the account's locale follows when the API keeps one (PATCH /me), so
+// that mails and refusals come in it too.
+function languagePicker(profile, redraw) {
+  const id = uid();
+  const select = h("select", { id },
+    Object.entries(LANGUAGES).map(([code, name]) =>
+      h("option", { value: code, lang: code, selected: code === language() }, name)));
+  select.addEventListener("change", async () => {
+    chooseLanguage(select.value);
+    if (profile && "locale" in profile) {
+      await api("/me", { method: "PATCH", body: { locale: select.value } }).catch((error) => console.warn(error));
+    }
+    redraw();
+  });
+  return h("div.field", h("label", { for: id }, t("account.language")), select);
+}
+
 export default {
   path: "#/account",
   title: () => t("account.title"),
@@ -91,6 +110,7 @@ export default {
     fill(main,
       h("h1", profile ? profile.display_name : t("account.title")),
       who,
+      languagePicker(profile, () => navigate("#/account")),
       h("div.actions", signOutButton),
       error,
       said,

@@ -4,7 +4,7 @@ import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { api } from "../api.js";
 import { submissionOf } from "../claims.js";
 import { busy, errorLine, statusLine } from "../form.js";
-import { dateTime, distance, t, timeLeft } from "../i18n.js";
+import { dateTime, distance, t } from "../i18n.js";
 import { locate } from "../position.js";
 import { word } from "../words.js";
 
@@ -28,6 +28,14 @@ export function checkInSentence(answer) {
     fence: distance(answer.geofence_m),
     accuracy: distance(answer.accuracy_m),
   });
+}
+
+/** How long a claim still holds, to the minute ("1 h 5 min left"), from `now`. */
+export function holdLeft(expiresAt, now = new Date()) {
+  const minutes = Math.floor((new Date(expiresAt) - now) / 60000);
+  if (minutes < 0) return t("assignment.timeUp");
+  if (minutes < 60) return t("assignment.leftMinutes", { minutes });
+  return t("assignment.leftHours", { hours: Math.floor(minutes / 60), minutes: minutes % 60 });
 }
 
 function taskLink(assignmentId) {
@@ -58,7 +66,7 @@ export default {
       return;
     }
     const left = h("p.big", { role: "timer", "aria-live": "off" });
-    const tick = () => { left.textContent = t("assignment.left", { left: timeLeft(assignment.expires_at) }); };
+    const tick = () => { left.textContent = holdLeft(assignment.expires_at); };
     tick();
     const timer = window.setInterval(tick, TICK_MS);
     const said = statusLine();
@@ -104,7 +112,7 @@ export default {
       store.address ? h("p", store.address) : null,
       left,
       h("p.muted", t("assignment.expiresAt", { time: dateTime(assignment.expires_at) })),
-      h("p", h("a", { href: `#/mission/${encodeURIComponent(assignment.mission_id)}` }, t("mission.title"))),
+      h("p", h("a", { href: `#/mission/${encodeURIComponent(assignment.mission_id)}` }, t("assignment.task"))),
       error,
       said,
       h("div.actions", next, checkIn, release),

@@ -85,7 +85,7 @@ export default {
           h("br"), t("mission.endsAt", { time: dateTime(mission.ends_at) })),
       ),
       error,
-      mission.status === "open" ? h("div.actions", claim) : h("p.error", t("mission.notOpen")),
+      mission.status === "open" ? h("div.actions.dock", claim) : h("p.error", t("mission.notOpen")),
     );
   },
 };
