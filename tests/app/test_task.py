@@ -74,7 +74,12 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     take(phone, photo_file(tmp_path, "blurred.jpg", blurred))
     wait(phone, lambda d: "Too blurred: hold still and retake" in verdicts(d))
     assert has_button(phone, "Retake")
-    assert serious_violations(phone) == []
+    for scheme in ("dark", "light"):  # the verdict readable at night as in a bright aisle
+        phone.execute_cdp_cmd(
+            "Emulation.setEmulatedMedia",
+            {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
+        )
+        assert serious_violations(phone) == [], scheme
     photos = phone.find_element(By.CSS_SELECTOR, "ol.photos")
     phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", photos)
     screenshot(phone, "app-photo-check", tmp_path)
