@@ -106,6 +106,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.stores.views import bp as stores_bp
     from backend.submissions.views import bp as submissions_bp
     from backend.uploads.views import bp as uploads_bp
+    from backend.validation.views import bp as validation_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
@@ -119,6 +120,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(stores_bp)
     app.register_blueprint(submissions_bp)
     app.register_blueprint(uploads_bp)
+    app.register_blueprint(validation_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(reconciliation_bp)
 

@@ -21,6 +21,13 @@ from PIL import Image
 from backend.submissions.jpeg import Refused, open_jpeg
 
 DRAFT_SCALE = 8
+# JPEG's luma (ITU-R BT.601), what a greyscale draft decode of a colour JPEG returns as is.
+GREY_WEIGHTS = (0.299, 0.587, 0.114)
+# The 4-neighbour Laplacian; sharpness is the variance of its response over the pixels whose
+# four neighbours all exist (no padding).
+LAPLACIAN = ((0, 1, 0), (1, -4, 1), (0, 1, 0))
+# A reduced pixel at or below DARK_CLIP, or at or above BRIGHT_CLIP, is clipped.
+DARK_CLIP, BRIGHT_CLIP = 4, 251
 
 
 @dataclass(frozen=True)
@@ -116,20 +123,28 @@ def _trailing(data: bytes) -> Check:
     return Check("trailing_data", markup is None, detail)
 
 
+def laplacian(pixels: np.ndarray) -> np.ndarray:
+    """The LAPLACIAN kernel's response at every pixel whose neighbours all exist."""
+    height, width = pixels.shape
+    response = np.zeros((height - 2, width - 2), dtype=np.float32)
+    for dy, row in enumerate(LAPLACIAN):
+        for dx, weight in enumerate(row):
+            if weight:
+                response += weight * pixels[dy : dy + height - 2, dx : dx + width - 2]
+    return response
+
+
 def _sharpness(pixels: np.ndarray, limits: PhotoLimits) -> Check:
     if min(pixels.shape) < 3:
         return Check("sharpness", False, {"error": "too small to measure"})
-    laplacian = (
-        pixels[:-2, 1:-1] + pixels[2:, 1:-1] + pixels[1:-1, :-2] + pixels[1:-1, 2:]
-    ) - 4 * pixels[1:-1, 1:-1]
-    variance = float(laplacian.var())
+    variance = float(laplacian(pixels).var())
     detail = {"laplacian_variance": round(variance, 1), "minimum": limits.min_sharpness}
     return Check("sharpness", variance >= limits.min_sharpness, detail)
 
 
 def _exposure(pixels: np.ndarray, limits: PhotoLimits) -> Check:
     mean = float(pixels.mean())
-    clipped = float(((pixels <= 4) | (pixels >= 251)).mean())
+    clipped = float(((pixels <= DARK_CLIP) | (pixels >= BRIGHT_CLIP)).mean())
     passed = limits.min_luminance <= mean <= limits.max_luminance and clipped <= limits.max_clipped
     detail = {
         "mean_luminance": round(mean, 1),
@@ -236,7 +251,7 @@ def _degrees(parts: object, ref: object, negative: str) -> float | None:
 
 
 # UTC offsets run from -12 h to +14 h: a time with no offset can only be placed that loosely.
-_NO_OFFSET_SLACK = timedelta(hours=14)
+NO_OFFSET_SLACK = timedelta(hours=14)
 _SCREEN_HINTS = ("screenshot", "screen shot", "photoshop", "gimp", "snapseed", "canva")
 
 
@@ -260,7 +275,7 @@ def exif_checks(
         checks.append(Check("exif_readable", False, {"error": exif.unreadable}))
     if exif.taken_at is not None:
         start, end = window
-        slack = timedelta(0) if exif.has_offset else _NO_OFFSET_SLACK
+        slack = timedelta(0) if exif.has_offset else NO_OFFSET_SLACK
         inside = start - slack - clock_drift <= exif.taken_at <= end + slack + clock_drift
         detail = {
             "taken_at": exif.taken_at.isoformat(),

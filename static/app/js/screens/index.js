@@ -13,5 +13,7 @@ import money from "./money.js";
 import signin from "./signin.js";
 import signup from "./signup.js";
 import submission from "./submission.js";
+import task from "./task.js";
+import uploads from "./uploads.js";
 
-export default [signin, signup, forgot, home, find, mission, assignment, submission, money, account];
+export default [signin, signup, forgot, home, find, mission, assignment, task, submission, uploads, money, account];
