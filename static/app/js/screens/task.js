@@ -11,10 +11,7 @@ import { locate } from "../position.js";
 import { enqueue, list, subscribe } from "../queue.js";
 import { photoRules, photoSection } from "./task-photos.js";
 import { queueItem } from "./uploads.js";
-import { useStylesheet } from "../stylesheet.js";
 import "../../strings/task.js";
-
-useStylesheet("/app/css/task.css");
 
 /** The claim with its store and task (GET /assignments/{id}); offline, the copy kept in the
  * draft. Null when it is not the worker's. */

@@ -3,10 +3,7 @@
 import { confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { dateTime, percent, t } from "../i18n.js";
 import { discard, retry, subscribe } from "../queue.js";
-import { useStylesheet } from "../stylesheet.js";
 import "../../strings/task.js";
-
-useStylesheet("/app/css/task.css");
 
 function reasonLine(item) {
   if (!item.reason) return null;
