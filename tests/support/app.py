@@ -9,6 +9,8 @@ from typing import Any
 from tests.support.console import button, by_label, console_errors, serious_violations, wait
 
 PHONE = {"deviceMetrics": {"width": 360, "height": 640, "pixelRatio": 2}}
+
+
 # Until helper app-task's upload queue arrives, the shell's look for it fails politely.
 def origin_of(api_url: str) -> str:
     """The site's origin from the live server's /api/v1 base URL."""
