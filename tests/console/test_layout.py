@@ -32,6 +32,7 @@ pytestmark = pytest.mark.browser
 SHIPPED = [
     *sorted((ROOT / "static" / "console").rglob("*.js")),
     *sorted((ROOT / "static" / "console").rglob("*.css")),
+    *sorted((ROOT / "static" / "common").rglob("*.js")),
     ROOT / "static" / "vendor" / "leaflet" / "dist" / "leaflet.js",
     ROOT / "static" / "vendor" / "leaflet" / "dist" / "leaflet.css",
     ROOT / "static" / "vendor" / "topojson-client" / "dist" / "topojson-client.min.js",

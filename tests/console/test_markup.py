@@ -12,11 +12,11 @@ from tests.support.console import ROOT, heading, wait
 
 pytestmark = pytest.mark.browser
 
-CONSOLE_JS = ROOT / "static" / "console" / "js"
+SCRIPTS = [ROOT / "static" / part for part in ("console", "app", "common")]
 NAME = '<img src="x" id="injected"><b>Shop</b>'
 TOOLTIP = """
 const done = arguments[arguments.length - 1];
-import("/static/console/js/map.js").then(async (m) => {
+import("/static/common/js/leaflet.js").then(async (m) => {
   const { L } = await m.load();
   const box = document.createElement("div");
   box.style.height = "200px";
@@ -32,10 +32,11 @@ import("/static/console/js/map.js").then(async (m) => {
 
 
 def test_every_map_tooltip_is_given_text_not_a_string_leaflet_would_parse() -> None:
-    # Leaflet writes a string tooltip with innerHTML: each goes through map.js's tip().
+    # Leaflet writes a string tooltip with innerHTML: each goes through leaflet.js's tip().
     calls = [
         (path.name, call)
-        for path in CONSOLE_JS.rglob("*.js")
+        for folder in SCRIPTS
+        for path in folder.rglob("*.js")
         for call in re.findall(r"bindTooltip\(([^)]{0,12})", path.read_text())
     ]
     assert calls

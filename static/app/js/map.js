@@ -1,54 +1,7 @@
-// The app's map: Leaflet (vendored) over the map tiles the server configures, else the
-// vendored Natural Earth outlines, as the console draws it. Loaded on first use; names on it
-// go in as text (tip), never as markup Leaflet would parse.
+// The app's map of missions nearby, on the shared Leaflet loader (static/common/js/leaflet.js).
 import { h } from "/static/common/js/dom.js";
+import { basemap, load, tip } from "/static/common/js/leaflet.js";
 import { t } from "./i18n.js";
-
-let ready = null;
-
-/** A tooltip's content as an element holding text (a store's name comes from a brand). */
-export function tip(text) {
-  return h("span", text);
-}
-
-function script(src) {
-  return new Promise((resolve, reject) => {
-    const tag = h("script", { src });
-    tag.addEventListener("load", resolve);
-    tag.addEventListener("error", () => reject(new Error(`could not load ${src}`)));
-    document.head.append(tag);
-  });
-}
-
-async function json(path) {
-  const response = await fetch(path);
-  if (!response.ok) throw new Error(`${path}: ${response.status}`);
-  return response.json();
-}
-
-function load() {
-  ready ??= (async () => {
-    const config = await json("/console/config.json").catch(() => ({ map_tile_url: null }));
-    await script("/static/vendor/leaflet/dist/leaflet.js");
-    let outlines = null;
-    if (!config.map_tile_url) {
-      await script("/static/vendor/topojson-client/dist/topojson-client.min.js");
-      const world = await json("/static/vendor/world-atlas/countries-110m.json");
-      outlines = window.topojson.feature(world, world.objects.countries);
-    }
-    return { L: window.L, config, outlines };
-  })();
-  return ready;
-}
-
-function basemap({ L, config, outlines }) {
-  if (config.map_tile_url) return L.tileLayer(config.map_tile_url, { maxZoom: 19 });
-  return L.geoJSON(outlines, {
-    interactive: false,
-    style: { className: "land", weight: 1 },
-    attribution: "Natural Earth",
-  });
-}
 
 /** A region named "Map"; tapping it calls onPick(latitude, longitude). Returns {element,
  * show(center, missions)} where show draws the point searched around and the missions. */

@@ -3,7 +3,7 @@
 import { api } from "./api.js";
 import { fill, h, saveBlob } from "/static/common/js/dom.js";
 import { number, t } from "./i18n.js";
-import { basemap, load, tip } from "./map.js";
+import { basemap, load, tip } from "/static/common/js/leaflet.js";
 
 const PAGE = 200; // the API's largest page
 
