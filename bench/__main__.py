@@ -18,6 +18,7 @@ from typing import Any
 
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Base
+from bench import app as worker_app
 from bench import (
     auth,
     claims,
@@ -60,6 +61,7 @@ SECTIONS = (
     "fairness",
     "ledger",
     "console",
+    "app",
     "reuse",
 )
 
@@ -131,6 +133,7 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
             lambda url: ledger.run(url, broker, tmp, LEDGER_ENTRIES, REVIEW_ROUNDS),
         ),
         "console": lambda: _both(tmp, pg, "console", lambda url: console.run(url, broker, tmp)),
+        "app": lambda: _both(tmp, pg, "app", lambda url: worker_app.run(url, broker, tmp)),
         "reuse": lambda: _both(
             tmp,
             pg,
@@ -238,6 +241,28 @@ def main() -> None:
         "visit that fills the browser's cache; thumbnail_bytes_per_item the mean size of "
         "each item's first thumbnail as served; js_css_shipped every script and stylesheet "
         "the first visit fetched (ES modules included): files, bytes, and bytes once gzip -9 "
+        "compressed. "
+        "app: the worker app's first screen after sign-in, the home screen (#/home, where /app/ "
+        "leads a signed-in worker), for a worker with 3 claims, the token put in localStorage "
+        "as the app keeps it, over HTTP to gunicorn (static files as it serves them: "
+        "uncompressed); headless Chromium as a 360 x 640 phone (no CPU slowdown), each round a "
+        "fresh profile. Throttled with DevTools' Network.emulateNetworkConditions (150 ms "
+        "latency per request, 1.6 Mbit/s down, 750 kbit/s up) on the page target through "
+        "ChromeDriver, and on every worker target (the service worker's own fetches: its "
+        "precache and its network-first page) through a browser-wide DevTools session that "
+        "auto-attaches each new worker paused, throttles it, then lets it run: page-target "
+        "conditions do not reach a service worker; each target gets its own emulated link, so "
+        "the precache does not take the page's bandwidth (it does hold sockets of the same "
+        "pool). Usable: the animation frame after the home screen holds its greeting heading, "
+        "the worker's level, balance and approved count, and its primary control, the "
+        '"Find missions" link (a link, never disabled), all laid out; performance.now() in '
+        "the page, from navigation start. cold: the first visit (empty HTTP cache, no "
+        "service worker); warm: once the service worker is active with every shell file "
+        "cached, the page reloaded (served through it: the page from the network, the shell "
+        "from its cache, the API from the network). within_budget: every round under the "
+        "budget. shell_js_css: every script and stylesheet of sw.js's precache list and of "
+        "what the first screen fetched (each list, what one has that the other lacks, and "
+        "their union against 150 KB): files, bytes, and bytes with each file gzip -9 "
         "compressed. "
         "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
