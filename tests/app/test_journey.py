@@ -15,32 +15,21 @@ from selenium.webdriver.common.by import By
 from tests.support.app import (
     heading,
     named,
-    open_screen,
     origin_of,
     put_phone_at,
     screen_problems,
+    sign_up,
     tap,
     towel_stores,
     wait_for_text,
 )
 from tests.support.console import button, by_label, link, screenshot, wait
-from tests.support.factories import PASSWORD
 from tests.support.phone import camera_photo, has_button, saved, shown, take, verdicts
 from tests.support.submitting import BRUSSELS
 
 pytestmark = pytest.mark.browser
 
 AT_THE_STORE = (BRUSSELS[0], BRUSSELS[1] + 0.0003)  # about 20 m from the Lidl
-
-
-def sign_up(phone: Any, origin: str, name: str, email: str) -> None:
-    """Create a worker account with the app's form; the app goes on to "Find missions"."""
-    open_screen(phone, origin, "#/signup")
-    by_label(phone, "Your name").send_keys(name)
-    by_label(phone, "Email").send_keys(email)
-    by_label(phone, "Password").send_keys(PASSWORD)
-    tap(phone, button(phone, "Create account"))
-    heading(phone, "Find missions")
 
 
 def claim_and_check_in(phone: Any, origin: str, store: str) -> str:
@@ -100,8 +89,8 @@ def submit_and_follow(phone: Any) -> str:
 def journey(
     phone: Any, origin: str, make: Any, tmp_path: Path, start_worker: Any, *, whole: bool
 ) -> None:
-    """The day, checking each screen (axe-core, console) and, when `whole`, taking the
-    README's screenshots and reading the task before claiming."""
+    """The day, checking each screen (axe-core, console); when `whole`, the README's
+    screenshots and the home screen too."""
     start_worker()
     towel_stores(make)
     sign_up(phone, origin, "Jo Journey", "jo@example.org")

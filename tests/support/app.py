@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.console import button, by_label, console_errors, serious_violations, wait
-from tests.support.factories import BrandFactory, CampaignFactory, MissionFactory, StoreFactory
+from tests.support.factories import (
+    PASSWORD,
+    BrandFactory,
+    CampaignFactory,
+    MissionFactory,
+    StoreFactory,
+)
 from tests.support.submitting import BRUSSELS
 
 PHONE = {"deviceMetrics": {"width": 360, "height": 640, "pixelRatio": 2}}
@@ -58,6 +64,16 @@ def sign_in(phone: Any, origin: str, email: str, password: str) -> None:
     by_label(phone, "Password").send_keys(password)
     tap(phone, button(phone, "Sign in"))
     heading(phone, "Hello")
+
+
+def sign_up(phone: Any, origin: str, name: str, email: str) -> None:
+    """Create a worker account with the app's form; the app goes on to "Find missions"."""
+    open_screen(phone, origin, "#/signup")
+    by_label(phone, "Your name").send_keys(name)
+    by_label(phone, "Email").send_keys(email)
+    by_label(phone, "Password").send_keys(PASSWORD)
+    tap(phone, button(phone, "Create account"))
+    heading(phone, "Find missions")
 
 
 def tap(phone: Any, element: Any) -> None:
