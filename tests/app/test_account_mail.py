@@ -83,7 +83,11 @@ def test_a_worker_confirms_the_address_is_paid_and_resets_the_password(
             worker_id = session.scalars(select(User.id).where(User.email == email)).one()
         credit(db, worker_id, 1200)
 
-        # Unconfirmed: everything but a payout, and the refusal says why in words.
+        # Unconfirmed: home reminds the worker, and a payout is refused in words.
+        phone.get(f"{origin}/app/#/home")
+        notice = wait_for_text(phone, "Confirm your email address", "section.notice")
+        assert f"we sent a link to {email}" in notice
+        assert screen_problems(phone) == []
         request_payout(phone, origin)
         refused = wait_for_text(phone, "Confirm your email", "p.error")
         assert refused == f"Confirm your email address first: we sent a link to {email}."
@@ -93,6 +97,9 @@ def test_a_worker_confirms_the_address_is_paid_and_resets_the_password(
         assert "Your email address is confirmed" in wait_for_text(phone, "confirmed")
         assert screen_problems(phone) == []
 
+        phone.get(f"{origin}/app/#/home")
+        wait_for_text(phone, "Balance", "dl.figures")
+        assert not phone.find_elements("css selector", "section.notice")  # confirmed
         request_payout(phone, origin)
         assert "Requested: €12.00" in wait_for_text(phone, "Requested", "p.message")
         assert screen_problems(phone) == []
