@@ -19,17 +19,11 @@ from tests.support.app import (
     screen_problems,
     sign_in,
     tap,
+    towel_stores,
     wait_for_text,
 )
 from tests.support.console import button, by_label, link, screenshot, wait
-from tests.support.factories import (
-    PASSWORD,
-    BrandFactory,
-    CampaignFactory,
-    MissionFactory,
-    StoreFactory,
-    UserFactory,
-)
+from tests.support.factories import PASSWORD, UserFactory
 from tests.support.photos import jpeg, shelf
 from tests.support.processes import wait_until
 from tests.support.review import reject
@@ -69,44 +63,11 @@ def test_a_worker_signs_in_sees_each_screen_and_signs_out(
     assert phone.execute_script("return localStorage.getItem('fairfield.token')") is None
 
 
-def _stores(make: Any) -> tuple[Any, Any]:
-    """A campaign at two stores in Brussels, 330 m and 2.2 km from where the phone will be,
-    and one in Antwerp, out of reach."""
-    brand = make(BrandFactory, name="Towels & Co")
-    campaign = make(
-        CampaignFactory,
-        brand_id=brand.id,
-        skus=("TOW-1", "TOW-2"),
-        photos_required=2,
-        instructions="Count the towels at eye level.",
-        photo_instructions="The whole towel shelf, front on.",
-    )
-    places = {
-        "Lidl Brussels Centre": BRUSSELS,
-        "Delhaize Ixelles": (BRUSSELS[0] - 0.02, BRUSSELS[1]),
-        "Carrefour Antwerp": (51.2194, 4.4025),
-    }
-    missions = {}
-    for name, (latitude, longitude) in places.items():
-        store = make(
-            StoreFactory,
-            brand_id=brand.id,
-            name=name,
-            address=f"{name} street 1",
-            latitude=latitude,
-            longitude=longitude,
-        )
-        missions[name] = make(
-            MissionFactory, campaign=campaign, store_id=store.id, at=(latitude, longitude)
-        )
-    return brand, missions
-
-
 def test_a_new_worker_finds_reads_claims_and_checks_in(
     full_flow: None, gunicorn: str, phone: Any, make: Any, tmp_path: Any
 ) -> None:
     origin = origin_of(gunicorn)
-    _stores(make)
+    towel_stores(make)
     open_screen(phone, origin, "#/signup")
     by_label(phone, "Your name").send_keys("Nora New")
     by_label(phone, "Email").send_keys("nora@example.org")

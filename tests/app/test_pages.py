@@ -24,6 +24,14 @@ def speak(phone: Any, languages: str) -> None:
     )
 
 
+def labelled(phone: Any, label: str) -> Any:
+    """The control labelled `label`, or None while the screen does not show it yet."""
+    try:
+        return by_label(phone, label)
+    except LookupError:
+        return None
+
+
 def test_the_app_speaks_the_browsers_language(gunicorn: str, phone: Any) -> None:
     origin = origin_of(gunicorn)
     open_screen(phone, origin, "#/signin")
@@ -63,5 +71,7 @@ def test_a_worker_picks_the_apps_language(gunicorn: str, phone: Any, make: Any) 
     assert phone.execute_script("return document.documentElement.lang") == "nl"
     phone.refresh()  # kept on this phone
     assert heading(phone, "Noor") == "Noor"
-    assert by_label(phone, "Taal").tag_name == "select"
+    # Waited for: right after the reload the screen may still be drawing (or the old one
+    # going), so the label is looked for until the reloaded screen shows it.
+    assert wait(phone, lambda d: labelled(d, "Taal")).tag_name == "select"
     assert screen_problems(phone) == []

@@ -7,11 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.console import button, by_label, console_errors, serious_violations, wait
+from tests.support.factories import (
+    PASSWORD,
+    BrandFactory,
+    CampaignFactory,
+    MissionFactory,
+    StoreFactory,
+)
+from tests.support.submitting import BRUSSELS
 
 PHONE = {"deviceMetrics": {"width": 360, "height": 640, "pixelRatio": 2}}
 
 
-# Until helper app-task's upload queue arrives, the shell's look for it fails politely.
 def origin_of(api_url: str) -> str:
     """The site's origin from the live server's /api/v1 base URL."""
     return api_url.removesuffix("/api/v1")
@@ -59,6 +66,16 @@ def sign_in(phone: Any, origin: str, email: str, password: str) -> None:
     heading(phone, "Hello")
 
 
+def sign_up(phone: Any, origin: str, name: str, email: str) -> None:
+    """Create a worker account with the app's form; the app goes on to "Find missions"."""
+    open_screen(phone, origin, "#/signup")
+    by_label(phone, "Your name").send_keys(name)
+    by_label(phone, "Email").send_keys(email)
+    by_label(phone, "Password").send_keys(PASSWORD)
+    tap(phone, button(phone, "Create account"))
+    heading(phone, "Find missions")
+
+
 def tap(phone: Any, element: Any) -> None:
     """Scroll `element` to the middle of the screen and tap it, as a thumb would: at the
     bottom edge it would lie under the tabs, where the tap lands on a tab."""
@@ -101,3 +118,36 @@ def wait_for_text(phone: Any, text: str, css: str = "main") -> str:
 def screen_problems(phone: Any, allowed: tuple[str, ...] = ()) -> list[Any]:
     """Serious or critical axe-core violations, and console errors, on the screen shown."""
     return [*serious_violations(phone), *console_errors(phone, allowed)]
+
+
+def towel_stores(make: Any) -> tuple[Any, Any]:
+    """A campaign at two stores in Brussels, 330 m and 2.2 km from where the phone will be,
+    and one in Antwerp, out of reach."""
+    brand = make(BrandFactory, name="Towels & Co")
+    campaign = make(
+        CampaignFactory,
+        brand_id=brand.id,
+        skus=("TOW-1", "TOW-2"),
+        photos_required=2,
+        instructions="Count the towels at eye level.",
+        photo_instructions="The whole towel shelf, front on.",
+    )
+    places = {
+        "Lidl Brussels Centre": BRUSSELS,
+        "Delhaize Ixelles": (BRUSSELS[0] - 0.02, BRUSSELS[1]),
+        "Carrefour Antwerp": (51.2194, 4.4025),
+    }
+    missions = {}
+    for name, (latitude, longitude) in places.items():
+        store = make(
+            StoreFactory,
+            brand_id=brand.id,
+            name=name,
+            address=f"{name} street 1",
+            latitude=latitude,
+            longitude=longitude,
+        )
+        missions[name] = make(
+            MissionFactory, campaign=campaign, store_id=store.id, at=(latitude, longitude)
+        )
+    return brand, missions

@@ -7,6 +7,11 @@ import { busy, errorLine, field, statusLine } from "../form.js";
 import { dateTime, money, t } from "../i18n.js";
 import { word } from "../words.js";
 
+// Still being checked: the screen reads the submission again until it is decided, so the
+// worker who opens it straight after sending sees the decision arrive.
+const UNDECIDED = new Set(["uploading", "received", "validating"]);
+const POLL_MS = 3000;
+
 /** A reason code in words (an unknown one as its code, spaced). */
 export function reasonText(code) {
   return word("reason", code);
@@ -51,6 +56,8 @@ export default {
   title: () => t("submission.title"),
   async render(main, { id }) {
     const error = errorLine();
+    let timer = null;
+    let left = false;
     const draw = async (note = "") => {
       let submission;
       try {
@@ -73,8 +80,13 @@ export default {
         h("h2", t("submission.checks")),
         checksList(submission.checks),
       );
+      if (UNDECIDED.has(submission.status) && !left) timer = window.setTimeout(() => draw(note), POLL_MS);
     };
     fill(main, h("h1", t("submission.title")), h("p.muted", t("app.loading")));
     await draw();
+    return () => {
+      left = true;
+      window.clearTimeout(timer);
+    };
   },
 };
