@@ -2,11 +2,13 @@
 import { api, setToken, token } from "./api.js";
 
 let current = null;
+let readAt = 0;
 
 /** The signed-in worker's profile, or null. */
 export async function me() {
   if (current || !token()) return current;
   current = await api("/me");
+  readAt = Date.now();
   return current;
 }
 
@@ -19,6 +21,13 @@ export function user() {
 export function refresh() {
   current = null;
   return me();
+}
+
+/** The profile as of the last `seconds`: a screen showing the balance wants it fresh, but not
+ * read twice when the app has just read it to open the screen. */
+export function fresh(seconds = 5) {
+  if (current && Date.now() - readAt < seconds * 1000) return Promise.resolve(current);
+  return refresh();
 }
 
 /** Exchange email and password for a token and read the profile. */

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { claimLink, claimsWithSubmissions } from "../claims.js";
 import { errorLine } from "../form.js";
 import { money, number, t } from "../i18n.js";
-import { refresh } from "../session.js";
+import { fresh } from "../session.js";
 
 function standing(profile) {
   return h("dl.figures",
@@ -40,7 +40,7 @@ export default {
     let profile;
     let assignments;
     try {
-      [profile, assignments] = await Promise.all([refresh(), claimsWithSubmissions()]);
+      [profile, assignments] = await Promise.all([fresh(), claimsWithSubmissions()]);
     } catch (problem) {
       fill(main, h("h1", t("home.title")), error);
       fill(error, problem.message);
