@@ -183,7 +183,7 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
 
     campaign_id = browser.current_url.split("/#/campaign/")[1]
     wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".status-legend"))
-    assert text(browser, ".status-legend") == "open: 3"
+    wait(browser, lambda b: text(b, ".status-legend") == "open: 3")
     accessible(browser)
 
     results = client.get(
@@ -305,10 +305,10 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     # A draft's page publishes it too.
     browser.get(f"{origin}/#/campaign/{draft_id}")
     on_page(browser, "Shelf audit", ".status-legend")
-    assert text(browser, ".status-legend") == "draft: 2"
+    wait(browser, lambda b: text(b, ".status-legend") == "draft: 2")
     button(browser, "Publish").click()
     wait(browser, lambda b: text(b, ".campaign-status").startswith("Status: published."))
-    assert text(browser, ".status-legend") == "open: 2"
+    wait(browser, lambda b: text(b, ".status-legend") == "open: 2")
 
     # Published: only a later end, a higher reward and more stores; a lower reward is refused.
     published = client.post(
@@ -340,7 +340,7 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     button(browser, "Save changes").click()
     on_page(browser, "Live audit")
     wait(browser, lambda b: "Reward €10.00" in text(b, ".campaign-status"))
-    assert text(browser, ".status-legend") == "open: 2"
+    wait(browser, lambda b: text(b, ".status-legend") == "open: 2")
 
     # GeoJSON for a map tool; then cancel, after saying no once.
     save_downloads(browser, tmp_path / "downloads")
@@ -358,7 +358,7 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
     in_dialog(browser, "Cancel campaign").click()
     wait(browser, lambda b: "Status: cancelled" in text(b, ".campaign-status"))
-    assert text(browser, ".status-legend") == "cancelled: 2"
+    wait(browser, lambda b: text(b, ".status-legend") == "cancelled: 2")
     assert not [
         b for b in browser.find_elements(By.TAG_NAME, "button") if b.text == "Edit campaign"
     ]
