@@ -5,17 +5,23 @@ runs in this process, where `use_geocoder` reaches it."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
-from werkzeug.serving import make_server
 
 from backend.marketplace.geocoding import use_geocoder
 from backend.settings import override_settings
-from tests.support.app import heading, named, screen_problems, sign_in, tap, towel_stores
+from tests.support.app import (
+    heading,
+    in_process,
+    named,
+    screen_problems,
+    sign_in,
+    tap,
+    towel_stores,
+)
 from tests.support.console import button, by_label, wait
 from tests.support.factories import PASSWORD, UserFactory
 from tests.support.geocoder import TableGeocoder
@@ -29,12 +35,8 @@ GRAND_PLACE = ("Grand-Place, 1000 Bruxelles", BRUSSELS[0] + 0.003, BRUSSELS[1])
 @pytest.fixture
 def served(app: Any) -> Iterator[str]:
     """The test's app served by a threaded server in this process; its origin."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with in_process(app) as origin:
+        yield origin
 
 
 def find_screen(phone: Any, origin: str, make: Any) -> None:
