@@ -40,8 +40,11 @@ class JSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
-    """Build the Flask app: settings, database, Celery, blueprints, errors, docs."""
+def create_app(
+    config: Mapping[str, Any] | None = None, *, static_dir: Path = STATIC_DIR
+) -> APIFlask:
+    """Build the Flask app: settings, database, Celery, blueprints, errors, docs; the console
+    and the app are served from `static_dir` (a test serves a changed copy: a new version)."""
     app = FairfieldAPI(
         "fairfield",
         title="Fairfield API",
@@ -76,7 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     init_guards(app)
     init_openapi(app)
     _register_blueprints(app)
-    _register_static(app)
+    _register_static(app, static_dir)
 
     @app.after_request
     def _commit(response: Response) -> Response:
@@ -125,19 +128,19 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(reconciliation_bp)
 
 
-def _register_static(app: APIFlask) -> None:
+def _register_static(app: APIFlask, static_dir: Path) -> None:
     from backend.console import register_console
     from backend.webapp import register_webapp
 
-    register_console(app, STATIC_DIR)
-    register_webapp(app, STATIC_DIR)
+    register_console(app, static_dir)
+    register_webapp(app, static_dir)
 
     @app.get("/static/<path:filename>")
     @app.doc(hide=True)
     def static_files(filename: str) -> Response:
-        return send_from_directory(STATIC_DIR, filename)
+        return send_from_directory(static_dir, filename)
 
     @app.get("/docs")
     @app.doc(hide=True)
     def docs() -> Response:
-        return send_from_directory(STATIC_DIR, "docs.html")
+        return send_from_directory(static_dir, "docs.html")

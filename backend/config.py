@@ -90,6 +90,12 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "LOG_JSON": True,
     "MAP_TILE_URL": "",
+    # Addresses typed in the worker app, through a geopy geocoder; "" : no address search.
+    "GEOCODER": "",
+    "GEOCODER_DOMAIN": "",
+    "GEOCODER_API_KEY": "",
+    "GEOCODER_USER_AGENT": "fairfield",
+    "GEOCODER_RATE_LIMIT": "10 per minute;100 per day",
     # Mail: SMTP when a URL is given, else one .eml file a message in MAIL_DIR.
     "SMTP_URL": "",
     "MAIL_DIR": None,

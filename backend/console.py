@@ -55,7 +55,9 @@ def content_security_policy(tile_url: str) -> str:
 
 def console_config(app: Flask) -> dict[str, Any]:
     """What the console needs to know of the server's settings (no secret among them)."""
-    return {"map_tile_url": settings_of(app).map_tile_url or None}
+    settings = settings_of(app)
+    # The app shows its address field only when the server can search addresses.
+    return {"map_tile_url": settings.map_tile_url or None, "geocoder": bool(settings.geocoder)}
 
 
 def register_console(app: Flask, static_dir: Path) -> None:

@@ -97,6 +97,11 @@ class Settings:
     log_level: str  # upper case, a name the logging module knows
     log_json: bool
     map_tile_url: str  # "" : the console's maps draw the vendored outlines only
+    geocoder: str  # "" : no address search; else a geopy service name ("nominatim")
+    geocoder_domain: str  # "" : the geocoder's own public host
+    geocoder_api_key: str = field(repr=False)
+    geocoder_user_agent: str
+    geocoder_rate_limit: str
     smtp_url: str = field(repr=False)  # "" : mail goes to MAIL_DIR; may hold a password
     mail_dir: str
     mail_from: str
@@ -323,6 +328,41 @@ def tile_url(value: object, name: str) -> str:
     return str(value)
 
 
+def geocoder(value: object, name: str) -> str:
+    """Empty (no address search), or the name of a geocoder geopy knows: 'nominatim'."""
+    if value is None or value == "":
+        return ""
+    from geopy.exc import GeocoderNotFound
+    from geopy.geocoders import get_geocoder_for_service
+
+    try:
+        get_geocoder_for_service(str(value).strip().lower())
+    except GeocoderNotFound:
+        raise _refuse(name, "empty or a geopy geocoder's name like 'nominatim'", value) from None
+    return str(value).strip().lower()
+
+
+_HOST = re.compile(r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?(?:/[^\s]*)?", re.IGNORECASE)
+
+
+def host(value: object, name: str) -> str:
+    """Empty, or a host name with an optional port and path: 'nominatim.example.org'."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or _HOST.fullmatch(value.strip()) is None:
+        raise _refuse(name, "empty or a host name like 'nominatim.example.org'", value)
+    return value.strip()
+
+
+def optional_text(value: object, name: str) -> str:
+    """Any text, empty included (never repeated in a message: it may be a key)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadSetting(f"{name} must be text, not a {type(value).__name__}.")
+    return value.strip()
+
+
 def money(value: object, name: str) -> Money:
     """An amount and a currency: '10.00 EUR'."""
     return parse_money_setting(value, name=name)
@@ -474,6 +514,11 @@ READERS: dict[str, Reader] = {
     "LOG_LEVEL": log_level,
     "LOG_JSON": flag,
     "MAP_TILE_URL": tile_url,
+    "GEOCODER": geocoder,
+    "GEOCODER_DOMAIN": host,
+    "GEOCODER_API_KEY": optional_text,
+    "GEOCODER_USER_AGENT": text,
+    "GEOCODER_RATE_LIMIT": rate_limit,
     "SMTP_URL": smtp_url,
     "MAIL_DIR": text,
     "MAIL_FROM": mail_address,

@@ -177,3 +177,26 @@ def test_lose_answer_delivers_the_request_whole_and_drops_what_comes_back(proxy,
     proxy.restore()
     with connect(proxy) as sock:
         assert ask(sock, b"POST /declare again\n") == b"ok:20\n"  # once only
+
+
+def test_refuse_resets_only_what_sends_the_marker_until_restored(proxy, upstream):
+    proxy.refuse(b" /api/")
+    with connect(proxy) as sock:
+        assert ask(sock, b"GET /app/sw.js\n") == b"ok:15\n"
+        assert dropped_by(sock, b"GET /api/v1/me\n")
+    with connect(proxy) as sock:
+        assert dropped_by(sock, b"PATCH /api/v1/uploads/1\n")
+    assert b"/api/" not in b"".join(upstream.received)  # none of it reached the server
+    assert not proxy.is_cut
+    proxy.restore()
+    with connect(proxy) as sock:
+        assert ask(sock, b"GET /api/v1/me\n") == b"ok:15\n"
+
+
+def dropped_by(sock: socket.socket, data: bytes) -> bool:
+    """True when sending `data` gets the connection reset or closed, with no answer."""
+    try:
+        sock.sendall(data)
+        return sock.recv(100) == b""
+    except OSError:
+        return True

@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Raw, String
-from apiflask.validators import OneOf, Range
+from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 
 from backend.marketplace.rules import LIMIT_MAX, RADIUS_MAX_M
@@ -216,3 +216,26 @@ class CheckInOut(Schema):
     distance_m = Float()
     geofence_m = Integer()
     accuracy_m = Float()
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("Must not be empty.")
+
+
+class GeocodeQuery(Schema):
+    q = String(
+        required=True,
+        validate=[Length(1, 200), _not_blank],
+        metadata={"description": "an address, as a worker types it"},
+    )
+
+
+class PlaceOut(Schema):
+    label = String(metadata={"description": "the address as the geocoder writes it"})
+    latitude = Float()
+    longitude = Float()
+
+
+class GeocodeOut(Schema):
+    items = List(Nested(PlaceOut), metadata={"description": "at most 5, best first"})

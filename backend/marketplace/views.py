@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from apiflask import APIBlueprint
-from flask import current_app
+from flask import current_app, g, request
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
+from backend.extensions import limiter
 from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
-from backend.marketplace import presenters, queries, rules, service
+from backend.marketplace import geocoding, presenters, queries, rules, service
 from backend.marketplace.schemas import (
     AssignmentListOut,
     AssignmentOut,
@@ -21,6 +23,8 @@ from backend.marketplace.schemas import (
     CheckInOut,
     ClaimIn,
     ClaimOut,
+    GeocodeOut,
+    GeocodeQuery,
     MissionDetailOut,
     MissionListOut,
     NearbyQuery,
@@ -186,3 +190,36 @@ def check_in(assignment_id: str, data: dict[str, Any]) -> Any:
 @bp.doc(summary="The caller's assignments, newest first", responses=[401, 403, 422])
 def my_assignments(query: dict[str, Any]) -> Any:
     return queries.assignments_page(db_session=request_session(), user=current_user(), **query)
+
+
+def _geocode_rate() -> str:
+    return current_settings().geocoder_rate_limit
+
+
+def _user_key() -> str:
+    # Per user once the token is checked; before that (the limiter may look first), per token.
+    user_id = g.get("user_id")
+    if user_id:
+        return f"geocode:{user_id}"
+    token = request.headers.get("Authorization", "")
+    return "geocode:" + hashlib.sha256(token.encode()).hexdigest()[:24]
+
+
+@bp.get("/geocode")
+@bp.auth_required(auth)
+@limiter.limit(_geocode_rate, key_func=_user_key)
+@bp.input(GeocodeQuery, location="query", arg_name="query")
+@bp.output(GeocodeOut)
+@bp.doc(
+    summary="Points for a typed address, to search missions near it",
+    description=(
+        "Through the geocoder the server is configured with (`FAIRFIELD_GEOCODER`); 404 "
+        "`geocoder_not_configured` without one. At most 5 places, best first. Rate limited per "
+        "user (`FAIRFIELD_GEOCODER_RATE_LIMIT`); 503 `geocoder_unavailable` when the geocoder "
+        "fails or is slow."
+    ),
+    responses=[401, 404, 422, 429, 503],
+)
+def geocode(query: dict[str, Any]) -> Any:
+    places = geocoding.geocode(current_app, query["q"].strip())
+    return {"items": places}

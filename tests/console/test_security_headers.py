@@ -76,7 +76,7 @@ def test_the_console_page_is_guarded_by_whatever_path_serves_it(client: Any) -> 
 
 def test_without_tiles_the_config_says_so(client: Any) -> None:
     answer = client.get("/console/config.json")
-    assert answer.json == {"map_tile_url": None}
+    assert answer.json == {"map_tile_url": None, "geocoder": False}
     assert answer.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -89,7 +89,7 @@ def test_a_tile_host_is_allowed_for_images_only(app_config: dict[str, Any]) -> N
             policy = directives(page.headers["Content-Security-Policy"])
         assert policy["img-src"] == "'self' data: blob: https://*.tiles.example.org"
         assert policy["connect-src"] == "'self'"
-        assert client.get("/console/config.json").json == {"map_tile_url": tiles}
+        assert client.get("/console/config.json").json == {"map_tile_url": tiles, "geocoder": False}
     finally:
         app.extensions["fairfield.db"].engine.dispose()
 

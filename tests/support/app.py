@@ -4,6 +4,9 @@ somewhere, sign in, find things by the names the issue fixes ("Use my location",
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from tests.support.console import button, by_label, console_errors, serious_violations, wait
@@ -151,3 +154,19 @@ def towel_stores(make: Any) -> tuple[Any, Any]:
             MissionFactory, campaign=campaign, store_id=store.id, at=(latitude, longitude)
         )
     return brand, missions
+
+
+@contextlib.contextmanager
+def in_process(app: Any) -> Iterator[str]:
+    """Serve `app` from a threaded server in this process (where a test can reach into it:
+    a geocoder stood in, a new version of the shell); its origin."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

@@ -6,6 +6,7 @@ server cuts every path alike. `cut()` resets every open connection and resets ea
 at once (the phone sees a network error, not an HTTP answer); `restore()` lets them through
 again. `cut_after(n, after=marker, occurrence=k)` cuts when `n` bytes have gone upstream
 from the k-th time `marker` was sent (e.g. the second `PATCH `), whichever connection sent it.
+`refuse(marker)` resets only the connections that send `marker`.
 `lose_answer(after=marker)` lets a request whose bytes hold `marker` reach the server whole
 and cuts the network as the answer starts back: the phone never learns what happened.
 """
@@ -50,6 +51,7 @@ class NetProxy:
         self._trigger: _Trigger | None = None
         self._answer_marker: bytes | None = None
         self._losing: set[socket.socket] = set()  # connections whose answer is to be lost
+        self._refused: bytes | None = None
         self.bytes_up = 0  # client to server, since the start
         self.bytes_down = 0
         self.cuts = 0  # how many times the network was cut
@@ -77,9 +79,16 @@ class NetProxy:
             _reset(sock)
 
     def restore(self) -> None:
-        """Let connections through again."""
+        """Let connections through again (those `refuse` named, too)."""
         with self._lock:
             self._is_cut = False
+            self._refused = None
+
+    def refuse(self, marker: bytes) -> None:
+        """Reset every connection that sends `marker` (e.g. b" /api/"), before the bytes go
+        up, until `restore()`; the rest goes through: a network half down."""
+        with self._lock:
+            self._refused = marker
 
     def cut_after(self, nbytes: int, *, after: bytes = b"", occurrence: int = 1) -> None:
         """Cut once `nbytes` have gone upstream counted from the `occurrence`-th `after`
@@ -149,6 +158,11 @@ class NetProxy:
                     if not data:
                         return
                     if sock is client:
+                        refused = self._refused
+                        if refused is not None and refused in tail + data:
+                            _reset(client)
+                            _reset(server)
+                            return
                         self._watch_answer(client, tail + data)
                         data, tail, cut = self._going_up(data, tail)
                         if data:

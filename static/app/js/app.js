@@ -139,6 +139,16 @@ export async function leave() {
 
 function registerWorker() {
   if (!("serviceWorker" in navigator)) return;
+  // A new version took over (its worker skips waiting and claims this page): reload once to
+  // run its shell. Queued work lives in IndexedDB, not in the page, and resumes after it. Not
+  // on the first install: with no controller before, there is nothing to replace.
+  const replacing = Boolean(navigator.serviceWorker.controller);
+  let reloading = false;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!replacing || reloading) return;
+    reloading = true;
+    window.location.reload();
+  });
   navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch((error) => {
     console.warn("service worker not registered", error);
   });

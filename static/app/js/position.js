@@ -30,9 +30,9 @@ export function locate({ timeout = 20000 } = {}) {
   });
 }
 
-/** Remember a point picked on the map. */
-export function pick(latitude, longitude) {
-  last = { latitude, longitude, accuracy_m: null, picked: true };
+/** Remember a point picked on the map, or found for an address (its `label`). */
+export function pick(latitude, longitude, label = null) {
+  last = { latitude, longitude, accuracy_m: null, picked: true, label };
   return last;
 }
 

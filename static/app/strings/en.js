@@ -89,6 +89,10 @@ export default {
   "find.unavailable": "Your position could not be found. Try again outdoors, or tap the map.",
   "find.map": "Map",
   "find.radius": "Search within",
+  "find.address": "Address",
+  "find.addressSearch": "Search address",
+  "find.addressSearching": "Searching…",
+  "find.addressNone": "No place found for this address. Check it, or tap the map.",
 
   "pay.reward": "{money}",
   "pay.rate": "{money}/h with travel",

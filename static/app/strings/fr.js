@@ -88,6 +88,10 @@ export default {
   "find.unavailable": "Votre position est introuvable. Réessayez dehors, ou touchez la carte.",
   "find.map": "Carte",
   "find.radius": "Chercher dans un rayon de",
+  "find.address": "Adresse",
+  "find.addressSearch": "Chercher l'adresse",
+  "find.addressSearching": "Recherche…",
+  "find.addressNone": "Aucun lieu trouvé pour cette adresse. Vérifiez-la, ou touchez la carte.",
 
   "pay.reward": "{money}",
   "pay.rate": "{money}/h trajet compris",

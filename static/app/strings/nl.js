@@ -88,6 +88,10 @@ export default {
   "find.unavailable": "Je positie kon niet worden bepaald. Probeer het buiten opnieuw, of tik op de kaart.",
   "find.map": "Kaart",
   "find.radius": "Zoeken binnen",
+  "find.address": "Adres",
+  "find.addressSearch": "Adres zoeken",
+  "find.addressSearching": "Zoeken…",
+  "find.addressNone": "Geen plaats gevonden voor dit adres. Controleer het, of tik op de kaart.",
 
   "pay.reward": "{money}",
   "pay.rate": "{money}/u inclusief reistijd",

@@ -1,8 +1,9 @@
-// Find: missions near the worker's position (or a point picked on the map), nearest first,
-// as a list named "Missions nearby" and as dots on the map.
+// Find: missions near the worker's position (or a point picked on the map, or an address when
+// the server has a geocoder), nearest first, as a list named "Missions nearby" and on the map.
 import { announce, fill, h, uid } from "/static/common/js/dom.js";
+import { load } from "/static/common/js/leaflet.js";
 import { api } from "../api.js";
-import { busy, errorLine } from "../form.js";
+import { busy, errorLine, field } from "../form.js";
 import { distance, t } from "../i18n.js";
 import { missionMap } from "../map.js";
 import { payLines, scoreLine } from "../pay.js";
@@ -18,6 +19,26 @@ function card(mission) {
     payLines(mission),
     scoreLine(mission),
   );
+}
+
+/** The "Address" field and its button: the first place found is searched around, as a point
+ * picked on the map is. */
+function addressForm(search, error) {
+  const address = field(t("find.address"), { type: "text", autocomplete: "street-address", maxlength: 200, required: true });
+  const submit = h("button", { type: "submit" }, t("find.addressSearch"));
+  const form = h("form.address", address.element, submit);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const q = address.control.value.trim();
+    if (!q) return;
+    busy(submit, t("find.addressSearching"), error, async () => {
+      const found = await api("/geocode", { query: { q } });
+      if (!found.items.length) throw new Error(t("find.addressNone"));
+      const [place] = found.items;
+      await search(pick(place.latitude, place.longitude, place.label));
+    });
+  });
+  return form;
 }
 
 export default {
@@ -43,7 +64,7 @@ export default {
         if (ticket !== searching) return;
         fill(list, found.items.map(card));
         map.show(point, found.items);
-        const place = t(point.picked ? "find.pickedPoint" : "find.yourPosition");
+        const place = point.label || t(point.picked ? "find.pickedPoint" : "find.yourPosition");
         const said = found.items.length
           ? t("find.around", { place, count: found.items.length })
           : t("find.none", { radius: distance(radius) });
@@ -66,6 +87,11 @@ export default {
         }
         await search(here);
       }));
+    const addressSlot = h("div");
+    // The address field only when the server can search addresses (its config says so).
+    load().then(({ config }) => {
+      if (config.geocoder && addressSlot.isConnected) fill(addressSlot, addressForm(search, error));
+    }).catch(() => {});
     radiusSelect.addEventListener("change", () => {
       radius = Number(radiusSelect.value);
       const point = lastPoint();
@@ -76,6 +102,7 @@ export default {
       h("h1", t("find.title")),
       locateButton,
       h("p.hint", t("find.pickHint")),
+      addressSlot,
       h("div.field", h("label", { for: radiusId }, t("find.radius")), radiusSelect),
       map.element,
       error,
