@@ -10,16 +10,17 @@ own in its place with `use_geocoder(app, ...)`, the only thing they replace.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask
-from flask_babel import gettext, lazy_gettext
-from geopy.exc import GeopyError
 
 from backend.errors import DomainError, NotFound
+from backend.i18n import gettext, lazy_gettext
 from backend.settings import Settings, settings_of
 
+log = logging.getLogger(__name__)
 EXTENSION = "fairfield.geocoder"
 TIMEOUT_SECONDS = 3  # a phone waits for the answer: better none than a slow one
 MAX_PLACES = 5
@@ -80,17 +81,26 @@ def use_geocoder(app: Flask, geocoder: Geocoder | None) -> None:
 
 def geocode(app: Flask, query: str) -> list[Place]:
     """At most five places for an address; NotFound without a geocoder, GeocoderUnavailable
-    when the remote service fails or does not answer in time."""
-    geocoder = geocoder_of(app)
-    if geocoder is None:
+    when the remote service fails, does not answer in time, or cannot be set up as configured
+    (an option that geocoder does not take): the worker picks a point on the map instead."""
+    if not settings_of(app).geocoder:
         raise NotFound(gettext("No address search is configured."), code="geocoder_not_configured")
     try:
+        geocoder = geocoder_of(app)
+        if geocoder is None:  # a test took the configured one away
+            raise NotFound(
+                gettext("No address search is configured."), code="geocoder_not_configured"
+            )
         found = geocoder.geocode(query, exactly_one=False, timeout=TIMEOUT_SECONDS) or []
-    except (GeopyError, OSError) as exc:
+        places = [
+            Place(label=str(place.address), latitude=place.latitude, longitude=place.longitude)
+            for place in list(found)[:MAX_PLACES]
+        ]
+    except NotFound:
+        raise
+    except Exception as exc:  # a remote service's every failure is the same to the worker
+        log.warning("geocoder failed: %s", type(exc).__name__, exc_info=True)
         raise GeocoderUnavailable(
             gettext("The address search is not available at the moment; pick a point on the map.")
         ) from exc
-    return [
-        Place(label=str(place.address), latitude=place.latitude, longitude=place.longitude)
-        for place in list(found)[:MAX_PLACES]
-    ]
+    return places

@@ -101,3 +101,16 @@ def test_the_geocoder_settings() -> None:
     for key, value in (("GEOCODER", "no-such-geocoder"), ("GEOCODER_DOMAIN", "a b;c")):
         with pytest.raises(BadSetting, match=f"FAIRFIELD_{key}"):
             defaults_with(**{key: value})
+
+
+def test_a_geocoder_that_cannot_be_set_up_as_configured_is_503_not_500(
+    app: Any, client: Any, make: Any, auth_headers: Any
+) -> None:
+    # Nominatim takes no API key: the geocoder is made on first use, and that failure is the
+    # remote service's to the worker, who picks a point on the map instead.
+    override_settings(app, GEOCODER="nominatim", GEOCODER_API_KEY="not-for-nominatim")
+    headers = auth_headers(make(UserFactory))
+    answer = client.get("/api/v1/geocode", query_string={"q": "Rue Neuve"}, headers=headers)
+    assert answer.status_code == 503, answer.json
+    assert answer.json["code"] == "geocoder_unavailable"
+    assert "not-for-nominatim" not in answer.get_data(as_text=True)
