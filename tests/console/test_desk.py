@@ -62,6 +62,12 @@ def click(browser: Any, element: Any) -> None:
     element.click()
 
 
+def tap(browser: Any, name: str) -> None:
+    """Click the button named `name`; found again if the page redrew it in between (a stale
+    element is retried, never clicked)."""
+    wait(browser, lambda b: button(b, name).click() or True)
+
+
 def in_dialog(browser: Any, name: str) -> Any:
     """The button named `name` in the open dialog."""
     from selenium.webdriver.common.by import By
@@ -86,7 +92,7 @@ def import_stores(browser: Any, tmp_path: Path) -> list[str]:
     link(browser, "Stores").click()
     on_page(browser, "Stores")
     by_label(browser, "CSV file").send_keys(str(path))
-    button(browser, "Import stores").click()
+    tap(browser, "Import stores")
     wait(
         browser, lambda b: b.find_element(By.CSS_SELECTOR, ".import-status progress").is_displayed()
     )
@@ -106,7 +112,7 @@ def import_stores(browser: Any, tmp_path: Path) -> list[str]:
     wait(browser, lambda b: len(map_region.find_elements(By.CSS_SELECTOR, "path.store-pin")) == 200)
     assert "200 stores" in map_region.text
     assert text(browser, LIST_CAPTION) == "50 stores shown"
-    button(browser, "Show more stores").click()
+    tap(browser, "Show more stores")
     wait(browser, lambda b: text(b, LIST_CAPTION) == "100 stores shown")
     accessible(browser)
     return names
@@ -118,7 +124,7 @@ def build(browser: Any, names: list[str]) -> None:
 
     link(browser, "Campaigns").click()
     on_page(browser, "Campaigns")
-    button(browser, "New campaign").click()
+    tap(browser, "New campaign")
     on_page(browser, "New campaign", BUILDER)
     by_label(browser, "Name").send_keys("Towels in Brussels")
     click(browser, browser.find_element(By.XPATH, "//label[starts-with(., 'Stores I choose')]"))
@@ -137,7 +143,7 @@ def build(browser: Any, names: list[str]) -> None:
         "€6.85/h incl. 15 min travel: under the €12.00 floor by €5.15/h; €7.00 passes (€3.00 more)."
     )
     assert pay.get_attribute("aria-live") == "polite"
-    button(browser, "Publish").click()
+    tap(browser, "Publish")
     summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
     assert browser.switch_to.active_element == summary
     assert "a reward of at least 7.00 EUR passes" in summary.text
@@ -155,7 +161,7 @@ def build(browser: Any, names: list[str]) -> None:
     reward.clear()
     reward.send_keys("7.00")
     wait(browser, lambda b: pay.text == "€12.00/h incl. 15 min travel: meets the €12.00 floor.")
-    button(browser, "Publish").click()
+    tap(browser, "Publish")
     wait(browser, lambda b: "/#/campaign/" in b.current_url)
 
 
@@ -223,7 +229,7 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
     screenshot(browser, "desk-results", SHOTS)
 
     save_downloads(browser, tmp_path / "downloads")
-    button(browser, "Download CSV").click()
+    tap(browser, "Download CSV")
     exported = downloaded(tmp_path / "downloads", ".csv")
     rows = list(csv.DictReader(io.StringIO(exported.read_text())))
     visited = {r["sku"]: r for r in rows if r["store_name"] == VISITED}
@@ -256,14 +262,14 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     link(browser, "Campaigns").click()
     on_page(browser, "Campaigns")
     wait(browser, lambda b: text(b, "main").endswith("No campaign yet. Start with “New campaign”."))
-    button(browser, "New campaign").click()
+    tap(browser, "New campaign")
     on_page(browser, "New campaign", BUILDER)
     by_label(browser, "Name").send_keys("Draft audit")
     by_label(browser, "Products").send_keys("A-1, Ultra")
     by_label(browser, "Reward").send_keys("9.50")
     wait(browser, lambda b: "meets" in text(b, "#pay-check"))
     accessible(browser)
-    button(browser, "Save draft").click()
+    tap(browser, "Save draft")
     wait(browser, lambda b: text(b, "main .message").startswith("Draft saved at"))
     draft_id = browser.current_url.split("/#/builder/")[1]
     draft = client.get(f"/api/v1/campaigns/{draft_id}/results", headers=headers).json
@@ -292,7 +298,7 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
         )
         == 2
     )
-    button(browser, "Save draft").click()
+    tap(browser, "Save draft")
     wait(
         browser,
         lambda b: (
@@ -306,7 +312,7 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     browser.get(f"{origin}/#/campaign/{draft_id}")
     on_page(browser, "Shelf audit", ".status-legend")
     wait(browser, lambda b: text(b, ".status-legend") == "draft: 2")
-    button(browser, "Publish").click()
+    tap(browser, "Publish")
     wait(browser, lambda b: text(b, ".campaign-status").startswith("Status: published."))
     wait(browser, lambda b: text(b, ".status-legend") == "open: 2")
 
@@ -322,14 +328,14 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     accessible(browser)
     link(browser, "Live audit").click()
     on_page(browser, "Live audit")
-    button(browser, "Edit campaign").click()
+    tap(browser, "Edit campaign")
     on_page(browser, "Edit campaign", BUILDER)
     assert by_label(browser, "Name").get_attribute("disabled") == "true"
     assert by_label(browser, "Shop 0").get_attribute("disabled") == "true"  # kept once published
     reward = by_label(browser, "Reward")
     reward.clear()
     reward.send_keys("8.00")
-    button(browser, "Save changes").click()
+    tap(browser, "Save changes")
     summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
     assert (
         "Reward per store (EUR): A published campaign's reward can only be raised" in summary.text
@@ -337,24 +343,24 @@ def test_a_brand_edits_a_draft_and_a_published_campaign_then_cancels_it(
     reward.clear()
     reward.send_keys("10.00")
     click(browser, by_label(browser, "Shop 2"))
-    button(browser, "Save changes").click()
+    tap(browser, "Save changes")
     on_page(browser, "Live audit")
     wait(browser, lambda b: "Reward €10.00" in text(b, ".campaign-status"))
     wait(browser, lambda b: text(b, ".status-legend") == "open: 2")
 
     # GeoJSON for a map tool; then cancel, after saying no once.
     save_downloads(browser, tmp_path / "downloads")
-    button(browser, "Download GeoJSON").click()
+    tap(browser, "Download GeoJSON")
     features = json.loads(downloaded(tmp_path / "downloads", ".geojson").read_text())["features"]
     assert sorted(f["properties"]["store_name"] for f in features) == ["Shop 0", "Shop 2"]
-    button(browser, "Cancel campaign").click()
+    tap(browser, "Cancel campaign")
     dialog = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
     assert "Cancel “Live audit”?" in dialog.text
     in_dialog(browser, "Keep it running").click()
     assert (
         client.get(f"/api/v1/campaigns/{published}", headers=headers).json["status"] == "published"
     )
-    button(browser, "Cancel campaign").click()
+    tap(browser, "Cancel campaign")
     wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
     in_dialog(browser, "Cancel campaign").click()
     wait(browser, lambda b: "Status: cancelled" in text(b, ".campaign-status"))
