@@ -250,6 +250,11 @@ def test_at_360_px_every_admin_page_fits_and_the_decision_bar_is_whole(
         browser.get(f"{desk.origin}/#/{page}")
         wait(browser, lambda b, title=title: heading(b) == title)
         wait(browser, lambda b: "Loading" not in b.find_element(By.TAG_NAME, "main").text)
+        if page == "review":  # the map drawn, its attribution links with it, before axe reads
+            wait(
+                browser,
+                lambda b: b.find_elements(By.CSS_SELECTOR, ".leaflet-control-attribution a"),
+            )
         assert browser.execute_script(CUT_OFF) == [], page
         overflow = browser.execute_script(
             "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
