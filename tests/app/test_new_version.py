@@ -19,10 +19,12 @@ from tests.support.console import button, wait
 from tests.support.factories import UserFactory
 from tests.support.netproxy import netproxy
 from tests.support.phone import (
+    CUT,
     camera_photo,
     claimed_here,
     fill_task,
     open_task,
+    queued_count,
     rows,
     saved,
     shown,
@@ -34,19 +36,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.parametrize("database_url", ["postgresql"], indirect=True),
 ]
-
-CUT = ("ERR_CONNECTION_RESET", "ERR_CONNECTION_REFUSED", "ERR_EMPTY_RESPONSE", "net::", "tus:")
-CUT += ("The server could not be reached",)
-
-
-def queued_count(phone: Any) -> int:
-    """What queue.js counts as not yet on the server."""
-    return int(
-        phone.execute_async_script(
-            "const done = arguments[arguments.length - 1];"
-            "import('/app/js/queue.js').then(q => q.pendingCount()).then(done);"
-        )
-    )
 
 
 def cache_names(phone: Any) -> list[str]:

@@ -139,3 +139,25 @@ def fill_task(phone: Any, files: list[str]) -> None:
             phone,
             lambda d, n=index: len(d.find_elements(By.CSS_SELECTOR, "li.photo .good")) == n + 1,
         )
+
+
+# With the network cut on purpose, these failed requests are expected in the browser console
+# (the last: the shell reads the profile and says it is offline).
+CUT = (
+    "ERR_CONNECTION_RESET",
+    "ERR_CONNECTION_REFUSED",
+    "ERR_EMPTY_RESPONSE",
+    "net::",
+    "tus:",
+    "The server could not be reached",
+)
+
+
+def queued_count(phone: Any) -> int:
+    """What queue.js counts as not yet on the server."""
+    return int(
+        phone.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "import('/app/js/queue.js').then(q => q.pendingCount()).then(done);"
+        )
+    )
