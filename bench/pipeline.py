@@ -138,14 +138,15 @@ def _seconds(samples: list[float]) -> dict[str, float]:
     }
 
 
-def _errors(logs: list[Path]) -> int:
+def _errors(logs: list[Path]) -> list[str]:
     """Lines of gunicorn's and the worker's logs that report an error or a traceback."""
     marks = ('"level": "error"', '"level": "critical"', "[ERROR]", "Traceback")
-    return sum(
-        any(mark in line for mark in marks)
+    return [
+        line
         for log in logs
         for line in log.read_text(errors="replace").splitlines()
-    )
+        if any(mark in line for mark in marks)
+    ]
 
 
 def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
@@ -189,6 +190,7 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
         worker.stop()
         db.engine.dispose()
     done = [r for r in results if "decision_s" in r]
+    errors = _errors(logs)
     return {
         "submissions": n,
         "photos_per_submission": PHOTOS,
@@ -203,5 +205,6 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
         "submissions_per_second": round(n / wall, 2),
         "statuses": dict(Counter(r["status"] for r in results)),
         "reasons_and_flags": dict(Counter(w for r in done for w in r["why"])),
-        "error_lines_in_logs": _errors(logs),
+        "error_lines_in_logs": len(errors),
+        "first_error_lines": [line[:300] for line in errors[:3]],
     }

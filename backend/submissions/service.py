@@ -26,7 +26,6 @@ from backend.storage import TooLarge as StreamTooLarge
 from backend.submissions import states
 from backend.submissions.jpeg import JPEG_MAGIC
 from backend.submissions.models import Photo, Submission
-from backend.submissions.photos import VARIANTS_TASK
 
 VALIDATE_TASK = "validation.validate_submission"
 # A capture time this far ahead of the server's clock is not a phone's drift but garbage.
@@ -256,8 +255,6 @@ def accept_photos(
         submission.received_at = now
     missions.move(db_session, mission_id=submission.mission_id, froms=("claimed",), to="submitted")
     enqueue(db_session, VALIDATE_TASK, submission.id)
-    # The review size and thumbnail are made now, not when the first reviewer waits for them.
-    enqueue(db_session, VARIANTS_TASK, submission.id)
     db_session.flush()
 
 

@@ -18,12 +18,14 @@ from backend import geo
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.kernel.clock import utcnow
 from backend.missions.models import Assignment, Mission
+from backend.outbox.tasks import enqueue
 from backend.settings import Settings as AppSettings
 from backend.storage import PhotoStore
 from backend.stores.models import Store
 from backend.submissions import states
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
+from backend.submissions.photos import VARIANTS_TASK
 from backend.validation import reuse, rules, sampling
 from backend.validation.photos import Check, PhotoLimits, exif_checks, inspect_photo
 from backend.validation.photos import perceptual_hash as phash_of
@@ -313,14 +315,20 @@ def record_validation(
         now=now,
         from_statuses=("validating",),
     )
+    sampled = False
     if decided and decision.status == "approved":
         # After the approval and its credit, which the sample leaves exactly as they are.
-        sampling.sample_approval(
+        sampled = sampling.sample_approval(
             db_session=db_session,
             submission_id=evidence.submission_id,
             checks=checks,
             percent=settings.audit_sample_percent,
             now=now,
         )
+    if decided and (decision.status == "in_review" or sampled):
+        # The review size and thumbnail, made now for the admin who will open this one. Not
+        # before the decision: they would take the CPU the checks need, for submissions most
+        # of which nobody reviews (any other copy is made on the request that first wants it).
+        enqueue(db_session, VARIANTS_TASK, evidence.submission_id)
     db_session.flush()
     return decision

@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from backend.missions.models import Mission
+from backend.outbox.models import OutboxMessage
 from backend.storage import photo_store
 from backend.submissions.models import Submission
 from backend.uploads.service import delete_orphaned_photos
 from backend.urls import photo_url
+from backend.validation import sampling
 from tests.support.factories import UserFactory
 from tests.support.photo_links import joined, make_variants_now, parts, signed_at
 from tests.support.photos import jpeg, shelf
@@ -222,6 +224,42 @@ def test_the_smaller_sizes_are_smaller_carry_no_metadata_and_are_made_once(app, 
     with app.app_context():
         assert make_photo_variants.apply(args=[waiting["id"]], throw=True).get() == 0
     assert {k: (p.stat().st_ino, p.stat().st_mtime_ns) for k, p in made.items()} == stamps
+
+
+def _copy_messages(db: Any, submission_id: str) -> int:
+    """How many messages ask for the smaller copies of a submission's photos."""
+    with db.transaction(write=False) as session:
+        messages = session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.task_name == "submissions.make_photo_variants"
+            )
+        ).all()
+    return sum(m.args == [submission_id] for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("review_required", "draw", "status", "copies"),
+    [
+        (True, 0.99, "in_review", 1),  # an admin will open it
+        (False, 0.0, "approved", 1),  # drawn for the audit sample: an admin will open it
+        (False, 0.99, "approved", 0),  # nobody reviews it: sizes made on a first request
+    ],
+)
+def test_the_smaller_copies_are_asked_for_after_the_decision_for_what_an_admin_opens(
+    app, client, db, claim, monkeypatch, review_required, draw, status, copies
+):
+    # Made before the decision, the copies took the CPU the photo checks needed: the decision
+    # waited on copies no reviewer would ever open (most submissions are approved unseen).
+    monkeypatch.setattr(sampling._draws, "random", lambda: draw)
+    claimed = claim(review_required=review_required)
+    response = submit(client, claimed, [gps_photo(seed=311)], honest_payload())
+    assert response.status_code == 202, response.json
+    submission_id = response.json["submission_id"]
+    assert _copy_messages(db, submission_id) == 0
+    validate_now(app, db, submission_id)
+    shown = client.get(f"/api/v1/submissions/{submission_id}", headers=claimed.headers).json
+    assert shown["status"] == status
+    assert _copy_messages(db, submission_id) == copies
 
 
 def test_a_size_asked_for_before_the_task_ran_is_made_then(app, client, db, sent):
