@@ -7,12 +7,13 @@ grouped query per kind, so a page of fifty costs what a page of one does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, literal, select, tuple_
+from sqlalchemy import Select, Text, case, cast, func, literal, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
@@ -130,31 +131,42 @@ def queue_counts(db_session: Session, where: QueueFilter) -> dict[str, Any]:
     many the other filters leave: what choosing that value would list.
 
     One read of the waiting submissions (the partial queue index, a key lookup of each
-    mission), counted here: four grouped queries each walked the same rows again, and each
-    could start parallel workers that cost more than the counting."""
+    mission), grouped by what the counts tell apart, then counted by the pure rule: the
+    database sends a row per kind of waiting submission, not 2,000 rows whose flags would
+    each be decoded here (that decoding cost more than the query)."""
     rows = db_session.execute(
         select(
-            Submission.flags,
+            cast(Submission.flags, Text),
+            _RANK,
+            Submission.brand_id,
+            Brand.name,
+            Mission.campaign_id,
+            Campaign.name,
+            func.count(),
+        )
+        .join(Mission, Mission.id == Submission.mission_id)
+        .join(Brand, Brand.id == Submission.brand_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
+        .where(_IN_REVIEW)
+        .group_by(
+            cast(Submission.flags, Text),
             _RANK,
             Submission.brand_id,
             Brand.name,
             Mission.campaign_id,
             Campaign.name,
         )
-        .join(Mission, Mission.id == Submission.mission_id)
-        .join(Brand, Brand.id == Submission.brand_id)
-        .join(Campaign, Campaign.id == Mission.campaign_id)
-        .where(_IN_REVIEW)
     ).all()
     return rules.queue_counts(
         [
             rules.Waiting(
-                flags=tuple(str(flag) for flag in flags or ()),
+                flags=tuple(str(flag) for flag in json.loads(flags or "null") or ()),
                 doubted=rank == 0,
                 brand=(brand_id, brand_name),
                 campaign=(campaign_id, campaign_name),
+                count=int(count),
             )
-            for flags, rank, brand_id, brand_name, campaign_id, campaign_name in rows
+            for flags, rank, brand_id, brand_name, campaign_id, campaign_name, count in rows
         ],
         campaign_id=where.campaign_id,
         brand_id=where.brand_id,

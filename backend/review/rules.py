@@ -118,12 +118,13 @@ BULK_APPROVE_MAX = 200  # one confirmation, one request: a filtered page or four
 
 @dataclass(frozen=True)
 class Waiting:
-    """One submission awaiting a person, as the queue's counts see it."""
+    """Submissions awaiting a person alike in all the queue's counts see (one, or `count`)."""
 
     flags: tuple[str, ...]
     doubted: bool
     brand: tuple[str, str]  # (id, name)
     campaign: tuple[str, str]
+    count: int = 1  # how many waiting submissions share all of the above
 
 
 def queue_counts(
@@ -145,21 +146,28 @@ def queue_counts(
         )
 
     listed = [item for item in every if kept(item, skip="")]
-    by_flag = Counter(f for item in every if kept(item, skip="flag") for f in item.flags)
+    by_flag: Counter[str] = Counter()
+    for item in every:
+        if kept(item, skip="flag"):
+            by_flag.update(dict.fromkeys(item.flags, item.count))
     return {
-        "total": len(listed),
-        "flagged": sum(item.doubted for item in listed),
+        "total": sum(item.count for item in listed),
+        "flagged": sum(item.count for item in listed if item.doubted),
         "by_flag": dict(sorted(by_flag.items())),
-        "by_brand": _named_counts(item.brand for item in every if kept(item, skip="brand")),
+        "by_brand": _named_counts(
+            (item.brand, item.count) for item in every if kept(item, skip="brand")
+        ),
         "by_campaign": _named_counts(
-            item.campaign for item in every if kept(item, skip="campaign")
+            (item.campaign, item.count) for item in every if kept(item, skip="campaign")
         ),
     }
 
 
-def _named_counts(keys: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
-    """[{id, name, count}] by name, then id."""
-    counted = Counter(keys)
+def _named_counts(keyed: Iterable[tuple[tuple[str, str], int]]) -> list[dict[str, Any]]:
+    """[{id, name, count}] by name, then id, from ((id, name), count) pairs."""
+    counted: Counter[tuple[str, str]] = Counter()
+    for key, n in keyed:
+        counted[key] += n
     return [
         {"id": id_, "name": name, "count": n}
         for (id_, name), n in sorted(counted.items(), key=lambda kv: (kv[0][1], kv[0][0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -126,3 +127,20 @@ def test_queue_counts_keep_the_other_filters_for_each_choice() -> None:
         {"id": "c2", "name": "Soap", "count": 1},
         {"id": "c1", "name": "Towels", "count": 1},
     ]
+
+
+def test_queue_counts_weigh_alike_submissions_counted_together() -> None:
+    """The database counts alike submissions in one row: three alike weigh as three."""
+    a, towels = ("b1", "Acme"), ("c1", "Towels")
+    one = rules.Waiting(flags=("location", "exif"), doubted=True, brand=a, campaign=towels)
+    other = rules.Waiting(flags=(), doubted=False, brand=a, campaign=towels)
+    grouped = [replace(one, count=3), replace(other, count=2)]
+    spelled_out = [one, one, one, other, other]
+    for flag in (None, "location"):
+        assert rules.queue_counts(
+            grouped, campaign_id=None, brand_id=None, flag=flag
+        ) == rules.queue_counts(spelled_out, campaign_id=None, brand_id=None, flag=flag)
+    counted = rules.queue_counts(grouped, campaign_id=None, brand_id=None, flag=None)
+    assert (counted["total"], counted["flagged"]) == (5, 3)
+    assert counted["by_flag"] == {"exif": 3, "location": 3}
+    assert counted["by_brand"] == [{"id": "b1", "name": "Acme", "count": 5}]
