@@ -69,11 +69,12 @@ def current_language() -> str:
     return str(locale.language) if locale is not None else DEFAULT_LANGUAGE
 
 
-def money(amount_minor: int, currency: str) -> str:
+def money(amount_minor: int, currency: str, language: str | None = None) -> str:
     """An amount as the reader writes it: 10.50 EUR in English (kernel.money's format_money,
-    as everywhere in the API's English), 10,50 € in French, € 10,50 in Dutch."""
+    as everywhere in the API's English), 10,50 € in French, € 10,50 in Dutch; in `language`
+    when given (a mail, written in its reader's language), else the request's."""
     amount = Decimal(amount_minor) / 100  # hundredths, as format_money counts them
-    language = current_language()
+    language = language or current_language()
     if language == DEFAULT_LANGUAGE:
         return f"{amount:.2f} {currency}"
     return str(format_currency(amount, currency, locale=language, currency_digits=False))

@@ -12,6 +12,8 @@ from backend.kernel.clock import utcnow
 from backend.mail import sending
 from backend.mail import service as mail
 from backend.mail.transport import Channel
+from backend.notices import letters
+from backend.notices import rules as notice_rules
 from backend.settings import current_settings
 
 # Settled mail (sent, cancelled, given up) is kept this long, for support questions.
@@ -22,10 +24,17 @@ KEEP_SETTLED = timedelta(days=30)
 def send(self: Task, message_id: str) -> str:
     """Compose and send a queued mail once; a copy of the task finds it sent."""
     settings = current_settings()
-    composer = recovery.composer(
+    account = recovery.composer(
         public_url=settings.public_url,
         reset_ttl_seconds=settings.password_reset_ttl_seconds,
         verification_ttl_seconds=settings.email_verification_ttl_seconds,
+    )
+    notice = letters.composer(
+        public_url=settings.public_url, appeal_window_days=settings.appeal_window_days
+    )
+    composer = sending.by_kind(
+        {recovery.RESET: account, recovery.VERIFICATION: account}
+        | dict.fromkeys(notice_rules.KINDS, notice)
     )
     return sending.send_queued(
         database=get_db(),

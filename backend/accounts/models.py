@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
@@ -46,6 +46,9 @@ class User(Base):
     email_verified_at: Mapped[datetime | None]
     # The language of the mail sent to this person.
     locale: Mapped[str] = mapped_column(String(5), default="en", server_default="en")
+    # Whether the worker's notices (decisions, appeal outcomes, payouts sent) are mailed;
+    # account mail (password reset, verification, invites) goes whatever this says.
+    notify_by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     brand: Mapped[Brand | None] = relationship(lazy="joined")
 

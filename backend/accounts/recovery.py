@@ -180,9 +180,15 @@ def change_password(
 
 
 def update_profile(
-    *, db_session: Session, user: User, display_name: str | None = None, locale: str | None = None
+    *,
+    db_session: Session,
+    user: User,
+    display_name: str | None = None,
+    locale: str | None = None,
+    notify_by_email: bool | None = None,
 ) -> User:
-    """Change the name shown and the language of the mail; fields left out stay."""
+    """Change the name shown, the language of the mail and whether notices are mailed;
+    fields left out stay."""
     errors: dict[str, list[str]] = {}
     if display_name is not None and not display_name.strip():
         errors["display_name"] = [gettext("Must not be blank.")]
@@ -194,6 +200,8 @@ def update_profile(
         user.display_name = display_name.strip()
     if locale is not None:
         user.locale = locale
+    if notify_by_email is not None:
+        user.notify_by_email = notify_by_email
     db_session.flush()
     return user
 

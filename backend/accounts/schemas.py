@@ -10,6 +10,11 @@ from backend.accounts.models import LOCALES
 from backend.accounts.rules import PASSWORD_MAX, PASSWORD_MIN
 
 _LOCALE_DOC = {"description": "The language of the mail sent to this account: en, fr or nl"}
+_NOTIFY_DOC = {
+    "description": "Whether the worker's notices are mailed (a submission approved or "
+    "rejected, an appeal decided, a payout sent); default true. Account mail (password "
+    "reset, address verification) is sent whatever this says"
+}
 
 
 class RegisterIn(Schema):
@@ -44,6 +49,7 @@ class UserOut(Schema):
         metadata={"description": "The link mailed to the address was opened; payouts need it"}
     )
     locale = String(metadata=_LOCALE_DOC)
+    notify_by_email = Boolean(metadata=_NOTIFY_DOC)
 
 
 class TokenIn(Schema):
@@ -90,3 +96,4 @@ class PasswordChangeIn(Schema):
 class ProfileIn(Schema):
     display_name = String(validate=Length(min=1, max=100))
     locale = String(validate=OneOf(LOCALES), metadata=_LOCALE_DOC)
+    notify_by_email = Boolean(metadata=_NOTIFY_DOC)

@@ -52,8 +52,15 @@ def compose(
     return message
 
 
+def _shown(paragraphs: tuple[str, ...], values: Mapping[str, str]) -> list[str]:
+    """The paragraphs with something to say: one made only of fields left empty (a comment
+    nobody wrote) is left out."""
+    return [p for p in paragraphs if p == LINK or p.format_map(values).strip()]
+
+
 def _text(paragraphs: tuple[str, ...], signature: str, values: Mapping[str, str]) -> str:
-    lines = [values["link"] if p == LINK else p.format_map(values) for p in paragraphs]
+    shown = _shown(paragraphs, values)
+    lines = [values["link"] if p == LINK else p.format_map(values) for p in shown]
     return "\n\n".join([*lines, f"-- \n{signature}"]) + "\n"
 
 
@@ -67,7 +74,7 @@ def _html(
     safe = {key: html.escape(value) for key, value in values.items()}
     link = safe["link"]
     blocks = []
-    for paragraph in paragraphs:
+    for paragraph in _shown(paragraphs, values):
         if paragraph == LINK:
             blocks.append(
                 f'<p><a href="{link}" style="{_STYLE_BUTTON}">{html.escape(action)}</a></p>'

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -30,6 +31,9 @@ class MailMessage(Base):
     locale: Mapped[str] = mapped_column(String(5))
     # What the mail is about (a user's id for account mail), for the composer and erasure.
     ref_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # What a notice tells (a decision's reasons, an amount, an IBAN's last four), recorded
+    # with the act it reports; the words are chosen when it is sent. Never a secret.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))

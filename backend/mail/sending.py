@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -35,6 +35,19 @@ class Letter:
 # (session, the queued mail, now) -> the letter, or None when there is nothing to send
 # (the account is gone, the address already verified, no account has this address).
 Composer = Callable[[Session, MailMessage, datetime], Letter | None]
+
+
+def by_kind(composers: Mapping[str, Composer]) -> Composer:
+    """One composer made of one per kind of mail; a kind none composes sends nothing."""
+
+    def letter(db_session: Session, message: MailMessage, now: datetime) -> Letter | None:
+        composer = composers.get(message.kind)
+        if composer is None:
+            log.warning("no composer for this mail", extra={"kind": message.kind})
+            return None
+        return composer(db_session, message, now)
+
+    return letter
 
 
 @dataclass(frozen=True)

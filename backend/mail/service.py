@@ -4,10 +4,12 @@ the commit (through the outbox), once. Keyword-only; flush, never commit."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, or_, update
 from sqlalchemy.orm import Session
 
+from backend.kernel.ids import new_id
 from backend.mail.models import MailMessage
 from backend.mail.templates import DEFAULT_LOCALE, LOCALES, TEMPLATES
 from backend.outbox.tasks import enqueue
@@ -19,16 +21,30 @@ MAX_ATTEMPTS = 12
 
 
 def queue(
-    *, db_session: Session, kind: str, to_address: str, locale: str, ref_id: str | None = None
+    *,
+    db_session: Session,
+    kind: str,
+    to_address: str,
+    locale: str,
+    ref_id: str | None = None,
+    message_id: str | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> MailMessage:
-    """Record a mail to send once this transaction commits."""
+    """Record a mail to send once this transaction commits. A `message_id` given (a mail
+    whose identity is the act it reports) is queued once: again, the mail queued first."""
     if kind not in TEMPLATES:
         raise ValueError(f"no mail template {kind!r}")
+    if message_id is not None:
+        queued = db_session.get(MailMessage, message_id)
+        if queued is not None:
+            return queued  # the act was reported already; no second outbox message
     message = MailMessage(
+        id=message_id or new_id(),
         kind=kind,
         to_address=to_address,
         locale=locale if locale in LOCALES else DEFAULT_LOCALE,
         ref_id=ref_id,
+        facts=facts,
         status="queued",
         attempts=0,
     )

@@ -108,6 +108,178 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             action="Nieuw wachtwoord kiezen",
         ),
     },
+    # The worker's notices (backend/notices); the last paragraph says how to stop them.
+    "submission_approved": {
+        "en": Template(
+            subject="Your audit at {store} is approved",
+            paragraphs=(
+                "Hello {name},",
+                "Your submission for {campaign} at {store} is approved: {amount} is added to "
+                "your balance.",
+                LINK,
+                "You get these notices because they are on in your account; you can turn them "
+                "off in the app, under Account.",
+            ),
+            action="See the submission",
+        ),
+        "fr": Template(
+            subject="Votre audit chez {store} est approuvé",
+            paragraphs=(
+                "Bonjour {name},",
+                "Votre envoi pour {campaign} chez {store} est approuvé : {amount} s'ajoute à "
+                "votre solde.",
+                LINK,
+                "Vous recevez ces avis parce qu'ils sont activés sur votre compte ; vous pouvez "
+                "les désactiver dans l'application, rubrique Compte.",
+            ),
+            action="Voir l'envoi",
+        ),
+        "nl": Template(
+            subject="Je audit bij {store} is goedgekeurd",
+            paragraphs=(
+                "Hallo {name},",
+                "Je inzending voor {campaign} bij {store} is goedgekeurd: {amount} komt bij je "
+                "saldo.",
+                LINK,
+                "Je krijgt deze berichten omdat ze aanstaan in je account; je kunt ze uitzetten "
+                "in de app, onder Account.",
+            ),
+            action="Inzending bekijken",
+        ),
+    },
+    "submission_rejected": {
+        "en": Template(
+            subject="Your audit at {store} was rejected",
+            paragraphs=(
+                "Hello {name},",
+                "Your submission for {campaign} at {store} was rejected.",
+                "Why: {reasons}.",
+                "{comment}",
+                "If you think this is wrong, you can appeal: open the submission in the app, "
+                "choose Appeal and say why. You can appeal until {deadline}; an admin who did "
+                "not make this decision will look at it again.",
+                LINK,
+                "You get these notices because they are on in your account; you can turn them "
+                "off in the app, under Account.",
+            ),
+            action="See the submission",
+        ),
+        "fr": Template(
+            subject="Votre audit chez {store} a été rejeté",
+            paragraphs=(
+                "Bonjour {name},",
+                "Votre envoi pour {campaign} chez {store} a été rejeté.",
+                "Motif : {reasons}.",
+                "{comment}",
+                "Si vous pensez que c'est une erreur, vous pouvez faire appel : ouvrez l'envoi "
+                "dans l'application, choisissez « Faire appel » et expliquez pourquoi. Vous "
+                "pouvez faire appel jusqu'au {deadline} ; un administrateur qui n'a pas pris "
+                "cette décision le réexaminera.",
+                LINK,
+                "Vous recevez ces avis parce qu'ils sont activés sur votre compte ; vous pouvez "
+                "les désactiver dans l'application, rubrique Compte.",
+            ),
+            action="Voir l'envoi",
+        ),
+        "nl": Template(
+            subject="Je audit bij {store} is afgewezen",
+            paragraphs=(
+                "Hallo {name},",
+                "Je inzending voor {campaign} bij {store} is afgewezen.",
+                "Reden: {reasons}.",
+                "{comment}",
+                "Denk je dat dit fout is? Dan kun je bezwaar maken: open de inzending in de app, "
+                "kies Bezwaar maken en zeg waarom. Dat kan tot {deadline}; een beheerder die "
+                "deze beslissing niet nam, bekijkt ze opnieuw.",
+                LINK,
+                "Je krijgt deze berichten omdat ze aanstaan in je account; je kunt ze uitzetten "
+                "in de app, onder Account.",
+            ),
+            action="Inzending bekijken",
+        ),
+    },
+    "appeal_decided": {
+        "en": Template(
+            subject="Your appeal about {store}: {outcome}",
+            paragraphs=(
+                "Hello {name},",
+                "You appealed the rejection of your submission for {campaign} at {store}.",
+                "{outcome_sentence}",
+                "{comment}",
+                LINK,
+                "You get these notices because they are on in your account; you can turn them "
+                "off in the app, under Account.",
+            ),
+            action="See the submission",
+        ),
+        "fr": Template(
+            subject="Votre recours pour {store} : {outcome}",
+            paragraphs=(
+                "Bonjour {name},",
+                "Vous avez fait appel du rejet de votre envoi pour {campaign} chez {store}.",
+                "{outcome_sentence}",
+                "{comment}",
+                LINK,
+                "Vous recevez ces avis parce qu'ils sont activés sur votre compte ; vous pouvez "
+                "les désactiver dans l'application, rubrique Compte.",
+            ),
+            action="Voir l'envoi",
+        ),
+        "nl": Template(
+            subject="Je bezwaar over {store}: {outcome}",
+            paragraphs=(
+                "Hallo {name},",
+                "Je maakte bezwaar tegen de afwijzing van je inzending voor {campaign} bij "
+                "{store}.",
+                "{outcome_sentence}",
+                "{comment}",
+                LINK,
+                "Je krijgt deze berichten omdat ze aanstaan in je account; je kunt ze uitzetten "
+                "in de app, onder Account.",
+            ),
+            action="Inzending bekijken",
+        ),
+    },
+    "payout_sent": {
+        "en": Template(
+            subject="Your payout of {amount} is on its way",
+            paragraphs=(
+                "Hello {name},",
+                "We sent {amount} to your bank account {accounts}.",
+                "It usually reaches your account within one or two working days, depending on "
+                "your bank.",
+                LINK,
+                "You get these notices because they are on in your account; you can turn them "
+                "off in the app, under Account.",
+            ),
+            action="See my earnings",
+        ),
+        "fr": Template(
+            subject="Votre paiement de {amount} est en route",
+            paragraphs=(
+                "Bonjour {name},",
+                "Nous avons envoyé {amount} sur votre compte bancaire {accounts}.",
+                "Il arrive en général sous un ou deux jours ouvrés, selon votre banque.",
+                LINK,
+                "Vous recevez ces avis parce qu'ils sont activés sur votre compte ; vous pouvez "
+                "les désactiver dans l'application, rubrique Compte.",
+            ),
+            action="Voir mes gains",
+        ),
+        "nl": Template(
+            subject="Je uitbetaling van {amount} is onderweg",
+            paragraphs=(
+                "Hallo {name},",
+                "We hebben {amount} overgemaakt naar je bankrekening {accounts}.",
+                "Meestal staat het binnen een of twee werkdagen op je rekening, afhankelijk van "
+                "je bank.",
+                LINK,
+                "Je krijgt deze berichten omdat ze aanstaan in je account; je kunt ze uitzetten "
+                "in de app, onder Account.",
+            ),
+            action="Mijn verdiensten bekijken",
+        ),
+    },
 }
 
 # (one, many) per unit and language, for "the link works for 1 hour / 7 days".

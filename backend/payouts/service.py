@@ -24,7 +24,7 @@ from backend.kernel.ids import new_id
 from backend.kernel.money import Money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
-from backend.payouts import closing, rules
+from backend.payouts import closing, notices, rules
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.payouts.presenters import money_out
 
@@ -230,7 +230,8 @@ def sepa_file(*, db_session: Session, batch_id: str, debtor: rules.Debtor) -> by
 def mark_batch_paid(
     *, db_session: Session, batch_id: str, admin_id: str, now: datetime
 ) -> PayoutBatch:
-    """The bank sent the batch: settle its total in the ledger once and mark it paid."""
+    """The bank sent the batch: settle its total in the ledger once, mark it paid, and queue
+    each worker's notice that their money left."""
     batch = get_batch(db_session=db_session, batch_id=batch_id)
     connection = db_session.connection()
     # The conditional UPDATE decides between concurrent calls: only one sees the batch open.
@@ -262,6 +263,7 @@ def mark_batch_paid(
         .where(PayoutRequest.batch_id == batch_id, PayoutRequest.status == "batched")
         .values(status="paid", paid_at=now)
     )
+    notices.queue_payout_notices(db_session=db_session, batch=batch)  # erased workers: none
     closing.erase_paid_bank_details(db_session=db_session, batch_id=batch_id)
     db_session.refresh(batch)
     return batch

@@ -188,7 +188,9 @@ def sepa_file(batch_id: str) -> Response:
 @bp.doc(
     summary="The bank sent the batch: settle it in the ledger, once",
     description="409 `already_paid` if it was; nothing is settled twice. The bank details "
-    "kept for the final requests of workers who have erased their account are erased now.",
+    "kept for the final requests of workers who have erased their account are erased now. "
+    "Each worker paid is mailed once (`payout_sent`: the amount, the IBAN's last four), "
+    "unless they set `notify_by_email: false`.",
     responses=[401, 403, 404, 409],
 )
 def mark_paid(batch_id: str) -> Any:

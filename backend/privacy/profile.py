@@ -26,6 +26,7 @@ def profile(*, db_session: Session, user: User) -> dict[str, Any]:
         "created_at": user.created_at,
         "email_verified": user.email_verified,
         "locale": user.locale,
+        "notify_by_email": user.notify_by_email,
         "balance": None,
         "approved_missions": None,
         "level": None,

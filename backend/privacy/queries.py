@@ -39,6 +39,7 @@ def account_export(
             "created_at": user.created_at,
             "email_verified_at": user.email_verified_at,
             "locale": user.locale,
+            "notify_by_email": user.notify_by_email,
         },
         "assignments": _assignments(db_session, user.id),
         "submissions": _submissions(db_session, user.id, link_ttl_seconds),

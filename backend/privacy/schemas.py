@@ -26,6 +26,7 @@ class ExportProfileOut(Schema):
     created_at = DateTime()
     email_verified_at = DateTime(allow_none=True)
     locale = String()
+    notify_by_email = Boolean()
 
 
 class ExportPhotoOut(PhotoLinks):

@@ -34,9 +34,12 @@ def me() -> Any:
 @bp.input(ProfileIn, arg_name="data")
 @bp.output(MeOut)
 @bp.doc(
-    summary="Change the caller's display name or the language of their mail",
-    description="Fields left out stay as they are. 422 naming `display_name` when blank, "
-    "`locale` when not one of en, fr, nl. Answers the profile, as GET /me.",
+    summary="Change the caller's display name, the language of their mail, or their notices",
+    description="Fields left out stay as they are. `notify_by_email: false` stops the "
+    "worker's notices by mail (decisions, appeal outcomes, payouts sent), from the next one "
+    "on, including any not sent yet; `true` turns them back on. 422 naming `display_name` "
+    "when blank, `locale` when not one of en, fr, nl, `notify_by_email` when not a boolean. "
+    "Answers the profile, as GET /me.",
     responses=[401, 422],
 )
 def update_me(data: dict[str, Any]) -> Any:

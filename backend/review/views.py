@@ -177,7 +177,10 @@ def release_lease(submission_id: str) -> Any:
 @bp.doc(
     summary="Approve, or reject with a reason code, a submission awaiting review",
     description="A rejection needs a `reason_code`; `other` also needs a `comment`. "
-    "The worker sees both. An approval pays the worker, once.",
+    "The worker sees both. An approval pays the worker, once. The worker is mailed the "
+    "decision in their `locale` (`submission_approved`, or `submission_rejected` with the "
+    "reason in words, the comment, and how to appeal until when) unless they set "
+    "`notify_by_email: false`; once, however often the decision is replayed.",
     responses=_errors(
         {
             401: "Unauthorized",
@@ -267,6 +270,9 @@ def list_appeals(query: dict[str, Any]) -> Any:
 @bp.output(AppealDecisionOut)
 @bp.doc(
     summary="Decide an appeal; not by the admin who rejected. A reversal pays in full",
+    description="The worker is mailed the outcome in their `locale` (`appeal_decided`: "
+    "granted or refused, with this decision's `comment`) unless they set "
+    "`notify_by_email: false`; once, however often the decision is replayed.",
     responses=_errors(
         {
             401: "Unauthorized",

@@ -1,5 +1,6 @@
-"""Decide a submission: record the decision (its row and the submission's status), then
-settle it (submissions.settlement: the worker's pay, the mission's state)."""
+"""Decide a submission: record the decision (its row and the submission's status, the
+worker's notice queued), then settle it (submissions.settlement: the worker's pay, the
+mission's state)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from backend.submissions import rules, settlement, states
+from backend.submissions import notices, rules, settlement, states
 from backend.submissions.models import Decision
 
 
@@ -79,6 +80,17 @@ def record_decision(
     ):
         return False
     db_session.add(_decision_row(submission_id, verdict, now))
+    # The worker hears of it by mail once this commits (backend/notices).
+    notices.queue_decision_notice(
+        db_session=db_session,
+        submission_id=submission_id,
+        status=verdict.status,
+        actor=verdict.actor,
+        reasons=verdict.reasons,
+        comment=verdict.comment,
+        appeal_id=verdict.appeal_id,
+        now=now,
+    )
     return True
 
 

@@ -1,0 +1,43 @@
+"""Queue a worker's notice in the transaction of the act it reports; the `mail.send` task
+writes and sends it after the commit. Keyword-only; flush, never commit.
+
+A notice's id is its act's (rules.notice_id): an act repeated, retried or replayed queues
+nothing more. Nothing is queued for an erased worker, nor one who turned notices off."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.accounts.models import User
+from backend.mail import service as mail
+from backend.mail.models import MailMessage
+from backend.notices import rules
+
+
+def wants_notices(user: User | None) -> bool:
+    """Whether mail may tell this person of what happened to their work."""
+    return user is not None and user.erased_at is None and user.notify_by_email
+
+
+def queue_notice(
+    *, db_session: Session, kind: str, worker_id: str, act: str, facts: dict[str, Any]
+) -> MailMessage | None:
+    """Queue the notice `kind` of the act `act` to the worker, once (again: the notice
+    queued first); None for a worker erased or not wanting notices."""
+    if kind not in rules.KINDS:
+        raise ValueError(f"no notice {kind!r}")
+    worker = db_session.get(User, worker_id)
+    if worker is None or not wants_notices(worker):
+        return None
+    return mail.queue(
+        db_session=db_session,
+        kind=kind,
+        to_address=worker.email,
+        locale=worker.locale,
+        # The worker's id, as account mail has: erasure finds and deletes it by that.
+        ref_id=worker.id,
+        message_id=rules.notice_id(act),
+        facts=facts,
+    )
