@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
+from sqlalchemy.orm import Session
 
 from backend.accounts import recovery
 from backend.db import get_db
 from backend.kernel.clock import utcnow
 from backend.mail import sending
 from backend.mail import service as mail
+from backend.mail.models import MailMessage
 from backend.mail.transport import Channel
+from backend.organisations import invites
 from backend.settings import current_settings
 
 # Settled mail (sent, cancelled, given up) is kept this long, for support questions.
@@ -22,11 +25,17 @@ KEEP_SETTLED = timedelta(days=30)
 def send(self: Task, message_id: str) -> str:
     """Compose and send a queued mail once; a copy of the task finds it sent."""
     settings = current_settings()
-    composer = recovery.composer(
+    accounts = recovery.composer(
         public_url=settings.public_url,
         reset_ttl_seconds=settings.password_reset_ttl_seconds,
         verification_ttl_seconds=settings.email_verification_ttl_seconds,
     )
+    # Each kind of mail has the composer that knows its values; account mail is the rest.
+    by_kind = {invites.KIND: invites.composer(public_url=settings.public_url)}
+
+    def composer(session: Session, message: MailMessage, now: datetime) -> sending.Letter | None:
+        return by_kind.get(message.kind, accounts)(session, message, now)
+
     return sending.send_queued(
         database=get_db(),
         message_id=message_id,
