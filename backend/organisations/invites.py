@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts import rules as account_rules
@@ -193,6 +193,17 @@ def accept_invite(
         db_session=db_session, user=user, ttl_seconds=ttl_seconds
     )
     return token_text, user
+
+
+def purge_expired(*, db_session: Session, now: datetime) -> int:
+    """Delete invitations never accepted whose link expired; returns how many (accepted
+    ones stay: they say who brought a member in)."""
+    result = db_session.execute(
+        delete(OrganisationInvite).where(
+            OrganisationInvite.accepted_at.is_(None), OrganisationInvite.expires_at <= now
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _invite_invalid() -> NotFound:

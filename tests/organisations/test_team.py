@@ -252,3 +252,20 @@ def test_a_brand_registering_is_its_owner(client):
     me = client.get(f"{API}/me", headers={"Authorization": f"Bearer {token}"}).json
     assert me["organisation"]["role"] == "owner"
     assert me["organisation"]["name"] == "Founded"
+
+
+def test_invitations_expired_unused_are_purged_and_accepted_ones_kept(
+    app, client, db, make, auth_headers
+):
+    from workers.accounts import purge_expired_tokens
+
+    _owner, owner_h, _stores = owner_with_stores(make, auth_headers, stores=0)
+    join(app, db, client, owner_h, "lea@example.org", "viewer")
+    assert invite(client, owner_h, "max@example.org", "viewer").status_code == 201
+    with db.transaction() as session:
+        session.execute(update(OrganisationInvite).values(expires_at=utcnow() - timedelta(days=1)))
+    with app.app_context():
+        assert purge_expired_tokens.apply().get() == 1
+    with db.transaction(write=False) as session:
+        left = session.scalars(select(OrganisationInvite.email)).all()
+    assert left == ["lea@example.org"]
