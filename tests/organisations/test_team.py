@@ -269,3 +269,14 @@ def test_invitations_expired_unused_are_purged_and_accepted_ones_kept(
     with db.transaction(write=False) as session:
         left = session.scalars(select(OrganisationInvite.email)).all()
     assert left == ["lea@example.org"]
+
+
+def test_a_removed_member_gets_no_password_reset_mail(app, client, db, make, auth_headers):
+    owner, owner_h, _stores = owner_with_stores(make, auth_headers, stores=0)
+    gone = make(UserFactory, role="brand", brand=owner.brand, org_role="manager")
+    removed = client.delete(f"{API}/organisation/members/{gone.id}", headers=owner_h)
+    assert removed.status_code == 204
+    asked = client.post(f"{API}/auth/password-reset", json={"email": gone.email})
+    assert asked.status_code == 202  # the same answer as for any address
+    assert run_mail(app, db) == ["cancelled"]
+    assert sign_in(client, gone.email, PASSWORD).status_code == 401
