@@ -53,7 +53,18 @@ def test_a_results_read_key_reads_results_and_cannot_create_a_campaign(
         == 403
     )
     with db.transaction(write=False) as session:
-        assert session.get(ApiKey, made["id"]).last_used_at is not None
+        first_use = session.get(ApiKey, made["id"]).last_used_at
+    assert first_use is not None
+    # Written at most once a minute: a use within the minute leaves it; one after, moves it.
+    assert client.get(f"{API}/campaigns/{campaign_id}/results", headers=key_h).status_code == 200
+    with db.transaction() as session:
+        assert session.get(ApiKey, made["id"]).last_used_at == first_use
+        session.execute(
+            update(ApiKey).values(last_used_at=first_use - timedelta(minutes=1, seconds=1))
+        )
+    assert client.get(f"{API}/campaigns/{campaign_id}/results", headers=key_h).status_code == 200
+    with db.transaction(write=False) as session:
+        assert session.get(ApiKey, made["id"]).last_used_at > first_use
 
     listed = client.get(f"{API}/api-keys", headers=owner_h)
     assert listed.status_code == 200
@@ -71,14 +82,13 @@ def test_a_results_read_key_reads_results_and_cannot_create_a_campaign(
     assert [line["action"] for line in log] == [
         "campaign.created",
         "api_key.created",
-        "results.exported",
-        "results.exported",
-        "results.exported",
+        *["results.exported"] * 5,
         "api_key.revoked",
     ]
     exports = [line for line in log if line["action"] == "results.exported"]
     assert [line["detail"] for line in exports] == [
-        {"format": fmt, "api_key": made["prefix"]} for fmt in ("json", "csv", "geojson")
+        {"format": fmt, "api_key": made["prefix"]}
+        for fmt in ("json", "csv", "geojson", "json", "json")
     ]
     assert {line["actor_id"] for line in exports} == {owner.id}
     assert log[1]["detail"] == {"name": "ERP", "prefix": made["prefix"], "scopes": ["results:read"]}
