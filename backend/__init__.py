@@ -102,6 +102,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.ledger.views import bp as ledger_bp
     from backend.marketplace.views import bp as missions_bp
     from backend.ops.views import bp as ops_bp
+    from backend.organisations.views import bp as organisations_bp
     from backend.payouts.views import bp as payouts_bp
     from backend.privacy.views import bp as privacy_bp
     from backend.reconciliation.views import bp as reconciliation_bp
@@ -126,6 +127,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(validation_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(reconciliation_bp)
+    app.register_blueprint(organisations_bp)
 
 
 def _register_static(app: APIFlask, static_dir: Path) -> None:

@@ -103,6 +103,9 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "PASSWORD_RESET_TTL_SECONDS": 3600,
     "EMAIL_VERIFICATION_TTL_SECONDS": 7 * 24 * 3600,
+    # An organisation's invitation link works this long; each API key gets this many calls.
+    "INVITE_TTL_SECONDS": 7 * 24 * 3600,
+    "API_KEY_RATE_LIMIT": "600/minute",
 }
 
 

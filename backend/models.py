@@ -1,6 +1,6 @@
 """Every model, imported once so metadata (migrations, tests) sees all tables."""
 
-from backend.accounts.models import AccountToken, ApiToken, Brand, User
+from backend.accounts.models import AccountToken, ApiKey, ApiToken, Brand, User
 from backend.audits.models import Audit
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.idempotency.models import IdempotencyKey
@@ -8,6 +8,7 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.mail.models import MailMessage
 from backend.missions.models import Assignment, Mission
 from backend.ops.models import PipelineCheck
+from backend.organisations.models import AuditEntry, OrganisationInvite
 from backend.outbox.models import OutboxMessage
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.reconciliation.models import LedgerCheckRun
@@ -19,10 +20,12 @@ from backend.validation.models import AuditSample
 
 __all__ = [
     "AccountToken",
+    "ApiKey",
     "ApiToken",
     "Appeal",
     "Assignment",
     "Audit",
+    "AuditEntry",
     "AuditSample",
     "Brand",
     "Campaign",
@@ -34,6 +37,7 @@ __all__ = [
     "LedgerTransaction",
     "MailMessage",
     "Mission",
+    "OrganisationInvite",
     "OutboxMessage",
     "PayoutBatch",
     "PayoutRequest",

@@ -108,6 +108,8 @@ class Settings:
     public_url: str  # no trailing slash
     password_reset_ttl_seconds: int
     email_verification_ttl_seconds: int
+    invite_ttl_seconds: int
+    api_key_rate_limit: str
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -525,4 +527,6 @@ READERS: dict[str, Reader] = {
     "PUBLIC_URL": public_url,
     "PASSWORD_RESET_TTL_SECONDS": whole(60),
     "EMAIL_VERIFICATION_TTL_SECONDS": whole(60),
+    "INVITE_TTL_SECONDS": whole(60),
+    "API_KEY_RATE_LIMIT": rate_limit,
 }

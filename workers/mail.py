@@ -14,6 +14,7 @@ from backend.mail import service as mail
 from backend.mail.transport import Channel
 from backend.notices import letters
 from backend.notices import rules as notice_rules
+from backend.organisations import invites
 from backend.settings import current_settings
 
 # Settled mail (sent, cancelled, given up) is kept this long, for support questions.
@@ -35,6 +36,7 @@ def send(self: Task, message_id: str) -> str:
     composer = sending.by_kind(
         {recovery.RESET: account, recovery.VERIFICATION: account}
         | dict.fromkeys(notice_rules.KINDS, notice)
+        | {invites.KIND: invites.composer(public_url=settings.public_url)}
     )
     return sending.send_queued(
         database=get_db(),

@@ -1,22 +1,42 @@
-"""Bearer-token authentication and roles; which rows a user sees is the kernel's `scoping`."""
+"""Bearer-token authentication and roles; which rows a user sees is the kernel's `scoping`.
+
+A bearer is a session token (POST /auth/token) or an organisation's API key (`ffk_...`). A
+key is let in only where a view names the scope it needs (`access.requires`): everywhere
+else it is refused with 403 `insufficient_scope`, so a view that forgets its mark fails
+closed for machines."""
 
 from __future__ import annotations
 
+import limits
 from apiflask import HTTPTokenAuth
-from flask import g, request
+from flask import current_app, g, request
+from werkzeug.exceptions import TooManyRequests
 
+from backend.accounts import apikeys, rules
 from backend.accounts.models import User
 from backend.accounts.service import user_for_token
 from backend.db import WRITE_METHODS, get_db, request_session
+from backend.errors import Forbidden
+from backend.extensions import limiter
+from backend.i18n import gettext
+from backend.kernel.clock import utcnow
+from backend.settings import current_settings
 
 # Roles that act for a brand: its own users, and admins naming the brand.
 BRAND_SIDE = ["brand", "admin"]
 
-auth = HTTPTokenAuth(scheme="Bearer", description="An opaque token from POST /api/v1/auth/token")
+auth = HTTPTokenAuth(
+    scheme="Bearer",
+    description="An opaque token from POST /api/v1/auth/token, or an organisation's API key "
+    "(`ffk_...`, POST /api/v1/api-keys)",
+)
 
 
 @auth.verify_token
 def _verify_token(token: str) -> User | None:
+    g.pop("api_key", None)  # a test may hold one app context (and `g`) across requests
+    if rules.is_api_key(token):
+        return _key_holder(token)
     database = get_db()
     if database.is_sqlite and request.method in WRITE_METHODS:
         # SQLite runs writers one at a time from their BEGIN IMMEDIATE on. The token lookup
@@ -30,6 +50,47 @@ def _verify_token(token: str) -> User | None:
     if user is not None:
         g.user_id = user.id  # for the request log
     return user
+
+
+def _key_holder(key: str) -> User | None:
+    """The member an API key acts as; refuses it (403) on a view that names no scope, and
+    (429) past its rate limit."""
+    now = utcnow()
+    database = get_db()
+    # Read apart from the request's transaction (no write lock held on SQLite meanwhile).
+    with database.transaction(write=False) as session:
+        found = apikeys.key_holder(db_session=session, key=key, now=now)
+    if found is None:
+        return None
+    user, row = found
+    g.user_id = user.id
+    g.api_key = apikeys.KeyGrant(key_id=row.id, prefix=row.prefix, scopes=frozenset(row.scopes))
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "required_scope", None) is None:
+        raise Forbidden(
+            gettext("An API key cannot be used here: sign in as a member."),
+            code="insufficient_scope",
+        )
+    _rate_limit(row.id)
+    if apikeys.due_for_touch(row, now):
+        with database.transaction() as session:
+            apikeys.touch(db_session=session, key_id=row.id, now=now)
+    return request_session().merge(user, load=False)
+
+
+def _rate_limit(key_id: str) -> None:
+    """Count this request against the key's own limit (FAIRFIELD_API_KEY_RATE_LIMIT)."""
+    if not (limiter.enabled and limiter.initialized):
+        return
+    for item in limits.parse_many(current_settings().api_key_rate_limit):
+        if not limiter.limiter.hit(item, "api_key", key_id):
+            raise TooManyRequests(description=str(item))
+
+
+def current_api_key() -> apikeys.KeyGrant | None:
+    """The API key the current request was authenticated with, if it was one."""
+    grant: apikeys.KeyGrant | None = g.get("api_key")
+    return grant
 
 
 @auth.get_user_roles

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, true
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
@@ -14,6 +15,13 @@ from backend.kernel.ids import new_id
 ROLES = ("worker", "brand", "admin")
 LOCALES = ("en", "fr", "nl")
 TOKEN_PURPOSES = ("password_reset", "email_verification")
+ORG_ROLES = ("owner", "manager", "viewer")
+
+
+def _org_role_default(context: Any) -> str | None:
+    # A brand user made without a role in its organisation (sign-up, demo, the command
+    # line) is its owner: the one who made the brand.
+    return "owner" if context.get_current_parameters().get("role") == "brand" else None
 
 
 class Brand(Base):
@@ -31,6 +39,7 @@ class User(Base):
         # A brand user belongs to exactly one brand; nobody else belongs to any.
         CheckConstraint("(role = 'brand') = (brand_id IS NOT NULL)", name="brand_iff_brand_role"),
         CheckConstraint("locale IN ('en', 'fr', 'nl')", name="locale_known"),
+        CheckConstraint("org_role IN ('owner', 'manager', 'viewer')", name="org_role_known"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -49,6 +58,11 @@ class User(Base):
     # Whether the worker's notices (decisions, appeal outcomes, payouts sent) are mailed;
     # account mail (password reset, verification, invites) goes whatever this says.
     notify_by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # A brand user's role in its organisation (owner, manager, viewer); NULL for others.
+    org_role: Mapped[str | None] = mapped_column(String(16), default=_org_role_default)
+    # Set when an owner removed this member: the row stays (the audit log names it), the
+    # account no longer signs in.
+    removed_at: Mapped[datetime | None]
 
     brand: Mapped[Brand | None] = relationship(lazy="joined")
 
@@ -90,3 +104,25 @@ class AccountToken(Base):
     purpose: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ApiKey(Base):
+    """A key a brand's machine sends as a bearer token: it acts as the member who made it,
+    bounded by its scopes and that member's role. Only its SHA-256 is stored; `prefix` (the
+    key's first part) names it in lists and logs."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    brand_id: Mapped[str] = mapped_column(ForeignKey("brands.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")

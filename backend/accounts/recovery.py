@@ -73,7 +73,11 @@ def _addressee(db_session: Session, message: MailMessage) -> User | None:
     """The account a queued account mail is for, if it should still go."""
     if message.kind == RESET:
         return db_session.scalar(
-            select(User).where(User.email == message.to_address, User.erased_at.is_(None))
+            select(User).where(
+                User.email == message.to_address,
+                User.erased_at.is_(None),
+                User.removed_at.is_(None),  # removed from their organisation: no way back in
+            )
         )
     if message.kind == VERIFICATION and message.ref_id:
         user = db_session.get(User, message.ref_id)

@@ -61,6 +61,43 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# Scopes a bearer on the brand side may hold (the contract's names), and those each role in
+# an organisation implies: a viewer reads, a manager and an owner do everything.
+SCOPES = (
+    "stores:read",
+    "stores:write",
+    "campaigns:read",
+    "campaigns:write",
+    "results:read",
+    "webhooks:write",
+)
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "owner": frozenset(SCOPES),
+    "manager": frozenset(SCOPES),
+    "viewer": frozenset(scope for scope in SCOPES if scope.endswith(":read")),
+}
+
+# An API key reads `ffk_<8 chars>_<secret>`; its first part, the prefix, names it in lists.
+API_KEY_MARK = "ffk_"
+_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_api_key() -> tuple[str, str]:
+    """A new API key and its prefix (`ffk_` and 8 random characters); 256 secret bits."""
+    prefix = API_KEY_MARK + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(8))
+    return f"{prefix}_{secrets.token_urlsafe(32)}", prefix
+
+
+def is_api_key(token: str) -> bool:
+    """Whether a bearer token is shaped like an API key (not a session token)."""
+    return token.startswith(API_KEY_MARK)
+
+
+def role_allows(org_role: str | None, scope: str) -> bool:
+    """Whether a member of this role may act with `scope`."""
+    return scope in ROLE_SCOPES.get(org_role or "", frozenset())
+
+
 # A worker's level, by approved missions: the least count each level needs, highest first.
 LEVELS = ((50, "gold"), (10, "silver"), (1, "bronze"), (0, "starter"))
 

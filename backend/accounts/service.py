@@ -148,7 +148,10 @@ class Credentials:
 def check_password(*, db_session: Session, email: str, password: str) -> Credentials:
     """Check an email and password; reads only, so it runs apart from any write lock."""
     row = db_session.execute(
-        select(User.id, User.password_hash).where(User.email == rules.normalize_email(email))
+        select(User.id, User.password_hash).where(
+            User.email == rules.normalize_email(email),
+            User.removed_at.is_(None),  # a member removed from their organisation
+        )
     ).first()
     if row is None:
         # Spend the same time as a real check so response times do not reveal accounts.
@@ -169,10 +172,19 @@ def issue_token(
     user = db_session.get(User, credentials.user_id)
     # Checked apart from this transaction: a password changed (or an account erased) since
     # then must not yield a token for the old one.
-    if user is None or user.password_hash != credentials.password_hash:
+    if (
+        user is None
+        or user.password_hash != credentials.password_hash
+        or user.removed_at is not None
+    ):
         raise Unauthorized(gettext("Wrong email or password."), code="invalid_credentials")
     if credentials.rehash is not None:
         user.password_hash = credentials.rehash
+    return open_session(db_session=db_session, user=user, ttl_seconds=ttl_seconds)
+
+
+def open_session(*, db_session: Session, user: User, ttl_seconds: int) -> tuple[str, ApiToken]:
+    """A new bearer token for `user` (shown once) and its row."""
     token = rules.new_token()
     row = ApiToken(
         token_hash=rules.token_digest(token),
@@ -184,6 +196,12 @@ def issue_token(
     return token, row
 
 
+def end_sessions(*, db_session: Session, user_id: str) -> int:
+    """Delete every bearer token of a user: each stops working at once; returns how many."""
+    result = db_session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def user_for_token(*, db_session: Session, token: str, now: datetime | None = None) -> User | None:
     """The user a bearer token stands for, or None if unknown or expired."""
     # One query for token and user: it runs before every authenticated request.
@@ -193,6 +211,7 @@ def user_for_token(*, db_session: Session, token: str, now: datetime | None = No
         .where(
             ApiToken.token_hash == rules.token_digest(token),
             ApiToken.expires_at > (now or utcnow()),
+            User.removed_at.is_(None),
         )
     )
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import String
+from sqlalchemy.orm import Session
 
+from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.campaigns import closures, edits, queries, service
@@ -25,6 +27,7 @@ from backend.campaigns.schemas import (
 from backend.db import read_snapshot, request_session
 from backend.kernel.clock import utcnow
 from backend.kernel.scoping import get_visible
+from backend.organisations.acts import record_act
 from backend.settings import current_settings
 
 bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
@@ -32,6 +35,7 @@ bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
 
 @bp.post("/campaigns")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:write")
 @bp.input(CampaignIn, arg_name="data")
 @bp.output(CampaignOut, status_code=201)
 @bp.doc(summary="Create a draft campaign, one mission per target store", responses=[401, 403, 422])
@@ -46,11 +50,13 @@ def create_campaign(data: dict[str, Any]) -> Any:
         draft=CampaignDraft.from_body(data),
         max_photos=current_settings().submission_max_photos,
     )
+    _audit(session, campaign, "campaign.created", {"name": campaign.name})
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign.id)
 
 
 @bp.post("/campaigns/quote")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:read")
 @bp.input(QuoteIn, arg_name="data")
 @bp.output(QuoteOut, description="What publishing would say of this reward")
 @bp.doc(
@@ -88,6 +94,7 @@ def quote_campaign(data: dict[str, Any]) -> Any:
 
 @bp.get("/campaigns")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:read")
 @bp.input(CampaignListQuery, location="query", arg_name="query")
 @bp.output(CampaignListOut)
 @bp.doc(summary="The caller's campaigns, newest first", responses=[401, 403, 422])
@@ -97,6 +104,7 @@ def list_campaigns(query: dict[str, Any]) -> Any:
 
 @bp.get("/campaigns/<campaign_id>")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:read")
 @bp.output(CampaignOut)
 @bp.doc(summary="One of the caller's campaigns", responses=[401, 403, 404])
 def get_campaign(campaign_id: str) -> Any:
@@ -107,6 +115,7 @@ def get_campaign(campaign_id: str) -> Any:
 
 @bp.patch("/campaigns/<campaign_id>")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:write")
 @bp.input(CampaignPatchIn, arg_name="data")
 @bp.output(CampaignOut)
 @bp.doc(
@@ -127,6 +136,7 @@ def get_campaign(campaign_id: str) -> Any:
 def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
+    fields = sorted(data)  # before the edit reads (and may take from) the changes
     edits.edit_campaign(
         db_session=session,
         campaign=campaign,
@@ -134,22 +144,26 @@ def edit_campaign(campaign_id: str, data: dict[str, Any]) -> Any:
         now=utcnow(),
         max_photos=current_settings().submission_max_photos,
     )
+    _audit(session, campaign, "campaign.updated", {"fields": fields})
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/publish")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:write")
 @bp.output(CampaignOut)
 @bp.doc(summary="Publish a draft: its missions open", responses=[401, 403, 404, 409, 422])
 def publish_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.publish_campaign(db_session=session, campaign=campaign)
+    _audit(session, campaign, "campaign.published")
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
 
 @bp.post("/campaigns/<campaign_id>/cancel")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:write")
 @bp.output(CampaignOut)
 @bp.doc(
     summary="Cancel: open missions close, claimed ones are honoured", responses=[401, 403, 404, 409]
@@ -158,7 +172,22 @@ def cancel_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
+    _audit(session, campaign, "campaign.cancelled")
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+
+
+def _audit(
+    session: Session, campaign: Campaign, action: str, detail: dict[str, Any] | None = None
+) -> None:
+    """Write the act to the campaign's organisation's audit log, in this transaction."""
+    record_act(
+        db_session=session,
+        brand_id=campaign.brand_id,
+        action=action,
+        target_type="campaign",
+        target_id=campaign.id,
+        detail=detail,
+    )
 
 
 class ReopenedOut(Schema):
@@ -171,6 +200,7 @@ class ReopenedOut(Schema):
 
 @bp.post("/missions/<mission_id>/reopen")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("campaigns:write")
 @bp.output(ReopenedOut)
 @bp.doc(
     summary="Re-open a mission a worker found closed: it is open to a new worker",

@@ -280,6 +280,47 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             action="Mijn verdiensten bekijken",
         ),
     },
+    "organisation_invite": {
+        "en": Template(
+            subject="{inviter} invites you to {organisation} on Fairfield",
+            paragraphs=(
+                "Hello,",
+                "{inviter} invites you to join {organisation} on Fairfield as {role}, "
+                "with the address {email}. To accept, choose your password here:",
+                LINK,
+                "The link works once, for {validity}.",
+                "If you do not know {organisation} or did not expect this, ignore this message.",
+            ),
+            action="Accept the invitation",
+        ),
+        "fr": Template(
+            subject="{inviter} vous invite à rejoindre {organisation} sur Fairfield",
+            paragraphs=(
+                "Bonjour,",
+                "{inviter} vous invite à rejoindre {organisation} sur Fairfield en tant que "
+                "{role}, avec l'adresse {email}. Pour accepter, choisissez votre mot de passe "
+                "ici :",
+                LINK,
+                "Le lien ne sert qu'une fois et reste valable {validity}.",
+                "Si vous ne connaissez pas {organisation} ou n'attendiez pas cette invitation, "
+                "ignorez ce message.",
+            ),
+            action="Accepter l'invitation",
+        ),
+        "nl": Template(
+            subject="{inviter} nodigt je uit voor {organisation} op Fairfield",
+            paragraphs=(
+                "Hallo,",
+                "{inviter} nodigt je uit om lid te worden van {organisation} op Fairfield als "
+                "{role}, met het adres {email}. Kies hier je wachtwoord om te accepteren:",
+                LINK,
+                "De link werkt één keer, {validity} lang.",
+                "Ken je {organisation} niet of verwachtte je dit niet? Dan kun je dit bericht "
+                "negeren.",
+            ),
+            action="Uitnodiging accepteren",
+        ),
+    },
 }
 
 # (one, many) per unit and language, for "the link works for 1 hour / 7 days".

@@ -8,6 +8,7 @@ from typing import Any
 from apiflask import APIBlueprint
 from flask import current_app, g, request
 
+from backend.accounts.access import requires
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.extensions import limiter
@@ -88,6 +89,7 @@ def nearby(query: dict[str, Any]) -> Any:
 
 @bp.get("/missions/<mission_id>")
 @bp.auth_required(auth)
+@requires("campaigns:read")
 @bp.input(PositionQuery, location="query", arg_name="query")
 @bp.output(MissionDetailOut)
 @bp.doc(
@@ -97,7 +99,7 @@ def nearby(query: dict[str, Any]) -> Any:
         "(`count` is in facings, as `task.counting` defines them), answer `task.questions`, "
         "and send at least `task.photos_required` photos showing `task.photo_instructions`."
     ),
-    responses=[401, 404, 422],
+    responses=[401, 403, 404, 422],
 )
 def get_mission(mission_id: str, query: dict[str, Any]) -> Any:
     position = None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.accounts import rules as account_rules
 from backend.accounts.models import User
 from backend.ledger.service import worker_balance
+from backend.organisations.presenters import organisation_of
 from backend.submissions.models import Submission
 
 
@@ -27,6 +28,7 @@ def profile(*, db_session: Session, user: User) -> dict[str, Any]:
         "email_verified": user.email_verified,
         "locale": user.locale,
         "notify_by_email": user.notify_by_email,
+        "organisation": organisation_of(user),
         "balance": None,
         "approved_missions": None,
         "level": None,

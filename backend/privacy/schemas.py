@@ -7,10 +7,16 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 
 from backend.accounts.schemas import BrandOut, UserOut
 from backend.marketplace.schemas import AssignmentOut
+from backend.organisations.schemas import MeOrganisationOut
 from backend.schemas import Money, PhotoLinks
 
 
 class MeOut(UserOut):
+    organisation = Nested(
+        MeOrganisationOut,
+        allow_none=True,
+        metadata={"description": "A brand member's organisation and role in it; null for others"},
+    )
     # Workers only; null for brands and admins.
     balance = Nested(Money, allow_none=True)
     approved_missions = Integer(allow_none=True)

@@ -6,6 +6,7 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
+from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
 from backend.db import read_snapshot, request_session
@@ -30,6 +31,7 @@ bp = APIBlueprint("stores", __name__, url_prefix="/api/v1", tag="Stores")
 
 @bp.post("/stores")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:write")
 @bp.input(StoreIn, arg_name="data")
 @bp.output(StoreOut, status_code=201)
 @bp.doc(summary="Create a store", responses=[401, 403, 409, 422])
@@ -43,6 +45,7 @@ def create_store(data: dict[str, Any]) -> Any:
 
 @bp.post("/stores/import")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:write")
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.input(ImportFileIn, location="files", arg_name="files")
 @bp.output(ImportResultOut)
@@ -60,6 +63,7 @@ def import_stores(query: dict[str, Any], files: dict[str, Any]) -> Any:
 
 @bp.post("/stores/imports")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:write")
 @bp.input(ImportQuery, location="query", arg_name="query")
 @bp.input(ImportFileIn, location="files", arg_name="files")
 @bp.output(StoreImportOut, status_code=202, description="Queued: poll GET /stores/imports/{id}")
@@ -94,6 +98,7 @@ def queue_store_import(query: dict[str, Any], files: dict[str, Any]) -> Any:
 
 @bp.get("/stores/imports/<import_id>")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:read")
 @bp.output(StoreImportOut)
 @bp.doc(
     summary="A store import's progress, counts and per-line errors",
@@ -108,6 +113,7 @@ def get_store_import(import_id: str) -> Any:
 
 @bp.get("/stores")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:read")
 @bp.input(StoreListQuery, location="query", arg_name="query")
 @bp.output(StoreListOut)
 @bp.doc(summary="The caller's stores, newest first or nearest first", responses=[401, 403, 422])
@@ -117,6 +123,7 @@ def list_stores(query: dict[str, Any]) -> Any:
 
 @bp.get("/stores/<store_id>")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:read")
 @bp.output(StoreOut)
 @bp.doc(summary="One of the caller's stores", responses=[401, 403, 404])
 def get_store(store_id: str) -> Any:
@@ -125,6 +132,7 @@ def get_store(store_id: str) -> Any:
 
 @bp.patch("/stores/<store_id>")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("stores:write")
 @bp.input(StorePatchIn, arg_name="data")
 @bp.output(StoreOut)
 @bp.doc(

@@ -11,16 +11,19 @@ from flask import Response, g, request, stream_with_context
 from flask import json as flask_json  # the app's JSON provider, as the API answers
 from marshmallow import ValidationError
 
+from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.models import User
+from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
-from backend.db import read_snapshot, request_session
+from backend.db import get_db, read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation, not_found
 from backend.guards import text_problems
 from backend.i18n import gettext
 from backend.idempotency.service import idempotent
 from backend.kernel import links
 from backend.kernel.clock import utcnow
+from backend.organisations.acts import record_act
 from backend.schemas import PageQuery
 from backend.settings import current_settings
 from backend.storage import photo_store
@@ -115,8 +118,12 @@ def submit(assignment_id: str, form: dict[str, Any]) -> Any:
 
 @bp.get("/submissions/<submission_id>")
 @bp.auth_required(auth)
+@requires("results:read")
 @bp.output(SubmissionOut)
-@bp.doc(summary="A submission with its photos, every check and the decision", responses=[401, 404])
+@bp.doc(
+    summary="A submission with its photos, every check and the decision",
+    responses=[401, 403, 404],
+)
 def get_submission(submission_id: str) -> Any:
     return queries.submission_detail(
         db_session=request_session(), submission_id=submission_id, user=current_user()
@@ -130,6 +137,7 @@ _PHOTO_RESPONSES: dict[int | str, Any] = {
     },
     304: "Not modified: `If-None-Match` names the image's `ETag`",
     401: "Unauthorized: neither a signed link nor a bearer token",
+    403: "Forbidden: an API key without `results:read` (`insufficient_scope`)",
     404: "No such photo visible to the caller (or to a signed link's viewer); a signed link "
     "with any part altered, or expired; `photo_erased` once its worker was forgotten",
     422: "Validation error: `variant` is not full, review or thumb (bearer requests)",
@@ -152,6 +160,7 @@ def my_submissions(query: dict[str, Any]) -> Any:
 
 @bp.get("/photos/<photo_id>")
 @bp.auth_required(auth, optional=True)  # type: ignore[arg-type]  # typed str, read as a flag
+@requires("results:read")
 @bp.input(PhotoQuery, location="query", arg_name="query")
 @bp.doc(
     summary="A photo: as taken for its worker and admins; for the brand, without metadata",
@@ -245,6 +254,7 @@ _RESULTS_RESPONSES: dict[int | str, Any] = {
 
 @bp.get("/campaigns/<campaign_id>/results")
 @bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("results:read")
 @bp.input(ResultsQuery, location="query", arg_name="query")
 @bp.output(CampaignResultsOut)
 @bp.doc(
@@ -270,6 +280,7 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         else settings.photo_link_ttl_seconds,
         exported=exported,
     )
+    _record_export(found.campaign_id, query["format"])
     if query["format"] == "csv":
         response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")
         response.headers["Content-Disposition"] = (
@@ -279,3 +290,20 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
     if query["format"] == "geojson":
         return Response(flask_json.dumps(results.geojson(found)), mimetype="application/geo+json")
     return results.campaign_results_out(found)
+
+
+def _record_export(campaign_id: str, export_format: str) -> None:
+    """Write `results.exported` to the organisation's audit log, whatever the format. A read
+    has no transaction of its own to join: the line is written apart, once the results
+    were found (a 404 writes nothing), so a read request never takes the write lock."""
+    campaign = request_session().get(Campaign, campaign_id)  # loaded by the results already
+    assert campaign is not None
+    with get_db().transaction() as session:
+        record_act(
+            db_session=session,
+            brand_id=campaign.brand_id,
+            action="results.exported",
+            target_type="campaign",
+            target_id=campaign_id,
+            detail={"format": export_format},
+        )

@@ -10,6 +10,7 @@ from apiflask import APIBlueprint
 from flask import Response, request
 from werkzeug.exceptions import ClientDisconnected
 
+from backend.accounts.access import requires
 from backend.accounts.auth import auth, current_user
 from backend.db import end_request_transaction, get_db, request_session
 from backend.errors import DomainError, LengthRequired, PreconditionFailed, UnsupportedMediaType
@@ -82,8 +83,12 @@ def declare(assignment_id: str, body: dict[str, Any]) -> Any:
 
 @bp.get("/submissions/<submission_id>/uploads")
 @bp.auth_required(auth)
+@requires("results:read")
 @bp.output(UploadsOut)
-@bp.doc(summary="A resumable submission's uploads, and how far each got", responses=[401, 404])
+@bp.doc(
+    summary="A resumable submission's uploads, and how far each got",
+    responses=[401, 403, 404],
+)
 def list_uploads(submission_id: str) -> Any:
     return queries.submission_uploads(
         db_session=request_session(),
