@@ -103,6 +103,11 @@ DEFAULTS: dict[str, Any] = {
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "PASSWORD_RESET_TTL_SECONDS": 3600,
     "EMAIL_VERIFICATION_TTL_SECONDS": 7 * 24 * 3600,
+    # Webhooks: seconds between attempts (about a day in all), and what a send may reach.
+    "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 28800, 30000],
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,  # tests only: loopback, private, plain http
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_MAX_RESPONSE_BYTES": 4096,
 }
 
 

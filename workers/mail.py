@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Task, shared_task
+from sqlalchemy.orm import Session
 
 from backend.accounts import recovery
 from backend.db import get_db
 from backend.kernel.clock import utcnow
 from backend.mail import sending
 from backend.mail import service as mail
+from backend.mail.models import MailMessage
+from backend.mail.sending import Letter
 from backend.mail.transport import Channel
 from backend.settings import current_settings
+from backend.webhooks import mailing as webhook_mail
 
 # Settled mail (sent, cancelled, given up) is kept this long, for support questions.
 KEEP_SETTLED = timedelta(days=30)
@@ -22,11 +26,17 @@ KEEP_SETTLED = timedelta(days=30)
 def send(self: Task, message_id: str) -> str:
     """Compose and send a queued mail once; a copy of the task finds it sent."""
     settings = current_settings()
-    composer = recovery.composer(
+    account = recovery.composer(
         public_url=settings.public_url,
         reset_ttl_seconds=settings.password_reset_ttl_seconds,
         verification_ttl_seconds=settings.email_verification_ttl_seconds,
     )
+    hooks = webhook_mail.composer(public_url=settings.public_url)
+
+    def composer(session: Session, message: MailMessage, now: datetime) -> Letter | None:
+        chosen = hooks if message.kind in webhook_mail.KINDS else account
+        return chosen(session, message, now)
+
     return sending.send_queued(
         database=get_db(),
         message_id=message_id,
