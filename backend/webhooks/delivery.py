@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 USER_AGENT = "Fairfield-Webhooks/1"
 # A task's ETA and the database's due time come from clocks a moment apart.
 DUE_SLACK = timedelta(seconds=1)
+# The sweeper leaves a due message this long to its own task (a countdown firing, a backlog
+# in the broker) before it sends another: it is there for tasks lost, not late.
+SWEEP_GRACE = timedelta(seconds=120)
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,15 @@ def _count_failure(session: Session, subscription_id: str, *, reset: bool) -> in
 
 
 def due(*, db_session: Session, now: datetime, limit: int = 500) -> list[str]:
-    """Pending messages due now (a retry whose countdown was lost, an attempt that died)."""
+    """Pending messages due for a while (a retry whose countdown was lost, an attempt that
+    died); a fresh message whose first task was lost is the outbox sweeper's."""
     return list(
         db_session.scalars(
             select(WebhookMessage.id)
-            .where(WebhookMessage.status == "pending", WebhookMessage.next_attempt_at <= now)
+            .where(
+                WebhookMessage.status == "pending",
+                WebhookMessage.next_attempt_at <= now - SWEEP_GRACE,
+            )
             .order_by(WebhookMessage.next_attempt_at)
             .limit(limit)
         )

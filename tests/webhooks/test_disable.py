@@ -4,6 +4,7 @@ Deliveries run in process here (the task's own function), to a real local receiv
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from datetime import timedelta
 from typing import Any
@@ -133,8 +134,11 @@ def test_a_failure_is_retried_on_the_schedule_then_given_up(app, client, db, mak
             assert message.next_attempt_at is not None
             wait = message.next_attempt_at - utcnow()
             assert timedelta(seconds=45) < wait < timedelta(seconds=75)  # 60 s, jittered
+            later = utcnow() + wait + delivery.SWEEP_GRACE
             assert delivery.due(db_session=session, now=utcnow()) == []
-            assert delivery.due(db_session=session, now=utcnow() + wait) == [message_id]
+            # Left to its countdown a while, then sent again by the sweeper.
+            assert delivery.due(db_session=session, now=later - timedelta(seconds=5)) == []
+            assert delivery.due(db_session=session, now=later) == [message_id]
         with db.transaction() as session:
             session.get_one(WebhookMessage, message_id).next_attempt_at = utcnow()
         assert deliver(app, db, message_id, delays=(60,)) == "failed"
@@ -188,3 +192,38 @@ def test_an_event_that_fires_once_fires_once(app, db):
     with app.app_context(), db.transaction() as session:
         assert not service.first_time(db_session=session, key=key, now=utcnow())
         assert service.first_time(db_session=session, key="campaign.budget_low:c2", now=utcnow())
+
+
+def test_a_name_that_now_resolves_inside_is_logged_refused_and_never_reached(
+    app, client, db, make, auth_headers
+):
+    brand = make(BrandFactory)
+    headers = auth_headers(make(UserFactory, role="brand", brand=brand))
+    subscription_id = subscribe(client, headers, "https://hooks.example.org/in")
+    (message_id,) = emit(app, db, brand.id)
+    asked = []
+
+    def inside(host: str, port: int) -> list[Any]:
+        asked.append((host, port))
+        return [ipaddress.ip_address("10.0.0.9")]  # the name was moved inside since
+
+    refusing = delivery.Policy(
+        delays=(), allow_private=False, timeout=5, max_response_bytes=4096, resolver=inside
+    )
+    with app.app_context():
+        result, _ = delivery.deliver(
+            database=db,
+            message_id=message_id,
+            task_id=None,
+            policy=refusing,
+            now=utcnow,
+            rng=random.Random(1),
+        )
+    assert result == "failed"
+    assert asked == [("hooks.example.org", 443)]
+    (logged,) = client.get(f"/api/v1/webhooks/{subscription_id}/deliveries", headers=headers).json[
+        "items"
+    ]
+    assert logged["status_code"] is None
+    assert logged["error"].startswith("unsafe_url")
+    assert "10.0.0.9" in logged["error"]
