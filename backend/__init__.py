@@ -111,6 +111,7 @@ def _register_blueprints(app: APIFlask) -> None:
     from backend.submissions.views import bp as submissions_bp
     from backend.uploads.views import bp as uploads_bp
     from backend.validation.views import bp as validation_bp
+    from backend.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(audits_bp)
@@ -128,6 +129,7 @@ def _register_blueprints(app: APIFlask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(reconciliation_bp)
     app.register_blueprint(organisations_bp)
+    app.register_blueprint(webhooks_bp)
 
 
 def _register_static(app: APIFlask, static_dir: Path) -> None:

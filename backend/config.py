@@ -106,6 +106,11 @@ DEFAULTS: dict[str, Any] = {
     # An organisation's invitation link works this long; each API key gets this many calls.
     "INVITE_TTL_SECONDS": 7 * 24 * 3600,
     "API_KEY_RATE_LIMIT": "600/minute",
+    # Webhooks: seconds between attempts (about a day in all), and what a send may reach.
+    "WEBHOOK_RETRY_DELAYS": [5, 300, 1800, 7200, 18000, 28800, 30000],
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,  # tests only: loopback, private, plain http
+    "WEBHOOK_TIMEOUT_SECONDS": 5,
+    "WEBHOOK_MAX_RESPONSE_BYTES": 4096,
 }
 
 

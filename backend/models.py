@@ -17,6 +17,12 @@ from backend.stores.models import Store, StoreImport
 from backend.submissions.models import Decision, Photo, Submission
 from backend.uploads.models import Upload
 from backend.validation.models import AuditSample
+from backend.webhooks.models import (
+    WebhookDelivery,
+    WebhookMessage,
+    WebhookOnce,
+    WebhookSubscription,
+)
 
 __all__ = [
     "AccountToken",
@@ -49,4 +55,8 @@ __all__ = [
     "Submission",
     "Upload",
     "User",
+    "WebhookDelivery",
+    "WebhookMessage",
+    "WebhookOnce",
+    "WebhookSubscription",
 ]

@@ -8,6 +8,7 @@ task later. Code reads `current_settings()` (inside the app) or `settings_of(app
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -110,6 +111,10 @@ class Settings:
     email_verification_ttl_seconds: int
     invite_ttl_seconds: int
     api_key_rate_limit: str
+    webhook_retry_delays: tuple[float, ...]
+    webhook_allow_private_networks: bool
+    webhook_timeout_seconds: float
+    webhook_max_response_bytes: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -450,6 +455,20 @@ def public_url(value: object, name: str) -> str:
     return str(value).rstrip("/")
 
 
+def delays(value: object, name: str) -> tuple[float, ...]:
+    """A JSON list of seconds, each from 0 to a day: '[5, 300, 1800]' (empty: no retry)."""
+    found = value
+    if isinstance(value, str):
+        try:
+            found = json.loads(value)
+        except ValueError:
+            found = None
+    numbers = [_number(v) for v in found] if isinstance(found, list | tuple) else [None]
+    if any(n is None or not 0 <= n <= 86400 for n in numbers):
+        raise _refuse(name, "a JSON list of seconds, each from 0 to 86400, like '[5, 300]'", value)
+    return tuple(float(n) for n in numbers if n is not None)
+
+
 READERS: dict[str, Reader] = {
     "VAR_DIR": text,
     "DATABASE_URL": url,
@@ -529,4 +548,8 @@ READERS: dict[str, Reader] = {
     "EMAIL_VERIFICATION_TTL_SECONDS": whole(60),
     "INVITE_TTL_SECONDS": whole(60),
     "API_KEY_RATE_LIMIT": rate_limit,
+    "WEBHOOK_RETRY_DELAYS": delays,
+    "WEBHOOK_ALLOW_PRIVATE_NETWORKS": flag,
+    "WEBHOOK_TIMEOUT_SECONDS": number(0, 60, above=True),
+    "WEBHOOK_MAX_RESPONSE_BYTES": whole(0, 1024 * 1024),
 }

@@ -26,6 +26,7 @@ TASK_MODULES = [
     "workers.reconciliation",
     "workers.stores",
     "workers.mail",
+    "workers.webhooks",
 ]
 
 
@@ -75,6 +76,11 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
     return {
         "outbox-sweep": {
             "task": "outbox.sweep",
+            "schedule": settings.outbox_sweep_seconds,
+        },
+        # Retries ride on countdowns; this finds the due ones a lost countdown left behind.
+        "webhooks-sweep": {
+            "task": "webhooks.sweep",
             "schedule": settings.outbox_sweep_seconds,
         },
         "missions-expire-assignments": {

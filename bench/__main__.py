@@ -30,6 +30,7 @@ from bench import (
     reuse,
     uploads,
     validate,
+    webhooks,
 )
 from bench.common import bench_app, percentiles, timed
 from tests.support.factories import token_for
@@ -50,6 +51,7 @@ UPLOAD_PHOTOS = int(os.environ.get("BENCH_UPLOAD_PHOTOS", "30"))
 FAIRNESS_SUBMISSIONS = int(os.environ.get("BENCH_FAIRNESS_SUBMISSIONS", "20000"))
 FAIRNESS_ROUNDS = int(os.environ.get("BENCH_FAIRNESS_ROUNDS", "200"))
 AUTH_BURST = int(os.environ.get("BENCH_AUTH_BURST", "250"))
+WEBHOOK_EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
 SECTIONS = (
     "api",
     "claims",
@@ -58,6 +60,7 @@ SECTIONS = (
     "validate",
     "pipeline",
     "uploads",
+    "webhooks",
     "fairness",
     "ledger",
     "console",
@@ -117,6 +120,9 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         ),
         "uploads": lambda: _both(
             tmp, pg, "uploads", lambda url: uploads.run(url, broker, tmp, UPLOAD_PHOTOS)
+        ),
+        "webhooks": lambda: _both(
+            tmp, pg, "webhooks", lambda url: webhooks.run(url, broker, tmp, WEBHOOK_EVENTS)
         ),
         # Empties every table afterwards (TRUNCATE on PostgreSQL): before reuse, which keeps.
         "fairness": lambda: _both(
@@ -264,6 +270,14 @@ def main() -> None:
         "what the first screen fetched (each list, what one has that the other lacks, and "
         "their union against 150 KB): files, bytes, and bytes with each file gzip -9 "
         "compressed. "
+        "webhooks: BENCH_WEBHOOK_EVENTS submission.approved events to one subscription, "
+        "emitted in transactions of 100 (each committed, its outbox relayed to Redis), "
+        "delivered by a real Celery worker (prefork, concurrency 2: take the attempt, sign "
+        "per Standard Webhooks, resolve and check the address, POST, record the attempt) to "
+        "a receiver on the loopback answering 204 (plain http under "
+        "FAIRFIELD_WEBHOOK_ALLOW_PRIVATE_NETWORKS); deliveries_per_s is the events over the "
+        "time from the first commit to the last receipt; commit_to_receipt runs from the "
+        "moment an event's transaction goes to commit to the receiver reading its request. "
         "reuse: photo rows (1,000 per submission) whose perceptual "
         "hashes are uniform random 64-bit values, the best case for the 16-bit band buckets "
         "(real hashes cluster); settled as for nearby, then one warm pass and a timed pass of "

@@ -16,6 +16,7 @@ from backend.notices import letters
 from backend.notices import rules as notice_rules
 from backend.organisations import invites
 from backend.settings import current_settings
+from backend.webhooks import mailing as webhook_mail
 
 # Settled mail (sent, cancelled, given up) is kept this long, for support questions.
 KEEP_SETTLED = timedelta(days=30)
@@ -37,6 +38,7 @@ def send(self: Task, message_id: str) -> str:
         {recovery.RESET: account, recovery.VERIFICATION: account}
         | dict.fromkeys(notice_rules.KINDS, notice)
         | {invites.KIND: invites.composer(public_url=settings.public_url)}
+        | dict.fromkeys(webhook_mail.KINDS, webhook_mail.composer(public_url=settings.public_url))
     )
     return sending.send_queued(
         database=get_db(),

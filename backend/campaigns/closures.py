@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
+from backend.campaigns import events
 from backend.campaigns.models import Campaign
 from backend.campaigns.rewards import lift_reopened
 from backend.errors import Conflict
@@ -77,6 +78,9 @@ def reopen_mission(*, db_session: Session, user: User, mission_id: str, now: dat
         currency=campaign.reward_currency,
         reward=campaign.reward_amount_minor,
         now=now,
+    )
+    events.mission_reopened(
+        db_session=db_session, mission_id=mission.id, reason="store_reopened", now=now
     )
     db_session.flush()
     db_session.refresh(mission)

@@ -321,6 +321,52 @@ TEMPLATES: dict[str, dict[str, Template]] = {
             action="Uitnodiging accepteren",
         ),
     },
+    "webhook_disabled": {
+        "en": Template(
+            subject="A Fairfield webhook was disabled",
+            paragraphs=(
+                "Hello {name},",
+                "Fairfield stopped sending events to {url}: {failures} messages in a row "
+                "went unanswered (or were refused) through every retry, over about a day each.",
+                "Events that happen from now on are not sent there. Check that the receiver "
+                "is up and answers 2xx, then subscribe it again; the delivery log shows what "
+                "each attempt got back:",
+                LINK,
+                "You receive this message as an owner of {organisation} on Fairfield.",
+            ),
+            action="Open the webhooks",
+        ),
+        "fr": Template(
+            subject="Un webhook Fairfield a été désactivé",
+            paragraphs=(
+                "Bonjour {name},",
+                "Fairfield n'envoie plus d'événements à {url} : {failures} messages d'affilée "
+                "sont restés sans réponse (ou ont été refusés) malgré toutes les nouvelles "
+                "tentatives, sur environ une journée chacun.",
+                "Les événements à venir n'y seront pas envoyés. Vérifiez que le destinataire "
+                "fonctionne et répond 2xx, puis abonnez-le à nouveau ; le journal des envois "
+                "montre la réponse à chaque tentative :",
+                LINK,
+                "Vous recevez ce message en tant que propriétaire de {organisation} sur Fairfield.",
+            ),
+            action="Ouvrir les webhooks",
+        ),
+        "nl": Template(
+            subject="Een Fairfield-webhook is uitgeschakeld",
+            paragraphs=(
+                "Hallo {name},",
+                "Fairfield stuurt geen gebeurtenissen meer naar {url}: {failures} berichten na "
+                "elkaar bleven onbeantwoord (of werden geweigerd), ook na alle nieuwe pogingen, "
+                "over ongeveer een dag elk.",
+                "Wat vanaf nu gebeurt, wordt daar niet naartoe gestuurd. Controleer of de "
+                "ontvanger werkt en 2xx antwoordt en abonneer hem dan opnieuw; het "
+                "verzendlogboek toont wat elke poging terugkreeg:",
+                LINK,
+                "Je krijgt dit bericht als eigenaar van {organisation} op Fairfield.",
+            ),
+            action="Webhooks openen",
+        ),
+    },
 }
 
 # (one, many) per unit and language, for "the link works for 1 hour / 7 days".

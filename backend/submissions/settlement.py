@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
+from backend.campaigns import events as campaign_events
 from backend.campaigns.models import Campaign
 from backend.campaigns.rewards import lift_reopened
 from backend.kernel.money import Money
 from backend.ledger import service as ledger
 from backend.missions import states as missions
 from backend.missions.models import Mission
-from backend.submissions import rules
+from backend.submissions import events, rules
 from backend.submissions.models import Decision, Submission
 
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
@@ -36,6 +37,7 @@ def settle_decision(*, db_session: Session, submission_id: str, now: datetime) -
     if status == "approved":
         credit_approved(db_session=db_session, submission_id=submission_id, now=now)
         _complete_mission(db_session, submission_id)
+        events.submission_approved(db_session=db_session, submission_id=submission_id, now=now)
     elif status == "rejected":
         _reopen_mission(db_session, submission_id, now)
 
@@ -164,6 +166,13 @@ def _reopen_mission(db_session: Session, submission_id: str, now: datetime) -> N
         to=status,
         where=[_alone(mission_id, submission_id)],
     )
+    if reopened:
+        if status == "open":
+            campaign_events.mission_reopened(
+                db_session=db_session, mission_id=mission_id, reason="submission_rejected", now=now
+            )
+        else:  # expired: it may have been the campaign's last mission to finish
+            campaign_events.campaign_moved(db_session=db_session, campaign_id=campaign.id, now=now)
     if status == "open" and reopened:
         # Raised while it was in review: whoever does it next is paid today's reward.
         lift_reopened(

@@ -1,0 +1,1 @@
+"""Webhooks: a brand's systems told of its events, signed per Standard Webhooks."""
