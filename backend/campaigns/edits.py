@@ -27,6 +27,7 @@ from backend.campaigns.service import (
     draft_columns,
     insert_missions,
     lock_campaign,
+    pay_minutes,
 )
 from backend.errors import Conflict, Invalid
 from backend.kernel.money import format_money
@@ -80,6 +81,7 @@ def _current(db_session: Session, campaign: Campaign) -> dict[str, Any]:
         "review_required": campaign.review_required,
         "reward": campaign.reward,
         "est_minutes": campaign.est_minutes,
+        "questions": campaign.questions,
         "starts_at": campaign.starts_at,
         "ends_at": campaign.ends_at,
         "store_ids": [m.store_id for m in missions],
@@ -260,7 +262,7 @@ def _check_floor(
         check_pay_floor(
             reward_minor=reward,
             currency=campaign.reward_currency,
-            est_minutes=campaign.est_minutes,
+            est_minutes=pay_minutes(campaign),
             bonus_counts=bonus_counts,
             pay=pay,
         )

@@ -7,7 +7,9 @@ from typing import Any
 from backend.campaigns.rules import PayQuote, PayRules
 
 
-def quote_out(quote: PayQuote, *, currency: str, pay: PayRules) -> dict[str, Any]:
+def quote_out(
+    quote: PayQuote, *, currency: str, pay: PayRules, form_minutes: int
+) -> dict[str, Any]:
     """A pay quote: the rate against the floor, the least reward that passes, and whether."""
 
     def money(amount_minor: int) -> dict[str, Any]:
@@ -19,4 +21,5 @@ def quote_out(quote: PayQuote, *, currency: str, pay: PayRules) -> dict[str, Any
         "least_passing_reward": money(quote.least_reward_minor),
         "passes": quote.passes,
         "travel_minutes": pay.travel_allowance_minutes,
+        "form_minutes": form_minutes,
     }

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
-from backend.campaigns import aggregates
+from backend.campaigns import aggregates, forms
 from backend.campaigns.models import Campaign
 from backend.kernel.scoping import get_visible, scoped
 from backend.ledger import rules as ledger_rules
@@ -97,6 +97,8 @@ def campaign_out(
         "review_required": campaign.review_required,
         "reward": campaign.reward,
         "est_minutes": campaign.est_minutes,
+        "questions": campaign.questions,
+        "form_minutes": forms.form_minutes(campaign.questions, len(campaign.products)),
         "starts_at": campaign.starts_at,
         "ends_at": campaign.ends_at,
         "status": campaign.status,

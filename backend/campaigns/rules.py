@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from backend.campaigns import forms
 from backend.kernel.money import Money
 from backend.settings import Settings
 
@@ -43,6 +44,8 @@ class CampaignDraft:
     photo_instructions: str | None = None
     review_required: bool = False
     bonuses: Sequence[Mapping[str, Any]] = ()
+    # None: the default form (today's products).
+    questions: Sequence[Mapping[str, Any]] | None = None
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> CampaignDraft:
@@ -61,6 +64,7 @@ class CampaignDraft:
             photo_instructions=body.get("photo_instructions"),
             review_required=body.get("review_required", False),
             bonuses=body.get("bonuses", ()),
+            questions=body.get("questions"),
         )
 
 
@@ -74,6 +78,8 @@ def campaign_problems(
         errors["name"] = ["Must not be blank."]
     if problem := _products_problem(draft.products):
         errors["products"] = [problem]
+    if draft.questions is not None:
+        errors |= forms.question_problems(draft.questions)
     most = min(PHOTOS_MAX, max_photos)
     if not 0 <= draft.photos_required <= most:
         # A submission carries at most max_photos: a campaign asking for more could never
@@ -282,6 +288,8 @@ def _comparable(field: str, value: Any) -> Any:
         }
     if field == "name":
         return value.strip()
+    if field == "questions":
+        return forms.normal_questions(value)
     return value
 
 

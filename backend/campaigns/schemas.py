@@ -14,10 +14,19 @@ from apiflask.fields import (
     Integer,
     List,
     Nested,
+    Raw,
     String,
 )
 from apiflask.validators import Length, OneOf, Range
 
+from backend.campaigns.forms import (
+    LABEL_MAX,
+    OPTION_MAX,
+    OPTIONS_MAX,
+    QUESTION_PER,
+    QUESTION_TYPES,
+    QUESTIONS_MAX,
+)
 from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
 from backend.schemas import Money, PageQuery, PhotoLinks
 
@@ -25,6 +34,68 @@ from backend.schemas import Money, PageQuery, PhotoLinks
 class ProductIn(Schema):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
+
+
+class ShowIfIn(Schema):
+    question_id = String(
+        required=True,
+        validate=Length(min=1, max=40),
+        metadata={"description": "an earlier question of the form"},
+    )
+    equals = Raw(
+        required=True,
+        metadata={
+            "description": "the answer to that question that shows this one: an integer "
+            "(count), a boolean (yes_no), one of its options (single_choice; for "
+            "multiple_choice: shown when that option is among those chosen), or a string "
+            "(text, date, barcode)"
+        },
+    )
+
+
+class QuestionIn(Schema):
+    """A question of the form, answered as `{question_id, sku?, value}`."""
+
+    id = String(
+        required=True,
+        validate=Length(min=1, max=40),
+        metadata={
+            "description": "names the question in answers: lower-case letters, digits and _, "
+            "starting with a letter, unique in the form. `count`, `out_of_stock` and `price` "
+            "are kept for a count, yes_no and price question per product (old answers "
+            "{sku, count, out_of_stock, price} mean them)"
+        },
+    )
+    type = String(required=True, validate=OneOf(QUESTION_TYPES))
+    label = String(required=True, validate=Length(min=1, max=LABEL_MAX))
+    per = String(
+        load_default="product",
+        validate=OneOf(QUESTION_PER),
+        metadata={
+            "description": "`product`: answered once per product, with its sku; `store`: once"
+        },
+    )
+    required = Boolean(
+        load_default=False, metadata={"description": "must be answered whenever it is shown"}
+    )
+    options = List(
+        String(validate=Length(min=1, max=OPTION_MAX)),
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=OPTIONS_MAX),
+        metadata={
+            "description": "the choices of a single_choice or multiple_choice question (2 or more)"
+        },
+    )
+    show_if = Nested(
+        ShowIfIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "ask this question only when an EARLIER question was answered "
+            "`equals`; a question per store may only rest on one per store"
+        },
+    )
 
 
 class BonusIn(Schema):
@@ -63,6 +134,18 @@ class CampaignIn(Schema):
             "say), in the reward's currency; it counts towards the pay floor"
         },
     )
+    questions = List(
+        Nested(QuestionIn),
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=QUESTIONS_MAX),
+        metadata={
+            "description": "the form the worker answers, in order; left out (or null): the "
+            "default form, today's products (per product `count` required, `out_of_stock` "
+            "required, `price` optional). A bad question is 422 naming "
+            "`questions.<index>.<field>`. Fixed once published"
+        },
+    )
     brand_id = String(load_default=None, validate=Length(max=36))
 
 
@@ -80,7 +163,9 @@ class CampaignPatchIn(CampaignIn):
         exclude = ("brand_id",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", True)
+        # Partial at the top only: `partial=True` would reach into the nested products and
+        # questions, letting one in without its required fields.
+        kwargs.setdefault("partial", tuple(CampaignIn._declared_fields))
         super().__init__(*args, **kwargs)
 
 
@@ -102,6 +187,28 @@ class SpendOut(Schema):
     remaining = Nested(AmountOut, metadata={"description": "the campaign account's balance"})
 
 
+class ShowIfOut(Schema):
+    question_id = String()
+    equals = Raw(metadata={"description": "the answer to that question that shows this one"})
+
+
+class QuestionOut(Schema):
+    """A question of the form, answered as `{question_id, sku?, value}`."""
+
+    id = String()
+    type = String(validate=OneOf(QUESTION_TYPES))
+    label = String()
+    per = String(
+        validate=OneOf(QUESTION_PER),
+        metadata={"description": "`product`: answered once per product (with its sku)"},
+    )
+    required = Boolean(metadata={"description": "must be answered whenever it is shown"})
+    options = List(String(), metadata={"description": "the choices of a choice question"})
+    show_if = Nested(
+        ShowIfOut, allow_none=True, metadata={"description": "asked only when this holds"}
+    )
+
+
 class CampaignOut(Schema):
     id = String()
     brand_id = String()
@@ -113,6 +220,13 @@ class CampaignOut(Schema):
     review_required = Boolean()
     reward = Nested(Money)
     est_minutes = Integer()
+    questions = List(Nested(QuestionOut), metadata={"description": "the form, in order"})
+    form_minutes = Integer(
+        metadata={
+            "description": "the time the form takes (every question asked), in minutes; pay "
+            "is judged on the longer of this and est_minutes"
+        }
+    )
     starts_at = DateTime()
     ends_at = DateTime()
     status = String()
@@ -192,10 +306,34 @@ class ResultsPhotoOut(PhotoLinks):
     thumbnail_url = String(allow_none=True, metadata={"description": "about 320 px; as `url`"})
 
 
+class ResultsFormAnswerOut(Schema):
+    """One answer to one question of the form."""
+
+    question_id = String()
+    sku = String(metadata={"description": "the product, for a question per product"})
+    value = Raw(
+        metadata={
+            "description": "as the question's type says: an integer (count), a boolean "
+            "(yes_no), a string (single_choice, text, date YYYY-MM-DD, barcode), a list of "
+            "strings (multiple_choice), money (price), the `position` of one of `photos` "
+            "(photo)"
+        }
+    )
+
+
 class ResultsSubmissionOut(Schema):
     submission_id = String()
     outcome = String()
-    answers = List(Nested(ResultsAnswerOut), metadata={"description": "empty if store_closed"})
+    answers = List(
+        Nested(ResultsAnswerOut),
+        metadata={
+            "description": "the default form's answers, a row per product; empty if store_closed"
+        },
+    )
+    form_answers = List(
+        Nested(ResultsFormAnswerOut),
+        metadata={"description": "every answer, one per question asked; empty if store_closed"},
+    )
     photos = List(Nested(ResultsPhotoOut))
     captured_at = DateTime()
     received_at = DateTime()
@@ -213,6 +351,9 @@ class ResultsItemOut(Schema):
 
 class CampaignResultsOut(Schema):
     campaign_id = String()
+    questions = List(
+        Nested(QuestionOut), metadata={"description": "the form the answers answer, in order"}
+    )
     aggregates = Nested(ResultsAggregatesOut)
     items = List(Nested(ResultsItemOut))
 
@@ -231,6 +372,20 @@ class QuoteIn(Schema):
         validate=Length(max=36),
         metadata={"description": "an admin quoting with store_ids names the brand"},
     )
+    questions = List(
+        Nested(QuestionIn),
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=QUESTIONS_MAX),
+        metadata={"description": "the form to time; left out: the default form"},
+    )
+    products = List(
+        Nested(ProductIn),
+        load_default=None,
+        allow_none=True,
+        validate=Length(max=PRODUCTS_MAX),
+        metadata={"description": "the products, counted for per-product questions; left out: one"},
+    )
 
 
 class QuoteOut(Schema):
@@ -245,6 +400,12 @@ class QuoteOut(Schema):
         AmountOut, metadata={"description": "the least reward publishing accepts"}
     )
     passes = Boolean(metadata={"description": "whether publishing would accept this reward"})
+    form_minutes = Integer(
+        metadata={
+            "description": "the time the form takes in minutes; the rate is figured over the "
+            "longer of this and est_minutes, plus travel_minutes"
+        }
+    )
     travel_minutes = Integer(
         metadata={
             "description": "travel time counted per mission (FAIRFIELD_TRAVEL_ALLOWANCE_MINUTES)"

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from backend.campaigns import rules
+from backend.campaigns import forms, rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import Conflict, Invalid
 from backend.kernel.clock import utcnow
@@ -67,6 +67,7 @@ def draft_columns(draft: rules.CampaignDraft) -> dict[str, Any]:
         "reward_amount_minor": draft.reward_amount_minor,
         "reward_currency": draft.reward_currency,
         "est_minutes": draft.est_minutes,
+        "questions": forms.normal_questions(draft.questions),
         "starts_at": draft.starts_at,
         "ends_at": draft.ends_at,
     }
@@ -165,7 +166,7 @@ def publish_campaign(
     check_pay_floor(
         reward_minor=campaign.reward_amount_minor,
         currency=campaign.reward_currency,
-        est_minutes=campaign.est_minutes,
+        est_minutes=pay_minutes(campaign),
         bonus_counts=bonus_counts,
         pay=pay,
     )
@@ -190,6 +191,12 @@ def publish_campaign(
     )
     db_session.flush()
     return campaign
+
+
+def pay_minutes(campaign: Campaign) -> int:
+    """The minutes in store the campaign's pay is judged on: its estimate, or the time its
+    form takes (campaigns.forms) when that is longer."""
+    return forms.pay_minutes(campaign.est_minutes, campaign.questions, len(campaign.products))
 
 
 def lock_campaign(*, db_session: Session, campaign: Campaign) -> None:
@@ -269,13 +276,19 @@ def quote_pay(
     reward: Mapping[str, Any],
     est_minutes: int,
     store_ids: Sequence[str] | None,
+    questions: Sequence[Mapping[str, Any]] | None = None,
+    products: int = 1,
     pay: rules.PayRules | None = None,
 ) -> rules.PayQuote:
     """The pay check publishing would make of this reward, without a campaign: 422 naming
-    the field for a bad reward or estimate, or for `store_ids` not all the brand's."""
+    the field for a bad reward, estimate or question, or for `store_ids` not all the
+    brand's. The form (`questions`, the default one if None, over `products` products) is
+    timed, and the pay judged on the longer of that and `est_minutes`, as publishing does."""
     errors = rules.reward_problems(
         amount_minor=reward["amount_minor"], currency=reward["currency"], est_minutes=est_minutes
     )
+    if questions is not None:
+        errors |= forms.question_problems(questions)
     if store_ids is not None and not store_ids:
         errors["store_ids"] = ["Target at least one store, or leave store_ids out."]
     elif store_ids is not None and len(set(store_ids)) != len(store_ids):
@@ -292,7 +305,7 @@ def quote_pay(
     return rules.pay_quote(
         reward_minor=reward["amount_minor"],
         missions=len(store_ids) if store_ids else 1,
-        est_minutes=est_minutes,
+        est_minutes=forms.pay_minutes(est_minutes, forms.normal_questions(questions), products),
         allowance_minutes=pay.travel_allowance_minutes,
         floor_minor=pay.floor.amount_minor,
     )

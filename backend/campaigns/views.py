@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, queries, service
+from backend.campaigns import closures, edits, forms, queries, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.presenters import quote_out
 from backend.campaigns.rules import CampaignDraft, pay_rules
@@ -38,7 +38,18 @@ bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
 @requires("campaigns:write")
 @bp.input(CampaignIn, arg_name="data")
 @bp.output(CampaignOut, status_code=201)
-@bp.doc(summary="Create a draft campaign, one mission per target store", responses=[401, 403, 422])
+@bp.doc(
+    summary="Create a draft campaign, one mission per target store",
+    description=(
+        "`questions` is the form the worker answers (types count, yes_no, single_choice, "
+        "multiple_choice, price, text, date, photo, barcode; per product or per store; "
+        "`show_if` resting on an earlier question). Left out, the campaign asks today's "
+        "products: per product `count`, `out_of_stock` and an optional `price`. A bad "
+        "question is 422 naming `questions.<index>.<field>`. Publishing judges the pay on "
+        "the longer of `est_minutes` and the form's time (`form_minutes`)."
+    ),
+    responses=[401, 403, 422],
+)
 def create_campaign(data: dict[str, Any]) -> Any:
     session = request_session()
     brand_id = acting_brand_id(
@@ -66,14 +77,19 @@ def create_campaign(data: dict[str, Any]) -> Any:
         "allowance (`travel_minutes`) against FAIRFIELD_MIN_HOURLY. `passes` is what "
         "publishing a campaign of this reward (without bonuses) would decide; "
         "`least_passing_reward` is the least reward it accepts. `store_ids`, if given, must "
-        "each be the brand's (an admin names the brand with `brand_id`). Bad input is 422 "
-        "naming the field (`reward.amount_minor`, `reward.currency`, `est_minutes`, "
-        "`store_ids`); a currency the floor is not set in is 422 `pay_floor_currency`."
+        "each be the brand's (an admin names the brand with `brand_id`). The form "
+        "(`questions`, the default one if left out, over the `products` given, one if left "
+        "out) is timed: `form_minutes`; the rate is figured over the longer of that and "
+        "`est_minutes`, as publishing does. Bad input is 422 naming the field "
+        "(`reward.amount_minor`, `reward.currency`, `est_minutes`, `store_ids`, "
+        "`questions.<index>.<field>`); a currency the floor is not set in is 422 "
+        "`pay_floor_currency`."
     ),
     responses=[401, 403, 422],
 )
 def quote_campaign(data: dict[str, Any]) -> Any:
     pay = pay_rules(current_settings())
+    products = len(data["products"]) if data["products"] else 1
     # Nothing is written: the reads run apart from any write lock.
     with read_snapshot() as snapshot:
         brand_id = None
@@ -87,9 +103,12 @@ def quote_campaign(data: dict[str, Any]) -> Any:
             reward=data["reward"],
             est_minutes=data["est_minutes"],
             store_ids=data["store_ids"],
+            questions=data["questions"],
+            products=products,
             pay=pay,
         )
-    return quote_out(quote, currency=data["reward"]["currency"], pay=pay)
+    form_minutes = forms.form_minutes(forms.normal_questions(data["questions"]), products)
+    return quote_out(quote, currency=data["reward"]["currency"], pay=pay, form_minutes=form_minutes)
 
 
 @bp.get("/campaigns")

@@ -13,11 +13,17 @@ from backend.missions.models import Assignment
 
 
 def mission_out(
-    card: Card, *, distance: float | None, speed_kmh: float, products: int, scorecard_url: str
+    card: Card,
+    *,
+    distance: float | None,
+    speed_kmh: float,
+    products: int,
+    questions: int,
+    scorecard_url: str,
 ) -> dict[str, Any]:
     """A mission as a worker sees it before claiming: pay (the bonus included), the time it
     takes, pay per hour with the trip there when the worker's position is known, and the
-    task in counts (`products` is how many the campaign counts)."""
+    task in counts (`products` and `questions`: how many the campaign has)."""
     currency = card.reward_currency
     pay = card.reward_amount_minor + card.bonus_minor
     estimate = rules.estimate(
@@ -55,7 +61,9 @@ def mission_out(
         "campaign_id": card.campaign_id,
         "campaign_name": card.campaign_name,
         "instructions": card.instructions,
-        "task_summary": task.summary(products=products, photos_required=card.photos_required),
+        "task_summary": task.summary(
+            products=products, questions=questions, photos_required=card.photos_required
+        ),
     }
 
 

@@ -37,6 +37,7 @@ def mission_detail(
         distance=distance,
         speed_kmh=window.speed_kmh,
         products=len(whole["products"]),
+        questions=len(whole["questions"]),
         scorecard_url=scorecard_url(card.brand_id),
     )
     held = rules.claim_window(

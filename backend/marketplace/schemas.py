@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Raw, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
+from apiflask.validators import Length, Range
 from marshmallow import ValidationError, validates_schema
 
+from backend.campaigns.schemas import QuestionOut
 from backend.marketplace.rules import LIMIT_MAX, RADIUS_MAX_M
-from backend.marketplace.task import QUESTION_PER, QUESTION_TYPES
 from backend.schemas import Money
 
 
@@ -64,38 +64,20 @@ class CountingOut(Schema):
     answer = String(metadata={"description": "how to answer each product"})
 
 
-class ShowIfOut(Schema):
-    question_id = String()
-    equals = Raw(metadata={"description": "the answer to that question that shows this one"})
-
-
-class QuestionOut(Schema):
-    """A campaign question beyond the counts, answered as `{question_id, sku?, value}`."""
-
-    id = String()
-    type = String(validate=OneOf(QUESTION_TYPES))
-    label = String()
-    per = String(
-        validate=OneOf(QUESTION_PER),
-        metadata={"description": "`product`: answered once per product (with its sku)"},
-    )
-    required = Boolean()
-    options = List(String(), metadata={"description": "the choices of a choice question"})
-    show_if = Nested(
-        ShowIfOut, allow_none=True, metadata={"description": "asked only when this holds"}
-    )
-
-
 class TaskOut(Schema):
     """Everything the worker must do at the store, enough to build a complete submission."""
 
     products = List(
         Nested(TaskProductOut),
-        metadata={"description": "answer each once: `{sku, count, out_of_stock, price?}`"},
+        metadata={"description": "the products a question per product is answered for"},
     )
     counting = Nested(CountingOut)
     questions = List(
-        Nested(QuestionOut), metadata={"description": "questions beyond the counts, in order"}
+        Nested(QuestionOut),
+        metadata={
+            "description": "the form, in order: answer each as `{question_id, sku?, value}`, "
+            "one per product for a question per product, only when its `show_if` holds"
+        },
     )
     photos_required = Integer(metadata={"description": "send at least this many photos"})
     photo_instructions = String(

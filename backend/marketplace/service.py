@@ -110,6 +110,7 @@ class Nearby:
     card: Card
     distance_m: float
     products: int
+    questions: int
 
 
 def nearby_missions(
@@ -135,9 +136,14 @@ def nearby_missions(
     if not ranked:
         return []
     by_id = _cards_by_id(db_session, [mid for mid, _ in ranked])
-    products = task.product_counts(db_session, {card.campaign_id for card in by_id.values()})
+    counts = task.task_counts(db_session, {card.campaign_id for card in by_id.values()})
     return [
-        Nearby(by_id[mid], distance_m=d, products=products[by_id[mid].campaign_id])
+        Nearby(
+            by_id[mid],
+            distance_m=d,
+            products=counts[by_id[mid].campaign_id][0],
+            questions=counts[by_id[mid].campaign_id][1],
+        )
         for mid, d in ranked
         if mid in by_id
     ]

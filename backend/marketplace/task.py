@@ -1,5 +1,5 @@
-"""The task a mission sets its worker: what to count, the questions, the photos, the brand's
-instructions. Read per campaign, since every mission of a campaign sets the same task."""
+"""The task a mission sets its worker: the products, the form's questions, the photos, the
+brand's instructions. Read per campaign, since every mission of a campaign sets the same task."""
 
 from __future__ import annotations
 
@@ -14,20 +14,6 @@ from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import driver_cursor
 from backend.missions.models import Mission
 
-# Campaign questions as the contract names them; none exist yet.
-QUESTION_TYPES = (
-    "count",
-    "yes_no",
-    "single_choice",
-    "multiple_choice",
-    "price",
-    "text",
-    "date",
-    "photo",
-    "barcode",
-)
-QUESTION_PER = ("product", "store")
-
 # What a count means, said once for every product: workers counted units, shelves and
 # packs alike until this was written down.
 COUNTING = {
@@ -39,37 +25,41 @@ COUNTING = {
     ),
     "answer": (
         "One answer per product, by its sku: count (the facings, 0 or more) and out_of_stock "
-        "(true only when the count is 0); price is optional."
+        "(true only when the count is 0); price is optional. Each answer is "
+        "{question_id, sku, value} (the old {sku, count, out_of_stock, price} still works); "
+        "a form of other questions is answered likewise, question by question."
     ),
 }
 
-# Products per campaign for a page of the nearby list, in one grouped driver query: the list
-# is the hottest read, and going through SQLAlchemy would double the cost of this one too.
-_PRODUCT_COUNTS_SQL = {
-    "sqlite": "SELECT campaign_id, count(*) FROM campaign_products"
-    " WHERE campaign_id IN (SELECT value FROM json_each(?)) GROUP BY campaign_id",
-    "postgresql": "SELECT campaign_id, count(*) FROM campaign_products"
-    " WHERE campaign_id = ANY(%s) GROUP BY campaign_id",
+# Products and questions per campaign for a page of the nearby list, in one driver query:
+# the list is the hottest read, and going through SQLAlchemy would double the cost of this
+# one too.
+_TASK_COUNTS_SQL = {
+    "sqlite": "SELECT c.id, (SELECT count(*) FROM campaign_products p"
+    " WHERE p.campaign_id = c.id), json_array_length(c.questions) FROM campaigns c"
+    " WHERE c.id IN (SELECT value FROM json_each(?))",
+    "postgresql": "SELECT c.id, (SELECT count(*) FROM campaign_products p"
+    " WHERE p.campaign_id = c.id), json_array_length(c.questions) FROM campaigns c"
+    " WHERE c.id = ANY(%s)",
 }
 
 
-def product_counts(db_session: Session, campaign_ids: Collection[str]) -> dict[str, int]:
-    """How many products each campaign counts, in one grouped query for the whole page."""
+def task_counts(db_session: Session, campaign_ids: Collection[str]) -> dict[str, tuple[int, int]]:
+    """How many products and questions each campaign has, in one query for the whole page."""
     if not campaign_ids:
         return {}
     name = db_session.get_bind().dialect.name
     ids = list(campaign_ids)
     param = json.dumps(ids) if name == "sqlite" else ids
-    rows = driver_cursor(db_session).execute(_PRODUCT_COUNTS_SQL[name], (param,)).fetchall()
-    counts = dict.fromkeys(ids, 0)
-    counts.update(dict(rows))
+    rows = driver_cursor(db_session).execute(_TASK_COUNTS_SQL[name], (param,)).fetchall()
+    counts = dict.fromkeys(ids, (0, 0))
+    counts.update({cid: (int(products), int(questions)) for cid, products, questions in rows})
     return counts
 
 
-def summary(*, products: int, photos_required: int) -> dict[str, int]:
+def summary(*, products: int, questions: int, photos_required: int) -> dict[str, int]:
     """The task in counts, as the nearby list shows it."""
-    # Campaign questions do not exist yet: none to count.
-    return {"products": products, "questions": 0, "photos_required": photos_required}
+    return {"products": products, "questions": questions, "photos_required": photos_required}
 
 
 def by_campaign(*, db_session: Session, campaign_ids: Collection[str]) -> dict[str, dict[str, Any]]:
@@ -81,18 +71,21 @@ def by_campaign(*, db_session: Session, campaign_ids: Collection[str]) -> dict[s
         campaign_id: {
             "products": [],
             "counting": COUNTING,
-            "questions": [],
+            "questions": questions,
             "photos_required": photos_required,
             "photo_instructions": photo_instructions,
             "instructions": instructions,
         }
-        for campaign_id, photos_required, photo_instructions, instructions in db_session.execute(
-            select(
-                Campaign.id,
-                Campaign.photos_required,
-                Campaign.photo_instructions,
-                Campaign.instructions,
-            ).where(Campaign.id.in_(ids))
+        for campaign_id, questions, photos_required, photo_instructions, instructions in (
+            db_session.execute(
+                select(
+                    Campaign.id,
+                    Campaign.questions,
+                    Campaign.photos_required,
+                    Campaign.photo_instructions,
+                    Campaign.instructions,
+                ).where(Campaign.id.in_(ids))
+            )
         )
     }
     products = db_session.execute(

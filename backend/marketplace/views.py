@@ -75,6 +75,7 @@ def nearby(query: dict[str, Any]) -> Any:
             distance=n.distance_m,
             speed_kmh=speed,
             products=n.products,
+            questions=n.questions,
             scorecard_url=links[n.card.brand_id],
         )
         for n in found
@@ -95,9 +96,11 @@ def nearby(query: dict[str, Any]) -> Any:
 @bp.doc(
     summary="One mission with its whole task; pass your position to see distance and pay per hour",
     description=(
-        "`task` says everything to do at the store: answer each of `task.products` once "
-        "(`count` is in facings, as `task.counting` defines them), answer `task.questions`, "
-        "and send at least `task.photos_required` photos showing `task.photo_instructions`."
+        "`task` says everything to do at the store: answer `task.questions` in order, those "
+        "per product once for each of `task.products` (`count` is in facings, as "
+        "`task.counting` defines them), each only when its `show_if` holds, as "
+        "`{question_id, sku?, value}`; and send at least `task.photos_required` photos "
+        "showing `task.photo_instructions` (a photo question's value is the index of one)."
     ),
     responses=[401, 403, 404, 422],
 )

@@ -12,6 +12,7 @@ from backend.missions.models import Mission
 from backend.review import rules
 from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
+from backend.submissions.answers import normal_answers, product_rows
 from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
 from backend.urls import no_photo_links, photo_links
@@ -124,7 +125,9 @@ def evidence_out(submission: Submission) -> dict[str, Any]:
     """What the worker reported, where and when, as the reviewer weighs it."""
     return {
         "outcome": submission.outcome,
-        "answers": submission.answers,
+        # Today's rows by product, as the review screen reads them, and every answer.
+        "answers": product_rows(submission.answers),
+        "form_answers": normal_answers(submission.answers),
         "latitude": submission.latitude,
         "longitude": submission.longitude,
         "accuracy_m": submission.accuracy_m,

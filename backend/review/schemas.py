@@ -135,7 +135,13 @@ class QueueItemOut(Schema):
     flagged = Boolean(metadata={"description": "a check doubted it (these come first)"})
     flags = List(String())
     checks = List(Nested(CheckOut))
-    evidence = Dict(metadata={"description": "outcome, answers, location, accuracy, capture time"})
+    evidence = Dict(
+        metadata={
+            "description": "outcome, answers (the default form's, by product: sku, count, "
+            "out_of_stock, price), form_answers (every answer: question_id, sku?, value), "
+            "location, accuracy, capture time"
+        }
+    )
     photos = List(Nested(PhotoBrief))
     store = Nested(StoreUnderReview)
     mission_id = String()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.accounts.models import User
+from backend.submissions.answers import normal_answers, product_rows
 from backend.submissions.models import Decision, Photo, Submission
 from backend.urls import photo_links
 
@@ -38,7 +39,8 @@ def submission_out(
         "mission_id": submission.mission_id,
         "status": submission.status,
         "outcome": submission.outcome,
-        "answers": submission.answers,
+        "answers": product_rows(submission.answers),
+        "form_answers": normal_answers(submission.answers),
         # A brand learns whether the worker was at its store, not where the worker was.
         "latitude": None if brand else submission.latitude,
         "longitude": None if brand else submission.longitude,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from backend.campaigns.queries import spend as campaign_spend
 from backend.kernel.scoping import get_visible
 from backend.missions.models import Mission
 from backend.stores.models import Store
+from backend.submissions.answers import normal_answers, product_rows
 from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 from backend.urls import no_photo_links, photo_links
@@ -53,6 +55,8 @@ CSV_HEADER = (
     "photo_urls",  # space-separated, in order: the photos still there
     "photos_erased",  # how many of the result's photos went with their worker's erasure
 )
+# Then a column per question of the form, named so.
+QUESTION_COLUMN = "answer.{}"
 
 
 @dataclass(frozen=True)
@@ -61,15 +65,22 @@ class CampaignResults:
     products: list[tuple[str, str]]  # (sku, name), in the campaign's order
     items: list[dict[str, Any]]
     aggregates: dict[str, Any]
+    questions: list[dict[str, Any]]  # the form, in order
 
 
 def campaign_results_out(results: CampaignResults) -> dict[str, Any]:
     """The whole-campaign JSON document (CampaignResultsOut)."""
     return {
         "campaign_id": results.campaign_id,
+        "questions": results.questions,
         "aggregates": results.aggregates,
         "items": results.items,
     }
+
+
+def csv_header(questions: Sequence[dict[str, Any]]) -> tuple[str, ...]:
+    """The CSV's columns: today's, then one per question of the form."""
+    return CSV_HEADER + tuple(QUESTION_COLUMN.format(q["id"]) for q in questions)
 
 
 def campaign_results(
@@ -97,7 +108,7 @@ def campaign_results(
         "products": aggregates.product_figures(products, (r["answers"] for r in results)),
         "spend": spend,
     }
-    return CampaignResults(campaign.id, products, items, figures)
+    return CampaignResults(campaign.id, products, items, figures, list(campaign.questions))
 
 
 def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
@@ -172,6 +183,7 @@ def _item(
             "outcome": row.outcome,
             # A closed store was a visit worth paying for, but it counted nothing.
             "answers": _answers(row.answers, products) if row.outcome == "completed" else [],
+            "form_answers": normal_answers(row.answers) if row.outcome == "completed" else [],
             "photos": photos.get(row.submission_id, []),
             "captured_at": row.captured_at,
             "received_at": row.received_at,
@@ -195,8 +207,9 @@ def _item(
 def _answers(
     submitted: list[dict[str, Any]] | None, products: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
-    """One answer per campaign product, in its order; a product not reported has nulls."""
-    by_sku = {a.get("sku"): a for a in submitted or []}
+    """One row of the default form's answers per campaign product, in its order; a product
+    not reported has nulls."""
+    by_sku = {a.get("sku"): a for a in product_rows(submitted)}
     answers = []
     for sku, name in products:
         answer = by_sku.get(sku, {})
@@ -224,15 +237,18 @@ def csv_lines(results: CampaignResults) -> Iterator[str]:
         buffer.truncate()
         return text
 
-    yield line(CSV_HEADER)
+    yield line(csv_header(results.questions))
     for item in results.items:
-        for cells in _csv_rows(item, results.products):
+        for cells in _csv_rows(item, results.products, results.questions):
             yield line(cells)
 
 
-def _csv_rows(item: dict[str, Any], products: list[tuple[str, str]]) -> Iterator[list[Any]]:
+def _csv_rows(
+    item: dict[str, Any], products: list[tuple[str, str]], questions: list[dict[str, Any]]
+) -> Iterator[list[Any]]:
     store, result = item["store"], item["result"] or {}
     answers = {a["sku"]: a for a in result.get("answers", [])}
+    given = {(a["question_id"], a.get("sku")): a["value"] for a in result.get("form_answers", [])}
     photos = result.get("photos", [])
     photo_urls = " ".join(p["url"] for p in photos if not p["erased"])
     erased = sum(1 for p in photos if p["erased"]) if result else None
@@ -260,7 +276,29 @@ def _csv_rows(item: dict[str, Any], products: list[tuple[str, str]]) -> Iterator
             _iso(result.get("decided_at")),
             photo_urls,
             erased,
+            *(
+                _csv_value(q, given.get((q["id"], sku if q["per"] == "product" else None)), photos)
+                for q in questions
+            ),
         ]
+
+
+def _csv_value(question: dict[str, Any], value: Any, photos: list[dict[str, Any]]) -> Any:
+    """An answer as one cell: a price in minor units of the campaign's currency, a photo as
+    its link, several choices as a JSON list, yes or no as true or false."""
+    if value is None:
+        return None
+    kind = question["type"]
+    if kind == "yes_no":
+        return _csv_bool(value)
+    if kind == "price":
+        return value.get("amount_minor") if isinstance(value, dict) else None
+    if kind == "multiple_choice":
+        return json.dumps(value, ensure_ascii=False)
+    if kind == "photo":
+        shown = [p for p in photos if p["position"] == value and not p["erased"]]
+        return shown[0]["url"] if shown else None
+    return value
 
 
 def geojson(results: CampaignResults) -> dict[str, Any]:

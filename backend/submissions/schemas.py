@@ -15,7 +15,7 @@ from apiflask.fields import (
     String,
 )
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import ValidationError, validates
+from marshmallow import ValidationError, validates, validates_schema
 
 from backend.schemas import Money, PhotoLinks
 from backend.submissions.rules import COUNT_MAX
@@ -23,18 +23,66 @@ from backend.submissions.rules import COUNT_MAX
 OUTCOMES = ("completed", "store_closed")
 
 
+LEGACY_FIELDS = ("count", "out_of_stock", "price")
+
+
 class AnswerIn(Schema):
-    sku = String(required=True, validate=Length(1, 64))
-    count = Integer(required=True, strict=True, validate=Range(0, COUNT_MAX))
-    out_of_stock = Boolean(required=True)
-    price = Nested(Money, load_default=None, allow_none=True)
+    """`{question_id, sku?, value}`, or today's `{sku, count, out_of_stock, price?}`, which
+    means the default form's three questions for that product."""
+
+    question_id = String(
+        validate=Length(1, 40),
+        metadata={"description": "the question answered; leave out for the old shape"},
+    )
+    sku = String(
+        validate=Length(1, 64),
+        metadata={"description": "the product, for a question per product (and the old shape)"},
+    )
+    value = Raw(
+        allow_none=True,
+        metadata={
+            "description": "count: an integer; yes_no: a boolean; single_choice: one option; "
+            "multiple_choice: a list of options; price: money in the campaign's currency; "
+            "text: a string; date: YYYY-MM-DD; photo: the 0-based index of a photo of this "
+            "submission; barcode: the digits of an EAN-8, UPC-A or EAN-13 code"
+        },
+    )
+    count = Integer(
+        strict=True, validate=Range(0, COUNT_MAX), metadata={"description": "old shape"}
+    )
+    out_of_stock = Boolean(metadata={"description": "old shape"})
+    price = Nested(Money, allow_none=True, metadata={"description": "old shape, optional"})
+
+    @validates_schema
+    def _one_shape(self, data: dict[str, object], **_kwargs: object) -> None:
+        if "question_id" in data:
+            extra = [f for f in LEGACY_FIELDS if f in data]
+            if extra:
+                raise ValidationError("Not with question_id: use value.", extra[0])
+            if "value" not in data:
+                raise ValidationError("Missing data for required field.", "value")
+            return
+        for field in ("sku", "count", "out_of_stock"):
+            if field not in data:
+                raise ValidationError("Missing data for required field.", field)
+        if "value" in data:
+            raise ValidationError("Give question_id with value.", "question_id")
 
 
 class SubmissionPayload(Schema):
     """The JSON in the `payload` part. Unknown fields (`status`, `reward`...) are refused."""
 
     outcome = String(required=True, validate=OneOf(OUTCOMES))
-    answers = List(Nested(AnswerIn), load_default=list, validate=Length(max=500))
+    answers = List(
+        Nested(AnswerIn),
+        load_default=list,
+        validate=Length(max=5000),
+        metadata={
+            "description": "the campaign's questions answered; a bad answer is 422 naming "
+            "`answers.<question_id>` (a missing required one, one whose `show_if` does not "
+            "hold, a value not of its type or out of range)"
+        },
+    )
     latitude = Float(required=True, allow_nan=False, validate=Range(-90, 90))
     longitude = Float(required=True, allow_nan=False, validate=Range(-180, 180))
     accuracy_m = Float(required=True, allow_nan=False, validate=Range(0, 10_000))
@@ -113,10 +161,20 @@ class PhotoQuery(Schema):
 
 
 class AnswerOut(Schema):
+    """An answer to the default form's questions for one product, as before forms."""
+
     sku = String()
-    count = Integer()
-    out_of_stock = Boolean()
+    count = Integer(allow_none=True)
+    out_of_stock = Boolean(allow_none=True)
     price = Nested(Money, allow_none=True)
+
+
+class FormAnswerOut(Schema):
+    """One answer to one question of the campaign's form."""
+
+    question_id = String()
+    sku = String(metadata={"description": "the product, for a question per product"})
+    value = Raw(metadata={"description": "as the question's type says (see AnswerIn)"})
 
 
 class PayoutOut(Schema):
@@ -130,7 +188,15 @@ class SubmissionOut(Schema):
     mission_id = String()
     status = String()
     outcome = String()
-    answers = List(Nested(AnswerOut))
+    answers = List(
+        Nested(AnswerOut),
+        metadata={
+            "description": "the default form's answers (count, out_of_stock, price) by product"
+        },
+    )
+    form_answers = List(
+        Nested(FormAnswerOut), metadata={"description": "every answer, one per question asked"}
+    )
     latitude = Float(allow_none=True, metadata={"description": "null for brands"})
     longitude = Float(allow_none=True, metadata={"description": "null for brands"})
     accuracy_m = Float(allow_none=True, metadata={"description": "null for brands"})

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
+from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import Conflict, Invalid, TooLarge
 from backend.i18n import gettext
 from backend.kernel.scoping import get_visible
@@ -23,7 +25,7 @@ from backend.outbox.tasks import enqueue
 from backend.settings import Settings
 from backend.storage import PhotoStore, Stored
 from backend.storage import TooLarge as StreamTooLarge
-from backend.submissions import states
+from backend.submissions import answers, states
 from backend.submissions.jpeg import JPEG_MAGIC
 from backend.submissions.models import Photo, Submission
 
@@ -169,6 +171,7 @@ def receive_submission(
         payload=payload,
         limits=limits,
         now=now,
+        photos_sent=len(stored),
     )
     accept_photos(db_session=db_session, submission=submission, stored=stored, now=now)
     return submission
@@ -188,6 +191,40 @@ def check_submission(
     assignment = get_visible(db_session, Assignment, assignment_id, worker)
     _check_timing(assignment, payload["captured_at"], now, limits.grace)
     _check_photos(photos, limits)
+    check_answers(
+        db_session=db_session,
+        mission_id=assignment.mission_id,
+        payload=payload,
+        photos_sent=len(photos),
+    )
+
+
+def check_answers(
+    *, db_session: Session, mission_id: str, payload: dict[str, Any], photos_sent: int | None
+) -> None:
+    """Refuse answers that do not fit the mission's form: 422 naming `answers.<question_id>`
+    (see submissions.answers); `photos_sent` None while the photos are still to come."""
+    campaign = db_session.execute(
+        select(Campaign.id, Campaign.questions, Campaign.reward_currency)
+        .join(Mission, Mission.campaign_id == Campaign.id)
+        .where(Mission.id == mission_id)
+    ).one()
+    skus = db_session.scalars(
+        select(CampaignProduct.sku).where(CampaignProduct.campaign_id == campaign.id)
+    ).all()
+    errors = answers.answer_problems(
+        payload["answers"],
+        campaign.questions,
+        skus=list(skus),
+        currency=campaign.reward_currency,
+        photos_sent=photos_sent,
+        outcome=payload["outcome"],
+    )
+    if errors:
+        raise Invalid(
+            gettext("Some answers do not fit the mission's questions; see `errors`."),
+            errors=errors,
+        )
 
 
 def start_submission(
@@ -199,11 +236,19 @@ def start_submission(
     limits: UploadLimits,
     now: datetime,
     status: str = "received",
+    photos_sent: int | None = None,
 ) -> Submission:
     """Record a submission for an assignment that may still take this evidence; the
-    assignment is done. Its photos follow (`accept_photos`), at once or uploaded later."""
+    assignment is done. Its photos follow (`accept_photos`), at once or uploaded later;
+    `photos_sent` is how many there will be, the bound of a photo question's answer."""
     assignment = _lock_assignment(db_session, assignment_id, worker)
     _check_timing(assignment, payload["captured_at"], now, limits.grace)
+    check_answers(
+        db_session=db_session,
+        mission_id=assignment.mission_id,
+        payload=payload,
+        photos_sent=photos_sent,
+    )
     mission = db_session.get_one(Mission, assignment.mission_id)
     submission = states.new(
         status=status,
@@ -212,7 +257,7 @@ def start_submission(
         worker_id=worker.id,
         brand_id=mission.brand_id,
         outcome=payload["outcome"],
-        answers=[_answer(a) for a in payload["answers"]],
+        answers=answers.kept_answers(payload["answers"]),
         latitude=payload["latitude"],
         longitude=payload["longitude"],
         accuracy_m=payload["accuracy_m"],
@@ -256,13 +301,3 @@ def accept_photos(
     missions.move(db_session, mission_id=submission.mission_id, froms=("claimed",), to="submitted")
     enqueue(db_session, VALIDATE_TASK, submission.id)
     db_session.flush()
-
-
-def _answer(answer: dict[str, Any]) -> dict[str, Any]:
-    # Only the fields the schema knows are kept, in a fixed shape.
-    return {
-        "sku": answer["sku"],
-        "count": answer["count"],
-        "out_of_stock": answer["out_of_stock"],
-        "price": answer.get("price"),
-    }

@@ -91,7 +91,13 @@ def _payload() -> dict[str, Any]:
     description=(
         "multipart/form-data: part `payload` (JSON: outcome, answers, latitude, longitude, "
         "accuracy_m, captured_at) and one or more `photos` parts (JPEG). Evidence captured "
-        "before the claim ran out is accepted for FAIRFIELD_SUBMISSION_GRACE_MINUTES after."
+        "before the claim ran out is accepted for FAIRFIELD_SUBMISSION_GRACE_MINUTES after. "
+        "`answers` answer the mission's `task.questions` as `{question_id, sku?, value}`: "
+        "each required question shown answered, none whose `show_if` does not hold, each "
+        "value of its type; otherwise 422 naming `answers.<question_id>`. Today's "
+        "`{sku, count, out_of_stock, price?}` still works and means the questions `count`, "
+        "`out_of_stock` and `price` of that product; a payload only of those is held to "
+        "their types, and a product missing or unknown is left to the checks, as before."
     ),
     responses=[401, 403, 404, 409, 413, 422],
 )
@@ -228,7 +234,15 @@ def _bearer_variant(query: dict[str, Any]) -> str:
 
 # The JSON shape comes from @bp.output; CSV and GeoJSON are documented beside it.
 _RESULTS_FORMATS: dict[str, dict[str, Any]] = {
-    "text/csv": {"schema": {"type": "string", "description": "a row per store and product"}},
+    "text/csv": {
+        "schema": {
+            "type": "string",
+            "description": "a row per store and product; after today's columns, one column "
+            "`answer.<question_id>` per question (a question per product: that row's "
+            "product's answer; per store: the store's). Prices in minor units of the "
+            "campaign's currency, photos as their link, several choices as a JSON list",
+        }
+    },
     "application/geo+json": {
         "schema": {
             "type": "object",
@@ -261,9 +275,11 @@ _RESULTS_RESPONSES: dict[int | str, Any] = {
     summary="Approved results per store and product, with coverage, stock and spend",
     tags=["Campaigns"],  # a campaign's page in the document; served here, above campaigns
     description=(
-        "`format=json` (default) is the whole campaign; `csv` streams a row per store and "
-        "product; `geojson` is a FeatureCollection of store points. Only approved "
-        "submissions contribute; nothing identifies or locates the worker."
+        "`format=json` (default) is the whole campaign with its `questions`; `csv` streams a "
+        "row per store and product, with a column per question; `geojson` is a "
+        "FeatureCollection of store points, each result (with every answer, "
+        "`form_answers`) in its properties. Only approved submissions contribute; nothing "
+        "identifies or locates the worker."
     ),
     responses=_RESULTS_RESPONSES,
 )

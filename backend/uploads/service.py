@@ -71,6 +71,7 @@ def declare_submission(
         limits=limits,
         now=now,
         status="uploading",
+        photos_sent=len(photos),
     )
     uploads = [
         Upload(

@@ -15,6 +15,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from backend import geo
+from backend.campaigns import forms
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.kernel.clock import utcnow
 from backend.missions.models import Assignment, Mission
@@ -23,6 +24,7 @@ from backend.settings import Settings as AppSettings
 from backend.storage import PhotoStore
 from backend.stores.models import Store
 from backend.submissions import states
+from backend.submissions.answers import product_rows
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 from backend.submissions.photos import VARIANTS_TASK
@@ -109,6 +111,9 @@ def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
     skus = db_session.scalars(
         select(CampaignProduct.sku).where(CampaignProduct.campaign_id == campaign.id)
     ).all()
+    # A form that does not count every product as today's does has no counts to check: its
+    # answers were held to the form on receipt.
+    counted = forms.counts_products(campaign.questions)
     # Validation runs within minutes of upload, long before the position is reduced.
     assert submission.latitude is not None
     assert submission.longitude is not None
@@ -117,7 +122,7 @@ def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
         submission_id=submission.id,
         worker_id=submission.worker_id,
         outcome=submission.outcome,
-        answers=list(submission.answers),
+        answers=product_rows(submission.answers) if counted else [],
         position=(submission.latitude, submission.longitude),
         accuracy_m=submission.accuracy_m,
         captured_at=submission.captured_at,
@@ -126,7 +131,7 @@ def gather(*, db_session: Session, submission_id: str) -> Evidence | None:
         store=(store.latitude, store.longitude),
         geofence_m=store.geofence_m,
         window=(assignment.created_at, assignment.expires_at),
-        skus=list(skus),
+        skus=list(skus) if counted else [],
         photos_required=campaign.photos_required,
         review_required=campaign.review_required,
     )

@@ -66,6 +66,7 @@ def test_a_quote_says_the_rate_the_floor_and_the_least_passing_reward(client, br
         "least_passing_reward": euros(700),
         "passes": False,
         "travel_minutes": 15,
+        "form_minutes": 1,  # the default form over one product: well under est_minutes
     }
     fair = quote(client, headers, reward=euros(900), est_minutes=20).json
     assert fair["passes"] is True

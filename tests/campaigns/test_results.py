@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from backend.campaigns import aggregates
+from backend.campaigns import aggregates, forms
 from backend.campaigns.models import CampaignProduct
 from backend.kernel import links as links_rules
 from backend.ledger.service import fund_campaign
@@ -23,7 +23,7 @@ from backend.missions.models import Mission
 from backend.settings import settings_of
 from backend.stores.models import Store
 from backend.submissions.models import Photo
-from backend.submissions.results import CSV_HEADER, csv_lines
+from backend.submissions.results import CSV_HEADER, csv_header, csv_lines
 from backend.submissions.rules import ERASED_SHA256
 from tests.support.campaigns import (
     CAPTURED,
@@ -206,8 +206,11 @@ def test_csv_is_a_row_per_store_and_product_with_formulas_defused(client, world)
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     reader = csv.reader(io.StringIO(response.get_data(as_text=True)))
-    assert tuple(next(reader)) == CSV_HEADER
-    rows = [dict(zip(CSV_HEADER, cells, strict=True)) for cells in reader]
+    # Today's columns, then one per question of the form (the default one here).
+    header = csv_header(forms.default_questions())
+    assert header[: len(CSV_HEADER)] == CSV_HEADER
+    assert tuple(next(reader)) == header
+    rows = [dict(zip(header, cells, strict=True)) for cells in reader]
     assert len(rows) == 6 * 2
     by_key = {(r["mission_id"], r["sku"]): r for r in rows}
     first = by_key[(world.missions[0], "A-1")]

@@ -110,6 +110,7 @@ def test_nearby_over_http(client, db, make, auth_headers):
                 distance=n.distance_m,
                 speed_kmh=4.5,
                 products=n.products,
+                questions=n.questions,
                 scorecard_url=f"/api/v1/brands/{n.card.brand_id}/scorecard",
             )
             for n in found

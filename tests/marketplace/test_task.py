@@ -9,6 +9,7 @@ from unittest.mock import ANY
 
 import pytest
 
+from backend.campaigns import forms
 from backend.kernel.clock import utcnow
 from backend.marketplace import service
 from tests.support.factories import BrandFactory, StoreFactory, UserFactory
@@ -28,7 +29,7 @@ INSTRUCTIONS = "Count the facings of each product and flag any out of stock."
 TASK = {
     "products": sorted(PRODUCTS, key=lambda p: p["sku"]),
     "counting": ANY,  # the same words for every task: below
-    "questions": [],
+    "questions": forms.default_questions(),  # no questions given: today's products
     "photos_required": 2,
     "photo_instructions": PHOTO_INSTRUCTIONS,
     "instructions": INSTRUCTIONS,
@@ -149,7 +150,7 @@ def test_the_mission_detail_carries_the_whole_task_and_what_a_claim_holds(
     assert counting["unit"] == "facing"
     assert "front row" in counting["definition"]
     assert "out_of_stock" in counting["answer"]
-    assert shown["task_summary"] == {"products": 3, "questions": 0, "photos_required": 2}
+    assert shown["task_summary"] == {"products": 3, "questions": 3, "photos_required": 2}
     assert shown["store"] == {
         "id": store.id,
         "name": "Delhaize Brussels 1",
@@ -208,10 +209,10 @@ def test_nearby_items_carry_the_task_in_counts_of_their_own_campaign(client, db,
     _three, three = build(db, brand.id, points, skus=("A", "B", "C"))
     items = {item["id"]: item["task_summary"] for item in nearby(client, worker)}
     assert items == {
-        bare: {"products": 0, "questions": 0, "photos_required": 1},
-        single: {"products": 1, "questions": 0, "photos_required": 1},
-        three[0]: {"products": 3, "questions": 0, "photos_required": 1},
-        three[1]: {"products": 3, "questions": 0, "photos_required": 1},
+        bare: {"products": 0, "questions": 3, "photos_required": 1},
+        single: {"products": 1, "questions": 3, "photos_required": 1},
+        three[0]: {"products": 3, "questions": 3, "photos_required": 1},
+        three[1]: {"products": 3, "questions": 3, "photos_required": 1},
     }
     detail = client.get(f"/api/v1/missions/{three[0]}", headers=worker).json
     assert detail["task_summary"] == items[three[0]]
