@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.accounts import rules as account_rules
@@ -177,8 +178,12 @@ def accept_invite(
         locale=invite.locale,
         email_verified_at=now,
     )
-    db_session.add(user)
-    db_session.flush()
+    try:
+        with db_session.begin_nested():  # the address taken meanwhile: a 409, not a 500
+            db_session.add(user)
+            db_session.flush()
+    except IntegrityError:
+        raise _account_exists() from None
     invite.accepted_user_id = user.id
     audit.record(
         db_session=db_session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts import apikeys
@@ -15,6 +15,7 @@ from backend.accounts.models import ORG_ROLES, Brand, User
 from backend.errors import Conflict, Invalid, not_found
 from backend.i18n import gettext
 from backend.organisations import audit
+from backend.organisations.models import OrganisationInvite
 
 
 def members(*, db_session: Session, brand_id: str) -> list[User]:
@@ -33,6 +34,13 @@ def remove_member(*, db_session: Session, actor: User, user_id: str, now: dateti
     if member.org_role == "owner":
         _keep_an_owner(db_session, member)
     member.removed_at = now
+    # Invitations they sent and nobody accepted yet go with them: a removed owner could
+    # otherwise come back in through a second address.
+    db_session.execute(
+        delete(OrganisationInvite).where(
+            OrganisationInvite.invited_by == member.id, OrganisationInvite.accepted_at.is_(None)
+        )
+    )
     accounts.end_sessions(db_session=db_session, user_id=member.id)
     apikeys.revoke_keys_of(db_session=db_session, user_id=member.id, now=now)
     audit.record(

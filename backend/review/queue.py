@@ -7,6 +7,7 @@ grouped query per kind, so a page of fifty costs what a page of one does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, Text, case, cast, func, literal, select, text, tuple_
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
@@ -183,7 +185,10 @@ def _without_parallel_workers(db_session: Session, stmt: Select[*tuple[Any, ...]
     try:
         return db_session.execute(stmt).all()
     finally:
-        db_session.execute(text("RESET max_parallel_workers_per_gather"))
+        # Inside a transaction that failed, the RESET fails too (and the rollback undoes
+        # the SET): the first error is the one to see.
+        with contextlib.suppress(DBAPIError):
+            db_session.execute(text("RESET max_parallel_workers_per_gather"))
 
 
 def _totals(db_session: Session, where: QueueFilter) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.campaigns import events as campaign_events
 from backend.missions.models import Mission
 from backend.settings import current_settings
+from backend.submissions.answers import normal_answers
 from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 from backend.urls import photo_url
@@ -55,12 +56,15 @@ def _result(
         "campaign_id": mission.campaign_id,
         "store_id": mission.store_id,
         "outcome": submission.outcome,
-        "answers": submission.answers,
+        # In the form's shape whatever the phone sent (old answers are their three questions).
+        "answers": normal_answers(submission.answers),
         "photos": [
             {
                 "id": photo_id,
+                # No owner to sign for: no link (signed for whoever is deciding, an admin, it
+                # would hand the receiver the original with its metadata).
                 "url": None
-                if sha256 == ERASED_SHA256
+                if sha256 == ERASED_SHA256 or viewer is None
                 else settings.public_url
                 + photo_url(
                     photo_id, viewer_id=viewer, ttl_seconds=settings.export_link_ttl_seconds

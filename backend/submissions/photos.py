@@ -51,8 +51,13 @@ def visible_photo(*, db_session: Session, photo_id: str, user: User) -> Photo:
 
 
 def link_viewer(*, db_session: Session, viewer_id: str) -> User | None:
-    """The user a signed link was made for, while the account stands (not erased)."""
-    return db_session.scalar(select(User).where(User.id == viewer_id, User.erased_at.is_(None)))
+    """The user a signed link was made for, while the account stands: not erased, not
+    removed from its organisation (a removed member's links stop with their tokens)."""
+    return db_session.scalar(
+        select(User).where(
+            User.id == viewer_id, User.erased_at.is_(None), User.removed_at.is_(None)
+        )
+    )
 
 
 def photo_bytes(

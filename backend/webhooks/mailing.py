@@ -25,7 +25,11 @@ def composer(*, public_url: str) -> Composer:
     def letter(db_session: Session, message: MailMessage, now: datetime) -> Letter | None:
         subscription = db_session.get(WebhookSubscription, message.ref_id or "")
         user = db_session.scalar(
-            select(User).where(User.email == message.to_address, User.erased_at.is_(None))
+            select(User).where(
+                User.email == message.to_address,
+                User.erased_at.is_(None),
+                User.removed_at.is_(None),
+            )
         )
         if subscription is None or user is None or user.brand_id != subscription.brand_id:
             return None

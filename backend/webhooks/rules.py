@@ -60,10 +60,26 @@ def literal_address(host: str) -> IPAddress | None:
     return None
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 one carries to its network (::ffff:10.0.0.1 mapped, 2002:a00:1::
+    6to4, 64:ff9b::a00:1 NAT64, all 10.0.0.1): judged as itself, not as a global IPv6."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return address
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
+
+
 def address_problem(address: IPAddress, *, allow_private: bool) -> str | None:
     """Why a webhook may not be sent to this address, or None when it may."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1
+    address = _embedded_ipv4(address)
     if address in METADATA:
         return "a cloud metadata address"
     if address.is_link_local:

@@ -280,3 +280,21 @@ def test_a_removed_member_gets_no_password_reset_mail(app, client, db, make, aut
     assert asked.status_code == 202  # the same answer as for any address
     assert run_mail(app, db) == ["cancelled"]
     assert sign_in(client, gone.email, PASSWORD).status_code == 401
+
+
+def test_a_removed_owner_s_pending_invitations_go_with_them(app, client, db, make, auth_headers):
+    _owner, owner_h, _ = owner_with_stores(make, auth_headers)
+    second_h = join(app, db, client, owner_h, "sam@example.org", "owner")
+    # The second owner invites another address of theirs, then is removed before it is used.
+    assert invite(client, second_h, "sam.again@example.org", "owner").status_code == 201
+    token = mailed_invite_token(app, db, "sam.again@example.org")
+    assert client.get(f"{API}/invites/{token}").status_code == 200
+    sam = client.get(f"{API}/me", headers=second_h).json
+    removed = client.delete(f"{API}/organisation/members/{sam['id']}", headers=owner_h)
+    assert removed.status_code == 204
+    assert client.get(f"{API}/invites/{token}").json["code"] == "invite_invalid"
+    back = client.post(
+        f"{API}/invites/{token}/accept",
+        json={"password": "a long enough passphrase", "display_name": "Sam again"},
+    )
+    assert (back.status_code, back.json["code"]) == (404, "invite_invalid")

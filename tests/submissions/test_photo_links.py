@@ -177,6 +177,29 @@ def test_a_brand_s_link_works_only_while_its_submission_stays_approved(
     assert client.get(listed.json["photos"][0]["thumbnail_url"]).status_code == 404
 
 
+def test_a_brand_member_s_links_stop_when_they_are_removed_from_the_organisation(
+    app, client, sent, make, auth_headers
+):
+    waiting = sent([gps_photo(seed=312)])
+    owner = make(UserFactory, role="brand", brand=waiting["claimed"].brand)
+    member = make(UserFactory, role="brand", brand=waiting["claimed"].brand)
+    approved = client.post(
+        f"/api/v1/submissions/{waiting['id']}/decision",
+        json={"decision": "approve"},
+        headers=waiting["admin_headers"],
+    )
+    assert approved.status_code == 200, approved.json
+    shown = client.get(f"/api/v1/submissions/{waiting['id']}", headers=auth_headers(member))
+    links = [shown.json["photos"][0][key] for key in ("url", "thumbnail_url")]
+    assert [client.get(link).status_code for link in links] == [200, 200]
+    removed = client.delete(
+        f"/api/v1/organisation/members/{member.id}", headers=auth_headers(owner)
+    )
+    assert removed.status_code == 204
+    # Their tokens stopped at once; the links they were handed stop with them.
+    assert [client.get(link).status_code for link in links] == [404, 404]
+
+
 def test_every_link_to_an_erased_photo_answers_404_and_its_copies_are_gone(app, client, db, sent):
     waiting = sent([gps_photo(seed=307)])
     photo, claimed = waiting["photos"][0], waiting["claimed"]

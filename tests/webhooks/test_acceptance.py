@@ -108,6 +108,9 @@ def test_every_event_is_delivered_once_signed_after_two_failures(
     assert approval["submission_id"] == approved_id
     assert approval["mission_id"] == first.mission_id
     assert set(approval) >= {"campaign_id", "store_id", "answers", "photos", "approved_at"}
+    # The answers in the form's shape, whatever shape the phone sent them in.
+    assert approval["answers"]
+    assert all({"question_id", "value"} <= set(answer) for answer in approval["answers"])
     (photo,) = approval["photos"]
     # A long-lived link, like an export's: it works without any Authorization header.
     path = photo["url"].removeprefix(app.config["PUBLIC_URL"])

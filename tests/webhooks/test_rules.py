@@ -25,6 +25,8 @@ def test_a_literal_private_loopback_or_metadata_host_is_refused_without_the_allo
         "0x7f.1",
         "127.1",
         "[::ffff:10.0.0.1]",  # IPv4-mapped
+        "[2002:a00:1::]",  # 6to4 of 10.0.0.1
+        "[64:ff9b::7f00:1]",  # NAT64 of 127.0.0.1
         "192.168.1.20",
         "172.16.0.1",
         "100.64.0.1",  # shared address space
@@ -49,7 +51,16 @@ def test_the_allowance_lets_loopback_private_and_plain_http_through():
 
 
 @pytest.mark.parametrize(
-    "host", ["169.254.169.254", "169.254.170.2", "[fe80::1]", "[fd00:ec2::254]", "100.100.100.200"]
+    "host",
+    [
+        "169.254.169.254",
+        "169.254.170.2",
+        "[fe80::1]",
+        "[fd00:ec2::254]",
+        "100.100.100.200",
+        "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
+        "[2002:a9fe:a9fe::]",  # 6to4 of 169.254.169.254
+    ],
 )
 def test_link_local_and_metadata_stay_refused_even_with_the_allowance(host):
     with pytest.raises(rules.UnsafeUrl):
