@@ -14,9 +14,8 @@ from backend.missions.models import Mission
 from backend.notices import rules as notice_rules
 from backend.notices.service import queue_notice
 from backend.stores.models import Store
+from backend.submissions import rules
 from backend.submissions.models import Submission
-
-STORE_CLOSED = "store_closed"
 
 
 def queue_decision_notice(
@@ -35,9 +34,13 @@ def queue_decision_notice(
     if status not in ("approved", "rejected"):
         return
     row = _about(db_session, submission_id)
-    # What settlement credits an approval: the reward and bonus, or a closed store's show-up pay.
-    pay = row.pay_minor if row.outcome != STORE_CLOSED else (row.show_up_minor or 0)
-    amount = {"amount_minor": int(pay), "currency": row.reward_currency}
+    pay = rules.approval_pay_minor(
+        outcome=row.outcome,
+        pay_minor=row.pay_minor,
+        show_up_minor=row.show_up_minor,
+        mission_id=row.mission_id,
+    )
+    amount = {"amount_minor": pay, "currency": row.reward_currency}
     facts: dict[str, Any] = {
         "submission_id": submission_id,
         "store": row.store,
@@ -74,6 +77,7 @@ def _about(db_session: Session, submission_id: str) -> Any:
         select(
             Submission.worker_id,
             Submission.outcome,
+            Submission.mission_id,
             Store.name.label("store"),
             Campaign.name.label("campaign"),
             (Mission.reward_amount_minor + Mission.bonus_minor).label("pay_minor"),

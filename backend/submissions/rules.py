@@ -12,8 +12,24 @@ COUNT_MAX = 10_000
 # fingerprint of the person's picture. Every erased photo carries this instead: no upload
 # hashes to it, so exact-reuse lookups never match it.
 ERASED_SHA256 = "0" * 64
+# The outcome paid show-up pay (a store found closed) rather than the mission's reward.
+STORE_CLOSED = "store_closed"
 # Flags that say how a submission came to review rather than what is doubtful about it.
 ROUTINE_FLAGS = frozenset({"campaign_requires_review"})
+
+
+def approval_pay_minor(
+    *, outcome: str | None, pay_minor: int, show_up_minor: int | None, mission_id: str
+) -> int:
+    """What an approval pays its worker, in minor units: the mission's reward and bonus
+    (`pay_minor`), or its show-up pay when the worker found the store closed. Settlement
+    credits it and the worker's notice names it, so the two can never disagree."""
+    if outcome != STORE_CLOSED:
+        return int(pay_minor)
+    if show_up_minor is None:
+        # Publishing fixes it (migration 0012 gave it to missions published before).
+        raise RuntimeError(f"Mission {mission_id} is open to work but has no show-up pay.")
+    return int(show_up_minor)
 
 
 def is_flagged(flags: list[str]) -> bool:

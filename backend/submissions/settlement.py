@@ -8,7 +8,6 @@ on that submission (an appeal granted or refused) leaves the mission to whoever 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
@@ -23,7 +22,6 @@ from backend.missions.models import Mission
 from backend.submissions import events, rules
 from backend.submissions.models import Decision, Submission
 
-STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
 # What an approved submission leaves its mission as, by outcome: a closed store stays
 # visible to the brand as such, and may be re-opened (campaigns.closures).
 MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
@@ -64,7 +62,12 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
         .where(Submission.id == submission_id)
         .with_for_update(of=Mission)
     ).one()
-    amount = row.pay_minor if row.outcome != STORE_CLOSED else _show_up_minor(row)
+    amount = rules.approval_pay_minor(
+        outcome=row.outcome,
+        pay_minor=row.pay_minor,
+        show_up_minor=row.show_up_minor,
+        mission_id=row.mission_id,
+    )
     ledger.credit_submission(
         db_session=db_session,
         submission_id=submission_id,
@@ -77,14 +80,6 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
         now=now,
     )
     return True
-
-
-def _show_up_minor(row: Any) -> int:
-    """The mission's show-up pay, as publishing fixed it (migration 0012 gave it to missions
-    published before): what the worker is paid is what the ledger check reads."""
-    if row.show_up_minor is None:
-        raise RuntimeError(f"Mission {row.mission_id} is open to work but has no show-up pay.")
-    return int(row.show_up_minor)
 
 
 def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: str) -> bool:
