@@ -46,8 +46,9 @@ class Policy:
 
     @property
     def lease(self) -> timedelta:
-        """How long an attempt may take before it counts as dead: connect, send, read."""
-        return timedelta(seconds=self.timeout * 3 + 30)
+        """How long an attempt may take before it counts as dead: past the transport's own
+        deadline for the whole attempt, with room for writing down what it came to."""
+        return timedelta(seconds=self.timeout * transport.DEADLINE_TIMEOUTS + 30)
 
 
 @dataclass(frozen=True)

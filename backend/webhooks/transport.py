@@ -4,21 +4,28 @@ The host name is resolved here, every address checked (rules.pick_address), and 
 connection made to the checked address itself, the Host header and the TLS server name
 still the URL's: a second lookup by the HTTP library could answer otherwise. Redirects are
 not followed, at most `max_response_bytes` of the answer is read, every socket operation
-times out.
+times out, and the whole attempt has a deadline (a receiver trickling a byte at a time
+would otherwise hold it past the lease, and the sweeper would send the message again).
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from backend.webhooks import rules
+
+# The whole attempt (resolve, connect, send, read) may take this many `timeout`s at most;
+# delivery.Policy.lease gives an attempt more than that before it counts as dead.
+DEADLINE_TIMEOUTS = 3
 
 # (host, port) -> every address the name resolves to.
 Resolver = Callable[[str, int], list[rules.IPAddress]]
@@ -102,12 +109,46 @@ def post(
         )
     else:
         connection = _PinnedHTTP(host, port, address=str(address), timeout=timeout)
+    allowed = timeout * DEADLINE_TIMEOUTS
+    watchdog = _Watchdog(connection, max(0.0, allowed - (time.monotonic() - start)))
+    status: int | None = None
     try:
         connection.request("POST", target, body=body, headers=dict(headers))
         response = connection.getresponse()
+        if watchdog.fired:  # the cut ended the headers: an answer that never came whole
+            return Outcome(None, took(), watchdog.error)
+        status = response.status
         response.read(max_response_bytes)  # read a little, so the receiver is not cut off
-        return Outcome(response.status, took())
+        return Outcome(status, took())
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        return Outcome(None, took(), f"{type(exc).__name__}: {exc}"[:300])
+        if watchdog.fired:
+            # An answer whose status came in time counts; its body was only a courtesy.
+            return Outcome(status, took(), None if status is not None else watchdog.error)
+        return Outcome(status, took(), f"{type(exc).__name__}: {exc}"[:300])
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+class _Watchdog:
+    """Shuts the connection's socket down when the attempt's time is up: a socket timeout
+    bounds each read, not a receiver that answers a byte just before each one ends."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.fired = False
+        self.error = f"deadline: no whole answer within {seconds:.1f} s"
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):  # closed meanwhile: nothing left to cut
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        """Stop the timer (the attempt ended by itself)."""
+        self._timer.cancel()

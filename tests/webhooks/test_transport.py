@@ -5,6 +5,9 @@ kept), no redirect is followed. Every connection stays on this machine's loopbac
 from __future__ import annotations
 
 import ipaddress
+import socket
+import threading
+import time
 
 import pytest
 
@@ -117,3 +120,62 @@ def test_a_receiver_that_does_not_listen_is_an_error_not_an_exception():
     outcome = send(f"{url}/in", Resolver())
     assert outcome.status_code is None
     assert outcome.error is not None
+
+
+class Trickle:
+    """A receiver on loopback that reads the request, sends `answer`, then one more byte at a
+    time, each before the client's socket timeout: every read succeeds, the answer never ends."""
+
+    def __init__(self, answer: bytes, every: float) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.answer, self.every = answer, every
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(self.answer)
+                while True:
+                    time.sleep(self.every)
+                    conn.sendall(b"a")
+            except OSError:
+                return  # the client let go
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("answer", "status"),
+    [
+        (b"HTTP/1.1 200 OK\r\nX-Slow: ", None),  # the status line comes, the headers never end
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", 200),  # the body never ends
+    ],
+)
+def test_a_receiver_trickling_its_answer_is_cut_at_the_attempts_deadline(answer, status):
+    trickle = Trickle(answer, every=0.1)
+    try:
+        outcome = transport.post(
+            f"{trickle.url}/in",
+            BODY,
+            {"Content-Type": "application/json"},
+            allow_private=True,
+            timeout=0.4,
+            max_response_bytes=1_000_000,
+            resolver=Resolver(),
+        )
+    finally:
+        trickle.close()
+    # Without the deadline the first would never end, the second after 100,000 bytes.
+    assert outcome.status_code == status
+    if status is None:
+        assert outcome.error is not None
+        assert outcome.error.startswith("deadline")
+    else:
+        assert outcome.error is None
+    assert not trickle.thread.is_alive()
