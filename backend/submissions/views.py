@@ -12,7 +12,7 @@ from flask import json as flask_json  # the app's JSON provider, as the API answ
 from marshmallow import ValidationError
 
 from backend.accounts.access import requires
-from backend.accounts.auth import BRAND_SIDE, auth, current_user
+from backend.accounts.auth import BRAND_SIDE, auth, current_api_key, current_user
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
@@ -296,7 +296,10 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         else settings.photo_link_ttl_seconds,
         exported=exported,
     )
-    _record_export(found.campaign_id, query["format"])
+    # A file, or a machine's read through a key, takes the results out; a person looking at
+    # the campaign's page in the console does not, and would fill the log with every visit.
+    if exported or current_api_key() is not None:
+        _record_export(found.campaign_id, query["format"])
     if query["format"] == "csv":
         response = Response(stream_with_context(results.csv_lines(found)), mimetype="text/csv")
         response.headers["Content-Disposition"] = (
@@ -309,9 +312,9 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
 
 
 def _record_export(campaign_id: str, export_format: str) -> None:
-    """Write `results.exported` to the organisation's audit log, whatever the format. A read
-    has no transaction of its own to join: the line is written apart, once the results
-    were found (a 404 writes nothing), so a read request never takes the write lock."""
+    """Write `results.exported` to the organisation's audit log. A read has no transaction
+    of its own to join: the line is written apart, once the results were found (a 404 writes
+    nothing), so a read request never takes the write lock."""
     campaign = request_session().get(Campaign, campaign_id)  # loaded by the results already
     assert campaign is not None
     with get_db().transaction() as session:

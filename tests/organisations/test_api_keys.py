@@ -149,3 +149,24 @@ def test_expired_keys_and_bad_input(client, db, make, auth_headers):
         answer = client.post(f"{API}/api-keys", json=body, headers=owner_h)
         assert answer.status_code == 422, body
         assert any(name.startswith(field) for name in answer.json["errors"]), answer.json
+
+
+def test_a_member_looking_at_results_writes_no_export_and_a_download_writes_one(
+    client, make, auth_headers
+):
+    owner, owner_h, store_ids = owner_with_stores(make, auth_headers)
+    campaign_id = client.post(
+        f"{API}/campaigns", json=campaign_body(store_ids), headers=owner_h
+    ).json["id"]
+    for _ in range(3):  # the console's campaign page, visited three times
+        assert (
+            client.get(f"{API}/campaigns/{campaign_id}/results", headers=owner_h).status_code == 200
+        )
+    for fmt in ("csv", "geojson"):
+        read = client.get(f"{API}/campaigns/{campaign_id}/results?format={fmt}", headers=owner_h)
+        assert read.status_code == 200
+    exports = [
+        line for line in audit_actions(client, owner_h) if line["action"] == "results.exported"
+    ]
+    assert [line["detail"] for line in exports] == [{"format": "csv"}, {"format": "geojson"}]
+    assert {line["actor_id"] for line in exports} == {owner.id}
