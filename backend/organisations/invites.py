@@ -138,6 +138,32 @@ def accept_invite(
 ) -> tuple[str, User]:
     """Use an invitation up: its account is made (the address counts as verified: its owner
     read the mail) and signed in; returns the new bearer token and the member."""
+    _check_acceptance(password=password, display_name=display_name)
+    # Hashed before the first statement: the write lock (SQLite) is taken only for writes.
+    password_hash = accounts.password_hasher().hash(password)
+    invite = _take_invite(db_session, token, now)
+    if problems := account_rules.password_problems(password, email=invite.email):
+        raise Invalid(
+            gettext("The invitation could not be accepted."), errors={"password": problems}
+        )
+    user = _new_member(db_session, invite, password_hash, display_name.strip(), now)
+    audit.record(
+        db_session=db_session,
+        brand_id=invite.brand_id,
+        actor_id=user.id,
+        action="member.joined",
+        target_type="user",
+        target_id=user.id,
+        detail={"role": invite.role, "invite_id": invite.id},
+    )
+    token_text, _row = accounts.open_session(
+        db_session=db_session, user=user, ttl_seconds=ttl_seconds
+    )
+    return token_text, user
+
+
+def _check_acceptance(*, password: str, display_name: str) -> None:
+    """Refuse what is wrong with the form before anything is written (422 naming fields)."""
     errors: dict[str, list[str]] = {}
     if problems := account_rules.password_problems(password, email=""):
         errors["password"] = problems
@@ -145,9 +171,11 @@ def accept_invite(
         errors["display_name"] = [gettext("Must not be blank.")]
     if errors:
         raise Invalid(gettext("The invitation could not be accepted."), errors=errors)
-    # Hashed before the first statement: the write lock (SQLite) is taken only for writes.
-    password_hash = accounts.password_hasher().hash(password)
-    # One conditional UPDATE: two acceptances at once cannot both pass.
+
+
+def _take_invite(db_session: Session, token: str, now: datetime) -> OrganisationInvite:
+    """Mark the invitation used, in one conditional UPDATE (two acceptances at once cannot
+    both pass); 404 invite_invalid when unknown, used or expired."""
     invite_id = db_session.scalar(
         update(OrganisationInvite)
         .where(
@@ -162,10 +190,14 @@ def accept_invite(
     invite = db_session.get(OrganisationInvite, invite_id) if invite_id else None
     if invite is None:
         raise _invite_invalid()
-    if problems := account_rules.password_problems(password, email=invite.email):
-        raise Invalid(
-            gettext("The invitation could not be accepted."), errors={"password": problems}
-        )
+    return invite
+
+
+def _new_member(
+    db_session: Session, invite: OrganisationInvite, password_hash: str, name: str, now: datetime
+) -> User:
+    """The invited person's account, in the invitation's organisation and role; 409
+    account_exists when the address has an account (or takes one meanwhile)."""
     if db_session.scalar(select(User.id).where(User.email == invite.email)):
         raise _account_exists()
     user = User(
@@ -174,7 +206,7 @@ def accept_invite(
         role="brand",
         org_role=invite.role,
         brand_id=invite.brand_id,
-        display_name=display_name.strip(),
+        display_name=name,
         locale=invite.locale,
         email_verified_at=now,
     )
@@ -185,19 +217,7 @@ def accept_invite(
     except IntegrityError:
         raise _account_exists() from None
     invite.accepted_user_id = user.id
-    audit.record(
-        db_session=db_session,
-        brand_id=invite.brand_id,
-        actor_id=user.id,
-        action="member.joined",
-        target_type="user",
-        target_id=user.id,
-        detail={"role": invite.role, "invite_id": invite.id},
-    )
-    token_text, _row = accounts.open_session(
-        db_session=db_session, user=user, ttl_seconds=ttl_seconds
-    )
-    return token_text, user
+    return user
 
 
 def purge_expired(*, db_session: Session, now: datetime) -> int:
