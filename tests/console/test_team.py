@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.organisations.helpers import API, join
+from tests.organisations.helpers import API, invite, join
 from tests.support.console import (
     button,
     console_errors,
@@ -74,6 +74,23 @@ def said(browser: Any, words: str) -> bool:
     from selenium.webdriver.common.by import By
 
     return any(words in p.text for p in browser.find_elements(By.CSS_SELECTOR, "main p"))
+
+
+def exports(db: Any, owner: Any, count: int) -> None:
+    """`count` audit lines of results exported by the owner, after everything else."""
+    from backend.organisations.audit import record
+
+    with db.transaction() as session:
+        for _ in range(count):
+            record(
+                db_session=session,
+                brand_id=owner.brand_id,
+                actor_id=owner.id,
+                action="results.exported",
+                target_type="campaign",
+                target_id="gone",
+                detail={"format": "csv"},
+            )
 
 
 def visit(browser: Any, origin: str, page: str, title: str) -> None:
@@ -176,6 +193,20 @@ def test_an_owner_runs_the_team_from_the_console(
         wait(browser, lambda b: heading(b) == "This invitation is no longer valid")
         assert link(browser, "Sign in to the console").get_attribute("href") == f"{origin}/#/signin"
 
+        # An address that got an account meanwhile: said, with the way to sign in.
+        assert invite(client, owner_h, "ann@example.org", "viewer").status_code == 201
+        wait_until(lambda: received(inbox, "ann@example.org", "/invite"), 60, "the invitation")
+        make(UserFactory, email="ann@example.org")
+        browser.get(origin + mail_to(inbox, "ann@example.org", "/invite"))
+        wait(browser, lambda b: heading(b) == f"Join {brand} on Fairfield")
+        browser.find_element(By.CSS_SELECTOR, "input[name=display_name]").send_keys("Ann")
+        browser.find_element(By.CSS_SELECTOR, "input[name=password]").send_keys(NEW_PASSWORD)
+        button(browser, f"Join {brand}").click()
+        summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
+        assert "There is already an account with this address." in summary.text
+        assert summary.find_element(By.LINK_TEXT, "Sign in to the console")
+        assert serious_violations(browser) == []
+
         # The owner changes a role, cannot leave the team ownerless, and removes a member.
         sign_in(browser, origin, owner.email, PASSWORD)
         visit(browser, origin, "team", f"Your team at {brand}")
@@ -204,11 +235,24 @@ def test_an_owner_runs_the_team_from_the_console(
         assert not [e for e in emails if e.startswith("mia@")]
         assert serious_violations(browser) == []
 
-        # The audit log lists those acts, in words; the filter keeps one action.
+        # The audit log lists those acts, in words, behind a page of 50 later exports; the
+        # filter keeps one action.
+        exports(db, owner, 50)
         link(browser, "Audit log").click()
         wait(browser, lambda b: heading(b) == "Audit log")
-        table = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "main table"))
+        wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "main tbody tr")) == 50)
+        assert "Removed a member" not in browser.find_element(By.CSS_SELECTOR, "main table").text
+        button(browser, "Load more").click()
+        wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "main tbody tr")) > 50)
+        assert not [
+            b
+            for b in browser.find_elements(By.CSS_SELECTOR, "main button")
+            if b.text == "Load more"
+        ]
+        table = browser.find_element(By.CSS_SELECTOR, "main table")
         lines = [r.text for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+        assert "Exported results" in lines[0]
+        assert "Results of a campaign as CSV" in lines[0]
         assert any("Invited a member" in r and "mia@example.org as manager" in r for r in lines), (
             lines
         )
