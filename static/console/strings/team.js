@@ -56,6 +56,7 @@ export default {
   "audit.more": "Load more",
   "audit.someone": "Someone no longer in the team",
   "audit.nobody": "Fairfield",
+  "audit.former": "{email} (no longer in the team)",
   "audit.action.member.invited": "Invited a member",
   "audit.action.member.joined": "Joined the team",
   "audit.action.member.removed": "Removed a member",

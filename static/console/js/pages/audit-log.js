@@ -74,7 +74,15 @@ async function campaignNames() {
   return names;
 }
 
-function logTable(entries, { people, campaigns }) {
+function logTable(entries, { people: members, campaigns }) {
+  // A removed member is named by the line that removed them (newer, so loaded before
+  // their own acts).
+  const people = new Map(members);
+  for (const entry of entries) {
+    if (entry.action === "member.removed" && entry.detail?.email && !people.has(entry.target_id)) {
+      people.set(entry.target_id, { email: entry.detail.email, former: true });
+    }
+  }
   return wide(table(t("audit.caption", { count: entries.length }), [
     [t("audit.when"), (e) => h("time", { datetime: e.at }, dateTime(e.at))],
     [t("audit.who"), (e) => who(e.actor_id, people)],
@@ -87,6 +95,7 @@ function who(userId, people) {
   if (!userId) return t("audit.nobody");
   const member = people.get(userId);
   if (!member) return t("audit.someone");
+  if (member.former) return t("audit.former", { email: member.email });
   return member.display_name ? `${member.display_name} (${member.email})` : member.email;
 }
 

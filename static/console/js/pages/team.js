@@ -93,8 +93,8 @@ function roleControl(member, acts) {
       change.disabled = true;
       try {
         await api(`/organisation/members/${encodeURIComponent(member.user_id)}`, { method: "PATCH", body: { role } });
-        acts.say(t("team.roleChanged", { email: member.email, role: roleName(role).toLowerCase() }));
         await acts.changed(member.user_id);
+        acts.say(t("team.roleChanged", { email: member.email, role: roleName(role).toLowerCase() }));
       } catch (problem) {
         select.value = member.role;
         acts.fail(problem);
@@ -122,8 +122,8 @@ function removeButton(member, acts) {
       button.disabled = true;
       try {
         await api(`/organisation/members/${encodeURIComponent(member.user_id)}`, { method: "DELETE" });
-        acts.say(t("team.removed", { email: member.email }));
         await acts.changed(null);
+        acts.say(t("team.removed", { email: member.email }));
       } catch (problem) {
         button.disabled = false;
         acts.fail(problem);
