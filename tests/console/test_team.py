@@ -7,6 +7,7 @@ password reset link opens the reset page, which leads back to the console's sign
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.support.console import (
     console_errors,
     heading,
     link,
+    screenshot,
     serious_violations,
     sign_in,
     wait,
@@ -93,6 +95,24 @@ def exports(db: Any, owner: Any, count: int) -> None:
             )
 
 
+def on_a_dark_phone(browser: Any, origin: str, page: str, title: str, folder: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": "dark"}]},
+    )
+    browser.set_window_size(360, 740)
+    visit(browser, origin, page, title)
+    wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "main table tbody tr"))
+    assert serious_violations(browser) == [], page
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, page
+    screenshot(browser, f"{page}-dark-360", folder)
+
+
 def visit(browser: Any, origin: str, page: str, title: str) -> None:
     browser.get(f"{origin}/#/{page}")
     wait(browser, lambda b: heading(b) == title)
@@ -115,6 +135,7 @@ def test_an_owner_runs_the_team_from_the_console(
     make: Any,
     auth_headers: Any,
     start_worker: Any,
+    tmp_path: Path,
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -158,6 +179,7 @@ def test_an_owner_runs_the_team_from_the_console(
         browser.get(origin + invite_path)
         wait(browser, lambda b: heading(b) == f"Join {brand} on Fairfield")
         assert "token" not in browser.current_url  # dropped from the address bar
+        screenshot(browser, "invite", tmp_path)
         assert (
             "as a manager with the address mia@example.org"
             in browser.find_element(By.TAG_NAME, "main").text
@@ -230,6 +252,7 @@ def test_an_owner_runs_the_team_from_the_console(
         wait(browser, lambda b: said(b, "mia@example.org is no longer in the team."))
         wait(browser, lambda b: row_of(b, "mia@example.org") is None)
         assert row_of(browser, "vic@example.org") is not None
+        screenshot(browser, "team", tmp_path)
         assert serious_violations(browser) == []
 
         # The audit log lists those acts, in words, behind a page of 50 later exports; the
@@ -271,6 +294,11 @@ def test_an_owner_runs_the_team_from_the_console(
         wait(browser, lambda b: len(b.find_elements(By.CSS_SELECTOR, "main tbody tr")) == 1)
         assert serious_violations(browser) == []
         assert console_errors(browser, allowed=PROVOKED) == []
+
+        # On a 360 px phone in the dark: no sideways scrolling, no serious violation.
+        for page, title in (("team", f"Your team at {brand}"), ("audit-log", "Audit log")):
+            on_a_dark_phone(browser, origin, page, title, tmp_path)
+        browser.set_window_size(1400, 1000)
 
         # A brand member's reset link: the page works and leads to the console's sign-in.
         asked = client.post(f"{API}/auth/password-reset", json={"email": "vic@example.org"})

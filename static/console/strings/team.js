@@ -54,7 +54,7 @@ export default {
   "audit.action": "Action",
   "audit.what": "What",
   "audit.more": "Load more",
-  "audit.someone": "Someone no longer in the team",
+  "audit.someone": "Someone not in the team",
   "audit.nobody": "Fairfield",
   "audit.former": "{email} (no longer in the team)",
   "audit.action.member.invited": "Invited a member",
