@@ -17,7 +17,7 @@ from backend.settings import settings_of
 
 # Pages the policy guards whatever they answer: the console's document, the worker app (every
 # path under /app/, its redirect included) and the pages the account mails link to.
-GUARDED = ("/", "/app", "/app/", "/reset-password", "/verify-email")
+GUARDED = ("/", "/app", "/app/", "/reset-password", "/verify-email", "/invite")
 # The API reference (Swagger UI) has a policy of its own: the same origin-only rules, no tiles.
 DOCS = ("/docs", "/static/docs.html")
 
@@ -61,7 +61,8 @@ def console_config(app: Flask) -> dict[str, Any]:
 
 
 def register_console(app: Flask, static_dir: Path) -> None:
-    """Serve the console at `/` and its config, and guard its page with security headers."""
+    """Serve the console at `/`, its config and the invitation page (`/invite`), and guard
+    its pages with security headers."""
     console_dir = static_dir / "console"
     policy = content_security_policy(settings_of(app).map_tile_url)
 
@@ -69,6 +70,14 @@ def register_console(app: Flask, static_dir: Path) -> None:
     @app.doc(hide=True)  # type: ignore[attr-defined]
     def console() -> Response:
         return send_from_directory(console_dir, "index.html")
+
+    @app.get("/invite")
+    @app.doc(hide=True)  # type: ignore[attr-defined]
+    def invite_page() -> Response:
+        # The invitation mail's link: the page reads its token, then drops it from the address.
+        response = send_from_directory(console_dir, "invite.html")
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @app.get("/console/config.json")
     @app.doc(hide=True)  # type: ignore[attr-defined]

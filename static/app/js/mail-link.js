@@ -11,7 +11,11 @@ const token = new URLSearchParams(window.location.search).get("token");
 window.history.replaceState(null, "", window.location.pathname);
 document.documentElement.lang = language();
 
-const openApp = () => h("p", h("a.button.primary.wide", { href: "/app/" }, t("reset.open")));
+// Workers go on in the app; a brand's people sign in to the console.
+const openApp = () => [
+  h("p", h("a.button.primary.wide", { href: "/app/" }, t("reset.open"))),
+  h("p", h("a", { href: "/#/signin" }, t("reset.console"))),
+];
 
 function resetPassword() {
   document.title = t("app.title", { page: t("reset.title") });

@@ -49,6 +49,7 @@ export default {
   "reset.done": "Your password is changed, and every other session is signed out.",
   "reset.noToken": "This link is incomplete. Open the link from the email again, or ask for a new one.",
   "reset.open": "Open the app",
+  "reset.console": "Sign in to the console (for brands)",
   "verify.title": "Confirm your email address",
   "verify.busy": "Confirming…",
   "verify.done": "Your email address is confirmed. You can now ask for payouts.",

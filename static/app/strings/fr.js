@@ -48,6 +48,7 @@ export default {
   "reset.done": "Votre mot de passe est changé, et toutes les autres sessions sont fermées.",
   "reset.noToken": "Ce lien est incomplet. Rouvrez le lien de l’e-mail, ou demandez-en un nouveau.",
   "reset.open": "Ouvrir l’application",
+  "reset.console": "Se connecter à la console (pour les marques)",
   "verify.title": "Confirmer votre adresse e-mail",
   "verify.busy": "Confirmation…",
   "verify.done": "Votre adresse e-mail est confirmée. Vous pouvez maintenant demander des paiements.",

@@ -48,6 +48,7 @@ export default {
   "reset.done": "Je wachtwoord is gewijzigd en alle andere sessies zijn afgemeld.",
   "reset.noToken": "Deze link is onvolledig. Open de link uit de e-mail opnieuw, of vraag een nieuwe aan.",
   "reset.open": "Open de app",
+  "reset.console": "Aanmelden bij de console (voor merken)",
   "verify.title": "Bevestig je e-mailadres",
   "verify.busy": "Bezig met bevestigen…",
   "verify.done": "Je e-mailadres is bevestigd. Je kunt nu uitbetalingen aanvragen.",

@@ -23,7 +23,7 @@ export function parseHash(hash) {
 
 function allowed(page, profile) {
   if (!page.roles || page.roles.length === 0) return true;
-  return Boolean(profile) && page.roles.includes(profile.role);
+  return Boolean(profile) && page.roles.includes(profile.role) && (!page.allows || page.allows(profile));
 }
 
 function drawNav(profile, path) {

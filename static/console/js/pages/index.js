@@ -1,7 +1,9 @@
 // Every page of the console, in navigation order. A page is
-// {path: "#/name", title, roles: ["admin"|"brand"] (empty: anyone), nav (its link's name, or
+// {path: "#/name", title, roles: ["admin"|"brand"] (empty: anyone), allows (optional:
+// profile → whether this person may open it, e.g. owners only), nav (its link's name, or
 // none), render(main, params)}; render may return a function run when the reader leaves.
 import appeals from "./appeals.js";
+import auditLog from "./audit-log.js";
 import builder from "./builder.js";
 import campaign from "./campaign.js";
 import campaigns from "./campaigns.js";
@@ -11,5 +13,6 @@ import review from "./review.js";
 import signin from "./signin.js";
 import status from "./status.js";
 import stores from "./stores.js";
+import team from "./team.js";
 
-export default [review, appeals, payouts, fairness, campaigns, stores, builder, campaign, signin, status];
+export default [review, appeals, payouts, fairness, campaigns, stores, team, auditLog, builder, campaign, signin, status];

@@ -1,0 +1,14 @@
+// A brand member's roles in the organisation, in words, and who may do what on the console.
+import { t } from "./i18n.js";
+
+export const ROLES = ["owner", "manager", "viewer"];
+
+/** A role in words ("Manager"). */
+export function roleName(role) {
+  return ROLES.includes(role) ? t(`team.role.${role}`) : role;
+}
+
+/** Whether the signed-in person is their organisation's owner. */
+export function isOwner(profile) {
+  return profile?.organisation?.role === "owner";
+}
