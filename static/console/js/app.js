@@ -23,6 +23,7 @@ export function parseHash(hash) {
 
 function allowed(page, profile) {
   if (!page.roles || page.roles.length === 0) return true;
+  if (page.orgRoles && !page.orgRoles.includes(profile?.organisation?.role)) return false; // a brand member's role
   return Boolean(profile) && page.roles.includes(profile.role);
 }
 

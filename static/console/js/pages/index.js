@@ -1,6 +1,8 @@
 // Every page of the console, in navigation order. A page is
 // {path: "#/name", title, roles: ["admin"|"brand"] (empty: anyone), nav (its link's name, or
-// none), render(main, params)}; render may return a function run when the reader leaves.
+// none), orgRoles (if set, the organisation roles of a brand's members it is for),
+// render(main, params)}; render may return a function run when the reader leaves.
+import apiKeys from "./api-keys.js";
 import appeals from "./appeals.js";
 import builder from "./builder.js";
 import campaign from "./campaign.js";
@@ -11,5 +13,6 @@ import review from "./review.js";
 import signin from "./signin.js";
 import status from "./status.js";
 import stores from "./stores.js";
+import webhooks from "./webhooks.js";
 
-export default [review, appeals, payouts, fairness, campaigns, stores, builder, campaign, signin, status];
+export default [review, appeals, payouts, fairness, campaigns, stores, builder, campaign, apiKeys, webhooks, signin, status];
