@@ -14,6 +14,7 @@ from standardwebhooks import Webhook
 
 from tests.support.console import (
     button,
+    by_label,
     console_errors,
     heading,
     in_review,
@@ -123,12 +124,22 @@ def clipboard(browser: Any) -> str:
     )
 
 
+def disable(db: Any, subscription_id: str) -> None:
+    """Mark a subscription disabled, as three exhausted messages in a row do."""
+    from datetime import UTC, datetime
+
+    from backend.webhooks.models import WebhookSubscription
+
+    with db.transaction() as session:
+        session.get_one(WebhookSubscription, subscription_id).disabled_at = datetime.now(UTC)
+
+
 def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
 def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_no_form(
-    gunicorn: str, browser: Any, make: Any, client: Any, tmp_path: Path
+    gunicorn: str, browser: Any, make: Any, client: Any, auth_headers: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -156,6 +167,7 @@ def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_n
     name.send_keys("ERP export")
     check(browser, "campaigns:read")
     check(browser, "results:read")
+    by_label(browser, "Expires").send_keys("12312030")  # a date input, month first in English
     button(browser, "Create key").click()
     shown = wait(browser, lambda b: region(b, "New key"))
     key = shown.find_element(By.TAG_NAME, "input").get_attribute("value")
@@ -169,7 +181,12 @@ def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_n
     row = wait(browser, lambda b: b.find_element(By.XPATH, "//tr[th='ERP export']"))
     assert key.split("_")[0] + "_" + key.split("_")[1] in row.text  # its prefix
     assert "campaigns:read, results:read" in row.text
-    assert "Never" in row.text
+    cells = row.find_elements(By.TAG_NAME, "td")
+    assert cells[2].text == "Never"  # last used
+    assert cells[3].text.startswith("Dec 31, 2030")  # the end of the day chosen
+    made = client.get("/api/v1/api-keys", headers=auth_headers(manager)).json["items"]
+    assert [k["name"] for k in made] == ["ERP export"]
+    assert made[0]["expires_at"].startswith("2030-12-31T23:59:59")
     assert serious_violations(browser) == []
     screenshot(browser, "console-api-keys", tmp_path)
 
@@ -218,10 +235,20 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
     fund(db, [claimed.mission_id])
     manager = member(make, claimed.brand, "manager", "Mia Manager")
     admin = auth_headers(make(UserFactory, admin=True))
+    # One subscription that failed too often: disabled, so nothing is sent to it.
+    gone = client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://erp.example/hooks", "events": ["mission.reopened"]},
+        headers=auth_headers(manager),
+    )
+    assert gone.status_code == 201, gone.json
+    disable(db, gone.json["id"])
     start_worker()
     sign_in(browser, origin, manager.email, PASSWORD)
     visit(browser, origin, "webhooks", "Webhooks")
-    wait(browser, lambda b: "No webhook yet." in main_text(b))
+    row = wait(browser, lambda b: b.find_element(By.XPATH, "//tr[th='https://erp.example/hooks']"))
+    assert "Disabled" in row.text
+    assert "Active" not in row.text
     assert serious_violations(browser) == []
 
     # A metadata address stays refused even with private networks allowed: said at the URL.
@@ -301,6 +328,7 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
     wait(browser, lambda b: named(b, f"Delete {target}")).click()
     wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, "dialog[open]"))
     button(browser, "Delete webhook", within="dialog").click()
-    wait(browser, lambda b: "No webhook yet." in main_text(b))
-    assert client.get("/api/v1/webhooks", headers=auth_headers(manager)).json["items"] == []
+    wait(browser, lambda b: not b.find_elements(By.XPATH, f"//tr[th='{target}']"))
+    left = client.get("/api/v1/webhooks", headers=auth_headers(manager)).json["items"]
+    assert [w["url"] for w in left] == ["https://erp.example/hooks"]
     assert console_errors(browser, allowed=("/api/v1/webhooks - Failed to load",)) == []
