@@ -1,7 +1,8 @@
 """A brand's integrations in the console, in a real headless Chromium on PostgreSQL: a manager
 makes an API key that the API then honours until it is revoked, adds a webhook that a real
 Celery worker delivers to a real receiver on the loopback, reads its delivery log and has a
-message delivered again; a viewer gets neither form."""
+message delivered again (a disabled subscription's long log comes a page at a time and takes no
+redelivery); a viewer gets neither form."""
 
 from __future__ import annotations
 
@@ -124,13 +125,41 @@ def clipboard(browser: Any) -> str:
     )
 
 
-def disable(db: Any, subscription_id: str) -> None:
-    """Mark a subscription disabled, as three exhausted messages in a row do."""
-    from datetime import UTC, datetime
+def disable_after_failures(db: Any, subscription_id: str, messages: int) -> None:
+    """Give a subscription the history that disables one: `messages` messages whose three
+    attempts each found the receiver down, an hour apart, then mark it disabled."""
+    from datetime import UTC, datetime, timedelta
 
-    from backend.webhooks.models import WebhookSubscription
+    from backend.webhooks.models import WebhookDelivery, WebhookMessage, WebhookSubscription
 
+    start = datetime.now(UTC) - timedelta(days=2)
     with db.transaction() as session:
+        for n in range(messages):
+            message_id = f"msg_failed{n:03d}"
+            session.add(
+                WebhookMessage(
+                    id=message_id,
+                    subscription_id=subscription_id,
+                    event_type="mission.reopened",
+                    payload={"mission_id": f"m-{n}"},
+                    status="failed",
+                    attempts=3,
+                )
+            )
+            session.flush()
+            for attempt in (1, 2, 3):
+                at = start + timedelta(hours=3 * n + attempt)
+                session.add(
+                    WebhookDelivery(
+                        message_id=message_id,
+                        subscription_id=subscription_id,
+                        attempt=attempt,
+                        status_code=None,
+                        duration_ms=5000,
+                        error="timeout",
+                        created_at=at,
+                    )
+                )
         session.get_one(WebhookSubscription, subscription_id).disabled_at = datetime.now(UTC)
 
 
@@ -242,7 +271,7 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
         headers=auth_headers(manager),
     )
     assert gone.status_code == 201, gone.json
-    disable(db, gone.json["id"])
+    disable_after_failures(db, gone.json["id"], messages=10)
     start_worker()
     sign_in(browser, origin, manager.email, PASSWORD)
     visit(browser, origin, "webhooks", "Webhooks")
@@ -250,6 +279,25 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
     assert "Disabled" in row.text
     assert "Active" not in row.text
     assert serious_violations(browser) == []
+
+    # Its log, newest first a page at a time; it takes no redelivery while disabled.
+    row.find_element(By.LINK_TEXT, "Deliveries").click()
+    wait(browser, lambda b: heading(b) == "Deliveries to https://erp.example/hooks")
+    wait(browser, lambda b: "25 attempts, newest first" in main_text(b))
+    first_rows = browser.find_elements(By.CSS_SELECTOR, "main tbody tr")
+    assert first_rows[0].find_elements(By.TAG_NAME, "td")[1].text == "3"  # the last attempt
+    assert "No answer" in first_rows[0].text
+    assert "timeout" in first_rows[0].text
+    assert serious_violations(browser) == []
+    button(browser, "Load more").click()
+    wait(browser, lambda b: "30 attempts, newest first" in main_text(b))
+    buttons = [b.text for b in browser.find_elements(By.CSS_SELECTOR, "main button")]
+    assert "Load more" not in buttons
+    assert buttons.count("Redeliver") == 10  # one per message, on its latest attempt
+    button(browser, "Redeliver").click()
+    wait(browser, lambda b: "disabled" in b.find_element(By.CSS_SELECTOR, "main p.error").text)
+    browser.find_element(By.LINK_TEXT, "← Back").click()
+    wait(browser, lambda b: heading(b) == "Webhooks")
 
     # A metadata address stays refused even with private networks allowed: said at the URL.
     url = browser.find_element(By.ID, "hook-url")
@@ -331,4 +379,6 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
     wait(browser, lambda b: not b.find_elements(By.XPATH, f"//tr[th='{target}']"))
     left = client.get("/api/v1/webhooks", headers=auth_headers(manager)).json["items"]
     assert [w["url"] for w in left] == ["https://erp.example/hooks"]
-    assert console_errors(browser, allowed=("/api/v1/webhooks - Failed to load",)) == []
+    # The refused URL (422) and the redelivery to a disabled subscription (409), on purpose.
+    allowed = ("/api/v1/webhooks - Failed to load", "/redeliver - Failed to load")
+    assert console_errors(browser, allowed=allowed) == []
