@@ -183,6 +183,9 @@ def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_n
     wait(browser, lambda b: "No key yet." in main_text(b))
     assert serious_violations(browser) == []
 
+    for label in ("Name", "Expires"):  # the names outside checks find them by
+        assert by_label(browser, label).accessible_name == label
+
     # Nothing filled in: the error summary links to each field in error.
     button(browser, "Create key").click()
     links = wait(browser, error_links)
@@ -301,6 +304,7 @@ def test_a_manager_adds_a_webhook_reads_its_log_and_has_it_delivered_again(
 
     # A metadata address stays refused even with private networks allowed: said at the URL.
     url = browser.find_element(By.ID, "hook-url")
+    assert url.accessible_name == "URL"
     url.send_keys("http://169.254.169.254/latest/meta-data")
     check(browser, "submission.approved")
     button(browser, "Add webhook").click()

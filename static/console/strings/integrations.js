@@ -12,7 +12,6 @@ export default {
   "forms.copied": "Copied.",
   "forms.copyByHand": "Select the text and copy it (Ctrl+C or ⌘C).",
   "forms.never": "Never",
-  "forms.optional": "(optional)",
   "forms.working": "Saving…",
 
   "keys.title": "API keys",
@@ -24,7 +23,7 @@ export default {
   "keys.scopes": "Scopes",
   "keys.scopesHint": "What the key may do; a call needing another scope is refused.",
   "keys.expires": "Expires",
-  "keys.expiresHint": "The key stops working at the end of that day. Leave empty for a key that does not expire.",
+  "keys.expiresHint": "Optional: the key stops working at the end of that day. Leave it empty for a key that does not expire.",
   "keys.submit": "Create key",
   "keys.newKey": "New key",
   "keys.key": "Key",

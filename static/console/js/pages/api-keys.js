@@ -84,7 +84,7 @@ function makeForm(shown, made) {
     summary,
     field(PREFIX, "name", t("keys.name"), name, t("keys.nameHint")),
     scopes.element,
-    field(PREFIX, "expires_at", `${t("keys.expires")} ${t("forms.optional")}`, expires, t("keys.expiresHint")),
+    field(PREFIX, "expires_at", t("keys.expires"), expires, t("keys.expiresHint")),
     submit);
 
   form.addEventListener("submit", async (event) => {
