@@ -80,7 +80,15 @@ def test_a_brand_gets_the_brand_pages(gunicorn: str, browser: Any, make: Any) ->
     origin = origin_of(gunicorn)
     brand = make(UserFactory, brand_user=True)
     sign_in(browser, origin, brand.email, PASSWORD)
-    assert nav_links(browser) == ["Campaigns", "Stores", "Team", "Audit log", "Service status"]
+    assert nav_links(browser) == [
+        "Campaigns",
+        "Stores",
+        "Team",
+        "Audit log",
+        "API keys",
+        "Webhooks",
+        "Service status",
+    ]
     assert heading(browser) == "Campaigns"
     for page, title in (("#/campaigns", "Campaigns"), ("#/stores", "Stores")):
         browser.get(f"{origin}/{page}")

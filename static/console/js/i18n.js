@@ -2,10 +2,12 @@
 // before any console module can ask for a string, since they all import this module.
 import { extend, useLanguages } from "/static/common/js/i18n.js";
 import en from "../strings/en.js";
+import integrations from "../strings/integrations.js";
 import team from "../strings/team.js";
 
 useLanguages(["en"]);
 extend({ en });
 extend({ en: team });
+extend({ en: integrations });
 
 export * from "/static/common/js/i18n.js";

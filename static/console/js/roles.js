@@ -12,3 +12,8 @@ export function roleName(role) {
 export function isOwner(profile) {
   return profile?.organisation?.role === "owner";
 }
+
+/** Whether the signed-in person manages their organisation's integrations (owner, manager). */
+export function canManage(profile) {
+  return ["owner", "manager"].includes(profile?.organisation?.role);
+}
