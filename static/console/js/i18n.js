@@ -2,8 +2,10 @@
 // before any console module can ask for a string, since they all import this module.
 import { extend, useLanguages } from "/static/common/js/i18n.js";
 import en from "../strings/en.js";
+import questions from "../strings/questions.js";
 
 useLanguages(["en"]);
 extend({ en });
+extend({ en: questions });
 
 export * from "/static/common/js/i18n.js";
