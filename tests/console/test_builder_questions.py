@@ -6,6 +6,7 @@ publishes, and finds the questions in words on the campaign page, a column per a
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,46 @@ pytestmark = pytest.mark.browser
 EXPECTED = ("favicon.ico", "the server responded with a status of 422")
 ROWS = "li.question-row"
 SHOTS = Path("/tmp")  # unless FAIRFIELD_SCREENSHOTS names a folder (docs/screenshots)
+
+
+def question(qid: str, kind: str, label: str, per: str = "product") -> dict[str, Any]:
+    """A question as the API shows it, asked unconditionally."""
+    return {"id": qid, "type": kind, "label": label, "per": per, "required": False}
+
+
+EVERY_TYPE = [
+    question("facings", "count", "Facings"),
+    question("display", "yes_no", "Display built"),
+    question("shelf_price", "price", "Price"),
+    question("position", "single_choice", "Position"),
+    question("promotions", "multiple_choice", "Promotions", "store"),
+    question("best_before", "date", "Best before", "store"),
+    question("empty", "photo", "Empty shelf"),
+    question("ean", "barcode", "Barcode"),
+    question("remarks", "text", "Remarks", "store"),
+]
+ANSWERED = {
+    "result": {
+        "form_answers": [
+            {"question_id": "facings", "sku": "A-1", "value": 7},
+            {"question_id": "display", "sku": "A-1", "value": True},
+            {
+                "question_id": "shelf_price",
+                "sku": "A-1",
+                "value": {"amount_minor": 249, "currency": "EUR"},
+            },
+            {"question_id": "position", "sku": "A-1", "value": "Eye level"},
+            {"question_id": "promotions", "value": ["Leaflet", "Poster"]},
+            {"question_id": "best_before", "value": "2026-12-24"},
+            {"question_id": "empty", "sku": "A-1", "value": 1},
+            {"question_id": "ean", "sku": "A-1", "value": "4006381333931"},
+        ],
+        "photos": [
+            {"position": 0, "erased": False, "url": "/photos/p1.jpg"},
+            {"position": 1, "erased": False, "url": "/photos/p2.jpg"},
+        ],
+    }
+}
 
 
 def text(browser: Any, css: str) -> str:
@@ -189,9 +230,9 @@ def test_a_brand_builds_a_form_of_questions_and_sees_it_on_the_campaign_page(
     field_link = summary.find_element(By.TAG_NAME, "a")
     assert field_link.text == ("Question 5, Options: A choice question lists 2 to 50 options.")
     accessible(browser)
-    screenshot(browser, "builder-questions", SHOTS)
     field_link.click()
     assert browser.switch_to.active_element == options
+    screenshot(browser, "builder-questions", SHOTS)  # the question in error, in its row
     assert options.get_attribute("aria-invalid") == "true"
     options.send_keys("Eye level\nBottom shelf\nTop shelf")
 
@@ -293,6 +334,26 @@ def test_a_brand_builds_a_form_of_questions_and_sees_it_on_the_campaign_page(
         "Approved",
     ]
     accessible(browser)
+
+    # Each type's answer in words in its column: drawn from an approved item as the results
+    # give it (the photo answer links that photo).
+    assert run_module(
+        browser,
+        "/static/console/js/pages/campaign-form.js",
+        "m.answerColumns(" + json.dumps(EVERY_TYPE) + ", [{sku: 'A-1', name: 'Alpha'}])"
+        ".map(([heading, cell]) => { const v = cell(" + json.dumps(ANSWERED) + ");"
+        " return [heading, v instanceof Node ? [v.textContent, v.getAttribute('href')] : v]; })",
+    ) == [
+        ["Facings: Alpha", "7"],
+        ["Display built: Alpha", "Yes"],
+        ["Price: Alpha", "€2.49"],
+        ["Position: Alpha", "Eye level"],
+        ["Promotions", "Leaflet, Poster"],
+        ["Best before", "Dec 24, 2026"],
+        ["Empty shelf: Alpha", ["Photo 2", "/photos/p2.jpg"]],
+        ["Barcode: Alpha", "4006381333931"],
+        ["Remarks", ""],
+    ]
 
     # Published, the form is fixed: shown, not editable.
     tap(browser, "Edit campaign")
