@@ -283,6 +283,20 @@ def test_a_brand_builds_a_form_of_questions_and_sees_it_on_the_campaign_page(
     wait(browser, lambda b: len(labels(b)) == 6)
     assert in_row(browser, 6, "Show only when").get_attribute("value")
     assert in_row(browser, 6, "Equals").get_attribute("value") == "true"
+    # The API's names for a condition's value and for the list itself: each linked to its
+    # control (the list's is "Add question"), in the form's order.
+    assert run_module(
+        browser,
+        "/static/console/js/pages/builder-errors.js",
+        "[...m.errorSummary(document.querySelector('form.builder'), {questions: ['At most 100.'],"
+        " 'questions.5.show_if.equals': ['Not an answer.']}, null).querySelectorAll('a')]"
+        ".map(a => [a.textContent, a.getAttribute('href')])",
+    ) == [
+        ["Question 6, Equals: Not an answer.", "#builder-questions.5.equals"],
+        ["Questions: At most 100.", "#builder-questions"],
+    ]
+    assert in_row(browser, 6, "Equals").get_attribute("aria-invalid") == "true"
+    assert browser.find_element(By.ID, "builder-questions").text == "Add question"
     press_named(browser, "Remove question Display present")
     wait(browser, lambda b: len(labels(b)) == 5)
     assert browser.switch_to.active_element == in_row(browser, 3, "Question")

@@ -52,7 +52,8 @@ function labelOf(form, name) {
   const label = container?.querySelector("legend, label");
   // "Options" alone does not say which question: "Question 3, Options".
   const question = container?.closest("fieldset.question")?.querySelector("legend");
-  const text = label ? label.textContent : name;
+  // A field with no label of its own (the list of questions) names itself in data-label.
+  const text = container?.dataset.label || (label ? label.textContent : name);
   return question ? `${question.textContent}, ${text}` : text;
 }
 

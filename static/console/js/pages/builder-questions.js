@@ -78,7 +78,7 @@ export function questionsEditor({ questions, fixed = false, onChange = () => {} 
   const element = h("div.questions",
     h("p.muted.small", fixed ? t("questions.fixed") : t("questions.intro")),
     list,
-    h("div.field", { dataset: { field: "questions" } },
+    h("div.field", { dataset: { field: "questions", label: t("questions.list") } },
       h("p.field-error"), empty, fixed ? null : h("div.toolbar", add)));
   add.id = "builder-questions";
 
