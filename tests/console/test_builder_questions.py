@@ -199,7 +199,17 @@ def test_a_brand_builds_a_form_of_questions_and_sees_it_on_the_campaign_page(
     assert "The form takes" not in text(browser, "#pay-check")
 
     # A yes/no asked once per store, moved up above the price.
-    at = add_question(browser, "Display present", "Yes or no")
+    # A question left blank is caught before anything is sent, and linked to.
+    tap(browser, "Add question")
+    tap(browser, "Save draft")
+    summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
+    field_link = summary.find_element(By.TAG_NAME, "a")
+    assert field_link.text == "Question 4, Question: Enter the question workers read."
+    field_link.click()
+    assert browser.switch_to.active_element == in_row(browser, 4, "Question")
+    browser.switch_to.active_element.send_keys("Display present")
+    at = 4
+    choose(browser, at, "Type", "Yes or no")
     in_row(browser, at, "Once per store").click()
     press_named(browser, "Move up Display present")
     assert labels(browser) == ["Facings counted", "Out of stock", "Display present", "Shelf price"]
@@ -225,7 +235,8 @@ def test_a_brand_builds_a_form_of_questions_and_sees_it_on_the_campaign_page(
         "Shelf position",
     ]  # never the price, a sum of money
     tap(browser, "Save draft")
-    summary = wait(browser, lambda b: b.find_element(By.CSS_SELECTOR, ".error-summary"))
+    wait(browser, lambda b: "Options" in text(b, ".error-summary"))  # the server's this time
+    summary = browser.find_element(By.CSS_SELECTOR, ".error-summary")
     assert browser.switch_to.active_element == summary
     field_link = summary.find_element(By.TAG_NAME, "a")
     assert field_link.text == ("Question 5, Options: A choice question lists 2 to 50 options.")

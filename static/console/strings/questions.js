@@ -28,6 +28,7 @@ export default {
   "questions.fixed": "The questions are fixed once the campaign is published.",
   "questions.yes": "Yes",
   "questions.no": "No",
+  "questions.noLabel": "Enter the question workers read.",
   "questions.notWhole": "Enter a whole number of 0 or more.",
   "questions.noValue": "Enter the answer that shows this question.",
   "questions.type.count": "Count",

@@ -221,6 +221,21 @@ function readRows(rows) {
   });
 }
 
+/** What keeps the rows from being sent, by field, in people's words: a blank question, a
+ * condition with no value (or, on a count, not a whole number). The rest is the server's. */
+function rowProblems(rows) {
+  const problems = {};
+  rows.forEach((row, index) => {
+    if (!row.label.value.trim()) problems[`questions.${index}.label`] = [t("questions.noLabel")];
+    const target = rows.find((r) => r.key === row.showIf.value);
+    if (!target) return;
+    const value = row.equals.value.trim();
+    if (!value) problems[`questions.${index}.equals`] = [t("questions.noValue")];
+    else if (target.type.value === "count" && !/^\d+$/.test(value)) problems[`questions.${index}.equals`] = [t("questions.notWhole")];
+  });
+  return problems;
+}
+
 /** What "Equals" holds as an answer to `target`: a boolean, a whole number, or text. */
 function equalsValue(target, value) {
   if (target.type.value === "yes_no") return value === "true";
@@ -229,7 +244,8 @@ function equalsValue(target, value) {
 }
 
 /** The editor of `questions` (a campaign's, or the default form); `fixed` shows them only.
- * {element, read() → the questions to send}; `onChange` hears every edit. */
+ * {element, read() → the questions to send, problems() → fields in error}; `onChange` hears
+ * every edit. */
 export function questionsEditor({ questions, fixed = false, onChange = () => {} }) {
   const rows = [];
   let nextKey = 0;
@@ -290,5 +306,5 @@ export function questionsEditor({ questions, fixed = false, onChange = () => {} 
   list.addEventListener("input", () => { refresh(); onChange(); });
   list.addEventListener("change", () => { refresh(); onChange(); });
   for (const question of questions) addRow(question, false);
-  return { element, read: () => readRows(rows) };
+  return { element, read: () => readRows(rows), problems: () => (fixed ? {} : rowProblems(rows)) };
 }

@@ -115,6 +115,7 @@ function readForm(inputs, storePicker, questions, currency) {
   for (const name of ["starts_at", "ends_at"]) {
     if (!inputs[name].value) problems[name] = [t("builder.noDate")];
   }
+  Object.assign(problems, questions.problems());
   if (Object.keys(problems).length) return { problems };
   return {
     data: {
