@@ -219,7 +219,15 @@ def test_a_brand_imports_builds_publishes_and_sees_an_approved_result(
         r for r in browser.find_elements(By.CSS_SELECTOR, "table tbody tr") if VISITED in r.text
     )
     assert "completed" in row.text
-    assert "PAD-1: 12; PAD-2: out of stock" in row.text
+    # A column per question and product, as the CSV has them.
+    table = row.find_element(By.XPATH, "ancestor::table")
+    headings = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    shown = [c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")]
+    cells = dict(zip(headings, shown, strict=True))
+    assert cells["Facings counted: Towels day"] == "12"
+    assert cells["Out of stock: Towels day"] == "No"
+    assert cells["Out of stock: Towels night"] == "Yes"
+    assert cells["Shelf price: Towels night"] == ""
     thumb = row.find_element(By.CSS_SELECTOR, "img.result-thumb")
     assert thumb.get_attribute("alt") == f"Photo 1 of 2 at {VISITED}"
     wait(browser, lambda b: b.execute_script("return arguments[0].naturalWidth", thumb) > 0)

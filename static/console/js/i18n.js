@@ -3,11 +3,13 @@
 import { extend, useLanguages } from "/static/common/js/i18n.js";
 import en from "../strings/en.js";
 import integrations from "../strings/integrations.js";
+import questions from "../strings/questions.js";
 import team from "../strings/team.js";
 
 useLanguages(["en"]);
 extend({ en });
 extend({ en: team });
 extend({ en: integrations });
+extend({ en: questions });
 
 export * from "/static/common/js/i18n.js";

@@ -3,13 +3,27 @@
 import { fill, h } from "/static/common/js/dom.js";
 import { money, t } from "../i18n.js";
 
-// An API field name ("reward.amount_minor", "products.0.sku", "bonuses.2.store_id") → the
-// builder field that holds it.
+// An API field name ("reward.amount_minor", "products.0.sku", "bonuses.2.store_id",
+// "questions.1.options") → the builder field that holds it.
 const OWNER = { bonuses: "store_ids" };
 
+// A question's fields the builder shows under other names: its id is made of its label, and
+// the condition's two halves are two controls.
+const QUESTION_OWNER = { id: "label", "show_if.question_id": "show_if", "show_if.equals": "equals" };
+
 function owner(key) {
-  const first = key.split(".")[0];
+  const [first, index, ...rest] = key.split(".");
+  if (first === "questions" && /^\d+$/.test(index || "")) {
+    // "questions.2.options.0" → the options of question 2; "questions.2" → its label.
+    const name = QUESTION_OWNER[rest.join(".")] || QUESTION_OWNER[rest[0]] || rest[0] || "label";
+    return `questions.${index}.${name}`;
+  }
   return OWNER[first] || first;
+}
+
+/** The control of the builder field `name` (a question's names hold dots). */
+function controlOf(form, name) {
+  return form.querySelector(`#${CSS.escape(`builder-${name}`)}`);
 }
 
 /** The builder's field names in error, each with its messages, in the form's order. */
@@ -36,7 +50,11 @@ function rank(order, name) {
 function labelOf(form, name) {
   const container = form.querySelector(`[data-field="${name}"]`);
   const label = container?.querySelector("legend, label");
-  return label ? label.textContent : name;
+  // "Options" alone does not say which question: "Question 3, Options".
+  const question = container?.closest("fieldset.question")?.querySelector("legend");
+  // A field with no label of its own (the list of questions) names itself in data-label.
+  const text = container?.dataset.label || (label ? label.textContent : name);
+  return question ? `${question.textContent}, ${text}` : text;
 }
 
 /** Mark each field of `form` in error (message beside it, aria-invalid), clear the others. */
@@ -45,11 +63,12 @@ export function fieldErrors(form, errors, problem = null) {
   for (const container of form.querySelectorAll("[data-field]")) {
     const name = container.dataset.field;
     const slot = container.querySelector(".field-error");
-    const control = form.querySelector(`#builder-${name}`);
+    const control = controlOf(form, name);
     const text = messages.get(name);
     container.classList.toggle("invalid", Boolean(text));
     if (slot) fill(slot, text ? [h("span.visually-hidden", `${t("builder.error")}: `), text.join(" ")] : null);
-    if (control) {
+    // A button (the questions' "Add question") is where to go, not a value in error.
+    if (control && control.tagName !== "BUTTON") {
       if (text) control.setAttribute("aria-invalid", "true");
       else control.removeAttribute("aria-invalid");
     }
@@ -66,7 +85,7 @@ export function errorSummary(form, errors, error) {
   const detail = problem && problem.code !== "validation_error" ? problem.detail : null;
   const fallback = !fields.length && !detail && error ? error.message : null;
   const items = fields.map(([name, messages]) => {
-    const target = form.querySelector(`#builder-${name}`);
+    const target = controlOf(form, name);
     const text = `${labelOf(form, name)}: ${messages.join(" ")}`;
     if (!target) return h("li", text);
     return h("li", h("a", {

@@ -1,5 +1,6 @@
 // The builder's pay check: the API's quote (POST /campaigns/quote) of the reward over the
-// estimate, asked again as the brand types, so the floor's rule lives only on the server.
+// estimate and the form's own time, asked again as the brand types, so the floor's rule and
+// the form's timing live only on the server.
 import { api } from "../api.js";
 import { h } from "/static/common/js/dom.js";
 import { say } from "../desk.js";
@@ -25,8 +26,23 @@ export function payText(answer, rewardMinor, currency) {
   });
 }
 
-/** The pay check for these inputs: {element (a polite live region), quote(), stop()}. */
-export function payCheck({ reward, minutes, currency }) {
+/** The quote of `body`; a form still being written (a question without its options, say)
+ * is left out rather than silencing the check: then the estimate alone is judged. */
+async function quoted(body, form) {
+  const { questions, products } = form();
+  try {
+    return await api("/campaigns/quote", { method: "POST", body: { ...body, questions, products } });
+  } catch (problem) {
+    const fields = Object.keys(problem.problem?.errors || {});
+    const formOnly = fields.length && fields.every((f) => /^(questions|products)\b/.test(f));
+    if (!formOnly) throw problem;
+    return api("/campaigns/quote", { method: "POST", body });
+  }
+}
+
+/** The pay check for these inputs: {element (a polite live region), quote(), soon(), stop()};
+ * `form()` gives the questions and products to time ({questions, products}). */
+export function payCheck({ reward, minutes, currency, form = () => ({}) }) {
   const element = h("p.pay-check", { id: "pay-check", role: "status", "aria-live": "polite" }, t("builder.payPending"));
   let ticket = 0;
   let timer = null;
@@ -44,11 +60,10 @@ export function payCheck({ reward, minutes, currency }) {
       return;
     }
     try {
-      const answer = await api("/campaigns/quote", {
-        method: "POST",
-        body: { reward: { amount_minor: amount, currency }, est_minutes: estimate },
-      });
-      if (mine === ticket) show(answer.passes ? "ok" : "bad", payText(answer, amount, currency));
+      const answer = await quoted({ reward: { amount_minor: amount, currency }, est_minutes: estimate }, form);
+      let text = payText(answer, amount, currency);
+      if (answer.form_minutes > estimate) text += ` ${t("questions.formMinutes", { minutes: number(answer.form_minutes) })}`;
+      if (mine === ticket) show(answer.passes ? "ok" : "bad", text);
     } catch (problem) {
       if (mine === ticket) show("bad", problem.message); // else the brand typed on
     }
@@ -59,5 +74,5 @@ export function payCheck({ reward, minutes, currency }) {
   }
   reward.addEventListener("input", soon);
   minutes.addEventListener("input", soon);
-  return { element, quote, stop: () => window.clearTimeout(timer) };
+  return { element, quote, soon, stop: () => window.clearTimeout(timer) };
 }

@@ -1,5 +1,5 @@
-// The campaign builder: one page of sections (stores, products, photos, time and pay, window,
-// instructions). The pay check asks the API (POST /campaigns/quote) as the brand types, so the
+// The campaign builder: one page of sections (stores, products and questions, photos, time and
+// pay, window, instructions). The pay check asks the API (POST /campaigns/quote) as the brand types, so the
 // rule lives in one place; errors come back as an error summary linking to each field.
 import { api } from "../api.js";
 import { announce, fill, h } from "/static/common/js/dom.js";
@@ -7,6 +7,7 @@ import { allStores } from "../desk.js";
 import { t, time, toMajor, toMinor } from "../i18n.js";
 import { errorSummary, fieldErrors } from "./builder-errors.js";
 import { payCheck } from "./builder-pay.js";
+import { DEFAULT_QUESTIONS, questionsEditor } from "./builder-questions.js";
 import { pickStores } from "./builder-stores.js";
 import { pageStart } from "./common.js";
 
@@ -103,7 +104,7 @@ function inputsFor(campaign, currency) {
 }
 
 /** The form as a request body ({data}), or what keeps it from being one ({problems}). */
-function readForm(inputs, storePicker, currency) {
+function readForm(inputs, storePicker, questions, currency) {
   const problems = {};
   const reward = toMinor(inputs.reward.value, currency);
   if (reward === null) problems.reward = [t("builder.rewardNotMoney")];
@@ -114,11 +115,13 @@ function readForm(inputs, storePicker, currency) {
   for (const name of ["starts_at", "ends_at"]) {
     if (!inputs[name].value) problems[name] = [t("builder.noDate")];
   }
+  Object.assign(problems, questions.problems());
   if (Object.keys(problems).length) return { problems };
   return {
     data: {
       name: inputs.name.value.trim(),
       products: parseProducts(inputs.products.value),
+      questions: questions.read(),
       photos_required: photos,
       photo_instructions: inputs.photo_instructions.value.trim() || null,
       est_minutes: minutes,
@@ -141,13 +144,30 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
 
   const inputs = inputsFor(campaign, currency);
   const storePicker = pickStores({ stores, chosenIds, published });
-  const pay = payCheck({ reward: inputs.reward, minutes: inputs.est_minutes, currency });
+  const pay = payCheck({
+    reward: inputs.reward,
+    minutes: inputs.est_minutes,
+    currency,
+    // The form's time counts: its questions, each per-product one once per product.
+    form: () => {
+      const products = parseProducts(inputs.products.value);
+      return { questions: questions.read(), products: products.length ? products : null };
+    },
+  });
+  const questions = questionsEditor({
+    questions: campaign?.questions || DEFAULT_QUESTIONS,
+    fixed: published,
+    onChange: () => pay.soon(),
+  });
+  inputs.products.addEventListener("input", () => pay.soon());
   const form = h("form.builder", { novalidate: true },
     section("builder-h-name", t("builder.about"),
       field("name", t("builder.name"), inputs.name)),
     section("builder-h-stores", t("builder.storesHeading"), storePicker.element),
-    section("builder-h-products", t("builder.productsHeading"),
-      field("products", t("builder.products"), inputs.products, t("builder.productsHint"))),
+    section("builder-h-products", t("questions.heading"),
+      field("products", t("builder.products"), inputs.products, t("builder.productsHint")),
+      h("h3", t("questions.list")),
+      questions.element),
     section("builder-h-photos", t("builder.photosHeading"),
       field("photos_required", t("builder.photosRequired"), inputs.photos_required),
       field("photo_instructions", t("builder.photoInstructions"), inputs.photo_instructions, t("builder.photoInstructionsHint"))),
@@ -193,7 +213,7 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
   }
 
   async function save(action) {
-    const { data, problems } = readForm(inputs, storePicker, currency);
+    const { data, problems } = readForm(inputs, storePicker, questions, currency);
     if (problems) {
       showErrors(problems, null);
       return;

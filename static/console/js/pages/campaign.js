@@ -1,9 +1,11 @@
-// One campaign and its results: status, spend, coverage and out-of-stock figures, a map of its
-// stores by mission status, a table with photo thumbnails (the brand's copies), exports.
+// One campaign and its results: status, spend, coverage and out-of-stock figures, its form's
+// questions, a map of its stores by mission status, a table of every question's answers with
+// photo thumbnails (the brand's copies), exports.
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { download, statusMap, wide } from "../desk.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
+import { answerColumns, formSection } from "./campaign-form.js";
 import { pageStart, table } from "./common.js";
 
 export default {
@@ -83,12 +85,13 @@ export default {
           ? h("button.danger", { type: "button", onclick: cancel }, t("results.cancel"))
           : null),
       figures(campaign, results.aggregates),
+      formSection(campaign.questions || []),
       h("section", { "aria-labelledby": "results-map-heading" },
         h("h2", { id: "results-map-heading" }, t("results.mapHeading")),
         results.items.length ? statusMap(results.items) : h("p", t("results.noStores"))),
       h("section", { "aria-labelledby": "results-table-heading" },
         h("h2", { id: "results-table-heading" }, t("results.tableHeading")),
-        resultsTable(results.items)),
+        resultsTable(results.items, results.questions || campaign.questions || [], campaign.products)),
     );
   },
 };
@@ -115,16 +118,6 @@ function figures(campaign, aggregates) {
     ], products)));
 }
 
-function answersText(result) {
-  if (!result) return "";
-  if (result.outcome === "store_closed") return t("results.closed");
-  return result.answers.map((a) => {
-    if (a.out_of_stock) return t("results.answerOut", { sku: a.sku });
-    if (a.count == null) return t("results.answerNone", { sku: a.sku });
-    return t("results.answerCount", { sku: a.sku, count: a.count });
-  }).join("; ");
-}
-
 function photos(item) {
   const shots = item.result?.photos || [];
   if (!shots.length) return "";
@@ -140,14 +133,14 @@ function photos(item) {
       })))));
 }
 
-function resultsTable(items) {
+function resultsTable(items, questions, products) {
   if (!items.length) return h("p", t("results.noStores"));
   return wide(table(t("results.tableCaption", { count: items.length }), [
     [t("results.store"), (item) => item.store.name],
     [t("results.status"), (item) => h("span.status-word",
       h(`span.swatch.status-${item.mission_status}`, { "aria-hidden": "true" }),
       t(`results.status.${item.mission_status}`))],
-    [t("results.answersHeading"), (item) => answersText(item.result)],
+    ...answerColumns(questions, products),
     [t("results.photos"), photos],
     [t("results.decided"), (item) => (item.result ? dateTime(item.result.decided_at) : "")],
   ], items));
