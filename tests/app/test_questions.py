@@ -244,7 +244,15 @@ def test_every_question_type_is_asked_checked_kept_and_stored(
     # The server refuses the price (far over what a shelf asks): the form opens again there.
     tap(phone, button(phone, "Submit"))
     wait(phone, lambda d: "did not accept some answers" in summary_text(d), 60)
-    assert message_at(phone, "Shelf price: A-1")
+    assert message_at(phone, "Shelf price: A-1") == (
+        "“Shelf price: A-1”: not accepted by the server; check this answer."
+    )
+    assert "“Shelf price: A-1”: not accepted" in summary_text(phone)
+    # The uploads screen says so too, and leads back to the form.
+    phone.get(f"{origin}/app/#/uploads")
+    wait(phone, lambda d: shown(d, "Not sent"))
+    tap(phone, phone.find_element(By.LINK_TEXT, "Correct the answers"))
+    wait(phone, lambda d: "did not accept some answers" in summary_text(d))
     assert by_label(phone, "Shelf price: A-1").get_attribute("aria-invalid") == "true"
     assert serious_violations(phone) == []
     retype(phone, "Shelf price: A-1", "1.99")

@@ -124,12 +124,12 @@ function fieldOf(tag, attributes, name, hint, get, set) {
   return { focus: id, element: [h("label", { for: id }, name), hint ? h("p.hint", { id: hintId }, hint) : null, control] };
 }
 
-/** A group of controls under one name; the link to it lands on its first control (or on the
- * group itself, for a photo). */
-function grouped(name, described, items) {
+/** A group of controls under one name; the link to it lands on its first choice, or on the
+ * group itself (`onGroup`: a photo, whose camera input is hidden behind its button). */
+function grouped(name, described, items, onGroup = false) {
   const id = uid("group");
   const element = h("fieldset.choices", { id, tabindex: "-1", "aria-describedby": described }, h("legend", name), items);
-  return { element, focus: element.querySelector("input")?.id || id };
+  return { element, focus: (!onGroup && element.querySelector("input")?.id) || id };
 }
 
 /** The control of one place of one question: {element, focus (the id to link to), ...}. */
@@ -194,7 +194,7 @@ function controlOf(question, place, context) {
         },
       });
       context.sections.push(section);
-      made = grouped(name, described, target);
+      made = grouped(name, described, target, true);
       break;
     }
     default:
@@ -221,7 +221,7 @@ export function questionForm({ questions, products, draft, save, currency, photo
   const counts = perProduct.some((q) => q.type === "count");
   const element = [
     perProduct.length && products.length ? h("section",
-      h("h2", t("task.products")),
+      h("h2", t(counts ? "task.products" : "question.perProduct")),
       counts ? h("p.hint", t("task.counting")) : null,
       products.map((product) => h("fieldset.product",
         h("legend", product.name, product.sku !== product.name ? [" ", h("span.muted", product.sku)] : null),

@@ -222,7 +222,15 @@ async function showForm(main, { assignment, draft, refused, error, reopen }) {
     form,
     status,
   );
-  if (refused) complain(placeErrors(refused.reason.errors, questions, products), t("answer.server"));
+  if (refused) {
+    // The server's reasons are for programs ("Money: {amount_minor, currency}..."): the
+    // worker is told which answer, in words, and checks it.
+    const placed = placeErrors(refused.reason.errors, questions, products);
+    complain(Object.fromEntries(Object.keys(placed).map((key) => {
+      const { question, product } = asked.place(key);
+      return [key, t("answer.refused", { name: placeName(question, product) })];
+    })), t("answer.server"));
+  }
   return () => {
     unsubscribe();
     asked.release();
