@@ -130,6 +130,9 @@ def test_a_closed_store_is_evidenced_by_one_storefront_photo_in_french(
         take_photo="Prendre une photo",
     )
 
+    # The default form's questions in the worker's words, each naming its product.
+    assert by_label(phone, "Facings comptés : PAD-1").get_attribute("type") == "number"
+    assert by_label(phone, "En rupture : PAD-2").get_attribute("type") == "checkbox"
     tap(phone, button(phone, "Magasin fermé"))
     main = phone.find_element(By.TAG_NAME, "main")
     wait(phone, lambda d: "Photo de la devanture fermée" in main.text)
