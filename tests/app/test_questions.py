@@ -19,7 +19,14 @@ from sqlalchemy import select
 
 from backend.campaigns import forms
 from backend.submissions.models import Submission
-from tests.support.console import button, by_label, console_errors, serious_violations, wait
+from tests.support.console import (
+    button,
+    by_label,
+    console_errors,
+    screenshot,
+    serious_violations,
+    wait,
+)
 from tests.support.factories import BrandFactory, CampaignFactory, MissionFactory, UserFactory
 from tests.support.phone import (
     camera_photo,
@@ -225,6 +232,8 @@ def test_every_question_type_is_asked_checked_kept_and_stored(
     assert message_at(phone, "Their name") == "Answer “Their name”."
     assert by_label(phone, "Their name").get_attribute("aria-invalid") == "true"
     assert serious_violations(phone) == []
+    phone.execute_script("window.scrollTo(0, 0)")
+    screenshot(phone, "app-questions", tmp_path)
     tap(phone, phone.find_element(By.LINK_TEXT, "Answer “Their name”."))
     assert phone.switch_to.active_element == by_label(phone, "Their name")
     retype(phone, "Their name", "Ann")
