@@ -57,7 +57,8 @@ def test_a_french_worker_reads_the_app_and_its_refusals_in_french(
 
     tap(phone, link(phone, "Lidl Brussels Centre"))
     heading(phone, "Lidl Brussels Centre")
-    wait_for_text(phone, "Une réservation tient")
+    task = wait_for_text(phone, "Une réservation tient")
+    assert "Facings comptés" in task  # the default form's questions, in her words
     # Another worker is quicker: the mission is gone by the time Fanny taps.
     taken = client.post(
         f"/api/v1/missions/{missions['Lidl Brussels Centre'].id}/claim",

@@ -59,14 +59,9 @@ def count_and_photograph(phone: Any, files: list[str]) -> None:
     for _ in range(3):
         tap(phone, more)
     tap(phone, phone.find_element(By.CSS_SELECTOR, "button[aria-label='One less TOW-1']"))
-    assert by_label(phone, "TOW-1: facings").get_attribute("value") == "2"
-    toggles = [
-        label
-        for label in phone.find_elements(By.CSS_SELECTOR, "fieldset.product label")
-        if label.text == "Out of stock"
-    ]
-    tap(phone, toggles[1])  # TOW-2's
-    assert not by_label(phone, "TOW-2: facings").is_enabled()
+    assert by_label(phone, "Facings counted: TOW-1").get_attribute("value") == "2"
+    tap(phone, by_label(phone, "Out of stock: TOW-2"))
+    assert not by_label(phone, "Facings counted: TOW-2").is_enabled()
     for index, path in enumerate(files):
         take(phone, path)
         wait(

@@ -1,6 +1,6 @@
-"""The task screen on a phone (SQLite smoke): steppers and out-of-stock toggles, a photo judged
-in words at once and retaken, nothing lost on reload, the store-closed path, and the uploads
-screen following the submission until it is sent."""
+"""The task screen on a phone (SQLite smoke): the default form's steppers and out-of-stock
+toggles, a photo judged in words at once and retaken, nothing lost on reload, the store-closed
+path, and the uploads screen following the submission until it is sent."""
 
 from __future__ import annotations
 
@@ -57,18 +57,18 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     origin = gunicorn.removesuffix("/api/v1")
     open_task(phone, origin, headers, assignment_id)
 
-    count = by_label(phone, "PAD-1: facings")
+    count = by_label(phone, "Facings counted: PAD-1")
     more = phone.find_element(By.CSS_SELECTOR, "button[aria-label='One more PAD-1']")
     for _ in range(3):
         tap(phone, more)
     assert count.get_attribute("value") == "3"
     tap(phone, phone.find_element(By.CSS_SELECTOR, "button[aria-label='One less PAD-1']"))
     assert count.get_attribute("value") == "2"
-    tap(phone, by_label(phone, "Out of stock"))  # the first toggle: PAD-1's
+    tap(phone, by_label(phone, "Out of stock: PAD-1"))
     assert count.get_attribute("value") == "0"
     assert not count.is_enabled()
-    tap(phone, by_label(phone, "Out of stock"))
-    by_label(phone, "PAD-2: facings").send_keys("5")
+    tap(phone, by_label(phone, "Out of stock: PAD-1"))
+    by_label(phone, "Facings counted: PAD-2").send_keys("5")
 
     blurred = camera_photo(51, shelf(1600, 1200, seed=51).filter(ImageFilter.GaussianBlur(12)))
     take(phone, photo_file(tmp_path, "blurred.jpg", blurred))
@@ -87,8 +87,8 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     # Reloaded: the counts and the photo with its verdict are still there.
     phone.refresh()
     wait(phone, lambda d: "Too blurred" in verdicts(d))
-    assert by_label(phone, "PAD-2: facings").get_attribute("value") == "5"
-    assert by_label(phone, "PAD-1: facings").get_attribute("value") == "0"
+    assert by_label(phone, "Facings counted: PAD-2").get_attribute("value") == "5"
+    assert by_label(phone, "Facings counted: PAD-1").get_attribute("value") == "0"
 
     # Retaken: the new photo replaces the blurred one.
     take(phone, photo_file(tmp_path, "sharp.jpg", camera_photo(52)), within="li.photo")
@@ -99,9 +99,12 @@ def test_the_task_is_counted_photographed_kept_and_sent(
     wait(phone, lambda d: shown(d, "Sent"), 60)
     submission = rows(db, select(Submission.id, Submission.outcome, Submission.answers))[0]
     assert submission.outcome == "completed"
-    assert sorted((a["sku"], a["count"], a["out_of_stock"]) for a in submission.answers) == [
-        ("PAD-1", 0, False),
-        ("PAD-2", 5, False),
+    # Sent as the form's answers, question by question (no price typed: none sent).
+    assert sorted((a["question_id"], a["sku"], a["value"]) for a in submission.answers) == [
+        ("count", "PAD-1", 0),
+        ("count", "PAD-2", 5),
+        ("out_of_stock", "PAD-1", False),
+        ("out_of_stock", "PAD-2", False),
     ]
 
     phone.get(f"{origin}/app/#/uploads")
@@ -127,6 +130,9 @@ def test_a_closed_store_is_evidenced_by_one_storefront_photo_in_french(
         take_photo="Prendre une photo",
     )
 
+    # The default form's questions in the worker's words, each naming its product.
+    assert by_label(phone, "Facings comptés : PAD-1").get_attribute("type") == "number"
+    assert by_label(phone, "En rupture : PAD-2").get_attribute("type") == "checkbox"
     tap(phone, button(phone, "Magasin fermé"))
     main = phone.find_element(By.TAG_NAME, "main")
     wait(phone, lambda d: "Photo de la devanture fermée" in main.text)
@@ -152,7 +158,7 @@ def test_a_refused_submission_says_why_and_can_be_deleted_from_the_phone(
     assignment_id = claimed_here(client, claim, worker, headers)
     origin = gunicorn.removesuffix("/api/v1")
     open_task(phone, origin, headers, assignment_id)
-    for label in ("PAD-1: facings", "PAD-2: facings"):
+    for label in ("Facings counted: PAD-1", "Facings counted: PAD-2"):
         by_label(phone, label).send_keys("4")
     take(phone, photo_file(tmp_path, "shelf.jpg", camera_photo(55)))
     wait(phone, lambda d: "Sharp and well lit" in verdicts(d))

@@ -130,7 +130,7 @@ def tap(phone: Any, element: Any) -> None:
 def fill_task(phone: Any, files: list[str]) -> None:
     """A count for each product, then each photo from the "camera", each checked good."""
     for label in phone.find_elements(By.CSS_SELECTOR, "fieldset.product label"):
-        if label.text.endswith("facings"):
+        if label.text.startswith("Facings counted: "):
             phone.find_element(By.ID, label.get_attribute("for")).send_keys("7")
     for index, path in enumerate(files):
         camera = phone.find_elements(By.CSS_SELECTOR, "form input[type=file]")[-1]

@@ -2,13 +2,22 @@
 // as Blobs): a reload, a closed app or a dead battery loses nothing.
 import { blobKey, deleteBlobs, getBlob, putBlobs, request, transaction } from "./idb.js";
 
+/** Every photo of a draft: the shelf's, the storefront, and those answering a question. */
+function photosOf(draft) {
+  return [
+    ...draft.photos,
+    ...(draft.storefront ? [draft.storefront] : []),
+    ...Object.values(draft.answerPhotos || {}).flat(),
+  ];
+}
+
 /** The draft of `assignmentId` with its photos' Blobs ({...draft, blobs: {key: Blob}}), or null. */
 export async function loadDraft(assignmentId) {
   return transaction(["drafts", "blobs"], "readonly", async (stores) => {
     const draft = await request(stores.drafts.get(assignmentId));
     if (!draft) return null;
     const blobs = {};
-    for (const photo of [...draft.photos, ...(draft.storefront ? [draft.storefront] : [])]) {
+    for (const photo of photosOf(draft)) {
       blobs[photo.key] = await getBlob(stores.blobs, photo.key);
     }
     return { ...draft, blobs };
@@ -42,7 +51,7 @@ export async function deleteDraft(assignmentId) {
   await transaction(["drafts", "blobs"], "readwrite", async (stores) => {
     const draft = await request(stores.drafts.get(assignmentId));
     if (!draft) return;
-    const keys = [...draft.photos, ...(draft.storefront ? [draft.storefront] : [])].map((p) => p.key);
+    const keys = photosOf(draft).map((p) => p.key);
     deleteBlobs(stores.blobs, keys);
     stores.drafts.delete(assignmentId);
   });

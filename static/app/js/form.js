@@ -41,3 +41,24 @@ export async function busy(button, busyText, error, work) {
     button.textContent = idle;
   }
 }
+
+/** The GOV.UK error summary: `title`, then a link per problem ({text, target: an element id})
+ * that moves focus to its field (not a route change: the app routes on the hash). Focused, so
+ * that it is read first. */
+export function errorSummary(title, problems) {
+  const links = problems.map(({ text, target }) => {
+    const link = h("a", { href: `#${target}` }, text);
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const field = document.getElementById(target);
+      field?.scrollIntoView({ block: "center" });
+      field?.focus();
+    });
+    return h("li", link);
+  });
+  const titleId = uid("summary");
+  return h("div.error-summary", { role: "alert", tabindex: "-1", "aria-labelledby": titleId },
+    h("h2", { id: titleId }, title),
+    h("ul", links),
+  );
+}

@@ -6,6 +6,7 @@
 // a closed app or a lost network resumes rather than restarts. It resumes by itself: at start,
 // on `online`, and on a timer with backoff (no Background Sync: iOS has none).
 import { ApiError, api, idempotencyKey, token } from "./api.js";
+import { deleteDraft } from "./drafts.js";
 import { blobKey, deleteBlobs, getBlob, putBlobs, request, transaction } from "./idb.js";
 
 const TUS_SRC = "/static/vendor/tus-js-client/dist/tus.min.js";
@@ -278,6 +279,8 @@ async function declare(record) {
     },
   });
   record.submissionId = answer.submission_id;
+  // The server took the answers: the task's draft (kept in case they were refused) goes.
+  await deleteDraft(record.assignmentId).catch((error) => console.warn(error));
   for (const upload of answer.uploads) {
     const photo = record.photos[upload.position];
     photo.uploadUrl = new URL(upload.url, window.location.href).href;
@@ -342,7 +345,7 @@ function statusOf(error) {
 }
 
 function problemOf(error) {
-  if (error instanceof ApiError) return error;
+  if (error instanceof ApiError) return { code: error.code, message: error.message, errors: error.problem.errors };
   try {
     const problem = JSON.parse(error.originalResponse.getBody());
     return { code: problem.code, message: problem.detail || problem.title };
@@ -372,9 +375,10 @@ async function setBack(record, error) {
     Object.assign(record, { state: "waiting", reason: { code, message: null } });
   } else {
     const problem = problemOf(error);
+    // The fields the server named (answers.<question_id>) let the task screen say where.
     Object.assign(record, {
       state: "failed",
-      reason: { code: problem.code || `http_${status}`, message: problem.message },
+      reason: { code: problem.code || `http_${status}`, message: problem.message, errors: problem.errors || null },
     });
   }
   await save(record);

@@ -6,6 +6,7 @@ import { busy, errorLine } from "../form.js";
 import { dateTime, t } from "../i18n.js";
 import { payLines, scoreLine } from "../pay.js";
 import { lastPoint, locate } from "../position.js";
+import { labelOf } from "../questions.js";
 
 function fact(term, ...value) {
   return [h("dt", term), h("dd", ...value)];
@@ -18,7 +19,7 @@ function taskFacts(task) {
   }
   if (task.counting?.definition) facts.push(...fact(t("mission.counting"), task.counting.definition));
   if (task.questions?.length) {
-    facts.push(...fact(t("mission.questions"), h("ul", task.questions.map((q) => h("li", q.label)))));
+    facts.push(...fact(t("mission.questions"), h("ul", task.questions.map((q) => h("li", labelOf(q))))));
   }
   facts.push(...fact(t("mission.photos"), t("mission.photoCount", { count: task.photos_required })));
   if (task.photo_instructions) facts.push(...fact(t("mission.photoInstructions"), task.photo_instructions));

@@ -4,12 +4,20 @@ import { confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { dateTime, percent, t } from "../i18n.js";
 import { discard, retry, subscribe } from "../queue.js";
 import "../../strings/task.js";
+import "../../strings/questions.js";
 
 function reasonLine(item) {
   if (!item.reason) return null;
   const key = `uploads.reason.${item.reason.code}`;
   const known = ["offline", "network", "server", "signed_out"].includes(item.reason.code);
   return h("p.reason", known ? t(key) : item.reason.message || item.reason.code);
+}
+
+/** Whether the server refused some answers (422 naming answers.<question>): the task's form
+ * opens again to correct them. */
+export function refusedAnswers(item) {
+  const errors = item?.state === "failed" ? item.reason?.errors : null;
+  return Boolean(errors) && Object.keys(errors).some((field) => field.startsWith("answers."));
 }
 
 /** One queued submission: its state, the reason, and a progress bar per photo. */
@@ -35,6 +43,9 @@ export function queueItem(item, { heading = "h3" } = {}) {
     h("p.state", t(`uploads.state.${item.state}`)),
     reasonLine(item),
     h("ol.progress", photos),
+    refusedAnswers(item)
+      ? h("p", h("a", { href: `#/task/${encodeURIComponent(item.assignmentId)}` }, t("uploads.correct")))
+      : null,
     item.state === "done" && item.submissionId
       ? h("p", h("a", { href: `#/submission/${encodeURIComponent(item.submissionId)}` }, t("uploads.follow")))
       : null,
