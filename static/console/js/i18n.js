@@ -2,8 +2,10 @@
 // before any console module can ask for a string, since they all import this module.
 import { extend, useLanguages } from "/static/common/js/i18n.js";
 import en from "../strings/en.js";
+import rounds from "../strings/rounds.js";
 
 useLanguages(["en"]);
 extend({ en });
+extend({ en: rounds });
 
 export * from "/static/common/js/i18n.js";

@@ -4,13 +4,14 @@ import { api } from "../api.js";
 import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { download, statusMap, wide } from "../desk.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
+import { roundsSection } from "./campaign-rounds.js";
 import { pageStart, table } from "./common.js";
 
 export default {
   path: "#/campaign",
   title: t("results.title"),
   roles: ["brand"],
-  async render(main, { rest, navigate }) {
+  async render(main, { rest, navigate, query }) {
     const id = rest[0];
     const page = pageStart(main, t("results.heading"), "#/campaigns");
     if (!id) {
@@ -21,7 +22,7 @@ export default {
     let campaign;
     let results;
     try {
-      [campaign, results] = await Promise.all([api(path), api(`${path}/results`)]);
+      [campaign, results] = await Promise.all([api(path), api(`${path}/results`, { query: { round: query.get("round") } })]);
     } catch (problem) {
       page.fail(problem);
       return;
@@ -56,7 +57,7 @@ export default {
     }
     async function exported(format, filename) {
       try {
-        await download(`${path}/results`, { format }, filename);
+        await download(`${path}/results`, { format, round: query.get("round") }, filename);
       } catch (problem) {
         page.fail(problem);
       }
@@ -83,6 +84,7 @@ export default {
           ? h("button.danger", { type: "button", onclick: cancel }, t("results.cancel"))
           : null),
       figures(campaign, results.aggregates),
+      roundsSection(campaign, { path, round: query.get("round"), navigate }),
       h("section", { "aria-labelledby": "results-map-heading" },
         h("h2", { id: "results-map-heading" }, t("results.mapHeading")),
         results.items.length ? statusMap(results.items) : h("p", t("results.noStores"))),
