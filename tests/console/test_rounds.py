@@ -5,6 +5,7 @@ page's "Round" select filtering the results and its table "Out of stock by round
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.support.console import (
     by_label,
     console_errors,
     link,
+    screenshot,
     serious_violations,
     sign_in,
     wait,
@@ -23,6 +25,7 @@ from tests.support.factories import PASSWORD, StoreFactory, UserFactory
 from workers.campaigns import open_due_rounds
 
 pytestmark = pytest.mark.browser
+SHOTS = Path("/tmp")  # unless FAIRFIELD_SCREENSHOTS names a folder (docs/screenshots)
 # The 422 the test provokes on purpose, and the favicon Chromium asks for on its own.
 EXPECTED = ("favicon.ico", "the server responded with a status of 422")
 
@@ -136,6 +139,8 @@ def test_a_brand_repeats_a_campaign_weekly_and_reads_it_round_by_round(
     caption = "section[aria-labelledby=results-table-heading] caption"
     assert text(browser, caption).startswith("4 stores")  # both rounds' missions
     accessible(browser)
+    browser.execute_script("document.getElementById('rounds-heading').scrollIntoView()")
+    screenshot(browser, "rounds-campaign", SHOTS)
     Select(select).select_by_visible_text("Round 2")
     wait(browser, lambda b: b.current_url.endswith("?round=2"))
     wait(browser, lambda b: text(b, caption).startswith("2 stores"))
