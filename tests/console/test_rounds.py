@@ -66,10 +66,6 @@ def test_a_brand_repeats_a_campaign_weekly_and_reads_it_round_by_round(
         for n in range(2)
     ]
     headers = auth_headers(brand)
-    top = client.post(
-        "/api/v1/organisation/balance/top-ups", json={"amount": euros(5000)}, headers=headers
-    )
-    assert top.status_code == 201, top.json
     browser.set_window_size(1400, 1000)
     sign_in(browser, origin, brand.email, PASSWORD)
 
@@ -97,6 +93,25 @@ def test_a_brand_repeats_a_campaign_weekly_and_reads_it_round_by_round(
     campaign = client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers).json
     assert campaign["schedule"] == {"every_days": 7}
     assert campaign["status"] == "published"
+
+    # Each round is paid from the organisation's balance: the owner tops it up here.
+    balance = "#rounds-balance"
+    wait(browser, lambda b: text(b, balance).startswith("Organisation balance: €0.00."))
+    top_up = by_label(browser, "Top up (EUR)")
+    top_up.send_keys("fifty")
+    tap(browser, "Top up balance")
+    wait(
+        browser,
+        lambda b: text(b, "#rounds-top-up-error") == "Enter an amount in euros, such as 50.00.",
+    )
+    assert top_up.get_attribute("aria-invalid") == "true"
+    top_up.clear()
+    top_up.send_keys("50.00")
+    tap(browser, "Top up balance")
+    wait(browser, lambda b: text(b, balance).startswith("Organisation balance: €50.00."))
+    assert top_up.get_attribute("aria-invalid") is None
+    shown = client.get("/api/v1/organisation/balance", headers=headers).json
+    assert shown["balance"] == euros(5000)
 
     # Round 1: the first store found A-1 out of stock; then a week passes (injected).
     items = client.get(f"/api/v1/campaigns/{campaign_id}/results", headers=headers).json["items"]

@@ -15,4 +15,9 @@ export default {
   "rounds.noneOut": "None out of stock",
   "rounds.notVisited": "No approved result",
   "rounds.held": "Round held: {detail}",
+  "rounds.balance": "Organisation balance: {amount}. Each round is paid from it as it opens.",
+  "rounds.topUp": "Top up (EUR)",
+  "rounds.topUpButton": "Top up balance",
+  "rounds.topUpNotMoney": "Enter an amount in euros, such as 50.00.",
+  "rounds.toppedUp": "Balance topped up.",
 };

@@ -1,9 +1,9 @@
 // A recurring campaign's rounds on its page: where the rounds stand, a "Round" select that
 // filters the results (the address carries ?round=N), and the table "Out of stock by round".
 import { api } from "../api.js";
-import { fill, h } from "/static/common/js/dom.js";
+import { announce, fill, h } from "/static/common/js/dom.js";
 import { wide } from "../desk.js";
-import { dateTime, t } from "../i18n.js";
+import { dateTime, money, t, toMinor } from "../i18n.js";
 import { table } from "./common.js";
 
 /** The rounds section, or null for a campaign of one round that never repeated. */
@@ -28,12 +28,50 @@ export function roundsSection(campaign, { path, round, navigate }) {
       : null,
     // In words, with a marker that is not colour alone.
     state.hold ? h("p.message.warning", { role: "status" }, "⚠ ", t("rounds.held", { detail: state.hold.detail })) : null,
+    campaign.schedule ? balanceForm() : null,
     h("div.field", h("label", { for: id }, t("rounds.round")), select),
     trend);
   api(`${path}/results/out-of-stock-trend`)
     .then((found) => fill(trend, trendTable(found)))
     .catch((problem) => fill(trend, h("p.message.error", { role: "alert" }, problem.message)));
   return section;
+}
+
+/** The organisation's balance, which funds each round as it opens, and a top-up (owners; the
+ * server says so in words to anyone else). */
+function balanceForm() {
+  const shown = h("p", { id: "rounds-balance", role: "status" });
+  const input = h("input", { id: "rounds-top-up", type: "text", inputmode: "decimal", autocomplete: "off", "aria-describedby": "rounds-top-up-error" });
+  const error = h("p.field-error", { id: "rounds-top-up-error" });
+  const show = (balance) => fill(shown, t("rounds.balance", { amount: money(balance) }));
+  api("/organisation/balance").then((found) => show(found.balance)).catch(() => fill(shown, ""));
+  const fail = (message) => {
+    input.setAttribute("aria-invalid", "true");
+    fill(error, message);
+    input.focus();
+  };
+  const form = h("form.toolbar", { novalidate: true },
+    h("div.field", h("label", { for: input.id }, t("rounds.topUp")), error, input),
+    h("button", { type: "submit" }, t("rounds.topUpButton")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const amount = toMinor(input.value, "EUR");
+    if (!amount) {
+      fail(t("rounds.topUpNotMoney"));
+      return;
+    }
+    try {
+      const found = await api("/organisation/balance/top-ups", { method: "POST", body: { amount: { amount_minor: amount, currency: "EUR" } } });
+      input.removeAttribute("aria-invalid");
+      input.value = "";
+      fill(error, "");
+      show(found.balance);
+      announce(t("rounds.toppedUp"));
+    } catch (problem) {
+      fail(problem.message);
+    }
+  });
+  return h("div", shown, form);
 }
 
 function trendTable(found) {
