@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     "CLAIM_LIMIT": 3,
     "CLAIM_BUFFER_MINUTES": 60,
     "CLAIM_EXPIRY_SWEEP_SECONDS": 60,
+    # How often beat opens the rounds of recurring campaigns that fell due.
+    "ROUND_SWEEP_SECONDS": 900,
     "TRAVEL_SPEED_KMH": 4.5,
     "SUBMISSION_MAX_PHOTOS": 10,
     "SUBMISSION_GRACE_MINUTES": 60,

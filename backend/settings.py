@@ -60,6 +60,7 @@ class Settings:
     claim_limit: int
     claim_buffer_minutes: int
     claim_expiry_sweep_seconds: float
+    round_sweep_seconds: float
     travel_speed_kmh: float
     submission_max_photos: int
     submission_grace_minutes: int
@@ -497,6 +498,7 @@ READERS: dict[str, Reader] = {
     "CLAIM_LIMIT": whole(1),
     "CLAIM_BUFFER_MINUTES": whole(0),
     "CLAIM_EXPIRY_SWEEP_SECONDS": number(0, above=True),
+    "ROUND_SWEEP_SECONDS": number(0, above=True),
     "TRAVEL_SPEED_KMH": number(0, above=True),
     "SUBMISSION_MAX_PHOTOS": whole(1),
     "SUBMISSION_GRACE_MINUTES": whole(0),

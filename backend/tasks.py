@@ -27,6 +27,7 @@ TASK_MODULES = [
     "workers.stores",
     "workers.mail",
     "workers.webhooks",
+    "workers.campaigns",
 ]
 
 
@@ -86,6 +87,11 @@ def _beat_schedule(settings: Settings) -> dict[str, Any]:
         "missions-expire-assignments": {
             "task": "missions.expire_assignments",
             "schedule": settings.claim_expiry_sweep_seconds,
+        },
+        # Idempotent: a round opens once, however often (or late) the sweep runs.
+        "campaigns-open-due-rounds": {
+            "task": "campaigns.open_due_rounds",
+            "schedule": settings.round_sweep_seconds,
         },
         "uploads-sweep": {
             "task": "uploads.sweep",

@@ -9,6 +9,7 @@ from typing import Any
 # Ledger transaction kinds that move a campaign's budget (see backend/ledger/service.py).
 FUNDING = "campaign_funding"
 CREDIT = "submission_credit"
+RELEASE = "campaign_release"  # a closed round's unclaimed missions' money, back to the brand
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP CSV injection);
 # tab and carriage return hide the same trick behind whitespace.
@@ -68,9 +69,10 @@ def spend(sums_by_kind: Mapping[str, int], currency: str) -> dict[str, dict[str,
     """Funded, spent and remaining from the sums of a campaign account's entries by kind.
 
     Funding credits the account and approvals debit it; what remains is the account's
-    balance, every kind included, so a movement of a kind added later is not lost.
+    balance, every kind included, so a movement of a kind added later is not lost. Money a
+    closed round gave back to the brand was never funding spent: it is netted out of funded.
     """
-    funded = sums_by_kind.get(FUNDING, 0)
+    funded = sums_by_kind.get(FUNDING, 0) + sums_by_kind.get(RELEASE, 0)
     spent = -sums_by_kind.get(CREDIT, 0)
     remaining = sum(sums_by_kind.values())
     return {

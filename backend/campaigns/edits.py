@@ -15,12 +15,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.campaigns import rules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.campaigns.rewards import MISSION_PAY, lift_missions
+from backend.campaigns.schedules import current_rounds, schedule_out, set_schedule
 from backend.campaigns.service import (
     brand_stores,
     check_pay_floor,
@@ -68,8 +69,14 @@ def edit_campaign(
 
 def _current(db_session: Session, campaign: Campaign) -> dict[str, Any]:
     """The campaign as a PATCH body would state it, for merging and comparing."""
+    # A recurring campaign's stores (and their bonuses) are its latest round's.
+    latest = (
+        select(func.max(Mission.round)).where(Mission.campaign_id == campaign.id).scalar_subquery()
+    )
     missions = db_session.execute(
-        select(Mission.store_id, Mission.bonus_minor).where(Mission.campaign_id == campaign.id)
+        select(Mission.store_id, Mission.bonus_minor).where(
+            Mission.campaign_id == campaign.id, Mission.round == latest
+        )
     ).all()
     currency = campaign.reward_currency
     return {
@@ -82,6 +89,7 @@ def _current(db_session: Session, campaign: Campaign) -> dict[str, Any]:
         "reward": campaign.reward,
         "est_minutes": campaign.est_minutes,
         "questions": campaign.questions,
+        "schedule": schedule_out(campaign),
         "starts_at": campaign.starts_at,
         "ends_at": campaign.ends_at,
         "store_ids": [m.store_id for m in missions],
@@ -110,6 +118,7 @@ def _edit_draft(
     # Valid: from here on, writes.
     for column, value in draft_columns(draft).items():
         setattr(campaign, column, value)
+    set_schedule(campaign, draft.schedule)
     _set_products(campaign, draft.products)
     removed = kept - set(draft.store_ids)
     if removed:
@@ -235,8 +244,16 @@ def _open_stores(
     """New stores of a published campaign: their missions open at once, funded."""
     if not stores:
         return
+    # They join the round running now; the rounds after it take them in as every store.
+    round_no = current_rounds(db_session=db_session, campaign_ids=[campaign.id]).get(campaign.id, 1)
     insert_missions(
-        db_session=db_session, campaign=campaign, stores=stores, status="open", now=now, pay=pay
+        db_session=db_session,
+        campaign=campaign,
+        stores=stores,
+        status="open",
+        now=now,
+        pay=pay,
+        round_no=round_no,
     )
     ledger.fund_campaign(
         db_session=db_session,

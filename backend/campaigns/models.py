@@ -6,7 +6,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.campaigns.forms import DEFAULT_QUESTIONS
@@ -52,6 +60,10 @@ class Campaign(BrandOwned, Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    # Recurring (campaigns.rounds): a new round of missions every so many days; None, one.
+    schedule: Mapped[CampaignSchedule | None] = relationship(
+        cascade="all, delete-orphan", uselist=False
+    )
 
     @property
     def reward(self) -> dict[str, int | str]:
@@ -60,6 +72,36 @@ class Campaign(BrandOwned, Base):
     products: Mapped[list[CampaignProduct]] = relationship(
         back_populates="campaign", cascade="all, delete-orphan", order_by="CampaignProduct.sku"
     )
+
+
+class CampaignSchedule(Base):
+    """A recurring campaign's clock, and why the round that is due is held, if it is."""
+
+    __tablename__ = "campaign_schedules"
+    __table_args__ = (CheckConstraint("every_days BETWEEN 1 AND 365", name="every_days_range"),)
+
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    every_days: Mapped[int]
+    # Why the round that is due did not open (campaigns.rounds.HOLDS), and since when; None
+    # while rounds open as they fall due.
+    hold: Mapped[str | None] = mapped_column(String(32))
+    hold_since: Mapped[datetime | None]
+
+
+class CampaignRound(Base):
+    """One round of a campaign: when it opened and what its opening paid in."""
+
+    __tablename__ = "campaign_rounds"
+
+    campaign_id: Mapped[str] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
+    )
+    round: Mapped[int] = mapped_column(primary_key=True)
+    opened_at: Mapped[datetime]
+    funded_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
 
 
 class CampaignProduct(Base):

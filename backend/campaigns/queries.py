@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from backend.accounts.models import User
-from backend.campaigns import aggregates, forms
+from backend.campaigns import aggregates, forms, round_rules
 from backend.campaigns.models import Campaign
+from backend.campaigns.schedules import current_rounds, schedule_out
 from backend.kernel.scoping import get_visible, scoped
 from backend.ledger import rules as ledger_rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -41,7 +42,8 @@ def campaigns_page(
     *, db_session: Session, user: User, limit: int, cursor: str | None, status: str | None
 ) -> dict[str, Any]:
     """The caller's campaigns, newest first, a page at a time."""
-    stmt = scoped(select(Campaign), Campaign, user)
+    # Each campaign's schedule in one more query, not one per campaign as campaign_out reads it.
+    stmt = scoped(select(Campaign), Campaign, user).options(selectinload(Campaign.schedule))
     if status:
         stmt = stmt.where(Campaign.status == status)
     rows = db_session.scalars(paginate(stmt, Campaign, limit=limit, cursor=cursor)).all()
@@ -83,9 +85,14 @@ def spend(
 
 
 def campaign_out(
-    campaign: Campaign, *, missions: dict[str, int], spent: dict[str, dict[str, Any]]
+    campaign: Campaign,
+    *,
+    missions: dict[str, int],
+    spent: dict[str, dict[str, Any]],
+    current_round: int | None = None,
 ) -> dict[str, Any]:
-    """A campaign as CampaignOut shows it: its fields, missions by status, and its spend."""
+    """A campaign as CampaignOut shows it: its fields, missions by status, its spend, its
+    schedule and (once published) where its rounds stand."""
     return {
         "id": campaign.id,
         "brand_id": campaign.brand_id,
@@ -106,10 +113,37 @@ def campaign_out(
         "published_at": campaign.published_at,
         "missions": missions,
         "spend": spent,
+        "schedule": schedule_out(campaign),
+        "rounds": _rounds_state(campaign, current_round),
     }
+
+
+def _rounds_state(campaign: Campaign, current_round: int | None) -> dict[str, Any] | None:
+    if campaign.published_at is None or current_round is None:
+        return None
+    schedule, next_at = campaign.schedule, None
+    if schedule is not None and campaign.status == "published":
+        due = round_rules.round_opens_at(
+            published_at=campaign.published_at,
+            every_days=schedule.every_days,
+            round_no=current_round + 1,
+        )
+        next_at = due if due < campaign.ends_at else None
+    hold = None
+    if schedule is not None and schedule.hold is not None:
+        hold = {
+            "code": schedule.hold,
+            "detail": round_rules.HOLDS.get(schedule.hold, schedule.hold),
+            "since": schedule.hold_since,
+        }
+    return {"current": current_round, "next_opens_at": next_at, "hold": hold}
 
 
 def _with_totals(db_session: Session, campaigns: Sequence[Campaign]) -> list[dict[str, Any]]:
     counts = mission_counts(db_session=db_session, campaign_ids=[c.id for c in campaigns])
     spends = spend(db_session=db_session, campaigns=campaigns)
-    return [campaign_out(c, missions=counts[c.id], spent=spends[c.id]) for c in campaigns]
+    rounds = current_rounds(db_session=db_session, campaign_ids=[c.id for c in campaigns])
+    return [
+        campaign_out(c, missions=counts[c.id], spent=spends[c.id], current_round=rounds.get(c.id))
+        for c in campaigns
+    ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from backend.campaigns import forms
+from backend.campaigns import forms, round_rules
 from backend.kernel.money import Money
 from backend.settings import Settings
 
@@ -46,6 +46,8 @@ class CampaignDraft:
     bonuses: Sequence[Mapping[str, Any]] = ()
     # None: the default form (today's products).
     questions: Sequence[Mapping[str, Any]] | None = None
+    # None: one round; {every_days}: a new round every so many days (campaigns.rounds).
+    schedule: Mapping[str, Any] | None = None
 
     @classmethod
     def from_body(cls, body: Mapping[str, Any]) -> CampaignDraft:
@@ -65,6 +67,7 @@ class CampaignDraft:
             review_required=body.get("review_required", False),
             bonuses=body.get("bonuses", ()),
             questions=body.get("questions"),
+            schedule=body.get("schedule"),
         )
 
 
@@ -80,6 +83,7 @@ def campaign_problems(
         errors["products"] = [problem]
     if draft.questions is not None:
         errors |= forms.question_problems(draft.questions)
+    errors |= round_rules.schedule_problems(draft.schedule)
     most = min(PHOTOS_MAX, max_photos)
     if not 0 <= draft.photos_required <= most:
         # A submission carries at most max_photos: a campaign asking for more could never

@@ -10,92 +10,23 @@ from apiflask.fields import (
     Boolean,
     DateTime,
     Dict,
-    Float,
     Integer,
     List,
     Nested,
-    Raw,
     String,
 )
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, Range
 
-from backend.campaigns.forms import (
-    LABEL_MAX,
-    OPTION_MAX,
-    OPTIONS_MAX,
-    QUESTION_PER,
-    QUESTION_TYPES,
-    QUESTIONS_MAX,
-)
+from backend.campaigns.form_schemas import QuestionIn, QuestionOut
+from backend.campaigns.forms import QUESTIONS_MAX
+from backend.campaigns.round_schemas import RoundStateOut, ScheduleIn, ScheduleOut
 from backend.campaigns.rules import EST_MINUTES_MAX, PHOTOS_MAX, PRODUCTS_MAX
-from backend.schemas import Money, PageQuery, PhotoLinks
+from backend.schemas import Money, PageQuery
 
 
 class ProductIn(Schema):
     sku = String(required=True, validate=Length(min=1, max=64))
     name = String(required=True, validate=Length(min=1, max=200))
-
-
-class ShowIfIn(Schema):
-    question_id = String(
-        required=True,
-        validate=Length(min=1, max=40),
-        metadata={"description": "an earlier question of the form"},
-    )
-    equals = Raw(
-        required=True,
-        metadata={
-            "description": "the answer to that question that shows this one: an integer "
-            "(count), a boolean (yes_no), one of its options (single_choice; for "
-            "multiple_choice: shown when that option is among those chosen), or a string "
-            "(text, date, barcode)"
-        },
-    )
-
-
-class QuestionIn(Schema):
-    """A question of the form, answered as `{question_id, sku?, value}`."""
-
-    id = String(
-        required=True,
-        validate=Length(min=1, max=40),
-        metadata={
-            "description": "names the question in answers: lower-case letters, digits and _, "
-            "starting with a letter, unique in the form. `count`, `out_of_stock` and `price` "
-            "are kept for a count, yes_no and price question per product (old answers "
-            "{sku, count, out_of_stock, price} mean them)"
-        },
-    )
-    type = String(required=True, validate=OneOf(QUESTION_TYPES))
-    label = String(required=True, validate=Length(min=1, max=LABEL_MAX))
-    per = String(
-        load_default="product",
-        validate=OneOf(QUESTION_PER),
-        metadata={
-            "description": "`product`: answered once per product, with its sku; `store`: once"
-        },
-    )
-    required = Boolean(
-        load_default=False, metadata={"description": "must be answered whenever it is shown"}
-    )
-    options = List(
-        String(validate=Length(min=1, max=OPTION_MAX)),
-        load_default=None,
-        allow_none=True,
-        validate=Length(max=OPTIONS_MAX),
-        metadata={
-            "description": "the choices of a single_choice or multiple_choice question (2 or more)"
-        },
-    )
-    show_if = Nested(
-        ShowIfIn,
-        load_default=None,
-        allow_none=True,
-        metadata={
-            "description": "ask this question only when an EARLIER question was answered "
-            "`equals`; a question per store may only rest on one per store"
-        },
-    )
 
 
 class BonusIn(Schema):
@@ -146,6 +77,16 @@ class CampaignIn(Schema):
             "`questions.<index>.<field>`. Fixed once published"
         },
     )
+    schedule = Nested(
+        ScheduleIn,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "recurring rounds: a new round of missions (one per store) every "
+            "`every_days` days from publishing, each funded from the organisation's balance "
+            "as it opens; null or left out: one round. Set on a draft only"
+        },
+    )
     brand_id = String(load_default=None, validate=Length(max=36))
 
 
@@ -187,28 +128,6 @@ class SpendOut(Schema):
     remaining = Nested(AmountOut, metadata={"description": "the campaign account's balance"})
 
 
-class ShowIfOut(Schema):
-    question_id = String()
-    equals = Raw(metadata={"description": "the answer to that question that shows this one"})
-
-
-class QuestionOut(Schema):
-    """A question of the form, answered as `{question_id, sku?, value}`."""
-
-    id = String()
-    type = String(validate=OneOf(QUESTION_TYPES))
-    label = String()
-    per = String(
-        validate=OneOf(QUESTION_PER),
-        metadata={"description": "`product`: answered once per product (with its sku)"},
-    )
-    required = Boolean(metadata={"description": "must be answered whenever it is shown"})
-    options = List(String(), metadata={"description": "the choices of a choice question"})
-    show_if = Nested(
-        ShowIfOut, allow_none=True, metadata={"description": "asked only when this holds"}
-    )
-
-
 class CampaignOut(Schema):
     id = String()
     brand_id = String()
@@ -234,6 +153,8 @@ class CampaignOut(Schema):
     published_at = DateTime(allow_none=True)
     missions = Dict(keys=String(), values=Integer(), metadata={"description": "count by status"})
     spend = Nested(SpendOut)
+    schedule = Nested(ScheduleOut, allow_none=True, metadata={"description": "null: one round"})
+    rounds = Nested(RoundStateOut, allow_none=True, metadata={"description": "null: a draft"})
 
 
 class CampaignListOut(Schema):
@@ -243,119 +164,6 @@ class CampaignListOut(Schema):
 
 class CampaignListQuery(PageQuery):
     status = String(load_default=None, validate=Length(max=16))
-
-
-RESULT_FORMATS = ("json", "csv", "geojson")
-
-
-class ResultsQuery(Schema):
-    format = String(load_default="json", validate=OneOf(RESULT_FORMATS))
-
-
-class ResultsCoverageOut(Schema):
-    missions = Integer()
-    with_results = Integer(metadata={"description": "missions with an approved result"})
-    ratio = Float()
-
-
-class ResultsProductOut(Schema):
-    sku = String()
-    name = String()
-    answers = Integer(metadata={"description": "approved answers counted"})
-    out_of_stock = Integer()
-    out_of_stock_rate = Float(allow_none=True)
-    median_facings = Float(allow_none=True)
-
-
-class ResultsAggregatesOut(Schema):
-    coverage = Nested(ResultsCoverageOut)
-    products = List(Nested(ResultsProductOut))
-    spend = Nested(SpendOut)
-
-
-class ResultsStoreOut(Schema):
-    id = String()
-    name = String()
-    address = String(allow_none=True)
-    external_ref = String(allow_none=True)
-    latitude = Float()
-    longitude = Float()
-
-
-class ResultsAnswerOut(Schema):
-    sku = String()
-    product_name = String()
-    count = Integer(allow_none=True, metadata={"description": "facings; null if not reported"})
-    out_of_stock = Boolean(allow_none=True)
-    price = Nested(AmountOut, allow_none=True)
-
-
-class ResultsPhotoOut(PhotoLinks):
-    id = String()
-    position = Integer()
-    erased = Boolean(metadata={"description": "its worker erased their account: no image"})
-    url = String(
-        allow_none=True,
-        metadata={
-            "description": "the brand's copy, without metadata; null once erased. A signed "
-            "link (see GET /photos/{id}); in the CSV and GeoJSON exports it lives "
-            "FAIRFIELD_EXPORT_LINK_TTL_SECONDS"
-        },
-    )
-    review_url = String(allow_none=True, metadata={"description": "about 1600 px; as `url`"})
-    thumbnail_url = String(allow_none=True, metadata={"description": "about 320 px; as `url`"})
-
-
-class ResultsFormAnswerOut(Schema):
-    """One answer to one question of the form."""
-
-    question_id = String()
-    sku = String(metadata={"description": "the product, for a question per product"})
-    value = Raw(
-        metadata={
-            "description": "as the question's type says: an integer (count), a boolean "
-            "(yes_no), a string (single_choice, text, date YYYY-MM-DD, barcode), a list of "
-            "strings (multiple_choice), money (price), the `position` of one of `photos` "
-            "(photo)"
-        }
-    )
-
-
-class ResultsSubmissionOut(Schema):
-    submission_id = String()
-    outcome = String()
-    answers = List(
-        Nested(ResultsAnswerOut),
-        metadata={
-            "description": "the default form's answers, a row per product; empty if store_closed"
-        },
-    )
-    form_answers = List(
-        Nested(ResultsFormAnswerOut),
-        metadata={"description": "every answer, one per question asked; empty if store_closed"},
-    )
-    photos = List(Nested(ResultsPhotoOut))
-    captured_at = DateTime()
-    received_at = DateTime()
-    decided_at = DateTime()
-
-
-class ResultsItemOut(Schema):
-    mission_id = String()
-    mission_status = String()
-    store = Nested(ResultsStoreOut)
-    result = Nested(
-        ResultsSubmissionOut, allow_none=True, metadata={"description": "null until approved"}
-    )
-
-
-class CampaignResultsOut(Schema):
-    campaign_id = String()
-    questions = List(
-        Nested(QuestionOut), metadata={"description": "the form the answers answer, in order"}
-    )
-    aggregates = Nested(ResultsAggregatesOut)
-    items = List(Nested(ResultsItemOut))
 
 
 class QuoteIn(Schema):

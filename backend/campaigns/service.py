@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from backend.campaigns import forms, rules
+from backend.campaigns import forms, rules, schedules
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.errors import Conflict, Invalid
 from backend.kernel.clock import utcnow
@@ -43,6 +43,7 @@ def create_campaign(
             CampaignProduct(sku=str(p["sku"]).strip(), name=p["name"]) for p in draft.products
         ],
     )
+    schedules.set_schedule(campaign, draft.schedule)
     db_session.add(campaign)
     db_session.flush()
     insert_missions(
@@ -105,10 +106,11 @@ def insert_missions(
     now: datetime,
     bonuses: Mapping[str, int] | None = None,
     pay: rules.PayRules | None = None,
+    round_no: int = 1,
 ) -> None:
     """One mission per store (rows of id, latitude, longitude), in one bulk insert, at the
     campaign's reward plus the store's bonus; with `pay`, each with its show-up pay (an open
-    mission), without it none yet (a draft's, figured at publishing)."""
+    mission), without it none yet (a draft's, figured at publishing); all of `round_no`."""
     if not stores:
         return
     bonuses = bonuses or {}
@@ -131,6 +133,7 @@ def insert_missions(
                     show_up_pay(reward + bonuses.get(s.id, 0), pay) if pay is not None else None
                 ),
                 "created_at": now,
+                "round": round_no,
             }
             for s in stores
         ],
@@ -182,12 +185,22 @@ def publish_campaign(
     ).scalars()
     # The budget every mission's reward and bonus will be paid from comes in as the
     # campaign goes live.
+    funded = sum(campaign.reward_amount_minor + bonus for bonus in opened)
     ledger.fund_campaign(
         db_session=db_session,
         campaign_id=campaign.id,
-        amount_minor=sum(campaign.reward_amount_minor + bonus for bonus in opened),
+        amount_minor=funded,
         currency=campaign.reward_currency,
         now=campaign.published_at,
+    )
+    # Round 1 (of a recurring campaign, or the only one): campaigns.rounds opens the next.
+    schedules.record_round(
+        db_session=db_session,
+        campaign_id=campaign.id,
+        round_no=1,
+        opened_at=campaign.published_at,
+        funded_minor=funded,
+        currency=campaign.reward_currency,
     )
     db_session.flush()
     return campaign

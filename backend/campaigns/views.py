@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, forms, queries, service
+from backend.campaigns import closures, edits, forms, queries, round_queries, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.presenters import quote_out
+from backend.campaigns.round_schemas import RoundListOut
 from backend.campaigns.rules import CampaignDraft, pay_rules
 from backend.campaigns.schemas import (
     CampaignIn,
@@ -46,7 +47,9 @@ bp = APIBlueprint("campaigns", __name__, url_prefix="/api/v1", tag="Campaigns")
         "`show_if` resting on an earlier question). Left out, the campaign asks today's "
         "products: per product `count`, `out_of_stock` and an optional `price`. A bad "
         "question is 422 naming `questions.<index>.<field>`. Publishing judges the pay on "
-        "the longer of `est_minutes` and the form's time (`form_minutes`)."
+        "the longer of `est_minutes` and the form's time (`form_minutes`). `schedule: "
+        "{every_days}` (1 to 365; 422 naming `schedule.every_days`) makes it recurring: a "
+        "new round of missions every so many days from publishing (see the rounds)."
     ),
     responses=[401, 403, 422],
 )
@@ -140,7 +143,8 @@ def get_campaign(campaign_id: str) -> Any:
 @bp.doc(
     summary="Edit a campaign: a draft freely; a published one only later, richer or wider",
     description=(
-        "A draft: any field; `store_ids` replaces the set (missions follow). A published "
+        "A draft: any field (`schedule` too: null makes it one round); `store_ids` replaces "
+        "the set (missions follow). A published "
         "campaign: `ends_at` later than now and than today's, `reward` raised (its open and "
         "claimed missions pay it, and so does a mission that reopens later; approved ones "
         "keep what they were paid), `store_ids` a superset (new stores open at once); each "
@@ -185,7 +189,10 @@ def publish_campaign(campaign_id: str) -> Any:
 @requires("campaigns:write")
 @bp.output(CampaignOut)
 @bp.doc(
-    summary="Cancel: open missions close, claimed ones are honoured", responses=[401, 403, 404, 409]
+    summary="Cancel: open missions close, claimed ones are honoured",
+    description="A recurring campaign opens no more rounds; claimed missions of any round "
+    "are honoured.",
+    responses=[401, 403, 404, 409],
 )
 def cancel_campaign(campaign_id: str) -> Any:
     session = request_session()
@@ -193,6 +200,32 @@ def cancel_campaign(campaign_id: str) -> Any:
     service.cancel_campaign(db_session=session, campaign=campaign)
     _audit(session, campaign, "campaign.cancelled")
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
+
+
+@bp.get("/campaigns/<campaign_id>/rounds")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("results:read")
+@bp.output(RoundListOut)
+@bp.doc(
+    summary="The rounds a campaign opened: when, what each paid in, and its missions",
+    description=(
+        "Oldest first; every published campaign has round 1 (opened at publishing). A "
+        "recurring campaign (`schedule: {every_days}`) opens round N+1 once "
+        "`published_at + N * every_days` days have passed, while it is published and before "
+        "`ends_at`: one mission per store, funded from the organisation's balance (`funded`). "
+        "Opening it closes the rounds before: their unclaimed missions are cancelled and "
+        "what they held goes back to the balance; claimed ones are honoured. A round the "
+        "balance cannot cover does not open: the campaign's `rounds.hold` says why "
+        "(`insufficient_balance`) and `campaign.budget_low` is sent once. Missions by state: "
+        "`open`, `claimed`, `submitted`, `approved` (a closed store included) and `closed` "
+        "(cancelled or expired)."
+    ),
+    responses=[401, 403, 404],
+)
+def list_rounds(campaign_id: str) -> Any:
+    return round_queries.campaign_rounds(
+        db_session=request_session(), user=current_user(), campaign_id=campaign_id
+    )
 
 
 def _audit(

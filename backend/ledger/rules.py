@@ -35,6 +35,11 @@ def campaign_account(campaign_id: str) -> str:
     return f"campaign:{campaign_id}"
 
 
+def brand_account(brand_id: str) -> str:
+    """A brand's balance held by Fairfield: what it paid in and no campaign holds yet."""
+    return f"brand:{brand_id}"
+
+
 def worker_account(worker_id: str) -> str:
     """What Fairfield owes one worker."""
     return f"worker:{worker_id}"
@@ -69,6 +74,25 @@ def _move(source: str, target: str, amount_minor: int, currency: str) -> list[En
 def funding(*, campaign_id: str, amount_minor: int, currency: str) -> list[Entry]:
     """A brand pays money in for a campaign."""
     return _move(BANK, campaign_account(campaign_id), amount_minor, currency)
+
+
+def brand_top_up(*, brand_id: str, amount_minor: int, currency: str) -> list[Entry]:
+    """A brand pays money into its balance, for the rounds of its recurring campaigns."""
+    return _move(BANK, brand_account(brand_id), amount_minor, currency)
+
+
+def round_funding(
+    *, brand_id: str, campaign_id: str, amount_minor: int, currency: str
+) -> list[Entry]:
+    """A recurring campaign's new round is funded from the brand's balance."""
+    return _move(brand_account(brand_id), campaign_account(campaign_id), amount_minor, currency)
+
+
+def round_release(
+    *, brand_id: str, campaign_id: str, amount_minor: int, currency: str
+) -> list[Entry]:
+    """What a closed round's unclaimed missions held goes back to the brand's balance."""
+    return _move(campaign_account(campaign_id), brand_account(brand_id), amount_minor, currency)
 
 
 def approval(

@@ -30,3 +30,20 @@ class EarningsOut(Schema):
     balance = Nested(Money, metadata={"description": "The sum of the worker's ledger lines."})
     items = List(Nested(LedgerLineOut))
     next_cursor = String(allow_none=True)
+
+
+class TopUpIn(Schema):
+    amount = Nested(
+        Money, required=True, metadata={"description": "paid in; more than zero, in EUR"}
+    )
+
+
+class BrandBalanceOut(Schema):
+    balance = Nested(
+        Money,
+        metadata={
+            "description": "what the organisation paid in and no campaign holds: the rounds "
+            "of its recurring campaigns are funded from it, and a closed round's unclaimed "
+            "missions give theirs back to it"
+        },
+    )

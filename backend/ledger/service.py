@@ -16,6 +16,8 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 STORE_CLOSED = "store_closed"  # the outcome that is paid show-up pay, not the reward
 CREDIT = "submission_credit"
 FUNDING = "campaign_funding"
+RELEASE = "campaign_release"
+TOP_UP = "brand_top_up"
 
 
 def post(
@@ -81,6 +83,68 @@ def fund_campaign(
     `memo` says what for, when it is not the publishing itself."""
     entries = rules.funding(campaign_id=campaign_id, amount_minor=amount_minor, currency=currency)
     return post(db_session=db_session, kind=FUNDING, entries=entries, now=now, memo=memo)
+
+
+def top_up_brand(*, db_session: Session, brand_id: str, amount: Money, now: datetime) -> str:
+    """The brand pays into its balance (the bank is mocked, as at publishing)."""
+    entries = rules.brand_top_up(
+        brand_id=brand_id, amount_minor=amount.amount_minor, currency=amount.currency
+    )
+    return post(db_session=db_session, kind=TOP_UP, entries=entries, now=now)
+
+
+def fund_round(
+    *,
+    db_session: Session,
+    brand_id: str,
+    campaign_id: str,
+    amount: Money,
+    round_no: int,
+    now: datetime,
+) -> str:
+    """A recurring campaign's round `round_no` is funded from the brand's balance; the
+    caller checked the balance holds it (the brand's account may never go below zero)."""
+    entries = rules.round_funding(
+        brand_id=brand_id,
+        campaign_id=campaign_id,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
+    )
+    return post(
+        db_session=db_session, kind=FUNDING, entries=entries, now=now, memo=f"round {round_no}"
+    )
+
+
+def release_round(
+    *,
+    db_session: Session,
+    brand_id: str,
+    campaign_id: str,
+    amount: Money,
+    round_no: int,
+    now: datetime,
+) -> str:
+    """What round `round_no`'s closed missions held goes back to the brand's balance."""
+    entries = rules.round_release(
+        brand_id=brand_id,
+        campaign_id=campaign_id,
+        amount_minor=amount.amount_minor,
+        currency=amount.currency,
+    )
+    return post(
+        db_session=db_session,
+        kind=RELEASE,
+        entries=entries,
+        now=now,
+        memo=f"round {round_no} closed",
+    )
+
+
+def brand_balance(*, db_session: Session, brand_id: str) -> dict[str, int | str]:
+    """The brand's balance, as money: what it paid in and no campaign holds."""
+    account = rules.brand_account(brand_id)
+    amount = balance(db_session=db_session, account=account, currency=HOME_CURRENCY)
+    return {"amount_minor": amount, "currency": HOME_CURRENCY}
 
 
 def credited(*, db_session: Session, submission_ids: Sequence[str]) -> set[str]:

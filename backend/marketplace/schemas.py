@@ -9,7 +9,7 @@ from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, Str
 from apiflask.validators import Length, Range
 from marshmallow import ValidationError, validates_schema
 
-from backend.campaigns.schemas import QuestionOut
+from backend.campaigns.form_schemas import QuestionOut
 from backend.marketplace.rules import LIMIT_MAX, RADIUS_MAX_M
 from backend.schemas import Money
 

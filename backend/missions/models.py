@@ -36,13 +36,15 @@ MISSION_STATUSES = (
 class Mission(BrandOwned, Base):
     __tablename__ = "missions"
     __table_args__ = (
-        UniqueConstraint("campaign_id", "store_id"),
+        UniqueConstraint("campaign_id", "store_id", "round"),
         CheckConstraint(
             "status IN ('draft', 'open', 'claimed', 'submitted', 'completed', "
             "'cancelled', 'expired', 'store_closed')",
             name="status_known",
         ),
     )
+    # The round's server default is read when first used, not RETURNed by every insert.
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), index=True)
@@ -59,6 +61,9 @@ class Mission(BrandOwned, Base):
     show_up_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A recurring campaign's round this mission belongs to (campaigns.rounds); 1 otherwise.
+    # Left to the database when not given: code of an older revision inserts without it.
+    round: Mapped[int] = mapped_column(server_default="1")
 
 
 class Assignment(WorkerOwned, Base):

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.campaigns import aggregates
 from backend.campaigns.models import Campaign
 from backend.campaigns.queries import spend as campaign_spend
+from backend.campaigns.schedules import current_rounds
+from backend.errors import Invalid
 from backend.kernel.scoping import get_visible
 from backend.missions.models import Mission
 from backend.stores.models import Store
@@ -54,6 +56,7 @@ CSV_HEADER = (
     "decided_at",
     "photo_urls",  # space-separated, in order: the photos still there
     "photos_erased",  # how many of the result's photos went with their worker's erasure
+    "round",  # the round of a recurring campaign (1 for one that is not)
 )
 # Then a column per question of the form, named so.
 QUESTION_COLUMN = "answer.{}"
@@ -90,16 +93,21 @@ def campaign_results(
     campaign_id: str,
     link_ttl_seconds: int | None = None,
     exported: bool = False,
+    round_no: int | None = None,
 ) -> CampaignResults:
     """A campaign's results, store by store, with its aggregates; 404 unless the caller's.
     Photo links are signed for `user` and live `link_ttl_seconds` (longer in exports);
-    `exported` (a file opened elsewhere, a spreadsheet) makes them whole URLs."""
+    `exported` (a file opened elsewhere, a spreadsheet) makes them whole URLs. `round_no`
+    keeps one round's (422 naming `round` for one not opened); None, every round's."""
     campaign = get_visible(db_session, Campaign, campaign_id, user)
+    if round_no is not None:
+        _check_round(db_session, campaign.id, round_no)
     products = [(p.sku, p.name) for p in campaign.products]
     signed = {"viewer_id": user.id, "ttl_seconds": link_ttl_seconds, "external": exported}
-    photos = _approved_photos(db_session, campaign.id, signed)
+    photos = _approved_photos(db_session, campaign.id, signed, round_no)
     items = [
-        _item(row, products, photos) for row in _one_per_mission(_rows(db_session, campaign.id))
+        _item(row, products, photos)
+        for row in _one_per_mission(_rows(db_session, campaign.id, round_no))
     ]
     results = [item["result"] for item in items if item["result"] is not None]
     spend = campaign_spend(db_session=db_session, campaigns=[campaign])[campaign.id]
@@ -111,13 +119,28 @@ def campaign_results(
     return CampaignResults(campaign.id, products, items, figures, list(campaign.questions))
 
 
-def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
-    """Every mission with its store and, if it has one, its approved submission: one query."""
+def _check_round(db_session: Session, campaign_id: str, round_no: int) -> None:
+    opened = current_rounds(db_session=db_session, campaign_ids=[campaign_id]).get(campaign_id, 0)
+    if round_no > opened:
+        raise Invalid(
+            "The campaign has not opened that round.",
+            errors={"round": [f"Must be between 1 and {opened}." if opened else "No round yet."]},
+        )
+
+
+def _in_round(round_no: int | None) -> list[ColumnElement[bool]]:
+    return [] if round_no is None else [Mission.round == round_no]
+
+
+def _rows(db_session: Session, campaign_id: str, round_no: int | None) -> Sequence[Any]:
+    """Every mission (of `round_no`, or every round) with its store and, if it has one, its
+    approved submission: one query."""
     approved = and_(Submission.mission_id == Mission.id, Submission.status == APPROVED)
     return db_session.execute(
         select(
             Mission.id.label("mission_id"),
             Mission.status.label("mission_status"),
+            Mission.round,
             Store.id.label("store_id"),
             Store.name.label("store_name"),
             Store.address,
@@ -133,15 +156,23 @@ def _rows(db_session: Session, campaign_id: str) -> Sequence[Any]:
         )
         .join(Store, Store.id == Mission.store_id)
         .outerjoin(Submission, approved)
-        .where(Mission.campaign_id == campaign_id)
-        .order_by(Store.name, Store.id, Submission.captured_at.desc(), Submission.decided_at.desc())
+        .where(Mission.campaign_id == campaign_id, *_in_round(round_no))
+        .order_by(
+            Store.name,
+            Store.id,
+            Mission.round,
+            Mission.id,
+            Submission.captured_at.desc(),
+            Submission.decided_at.desc(),
+        )
     ).all()
 
 
 def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
     # A rejection reopens a mission for another worker, and an appeal granted later approves
     # the first one's too: of a store's approved submissions, the latest visit (captured_at)
-    # stands. Rows come latest first within a mission; a campaign has one mission per store.
+    # stands. Rows come latest first within a mission; a campaign has one mission per store
+    # and round.
     seen: set[str] = set()
     for row in rows:
         if row.mission_id not in seen:
@@ -150,7 +181,7 @@ def _one_per_mission(rows: Sequence[Any]) -> Iterator[Any]:
 
 
 def _approved_photos(
-    db_session: Session, campaign_id: str, signed: dict[str, Any]
+    db_session: Session, campaign_id: str, signed: dict[str, Any], round_no: int | None
 ) -> dict[str, list[dict[str, Any]]]:
     """The photos of the campaign's approved submissions, by submission: one query; their
     links made with `signed` (viewer, lifetime, whole URLs or paths)."""
@@ -158,7 +189,11 @@ def _approved_photos(
         select(Photo.id, Photo.submission_id, Photo.position, Photo.sha256)
         .join(Submission, Submission.id == Photo.submission_id)
         .join(Mission, Mission.id == Submission.mission_id)
-        .where(Mission.campaign_id == campaign_id, Submission.status == APPROVED)
+        .where(
+            Mission.campaign_id == campaign_id,
+            Submission.status == APPROVED,
+            *_in_round(round_no),
+        )
         .order_by(Photo.submission_id, Photo.position)
     )
     photos: dict[str, list[dict[str, Any]]] = {}
@@ -192,6 +227,7 @@ def _item(
     return {
         "mission_id": row.mission_id,
         "mission_status": row.mission_status,
+        "round": row.round,
         "store": {
             "id": row.store_id,
             "name": row.store_name,
@@ -276,6 +312,7 @@ def _csv_rows(
             _iso(result.get("decided_at")),
             photo_urls,
             erased,
+            item["round"],
             *(
                 _csv_value(q, given.get((q["id"], sku if q["per"] == "product" else None)), photos)
                 for q in questions
@@ -327,6 +364,7 @@ def _feature(item: dict[str, Any]) -> dict[str, Any]:
             "store_external_ref": store["external_ref"],
             "mission_id": item["mission_id"],
             "mission_status": item["mission_status"],
+            "round": item["round"],
             "result": result,
         },
     }

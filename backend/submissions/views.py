@@ -15,7 +15,8 @@ from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_api_key, current_user
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
-from backend.campaigns.schemas import CampaignResultsOut, ResultsQuery
+from backend.campaigns.results_schemas import CampaignResultsOut, ResultsQuery
+from backend.campaigns.round_schemas import OutOfStockTrendOut
 from backend.db import get_db, read_snapshot, request_session
 from backend.errors import Invalid, flatten_validation, not_found
 from backend.guards import text_problems
@@ -27,7 +28,7 @@ from backend.organisations.acts import record_act
 from backend.schemas import PageQuery
 from backend.settings import current_settings
 from backend.storage import photo_store
-from backend.submissions import photos, queries, results, service
+from backend.submissions import photos, queries, results, service, trend
 from backend.submissions.presenters import accepted_out
 from backend.submissions.schemas import (
     AcceptedOut,
@@ -262,7 +263,8 @@ _RESULTS_RESPONSES: dict[int | str, Any] = {
     401: "Unauthorized",
     403: "Forbidden: not a brand or an admin",
     404: "No such campaign of the caller's",
-    422: "Validation error: `format` is not json, csv or geojson",
+    422: "Validation error: `format` is not json, csv or geojson, or `round` is not a round "
+    "the campaign opened",
 }
 
 
@@ -279,7 +281,9 @@ _RESULTS_RESPONSES: dict[int | str, Any] = {
         "row per store and product, with a column per question; `geojson` is a "
         "FeatureCollection of store points, each result (with every answer, "
         "`form_answers`) in its properties. Only approved submissions contribute; nothing "
-        "identifies or locates the worker."
+        "identifies or locates the worker. `round=N` keeps round N of a recurring campaign "
+        "(422 naming `round` for a value that is not a round it opened); left out, every "
+        "round, each item, CSV row and feature carrying its `round`."
     ),
     responses=_RESULTS_RESPONSES,
 )
@@ -295,6 +299,7 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
         if exported
         else settings.photo_link_ttl_seconds,
         exported=exported,
+        round_no=query["round"],
     )
     # A file, or a machine's read through a key, takes the results out; a person looking at
     # the campaign's page in the console does not, and would fill the log with every visit.
@@ -309,6 +314,27 @@ def campaign_results(campaign_id: str, query: dict[str, Any]) -> Any:
     if query["format"] == "geojson":
         return Response(flask_json.dumps(results.geojson(found)), mimetype="application/geo+json")
     return results.campaign_results_out(found)
+
+
+@bp.get("/campaigns/<campaign_id>/results/out-of-stock-trend")
+@bp.auth_required(auth, roles=BRAND_SIDE)
+@requires("results:read")
+@bp.output(OutOfStockTrendOut)
+@bp.doc(
+    summary="Rounds compared: per store and round, the skus found out of stock",
+    tags=["Campaigns"],
+    description=(
+        "Read from the approved answers to the form's `out_of_stock` question (per product, "
+        "yes or no). Per store (by name), one entry per round opened: the skus out of stock "
+        "(an empty list: none was), or null when the round has no approved result of the "
+        "store with answers (not visited yet, or found closed)."
+    ),
+    responses=[401, 403, 404],
+)
+def out_of_stock_trend(campaign_id: str) -> Any:
+    return trend.out_of_stock_trend(
+        db_session=request_session(), user=current_user(), campaign_id=campaign_id
+    )
 
 
 def _record_export(campaign_id: str, export_format: str) -> None:

@@ -45,7 +45,10 @@ _SIGNED = (
     summary="Subscribe a URL to the organisation's events; the secret is shown once",
     description=_SIGNED
     + " A URL that is not https, or whose host is a literal private, loopback, link-local "
-    "or metadata address, is 422 `unsafe_url` naming `url`.",
+    "or metadata address, is 422 `unsafe_url` naming `url`. `campaign.budget_low` is sent "
+    "once per campaign: when less than 10 % of its funding remains, or when a recurring "
+    "campaign's round is due and the organisation's balance cannot fund it (then its data "
+    "adds `reason: insufficient_balance`, `round`, `needed` and `available`).",
     responses=[401, 403, 422],
 )
 def create_webhook(data: dict[str, Any]) -> Any:

@@ -4,6 +4,7 @@ import { extend, useLanguages } from "/static/common/js/i18n.js";
 import en from "../strings/en.js";
 import integrations from "../strings/integrations.js";
 import questions from "../strings/questions.js";
+import rounds from "../strings/rounds.js";
 import team from "../strings/team.js";
 
 useLanguages(["en"]);
@@ -11,5 +12,6 @@ extend({ en });
 extend({ en: team });
 extend({ en: integrations });
 extend({ en: questions });
+extend({ en: rounds });
 
 export * from "/static/common/js/i18n.js";

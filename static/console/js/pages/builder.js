@@ -9,6 +9,7 @@ import { errorSummary, fieldErrors } from "./builder-errors.js";
 import { payCheck } from "./builder-pay.js";
 import { DEFAULT_QUESTIONS, questionsEditor } from "./builder-questions.js";
 import { pickStores } from "./builder-stores.js";
+import { scheduleField, scheduleInput, scheduleOf } from "./builder-schedule.js";
 import { pageStart } from "./common.js";
 
 const DAY_MS = 86_400_000;
@@ -63,7 +64,7 @@ export default {
       if (editing) {
         campaign = await api(`/campaigns/${encodeURIComponent(editing)}`);
         const results = await api(`/campaigns/${encodeURIComponent(editing)}/results`);
-        chosenIds = results.items.map((item) => item.store.id);
+        chosenIds = [...new Set(results.items.map((item) => item.store.id))]; // once, whatever its rounds
       }
     } catch (problem) {
       page.fail(problem);
@@ -91,6 +92,7 @@ function inputsFor(campaign, currency) {
     ends_at: h("input", { type: "datetime-local", value: localInput(campaign?.ends_at || new Date(now.getTime() + 14 * DAY_MS)) }),
     instructions: h("textarea", { rows: 4 }),
     review_required: h("input", { type: "checkbox", checked: campaign?.review_required || false }),
+    schedule: scheduleInput(campaign),
   };
   inputs.products.value = (campaign?.products || []).map((p) => `${p.sku}, ${p.name}`).join("\n");
   inputs.photo_instructions.value = campaign?.photo_instructions || "";
@@ -131,6 +133,7 @@ function readForm(inputs, storePicker, questions, currency) {
       store_ids: storePicker.ids(),
       instructions: inputs.instructions.value.trim(),
       review_required: inputs.review_required.checked,
+      schedule: scheduleOf(inputs.schedule),
     },
   };
 }
@@ -176,7 +179,8 @@ function builder(main, { stores, campaign, chosenIds, navigate }) {
       field("reward", t("builder.reward", { currency }), inputs.reward, t("builder.rewardHint"))),
     section("builder-h-window", t("builder.windowHeading"),
       field("starts_at", t("builder.startsAt"), inputs.starts_at),
-      field("ends_at", t("builder.endsAt"), inputs.ends_at)),
+      field("ends_at", t("builder.endsAt"), inputs.ends_at),
+      scheduleField(inputs.schedule)),
     section("builder-h-instructions", t("builder.instructionsHeading"),
       field("instructions", t("builder.instructions"), inputs.instructions, t("builder.instructionsHint")),
       h("div.field", { dataset: { field: "review_required" } },

@@ -6,13 +6,14 @@ import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { download, statusMap, wide } from "../desk.js";
 import { dateTime, money, number, percent, t } from "../i18n.js";
 import { answerColumns, formSection } from "./campaign-form.js";
+import { roundsSection } from "./campaign-rounds.js";
 import { pageStart, table } from "./common.js";
 
 export default {
   path: "#/campaign",
   title: t("results.title"),
   roles: ["brand"],
-  async render(main, { rest, navigate }) {
+  async render(main, { rest, navigate, query }) {
     const id = rest[0];
     const page = pageStart(main, t("results.heading"), "#/campaigns");
     if (!id) {
@@ -23,7 +24,7 @@ export default {
     let campaign;
     let results;
     try {
-      [campaign, results] = await Promise.all([api(path), api(`${path}/results`)]);
+      [campaign, results] = await Promise.all([api(path), api(`${path}/results`, { query: { round: query.get("round") } })]);
     } catch (problem) {
       page.fail(problem);
       return;
@@ -58,7 +59,7 @@ export default {
     }
     async function exported(format, filename) {
       try {
-        await download(`${path}/results`, { format }, filename);
+        await download(`${path}/results`, { format, round: query.get("round") }, filename);
       } catch (problem) {
         page.fail(problem);
       }
@@ -86,12 +87,14 @@ export default {
           : null),
       figures(campaign, results.aggregates),
       formSection(campaign.questions || []),
+      roundsSection(campaign, { path, round: query.get("round"), navigate }),
       h("section", { "aria-labelledby": "results-map-heading" },
         h("h2", { id: "results-map-heading" }, t("results.mapHeading")),
         results.items.length ? statusMap(results.items) : h("p", t("results.noStores"))),
       h("section", { "aria-labelledby": "results-table-heading" },
         h("h2", { id: "results-table-heading" }, t("results.tableHeading")),
-        resultsTable(results.items, results.questions || campaign.questions || [], campaign.products)),
+        resultsTable(results.items, results.questions || campaign.questions || [], campaign.products,
+          Boolean(campaign.schedule))),
     );
   },
 };
@@ -133,10 +136,12 @@ function photos(item) {
       })))));
 }
 
-function resultsTable(items, questions, products) {
+function resultsTable(items, questions, products, recurring) {
   if (!items.length) return h("p", t("results.noStores"));
   return wide(table(t("results.tableCaption", { count: items.length }), [
     [t("results.store"), (item) => item.store.name],
+    // A recurring campaign lists a store once per round: say which.
+    ...(recurring ? [[t("rounds.round"), (item) => number(item.round ?? 1)]] : []),
     [t("results.status"), (item) => h("span.status-word",
       h(`span.swatch.status-${item.mission_status}`, { "aria-hidden": "true" }),
       t(`results.status.${item.mission_status}`))],

@@ -1,0 +1,220 @@
+"""Recurring campaigns: the sweep opens each round as it falls due (round_rules), one
+mission per store of the campaign, funded from the brand's balance, and closes the rounds
+before it: their unclaimed missions are cancelled and what they held goes back to the brand;
+claimed ones are honoured, as a cancel honours them. A round the balance cannot cover does
+not open: the campaign's schedule is held with its reason, and `campaign.budget_low` fires
+(once). Every step re-reads the state, so a sweep run twice opens a round once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.campaigns import round_rules, rules, schedules
+from backend.campaigns.models import Campaign, CampaignSchedule
+from backend.campaigns.queries import spend
+from backend.campaigns.service import insert_missions, lock_campaign
+from backend.kernel.money import Money
+from backend.ledger import rules as ledger_rules
+from backend.ledger import service as ledger
+from backend.missions import states as missions
+from backend.missions.models import Mission
+from backend.settings import current_settings
+from backend.webhooks import service as webhooks
+
+
+def due_campaigns(*, db_session: Session, now: datetime) -> list[str]:
+    """The recurring campaigns still running at `now`: those the sweep looks at."""
+    return list(
+        db_session.scalars(
+            select(Campaign.id)
+            .join(CampaignSchedule, CampaignSchedule.campaign_id == Campaign.id)
+            .where(
+                Campaign.status == "published",
+                Campaign.published_at.is_not(None),
+                Campaign.ends_at > now,
+            )
+            .order_by(Campaign.id)
+        )
+    )
+
+
+def open_due_round(
+    *, db_session: Session, campaign_id: str, now: datetime, pay: rules.PayRules | None = None
+) -> int | None:
+    """Open the round the clock says runs at `now` if it is not open yet: the round's number,
+    or None when none opened (not due, held, or the campaign no longer runs)."""
+    campaign = db_session.get_one(Campaign, campaign_id)
+    lock_campaign(db_session=db_session, campaign=campaign)  # a cancel or an edit waits
+    schedule = campaign.schedule
+    if (
+        schedule is None
+        or campaign.status != "published"
+        or campaign.published_at is None
+        or campaign.ends_at <= now
+    ):
+        return None
+    current = schedules.current_rounds(db_session=db_session, campaign_ids=[campaign.id]).get(
+        campaign.id, 1
+    )
+    due = round_rules.due_round(
+        published_at=campaign.published_at, every_days=schedule.every_days, now=now
+    )
+    stale = _unclaimed_before(db_session, campaign.id, max(due, current))
+    if due <= current:
+        # A claim released after its round closed left a mission open in a past round.
+        _close(db_session, campaign, stale, current, now)
+        return None
+    stores = _stores_of_round(db_session, campaign.id, current)
+    needed = sum(campaign.reward_amount_minor + s.bonus_minor for s in stores)
+    released = sum(m.reward_amount_minor + m.bonus_minor for m in stale)
+    balance = ledger.balance(
+        db_session=db_session,
+        account=ledger_rules.brand_account(campaign.brand_id),
+        currency=campaign.reward_currency,
+    )
+    if balance + released < needed:
+        _hold(db_session, campaign, schedule, due, needed, balance + released, now)
+        return None
+    _close(db_session, campaign, stale, current, now)
+    _open(
+        db_session, campaign, stores, due, needed, now, pay or rules.pay_rules(current_settings())
+    )
+    schedule.hold = None
+    schedule.hold_since = None
+    db_session.flush()
+    return due
+
+
+def _unclaimed_before(db_session: Session, campaign_id: str, round_no: int) -> Sequence[Any]:
+    """The open missions of rounds before `round_no`, row-locked (PostgreSQL): a claim in
+    flight settles first, and one that comes later finds the mission closed."""
+    return db_session.execute(
+        select(Mission.id, Mission.round, Mission.reward_amount_minor, Mission.bonus_minor)
+        .where(
+            Mission.campaign_id == campaign_id,
+            Mission.round < round_no,
+            Mission.status == "open",
+        )
+        .order_by(Mission.id)
+        .with_for_update()
+    ).all()
+
+
+def _stores_of_round(db_session: Session, campaign_id: str, round_no: int) -> Sequence[Any]:
+    """The stores of the campaign (rows of id, latitude, longitude, bonus_minor) as its
+    round `round_no` had them, stores added since publishing included."""
+    return db_session.execute(
+        select(
+            Mission.store_id.label("id"), Mission.latitude, Mission.longitude, Mission.bonus_minor
+        )
+        .where(Mission.campaign_id == campaign_id, Mission.round == round_no)
+        .order_by(Mission.store_id)
+    ).all()
+
+
+def _close(
+    db_session: Session, campaign: Campaign, stale: Sequence[Any], round_no: int, now: datetime
+) -> None:
+    """Cancel the past rounds' unclaimed missions (locked by the caller) and give back to the
+    brand's balance what they held."""
+    if not stale:
+        return
+    missions.move_all(
+        db_session,
+        where=[Mission.id.in_([m.id for m in stale])],
+        froms=("open",),
+        to="cancelled",
+    )
+    ledger.release_round(
+        db_session=db_session,
+        brand_id=campaign.brand_id,
+        campaign_id=campaign.id,
+        amount=Money(
+            sum(m.reward_amount_minor + m.bonus_minor for m in stale), campaign.reward_currency
+        ),
+        round_no=max(m.round for m in stale),
+        now=now,
+    )
+
+
+def _open(
+    db_session: Session,
+    campaign: Campaign,
+    stores: Sequence[Any],
+    round_no: int,
+    needed: int,
+    now: datetime,
+    pay: rules.PayRules,
+) -> None:
+    """Round `round_no`'s missions, open at once with their show-up pay, and its funding."""
+    insert_missions(
+        db_session=db_session,
+        campaign=campaign,
+        stores=stores,
+        status="open",
+        now=now,
+        bonuses={s.id: s.bonus_minor for s in stores},
+        pay=pay,
+        round_no=round_no,
+    )
+    if needed:
+        ledger.fund_round(
+            db_session=db_session,
+            brand_id=campaign.brand_id,
+            campaign_id=campaign.id,
+            amount=Money(needed, campaign.reward_currency),
+            round_no=round_no,
+            now=now,
+        )
+    schedules.record_round(
+        db_session=db_session,
+        campaign_id=campaign.id,
+        round_no=round_no,
+        opened_at=now,
+        funded_minor=needed,
+        currency=campaign.reward_currency,
+    )
+
+
+def _hold(
+    db_session: Session,
+    campaign: Campaign,
+    schedule: CampaignSchedule,
+    round_no: int,
+    needed: int,
+    available: int,
+    now: datetime,
+) -> None:
+    """The round stays shut: the schedule says why, and the brand's systems hear it once."""
+    if schedule.hold != round_rules.INSUFFICIENT_BALANCE:
+        schedule.hold = round_rules.INSUFFICIENT_BALANCE
+        schedule.hold_since = now
+    db_session.flush()
+    event = "campaign.budget_low"
+    if not webhooks.listening(db_session=db_session, brand_id=campaign.brand_id, event_type=event):
+        return
+    if not webhooks.first_time(db_session=db_session, key=f"{event}:{campaign.id}", now=now):
+        return
+    money = spend(db_session=db_session, campaigns=[campaign])[campaign.id]
+    currency = campaign.reward_currency
+    webhooks.emit(
+        db_session=db_session,
+        brand_id=campaign.brand_id,
+        event_type=event,
+        data={
+            "campaign_id": campaign.id,
+            "funded": money["funded"],
+            "remaining": money["remaining"],
+            "reason": round_rules.INSUFFICIENT_BALANCE,
+            "round": round_no,
+            "needed": {"amount_minor": needed, "currency": currency},
+            "available": {"amount_minor": available, "currency": currency},
+        },
+        now=now,
+    )
