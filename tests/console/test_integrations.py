@@ -19,6 +19,7 @@ from tests.support.console import (
     console_errors,
     heading,
     in_review,
+    nav_links,
     screenshot,
     serious_violations,
     sign_in,
@@ -59,12 +60,6 @@ def main_text(browser: Any) -> str:
     from selenium.webdriver.common.by import By
 
     return str(browser.find_element(By.TAG_NAME, "main").text)
-
-
-def nav_links(browser: Any) -> list[str]:
-    from selenium.webdriver.common.by import By
-
-    return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nav a")]
 
 
 def region(browser: Any, name: str) -> Any:
@@ -177,7 +172,14 @@ def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_n
     manager = member(make, brand, "manager", "Mia Manager")
     viewer = member(make, brand, "viewer", "Vic Viewer")
     sign_in(browser, origin, manager.email, PASSWORD)
-    assert nav_links(browser) == ["Campaigns", "Stores", "API keys", "Webhooks", "Service status"]
+    assert nav_links(browser) == [
+        "Campaigns",
+        "Stores",
+        "Team",
+        "API keys",
+        "Webhooks",
+        "Service status",
+    ]
     visit(browser, origin, "api-keys", "API keys")
     assert browser.title == "API keys · Fairfield console"
     wait(browser, lambda b: "No key yet." in main_text(b))
@@ -242,7 +244,7 @@ def test_a_manager_makes_a_key_the_api_honours_until_revoked_and_a_viewer_gets_n
     button(browser, "Sign out").click()
     wait(browser, lambda b: heading(b) == "Sign in to the Fairfield console")
     sign_in(browser, origin, viewer.email, PASSWORD)
-    assert nav_links(browser) == ["Campaigns", "Stores", "Service status"]
+    assert nav_links(browser) == ["Campaigns", "Stores", "Team", "Service status"]
     for page in ("api-keys", "webhooks"):
         visit(browser, origin, page, "This page is not for your account.")
         assert browser.find_elements(By.TAG_NAME, "form") == []

@@ -12,6 +12,7 @@ from tests.support.console import (
     button,
     console_errors,
     heading,
+    nav_links,
     run_module,
     serious_violations,
     sign_in,
@@ -24,12 +25,6 @@ pytestmark = pytest.mark.browser
 
 def origin_of(gunicorn: str) -> str:
     return gunicorn.removesuffix("/api/v1")
-
-
-def nav_links(browser: Any) -> list[str]:
-    from selenium.webdriver.common.by import By
-
-    return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nav a")]
 
 
 def test_an_admin_signs_in_sees_the_admin_pages_and_signs_out(

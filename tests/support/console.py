@@ -84,6 +84,13 @@ def link(browser: Any, name: str) -> Any:
     return found[0]
 
 
+def nav_links(browser: Any) -> list[str]:
+    """The names of the navigation's links, in order."""
+    from selenium.webdriver.common.by import By
+
+    return [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#nav a")]
+
+
 def heading(browser: Any) -> str:
     """The page's h1 once one is shown."""
     from selenium.webdriver.common.by import By
