@@ -10,10 +10,12 @@ from backend.accounts.access import requires_owner, requires_role
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
 from backend.errors import Invalid
+from backend.idempotency.service import idempotent
 from backend.kernel.clock import utcnow
 from backend.kernel.money import Money
 from backend.ledger import queries, service
 from backend.ledger.schemas import BrandBalanceOut, EarningsOut, TopUpIn
+from backend.organisations.acts import record_act
 from backend.schemas import PageQuery
 
 bp = APIBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Money")
@@ -46,6 +48,7 @@ def brand_balance() -> Any:
 @bp.post("/organisation/balance/top-ups")
 @bp.auth_required(auth, roles=["brand"])
 @requires_owner
+@idempotent
 @bp.input(TopUpIn, arg_name="data")
 @bp.output(BrandBalanceOut, status_code=201)
 @bp.doc(
@@ -54,7 +57,9 @@ def brand_balance() -> Any:
         "A recurring campaign's next round is funded from the balance when it opens; one the "
         "balance cannot cover waits (the campaign's `rounds.hold`) and opens at the next "
         "check after a top-up. 422 naming `amount.amount_minor` for zero, "
-        "`amount.currency` for a currency other than EUR."
+        "`amount.currency` for a currency other than EUR. Send an `Idempotency-Key`: a "
+        "retried top-up is paid in once. The organisation's audit log says "
+        "`balance.topped_up`."
     ),
     responses=[401, 403, 422],
 )
@@ -70,10 +75,18 @@ def top_up_balance(data: dict[str, Any]) -> Any:
     brand_id = current_user().brand_id
     assert brand_id is not None
     session = request_session()
-    service.top_up_brand(
+    transaction_id = service.top_up_brand(
         db_session=session,
         brand_id=brand_id,
         amount=Money(amount["amount_minor"], amount["currency"]),
         now=utcnow(),
+    )
+    record_act(
+        db_session=session,
+        brand_id=brand_id,
+        action="balance.topped_up",
+        target_type="ledger_transaction",
+        target_id=transaction_id,
+        detail={"amount": amount},
     )
     return {"balance": service.brand_balance(db_session=session, brand_id=brand_id)}

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from backend.organisations.models import AuditEntry
 from backend.pagination import page, paginate
 
-# The contract's actions, and `member.role_changed` added by this lead.
+# The contract's actions, and `member.role_changed` and `balance.topped_up` added by this
+# issue's lead.
 ACTIONS = (
     "member.invited",
     "member.joined",
@@ -27,6 +28,7 @@ ACTIONS = (
     "api_key.revoked",
     "webhook.created",
     "webhook.deleted",
+    "balance.topped_up",
 )
 
 

@@ -70,6 +70,7 @@ export default {
   "audit.action.api_key.revoked": "Revoked an API key",
   "audit.action.webhook.created": "Added a webhook",
   "audit.action.webhook.deleted": "Deleted a webhook",
+  "audit.action.balance.topped_up": "Topped up the balance",
   "audit.what.invited": "{email} as {role}",
   "audit.what.joined": "{who} as {role}",
   "audit.what.removed": "{email} ({role})",
@@ -79,6 +80,7 @@ export default {
   "audit.what.exported": "Results of a campaign as {format}",
   "audit.what.key": "Key {name} ({prefix}…)",
   "audit.what.webhook": "Webhook {url}",
+  "audit.what.toppedUp": "{amount} paid in",
   "audit.what.aCampaign": "A campaign",
   "audit.what.unknown": "{type} {id}",
 

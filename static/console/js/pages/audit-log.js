@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { announce, fill, h, uid } from "/static/common/js/dom.js";
 import { wide } from "../desk.js";
-import { dateTime, t } from "../i18n.js";
+import { dateTime, money, t } from "../i18n.js";
 import { pageStart, table } from "./common.js";
 import { isOwner, roleName } from "../roles.js";
 
@@ -12,6 +12,7 @@ export const ACTIONS = [
   "member.invited", "member.joined", "member.removed", "member.role_changed",
   "campaign.created", "campaign.updated", "campaign.published", "campaign.cancelled",
   "results.exported", "api_key.created", "api_key.revoked", "webhook.created", "webhook.deleted",
+  "balance.topped_up",
 ];
 const PAGE = 50;
 
@@ -130,6 +131,8 @@ function what(entry, people, campaigns) {
       return t("audit.what.key", { name: detail.name, prefix: detail.prefix });
     case "webhook.created":
       return t("audit.what.webhook", { url: detail.url });
+    case "balance.topped_up":
+      return detail.amount ? t("audit.what.toppedUp", { amount: money(detail.amount) }) : "";
     default:
       return t("audit.what.unknown", { type: entry.target_type, id: entry.target_id });
   }
