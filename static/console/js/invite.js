@@ -5,7 +5,7 @@
 // opens, signed in.
 import { api, setToken } from "./api.js";
 import { fill, h, uid } from "/static/common/js/dom.js";
-import { problemFields, showErrors } from "./form-errors.js";
+import { problemFields, showErrors } from "./forms.js";
 import { t } from "./i18n.js";
 import { roleName } from "./roles.js";
 
@@ -51,7 +51,7 @@ function joinForm(invite) {
       t("invite.passwordHint")),
     button);
   const errors = (found, detail = null) =>
-    showErrors(form, summary, found, { heading: t("invite.problem"), prefix: t("invite.error"), detail });
+    showErrors(form, summary, { errors: found, detail });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

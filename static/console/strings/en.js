@@ -21,6 +21,12 @@ export default {
   "app.yes": "Yes",
   "app.no": "No",
 
+  "forms.problem": "There is a problem",
+  "forms.error": "Error",
+  "forms.copy": "Copy",
+  "forms.copied": "Copied.",
+  "forms.copyByHand": "Select the text and copy it (Ctrl+C or ⌘C).",
+
   "nav.main": "Main",
   "nav.review": "Review queue",
   "nav.appeals": "Appeals",
@@ -344,8 +350,6 @@ export default {
   "builder.draftSavedShort": "Draft saved.",
   "builder.published": "Campaign published: its missions are open.",
   "builder.changesSaved": "Changes saved.",
-  "builder.problem": "There is a problem",
-  "builder.error": "Error",
   "builder.rewardNotMoney": "Enter an amount of money, like 7.00.",
   "builder.rewardAtLeast": "Must be at least {least} to meet the pay floor.",
   "builder.notWhole": "Enter a whole number.",

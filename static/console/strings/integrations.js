@@ -4,15 +4,9 @@ export default {
   "nav.apiKeys": "API keys",
   "nav.webhooks": "Webhooks",
 
-  "forms.problem": "There is a problem",
-  "forms.error": "Error",
   "forms.required": "Fill this in.",
   "forms.chooseOne": "Choose at least one.",
-  "forms.copy": "Copy",
-  "forms.copied": "Copied.",
-  "forms.copyByHand": "Select the text and copy it (Ctrl+C or ⌘C).",
   "forms.never": "Never",
-  "forms.working": "Saving…",
 
   "keys.title": "API keys",
   "keys.heading": "API keys",

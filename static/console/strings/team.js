@@ -37,8 +37,6 @@ export default {
   "team.sending": "Sending…",
   "team.invited": "Invitation sent to {email} as a {role}.",
   "team.roleHint": "Owner: everything, the team and the audit log included. Manager: stores, campaigns, results, webhooks and API keys. Viewer: reads only.",
-  "team.problem": "There is a problem",
-  "team.error": "Error",
   "team.emailMissing": "Enter the email address of the person to invite.",
   "team.accountExists": "Someone already has an account with this address.",
 
@@ -100,7 +98,5 @@ export default {
   "invite.signIn": "Sign in to the console",
   "invite.nameMissing": "Enter your name.",
   "invite.passwordShort": "Choose a password of at least 10 characters.",
-  "invite.problem": "There is a problem",
-  "invite.error": "Error",
   "invite.console": "Go to the console",
 };

@@ -3,14 +3,16 @@
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { wide } from "../desk.js";
+import { checkboxes, field, secretShown, showErrors } from "../forms.js";
 import { dateTime, t } from "../i18n.js";
 import { canManage } from "../roles.js";
 import { pageStart, table } from "./common.js";
-import { checkboxes, field, secretShown, showErrors } from "./forms.js";
 
 // The contract's scopes, in its order (Additions, API keys).
 export const SCOPES = ["stores:read", "stores:write", "campaigns:read", "campaigns:write", "results:read", "webhooks:write"];
 const PREFIX = "key";
+// The error summary's heading, by the id it has always had.
+const TITLE = `${PREFIX}-error-summary-title`;
 
 export default {
   path: "#/api-keys",
@@ -95,20 +97,20 @@ function makeForm(shown, made) {
     if (!body.name) errors.name = [t("forms.required")];
     if (!body.scopes.length) errors.scopes = [t("forms.chooseOne")];
     if (Object.keys(errors).length) {
-      showErrors(form, PREFIX, summary, { errors });
+      showErrors(form, summary, { errors, titleId: TITLE });
       return;
     }
     submit.disabled = true;
     try {
       const answer = await api("/api-keys", { method: "POST", body });
-      showErrors(form, PREFIX, summary);
+      showErrors(form, summary);
       form.reset();
       fill(shown, secretShown(`${PREFIX}-new`, t("keys.newKey"), t("keys.key"), answer.key, t("keys.shownOnce")));
       announce(t("keys.made", { name: answer.name }));
       shown.querySelector("input").focus();
       await made();
     } catch (error) {
-      showErrors(form, PREFIX, summary, { error });
+      showErrors(form, summary, { error, titleId: TITLE });
     } finally {
       submit.disabled = false;
     }

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { announce, fill, h } from "/static/common/js/dom.js";
 import { allStores } from "../desk.js";
+import { field as labelledField } from "../forms.js";
 import { t, time, toMajor, toMinor } from "../i18n.js";
 import { errorSummary, fieldErrors } from "./builder-errors.js";
 import { payCheck } from "./builder-pay.js";
@@ -24,16 +25,7 @@ function localInput(value) {
 }
 
 function field(name, label, control, hint) {
-  control.id = `builder-${name}`;
-  control.name = name;
-  const hintId = hint ? `${control.id}-hint` : null;
-  const errorId = `${control.id}-error`;
-  control.setAttribute("aria-describedby", [hintId, errorId].filter(Boolean).join(" "));
-  return h("div.field", { dataset: { field: name } },
-    h("label", { for: control.id }, label),
-    hint ? h("p.muted.small", { id: hintId }, hint) : null,
-    h("p.field-error", { id: errorId }),
-    control);
+  return labelledField("builder", name, label, control, hint);
 }
 
 function section(id, heading, ...children) {

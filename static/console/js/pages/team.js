@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h, uid } from "/static/common/js/dom.js";
 import { wide } from "../desk.js";
-import { problemFields, showErrors } from "../form-errors.js";
+import { problemFields, showErrors } from "../forms.js";
 import { t } from "../i18n.js";
 import { ROLES, isOwner, roleName } from "../roles.js";
 import { refresh } from "../session.js";
@@ -153,7 +153,7 @@ function inviteForm(acts) {
       h("p.muted.small", { id: `${roleId}-hint` }, t("team.roleHint")), h("p.field-error"), role),
     button);
   const errors = (found, detail = null) =>
-    showErrors(form, summary, found, { heading: t("team.problem"), prefix: t("team.error"), detail });
+    showErrors(form, summary, { errors: found, detail });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

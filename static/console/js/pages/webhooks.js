@@ -4,15 +4,17 @@
 import { api } from "../api.js";
 import { announce, confirmDialog, fill, h } from "/static/common/js/dom.js";
 import { wide } from "../desk.js";
+import { checkboxes, field, secretShown, showErrors } from "../forms.js";
 import { dateTime, t } from "../i18n.js";
 import { canManage } from "../roles.js";
 import { pageStart, table } from "./common.js";
-import { checkboxes, field, secretShown, showErrors } from "./forms.js";
 import { deliveryLog } from "./webhook-log.js";
 
 // The contract's events (Additions, Webhooks).
 export const EVENTS = ["submission.approved", "mission.reopened", "campaign.completed", "campaign.budget_low"];
 const PREFIX = "hook";
+// The error summary's heading, by the id it has always had.
+const TITLE = `${PREFIX}-error-summary-title`;
 
 export default {
   path: "#/webhooks",
@@ -100,20 +102,20 @@ function addForm(shown, added) {
     if (!body.url) errors.url = [t("forms.required")];
     if (!body.events.length) errors.events = [t("forms.chooseOne")];
     if (Object.keys(errors).length) {
-      showErrors(form, PREFIX, summary, { errors });
+      showErrors(form, summary, { errors, titleId: TITLE });
       return;
     }
     submit.disabled = true;
     try {
       const answer = await api("/webhooks", { method: "POST", body });
-      showErrors(form, PREFIX, summary);
+      showErrors(form, summary);
       form.reset();
       fill(shown, secretShown(`${PREFIX}-new`, t("hooks.secretHeading"), t("hooks.secret"), answer.secret, t("hooks.shownOnce")));
       announce(t("hooks.made"));
       shown.querySelector("input").focus();
       await added();
     } catch (error) {
-      showErrors(form, PREFIX, summary, { error });
+      showErrors(form, summary, { error, titleId: TITLE });
     } finally {
       submit.disabled = false;
     }
