@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.campaigns import round_rules, schedules
 from backend.campaigns.models import Campaign
 from backend.campaigns.queries import spend
 from backend.missions.models import Mission
@@ -68,6 +69,9 @@ def _budget_low(db_session: Session, campaign: Campaign, now: datetime) -> None:
         funded_minor=funded["amount_minor"], remaining_minor=remaining["amount_minor"]
     )
     key = f"campaign.budget_low:{campaign.id}"
+    if campaign.schedule is not None:
+        # Each round is funded afresh: it may run low once of its own.
+        key += f":round:{_current_round(db_session, campaign)}"
     if low and webhooks.first_time(db_session=db_session, key=key, now=now):
         webhooks.emit(
             db_session=db_session,
@@ -78,8 +82,28 @@ def _budget_low(db_session: Session, campaign: Campaign, now: datetime) -> None:
         )
 
 
+def _current_round(db_session: Session, campaign: Campaign) -> int:
+    return schedules.current_rounds(db_session=db_session, campaign_ids=[campaign.id]).get(
+        campaign.id, 1
+    )
+
+
+def _more_rounds_to_come(db_session: Session, campaign: Campaign) -> bool:
+    """Whether a recurring campaign will still open a round before it ends."""
+    schedule = campaign.schedule
+    if schedule is None or campaign.published_at is None:
+        return False
+    following = round_rules.round_opens_at(
+        published_at=campaign.published_at,
+        every_days=schedule.every_days,
+        round_no=_current_round(db_session, campaign) + 1,
+    )
+    return following < campaign.ends_at
+
+
 def _completed(db_session: Session, campaign: Campaign, now: datetime) -> None:
-    if campaign.status != "published":
+    # Not done while it runs: a recurring campaign between rounds has more work to come.
+    if campaign.status != "published" or _more_rounds_to_come(db_session, campaign):
         return
     counts = dict(
         db_session.execute(

@@ -199,7 +199,9 @@ def _hold(
     event = "campaign.budget_low"
     if not webhooks.listening(db_session=db_session, brand_id=campaign.brand_id, event_type=event):
         return
-    if not webhooks.first_time(db_session=db_session, key=f"{event}:{campaign.id}", now=now):
+    # Once per round held: not the key of the 10 % rule, which round 1 may have used.
+    key = f"{event}:{campaign.id}:{round_rules.INSUFFICIENT_BALANCE}:{round_no}"
+    if not webhooks.first_time(db_session=db_session, key=key, now=now):
         return
     money = spend(db_session=db_session, campaigns=[campaign])[campaign.id]
     currency = campaign.reward_currency
