@@ -1,13 +1,19 @@
 """What a recurring campaign's systems hear: `campaign.budget_low` once per round (the 10 %
-rule and a round held for want of balance each have their own), and `campaign.completed`
-only when no round is left to open. Time injected; both backends."""
+rule and a round held for want of balance each have their own), `campaign.completed` only
+when no round is left to open; and a sweep that one failing campaign does not stop. Time
+injected; both backends."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+import pytest
 from sqlalchemy import select
 
+from backend.campaigns import rounds as rounds_service
 from backend.webhooks.models import WebhookMessage
 from tests.campaigns.test_rounds import API, approve, brand, missions, sweep, top_up, weekly
+from workers.campaigns import open_due_rounds
 
 __all__ = ["brand"]  # the fixture, used by name
 
@@ -73,3 +79,24 @@ def test_a_recurring_campaign_is_completed_only_when_no_round_is_left(client, db
             assert done == [], f"completed after round {round_no}, with rounds to come"
     assert len(done) == 1
     assert done[0]["data"]["campaign_id"] == campaign["id"]
+
+
+def test_one_campaign_failing_keeps_no_other_round_shut(client, db, make, brand, monkeypatch):
+    _user, headers = brand
+    top_up(client, headers, 10 * 1200)
+    broken, _ = weekly(client, make, brand, stores=2)
+    fine, _ = weekly(client, make, brand, stores=2)
+    real = rounds_service.open_due_round
+
+    def open_or_fail(*, db_session, campaign_id, now, **kwargs):
+        if campaign_id == broken["id"]:
+            raise RuntimeError("a campaign that fails every time")
+        return real(db_session=db_session, campaign_id=campaign_id, now=now, **kwargs)
+
+    monkeypatch.setattr(rounds_service, "open_due_round", open_or_fail)
+    # An instant without an offset, as a person typing it would send it: UTC.
+    naive = (datetime.fromisoformat(fine["published_at"]) + timedelta(days=7)).replace(tzinfo=None)
+    with pytest.raises(RuntimeError, match="1 campaign"):
+        open_due_rounds(now=naive.isoformat())
+    assert {r for _s, r in missions(db, fine["id"])} == {1, 2}
+    assert {r for _s, r in missions(db, broken["id"])} == {1}
