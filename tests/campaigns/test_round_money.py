@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from backend.kernel.money import Money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.review import appeals
+from backend.review.models import Appeal
 from tests.campaigns.test_rounds import claim, missions, sweep, top_up, weekly
 from tests.support.campaigns import decide, euros, evidence
 from tests.support.factories import UserFactory
@@ -71,7 +72,33 @@ def appeal(db, submission_id: str, worker_id: str, when: datetime) -> None:
         )
 
 
-def test_a_reserve_an_appeal_may_pay_is_not_given_back_too(client, db, make, brand, app):
+def grant(db, make, by: str, submission_id: str, when: datetime) -> None:
+    """Grant the open appeal: an admin reverses the rejection, or nobody decided it within
+    48 hours and the deadline grants it; either pays the worker."""
+    admin = make(UserFactory, admin=True)
+    with db.transaction() as session:
+        if by == "deadline":
+            granted = appeals.approve_overdue_appeals(
+                db_session=session, now=when, sla_hours=48, limit=10
+            )
+            assert granted == 1
+            return
+        (appeal_id,) = session.scalars(
+            select(Appeal.id).where(Appeal.submission_id == submission_id)
+        ).all()
+        appeals.decide_appeal(
+            db_session=session,
+            appeal_id=appeal_id,
+            reviewer=session.get_one(User, admin.id),
+            decision="approve",
+            reason_code=None,
+            comment=None,
+            now=when,
+        )
+
+
+@pytest.mark.parametrize("by", ["admin", "deadline"])
+def test_a_reserve_an_appeal_may_pay_is_not_given_back_too(client, db, make, brand, app, by):
     _user, headers = brand
     assert app.config["APPEAL_WINDOW_DAYS"] == 7
     top_up(client, headers, 10_000)
@@ -88,11 +115,7 @@ def test_a_reserve_an_appeal_may_pay_is_not_given_back_too(client, db, make, bra
     assert brand_balance(client, headers) == euros(10_000 - 1800 + 600)
 
     appeal(db, appealed, worker, at(campaign, 8))
-    with db.transaction() as session:  # nobody decided it in time: granted, and paid
-        granted = appeals.approve_overdue_appeals(
-            db_session=session, now=at(campaign, 10), sla_hours=48, limit=10
-        )
-    assert granted == 1
+    grant(db, make, by, appealed, at(campaign, 10))
     with db.transaction(write=False) as session:
         paid = ledger.worker_balance(db_session=session, worker_id=worker)
     assert paid == euros(600)
