@@ -12,32 +12,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from backend.campaigns import round_rules, rules, schedules
+from backend.campaigns import round_close, round_rules, rules, schedules
 from backend.campaigns.models import Campaign, CampaignSchedule
 from backend.campaigns.queries import spend
 from backend.campaigns.service import insert_missions, lock_campaign
 from backend.kernel.money import Money
 from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
-from backend.missions import states as missions
 from backend.missions.models import Mission
 from backend.settings import current_settings
 from backend.webhooks import service as webhooks
 
 
 def due_campaigns(*, db_session: Session, now: datetime) -> list[str]:
-    """The recurring campaigns still running at `now`: those the sweep looks at."""
+    """The recurring campaigns the sweep looks at: those still running at `now`, and those
+    over (ended or cancelled) that still have open missions to close."""
+    leftover = (
+        select(Mission.id)
+        .where(Mission.campaign_id == Campaign.id, Mission.status == "open")
+        .exists()
+    )
     return list(
         db_session.scalars(
             select(Campaign.id)
             .join(CampaignSchedule, CampaignSchedule.campaign_id == Campaign.id)
             .where(
-                Campaign.status == "published",
                 Campaign.published_at.is_not(None),
-                Campaign.ends_at > now,
+                or_(
+                    and_(Campaign.status == "published", Campaign.ends_at > now),
+                    and_(Campaign.status.in_(("published", "cancelled")), leftover),
+                ),
             )
             .order_by(Campaign.id)
         )
@@ -48,16 +55,15 @@ def open_due_round(
     *, db_session: Session, campaign_id: str, now: datetime, pay: rules.PayRules | None = None
 ) -> int | None:
     """Open the round the clock says runs at `now` if it is not open yet: the round's number,
-    or None when none opened (not due, held, or the campaign no longer runs)."""
+    or None when none opened (not due, held, or the campaign no longer runs; then its last
+    round's unclaimed missions close and their reserve goes back to the brand)."""
     campaign = db_session.get_one(Campaign, campaign_id)
     lock_campaign(db_session=db_session, campaign=campaign)  # a cancel or an edit waits
     schedule = campaign.schedule
-    if (
-        schedule is None
-        or campaign.status != "published"
-        or campaign.published_at is None
-        or campaign.ends_at <= now
-    ):
+    if schedule is None or campaign.published_at is None:
+        return None
+    if campaign.status != "published" or campaign.ends_at <= now:
+        close_over(db_session=db_session, campaign=campaign, now=now)
         return None
     current = schedules.current_rounds(db_session=db_session, campaign_ids=[campaign.id]).get(
         campaign.id, 1
@@ -65,14 +71,23 @@ def open_due_round(
     due = round_rules.due_round(
         published_at=campaign.published_at, every_days=schedule.every_days, now=now
     )
-    stale = _unclaimed_before(db_session, campaign.id, max(due, current))
+    window = current_settings().appeal_window_days
+    stale = round_close.unclaimed(
+        db_session, campaign.id, before_round=max(due, current), now=now, window_days=window
+    )
     if due <= current:
-        # A claim released after its round closed left a mission open in a past round.
-        _close(db_session, campaign, stale, current, now)
+        # A claim released, or an appeal settled, after its round closed left a mission
+        # open in a past round.
+        round_close.close(db_session, campaign, stale, to="cancelled", now=now)
         return None
     stores = _stores_of_round(db_session, campaign.id, current)
     needed = sum(campaign.reward_amount_minor + s.bonus_minor for s in stores)
-    released = sum(m.reward_amount_minor + m.bonus_minor for m in stale)
+    released = sum(m.reward_amount_minor + m.bonus_minor for m in stale) - (
+        round_close.paid_on_appeal(db_session, campaign.id, [m.id for m in stale])
+    )
+    # The brand's row, locked (PostgreSQL): two sweeps funding two of its campaigns, or a
+    # sweep and a top-up, read and spend its balance one after the other.
+    ledger.lock_brand(db_session=db_session, brand_id=campaign.brand_id)
     balance = ledger.balance(
         db_session=db_session,
         account=ledger_rules.brand_account(campaign.brand_id),
@@ -81,7 +96,7 @@ def open_due_round(
     if balance + released < needed:
         _hold(db_session, campaign, schedule, due, needed, balance + released, now)
         return None
-    _close(db_session, campaign, stale, current, now)
+    round_close.close(db_session, campaign, stale, to="cancelled", now=now)
     _open(
         db_session, campaign, stores, due, needed, now, pay or rules.pay_rules(current_settings())
     )
@@ -91,19 +106,18 @@ def open_due_round(
     return due
 
 
-def _unclaimed_before(db_session: Session, campaign_id: str, round_no: int) -> Sequence[Any]:
-    """The open missions of rounds before `round_no`, row-locked (PostgreSQL): a claim in
-    flight settles first, and one that comes later finds the mission closed."""
-    return db_session.execute(
-        select(Mission.id, Mission.round, Mission.reward_amount_minor, Mission.bonus_minor)
-        .where(
-            Mission.campaign_id == campaign_id,
-            Mission.round < round_no,
-            Mission.status == "open",
-        )
-        .order_by(Mission.id)
-        .with_for_update()
-    ).all()
+def close_over(*, db_session: Session, campaign: Campaign, now: datetime) -> int:
+    """A recurring campaign that is over (cancelled, or past `ends_at`): its open missions
+    are cancelled, as a round's close cancels them, and what they hold goes back to the
+    brand, once; those an appeal may still pay for wait for a later sweep. The amount given back."""
+    stale = round_close.unclaimed(
+        db_session,
+        campaign.id,
+        before_round=None,
+        now=now,
+        window_days=current_settings().appeal_window_days,
+    )
+    return round_close.close(db_session, campaign, stale, to="cancelled", now=now)
 
 
 def _stores_of_round(db_session: Session, campaign_id: str, round_no: int) -> Sequence[Any]:
@@ -116,31 +130,6 @@ def _stores_of_round(db_session: Session, campaign_id: str, round_no: int) -> Se
         .where(Mission.campaign_id == campaign_id, Mission.round == round_no)
         .order_by(Mission.store_id)
     ).all()
-
-
-def _close(
-    db_session: Session, campaign: Campaign, stale: Sequence[Any], round_no: int, now: datetime
-) -> None:
-    """Cancel the past rounds' unclaimed missions (locked by the caller) and give back to the
-    brand's balance what they held."""
-    if not stale:
-        return
-    missions.move_all(
-        db_session,
-        where=[Mission.id.in_([m.id for m in stale])],
-        froms=("open",),
-        to="cancelled",
-    )
-    ledger.release_round(
-        db_session=db_session,
-        brand_id=campaign.brand_id,
-        campaign_id=campaign.id,
-        amount=Money(
-            sum(m.reward_amount_minor + m.bonus_minor for m in stale), campaign.reward_currency
-        ),
-        round_no=max(m.round for m in stale),
-        now=now,
-    )
 
 
 def _open(

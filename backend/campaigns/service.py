@@ -341,7 +341,9 @@ def _money(amount_minor: int, currency: str) -> dict[str, int | str]:
 
 
 def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
-    """Cancel a campaign: missions not yet claimed are cancelled; claimed ones are honoured."""
+    """Cancel a campaign: missions not yet claimed are cancelled; claimed ones are honoured.
+    A recurring campaign's open missions are left to rounds.close_over, which gives back
+    what they hold to the brand's balance."""
     lock_campaign(db_session=db_session, campaign=campaign)
     if campaign.status == "cancelled":
         raise Conflict("The campaign is already cancelled.", code="campaign_cancelled")
@@ -349,7 +351,7 @@ def cancel_campaign(*, db_session: Session, campaign: Campaign) -> Campaign:
     missions.move_all(
         db_session,
         where=[Mission.campaign_id == campaign.id],
-        froms=("draft", "open"),
+        froms=("draft", "open") if campaign.schedule is None else ("draft",),
         to="cancelled",
     )
     db_session.flush()

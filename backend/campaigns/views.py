@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from backend.accounts.access import requires
 from backend.accounts.auth import BRAND_SIDE, auth, current_user
 from backend.accounts.service import acting_brand_id
-from backend.campaigns import closures, edits, forms, queries, round_queries, service
+from backend.campaigns import closures, edits, forms, queries, round_queries, rounds, service
 from backend.campaigns.models import Campaign
 from backend.campaigns.presenters import quote_out
 from backend.campaigns.round_schemas import RoundListOut
@@ -191,13 +191,17 @@ def publish_campaign(campaign_id: str) -> Any:
 @bp.doc(
     summary="Cancel: open missions close, claimed ones are honoured",
     description="A recurring campaign opens no more rounds; claimed missions of any round "
-    "are honoured.",
+    "are honoured, and what the unclaimed ones held goes back to the organisation's balance "
+    "(a mission whose rejection may still be appealed, or is under appeal, closes once that "
+    "is settled).",
     responses=[401, 403, 404, 409],
 )
 def cancel_campaign(campaign_id: str) -> Any:
     session = request_session()
     campaign = get_visible(session, Campaign, campaign_id, current_user())
     service.cancel_campaign(db_session=session, campaign=campaign)
+    if campaign.schedule is not None:  # its rounds were funded from the balance: give back
+        rounds.close_over(db_session=session, campaign=campaign, now=utcnow())
     _audit(session, campaign, "campaign.cancelled")
     return queries.campaign(db_session=session, user=current_user(), campaign_id=campaign_id)
 
@@ -214,7 +218,12 @@ def cancel_campaign(campaign_id: str) -> Any:
         "`published_at + N * every_days` days have passed, while it is published and before "
         "`ends_at`: one mission per store, funded from the organisation's balance (`funded`). "
         "Opening it closes the rounds before: their unclaimed missions are cancelled and "
-        "what they held goes back to the balance; claimed ones are honoured. A round the "
+        "what they held goes back to the balance; claimed ones are honoured. A mission a "
+        "rejection re-opened stays open while that rejection may still be appealed "
+        "(`FAIRFIELD_APPEAL_WINDOW_DAYS`) or is under appeal (a granted appeal is paid from "
+        "what it holds), and closes at a later check once settled. Once `ends_at` has "
+        "passed, or the campaign is cancelled, the last round's unclaimed missions close "
+        "likewise and what they held goes back to the balance, once. A round the "
         "balance cannot cover does not open: the campaign's `rounds.hold` says why "
         "(`insufficient_balance`) and `campaign.budget_low` is sent once. Missions by state: "
         "`open`, `claimed`, `submitted`, `approved` (a closed store included) and `closed` "

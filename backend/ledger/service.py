@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from backend.accounts.models import Brand
 from backend.kernel.ids import new_id
 from backend.kernel.money import Money
 from backend.ledger import rules
@@ -85,8 +86,16 @@ def fund_campaign(
     return post(db_session=db_session, kind=FUNDING, entries=entries, now=now, memo=memo)
 
 
+def lock_brand(*, db_session: Session, brand_id: str) -> None:
+    """Hold the brand's row until commit (PostgreSQL), so that whoever reads its balance to
+    spend it (a round's funding) or adds to it (a top-up) goes one at a time: two campaigns'
+    rounds cannot both spend one balance. SQLite runs writers one at a time already."""
+    db_session.execute(select(Brand.id).where(Brand.id == brand_id).with_for_update())
+
+
 def top_up_brand(*, db_session: Session, brand_id: str, amount: Money, now: datetime) -> str:
     """The brand pays into its balance (the bank is mocked, as at publishing)."""
+    lock_brand(db_session=db_session, brand_id=brand_id)
     entries = rules.brand_top_up(
         brand_id=brand_id, amount_minor=amount.amount_minor, currency=amount.currency
     )
