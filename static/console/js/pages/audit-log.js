@@ -18,19 +18,19 @@ const PAGE = 50;
 
 export default {
   path: "#/audit-log",
-  title: t("audit.title"),
+  title: t("auditLog.title"),
   roles: ["brand"],
   allows: isOwner,
   nav: t("nav.auditLog"),
   async render(main) {
-    const page = pageStart(main, t("audit.heading"));
+    const page = pageStart(main, t("auditLog.heading"));
     const filterId = uid("audit-action");
     const filter = h("select", { id: filterId, name: "action" },
-      h("option", { value: "" }, t("audit.all")),
-      ACTIONS.map((action) => h("option", { value: action }, t(`audit.action.${action}`))));
+      h("option", { value: "" }, t("auditLog.all")),
+      ACTIONS.map((action) => h("option", { value: action }, t(`auditLog.action.${action}`))));
     const box = h("div", h("p.muted", t("app.loading")));
-    main.append(h("p.muted", t("audit.intro")),
-      h("div.field.narrow", h("label", { for: filterId }, t("audit.filter")), filter), box);
+    main.append(h("p.muted", t("auditLog.intro")),
+      h("div.field.narrow", h("label", { for: filterId }, t("auditLog.filter")), filter), box);
 
     let people = new Map();
     let campaigns = new Map();
@@ -42,10 +42,10 @@ export default {
         if (mine !== ticket) return; // the filter changed meanwhile
         const entries = [...shown, ...answer.items];
         const more = answer.next_cursor
-          ? h("button", { type: "button", onclick: () => show(answer.next_cursor, entries) }, t("audit.more"))
+          ? h("button", { type: "button", onclick: () => show(answer.next_cursor, entries) }, t("auditLog.more"))
           : null;
-        fill(box, entries.length ? logTable(entries, { people, campaigns }) : h("p", t("audit.empty")), more);
-        if (cursor) announce(t("audit.caption", { count: entries.length }));
+        fill(box, entries.length ? logTable(entries, { people, campaigns }) : h("p", t("auditLog.empty")), more);
+        if (cursor) announce(t("auditLog.caption", { count: entries.length }));
       } catch (problem) {
         page.fail(problem);
       }
@@ -84,25 +84,25 @@ function logTable(entries, { people: members, campaigns }) {
       people.set(entry.target_id, { email: entry.detail.email, former: true });
     }
   }
-  return wide(table(t("audit.caption", { count: entries.length }), [
-    [t("audit.when"), (e) => h("time", { datetime: e.at }, dateTime(e.at))],
-    [t("audit.who"), (e) => who(e.actor_id, people)],
-    [t("audit.action"), (e) => t(`audit.action.${e.action}`)],
-    [t("audit.what"), (e) => what(e, people, campaigns)],
+  return wide(table(t("auditLog.caption", { count: entries.length }), [
+    [t("auditLog.when"), (e) => h("time", { datetime: e.at }, dateTime(e.at))],
+    [t("auditLog.who"), (e) => who(e.actor_id, people)],
+    [t("auditLog.action"), (e) => t(`auditLog.action.${e.action}`)],
+    [t("auditLog.what"), (e) => what(e, people, campaigns)],
   ], entries));
 }
 
 function who(userId, people) {
-  if (!userId) return t("audit.nobody");
+  if (!userId) return t("auditLog.nobody");
   const member = people.get(userId);
-  if (!member) return t("audit.someone");
-  if (member.former) return t("audit.former", { email: member.email });
+  if (!member) return t("auditLog.someone");
+  if (member.former) return t("auditLog.former", { email: member.email });
   return member.display_name ? `${member.display_name} (${member.email})` : member.email;
 }
 
 function person(userId, people) {
   const member = people.get(userId);
-  return member ? member.email : t("audit.someone");
+  return member ? member.email : t("auditLog.someone");
 }
 
 /** What the act was done to, in words, from the line's detail. */
@@ -111,13 +111,13 @@ function what(entry, people, campaigns) {
   const role = (value) => (value ? roleName(value).toLowerCase() : "");
   switch (entry.action) {
     case "member.invited":
-      return t("audit.what.invited", { email: detail.email, role: role(detail.role) });
+      return t("auditLog.what.invited", { email: detail.email, role: role(detail.role) });
     case "member.joined":
-      return t("audit.what.joined", { who: person(entry.target_id, people), role: role(detail.role) });
+      return t("auditLog.what.joined", { who: person(entry.target_id, people), role: role(detail.role) });
     case "member.removed":
-      return t("audit.what.removed", { email: detail.email, role: role(detail.role) });
+      return t("auditLog.what.removed", { email: detail.email, role: role(detail.role) });
     case "member.role_changed":
-      return t("audit.what.roleChanged", { who: person(entry.target_id, people), from: role(detail.from), to: role(detail.to) });
+      return t("auditLog.what.roleChanged", { who: person(entry.target_id, people), from: role(detail.from), to: role(detail.to) });
     case "campaign.created":
     case "campaign.updated":
     case "campaign.published":
@@ -125,23 +125,23 @@ function what(entry, people, campaigns) {
       return campaignLink(entry, campaigns.get(entry.target_id) || detail.name);
     case "results.exported":
       return h("a", { href: `#/campaign/${encodeURIComponent(entry.target_id)}` },
-        t("audit.what.exported", { format: String(detail.format || "").toUpperCase() }));
+        t("auditLog.what.exported", { format: String(detail.format || "").toUpperCase() }));
     case "api_key.created":
     case "api_key.revoked":
-      return t("audit.what.key", { name: detail.name, prefix: detail.prefix });
+      return t("auditLog.what.key", { name: detail.name, prefix: detail.prefix });
     case "webhook.created":
-      return t("audit.what.webhook", { url: detail.url });
+      return t("auditLog.what.webhook", { url: detail.url });
     case "balance.topped_up":
-      return detail.amount ? t("audit.what.toppedUp", { amount: money(detail.amount) }) : "";
+      return detail.amount ? t("auditLog.what.toppedUp", { amount: money(detail.amount) }) : "";
     default:
-      return t("audit.what.unknown", { type: entry.target_type, id: entry.target_id });
+      return t("auditLog.what.unknown", { type: entry.target_type, id: entry.target_id });
   }
 }
 
 function campaignLink(entry, name) {
   const detail = entry.detail || {};
-  const campaign = name ? t("audit.what.campaign", { name }) : t("audit.what.aCampaign");
+  const campaign = name ? t("auditLog.what.campaign", { name }) : t("auditLog.what.aCampaign");
   const fields = Array.isArray(detail.fields) && detail.fields.length ? detail.fields.join(", ") : null;
-  const text = fields ? t("audit.what.campaignFields", { campaign, fields }) : campaign;
+  const text = fields ? t("auditLog.what.campaignFields", { campaign, fields }) : campaign;
   return h("a", { href: `#/campaign/${encodeURIComponent(entry.target_id)}` }, text);
 }
