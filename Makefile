@@ -41,9 +41,13 @@ run-tls: $(STAMP) ## As `make run`, over HTTPS on the local network, for a phone
 		FAIRFIELD_TLS_CERT=$(TLS_DIR)/server.pem FAIRFIELD_TLS_KEY=$(TLS_DIR)/server.key \
 		FAIRFIELD_PUBLIC_URL=https://$$address:$(FAIRFIELD_HTTP_PORT)
 
+# The suite waits on workers, servers and browsers more than it computes: two processes
+# (pytest-xdist, each with its own PostgreSQL and Redis) keep two cores busy.
+TEST_PROCESSES ?= 2
+
 test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS and Chromium as root on Debian)
 	scripts/ensure-services
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --durations=30
 
 test-fast: $(STAMP) ## Run the suite without the worker/stack integration tests
 	$(BIN)/pytest -m "not integration"

@@ -114,12 +114,34 @@ def _pg_bindir() -> str | None:
     return os.path.dirname(initdb) if initdb else None
 
 
+def _database_of_this_process(url: str) -> str:
+    """The given server's database, or under pytest-xdist (`make test` runs two processes) a
+    database of this worker's own on that server, made if missing: two processes emptying
+    each other's tables would fail at random."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    from sqlalchemy import create_engine, make_url, text
+
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"
+    server = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if found.first() is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """FAIRFIELD_TEST_DATABASE_URL if set, else a throwaway cluster; yields a SQLAlchemy URL."""
     given = os.environ.get("FAIRFIELD_TEST_DATABASE_URL")
     if given:
-        yield given
+        yield _database_of_this_process(given)
         return
     bindir = _pg_bindir()
     if not bindir:
