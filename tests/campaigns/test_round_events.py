@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from backend.campaigns import rounds as rounds_service
 from backend.webhooks.models import WebhookMessage
-from tests.campaigns.test_rounds import API, approve, brand, missions, sweep, top_up, weekly
+from tests.support.rounds import API, approve, brand, missions, sweep, top_up, weekly
 from workers.campaigns import open_due_rounds
 
 __all__ = ["brand"]  # the fixture, used by name

@@ -4,7 +4,7 @@ and the last round's reserve goes back when the campaign ends or is cancelled, o
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,19 +19,12 @@ from backend.ledger import rules as ledger_rules
 from backend.ledger import service as ledger
 from backend.review import appeals
 from backend.review.models import Appeal
-from tests.campaigns.test_rounds import claim, missions, sweep, top_up, weekly
 from tests.support.campaigns import decide, euros, evidence
 from tests.support.factories import UserFactory
 from tests.support.ledger import problems
+from tests.support.rounds import API, DAY, brand, claim, missions, sweep, top_up, weekly
 
-API = "/api/v1"
-DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def brand(make, auth_headers):
-    user = make(UserFactory, brand_user=True)
-    return user, auth_headers(user)
+__all__ = ["brand"]  # the fixture, used by name
 
 
 def at(campaign: dict[str, Any], days: float) -> datetime:
