@@ -3,19 +3,23 @@
 Any number of `celery beat` processes may run against one Redis; the one holding the lock
 (`<prefix>:lock`, renewed at every tick, FAIRFIELD_BEAT_LOCK_TIMEOUT_SECONDS) sends, the
 others wait for it. A beat that dies without a word holds the others off until its lock
-expires; one that stops releases it at once.
+expires; one that stops releases it at once. A beat that cannot reach Redis sends nothing
+and tries again; one that finds its lock gone (expired, or Redis restarted empty) waits to
+take it again, like a beat just started.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from redbeat.schedulers import RedBeatScheduler, get_redis
+from redbeat.schedulers import LUA_EXTEND_TO_SCRIPT, RedBeatScheduler, get_redis
+from redis.exceptions import ConnectionError, LockNotOwnedError, TimeoutError
 
 
 class OneBeatScheduler(RedBeatScheduler):
     """RedBeat, writing the schedule only once it holds the lock, and only the code's."""
 
+    lock: Any = None  # redis-py's Lock, once taken
     _installed = False
 
     def setup_schedule(self) -> None:
@@ -24,11 +28,30 @@ class OneBeatScheduler(RedBeatScheduler):
         pass
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
-        # The first tick comes after beat_init, where redbeat took the lock.
-        if not self._installed:
-            self.install_code_schedule()
-            self._installed = True
-        return float(super().tick(*args, **kwargs))
+        try:
+            if self.lock is None:  # not taken at start (Redis down then), or lost since
+                self.take_lock()
+            if not self._installed:
+                self.install_code_schedule()
+                self._installed = True
+            return float(super().tick(*args, **kwargs))
+        except LockNotOwnedError:
+            self.logger.warning("beat: Lost the lock (expired, or Redis lost it): waiting")
+            self.lock, self._installed = None, False
+            return 0.0
+        except (ConnectionError, TimeoutError) as exc:
+            # Whether the lock is still ours is unknown: send nothing until Redis answers.
+            self.logger.warning("beat: Redis unreachable, sending nothing: %s", exc)
+            return float(self.max_interval)
+
+    def take_lock(self) -> None:
+        """Wait for the lock as redbeat does at start (its beat_init handler)."""
+        client = get_redis(self.app)
+        lock = client.lock(self.lock_key, timeout=self.lock_timeout, sleep=self.max_interval)
+        lock.lua_extend = client.register_script(LUA_EXTEND_TO_SCRIPT)
+        lock.acquire()
+        self.logger.info("beat: Acquired lock")
+        self.lock = lock
 
     def install_code_schedule(self) -> None:
         """Make Redis hold the code's entries, and only them: a removed job stops, a changed

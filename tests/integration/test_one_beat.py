@@ -13,8 +13,9 @@ import pytest
 
 from backend.settings import defaults_with
 from backend.tasks import _beat_schedule
-from tests.support.beat import Sent, received, spawn_beat
+from tests.support.beat import Beat, Sent, received, spawn_beat
 from tests.support.processes import spawn_worker, wait_until
+from tests.support.services import redis_process
 
 pytestmark = pytest.mark.integration
 
@@ -119,3 +120,39 @@ def test_a_beat_that_stops_hands_over_at_once(app_config, backend_name, tmp_path
     finally:
         first.kill()
         second.kill()
+
+
+def test_beats_ride_out_a_redis_restart_and_still_send_once(app_config, backend_name, tmp_path):
+    """Redis dies and comes back empty (no lock, no schedule): neither beat exits; one takes
+    the lock again, writes the code's schedule again, and each job goes on once a period."""
+    if backend_name == "sqlite":
+        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
+    with redis_process() as server:
+        config = app_config | {
+            "BROKER_URL": f"{server.url}/1",
+            "BEAT_KEY_PREFIX": "fairfield:beat:",
+            "BEAT_LOCK_TIMEOUT_SECONDS": LOCK_TIMEOUT,
+        }
+        beats = [
+            spawn_beat(config, tmp_path / f"beat-{n}.log", every_seconds=EVERY) for n in (1, 2)
+        ]
+        try:
+            wait_until(lambda: every_job_sent(sent_by(beats), 2), 120, "2 periods of each job")
+            server.kill()
+            server.start()
+            restarted_at = datetime.now(UTC)
+
+            def since() -> list[Sent]:
+                return [s for s in sent_by(beats) if s.at > restarted_at]
+
+            wait_until(lambda: every_job_sent(since(), PERIODS), 120, "3 periods after it")
+            assert [beat.proc.poll() for beat in beats] == [None, None]  # both still running
+            assert_once_a_period(since())
+            assert all(len({b for b in beats if s in b.sent()}) == 1 for s in since())
+        finally:
+            for beat in beats:
+                beat.kill()
+
+
+def sent_by(beats: list[Beat]) -> list[Sent]:
+    return [s for beat in beats for s in beat.sent()]
