@@ -156,3 +156,23 @@ def test_beats_ride_out_a_redis_restart_and_still_send_once(app_config, backend_
 
 def sent_by(beats: list[Beat]) -> list[Sent]:
     return [s for beat in beats for s in beat.sent()]
+
+
+def test_a_beat_started_while_redis_is_down_waits_for_it(app_config, backend_name, tmp_path):
+    if backend_name == "sqlite":
+        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
+    with redis_process() as server:
+        config = app_config | {
+            "BROKER_URL": f"{server.url}/1",
+            "BEAT_LOCK_TIMEOUT_SECONDS": LOCK_TIMEOUT,
+        }
+        server.kill()
+        beat = spawn_beat(config, tmp_path / "beat.log", every_seconds=EVERY)
+        try:
+            wait_until(lambda: "Redis unreachable" in beat.log.read_text(), 60, "a try")
+            assert beat.sent() == []
+            server.start()
+            wait_until(lambda: every_job_sent(beat.sent(), 1), 120, "a period of each job")
+            assert beat.proc.poll() is None
+        finally:
+            beat.kill()
