@@ -4,16 +4,22 @@ the one holding the lock is SIGKILLed, the other takes over and the jobs go on, 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import uuid
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
 from backend.settings import defaults_with
 from backend.tasks import _beat_schedule
-from tests.support.beat import Beat, Sent, received, spawn_beat
+from tests.support.beat import (
+    Beat,
+    Sent,
+    assert_sent_once_a_period,
+    each_sent,
+    received,
+    spawn_beat,
+)
 from tests.support.processes import spawn_worker, wait_until
 from tests.support.services import redis_process
 
@@ -25,31 +31,21 @@ PERIODS = 3
 JOBS = {name: entry["task"] for name, entry in _beat_schedule(defaults_with()).items()}
 
 
-def sends_by_job(sent: list[Sent]) -> dict[str, list[datetime]]:
-    found: dict[str, list[datetime]] = defaultdict(list)
-    for each in sent:
-        found[each.job].append(each.at)
-    return found
+@pytest.fixture(autouse=True)
+def _once(backend_name):
+    if backend_name == "sqlite":
+        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
 
 
 def assert_once_a_period(sent: list[Sent]) -> None:
-    """No job sent twice in one period: consecutive sends of a job are a period apart (beat
-    counts the next run from the last one: a second beat sending too would halve the gap)."""
-    for job, times in sends_by_job(sorted(sent, key=lambda s: s.at)).items():
-        gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(times)]
-        assert min(gaps, default=EVERY) > EVERY / 2, (job, gaps)
+    assert_sent_once_a_period(sent, EVERY)
 
 
 def every_job_sent(sent: list[Sent], times: int) -> bool:
-    counts = Counter(s.job for s in sent)
-    return all(counts[job] >= times for job in JOBS)
+    return each_sent(sent, JOBS, times)
 
 
-def test_two_beats_send_each_job_once_a_period_and_survive_a_sigkill(
-    app_config, backend_name, tmp_path
-):
-    if backend_name == "sqlite":
-        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
+def test_two_beats_send_each_job_once_a_period_and_survive_a_sigkill(app_config, tmp_path):
     config = app_config | {
         "BEAT_KEY_PREFIX": f"fairfield:beat:{uuid.uuid4().hex}:",
         "BEAT_LOCK_TIMEOUT_SECONDS": LOCK_TIMEOUT,
@@ -98,11 +94,9 @@ def test_two_beats_send_each_job_once_a_period_and_survive_a_sigkill(
         worker.stop()
 
 
-def test_a_beat_that_stops_hands_over_at_once(app_config, backend_name, tmp_path):
+def test_a_beat_that_stops_hands_over_at_once(app_config, tmp_path):
     """A beat that stops (SIGTERM, a deploy) releases its lock: the other takes it within
     the wait below, far shorter than the lock timeout, so only the release explains it."""
-    if backend_name == "sqlite":
-        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
     config = app_config | {
         "BEAT_KEY_PREFIX": f"fairfield:beat:{uuid.uuid4().hex}:",
         "BEAT_LOCK_TIMEOUT_SECONDS": 3600,
@@ -122,11 +116,9 @@ def test_a_beat_that_stops_hands_over_at_once(app_config, backend_name, tmp_path
         second.kill()
 
 
-def test_beats_ride_out_a_redis_restart_and_still_send_once(app_config, backend_name, tmp_path):
+def test_beats_ride_out_a_redis_restart_and_still_send_once(app_config, tmp_path):
     """Redis dies and comes back empty (no lock, no schedule): neither beat exits; one takes
     the lock again, writes the code's schedule again, and each job goes on once a period."""
-    if backend_name == "sqlite":
-        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
     with redis_process() as server:
         config = app_config | {
             "BROKER_URL": f"{server.url}/1",
@@ -158,9 +150,7 @@ def sent_by(beats: list[Beat]) -> list[Sent]:
     return [s for beat in beats for s in beat.sent()]
 
 
-def test_a_beat_started_while_redis_is_down_waits_for_it(app_config, backend_name, tmp_path):
-    if backend_name == "sqlite":
-        pytest.skip("beat's lock lives in the broker's Redis, whatever the database")
+def test_a_beat_started_while_redis_is_down_waits_for_it(app_config, tmp_path):
     with redis_process() as server:
         config = app_config | {
             "BROKER_URL": f"{server.url}/1",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +54,24 @@ class Beat(Worker):
 
     def started(self) -> bool:
         return any(line["message"] == "beat: Starting..." for line in self.lines())
+
+
+def assert_sent_once_a_period(sent: list[Sent], every: float) -> None:
+    """No job sent twice in one period, whichever beat sent it: consecutive sends of a job
+    are a period apart (beat counts the next run from the last one; a second beat sending
+    too would halve the gap, or make it nothing)."""
+    times: dict[str, list[datetime]] = defaultdict(list)
+    for each in sorted(sent, key=lambda s: s.at):
+        times[each.job].append(each.at)
+    for job, at in times.items():
+        gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(at)]
+        assert min(gaps, default=every) > every / 2, (job, gaps)
+
+
+def each_sent(sent: list[Sent], jobs: Iterable[str], times: int) -> bool:
+    """Whether every one of these jobs was sent at least `times` times."""
+    counts = Counter(s.job for s in sent)
+    return all(counts[job] >= times for job in jobs)
 
 
 def received(worker: Worker) -> Counter[str]:
