@@ -49,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "TASK_SOFT_TIME_LIMIT": 120,
     "TASK_TIME_LIMIT": 150,
     "BROKER_VISIBILITY_TIMEOUT": 3600,
+    # With a Redis broker, beats share a lock there: a dead one's holds the others off so long.
+    "BEAT_LOCK_TIMEOUT_SECONDS": 60,
+    "BEAT_KEY_PREFIX": "fairfield:beat:",
     "CLAIM_LIMIT": 3,
     "CLAIM_BUFFER_MINUTES": 60,
     "CLAIM_EXPIRY_SWEEP_SECONDS": 60,

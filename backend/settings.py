@@ -57,6 +57,8 @@ class Settings:
     task_soft_time_limit: int
     task_time_limit: int
     broker_visibility_timeout: int
+    beat_lock_timeout_seconds: int
+    beat_key_prefix: str
     claim_limit: int
     claim_buffer_minutes: int
     claim_expiry_sweep_seconds: float
@@ -495,6 +497,8 @@ READERS: dict[str, Reader] = {
     "TASK_SOFT_TIME_LIMIT": whole(1),
     "TASK_TIME_LIMIT": whole(1),
     "BROKER_VISIBILITY_TIMEOUT": whole(1),
+    "BEAT_LOCK_TIMEOUT_SECONDS": whole(1),
+    "BEAT_KEY_PREFIX": text,
     "CLAIM_LIMIT": whole(1),
     "CLAIM_BUFFER_MINUTES": whole(0),
     "CLAIM_EXPIRY_SWEEP_SECONDS": number(0, above=True),
