@@ -1,8 +1,11 @@
 """Seeing across nodes: the request id and trace context a task inherits from its request,
 OpenTelemetry traces and Sentry error reports (each only when configured).
 
-`init_app` is called by create_app, `init_celery` when Celery is wired in; the exporters start
-once per process after any fork: on the API's first request, in each Celery pool process.
+`init_app` is called by create_app, `init_celery` when Celery is wired in. Sentry starts with
+the app, in every process that builds one (its transport restarts its thread after a fork,
+and its Celery integration must wrap the tasks before the worker forks its pool). The
+OpenTelemetry provider is process-wide and set once: it starts after any fork, on the API's
+first request and in each Celery pool process.
 """
 
 from __future__ import annotations
@@ -18,15 +21,15 @@ WORKER_SERVICE = "fairfield-worker"
 
 
 def init_app(app: Flask) -> None:
-    """Report this app's errors and trace its requests, when configured; nothing otherwise."""
+    """Report this process's errors and trace its requests, when configured; else nothing."""
     settings = settings_of(app)
-    if not (settings.sentry_dsn or settings.otel_traces_url):
+    errors.start(settings)
+    if not settings.otel_traces_url:
         return
 
     @app.before_request
-    def _start_process() -> None:
-        # After gunicorn's fork: exporters' threads and sockets belong to this process.
-        errors.start(settings, service=API_SERVICE)
+    def _start_tracing() -> None:
+        # After gunicorn's fork: the exporter's thread and socket belong to this process.
         tracing.start(settings, service=API_SERVICE)
 
     # Registered after the hook above, so the first request's span finds the provider.
@@ -37,13 +40,6 @@ def init_celery(celery: Celery, app: Flask) -> None:
     """Tasks log under their request's id and join its trace; errors and spans exported."""
     settings = settings_of(app)
     propagation.connect()
-    if settings.sentry_dsn:
-        # Sentry wraps the tasks' tracers, which Celery builds before a pool process's
-        # init signal: start in the worker's main process, before the fork (as Sentry asks).
-        def _start_errors(**_: object) -> None:
-            errors.start(settings, service=WORKER_SERVICE)
-
-        signals.worker_init.connect(_start_errors, weak=False, dispatch_uid="fairfield.errors")
     if settings.otel_traces_url:
 
         def _start_tracing(**_: object) -> None:

@@ -29,7 +29,7 @@ MASK = "[Filtered]"
 _started = False
 
 
-def start(settings: Settings, *, service: str) -> None:
+def start(settings: Settings) -> None:
     """Initialise sentry-sdk with its Flask and Celery integrations, once per process."""
     global _started
     if _started or not settings.sentry_dsn:
@@ -42,7 +42,6 @@ def start(settings: Settings, *, service: str) -> None:
         dsn=settings.sentry_dsn,
         environment=settings.sentry_environment or None,
         release=settings.sentry_release or None,
-        server_name=service,
         traces_sample_rate=settings.sentry_traces_sample_rate,
         send_default_pii=False,
         include_local_variables=False,  # a frame's variables may hold a password or an IBAN

@@ -12,7 +12,7 @@ from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
 from tests.support.factories import UserFactory
 from tests.support.load import gunicorn
-from tests.support.otlp import spans
+from tests.support.observe import spans
 from tests.support.processes import crash_settings, wait_until
 from tests.support.receiver import always, receiver
 
