@@ -53,7 +53,10 @@ def _task_postrun(task_id: str, **_: Any) -> None:
     if running is not None:
         token, span = running
         tracing.end_task_span(span)
-        task_request_id.reset(token)
+        try:
+            task_request_id.reset(token)
+        except ValueError:  # set in another context (a pool that switched): just clear it
+            task_request_id.set(None)
 
 
 def connect() -> None:
