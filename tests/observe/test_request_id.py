@@ -9,9 +9,13 @@ import redis
 
 from backend.ops.models import PipelineCheck
 from backend.outbox.models import OutboxMessage
+from backend.submissions.photos import VARIANTS_TASK
+from backend.submissions.service import VALIDATE_TASK
 from tests.support.factories import UserFactory
 from tests.support.observe import json_lines
+from tests.support.photos import jpeg, shelf
 from tests.support.processes import crash_settings, wait_until
+from tests.support.submitting import submit
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +102,26 @@ def test_a_task_sent_directly_from_a_request_carries_its_id(app, redis_url):
     headers = {json.loads(r)["headers"]["id"]: json.loads(r)["headers"] for r in raw}
     assert headers["direct-1"]["request_id"] == "abc123"
     assert "request_id" not in headers["direct-2"]
+
+
+def test_a_task_sent_by_a_task_keeps_the_first_request_id(client, db, claim, start_worker):
+    # A submission left for review: validation (sent by the request) sends the review
+    # sizes' task (from inside the worker), through an outbox row of its own.
+    worker = start_worker()
+    claimed = claim(review_required=True)
+    claimed.headers["X-Request-ID"] = "abc123"
+    response = submit(client, claimed, [jpeg(shelf(seed=60))])
+    assert response.status_code == 202, response.json
+
+    def both_done():
+        with db.transaction(write=False) as session:
+            messages = session.query(OutboxMessage).all()
+        done = {m.task_name: m for m in messages if m.done_at is not None}
+        return done if set(done) >= {VALIDATE_TASK, VARIANTS_TASK} else None
+
+    done = wait_until(both_done, 90, "validation, then the review sizes")
+    for task_name in (VALIDATE_TASK, VARIANTS_TASK):
+        assert done[task_name].trace_context == {"request_id": "abc123"}
+        ran = lines_of_the_run(worker, done[task_name].id)
+        assert [line["request_id"] for line in ran] == ["abc123"]
+    worker.stop()
