@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # The pid that installed the provider; None while tracing is off in this process.
 _started_in: int | None = None
 TRACE_HEADERS = ("traceparent", "tracestate")
+UNTRACED_PATHS = "/healthz$,/readyz$,/metrics$"  # regular expressions, as OTel reads them
 
 
 def start(settings: Settings, *, service: str) -> None:
@@ -52,7 +53,11 @@ def instrument_flask(app: Flask, settings: Settings) -> None:
         return
     from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
-    FlaskInstrumentor.instrument_app(app)
+    # Probes and scrapes would bury the requests people make; the standard variables win.
+    named = os.environ.get("OTEL_PYTHON_FLASK_EXCLUDED_URLS") or os.environ.get(
+        "OTEL_PYTHON_EXCLUDED_URLS"
+    )
+    FlaskInstrumentor.instrument_app(app, excluded_urls=named or UNTRACED_PATHS)
 
 
 def inject(carrier: dict[str, str]) -> None:

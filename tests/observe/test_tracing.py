@@ -59,6 +59,8 @@ def test_the_task_span_is_a_child_of_the_request_span(
     with receiver(always(200)) as collector:
         otel = exporting_to(collector, settings)
         with gunicorn(app_config | otel, tmp_path / "gunicorn.log", workers=2) as api:
+            probe = requests.get(api.removesuffix("/api/v1") + "/healthz", timeout=30)
+            assert probe.status_code == 200
             answer = requests.post(f"{api}/admin/pipeline-checks", headers=headers, timeout=30)
             assert answer.status_code == 202
         with db.transaction(write=False) as session:
@@ -66,6 +68,7 @@ def test_the_task_span_is_a_child_of_the_request_span(
         assert set(message.trace_context) == {"request_id", "traceparent"}
         start_worker(**otel)  # its sweeper sends the message the relay did not
         served, ran = wait_for_spans(collector, "pipeline-checks", CHECK_TASK)
+    assert not [s for s in spans(collector) if "healthz" in s.name]  # probes: no spans
     assert served.service == "fairfield-api"
     assert ran.service == "fairfield-worker"
     assert ran.trace_id == served.trace_id
