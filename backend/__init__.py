@@ -19,6 +19,7 @@ from backend.extensions import limiter
 from backend.guards import init_guards
 from backend.i18n import init_i18n
 from backend.logs import configure_logging, init_request_logging
+from backend.observe import init_app as init_observe
 from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
 from backend.settings import init_settings
@@ -74,6 +75,7 @@ def create_app(
     limiter.init_app(app)
     init_i18n(app)
     init_request_logging(app)
+    init_observe(app)
     init_metrics(app)
     register_error_handlers(app)
     init_guards(app)

@@ -116,13 +116,28 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,  # tests only: loopback, private, plain http
     "WEBHOOK_TIMEOUT_SECONDS": 5,
     "WEBHOOK_MAX_RESPONSE_BYTES": 4096,
+    # Share of requests and tasks Sentry traces for its own performance views (0: errors only).
+    "SENTRY_TRACES_SAMPLE_RATE": 0,
 }
+
+# Standard variables read under their own names (Sentry's and OpenTelemetry's), empty when
+# unset; the caller's mapping may give them too. Errors and traces are off while they are.
+OBSERVE_VARIABLES = (
+    "SENTRY_DSN",
+    "SENTRY_ENVIRONMENT",
+    "SENTRY_RELEASE",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    "OTEL_SDK_DISABLED",
+)
 
 
 def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     """Fill app.config from defaults, then the environment, then `config`."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("FAIRFIELD")
+    app.config.from_mapping({name: os.environ.get(name, "") for name in OBSERVE_VARIABLES})
     if config:
         app.config.from_mapping(config)
     derive_paths(app.config)

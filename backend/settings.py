@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import limits
 from flask import Flask, current_app
 
-from backend.config import DEFAULTS, BadSetting, derive_paths
+from backend.config import DEFAULTS, OBSERVE_VARIABLES, BadSetting, derive_paths
 from backend.kernel.bank import normalize_bic, normalize_iban, sepa_text
 from backend.kernel.money import Money, parse_money_setting
 
@@ -118,6 +118,27 @@ class Settings:
     webhook_allow_private_networks: bool
     webhook_timeout_seconds: float
     webhook_max_response_bytes: int
+    sentry_traces_sample_rate: float
+    # Standard variables, under their own names (backend/config.py, OBSERVE_VARIABLES).
+    sentry_dsn: str = field(repr=False)  # "" : errors are not reported
+    sentry_environment: str
+    sentry_release: str
+    otel_exporter_otlp_endpoint: str  # "" for both: no traces
+    otel_exporter_otlp_traces_endpoint: str
+    otel_service_name: str  # "" : fairfield-api or fairfield-worker
+    otel_sdk_disabled: bool
+
+    @property
+    def otel_traces_url(self) -> str:
+        """Where spans are posted (OTLP over HTTP), as the OTLP exporter's specification
+        derives it; "" when tracing is off."""
+        if self.otel_sdk_disabled:
+            return ""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return self.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        return ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -128,6 +149,11 @@ class Settings:
         for key, read in READERS.items():
             try:
                 values[key.lower()] = read(config[key], f"FAIRFIELD_{key}")
+            except BadSetting as exc:
+                problems.append(str(exc))
+        for name in OBSERVE_VARIABLES:
+            try:
+                values[name.lower()] = OBSERVE_READERS[name](config.get(name) or "", name)
             except BadSetting as exc:
                 problems.append(str(exc))
         if problems:
@@ -558,4 +584,47 @@ READERS: dict[str, Reader] = {
     "WEBHOOK_ALLOW_PRIVATE_NETWORKS": flag,
     "WEBHOOK_TIMEOUT_SECONDS": number(0, 60, above=True),
     "WEBHOOK_MAX_RESPONSE_BYTES": whole(0, 1024 * 1024),
+    "SENTRY_TRACES_SAMPLE_RATE": number(0, 1),
+}
+
+
+def sentry_dsn(value: object, name: str) -> str:
+    """Empty (no error reports), or a DSN Sentry's SDK accepts."""
+    if value == "":
+        return ""
+    from sentry_sdk.utils import BadDsn, Dsn
+
+    try:
+        Dsn(str(value))
+    except BadDsn:
+        # Never the value itself: its key lets anyone send events.
+        raise BadSetting(
+            f"{name} must be empty or a DSN like 'https://key@o1.ingest.sentry.io/1'."
+        ) from None
+    return str(value).strip()
+
+
+def otlp_endpoint(value: object, name: str) -> str:
+    """Empty, or the http(s) URL of an OTLP/HTTP receiver."""
+    if value == "":
+        return ""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _refuse(name, "empty or a URL like 'http://collector:4318'", value)
+    return str(value).strip()
+
+
+def optional_flag(value: object, name: str) -> bool:
+    """A switch left empty (false) or true or false."""
+    return False if value == "" else flag(value, name)
+
+
+OBSERVE_READERS: dict[str, Reader] = {
+    "SENTRY_DSN": sentry_dsn,
+    "SENTRY_ENVIRONMENT": optional_text,
+    "SENTRY_RELEASE": optional_text,
+    "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": otlp_endpoint,
+    "OTEL_SERVICE_NAME": optional_text,
+    "OTEL_SDK_DISABLED": optional_flag,
 }

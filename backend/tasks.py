@@ -10,6 +10,7 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
+from backend.observe import init_celery as init_observe
 from backend.settings import Settings, settings_of
 
 TASK_MODULES = [
@@ -63,6 +64,7 @@ def celery_init_app(app: Flask) -> Celery:
         timezone="UTC",
     )
     celery.set_default()
+    init_observe(celery, app)
     app.extensions["celery"] = celery
     return celery
 
