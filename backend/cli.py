@@ -218,6 +218,83 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     click.echo(f"fairness report for the last {days} days written to {out}")
 
 
+_PG_BIN = click.option(
+    "--pg-bin",
+    type=click.Path(file_okay=False, exists=True),
+    help="Folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin).",
+)
+
+
+@click.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@_PG_BIN
+@with_appcontext
+def backup(folder: Path, pg_bin: str | None) -> None:
+    """Copy the database and every stored photo into FOLDER (new or empty)."""
+    from backend import migrate
+    from backend.ops import backup as backups
+    from backend.storage import photo_store
+
+    database = get_db()
+    try:
+        manifest = backups.backup(
+            folder=folder,
+            database=database,
+            revision=migrate.current(database),
+            store=photo_store(),
+            pg_bin=pg_bin,
+        )
+    except backups.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"backup of the {manifest.database} database (revision {manifest.revision}) and "
+        f"{manifest.photos} photos written to {folder}"
+    )
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--erasure-log",
+    "erasure_logs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of erasure log files (repeat for each node's); "
+    "default FAIRFIELD_ERASURE_LOG_DIR.",
+)
+@_PG_BIN
+@with_appcontext
+def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) -> None:
+    """Restore a backup into the configured (empty) database and photo store, then make
+    again every erasure logged since the backup."""
+    from backend import migrate
+    from backend.erasures import log as erasure_log
+    from backend.kernel.clock import utcnow
+    from backend.ops import backup as backups
+    from backend.privacy.reapply import reapply_erasure
+    from backend.settings import current_settings
+    from backend.storage import photo_store
+
+    database, store = get_db(), photo_store()
+    try:
+        manifest = backups.restore_database(folder=folder, database=database, pg_bin=pg_bin)
+    except backups.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    migrate.upgrade(database, "head")
+    photos = backups.restore_photos(folder=folder, store=store)
+    folders = erasure_logs or (Path(current_settings().erasure_log_dir),)
+    made = 0
+    for line in erasure_log.read_lines(folders, since=manifest.started_at):
+        with database.transaction() as session:
+            made += reapply_erasure(db_session=session, line=line, store=store, now=utcnow())
+    click.echo(
+        f"restored the database of {manifest.started_at.isoformat()} and {photos} photos; "
+        f"{made} erasures made since then made again"
+    )
+
+
 def _progress(label: str, total: int) -> Any:
     return click.progressbar(length=total, label=label, file=sys.stderr)
 
@@ -241,5 +318,7 @@ def register_cli(app: Flask) -> None:
         ledger_group,
         payouts_group,
         fairness_report,
+        backup,
+        restore,
     ):
         app.cli.add_command(command)
