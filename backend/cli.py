@@ -198,6 +198,11 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     from backend.kernel.clock import utcnow
     from backend.settings import current_settings
 
+    try:
+        chart.require_matplotlib()  # before the queries: said at once, not after a minute
+    except chart.ChartUnavailable as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
     settings = fairness_rules.settings_from(current_settings())
     with get_db().transaction(write=False) as session:
         one_snapshot(session)
