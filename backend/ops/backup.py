@@ -33,6 +33,8 @@ MANIFEST = "manifest.json"
 PG_DUMP = "database.pgdump"
 SQLITE_COPY = "database.sqlite3"
 PHOTOS = "photos"
+# Made by CREATE EXTENSION postgis, which an operator may have run in the empty database.
+POSTGIS_TABLES = frozenset({"spatial_ref_sys"})
 # A photo is never larger than FAIRFIELD_PHOTO_MAX_BYTES; a backup copies whatever is there.
 ANY_SIZE = 1 << 40
 
@@ -115,7 +117,7 @@ def restore_database(*, folder: Path, database: Database, pg_bin: str | None) ->
     kind = "sqlite" if database.is_sqlite else "postgresql"
     if manifest.database != kind:
         raise BackupError(f"The backup is of a {manifest.database} database, not {kind}.")
-    tables = inspect(database.engine).get_table_names()
+    tables = set(inspect(database.engine).get_table_names()) - POSTGIS_TABLES
     if tables:
         raise BackupError(
             f"The database already has {len(tables)} tables: restore into an empty one."

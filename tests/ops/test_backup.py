@@ -50,7 +50,13 @@ def fresh_database_url(backend_name: str, database_url: str, tmp_path: Path) -> 
     server = create_engine(make_url(database_url), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    url = make_url(database_url).set(database=name)
+    # As an operator whose role may not create extensions would: PostGIS made beforehand.
+    fresh = create_engine(url, isolation_level="AUTOCOMMIT")
+    with fresh.connect() as conn:
+        conn.exec_driver_sql("CREATE EXTENSION postgis")
+    fresh.dispose()
+    yield url.render_as_string(hide_password=False)
     with server.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
     server.dispose()
