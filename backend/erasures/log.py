@@ -48,10 +48,13 @@ def append_line(folder: Path, line: dict[str, Any]) -> None:
     day = datetime.fromisoformat(line["at"]).date().isoformat()
     path = folder / f"erasures-{day}-{socket.gethostname()}.jsonl"
     data = (json.dumps(line, sort_keys=True) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         # One writer at a time: processes of one node share the file.
         fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            data = b"\n" + data  # a crash cut the last line short: this one starts afresh
         os.write(fd, data)
         os.fsync(fd)
     finally:
