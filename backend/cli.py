@@ -282,6 +282,11 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
     from backend.storage import photo_store
 
     database, store = get_db(), photo_store()
+    folders = erasure_logs or (Path(current_settings().erasure_log_dir),)
+    # Checked before anything is restored: without the log, erased workers would come back.
+    for missing in [f for f in folders if not f.is_dir()]:
+        click.echo(f"error: no erasure log at {missing}: give it with --erasure-log", err=True)
+        sys.exit(1)
     try:
         manifest = backups.restore_database(folder=folder, database=database, pg_bin=pg_bin)
     except backups.BackupError as exc:
@@ -289,7 +294,6 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
         sys.exit(1)
     migrate.upgrade(database, "head")
     photos = backups.restore_photos(folder=folder, store=store)
-    folders = erasure_logs or (Path(current_settings().erasure_log_dir),)
     made = 0
     for line in erasure_log.read_lines(folders, since=manifest.started_at):
         with database.transaction() as session:

@@ -174,6 +174,15 @@ def _check_restored(app, worker, theirs, their_photo, kept, kept_photo) -> None:
 
 def test_a_folder_without_a_finished_backup_is_refused(app, db, tmp_path: Any):
     runner = app.test_cli_runner()
-    refused = runner.invoke(args=["restore", str(tmp_path)])
+    refused = runner.invoke(args=["restore", str(tmp_path), "--erasure-log", str(tmp_path)])
     assert refused.exit_code == 1
     assert "no finished backup" in refused.output
+
+
+def test_a_restore_without_its_erasure_log_does_not_begin(app, db, tmp_path: Any):
+    missing = tmp_path / "erasure-log-of-a-lost-host"
+    refused = app.test_cli_runner().invoke(
+        args=["restore", str(tmp_path), "--erasure-log", str(missing)]
+    )
+    assert refused.exit_code == 1
+    assert f"no erasure log at {missing}" in refused.output
