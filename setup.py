@@ -20,7 +20,6 @@ setup(
             "migrations/*.py",
             "migrations/*.mako",
             "migrations/versions/*.py",
-            "alembic.ini",
             "translations/*/LC_MESSAGES/*.mo",
         ],
         **{package: ["*"] for package in STATIC},

@@ -10,6 +10,7 @@ import site
 import subprocess
 import sys
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,15 @@ def _wheel(tmp_path: Path) -> Path:
             shutil.copy2(ROOT / name, source / name)
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", tmp_path / "dist", source)
     (wheel,) = (tmp_path / "dist").glob("fairfield-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for shipped in (
+        "backend/static/console/index.html",
+        "backend/static/app/index.html",
+        "backend/migrations/script.py.mako",
+        "backend/translations/fr/LC_MESSAGES/messages.mo",
+    ):
+        assert shipped in names, shipped
+    assert not [name for name in names if name.startswith(("tests/", "bench/"))]
     return wheel
 
 
