@@ -232,9 +232,15 @@ _PG_BIN = click.option(
 
 @click.command("backup")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--photos/--no-photos",
+    default=True,
+    show_default=True,
+    help="Copy the photos too; --no-photos where the bucket keeps them (versioning, replication).",
+)
 @_PG_BIN
 @with_appcontext
-def backup(folder: Path, pg_bin: str | None) -> None:
+def backup(folder: Path, photos: bool, pg_bin: str | None) -> None:
     """Copy the database and every stored photo into FOLDER (new or empty)."""
     from backend import migrate
     from backend.ops import backup as backups
@@ -246,15 +252,16 @@ def backup(folder: Path, pg_bin: str | None) -> None:
             folder=folder,
             database=database,
             revision=migrate.current(database),
-            store=photo_store(),
+            store=photo_store() if photos else None,
             pg_bin=pg_bin,
         )
     except backups.BackupError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    copied = "no photos" if manifest.photos is None else f"{manifest.photos} photos"
     click.echo(
         f"backup of the {manifest.database} database (revision {manifest.revision}) and "
-        f"{manifest.photos} photos written to {folder}"
+        f"{copied} written to {folder}"
     )
 
 
@@ -293,13 +300,22 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     migrate.upgrade(database, "head")
-    photos = backups.restore_photos(folder=folder, store=store)
+    copied = backups.restore_photos(folder=folder, store=store)
+    photos = "no photos (the store as it stands)" if copied is None else f"{copied} photos"
+    if not any(any(f.glob(erasure_log.FILE_GLOB)) for f in folders):
+        shown = ", ".join(map(str, folders))
+        click.echo(
+            f"warning: no erasure log file in {shown}; if anyone was erased since the backup, "
+            "restore again into an empty database with --erasure-log naming the folders that "
+            "hold their files",
+            err=True,
+        )
     made = 0
     for line in erasure_log.read_lines(folders, since=manifest.started_at):
         with database.transaction() as session:
             made += reapply_erasure(db_session=session, line=line, store=store, now=utcnow())
     click.echo(
-        f"restored the database of {manifest.started_at.isoformat()} and {photos} photos; "
+        f"restored the database of {manifest.started_at.isoformat()} and {photos}; "
         f"{made} erasures made since then made again"
     )
 

@@ -162,6 +162,7 @@ def _make_folders(cfg: dict[str, Any]) -> None:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg["PHOTO_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(cfg["ERASURE_LOG_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 KEY_FILE_NAME = "secret_key"

@@ -49,7 +49,7 @@ class Manifest:
     finished_at: datetime
     database: str  # sqlite | postgresql
     revision: str | None
-    photos: int
+    photos: int | None  # None: not copied (a bucket kept by versioning or replication)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,15 +75,20 @@ def read_manifest(folder: Path) -> Manifest:
         finished_at=datetime.fromisoformat(data["finished_at"]),
         database=data["database"],
         revision=data["revision"],
-        photos=int(data["photos"]),
+        photos=None if data["photos"] is None else int(data["photos"]),
     )
 
 
 def backup(
-    *, folder: Path, database: Database, revision: str | None, store: PhotoStore, pg_bin: str | None
+    *,
+    folder: Path,
+    database: Database,
+    revision: str | None,
+    store: PhotoStore | None,
+    pg_bin: str | None,
 ) -> Manifest:
-    """Copy the database, then every stored photo, into `folder` (new or empty); the manifest
-    is written last, so a folder without one is a backup that did not finish."""
+    """Copy the database, then every stored photo (unless `store` is None), into `folder` (new
+    or empty); the manifest is written last, so a folder without one did not finish."""
     if folder.exists() and any(folder.iterdir()):
         raise BackupError(f"{folder} is not empty: a backup goes into a new folder.")
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,7 +104,9 @@ def backup(
             f"--file={folder / PG_DUMP}",
             url=database.url,
         )
-    photos = copy_photos(source=store, target=LocalPhotoStore(folder / PHOTOS))
+    photos = None
+    if store is not None:
+        photos = copy_photos(source=store, target=LocalPhotoStore(folder / PHOTOS))
     manifest = Manifest(
         started_at=started,
         finished_at=utcnow(),
@@ -138,8 +145,11 @@ def restore_database(*, folder: Path, database: Database, pg_bin: str | None) ->
     return manifest
 
 
-def restore_photos(*, folder: Path, store: PhotoStore) -> int:
-    """Copy the backup's photos into `store`, each checked against its digest; how many."""
+def restore_photos(*, folder: Path, store: PhotoStore) -> int | None:
+    """Copy the backup's photos into `store`, each checked against its digest; how many, or
+    None when the backup holds none (the store is used as it stands)."""
+    if read_manifest(folder).photos is None:
+        return None
     return copy_photos(source=LocalPhotoStore(folder / PHOTOS), target=store)
 
 

@@ -104,13 +104,17 @@ def test_a_restore_brings_everything_back_but_what_was_erased_since(
 
 
 @contextmanager
-def _restored(app, app_config, database_url, tmp_path, folder) -> Iterator[tuple[Any, str]]:
-    """An app on an empty database and photo folder, sharing the erasure log folder with
-    `app`, restored from `folder`; yields it, inside its context, and what restore said."""
+def _restored(
+    app, app_config, database_url, tmp_path, folder, **settings: Any
+) -> Iterator[tuple[Any, str]]:
+    """An app on an empty database and photo folder (unless `settings` say otherwise), sharing
+    the erasure log folder with `app`, restored from `folder`; yields it, inside its context,
+    and what restore said."""
     config = app_config | {
         "VAR_DIR": str(tmp_path / "elsewhere"),
         "DATABASE_URL": database_url,
         "ERASURE_LOG_DIR": app.config["ERASURE_LOG_DIR"],
+        **settings,
     }
     restored = create_app(config)
     try:
@@ -145,6 +149,28 @@ def test_bank_details_erased_after_the_backup_stay_erased(
             request = session.get_one(PayoutRequest, made["id"])
             assert (request.iban, request.holder_name, request.bic) == ("ERASED", "ERASED", None)
             assert request.status == "batched"  # paid after the backup: reconciled by hand
+
+
+def test_without_photos_the_store_is_used_as_it_stands(
+    app, app_config, client, db, claim, fresh_database_url, tmp_path
+):
+    kept, kept_photo = _send(app, client, db, claim(), ELSEWHERE, seed=73)
+    folder = tmp_path / "backup"
+    done = app.test_cli_runner().invoke(args=["backup", str(folder), "--no-photos"])
+    assert done.exit_code == 0, done.output
+    assert "and no photos written" in done.output
+    assert not (folder / "photos").exists()
+    same_store = {"PHOTO_DIR": app.config["PHOTO_DIR"]}  # as a versioned bucket would be
+    with _restored(app, app_config, fresh_database_url, tmp_path, folder, **same_store) as (
+        restored,
+        said,
+    ):
+        assert "and no photos (the store as it stands); 0 erasures" in said
+        assert "warning: no erasure log file in" in said
+        digest = hashlib.sha256(kept_photo).hexdigest()
+        assert digest in _photo_files(Path(restored.config["PHOTO_DIR"]))
+        with restored.extensions["fairfield.db"].transaction(write=False) as session:
+            assert session.get_one(Submission, kept).status == "approved"
 
 
 def _check_restored(app, worker, theirs, their_photo, kept, kept_photo) -> None:
