@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -15,6 +16,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from backend.config import BadSetting
 from backend.db import get_db, one_snapshot
 from backend.errors import DomainError
+
+if TYPE_CHECKING:
+    from backend.storage import PhotoStore
 
 
 def main() -> None:
@@ -281,10 +285,7 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
     """Restore a backup into the configured (empty) database and photo store, then make
     again every erasure logged since the backup."""
     from backend import migrate
-    from backend.erasures import log as erasure_log
-    from backend.kernel.clock import utcnow
     from backend.ops import backup as backups
-    from backend.privacy.reapply import reapply_erasure
     from backend.settings import current_settings
     from backend.storage import photo_store
 
@@ -302,7 +303,21 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
     migrate.upgrade(database, "head")
     copied = backups.restore_photos(folder=folder, store=store)
     photos = "no photos (the store as it stands)" if copied is None else f"{copied} photos"
-    if not any(any(f.glob(erasure_log.FILE_GLOB)) for f in folders):
+    made = _make_erasures_again(folders, since=manifest.started_at, store=store)
+    click.echo(
+        f"restored the database of {manifest.started_at.isoformat()} and {photos}; "
+        f"{made} erasures made since then made again"
+    )
+
+
+def _make_erasures_again(folders: tuple[Path, ...], *, since: datetime, store: PhotoStore) -> int:
+    """Every erasure the log files hold from `since` on and the database lacks, made again,
+    each in its own transaction; how many."""
+    from backend.erasures import log as erasure_log
+    from backend.kernel.clock import utcnow
+    from backend.privacy.reapply import reapply_erasure
+
+    if not any(any(folder.glob(erasure_log.FILE_GLOB)) for folder in folders):
         shown = ", ".join(map(str, folders))
         click.echo(
             f"warning: no erasure log file in {shown}; if anyone was erased since the backup, "
@@ -311,13 +326,10 @@ def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) ->
             err=True,
         )
     made = 0
-    for line in erasure_log.read_lines(folders, since=manifest.started_at):
-        with database.transaction() as session:
+    for line in erasure_log.read_lines(folders, since=since):
+        with get_db().transaction() as session:
             made += reapply_erasure(db_session=session, line=line, store=store, now=utcnow())
-    click.echo(
-        f"restored the database of {manifest.started_at.isoformat()} and {photos}; "
-        f"{made} erasures made since then made again"
-    )
+    return made
 
 
 def _progress(label: str, total: int) -> Any:
