@@ -114,7 +114,10 @@ def backup(
         revision=revision,
         photos=photos,
     )
-    (folder / MANIFEST).write_text(json.dumps(manifest.as_json(), indent=2) + "\n")
+    # Whole or not at all: a manifest is the sign that everything before it is there.
+    partial = folder / f".{MANIFEST}"
+    partial.write_text(json.dumps(manifest.as_json(), indent=2) + "\n")
+    partial.replace(folder / MANIFEST)
     return manifest
 
 
