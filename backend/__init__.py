@@ -24,7 +24,9 @@ from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
 from backend.settings import init_settings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# A checkout keeps static/ beside backend/; a wheel ships it inside, as backend/static.
+_PACKAGE = Path(__file__).resolve().parent
+STATIC_DIR = _PACKAGE / "static" if (_PACKAGE / "static").is_dir() else _PACKAGE.parent / "static"
 
 
 class JSONProvider(DefaultJSONProvider):

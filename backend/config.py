@@ -104,6 +104,8 @@ DEFAULTS: dict[str, Any] = {
     # Mail: SMTP when a URL is given, else one .eml file a message in MAIL_DIR.
     "SMTP_URL": "",
     "MAIL_DIR": None,
+    # Every erasure is also appended here (JSON lines), for a restore to re-apply.
+    "ERASURE_LOG_DIR": None,
     "MAIL_FROM": "Fairfield <no-reply@localhost>",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "PASSWORD_RESET_TTL_SECONDS": 3600,
@@ -167,6 +169,8 @@ def derive_paths(cfg: dict[str, Any]) -> None:
         cfg["PHOTO_DIR"] = str(var / "photos")
     if not cfg.get("MAIL_DIR"):
         cfg["MAIL_DIR"] = str(var / "mail")
+    if not cfg.get("ERASURE_LOG_DIR"):
+        cfg["ERASURE_LOG_DIR"] = str(var / "erasure-log")
 
 
 def _make_folders(cfg: dict[str, Any]) -> None:
@@ -176,6 +180,7 @@ def _make_folders(cfg: dict[str, Any]) -> None:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg["PHOTO_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(cfg["ERASURE_LOG_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 KEY_FILE_NAME = "secret_key"

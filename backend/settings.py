@@ -108,6 +108,7 @@ class Settings:
     geocoder_rate_limit: str
     smtp_url: str = field(repr=False)  # "" : mail goes to MAIL_DIR; may hold a password
     mail_dir: str
+    erasure_log_dir: str
     mail_from: str
     public_url: str  # no trailing slash
     password_reset_ttl_seconds: int
@@ -574,6 +575,7 @@ READERS: dict[str, Reader] = {
     "GEOCODER_RATE_LIMIT": rate_limit,
     "SMTP_URL": smtp_url,
     "MAIL_DIR": text,
+    "ERASURE_LOG_DIR": text,
     "MAIL_FROM": mail_address,
     "PUBLIC_URL": public_url,
     "PASSWORD_RESET_TTL_SECONDS": whole(60),
