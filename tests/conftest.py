@@ -40,9 +40,9 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-# Modules run a third time through PgBouncer in transaction pooling mode (besides those
-# marked `pgbouncer`): the races, the money and the worker, where a prepared statement or a
-# session setting left on a shared server connection would show.
+# Modules (or single tests) run a third time through PgBouncer in transaction pooling mode,
+# besides those marked `pgbouncer`: the races, the money and the worker, where a prepared
+# statement or a session setting left on a shared server connection would show.
 THROUGH_PGBOUNCER = (
     "tests/marketplace/test_claims.py",
     "tests/marketplace/test_idempotency.py",
@@ -50,7 +50,9 @@ THROUGH_PGBOUNCER = (
     "tests/review/test_decisions.py",
     "tests/review/test_queue.py",
     "tests/submissions/test_states.py",
-    "tests/submissions/test_pipeline.py",
+    "tests/submissions/test_pipeline.py::test_a_real_worker_decides_each_acceptance_case",
+    "tests/submissions/test_pipeline.py::"
+    "test_sigkill_during_validation_then_every_submission_is_decided_once",
     "tests/integration/test_worker.py",
 )
 
@@ -68,7 +70,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     backends = ["sqlite", "postgresql"]
     path = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
-    if path in THROUGH_PGBOUNCER or metafunc.definition.get_closest_marker("pgbouncer"):
+    test = f"{path}::{metafunc.definition.originalname}"
+    if {path, test} & set(THROUGH_PGBOUNCER) or metafunc.definition.get_closest_marker("pgbouncer"):
         backends.append("pgbouncer")
     metafunc.parametrize("database_url", backends, indirect=True, scope="session")
 
