@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DBAPIError
 
+from backend.accounts.models import Brand
 from backend.db import make_engine
 from backend.review.queue import QueueFilter, queue_counts
 
@@ -73,3 +74,14 @@ def test_the_queue_counts_leave_no_setting_on_a_shared_server_connection(app, db
         event.remove(db.engine, "before_cursor_execute", look)
         other.close()
     assert seen == [default]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_the_queue_counts_in_a_write_transaction_undo_nothing_of_it(app, db):
+    """The setting's savepoint is rolled back: what the caller had pending stays written."""
+    with app.app_context(), db.transaction() as session:
+        brand = Brand(name="Pending before the counts")
+        session.add(brand)
+        assert queue_counts(session, QueueFilter())["total"] == 0
+    with db.transaction(write=False) as session:
+        assert session.get(Brand, brand.id) is not None

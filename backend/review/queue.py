@@ -181,6 +181,7 @@ def _without_parallel_workers(db_session: Session, stmt: Select[*tuple[Any, ...]
     transaction pooling hands to another client between two statements."""
     if _dialect(db_session) != "postgresql":
         return db_session.execute(stmt).all()
+    db_session.flush()  # before the savepoint: its rollback must undo nothing but the SET
     driver = db_session.connection().connection.driver_connection
     with driver.transaction(force_rollback=True):  # type: ignore[union-attr]
         db_session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
