@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "BROKER_URL": None,
     "PHOTO_DIR": None,
     "DB_POOL_SIZE": 5,
+    "DB_POOLER": "none",
     "SQLITE_BUSY_TIMEOUT_MS": 10_000,
     "SQLITE_MMAP_MB": 256,
     "TOKEN_TTL_SECONDS": 7 * 24 * 3600,

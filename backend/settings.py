@@ -38,6 +38,7 @@ class Settings:
     broker_url: str
     photo_dir: str
     db_pool_size: int
+    db_pooler: str
     sqlite_busy_timeout_ms: int
     sqlite_mmap_mb: int
     token_ttl_seconds: int
@@ -365,6 +366,15 @@ def tile_url(value: object, name: str) -> str:
     return str(value)
 
 
+def db_pooler(value: object, name: str) -> str:
+    """What stands between the processes and PostgreSQL: 'none' or 'pgbouncer' (transaction
+    pooling: no server-side prepared statements, no session state)."""
+    found = str(value).strip().lower() if isinstance(value, str) else None
+    if found not in ("none", "pgbouncer"):
+        raise _refuse(name, "'none' or 'pgbouncer'", value)
+    return found
+
+
 def geocoder(value: object, name: str) -> str:
     """Empty (no address search), or the name of a geocoder geopy knows: 'nominatim'."""
     if value is None or value == "":
@@ -505,6 +515,7 @@ READERS: dict[str, Reader] = {
     "BROKER_URL": url,
     "PHOTO_DIR": text,
     "DB_POOL_SIZE": whole(1),
+    "DB_POOLER": db_pooler,
     "SQLITE_BUSY_TIMEOUT_MS": whole(0),
     "SQLITE_MMAP_MB": whole(0),
     "TOKEN_TTL_SECONDS": whole(1),

@@ -100,6 +100,7 @@ BAD = [
     ("SHOW_UP_SHARE_PERCENT", 101),  # a range
     ("PHOTO_REUSE_MAX_HAMMING", 65),
     ("LOG_LEVEL", "chatty"),  # a choice
+    ("DB_POOLER", "pgpool"),
     ("LOGIN_RATE_LIMIT", "lots"),  # a rate limit
     ("BROKER_URL", "redis-host:6379"),  # a URL
     ("PAYOUT_DEBTOR_NAME", ""),  # the debtor's bank details
