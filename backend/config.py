@@ -43,6 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URL": None,
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+    # Each sign-up costs an argon2 hash; per address, roomy enough for a household behind NAT.
+    "REGISTER_RATE_LIMIT": "20 per hour;50 per day",
     "MAX_BODY_BYTES": 32 * 1024 * 1024,
     "OUTBOX_SWEEP_SECONDS": 30,
     "OUTBOX_RESEND_AFTER_SECONDS": 300,

@@ -51,6 +51,7 @@ class Settings:
     ratelimit_enabled: bool
     ratelimit_storage_url: str
     login_rate_limit: str
+    register_rate_limit: str
     max_body_bytes: int
     outbox_sweep_seconds: float
     outbox_resend_after_seconds: int
@@ -528,6 +529,7 @@ READERS: dict[str, Reader] = {
     "RATELIMIT_ENABLED": flag,
     "RATELIMIT_STORAGE_URL": url,
     "LOGIN_RATE_LIMIT": rate_limit,
+    "REGISTER_RATE_LIMIT": rate_limit,
     "MAX_BODY_BYTES": whole(1),
     "OUTBOX_SWEEP_SECONDS": number(0, above=True),
     "OUTBOX_RESEND_AFTER_SECONDS": whole(0),

@@ -32,6 +32,10 @@ def _login_rate() -> str:
     return current_settings().login_rate_limit
 
 
+def _register_rate() -> str:
+    return current_settings().register_rate_limit
+
+
 def _login_email_key() -> str:
     return _email_key("login")
 
@@ -53,14 +57,16 @@ def _request_locale() -> str:
 
 
 @bp.post("/auth/register")
+@limiter.limit(_register_rate)
 @bp.input(RegisterIn, arg_name="data")
 @bp.output(UserOut, status_code=201)
 @bp.doc(
     summary="Create a worker or brand account",
     description="The new account's address is not verified yet (`email_verified: false`): "
     "a link to verify it is mailed (`{FAIRFIELD_PUBLIC_URL}/verify-email?token=...`), in the "
-    "account's `locale`. Everything works meanwhile but asking for a payout.",
-    responses=[409, 422],
+    "account's `locale`. Everything works meanwhile but asking for a payout. Rate limited "
+    "per client address (FAIRFIELD_REGISTER_RATE_LIMIT): 429 with Retry-After beyond it.",
+    responses=[409, 422, 429],
 )
 def register(data: dict[str, Any]) -> Any:
     locale = data.pop("locale", None) or _request_locale()

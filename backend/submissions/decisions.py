@@ -49,7 +49,9 @@ def decide(
         from_statuses=from_statuses,
     )
     if recorded:
-        settlement.settle_decision(db_session=db_session, submission_id=submission_id, now=now)
+        settlement.settle_decision(
+            db_session=db_session, submission_id=submission_id, status=verdict.status, now=now
+        )
     return recorded
 
 

@@ -29,9 +29,9 @@ MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
 IN_PROGRESS = ("uploading", "received", "validating", "in_review")
 
 
-def settle_decision(*, db_session: Session, submission_id: str, now: datetime) -> None:
-    """Do what the submission's recorded decision asks of money and mission."""
-    status = db_session.scalar(select(Submission.status).where(Submission.id == submission_id))
+def settle_decision(*, db_session: Session, submission_id: str, status: str, now: datetime) -> None:
+    """Do what the submission's recorded decision (that moved it to `status`) asks of money
+    and mission."""
     if status == "approved":
         credit_approved(db_session=db_session, submission_id=submission_id, now=now)
         _complete_mission(db_session, submission_id)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import secrets
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Executable, insert, select, update
+from sqlalchemy import Executable, event, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ from backend.webhooks.models import (
 
 DELIVER = "webhooks.deliver"
 DISABLED_MAIL = "webhook_disabled"
+# Where a session keeps the enabled subscriptions it read, for the transaction it read them in.
+_READ = "webhooks.enabled_subscriptions"
 
 
 def new_secret() -> str:
@@ -73,6 +76,7 @@ def create_subscription(
     )
     db_session.add(subscription)
     db_session.flush()
+    _forget(db_session)
     return subscription
 
 
@@ -83,18 +87,14 @@ def delete_subscription(*, db_session: Session, user: Viewer, subscription_id: s
     brand_id = subscription.brand_id
     db_session.delete(subscription)
     db_session.flush()
+    _forget(db_session)
     return brand_id
 
 
 def listening(*, db_session: Session, brand_id: str, event_type: str) -> bool:
     """Whether an enabled subscription of the brand wants `event_type`: when none does, the
     caller need not build the event's data."""
-    rows = db_session.scalars(
-        select(WebhookSubscription.events).where(
-            WebhookSubscription.brand_id == brand_id, WebhookSubscription.disabled_at.is_(None)
-        )
-    )
-    return any(event_type in events for events in rows)
+    return any(event_type in events for _id, events in _enabled(db_session, brand_id))
 
 
 def emit(
@@ -103,11 +103,7 @@ def emit(
     """Queue `event_type` with `data` to every enabled subscription of the brand to it; the
     ids of the messages, sent once this transaction commits."""
     assert event_type in rules.EVENTS, f"unknown event {event_type!r}"
-    subscriptions = db_session.execute(
-        select(WebhookSubscription.id, WebhookSubscription.events).where(
-            WebhookSubscription.brand_id == brand_id, WebhookSubscription.disabled_at.is_(None)
-        )
-    ).all()
+    subscriptions = _enabled(db_session, brand_id)
     body = {"type": event_type, "timestamp": now.isoformat(), "data": data}
     sent = utcnow()
     ids = []
@@ -133,6 +129,44 @@ def emit(
         enqueue(db_session, DELIVER, message_id)
         ids.append(message_id)
     return ids
+
+
+def _enabled(db_session: Session, brand_id: str) -> list[tuple[str, list[str]]]:
+    """The brand's enabled subscriptions (id, events), read once per transaction: one approval
+    asks about three events of one brand (submission.approved, campaign.budget_low,
+    campaign.completed), and each used to read them again."""
+    transaction = db_session.get_transaction()
+    held = db_session.info.get(_READ)
+    if transaction is not None and held is not None and held[0]() is transaction:
+        read: dict[str, list[tuple[str, list[str]]]] = held[1]
+    else:
+        read = {}
+    if brand_id not in read:
+        read[brand_id] = [
+            (subscription_id, list(events))
+            for subscription_id, events in db_session.execute(
+                select(WebhookSubscription.id, WebhookSubscription.events).where(
+                    WebhookSubscription.brand_id == brand_id,
+                    WebhookSubscription.disabled_at.is_(None),
+                )
+            )
+        ]
+        # The transaction the rows were read in (begun by that read, if none was).
+        began = db_session.get_transaction()
+        if began is not None:
+            db_session.info[_READ] = (weakref.ref(began), read)
+    return read[brand_id]
+
+
+def _forget(db_session: Session) -> None:
+    """Drop the subscriptions read so far: this transaction changed them."""
+    db_session.info.pop(_READ, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: Any) -> None:
+    # A savepoint rolled back may have undone a change to them read since.
+    _forget(session)
 
 
 def first_time(*, db_session: Session, key: str, now: datetime) -> bool:
@@ -201,6 +235,7 @@ def disable(*, db_session: Session, subscription_id: str, now: datetime) -> bool
     )
     if not getattr(disabled, "rowcount", 0):
         return False
+    _forget(db_session)
     brand_id = db_session.scalar(
         select(WebhookSubscription.brand_id).where(WebhookSubscription.id == subscription_id)
     )

@@ -182,3 +182,23 @@ def test_password_is_stored_as_argon2(client, db):
         stored = session.scalar(select(User.password_hash))
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+def test_sign_up_is_rate_limited_per_client_address(app_config):
+    import redis
+
+    from backend import create_app
+
+    redis.Redis.from_url(app_config["BROKER_URL"]).flushdb()  # no count left by another test
+    app = create_app(app_config | {"REGISTER_RATE_LIMIT": "3 per hour"})
+    client = app.test_client()
+    statuses = [register(client, email=f"ana{n}@example.org").status_code for n in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    limited = register(client, email="ana9@example.org")
+    assert limited.content_type == PROBLEM
+    assert limited.json["code"] == "rate_limited"
+    assert int(limited.headers["Retry-After"]) > 0
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert register(elsewhere, email="bo@example.org").status_code == 201
+    app.extensions["fairfield.db"].engine.dispose()

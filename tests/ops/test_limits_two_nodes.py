@@ -16,8 +16,8 @@ from tests.support.load import gunicorn
 
 pytestmark = pytest.mark.integration
 
-# FAIRFIELD_LOGIN_RATE_LIMIT and FAIRFIELD_API_KEY_RATE_LIMIT, per hour: the windows are
-# fixed, and a minute's edge falling within a sequence would start its count over.
+# FAIRFIELD_LOGIN_RATE_LIMIT, _REGISTER_RATE_LIMIT and _API_KEY_RATE_LIMIT, per hour: the
+# windows are fixed, and a minute's edge falling within a sequence would start its count over.
 LIMIT = 4
 
 
@@ -44,6 +44,7 @@ def nodes(app_config, backend_name, tmp_path):
         pytest.skip("the limits live in Redis, whatever the database; SQLite is one machine")
     config = app_config | {
         "LOGIN_RATE_LIMIT": f"{LIMIT} per hour",
+        "REGISTER_RATE_LIMIT": f"{LIMIT} per hour",
         "API_KEY_RATE_LIMIT": f"{LIMIT} per hour",
         "PROXY_COUNT": 1,  # each sequence below comes from an address of its own
     }
@@ -89,6 +90,20 @@ def test_alternating_nodes_meet_the_limit_where_one_node_does(nodes, client, mak
     one = sequence((a,), "/invites/no-such-token/accept", body=body)
     both = sequence((a, b), "/invites/no-such-token/accept", body=body)
     assert one == [404] * LIMIT + [429] * LIMIT
+    assert both == one
+
+    # Sign-up, limited per address: one account made, then its email taken (409), then 429.
+    def account(email: str) -> dict[str, str]:
+        return {
+            "email": email,
+            "password": "a long enough passphrase",
+            "role": "worker",
+            "display_name": "Nobody",
+        }
+
+    one = sequence((a,), "/auth/register", body=account("four@example.org"))
+    both = sequence((a, b), "/auth/register", body=account("five@example.org"))
+    assert one == [201] + [409] * (LIMIT - 1) + [429] * LIMIT
     assert both == one
 
     # An API key, limited per key whichever node it calls.

@@ -1,0 +1,105 @@
+"""What one admin approval reads, counted statement by statement (never timed): the brand's
+webhook subscriptions once and the submission's row once, whatever events the approval may
+fire (submission.approved, campaign.budget_low, campaign.completed each used to read the
+subscriptions again, and the row was read again after the decision)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from backend.kernel.clock import utcnow
+from backend.review import service as review
+from tests.support.factories import UserFactory
+
+EVERY_EVENT = ["submission.approved", "campaign.budget_low", "campaign.completed"]
+TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+@contextmanager
+def statements(engine) -> Iterator[list[str]]:
+    """Every SQL statement the engine runs meanwhile, in order."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def selects(seen: list[str]) -> Counter[str]:
+    """How many SELECTs read each table (one reading two tables counts for both)."""
+    counts: Counter[str] = Counter()
+    for statement in seen:
+        if statement.lstrip().upper().startswith("SELECT"):
+            counts.update(set(TABLE.findall(statement)))
+    return counts
+
+
+def whole_submission_rows(seen: list[str]) -> int:
+    """SELECTs that load a submission's whole row (as the ORM's Submission), not a few columns."""
+    return sum(
+        1
+        for statement in seen
+        if statement.lstrip().upper().startswith("SELECT")
+        and "submissions.assignment_id" in statement.split("FROM", 1)[0]
+    )
+
+
+@pytest.fixture
+def subscribed(client, make, auth_headers, in_review):
+    """A submission awaiting review, its brand subscribed to every event an approval fires."""
+    waiting = in_review()
+    owner = auth_headers(make(UserFactory, role="brand", brand=waiting.claimed.brand))
+    made = client.post(
+        "/api/v1/webhooks",
+        json={"url": "https://hooks.example.org/in", "events": EVERY_EVENT},
+        headers=owner,
+    )
+    assert made.status_code == 201, made.json
+    return waiting
+
+
+def test_an_approval_reads_the_subscriptions_once_and_the_submission_once(
+    app, db, make, subscribed
+):
+    reviewer = make(UserFactory, role="admin")
+    with (
+        app.app_context(),
+        statements(app.extensions["fairfield.db"].engine) as seen,
+        db.transaction() as session,
+    ):
+        review.decide_submission(
+            db_session=session,
+            submission_id=subscribed.submission_id,
+            reviewer=reviewer,
+            decision="approve",
+            reason_code=None,
+            comment=None,
+            now=utcnow(),
+        )
+    assert selects(seen)["webhook_subscriptions"] == 1, seen
+    assert whole_submission_rows(seen) == 1, seen
+
+
+def test_an_approval_over_http_reads_the_subscriptions_once(app, client, admin, subscribed):
+    with statements(app.extensions["fairfield.db"].engine) as seen:
+        response = client.post(
+            f"/api/v1/submissions/{subscribed.submission_id}/decision",
+            json={"decision": "approve"},
+            headers=admin(),
+        )
+    assert response.status_code == 200, response.json
+    assert response.json["status"] == "approved"
+    assert selects(seen)["webhook_subscriptions"] == 1, seen
+    # One read to find it awaiting review, one for the answer: the approval added none.
+    assert whole_submission_rows(seen) == 2, seen
