@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from backend import create_app, migrate
 from backend.db import Database
 from tests.support import factories
-from tests.support.services import postgres_server, redis_server
+from tests.support.services import postgres_server, redis_server, s3_server
 from tests.support.tables import empty_tables
 
 # Fixtures every folder may ask for by name; helpers are imported from tests.support.
@@ -32,6 +32,32 @@ FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API server (moto) for the run; its endpoint URL."""
+    with s3_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_endpoint: str) -> str:
+    """A bucket made for this test run on that server."""
+    import uuid
+
+    import boto3
+
+    name = f"fairfield-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    client.create_bucket(Bucket=name)
+    return name
 
 
 @pytest.fixture(scope="session")
