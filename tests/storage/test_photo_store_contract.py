@@ -1,0 +1,165 @@
+"""What every PhotoStore does, run over the local folder and a real S3 API server (moto)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from backend.storage import DigestMismatch, LocalPhotoStore, TooLarge
+from backend.storage_s3 import PART_BYTES, S3PhotoStore
+
+
+def s3_client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+
+
+@pytest.fixture(params=["local", "s3"])
+def kept(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Any, Callable[[], list[str]]]:
+    """A store of each kind, empty, and what it holds: its names, uploads in progress too."""
+    if request.param == "local":
+        store = LocalPhotoStore(tmp_path)
+        return store, lambda: sorted(
+            p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()
+        )
+    client = s3_client(request.getfixturevalue("s3_endpoint"))
+    bucket = f"contract-{uuid.uuid4().hex[:16]}"  # a bucket per test: nothing shared
+    client.create_bucket(Bucket=bucket)
+
+    def names() -> list[str]:
+        objects = client.list_objects_v2(Bucket=bucket).get("Contents", [])
+        uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
+        return sorted([o["Key"] for o in objects] + [f"upload:{u['Key']}" for u in uploads])
+
+    return S3PhotoStore(bucket, client=client), names
+
+
+def name(sha256: str) -> str:
+    return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def test_the_name_is_the_content_hash_and_the_same_bytes_are_kept_once(kept):
+    store, names = kept
+    data = b"\xff\xd8\xff" + b"shelf" * 50_000  # several chunks
+    first = store.put(io.BytesIO(data), max_bytes=1_000_000)
+    again = store.put(io.BytesIO(data), max_bytes=1_000_000)
+    digest = hashlib.sha256(data).hexdigest()
+    assert first == again
+    assert (first.sha256, first.size) == (digest, len(data))
+    assert names() == [name(digest)]
+    with store.open(digest) as stored:
+        assert stored.read() == data
+
+
+def test_a_photo_longer_than_one_part_streams_through_in_parts(kept):
+    store, names = kept
+    data = bytes(range(256)) * (PART_BYTES // 256 * 2 + 1000)  # two full parts and a tail
+    stored = store.put(io.BytesIO(data), max_bytes=len(data))
+    assert stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert names() == [name(stored.sha256)]
+    with store.open(stored.sha256) as back:
+        assert hashlib.sha256(back.read()).hexdigest() == stored.sha256
+
+
+def test_a_stream_past_the_limit_keeps_nothing(kept):
+    store, names = kept
+    with pytest.raises(TooLarge):
+        store.put(io.BytesIO(b"x" * 200_001), max_bytes=200_000)
+    big = PART_BYTES + 10
+    with pytest.raises(TooLarge):  # past the limit after a part went up
+        store.put(io.BytesIO(b"y" * big), max_bytes=big - 1)
+    assert names() == []
+    assert store.put(io.BytesIO(b"x" * 200_000), max_bytes=200_000).size == 200_000
+
+
+def test_bytes_not_hashing_to_the_promised_digest_are_not_kept(kept):
+    store, names = kept
+    for data in (b"\xff\xd8\xff small", b"z" * (PART_BYTES + 1)):
+        with pytest.raises(DigestMismatch):
+            store.put(io.BytesIO(data), max_bytes=len(data), sha256="0" * 64)
+    assert names() == []
+    data = b"\xff\xd8\xff promised"
+    promised = hashlib.sha256(data).hexdigest()
+    assert store.put(io.BytesIO(data), max_bytes=100, sha256=promised).sha256 == promised
+
+
+def test_only_digests_name_photos(kept):
+    store, _ = kept
+    for bad in ("../../etc/passwd", "a" * 63, "A" * 64, "g" * 64, ""):
+        with pytest.raises(ValueError, match="sha256"):
+            store.open(bad)
+    with pytest.raises(FileNotFoundError):
+        store.open("a" * 64)
+
+
+def test_a_derived_copy_is_an_object_of_its_own_by_kind(kept):
+    store, names = kept
+    original = store.put(io.BytesIO(b"\xff\xd8\xff original"), max_bytes=100)
+    with pytest.raises(FileNotFoundError):
+        store.open_derived(original.sha256, "brand")
+    store.put_derived(original.sha256, "brand", b"copy")
+    store.put_derived(original.sha256, "brand", b"copy made again")
+    with store.open_derived(original.sha256, "brand") as copy:
+        assert copy.read() == b"copy made again"
+    with pytest.raises(ValueError, match="kind"):
+        store.put_derived(original.sha256, "../../etc", b"no")
+    assert names() == sorted([name(original.sha256), f"derived/brand/{name(original.sha256)}"])
+
+
+def test_delete_removes_a_photo_and_its_copies_and_nothing_else(kept):
+    store, names = kept
+    gone = store.put(io.BytesIO(b"\xff\xd8\xff erase me"), max_bytes=100)
+    stays = store.put(io.BytesIO(b"\xff\xd8\xff keep me"), max_bytes=100)
+    store.put_derived(gone.sha256, "brand", b"copy")
+    store.put_derived(gone.sha256, "thumb", b"small copy")
+    store.put_derived(stays.sha256, "brand", b"other copy")
+    assert store.delete(gone.sha256) == 3
+    assert store.delete(gone.sha256) == 0  # again: nothing left to remove
+    with pytest.raises(FileNotFoundError):
+        store.open(gone.sha256)
+    assert names() == sorted([name(stays.sha256), f"derived/brand/{name(stays.sha256)}"])
+
+
+def test_the_orphan_sweep_deletes_only_what_was_not_written_again(kept):
+    store, names = kept
+    old = store.put(io.BytesIO(b"\xff\xd8\xff orphan"), max_bytes=100)
+    store.put_derived(old.sha256, "brand", b"copy")
+    time.sleep(1.1)  # S3 keeps times to the second
+    cutoff = time.time()
+    time.sleep(1.1)
+    fresh = store.put(io.BytesIO(b"\xff\xd8\xff just stored"), max_bytes=100)
+    assert list(store.stored_before(cutoff)) == [old.sha256]
+    assert store.delete_unless_rewritten(fresh.sha256, cutoff=cutoff) is False
+    assert store.delete_unless_rewritten(old.sha256, cutoff=cutoff) is True
+    assert store.delete_unless_rewritten(old.sha256, cutoff=cutoff) is False  # gone already
+    assert names() == [name(fresh.sha256)]
+
+
+def test_the_sweeper_removes_only_abandoned_uploads(kept):
+    store, names = kept
+    photo = store.put(io.BytesIO(b"\xff\xd8\xff photo"), max_bytes=100)
+    assert store.sweep_temporary(older_than_s=3600) == 0
+    if isinstance(store, S3PhotoStore):  # a killed process's multipart upload, never finished
+        store.client.create_multipart_upload(
+            Bucket=store.bucket, Key=f".upload-{int(time.time())}-killed"
+        )
+        store.client.put_object(Bucket=store.bucket, Key=".upload-left", Body=b"half")
+    else:
+        (store.root / ".upload-killed").write_bytes(b"half a photo")
+    assert store.sweep_temporary(older_than_s=3600) == 0  # too young to be abandoned
+    time.sleep(1.1)
+    assert store.sweep_temporary(older_than_s=0) >= 1
+    assert names() == [name(photo.sha256)]
