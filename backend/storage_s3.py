@@ -10,6 +10,7 @@ known.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import tempfile
 import time
@@ -279,3 +280,9 @@ class S3PhotoStore:
 
     def discard_partial(self, upload_id: str) -> None:
         raise self._not_yet()
+
+
+@functools.lru_cache(maxsize=4)
+def bucket_store(bucket: str, endpoint_url: str) -> S3PhotoStore:
+    """One store, and so one boto3 client (thread-safe), per bucket for the process."""
+    return S3PhotoStore(bucket, endpoint_url=endpoint_url)

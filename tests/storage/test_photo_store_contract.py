@@ -163,3 +163,22 @@ def test_the_sweeper_removes_only_abandoned_uploads(kept):
     time.sleep(1.1)
     assert store.sweep_temporary(older_than_s=0) >= 1
     assert names() == [name(photo.sha256)]
+
+
+def test_the_settings_choose_the_store(app, s3_endpoint, s3_bucket, monkeypatch):
+    from backend.settings import BadSetting, defaults_with, override_settings
+    from backend.storage import photo_store
+
+    with app.app_context():
+        assert isinstance(photo_store(), LocalPhotoStore)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+        monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        override_settings(app, PHOTO_STORE="s3", S3_BUCKET=s3_bucket, S3_ENDPOINT_URL=s3_endpoint)
+        store = photo_store()
+        assert isinstance(store, S3PhotoStore)
+        assert store.bucket == s3_bucket
+        stored = store.put(io.BytesIO(b"\xff\xd8\xff chosen"), max_bytes=100)
+        assert store.delete(stored.sha256) == 1
+    with pytest.raises(BadSetting, match="FAIRFIELD_S3_BUCKET"):
+        defaults_with(PHOTO_STORE="s3")
