@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 from backend.storage import DigestMismatch, LocalPhotoStore, TooLarge
-from backend.storage_s3 import PART_BYTES, S3PhotoStore
+from backend.storage.s3 import PART_BYTES, S3PhotoStore
 
 
 def s3_client(endpoint: str) -> Any:

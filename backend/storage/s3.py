@@ -20,10 +20,10 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from backend.storage import (
-    _DIGEST,
-    _KIND,
+from backend.storage.base import (
     CHUNK,
+    DIGEST,
+    KIND,
     Chunk,
     DigestMismatch,
     Stored,
@@ -62,13 +62,13 @@ class S3PhotoStore:
         self.client = client
 
     def key(self, sha256: str) -> str:
-        if not _DIGEST.match(sha256):
+        if not DIGEST.match(sha256):
             raise ValueError("not a sha256 hex digest")
         return f"{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
     def derived_key(self, sha256: str, kind: str) -> str:
         """Where a copy made from a stored photo lives, named by the original and its kind."""
-        if not _KIND.match(kind):
+        if not KIND.match(kind):
             raise ValueError("not a derived kind")
         return f"derived/{kind}/{self.key(sha256)}"
 
@@ -187,7 +187,7 @@ class S3PhotoStore:
         found = [
             p["Prefix"].split("/")[1] for page in pages for p in page.get("CommonPrefixes", [])
         ]
-        return [kind for kind in found if _KIND.match(kind)]
+        return [kind for kind in found if KIND.match(kind)]
 
     def _delete_derived(self, sha256: str) -> int:
         removed = 0
@@ -212,7 +212,7 @@ class S3PhotoStore:
         for page in pages:
             for found in page.get("Contents", []):
                 name = found["Key"].rsplit("/", 1)[-1]
-                if not (_DIGEST.match(name) and found["Key"] == self.key(name)):
+                if not (DIGEST.match(name) and found["Key"] == self.key(name)):
                     continue  # derived copies, partials and uploads in progress
                 if found["LastModified"].timestamp() < cutoff:
                     yield name
