@@ -28,6 +28,32 @@ pytest_plugins = ["tests.support.fixtures"]
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--photo-store",
+        choices=["local", "s3"],
+        default="local",
+        help="s3: the apps keep photos in a bucket of the test S3 server, on PostgreSQL only "
+        "(CI runs the photo-touching tests so, once more: see .ci/run)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --photo-store=s3 the SQLite runs are left out: several nodes mean PostgreSQL."""
+    if config.getoption("--photo-store") != "s3":
+        return
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        on_sqlite = params is not None and params.params.get("database_url") == "sqlite"
+        (dropped if on_sqlite else kept).append(item)
+        if marker := item.get_closest_marker("local_store"):
+            item.add_marker(pytest.mark.skip(reason=f"local store only: {marker.args[0]}"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
@@ -41,9 +67,7 @@ def s3_endpoint() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def s3_bucket(s3_endpoint: str) -> str:
-    """A bucket made for this test run on that server."""
+def _new_bucket(endpoint: str) -> str:
     import uuid
 
     import boto3
@@ -51,13 +75,30 @@ def s3_bucket(s3_endpoint: str) -> str:
     name = f"fairfield-test-{uuid.uuid4().hex[:12]}"
     client = boto3.client(
         "s3",
-        endpoint_url=s3_endpoint,
+        endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
     )
     client.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_endpoint: str) -> str:
+    """A bucket made for this test run on that server."""
+    return _new_bucket(s3_endpoint)
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The settings that put an app's photos in a bucket of its own, made for the test
+    (credentials as AWS_*)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    bucket = _new_bucket(s3_endpoint)
+    return {"PHOTO_STORE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_endpoint}
 
 
 @pytest.fixture(scope="session")
@@ -80,14 +121,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-def app_config(database_url: str, redis_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_config(
+    database_url: str, redis_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> dict[str, Any]:
     """The settings a test app gets; tests may edit it before asking for `app`."""
+    photos = {}
+    if request.config.getoption("--photo-store") == "s3":
+        photos = request.getfixturevalue("s3_settings")
     return {
         "VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": database_url,
         "BROKER_URL": f"{redis_url}/1",
         "LOG_LEVEL": "WARNING",
         **FAST_HASHING,
+        **photos,
     }
 
 

@@ -1,7 +1,8 @@
 """Photo storage in an S3-compatible bucket (FAIRFIELD_PHOTO_STORE=s3), keyed as the local store.
 
 Keys: `ab/cd/<sha256>` for photos, `derived/<kind>/ab/cd/<sha256>` for copies made from them,
-`.upload-<unix time>-<uuid>` for an upload in progress. A photo is read in parts of at most
+`.upload-<unix time>-<uuid>` for an upload in progress, `partials/<upload id>/<offset>` for
+the chunks of a resumable upload (s3_partials.py). A photo is read in parts of at most
 PART_BYTES: one part goes up in one request under its final key; a longer photo goes up as a
 multipart upload under a temporary key, then is copied to its final key once its sha256 is
 known.
@@ -29,6 +30,7 @@ from backend.storage.base import (
     Stored,
     TooLarge,
 )
+from backend.storage.s3_partials import BucketPartials
 
 PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
 SPOOL_BYTES = 1024 * 1024  # a photo being read is held in memory up to this, then on disk
@@ -60,6 +62,7 @@ class S3PhotoStore:
             client = boto3.client("s3", endpoint_url=endpoint_url or None)
         self.bucket = bucket
         self.client = client
+        self.partials = BucketPartials(client, bucket, self.put)
 
     def key(self, sha256: str) -> str:
         if not DIGEST.match(sha256):
@@ -261,25 +264,21 @@ class S3PhotoStore:
                     removed += 1
         return removed
 
-    def _not_yet(self) -> NotImplementedError:
-        return NotImplementedError(
-            "resumable (tus) uploads are not kept in S3 yet (issue 17): "
-            "use FAIRFIELD_PHOTO_STORE=local for them"
-        )
-
     def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int:
-        raise self._not_yet()
+        return self.partials.partial_size(upload_id, wait_s=wait_s)
 
     def append_partial(
         self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
     ) -> int:
-        raise self._not_yet()
+        return self.partials.append_partial(
+            upload_id, offset=offset, chunk=chunk, limit=limit, wait_s=wait_s
+        )
 
     def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored:
-        raise self._not_yet()
+        return self.partials.put_partial(upload_id, max_bytes=max_bytes, sha256=sha256)
 
     def discard_partial(self, upload_id: str) -> None:
-        raise self._not_yet()
+        self.partials.discard_partial(upload_id)
 
 
 @functools.lru_cache(maxsize=4)

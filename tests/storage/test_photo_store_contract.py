@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from backend.storage import DigestMismatch, LocalPhotoStore, TooLarge
+from backend.storage import Busy, DigestMismatch, LocalPhotoStore, OffsetMismatch, TooLarge
 from backend.storage.s3 import PART_BYTES, S3PhotoStore
 
 
@@ -165,11 +165,118 @@ def test_the_sweeper_removes_only_abandoned_uploads(kept):
     assert names() == [name(photo.sha256)]
 
 
+class Sent:
+    """A chunk as a request brings it: `refuse` makes it fail its checksum once read;
+    `meanwhile` runs once, after its first bytes arrived (another request at work)."""
+
+    def __init__(self, data: bytes, *, refuse: bool = False, meanwhile: Any = None) -> None:
+        self.body, self.refuse, self.meanwhile = io.BytesIO(data), refuse, meanwhile
+
+    def read(self, size: int) -> bytes:
+        data = self.body.read(min(size, 1000))
+        if self.meanwhile is not None and data:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return data
+
+    def accept(self) -> bool:
+        return not self.refuse
+
+
+def test_a_partial_upload_grows_chunk_by_chunk_and_is_stored_whole(kept):
+    store, names = kept
+    upload, data = str(uuid.uuid4()), b"\xff\xd8\xff" + bytes(range(256)) * 300
+    assert store.partial_size(upload) == 0
+    offset = 0
+    for size in (10, 5000, 20_000, len(data)):
+        piece = data[offset : offset + size]
+        offset = store.append_partial(
+            upload, offset=offset, chunk=Sent(piece), limit=len(data), wait_s=0
+        )
+        assert store.partial_size(upload) == offset
+    assert offset == len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    assert store.put_partial(upload, max_bytes=len(data), sha256=digest).size == len(data)
+    assert name(digest) in names()  # the pieces stay until discarded: a crash loses nothing
+    store.discard_partial(upload)
+    store.discard_partial(upload)  # again: nothing to do
+    assert names() == [name(digest)]
+    assert store.partial_size(upload) == 0
+    with store.open(digest) as stored:
+        assert stored.read() == data
+
+
+def test_a_partial_keeps_exact_offsets(kept):
+    store, names = kept
+    upload = str(uuid.uuid4())
+    assert store.append_partial(upload, offset=0, chunk=Sent(b"abc"), limit=10, wait_s=0) == 3
+    for wrong in (0, 2, 4):  # a chunk sent twice, or one too far
+        with pytest.raises(OffsetMismatch) as refused:
+            store.append_partial(upload, offset=wrong, chunk=Sent(b"xyz"), limit=10, wait_s=0)
+        assert refused.value.offset == 3
+    refused_chunk = Sent(b"bad", refuse=True)
+    assert store.append_partial(upload, offset=3, chunk=refused_chunk, limit=10, wait_s=0) == 3
+    # Never past the declared length; a cut connection keeps what came (a short chunk).
+    assert store.append_partial(upload, offset=3, chunk=Sent(b"defghijk"), limit=10, wait_s=0) == 10
+    assert store.partial_size(upload) == 10
+    with pytest.raises(DigestMismatch):
+        store.put_partial(upload, max_bytes=10, sha256="0" * 64)
+    assert store.partial_size(upload) == 10  # still there to be looked at, or discarded
+    with pytest.raises(ValueError, match="upload id"):
+        store.partial_size("../../etc/passwd")
+    store.discard_partial(upload)
+    assert names() == []
+
+
+def test_two_requests_never_both_append_at_one_offset(kept):
+    """The second request starts while the first's bytes are arriving (another node, or
+    another process): it is refused, and the upload holds the first request's bytes only."""
+    store, _ = kept
+    upload, second = str(uuid.uuid4()), []
+
+    def another_request() -> None:
+        try:
+            store.append_partial(upload, offset=0, chunk=Sent(b"B" * 50), limit=100, wait_s=0)
+            second.append("appended")
+        except (Busy, OffsetMismatch) as refused:
+            second.append(type(refused).__name__)
+
+    first = Sent(b"A" * 3000, meanwhile=another_request)
+    try:
+        end = store.append_partial(upload, offset=0, chunk=first, limit=5000, wait_s=0)
+        outcome = f"first at {end}"
+    except OffsetMismatch as refused:
+        outcome = f"first refused at {refused.offset}"
+    # The local store locks the file; the bucket refuses the later of two writes at one name.
+    if isinstance(store, LocalPhotoStore):
+        assert (second, outcome) == (["Busy"], "first at 3000")
+        expected = b"A" * 3000
+    else:
+        assert (second, outcome) == (["appended"], "first refused at 50")
+        expected = b"B" * 50
+    digest = hashlib.sha256(expected).hexdigest()
+    assert store.put_partial(upload, max_bytes=5000, sha256=digest).size == len(expected)
+
+
+def test_a_partial_longer_than_one_part_is_joined_in_parts(kept):
+    store, names = kept
+    upload, data = str(uuid.uuid4()), bytes(range(256)) * (PART_BYTES // 256 + 4096)
+    offset, step = 0, 3 * 1024 * 1024  # chunks under the 5 MiB an S3 part needs
+    while offset < len(data):
+        piece = Sent(data[offset : offset + step])
+        offset = store.append_partial(upload, offset=offset, chunk=piece, limit=len(data), wait_s=0)
+    digest = hashlib.sha256(data).hexdigest()
+    assert store.put_partial(upload, max_bytes=len(data), sha256=digest).sha256 == digest
+    store.discard_partial(upload)
+    assert names() == [name(digest)]
+
+
 def test_the_settings_choose_the_store(app, s3_endpoint, s3_bucket, monkeypatch):
     from backend.settings import BadSetting, defaults_with, override_settings
     from backend.storage import photo_store
 
     with app.app_context():
+        override_settings(app, PHOTO_STORE="local")
         assert isinstance(photo_store(), LocalPhotoStore)
         monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
