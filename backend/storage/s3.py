@@ -16,7 +16,7 @@ import hashlib
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
@@ -31,11 +31,19 @@ from backend.storage.base import (
     TooLarge,
 )
 from backend.storage.s3_partials import BucketPartials
+from backend.storage.s3_partials import refused as _refused
 
 PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
 SPOOL_BYTES = 1024 * 1024  # a photo being read is held in memory up to this, then on disk
 TEMPORARY = ".upload-"
+SWEEP = ".sweep-"
+SWEEP_WAIT_S = 30.0  # longer than a sweep holds a name (three requests)
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _marker(key: str) -> str:
+    """The name an orphan sweep holds while it deletes the photo at `key`."""
+    return f"{SWEEP}{key.rsplit('/', 1)[-1]}"
 
 
 def _missing(error: ClientError) -> bool:
@@ -99,8 +107,12 @@ class S3PhotoStore:
             final = self.key(stored.sha256)
             if upload is None:
                 # S3 checks the bytes it received against the sha256 computed here.
-                self.client.put_object(
-                    Bucket=self.bucket, Key=final, Body=bytes(part), ChecksumSHA256=_checksum(part)
+                body = bytes(part)
+                self._write_past_sweep(
+                    final,
+                    lambda: self.client.put_object(
+                        Bucket=self.bucket, Key=final, Body=body, ChecksumSHA256=_checksum(body)
+                    ),
                 )
                 return stored
             if part:
@@ -112,8 +124,10 @@ class S3PhotoStore:
                 MultipartUpload={"Parts": upload["parts"]},
             )
             upload = None
-            self.client.copy_object(
-                Bucket=self.bucket, Key=final, CopySource={"Bucket": self.bucket, "Key": temporary}
+            source = {"Bucket": self.bucket, "Key": temporary}
+            self._write_past_sweep(
+                final,
+                lambda: self.client.copy_object(Bucket=self.bucket, Key=final, CopySource=source),
             )
             self.client.delete_object(Bucket=self.bucket, Key=temporary)
             return stored
@@ -123,6 +137,32 @@ class S3PhotoStore:
                     Bucket=self.bucket, Key=temporary, UploadId=upload["id"]
                 )
             raise
+
+    def _write_past_sweep(self, key: str, write: Callable[[], object]) -> None:
+        """Write a photo so that an orphan sweep deleting the same name meanwhile cannot
+        take it: after writing, wait while a sweep holds the name, then write again if the
+        name is gone. (A sweep that marks the name after this looks finds the photo new.)"""
+        write()
+        deadline = time.monotonic() + SWEEP_WAIT_S
+        while True:
+            if self._sweeping(key) and time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            if not self._exists(key):
+                write()
+                continue
+            return
+
+    def _sweeping(self, key: str) -> bool:
+        """Whether an orphan sweep holds this photo's name (a marker younger than
+        SWEEP_WAIT_S: an older one is a killed sweep's, which sweep_temporary removes)."""
+        try:
+            marker = self.client.head_object(Bucket=self.bucket, Key=_marker(key))
+        except ClientError as error:
+            if _missing(error):
+                return False
+            raise
+        return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_WAIT_S)
 
     def _begin(self, key: str) -> dict[str, Any]:
         made = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)
@@ -222,27 +262,40 @@ class S3PhotoStore:
 
     def delete_unless_rewritten(self, sha256: str, *, cutoff: float) -> bool:
         """Delete a stored photo and its derived copies, unless it was written at or after
-        `cutoff`. True if deleted.
+        `cutoff`: a request storing the same bytes right now must keep its object. True if
+        deleted.
 
-        S3 has no rename, so unlike the local store a rewrite landing between the check and
-        the delete is lost (a window of one request); see issue 17.
+        S3 has no rename to move the object aside as the local store does. Instead the sweep
+        first marks the name (`.sweep-<key>`, written only if absent: one sweep at a time),
+        then looks at the object's age, deletes, and unmarks. A request's `put` writes, then
+        waits while the name is marked and writes again if the object is gone
+        (`_write_past_sweep`): whatever the order of the two, a rewrite survives.
         """
         key = self.key(sha256)
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
+            self.client.put_object(Bucket=self.bucket, Key=_marker(key), Body=b"", IfNoneMatch="*")
         except ClientError as error:
-            if _missing(error):
-                return False
+            if _refused(error):
+                return False  # another sweep is at it
             raise
-        if head["LastModified"].timestamp() >= cutoff:
-            return False
-        self.client.delete_object(Bucket=self.bucket, Key=key)
-        self._delete_derived(sha256)
-        return True
+        try:
+            try:
+                head = self.client.head_object(Bucket=self.bucket, Key=key)
+            except ClientError as error:
+                if _missing(error):
+                    return False
+                raise
+            if head["LastModified"].timestamp() >= cutoff:
+                return False
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+            self._delete_derived(sha256)
+            return True
+        finally:
+            self.client.delete_object(Bucket=self.bucket, Key=_marker(key))
 
     def sweep_temporary(self, *, older_than_s: float) -> int:
-        """Abort multipart uploads and delete upload objects a killed process left behind;
-        returns how many."""
+        """Abort multipart uploads and delete upload objects (and sweep markers) a killed
+        process left behind; returns how many."""
         cutoff, removed = time.time() - older_than_s, 0
         uploads = self.client.get_paginator("list_multipart_uploads").paginate(
             Bucket=self.bucket, Prefix=TEMPORARY
@@ -254,14 +307,17 @@ class S3PhotoStore:
                         Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
                     )
                     removed += 1
-        objects = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=TEMPORARY
-        )
-        for page in objects:
-            for found in page.get("Contents", []):
-                if found["LastModified"].timestamp() < cutoff:
-                    self.client.delete_object(Bucket=self.bucket, Key=found["Key"])
-                    removed += 1
+        # A killed orphan sweep's marker, too, once no live sweep could still hold it.
+        marked = min(cutoff, time.time() - SWEEP_WAIT_S)
+        for prefix, before in ((TEMPORARY, cutoff), (SWEEP, marked)):
+            objects = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in objects:
+                for found in page.get("Contents", []):
+                    if found["LastModified"].timestamp() < before:
+                        self.client.delete_object(Bucket=self.bucket, Key=found["Key"])
+                        removed += 1
         return removed
 
     def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int:

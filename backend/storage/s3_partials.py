@@ -31,7 +31,7 @@ class _Put(Protocol):
     ) -> Stored: ...
 
 
-def _refused(error: ClientError) -> bool:
+def refused(error: ClientError) -> bool:
     """A conditional write refused because the object exists already."""
     details = error.response.get("Error", {})
     return str(details.get("Code")) in {"PreconditionFailed", "412", "ConditionalRequestConflict"}
@@ -125,7 +125,7 @@ class BucketPartials:
                 IfNoneMatch="*",
             )
         except ClientError as error:
-            if _refused(error):
+            if refused(error):
                 raise OffsetMismatch(self.partial_size(upload_id)) from None
             raise
 

@@ -1,0 +1,90 @@
+"""The orphan sweep on a bucket against a request storing the same photo at the same moment:
+S3 has no rename, so the two are ordered by a marker (backend/storage/s3.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import uuid
+from typing import Any
+
+import boto3
+import pytest
+
+from backend.storage.s3 import S3PhotoStore
+
+PHOTO = b"\xff\xd8\xff" + b"a photo stored by a failed request, then again" * 100
+DIGEST = hashlib.sha256(PHOTO).hexdigest()
+KEY = f"{DIGEST[:2]}/{DIGEST[2:4]}/{DIGEST}"
+
+
+class Interleaved:
+    """A boto3 client that, when asked to delete the photo, first lets `meanwhile` run
+    until `written` is set: another request's write lands between the sweep's look and its
+    delete, the window a check-then-delete leaves open."""
+
+    def __init__(self, client: Any) -> None:
+        self.client, self.meanwhile, self.written = client, None, threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def put_object(self, **kwargs: Any) -> Any:
+        answer = self.client.put_object(**kwargs)
+        if kwargs["Key"] == KEY:
+            self.written.set()
+        return answer
+
+    def delete_object(self, **kwargs: Any) -> Any:
+        if kwargs["Key"] == KEY and self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+            assert self.written.wait(10)
+        return self.client.delete_object(**kwargs)
+
+
+@pytest.fixture
+def store(s3_endpoint):
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )
+    bucket = f"race-{uuid.uuid4().hex[:16]}"
+    client.create_bucket(Bucket=bucket)
+    return S3PhotoStore(bucket, client=Interleaved(client))
+
+
+def test_a_photo_written_again_while_the_sweep_deletes_it_stays(store):
+    store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))  # by a request that then failed
+    time.sleep(1.1)
+    cutoff = float(int(time.time()))  # S3 keeps times to the second
+    store.client.written.clear()
+    request = threading.Thread(
+        target=lambda: store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO)), daemon=True
+    )
+    store.client.meanwhile = request.start
+    assert store.delete_unless_rewritten(DIGEST, cutoff=cutoff) is True  # the old object went
+    request.join(30)
+    assert not request.is_alive()
+    with store.open(DIGEST) as kept:  # the request's photo did not
+        assert kept.read() == PHOTO
+    # The sweep left no marker behind; another sweep finds the photo new.
+    names = [o["Key"] for o in store.client.list_objects_v2(Bucket=store.bucket)["Contents"]]
+    assert names == [KEY]
+    assert store.delete_unless_rewritten(DIGEST, cutoff=cutoff) is False
+
+
+def test_a_killed_sweeps_marker_holds_off_nothing_for_long(store):
+    stored = store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
+    store.client.put_object(Bucket=store.bucket, Key=f".sweep-{stored.sha256}", Body=b"")
+    # A second sweep does not run over a marked name; the temporary sweep removes the marker
+    # only once no live sweep could hold it.
+    assert store.delete_unless_rewritten(stored.sha256, cutoff=time.time() + 10) is False
+    assert store.sweep_temporary(older_than_s=0) == 0
+    with store.open(stored.sha256) as kept:
+        assert kept.read() == PHOTO
