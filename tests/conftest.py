@@ -20,6 +20,7 @@ from backend import create_app, migrate
 from backend.db import Database
 from tests.support import factories
 from tests.support.services import postgres_server, redis_server, s3_server
+from tests.support.stores import BucketFollowingClient
 from tests.support.tables import empty_tables
 
 # Fixtures every folder may ask for by name; helpers are imported from tests.support.
@@ -142,6 +143,11 @@ def app_config(
 def app(app_config: dict[str, Any], redis_url: str) -> Iterator[APIFlask]:
     redis.Redis.from_url(f"{redis_url}/1").flushdb()
     application = create_app(app_config)
+    if app_config.get("PHOTO_STORE") == "s3":
+        # Photo URLs answer 302 to the bucket: the tests' client follows them there.
+        follower = type("Follower", (BucketFollowingClient,), {})
+        follower.endpoint = app_config["S3_ENDPOINT_URL"]
+        application.test_client_class = follower
     yield application
     database: Database = application.extensions["fairfield.db"]
     empty_tables(database)

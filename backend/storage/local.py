@@ -95,6 +95,12 @@ class LocalPhotoStore:
         """The derived copy; FileNotFoundError until it has been made."""
         return self.derived_path(sha256, kind).open("rb")
 
+    def download_url(
+        self, sha256: str, kind: str | None, *, expires_s: int, filename: str
+    ) -> str | None:
+        """None: a local folder has no URL of its own, the API serves the bytes."""
+        return None
+
     def _derived_paths(self, sha256: str) -> list[Path]:
         derived = self.root / "derived"
         kinds = [k.name for k in derived.iterdir()] if derived.is_dir() else []

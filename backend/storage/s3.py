@@ -37,6 +37,7 @@ PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
 SPOOL_BYTES = 1024 * 1024  # a photo being read is held in memory up to this, then on disk
 TEMPORARY = ".upload-"
 SWEEP = ".sweep-"
+JPEG = "image/jpeg"  # every photo is one, and the bucket serves it so (presigned GETs)
 SWEEP_WAIT_S = 30.0  # longer than a sweep holds a name (three requests)
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
@@ -66,8 +67,13 @@ class S3PhotoStore:
     def __init__(self, bucket: str, *, client: Any = None, endpoint_url: str | None = None) -> None:
         if client is None:
             import boto3
+            from botocore.config import Config
 
-            client = boto3.client("s3", endpoint_url=endpoint_url or None)
+            # Signature V4 everywhere: presigned URLs that say how long they live
+            # (X-Amz-Expires, at most 7 days), as AWS and MinIO require.
+            client = boto3.client(
+                "s3", endpoint_url=endpoint_url or None, config=Config(signature_version="s3v4")
+            )
         self.bucket = bucket
         self.client = client
         self.partials = BucketPartials(client, bucket, self.put)
@@ -111,7 +117,11 @@ class S3PhotoStore:
                 self._write_past_sweep(
                     final,
                     lambda: self.client.put_object(
-                        Bucket=self.bucket, Key=final, Body=body, ChecksumSHA256=_checksum(body)
+                        Bucket=self.bucket,
+                        Key=final,
+                        Body=body,
+                        ChecksumSHA256=_checksum(body),
+                        ContentType=JPEG,
                     ),
                 )
                 return stored
@@ -165,7 +175,7 @@ class S3PhotoStore:
         return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_WAIT_S)
 
     def _begin(self, key: str) -> dict[str, Any]:
-        made = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)
+        made = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=JPEG)
         return {"id": made["UploadId"], "key": key, "parts": []}
 
     def _send_part(self, upload: dict[str, Any], data: bytes) -> None:
@@ -208,11 +218,33 @@ class S3PhotoStore:
             Key=self.derived_key(sha256, kind),
             Body=data,
             ChecksumSHA256=_checksum(data),
+            ContentType=JPEG,
         )
 
     def open_derived(self, sha256: str, kind: str) -> BinaryIO:
         """The derived copy; FileNotFoundError until it has been made."""
         return self._get(self.derived_key(sha256, kind))
+
+    def download_url(
+        self, sha256: str, kind: str | None, *, expires_s: int, filename: str
+    ) -> str | None:
+        """A presigned GET of the photo (`kind` None) or of its copy of `kind`, valid for
+        `expires_s` seconds; FileNotFoundError when there is no such object."""
+        key = self.key(sha256) if kind is None else self.derived_key(sha256, kind)
+        if not self._exists(key):
+            raise FileNotFoundError(key)
+        url: str = self.client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentType": "image/jpeg",
+                "ResponseContentDisposition": f'inline; filename="{filename}"',
+                "ResponseCacheControl": f"private, max-age={expires_s}",
+            },
+            ExpiresIn=expires_s,
+        )
+        return url
 
     def _exists(self, key: str) -> bool:
         try:
