@@ -53,6 +53,10 @@ class Chunk(Protocol):
 
 
 class PhotoStore(Protocol):
+    def check_ready(self) -> None:
+        """Raise if the store cannot be used now (for /readyz)."""
+        ...
+
     def put(self, stream: BinaryIO, *, max_bytes: int, sha256: str | None = None) -> Stored: ...
 
     def open(self, sha256: str) -> BinaryIO: ...

@@ -35,6 +35,13 @@ class LocalPhotoStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def check_ready(self) -> None:
+        """Raise unless a photo can be written in the folder (an OSError says why)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        # Named as an upload, so that one left by a killed process is swept with them.
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-ready-"):
+            pass
+
     def path(self, sha256: str) -> Path:
         if not DIGEST.match(sha256):
             raise ValueError("not a sha256 hex digest")

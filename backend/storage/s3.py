@@ -71,12 +71,21 @@ class S3PhotoStore:
 
             # Signature V4 everywhere: presigned URLs that say how long they live
             # (X-Amz-Expires, at most 7 days), as AWS and MinIO require.
-            client = boto3.client(
-                "s3", endpoint_url=endpoint_url or None, config=Config(signature_version="s3v4")
+            # A node whose bucket stops answering says so in /readyz within seconds.
+            config = Config(
+                signature_version="s3v4",
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"mode": "standard", "max_attempts": 3},
             )
+            client = boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
         self.bucket = bucket
         self.client = client
         self.partials = BucketPartials(client, bucket, self.put)
+
+    def check_ready(self) -> None:
+        """Raise unless the bucket answers (and these credentials may use it)."""
+        self.client.head_bucket(Bucket=self.bucket)
 
     def key(self, sha256: str) -> str:
         if not DIGEST.match(sha256):
