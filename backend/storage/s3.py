@@ -47,7 +47,7 @@ def _marker(key: str) -> str:
     return f"{SWEEP}{key.rsplit('/', 1)[-1]}"
 
 
-def _missing(error: ClientError) -> bool:
+def missing(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in _MISSING
 
 
@@ -131,6 +131,7 @@ class S3PhotoStore:
                         Body=body,
                         ChecksumSHA256=_checksum(body),
                         ContentType=JPEG,
+                        Metadata={"sha256": stored.sha256},
                     ),
                 )
                 return stored
@@ -178,7 +179,7 @@ class S3PhotoStore:
         try:
             marker = self.client.head_object(Bucket=self.bucket, Key=_marker(key))
         except ClientError as error:
-            if _missing(error):
+            if missing(error):
                 return False
             raise
         return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_WAIT_S)
@@ -207,7 +208,7 @@ class S3PhotoStore:
         try:
             body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
         except ClientError as error:
-            if _missing(error):
+            if missing(error):
                 raise FileNotFoundError(key) from None
             raise
         copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
@@ -228,6 +229,8 @@ class S3PhotoStore:
             Body=data,
             ChecksumSHA256=_checksum(data),
             ContentType=JPEG,
+            # What S3 checked the bytes against, kept: `photos copy-to-s3` compares it.
+            Metadata={"sha256": hashlib.sha256(data).hexdigest()},
         )
 
     def open_derived(self, sha256: str, kind: str) -> BinaryIO:
@@ -259,7 +262,7 @@ class S3PhotoStore:
         try:
             self.client.head_object(Bucket=self.bucket, Key=key)
         except ClientError as error:
-            if _missing(error):
+            if missing(error):
                 return False
             raise
         return True
@@ -323,7 +326,7 @@ class S3PhotoStore:
             try:
                 head = self.client.head_object(Bucket=self.bucket, Key=key)
             except ClientError as error:
-                if _missing(error):
+                if missing(error):
                     return False
                 raise
             if head["LastModified"].timestamp() >= cutoff:
