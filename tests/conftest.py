@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from backend import create_app, migrate
 from backend.db import Database
 from tests.support import factories
-from tests.support.services import postgres_server, redis_server, s3_server
+from tests.support.services import postgres_server, redis_server, s3_client, s3_server
 from tests.support.stores import BucketFollowingClient
 from tests.support.tables import empty_tables
 
@@ -71,17 +71,8 @@ def s3_endpoint() -> Iterator[str]:
 def _new_bucket(endpoint: str) -> str:
     import uuid
 
-    import boto3
-
     name = f"fairfield-test-{uuid.uuid4().hex[:12]}"
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
-    client.create_bucket(Bucket=name)
+    s3_client(endpoint).create_bucket(Bucket=name)
     return name
 
 

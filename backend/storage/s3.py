@@ -2,15 +2,17 @@
 
 Keys: `ab/cd/<sha256>` for photos, `derived/<kind>/ab/cd/<sha256>` for copies made from them,
 `.upload-<unix time>-<uuid>` for an upload in progress, `partials/<upload id>/<offset>` for
-the chunks of a resumable upload (s3_partials.py). A photo is read in parts of at most
-PART_BYTES: one part goes up in one request under its final key; a longer photo goes up as a
-multipart upload under a temporary key, then is copied to its final key once its sha256 is
-known.
+the chunks of a resumable upload (s3_partials.py), `.sweep-<sha256>` while the orphan sweep
+deletes that photo. A photo is read in parts of at most PART_BYTES, each on disk past
+SPOOL_BYTES (s3_upload.py): one part goes up in one request under its final key; a longer
+photo goes up as a multipart upload under a temporary key, then is copied to its final key
+once its sha256 is known. Reading an object spools it the same way.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import tempfile
@@ -32,9 +34,8 @@ from backend.storage.base import (
 )
 from backend.storage.s3_partials import BucketPartials
 from backend.storage.s3_partials import refused as _refused
+from backend.storage.s3_upload import PART_BYTES, SPOOL_BYTES, Multipart, Part
 
-PART_BYTES = 8 * 1024 * 1024  # S3 parts are at least 5 MiB, except the last
-SPOOL_BYTES = 1024 * 1024  # a photo being read is held in memory up to this, then on disk
 TEMPORARY = ".upload-"
 SWEEP = ".sweep-"
 JPEG = "image/jpeg"  # every photo is one, and the bucket serves it so (presigned GETs)
@@ -99,64 +100,61 @@ class S3PhotoStore:
         return f"derived/{kind}/{self.key(sha256)}"
 
     def put(self, stream: BinaryIO, *, max_bytes: int, sha256: str | None = None) -> Stored:
-        """Stream into the bucket while hashing, holding at most one part in memory; past
-        max_bytes, or not hashing to `sha256` when given, keep nothing."""
-        digest, size = hashlib.sha256(), 0
-        part = bytearray()
-        upload: dict[str, Any] | None = None
+        """Stream into the bucket while hashing, one part at a time (on disk past
+        SPOOL_BYTES); past max_bytes, or not hashing to `sha256` when given, keep nothing."""
         temporary = f"{TEMPORARY}{int(time.time())}-{uuid.uuid4()}"
+        upload = Multipart(self.client, self.bucket, temporary, JPEG)
+        try:
+            stored, last = self._read(stream, max_bytes, upload)
+            with contextlib.closing(last):
+                if sha256 is not None and stored.sha256 != sha256:
+                    raise DigestMismatch(stored.sha256)
+                final = self.key(stored.sha256)
+                if upload.id is None:  # one part: straight to its name
+                    self._write_past_sweep(final, lambda: self._put_whole(final, last, stored))
+                    return stored
+                if last.size:
+                    upload.send(last)
+                upload.complete()
+        finally:
+            upload.abort()
+        source = {"Bucket": self.bucket, "Key": temporary}
+        self._write_past_sweep(
+            final, lambda: self.client.copy_object(Bucket=self.bucket, Key=final, CopySource=source)
+        )
+        self.client.delete_object(Bucket=self.bucket, Key=temporary)
+        return stored
+
+    def _read(self, stream: BinaryIO, max_bytes: int, upload: Multipart) -> tuple[Stored, Part]:
+        """Read the stream whole, sending each part as it fills; the digest and size of it
+        all, and the last part, not sent."""
+        digest, size, part = hashlib.sha256(), 0, Part()
         try:
             while chunk := stream.read(CHUNK):
                 size += len(chunk)
                 if size > max_bytes:
                     raise TooLarge(max_bytes)
                 digest.update(chunk)
-                part += chunk
-                if len(part) >= PART_BYTES:
-                    upload = upload or self._begin(temporary)
-                    self._send_part(upload, bytes(part))
-                    part.clear()
-            stored = Stored(digest.hexdigest(), size)
-            if sha256 is not None and stored.sha256 != sha256:
-                raise DigestMismatch(stored.sha256)
-            final = self.key(stored.sha256)
-            if upload is None:
-                # S3 checks the bytes it received against the sha256 computed here.
-                body = bytes(part)
-                self._write_past_sweep(
-                    final,
-                    lambda: self.client.put_object(
-                        Bucket=self.bucket,
-                        Key=final,
-                        Body=body,
-                        ChecksumSHA256=_checksum(body),
-                        ContentType=JPEG,
-                        Metadata={"sha256": stored.sha256},
-                    ),
-                )
-                return stored
-            if part:
-                self._send_part(upload, bytes(part))
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket,
-                Key=temporary,
-                UploadId=upload["id"],
-                MultipartUpload={"Parts": upload["parts"]},
-            )
-            upload = None
-            source = {"Bucket": self.bucket, "Key": temporary}
-            self._write_past_sweep(
-                final,
-                lambda: self.client.copy_object(Bucket=self.bucket, Key=final, CopySource=source),
-            )
-            self.client.delete_object(Bucket=self.bucket, Key=temporary)
-            return stored
+                part.write(chunk)
+                if part.size >= PART_BYTES:
+                    upload.send(part)
+                    part.close()
+                    part = Part()
         except BaseException:
-            if upload is not None:
-                self.client.abort_multipart_upload(
-                    Bucket=self.bucket, Key=temporary, UploadId=upload["id"]
-                )
+            part.close()
             raise
+        return Stored(digest.hexdigest(), size), part
+
+    def _put_whole(self, key: str, part: Part, stored: Stored) -> None:
+        # S3 checks the bytes it received against the sha256 computed while reading them.
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=part.body(),
+            ChecksumSHA256=base64.b64encode(part.sha256.digest()).decode(),
+            ContentType=JPEG,
+            Metadata={"sha256": stored.sha256},
+        )
 
     def _write_past_sweep(self, key: str, write: Callable[[], object]) -> None:
         """Write a photo so that an orphan sweep deleting the same name meanwhile cannot
@@ -183,25 +181,6 @@ class S3PhotoStore:
                 return False
             raise
         return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_WAIT_S)
-
-    def _begin(self, key: str) -> dict[str, Any]:
-        made = self.client.create_multipart_upload(Bucket=self.bucket, Key=key, ContentType=JPEG)
-        return {"id": made["UploadId"], "key": key, "parts": []}
-
-    def _send_part(self, upload: dict[str, Any], data: bytes) -> None:
-        number = len(upload["parts"]) + 1
-        # Content-MD5 makes S3 refuse a part damaged on the way; the whole photo's sha256
-        # was computed here while reading it (a multipart sha256 would be one of parts).
-        md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
-        sent = self.client.upload_part(
-            Bucket=self.bucket,
-            Key=upload["key"],
-            UploadId=upload["id"],
-            PartNumber=number,
-            Body=data,
-            ContentMD5=md5,
-        )
-        upload["parts"].append({"PartNumber": number, "ETag": sent["ETag"]})
 
     def _get(self, key: str) -> BinaryIO:
         """The object's bytes as a seekable file, held in memory up to SPOOL_BYTES."""

@@ -12,17 +12,16 @@ phone's chunks are often smaller: the pieces are joined only at completion, stre
 from __future__ import annotations
 
 import base64
-import hashlib
-import tempfile
+import contextlib
 from collections.abc import Iterator
-from typing import IO, Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from botocore.exceptions import ClientError
 
 from backend.storage.base import CHUNK, UPLOAD_ID, Chunk, OffsetMismatch, Stored
+from backend.storage.s3_upload import Part
 
 PARTIALS = "partials/"
-SPOOL_BYTES = 1024 * 1024  # a chunk arriving is held in memory up to this, then on disk
 
 
 class _Put(Protocol):
@@ -99,29 +98,27 @@ class BucketPartials:
         size = self.partial_size(upload_id)
         if offset != size:
             raise OffsetMismatch(size)
-        end, digest = size, hashlib.sha256()
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        end, piece = size, Part()  # held in memory up to SPOOL_BYTES, then on disk
+        with contextlib.closing(piece):
             try:
                 while end < limit and (data := chunk.read(min(CHUNK, limit - end))):
-                    spool.write(data)
-                    digest.update(data)
+                    piece.write(data)
                     end += len(data)
             finally:
                 # A connection cut mid-chunk keeps what came before the cut.
                 if end > size and chunk.accept():
-                    spool.seek(0)
-                    self._write_piece(upload_id, size, spool, digest)
+                    self._write_piece(upload_id, size, piece)
                 else:
                     end = size
         return end
 
-    def _write_piece(self, upload_id: str, offset: int, body: IO[bytes], digest: Any) -> None:
+    def _write_piece(self, upload_id: str, offset: int, piece: Part) -> None:
         try:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=f"{self.partial_prefix(upload_id)}{offset:015d}",
-                Body=body,
-                ChecksumSHA256=base64.b64encode(digest.digest()).decode(),
+                Body=piece.body(),
+                ChecksumSHA256=base64.b64encode(piece.sha256.digest()).decode(),
                 IfNoneMatch="*",
             )
         except ClientError as error:

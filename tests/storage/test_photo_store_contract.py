@@ -5,26 +5,17 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+import tracemalloc
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from backend.storage import Busy, DigestMismatch, LocalPhotoStore, OffsetMismatch, TooLarge
+from backend.storage import CHUNK, Busy, DigestMismatch, LocalPhotoStore, OffsetMismatch, TooLarge
 from backend.storage.s3 import PART_BYTES, S3PhotoStore
-
-
-def s3_client(endpoint: str) -> Any:
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+from tests.support.services import s3_client
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -72,6 +63,40 @@ def test_a_photo_longer_than_one_part_streams_through_in_parts(kept):
     assert names() == [name(stored.sha256)]
     with store.open(stored.sha256) as back:
         assert hashlib.sha256(back.read()).hexdigest() == stored.sha256
+
+
+class Generated(io.RawIOBase):
+    """`size` bytes made as they are read, so that the test itself holds none of them."""
+
+    def __init__(self, size: int) -> None:
+        self.left, self.digest = size, hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data = bytes([self.left % 251]) * min(size if size > 0 else CHUNK, self.left)
+        self.left -= len(data)
+        self.digest.update(data)
+        return data
+
+
+def test_no_photo_is_held_whole_in_memory_going_in_or_out(kept):
+    store, _ = kept
+    size = 2 * PART_BYTES + 12345
+    source = Generated(size)
+    tracemalloc.start()
+    try:
+        stored = store.put(source, max_bytes=size)  # type: ignore[arg-type]
+        went_in = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        read = hashlib.sha256()
+        with store.open(stored.sha256) as back:
+            while data := back.read(CHUNK):
+                read.update(data)
+        came_out = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert stored.sha256 == source.digest.hexdigest() == read.hexdigest()
+    assert went_in < PART_BYTES // 2, went_in  # not a photo, not even a part
+    assert came_out < PART_BYTES // 2, came_out
 
 
 def test_a_stream_past_the_limit_keeps_nothing(kept):

@@ -10,10 +10,10 @@ import time
 import uuid
 from typing import Any
 
-import boto3
 import pytest
 
 from backend.storage.s3 import S3PhotoStore
+from tests.support.services import s3_client
 
 PHOTO = b"\xff\xd8\xff" + b"a photo stored by a failed request, then again" * 100
 DIGEST = hashlib.sha256(PHOTO).hexdigest()
@@ -47,13 +47,7 @@ class Interleaved:
 
 @pytest.fixture
 def store(s3_endpoint):
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-    )
+    client = s3_client(s3_endpoint)
     bucket = f"race-{uuid.uuid4().hex[:16]}"
     client.create_bucket(Bucket=bucket)
     return S3PhotoStore(bucket, client=Interleaved(client))
