@@ -103,7 +103,12 @@ def test_an_object_with_other_bytes_under_the_name_is_copied_again(bucket, app):
     assert bucket_contents(bucket)[key] == b"the brand copy"
 
 
-def test_without_a_bucket_the_command_says_what_to_set(app):
+@pytest.fixture
+def no_bucket(app_config):
+    app_config.update(PHOTO_STORE="local", S3_BUCKET="")
+
+
+def test_without_a_bucket_the_command_says_what_to_set(no_bucket, app):
     result = app.test_cli_runner().invoke(args=["photos", "copy-to-s3"])
     assert result.exit_code == 2
     assert "FAIRFIELD_S3_BUCKET" in result.output

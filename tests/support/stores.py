@@ -31,6 +31,19 @@ def stored_names(app: Any) -> list[str]:
     return sorted([o["Key"] for o in objects] + [f"upload:{u['Key']}" for u in uploads])
 
 
+def stored_contents(app: Any) -> dict[str, bytes]:
+    """Every name the app's store holds (stored_names), with its bytes."""
+    store = app_store(app)
+    if isinstance(store, LocalPhotoStore):
+        return {name: (Path(store.root) / name).read_bytes() for name in stored_names(app)}
+    client, bucket = store.client, store.bucket  # type: ignore[attr-defined]
+    return {
+        name: client.get_object(Bucket=bucket, Key=name)["Body"].read()
+        for name in stored_names(app)
+        if not name.startswith("upload:")
+    }
+
+
 def partials_left(app: Any) -> list[str]:
     """The kept bytes of unfinished resumable uploads (a file, or pieces, per upload)."""
     return [n for n in stored_names(app) if n.startswith(("partial/", "partials/"))]
