@@ -110,6 +110,12 @@ class BucketPartials:
                     self._write_piece(upload_id, size, piece)
                 else:
                     end = size
+        if end > size and (now := self.partial_size(upload_id)) < end:
+            # The pieces before this one went while it arrived (the upload was finished or
+            # discarded meanwhile): it follows nothing, and would lie in the bucket forever.
+            key = f"{self.partial_prefix(upload_id)}{size:015d}"
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+            raise OffsetMismatch(now)
         return end
 
     def _write_piece(self, upload_id: str, offset: int, piece: Part) -> None:

@@ -1,5 +1,6 @@
-"""The orphan sweep on a bucket against a request storing the same photo at the same moment:
-S3 has no rename, so the two are ordered by a marker (backend/storage/s3.py)."""
+"""Races on a bucket: the orphan sweep against a request storing the same photo at once (S3
+has no rename, so the two are ordered by a marker), and a chunk arriving while its upload is
+finished on another node."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from backend.storage import OffsetMismatch
 from backend.storage.s3 import S3PhotoStore
 from tests.support.services import s3_client
 
@@ -82,3 +84,31 @@ def test_a_killed_sweeps_marker_holds_off_nothing_for_long(store):
     assert store.sweep_temporary(older_than_s=0) == 0
     with store.open(stored.sha256) as kept:
         assert kept.read() == PHOTO
+
+
+class Sent:
+    """A chunk whose arrival lets `meanwhile` run once its first bytes are in."""
+
+    def __init__(self, data: bytes, meanwhile: Any) -> None:
+        self.body, self.meanwhile = io.BytesIO(data), meanwhile
+
+    def read(self, size: int) -> bytes:
+        data = self.body.read(min(size, 10))
+        if self.meanwhile is not None:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return data
+
+    def accept(self) -> bool:
+        return True
+
+
+def test_a_chunk_arriving_while_its_upload_is_discarded_leaves_no_piece(store):
+    upload = str(uuid.uuid4())
+    first = Sent(b"a" * 10, None)
+    assert store.append_partial(upload, offset=0, chunk=first, limit=100, wait_s=0) == 10
+    late = Sent(b"b" * 30, lambda: store.discard_partial(upload))  # finished on another node
+    with pytest.raises(OffsetMismatch) as refused:
+        store.append_partial(upload, offset=10, chunk=late, limit=100, wait_s=0)
+    assert refused.value.offset == 0
+    assert store.client.list_objects_v2(Bucket=store.bucket).get("Contents", []) == []
