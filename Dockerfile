@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# ---- builder: the dependencies, in a virtualenv that the final stage copies as is ----------------
+# ---- builder: the dependencies and Fairfield, in a virtualenv the final stage copies as is ------
 FROM python:3.11-slim AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
@@ -9,27 +9,24 @@ ENV PIP_NO_CACHE_DIR=1 \
 
 RUN python -m venv /opt/venv
 
-# Only pyproject.toml, so this layer (the slow one) is rebuilt when the dependencies change, not
-# on every code edit. Without backend/ and workers/ here, `pip install .` installs every
-# dependency plus a metadata-only `fairfield` distribution (a missing README.md is only a
-# warning). We keep the `fairfield` launcher pip generated from [project.scripts] and uninstall
-# that distribution: the code itself lives in /app (below), not in site-packages.
+# The dependencies first, from the runtime lock alone (exact versions, every file's hash
+# checked; no dev tools), so this slow layer is rebuilt only when the lock changes.
 WORKDIR /src
-COPY pyproject.toml ./
-RUN pip install . \
-    && cp /opt/venv/bin/fairfield /tmp/fairfield \
-    && pip uninstall -y fairfield \
-    && mv /tmp/fairfield /opt/venv/bin/fairfield
+COPY requirements-runtime.lock ./
+RUN pip install --require-hashes -r requirements-runtime.lock
+
+# Then Fairfield itself, as a wheel: the console, the worker app and the migrations ship
+# inside it (setup.py), so the final image needs no source tree.
+COPY pyproject.toml setup.py README.md ./
+COPY backend/ ./backend/
+COPY workers/ ./workers/
+COPY static/ ./static/
+RUN pip install --no-deps . && rm -rf /src
 
 # ---- final: runtime only ------------------------------------------------------------------------
 FROM python:3.11-slim
 
-# The app serves the console from the `static/` directory beside the `backend` package
-# (STATIC_DIR in backend/__init__.py), and finds its migrations in backend/migrations. Installing
-# the package into site-packages would separate it from static/, so the source stays in /app and
-# PYTHONPATH puts it on the path for gunicorn, celery and the `fairfield` launcher alike.
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONPATH=/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     FAIRFIELD_VAR_DIR=/app/var
@@ -38,15 +35,18 @@ RUN groupadd --system --gid 10001 fairfield \
     && useradd --system --uid 10001 --gid fairfield --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin fairfield
 
+# PostgreSQL's client programs, for `fairfield backup` and `fairfield restore` (pg_dump and
+# pg_restore must be at least the server's version: Debian's is newer than compose's 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY --from=builder /opt/venv /opt/venv
-COPY backend/ ./backend/
-COPY workers/ ./workers/
-COPY static/ ./static/
-COPY pyproject.toml gunicorn.conf.py ./
+COPY gunicorn.conf.py ./
 
-# The code stays root-owned and read-only to the app; only var/ (SQLite fallback, photos, the
-# beat schedule) is writable. Mount a volume here to keep it across containers.
+# The code is root-owned and read-only to the app, in the virtualenv; only var/ (SQLite
+# fallback, local photos, the erasure log) is writable. Mount a volume here to keep it.
 RUN mkdir -p /app/var && chown fairfield:fairfield /app/var
 
 USER 10001:10001

@@ -9,18 +9,29 @@ RUN_URL ?= http://127.0.0.1:$(FAIRFIELD_HTTP_PORT)
 TLS_DIR ?= var/tls
 
 .DEFAULT_GOAL := help
-.PHONY: help install run run-tls test test-fast lint format typecheck check bench translations clean
+.PHONY: help install lock run run-tls test test-fast lint format typecheck check bench translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The versions (and their hashes) come from requirements.lock, then Fairfield itself, editable.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create the virtualenv and install Fairfield with its dev tools
+install: $(STAMP) ## Create the virtualenv and install Fairfield with its dev tools, from requirements.lock
+
+# Linux wheels (the image, CI), every artifact's hash; pins already in the files are kept
+# unless pyproject.toml no longer allows them. The runtime lock is the full one's subset.
+LOCK_FLAGS := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes \
+	--custom-compile-command "make lock" --quiet
+lock: $(STAMP) ## Resolve requirements.lock (everything) and requirements-runtime.lock (the image) after editing pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra reports $(LOCK_FLAGS) -c requirements.lock \
+		-o requirements-runtime.lock
 
 run: $(STAMP) ## Start API, Celery worker and beat on embedded defaults with demo data (Ctrl-C stops)
 	$(BIN)/fairfield db upgrade

@@ -19,11 +19,14 @@ from backend.extensions import limiter
 from backend.guards import init_guards
 from backend.i18n import init_i18n
 from backend.logs import configure_logging, init_request_logging
+from backend.observe import init_app as init_observe
 from backend.openapi import FairfieldAPI, init_openapi
 from backend.ops.metrics import init_metrics
 from backend.settings import init_settings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# A checkout keeps static/ beside backend/; a wheel ships it inside, as backend/static.
+_PACKAGE = Path(__file__).resolve().parent
+STATIC_DIR = _PACKAGE / "static" if (_PACKAGE / "static").is_dir() else _PACKAGE.parent / "static"
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -74,6 +77,7 @@ def create_app(
     limiter.init_app(app)
     init_i18n(app)
     init_request_logging(app)
+    init_observe(app)
     init_metrics(app)
     register_error_handlers(app)
     init_guards(app)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
@@ -15,6 +16,9 @@ from flask.cli import FlaskGroup, with_appcontext
 from backend.config import BadSetting
 from backend.db import get_db, one_snapshot
 from backend.errors import DomainError
+
+if TYPE_CHECKING:
+    from backend.storage import PhotoStore
 
 
 def main() -> None:
@@ -198,6 +202,11 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     from backend.kernel.clock import utcnow
     from backend.settings import current_settings
 
+    try:
+        chart.require_matplotlib()  # before the queries: said at once, not after a minute
+    except chart.ChartUnavailable as exc:
+        click.echo(f"error: {exc.detail}", err=True)
+        sys.exit(1)
     settings = fairness_rules.settings_from(current_settings())
     with get_db().transaction(write=False) as session:
         one_snapshot(session)
@@ -258,6 +267,111 @@ def photos_copy_to_s3(source: Path | None) -> None:
         sys.exit(1)
 
 
+_PG_BIN = click.option(
+    "--pg-bin",
+    type=click.Path(file_okay=False, exists=True),
+    help="Folder of pg_dump and pg_restore (default: PATH, then /usr/lib/postgresql/*/bin).",
+)
+
+
+@click.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--photos/--no-photos",
+    default=True,
+    show_default=True,
+    help="Copy the photos too; --no-photos where the bucket keeps them (versioning, replication).",
+)
+@_PG_BIN
+@with_appcontext
+def backup(folder: Path, photos: bool, pg_bin: str | None) -> None:
+    """Copy the database and every stored photo into FOLDER (new or empty)."""
+    from backend import migrate
+    from backend.ops import backup as backups
+    from backend.storage import photo_store
+
+    database = get_db()
+    try:
+        manifest = backups.backup(
+            folder=folder,
+            database=database,
+            revision=migrate.current(database),
+            store=photo_store() if photos else None,
+            pg_bin=pg_bin,
+        )
+    except backups.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    copied = "no photos" if manifest.photos is None else f"{manifest.photos} photos"
+    click.echo(
+        f"backup of the {manifest.database} database (revision {manifest.revision}) and "
+        f"{copied} written to {folder}"
+    )
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--erasure-log",
+    "erasure_logs",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder of erasure log files (repeat for each node's); "
+    "default FAIRFIELD_ERASURE_LOG_DIR.",
+)
+@_PG_BIN
+@with_appcontext
+def restore(folder: Path, erasure_logs: tuple[Path, ...], pg_bin: str | None) -> None:
+    """Restore a backup into the configured (empty) database and photo store, then make
+    again every erasure logged since the backup."""
+    from backend import migrate
+    from backend.ops import backup as backups
+    from backend.settings import current_settings
+    from backend.storage import photo_store
+
+    database, store = get_db(), photo_store()
+    folders = erasure_logs or (Path(current_settings().erasure_log_dir),)
+    # Checked before anything is restored: without the log, erased workers would come back.
+    for missing in [f for f in folders if not f.is_dir()]:
+        click.echo(f"error: no erasure log at {missing}: give it with --erasure-log", err=True)
+        sys.exit(1)
+    try:
+        manifest = backups.restore_database(folder=folder, database=database, pg_bin=pg_bin)
+    except backups.BackupError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    migrate.upgrade(database, "head")
+    copied = backups.restore_photos(folder=folder, store=store)
+    photos = "no photos (the store as it stands)" if copied is None else f"{copied} photos"
+    made = _make_erasures_again(folders, since=manifest.started_at, store=store)
+    click.echo(
+        f"restored the database of {manifest.started_at.isoformat()} and {photos}; "
+        f"{made} erasures made since then made again"
+    )
+
+
+def _make_erasures_again(folders: tuple[Path, ...], *, since: datetime, store: PhotoStore) -> int:
+    """Every erasure the log files hold from `since` on and the database lacks, made again,
+    each in its own transaction; how many."""
+    from backend.erasures import log as erasure_log
+    from backend.kernel.clock import utcnow
+    from backend.privacy.reapply import reapply_erasure
+
+    if not any(any(folder.glob(erasure_log.FILE_GLOB)) for folder in folders):
+        shown = ", ".join(map(str, folders))
+        click.echo(
+            f"warning: no erasure log file in {shown}; if anyone was erased since the backup, "
+            "restore again into an empty database with --erasure-log naming the folders that "
+            "hold their files",
+            err=True,
+        )
+    made = 0
+    for line in erasure_log.read_lines(folders, since=since):
+        with get_db().transaction() as session:
+            made += reapply_erasure(db_session=session, line=line, store=store, now=utcnow())
+    return made
+
+
 def _progress(label: str, total: int) -> Any:
     return click.progressbar(length=total, label=label, file=sys.stderr)
 
@@ -281,6 +395,8 @@ def register_cli(app: Flask) -> None:
         ledger_group,
         payouts_group,
         fairness_report,
+        backup,
+        restore,
         photos_group,
     ):
         app.cli.add_command(command)

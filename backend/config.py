@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "S3_BUCKET": "",
     "S3_ENDPOINT_URL": "",
     "DB_POOL_SIZE": 5,
+    "DB_POOLER": "none",
     "SQLITE_BUSY_TIMEOUT_MS": 10_000,
     "SQLITE_MMAP_MB": 256,
     "TOKEN_TTL_SECONDS": 7 * 24 * 3600,
@@ -52,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "TASK_SOFT_TIME_LIMIT": 120,
     "TASK_TIME_LIMIT": 150,
     "BROKER_VISIBILITY_TIMEOUT": 3600,
+    # With a Redis broker, beats share a lock there: a dead one's holds the others off so long.
+    "BEAT_LOCK_TIMEOUT_SECONDS": 60,
+    "BEAT_KEY_PREFIX": "fairfield:beat:",
     "CLAIM_LIMIT": 3,
     "CLAIM_BUFFER_MINUTES": 60,
     "CLAIM_EXPIRY_SWEEP_SECONDS": 60,
@@ -104,6 +108,8 @@ DEFAULTS: dict[str, Any] = {
     # Mail: SMTP when a URL is given, else one .eml file a message in MAIL_DIR.
     "SMTP_URL": "",
     "MAIL_DIR": None,
+    # Every erasure is also appended here (JSON lines), for a restore to re-apply.
+    "ERASURE_LOG_DIR": None,
     "MAIL_FROM": "Fairfield <no-reply@localhost>",
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "PASSWORD_RESET_TTL_SECONDS": 3600,
@@ -116,13 +122,28 @@ DEFAULTS: dict[str, Any] = {
     "WEBHOOK_ALLOW_PRIVATE_NETWORKS": False,  # tests only: loopback, private, plain http
     "WEBHOOK_TIMEOUT_SECONDS": 5,
     "WEBHOOK_MAX_RESPONSE_BYTES": 4096,
+    # Share of requests and tasks Sentry traces for its own performance views (0: errors only).
+    "SENTRY_TRACES_SAMPLE_RATE": 0,
 }
+
+# Standard variables read under their own names (Sentry's and OpenTelemetry's), empty when
+# unset; the caller's mapping may give them too. Errors and traces are off while they are.
+OBSERVE_VARIABLES = (
+    "SENTRY_DSN",
+    "SENTRY_ENVIRONMENT",
+    "SENTRY_RELEASE",
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_SERVICE_NAME",
+    "OTEL_SDK_DISABLED",
+)
 
 
 def load_config(app: Flask, config: Mapping[str, Any] | None) -> None:
     """Fill app.config from defaults, then the environment, then `config`."""
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("FAIRFIELD")
+    app.config.from_mapping({name: os.environ.get(name, "") for name in OBSERVE_VARIABLES})
     if config:
         app.config.from_mapping(config)
     derive_paths(app.config)
@@ -152,6 +173,8 @@ def derive_paths(cfg: dict[str, Any]) -> None:
         cfg["PHOTO_DIR"] = str(var / "photos")
     if not cfg.get("MAIL_DIR"):
         cfg["MAIL_DIR"] = str(var / "mail")
+    if not cfg.get("ERASURE_LOG_DIR"):
+        cfg["ERASURE_LOG_DIR"] = str(var / "erasure-log")
 
 
 def _make_folders(cfg: dict[str, Any]) -> None:
@@ -161,6 +184,7 @@ def _make_folders(cfg: dict[str, Any]) -> None:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(cfg["PHOTO_DIR"]).mkdir(parents=True, exist_ok=True)
+    Path(cfg["ERASURE_LOG_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 KEY_FILE_NAME = "secret_key"

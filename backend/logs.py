@@ -1,4 +1,5 @@
-"""Structured JSON logs, one line per event, every request line carrying its request id."""
+"""Structured JSON logs, one line per event, every request's and task's line carrying the
+request id (a task's is the one of the request that sent it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import sys
 import time
 import uuid
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,15 @@ from flask import Flask, Response, g, has_request_context, request
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Outside a request: the id of the request a running task came from (set around each task).
+task_request_id: ContextVar[str | None] = ContextVar("fairfield_task_request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, or of the one that sent the running task."""
+    if has_request_context() and "request_id" in g:
+        return str(g.request_id)
+    return task_request_id.get()
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,8 +36,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_request_context() and "request_id" in g:
-            entry["request_id"] = g.request_id
+        request_id = current_request_id()
+        if request_id is not None:
+            entry["request_id"] = request_id
         for key, value in vars(record).items():
             if key not in _STD and not key.startswith("_"):
                 entry[key] = value

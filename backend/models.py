@@ -3,6 +3,7 @@
 from backend.accounts.models import AccountToken, ApiKey, ApiToken, Brand, User
 from backend.audits.models import Audit
 from backend.campaigns.models import Campaign, CampaignProduct
+from backend.erasures.models import ErasureLogEntry
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.mail.models import MailMessage
@@ -37,6 +38,7 @@ __all__ = [
     "Campaign",
     "CampaignProduct",
     "Decision",
+    "ErasureLogEntry",
     "IdempotencyKey",
     "LedgerCheckRun",
     "LedgerEntry",

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import limits
 from flask import Flask, current_app
 
-from backend.config import DEFAULTS, BadSetting, derive_paths
+from backend.config import DEFAULTS, OBSERVE_VARIABLES, BadSetting, derive_paths
 from backend.kernel.bank import normalize_bic, normalize_iban, sepa_text
 from backend.kernel.money import Money, parse_money_setting
 
@@ -41,6 +41,7 @@ class Settings:
     s3_bucket: str
     s3_endpoint_url: str  # "" : AWS itself
     db_pool_size: int
+    db_pooler: str
     sqlite_busy_timeout_ms: int
     sqlite_mmap_mb: int
     token_ttl_seconds: int
@@ -60,6 +61,8 @@ class Settings:
     task_soft_time_limit: int
     task_time_limit: int
     broker_visibility_timeout: int
+    beat_lock_timeout_seconds: int
+    beat_key_prefix: str
     claim_limit: int
     claim_buffer_minutes: int
     claim_expiry_sweep_seconds: float
@@ -109,6 +112,7 @@ class Settings:
     geocoder_rate_limit: str
     smtp_url: str = field(repr=False)  # "" : mail goes to MAIL_DIR; may hold a password
     mail_dir: str
+    erasure_log_dir: str
     mail_from: str
     public_url: str  # no trailing slash
     password_reset_ttl_seconds: int
@@ -119,6 +123,27 @@ class Settings:
     webhook_allow_private_networks: bool
     webhook_timeout_seconds: float
     webhook_max_response_bytes: int
+    sentry_traces_sample_rate: float
+    # Standard variables, under their own names (backend/config.py, OBSERVE_VARIABLES).
+    sentry_dsn: str = field(repr=False)  # "" : errors are not reported
+    sentry_environment: str
+    sentry_release: str
+    otel_exporter_otlp_endpoint: str  # "" for both: no traces
+    otel_exporter_otlp_traces_endpoint: str
+    otel_service_name: str  # "" : fairfield-api or fairfield-worker
+    otel_sdk_disabled: bool
+
+    @property
+    def otel_traces_url(self) -> str:
+        """Where spans are posted (OTLP over HTTP), as the OTLP exporter's specification
+        derives it; "" when tracing is off."""
+        if self.otel_sdk_disabled:
+            return ""
+        if self.otel_exporter_otlp_traces_endpoint:
+            return self.otel_exporter_otlp_traces_endpoint
+        if self.otel_exporter_otlp_endpoint:
+            return self.otel_exporter_otlp_endpoint.rstrip("/") + "/v1/traces"
+        return ""
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
@@ -129,6 +154,11 @@ class Settings:
         for key, read in READERS.items():
             try:
                 values[key.lower()] = read(config[key], f"FAIRFIELD_{key}")
+            except BadSetting as exc:
+                problems.append(str(exc))
+        for name in OBSERVE_VARIABLES:
+            try:
+                values[name.lower()] = OBSERVE_READERS[name](config.get(name) or "", name)
             except BadSetting as exc:
                 problems.append(str(exc))
         if problems:
@@ -341,6 +371,15 @@ def tile_url(value: object, name: str) -> str:
     return str(value)
 
 
+def db_pooler(value: object, name: str) -> str:
+    """What stands between the processes and PostgreSQL: 'none' or 'pgbouncer' (transaction
+    pooling: no server-side prepared statements, no session state)."""
+    found = str(value).strip().lower() if isinstance(value, str) else None
+    if found not in ("none", "pgbouncer"):
+        raise _refuse(name, "'none' or 'pgbouncer'", value)
+    return found
+
+
 def geocoder(value: object, name: str) -> str:
     """Empty (no address search), or the name of a geocoder geopy knows: 'nominatim'."""
     if value is None or value == "":
@@ -492,6 +531,7 @@ READERS: dict[str, Reader] = {
     "S3_BUCKET": optional_text,
     "S3_ENDPOINT_URL": optional_text,
     "DB_POOL_SIZE": whole(1),
+    "DB_POOLER": db_pooler,
     "SQLITE_BUSY_TIMEOUT_MS": whole(0),
     "SQLITE_MMAP_MB": whole(0),
     "TOKEN_TTL_SECONDS": whole(1),
@@ -511,6 +551,8 @@ READERS: dict[str, Reader] = {
     "TASK_SOFT_TIME_LIMIT": whole(1),
     "TASK_TIME_LIMIT": whole(1),
     "BROKER_VISIBILITY_TIMEOUT": whole(1),
+    "BEAT_LOCK_TIMEOUT_SECONDS": whole(1),
+    "BEAT_KEY_PREFIX": text,
     "CLAIM_LIMIT": whole(1),
     "CLAIM_BUFFER_MINUTES": whole(0),
     "CLAIM_EXPIRY_SWEEP_SECONDS": number(0, above=True),
@@ -560,6 +602,7 @@ READERS: dict[str, Reader] = {
     "GEOCODER_RATE_LIMIT": rate_limit,
     "SMTP_URL": smtp_url,
     "MAIL_DIR": text,
+    "ERASURE_LOG_DIR": text,
     "MAIL_FROM": mail_address,
     "PUBLIC_URL": public_url,
     "PASSWORD_RESET_TTL_SECONDS": whole(60),
@@ -570,4 +613,47 @@ READERS: dict[str, Reader] = {
     "WEBHOOK_ALLOW_PRIVATE_NETWORKS": flag,
     "WEBHOOK_TIMEOUT_SECONDS": number(0, 60, above=True),
     "WEBHOOK_MAX_RESPONSE_BYTES": whole(0, 1024 * 1024),
+    "SENTRY_TRACES_SAMPLE_RATE": number(0, 1),
+}
+
+
+def sentry_dsn(value: object, name: str) -> str:
+    """Empty (no error reports), or a DSN Sentry's SDK accepts."""
+    if value == "":
+        return ""
+    from sentry_sdk.utils import BadDsn, Dsn
+
+    try:
+        Dsn(str(value))
+    except BadDsn:
+        # Never the value itself: its key lets anyone send events.
+        raise BadSetting(
+            f"{name} must be empty or a DSN like 'https://key@o1.ingest.sentry.io/1'."
+        ) from None
+    return str(value).strip()
+
+
+def otlp_endpoint(value: object, name: str) -> str:
+    """Empty, or the http(s) URL of an OTLP/HTTP receiver."""
+    if value == "":
+        return ""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise _refuse(name, "empty or a URL like 'http://collector:4318'", value)
+    return str(value).strip()
+
+
+def optional_flag(value: object, name: str) -> bool:
+    """A switch left empty (false) or true or false."""
+    return False if value == "" else flag(value, name)
+
+
+OBSERVE_READERS: dict[str, Reader] = {
+    "SENTRY_DSN": sentry_dsn,
+    "SENTRY_ENVIRONMENT": optional_text,
+    "SENTRY_RELEASE": optional_text,
+    "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_endpoint,
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": otlp_endpoint,
+    "OTEL_SERVICE_NAME": optional_text,
+    "OTEL_SDK_DISABLED": optional_flag,
 }

@@ -10,6 +10,7 @@ from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
+from backend.observe import init_celery as init_observe
 from backend.settings import Settings, settings_of
 
 TASK_MODULES = [
@@ -57,20 +58,45 @@ def celery_init_app(app: Flask) -> Celery:
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         worker_hijack_root_logger=False,
         beat_schedule=_beat_schedule(settings),
-        beat_schedule_filename=f"{settings.var_dir}/celerybeat-schedule",
+        result_expires=None,  # no results are kept: no celery.backend_cleanup job for beat
+        **_beat_store(settings),
         include=TASK_MODULES,
         timezone="UTC",
     )
     celery.set_default()
+    init_observe(celery, app)
     app.extensions["celery"] = celery
     return celery
 
 
+def _redis_broker(settings: Settings) -> bool:
+    return settings.broker_url.startswith(("redis://", "rediss://"))
+
+
 def _transport_options(settings: Settings) -> dict[str, Any]:
-    if settings.broker_url.startswith("redis"):
+    if _redis_broker(settings):
         # Unacked messages of a killed worker come back after this; the sweeper may be faster.
         return {"visibility_timeout": settings.broker_visibility_timeout}
     return {}  # the SQLAlchemy transport hands its options to create_engine: give it none
+
+
+def _beat_store(settings: Settings) -> dict[str, Any]:
+    """Where beat keeps its schedule. With a Redis broker, in that Redis under a lock (any
+    number of beats may run, one sends: workers/beat.py); else in a file of this machine,
+    where one beat must run (the embedded default)."""
+    if not _redis_broker(settings):
+        return {"beat_schedule_filename": f"{settings.var_dir}/celerybeat-schedule"}
+    lock_timeout = settings.beat_lock_timeout_seconds
+    return {
+        "beat_scheduler": "workers.beat:OneBeatScheduler",
+        "redbeat_redis_url": settings.broker_url,
+        "redbeat_redis_options": {},  # the broker's transport options are not the client's
+        "redbeat_key_prefix": settings.beat_key_prefix,
+        "redbeat_lock_timeout": lock_timeout,
+        # The running beat renews its lock at least this often; a waiting one tries as often
+        # (so it takes over soon after a beat that stops releases the lock).
+        "beat_max_loop_interval": min(lock_timeout / 5, 5.0),
+    }
 
 
 def _beat_schedule(settings: Settings) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from bench import (
     fairness,
     ledger,
     nearby,
+    nodes,
     pipeline,
     reuse,
     uploads,
@@ -45,6 +46,7 @@ VALIDATE_PHOTOS = int(os.environ.get("BENCH_VALIDATE_PHOTOS", "120"))
 REUSE_HASHES = int(os.environ.get("BENCH_REUSE_HASHES", "1000000"))
 REUSE_QUERIES = int(os.environ.get("BENCH_REUSE_QUERIES", "1000"))
 PIPELINE_SUBMISSIONS = int(os.environ.get("BENCH_PIPELINE_SUBMISSIONS", "60"))
+NODES_SUBMISSIONS = int(os.environ.get("BENCH_NODES_SUBMISSIONS", "30"))
 LEDGER_ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
 REVIEW_ROUNDS = int(os.environ.get("BENCH_REVIEW_ROUNDS", "200"))
 UPLOAD_PHOTOS = int(os.environ.get("BENCH_UPLOAD_PHOTOS", "30"))
@@ -59,6 +61,7 @@ SECTIONS = (
     "nearby",
     "validate",
     "pipeline",
+    "nodes",
     "uploads",
     "webhooks",
     "fairness",
@@ -118,6 +121,8 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         "pipeline": lambda: _both(
             tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
         ),
+        # PostgreSQL only: the several-machine database (SQLite's writer is one at a time).
+        "nodes": lambda: {"postgresql": nodes.run(pg, broker, tmp, NODES_SUBMISSIONS)},
         "uploads": lambda: _both(
             tmp, pg, "uploads", lambda url: uploads.run(url, broker, tmp, UPLOAD_PHOTOS)
         ),
@@ -199,7 +204,13 @@ def main() -> None:
         "uploads (with an Idempotency-Key) to gunicorn (one sync worker per core); a real "
         "Celery worker (prefork, concurrency 2, Redis broker, relay on commit) validates; 3 "
         "uploaders in threads, each waiting for its decision before the next claim, after 3 "
-        "warm submissions. upload_to_decision runs from just before the upload request to "
+        "warm submissions. nodes: validation throughput on PostgreSQL with one Celery worker "
+        "node, then two (separate `celery worker` processes, concurrency 1 each, no beat, "
+        "Redis broker): BENCH_NODES_SUBMISSIONS 3-photo submissions of such 12 MP photos, "
+        "uploaded in process beforehand with the relay off, then their validation tasks sent "
+        "at once; wall_s runs from the first send until every one is decided (polled every "
+        "50 ms), after 2 warm submissions per node; ratio is two nodes' rate over one's. "
+        "upload_to_decision runs from just before the upload request to "
         "submissions.decided_at; decision_seen_by_client to when the client's 20 ms poll of "
         "the database saw it. ledger: a synthetic, consistent ledger of about "
         "BENCH_LEDGER_ENTRIES entries (50 funded campaigns; each mission's one approved "

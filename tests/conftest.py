@@ -19,7 +19,13 @@ from flask.testing import FlaskClient
 from backend import create_app, migrate
 from backend.db import Database
 from tests.support import factories
-from tests.support.services import postgres_server, redis_server, s3_client, s3_server
+from tests.support.services import (
+    pgbouncer_server,
+    postgres_server,
+    redis_server,
+    s3_client,
+    s3_server,
+)
 from tests.support.stores import BucketFollowingClient
 from tests.support.tables import empty_tables
 
@@ -40,14 +46,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With --photo-store=s3 the SQLite runs are left out: several nodes mean PostgreSQL."""
+    """With --photo-store=s3 only the PostgreSQL runs are kept (not SQLite, not PgBouncer's
+    repeats): several nodes mean PostgreSQL, and the store is what this run is about."""
     if config.getoption("--photo-store") != "s3":
         return
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)
-        on_sqlite = params is not None and params.params.get("database_url") == "sqlite"
-        (dropped if on_sqlite else kept).append(item)
+        elsewhere = params is not None and params.params.get("database_url") not in {
+            None,
+            "postgresql",
+        }
+        (dropped if elsewhere else kept).append(item)
         if marker := item.get_closest_marker("local_store"):
             item.add_marker(pytest.mark.skip(reason=f"local store only: {marker.args[0]}"))
     if dropped:
@@ -99,9 +109,53 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+# Modules (or single tests) run a third time through PgBouncer in transaction pooling mode,
+# besides those marked `pgbouncer`: the races, the money and the worker, where a prepared
+# statement or a session setting left on a shared server connection would show.
+THROUGH_PGBOUNCER = (
+    "tests/marketplace/test_claims.py",
+    "tests/marketplace/test_idempotency.py",
+    "tests/review/test_concurrency.py",
+    "tests/review/test_decisions.py",
+    "tests/review/test_queue.py",
+    "tests/submissions/test_states.py",
+    "tests/submissions/test_pipeline.py::test_a_real_worker_decides_each_acceptance_case",
+    "tests/submissions/test_pipeline.py::"
+    "test_sigkill_during_validation_then_every_submission_is_decided_once",
+    "tests/integration/test_worker.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pgbouncer: also run through PgBouncer (database_url)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that needs a database runs on SQLite and PostgreSQL, and the marked or
+    listed ones also through PgBouncer; a test's own parametrisation of database_url wins."""
+    if "database_url" not in metafunc.fixturenames or any(
+        "database_url" in mark.args[0] for mark in metafunc.definition.iter_markers("parametrize")
+    ):
+        return
+    backends = ["sqlite", "postgresql"]
+    path = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
+    test = f"{path}::{metafunc.definition.originalname}"
+    if {path, test} & set(THROUGH_PGBOUNCER) or metafunc.definition.get_closest_marker("pgbouncer"):
+        backends.append("pgbouncer")
+    metafunc.parametrize("database_url", backends, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_url(postgres_url: str) -> Iterator[str]:
+    """PgBouncer (transaction pooling) in front of the test PostgreSQL; its URL."""
+    with pgbouncer_server(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database, once per backend per run."""
+    """A migrated database, once per backend per run: "sqlite", "postgresql", or "pgbouncer"
+    (the PostgreSQL database, reached through PgBouncer)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'fairfield.sqlite'}"
     else:
@@ -109,12 +163,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     database = Database(url, pool_size=2, busy_timeout_ms=10_000)
     migrate.upgrade(database)
     database.engine.dispose()
-    return url
+    return request.getfixturevalue("pgbouncer_url") if request.param == "pgbouncer" else url
+
+
+@pytest.fixture
+def db_pooler(request: pytest.FixtureRequest) -> str:
+    """FAIRFIELD_DB_POOLER for the test's database: "pgbouncer" when reached through it."""
+    callspec = getattr(request.node, "callspec", None)
+    through = callspec is not None and callspec.params.get("database_url") == "pgbouncer"
+    return "pgbouncer" if through else "none"
 
 
 @pytest.fixture
 def app_config(
-    database_url: str, redis_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    database_url: str,
+    db_pooler: str,
+    redis_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> dict[str, Any]:
     """The settings a test app gets; tests may edit it before asking for `app`."""
     photos = {}
@@ -123,6 +189,7 @@ def app_config(
     return {
         "VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": database_url,
+        "DB_POOLER": db_pooler,
         "BROKER_URL": f"{redis_url}/1",
         "LOG_LEVEL": "WARNING",
         **FAST_HASHING,

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from backend import create_app
-from backend.config import DEFAULTS, BadSetting
+from backend.config import DEFAULTS, OBSERVE_VARIABLES, BadSetting
 from backend.kernel.money import Money
 from backend.settings import (
+    OBSERVE_READERS,
     READERS,
     Settings,
     current_settings,
@@ -27,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_setting_has_a_typed_field_and_a_reader():
-    assert {field.name.upper() for field in fields(Settings)} == set(DEFAULTS)
+    names = {field.name.upper() for field in fields(Settings)}
+    assert names == set(DEFAULTS) | set(OBSERVE_VARIABLES)
     assert set(READERS) == set(DEFAULTS)
+    assert set(OBSERVE_READERS) == set(OBSERVE_VARIABLES)
 
 
 def test_the_defaults_all_validate():
@@ -97,6 +100,7 @@ BAD = [
     ("SHOW_UP_SHARE_PERCENT", 101),  # a range
     ("PHOTO_REUSE_MAX_HAMMING", 65),
     ("LOG_LEVEL", "chatty"),  # a choice
+    ("DB_POOLER", "pgpool"),
     ("LOGIN_RATE_LIMIT", "lots"),  # a rate limit
     ("BROKER_URL", "redis-host:6379"),  # a URL
     ("PAYOUT_DEBTOR_NAME", ""),  # the debtor's bank details

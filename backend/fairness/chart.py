@@ -7,11 +7,14 @@ report's own numbers. `chart_png` only draws them.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from backend.errors import DomainError
 
 # Durations read best in the largest unit that still gives the longest at least 2 of it:
 # 90 minutes rather than 1.5 hours, 47 hours rather than 1.96 days.
@@ -185,8 +188,27 @@ def chart_figure(data: ChartData) -> Any:
     return figure
 
 
+class ChartUnavailable(DomainError):
+    """matplotlib, an extra, is not installed: the report's numbers are there, its chart not."""
+
+    status, code = 501, "chart_unavailable"
+
+
+INSTALL_HINT = (
+    "The fairness report's chart needs matplotlib, an optional dependency: install it with "
+    "pip install 'fairfield[reports]'."
+)
+
+
+def require_matplotlib() -> None:
+    """ChartUnavailable, saying how to install it, unless matplotlib can be imported."""
+    if importlib.util.find_spec("matplotlib") is None:
+        raise ChartUnavailable(INSTALL_HINT)
+
+
 def chart_png(report: Mapping[str, Any]) -> bytes:
     """The report as one PNG: pay per active hour, delays, and rates per campaign."""
+    require_matplotlib()
     buffer = io.BytesIO()
     chart_figure(chart_data(report)).savefig(buffer, format="png")
     return buffer.getvalue()

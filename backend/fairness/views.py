@@ -52,6 +52,7 @@ _REPORT_RESPONSES: dict[int | str, Any] = {
     401: "Unauthorized",
     403: "Forbidden: not an admin",
     422: "Validation error: `days`, `top` or `format` out of range",
+    501: "`format=png` where matplotlib (the `reports` extra) is not installed",
 }
 
 

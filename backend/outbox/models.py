@@ -33,3 +33,6 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_sent_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+    # The writer's request id and W3C trace context (traceparent, tracestate), sent as the
+    # task's message headers: the sweeper may send it long after the request ended.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSON)

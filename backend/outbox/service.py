@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
+from backend.observe.propagation import capture
 from backend.outbox.models import OutboxMessage
 from backend.settings import current_settings
 
@@ -26,8 +27,11 @@ UNSENT_GRACE = timedelta(seconds=5)
 
 
 def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) -> OutboxMessage:
-    """Record a task to run once this transaction commits; nothing is sent before then."""
-    message = OutboxMessage(task_name=task_name, args=list(args))
+    """Record a task to run once this transaction commits; nothing is sent before then.
+
+    The row keeps this request's id and trace context: the task logs under that id and
+    joins that trace, whether the relay sends it now or the sweeper an hour later."""
+    message = OutboxMessage(task_name=task_name, args=list(args), trace_context=capture())
     db_session.add(message)
     db_session.flush()
     db_session.info.setdefault(PENDING_KEY, []).append(message.id)
@@ -62,7 +66,12 @@ def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
     celery = _celery()
     sent = []
     for message in messages:
-        celery.send_task(message.task_name, args=message.args, task_id=message.id)
+        celery.send_task(
+            message.task_name,
+            args=message.args,
+            task_id=message.id,
+            headers=dict(message.trace_context or {}),
+        )
         sent.append(message.id)
     return sent
 

@@ -3,10 +3,13 @@ details a final request kept go once its batch is paid."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
+from backend.erasures import log as erasure_log
 from backend.errors import Conflict
 from backend.i18n import gettext
 from backend.payouts import rules as payout_rules
@@ -51,13 +54,29 @@ def lock_closing_workers(*, db_session: Session, batch_id: str) -> None:
     )
 
 
-def erase_paid_bank_details(*, db_session: Session, batch_id: str) -> None:
+def erase_paid_bank_details(*, db_session: Session, batch_id: str, now: datetime) -> None:
     """The bank details an erased worker's final request kept for this transfer go now that
-    it is paid, overwritten as the erasure overwrites the rest."""
+    it is paid, overwritten as the erasure overwrites the rest (and logged, for a restore)."""
     erased = select(User.id).where(User.erased_at.is_not(None))
+    paid = list(
+        db_session.scalars(
+            select(PayoutRequest.id).where(
+                PayoutRequest.batch_id == batch_id,
+                PayoutRequest.worker_id.in_(erased),
+                PayoutRequest.iban != payout_rules.ERASED_BANK_FIELD,
+            )
+        )
+    )
+    if paid:
+        erase_bank_details(db_session=db_session, payout_request_ids=paid)
+        erasure_log.record(db_session=db_session, kind="bank_details", target_ids=paid, now=now)
+
+
+def erase_bank_details(*, db_session: Session, payout_request_ids: list[str]) -> None:
+    """Overwrite these payout requests' IBAN, BIC and holder name."""
     db_session.connection().execute(
         update(PayoutRequest)
-        .where(PayoutRequest.batch_id == batch_id, PayoutRequest.worker_id.in_(erased))
+        .where(PayoutRequest.id.in_(payout_request_ids))
         .values(
             iban=payout_rules.ERASED_BANK_FIELD,
             holder_name=payout_rules.ERASED_BANK_FIELD,

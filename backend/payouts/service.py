@@ -264,6 +264,6 @@ def mark_batch_paid(
         .values(status="paid", paid_at=now)
     )
     notices.queue_payout_notices(db_session=db_session, batch=batch)  # erased workers: none
-    closing.erase_paid_bank_details(db_session=db_session, batch_id=batch_id)
+    closing.erase_paid_bank_details(db_session=db_session, batch_id=batch_id, now=now)
     db_session.refresh(batch)
     return batch

@@ -8,15 +8,17 @@ identifies the person in them; the ledger only ever names `worker:<id>`, a pseud
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, not_, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts import recovery
 from backend.accounts.models import ApiToken, User
+from backend.erasures import log as erasure_log
 from backend.errors import Conflict, Forbidden
 from backend.i18n import gettext
 from backend.idempotency.models import IdempotencyKey
@@ -58,10 +60,24 @@ def reduce_locations(
         .with_for_update(skip_locked=True)
     ).all()
     if rows:
-        db_session.execute(
-            update(Submission),
-            [_without_position(row.id, rules.reduce_checks(row.checks), now) for row in rows],
+        _reduce(db_session, rows, now)
+        erasure_log.record(
+            db_session=db_session, kind="locations", target_ids=[row.id for row in rows], now=now
         )
+    db_session.flush()
+    return len(rows)
+
+
+def reduce_locations_again(*, db_session: Session, submission_ids: list[str], now: datetime) -> int:
+    """Reduce these submissions' positions whatever their state (a logged reduction made
+    again after a restore); how many were not reduced yet."""
+    rows = db_session.execute(
+        select(Submission.id, Submission.checks).where(
+            Submission.id.in_(submission_ids), Submission.location_reduced_at.is_(None)
+        )
+    ).all()
+    if rows:
+        _reduce(db_session, rows, now)
     db_session.flush()
     return len(rows)
 
@@ -87,6 +103,15 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
         raise Forbidden(gettext("Only worker accounts are erased this way."))
     _lock(db_session, user.id)
     _refuse_if_outstanding(db_session, user.id)
+    erasure_log.record(db_session=db_session, kind="account", target_ids=[user.id], now=now)
+    return overwrite_account(db_session=db_session, user=user, store=store, now=now)
+
+
+def overwrite_account(
+    *, db_session: Session, user: User, store: PhotoStore, now: datetime
+) -> Erasure:
+    """Overwrite what identifies the worker and delete their photos, refusing nothing: the
+    erasure itself once allowed, or a logged erasure made again after a restore."""
     active = db_session.scalars(
         select(Assignment).where(Assignment.worker_id == user.id, Assignment.status == "active")
     ).all()
@@ -136,6 +161,13 @@ def erase_account(*, db_session: Session, user: User, store: PhotoStore, now: da
         appeals=int(getattr(appeals, "rowcount", 0) or 0),
         payout_requests=int(getattr(payouts, "rowcount", 0) or 0),
         payout_requests_kept=_count(db_session, PayoutRequest.worker_id == user.id, sending),
+    )
+
+
+def _reduce(db_session: Session, rows: Sequence[Row[Any]], now: datetime) -> None:
+    db_session.execute(
+        update(Submission),
+        [_without_position(row.id, rules.reduce_checks(row.checks), now) for row in rows],
     )
 
 

@@ -7,7 +7,6 @@ grouped query per kind, so a page of fifty costs what a page of one does.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,7 +14,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, Text, case, cast, func, literal, select, text, tuple_
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
@@ -177,18 +175,17 @@ def _grouped_waiting() -> Select[*tuple[Any, ...]]:
 def _without_parallel_workers(db_session: Session, stmt: Select[*tuple[Any, ...]]) -> Sequence[Any]:
     """Run a small aggregate without a parallel worker on PostgreSQL: left to itself the
     planner shares the 2,000 waiting rows with one, whose start cost 60 of the count's 75 ms
-    on a busy 2-core machine. Read requests run in autocommit, so the setting is the
-    connection's: it is put back before the connection returns to the pool."""
+    on a busy 2-core machine. The setting is `SET LOCAL`, in a transaction of its own (a
+    savepoint inside the caller's) rolled back after the read: a read request runs in
+    autocommit, and a plain SET would stay on the server connection, which PgBouncer's
+    transaction pooling hands to another client between two statements."""
     if _dialect(db_session) != "postgresql":
         return db_session.execute(stmt).all()
-    db_session.execute(text("SET max_parallel_workers_per_gather = 0"))
-    try:
+    db_session.flush()  # before the savepoint: its rollback must undo nothing but the SET
+    driver = db_session.connection().connection.driver_connection
+    with driver.transaction(force_rollback=True):  # type: ignore[union-attr]
+        db_session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         return db_session.execute(stmt).all()
-    finally:
-        # Inside a transaction that failed, the RESET fails too (and the rollback undoes
-        # the SET): the first error is the one to see.
-        with contextlib.suppress(DBAPIError):
-            db_session.execute(text("RESET max_parallel_workers_per_gather"))
 
 
 def _totals(db_session: Session, where: QueueFilter) -> tuple[int, int]:

@@ -5,12 +5,14 @@ hash. If two hashes differ in at most m bits, at least one band differs in at mo
 them (pigeonhole): probing each band with its value and every variant m // 4 bits away finds
 every match within m, never by a scan. At m = 7 that is 4 x 17 probes per photo; at a
 million uniformly spread hashes they read about a thousand index entries, and the count grows
-with the photos stored (see bench/reuse.py).
+with the photos stored (see bench/reuse.py). `lock_keys` names what a validation locks so that
+two which could match each other take turns, and no others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -137,3 +139,38 @@ def index_values(phash: int | None) -> dict[str, int | None]:
         return {"phash": None, "band0": None, "band1": None, "band2": None, "band3": None}
     b = bands(phash)
     return {"phash": to_signed(phash), "band0": b[0], "band1": b[1], "band2": b[2], "band3": b[3]}
+
+
+def lock_keys(*, sha256s: Iterable[str], phashes: Iterable[int], max_hamming: int) -> list[int]:
+    """The 64-bit advisory lock keys a validation takes, sorted (one order for every taker,
+    so two never wait for each other in a cycle): any two submissions whose photos could
+    match share a key, and two unrelated ones most likely none.
+
+    An exact copy shares its sha256. A near copy, `max_hamming` bits or fewer away, shares a
+    band exactly once the 64 bits are cut into `max_hamming + 1` bands (pigeonhole: the
+    differing bits cannot touch every band). Every process must use the same threshold.
+    """
+    keys = {_advisory_key(f"sha256:{sha}") for sha in sha256s}
+    for phash in phashes:
+        keys.update(_advisory_key(f"phash:{band}") for band in lock_bands(phash, max_hamming))
+    return sorted(keys)
+
+
+def lock_bands(phash: int, max_hamming: int) -> list[tuple[int, int]]:
+    """(band index, band value) of the hash cut into max_hamming + 1 bands of near-equal
+    width; one band of everything when a match may differ in every bit."""
+    count = max_hamming + 1
+    if count > 64:
+        return [(0, 0)]
+    found = []
+    start = 0
+    for index in range(count):
+        width = 64 // count + (1 if index < 64 % count else 0)
+        found.append((index, (phash >> start) & ((1 << width) - 1)))
+        start += width
+    return found
+
+
+def _advisory_key(name: str) -> int:
+    digest = hashlib.blake2b(f"fairfield.reuse:{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)

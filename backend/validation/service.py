@@ -165,12 +165,27 @@ def inspect_photos(
     return results
 
 
-def _lock_reuse_index(db_session: Session) -> None:
-    # Reuse is checked against photos already hashed, and the hash written, under one lock:
-    # of two copies validated at the same moment, the second sees the first. SQLite's write
-    # transaction is already exclusive.
-    if db_session.get_bind().dialect.name == "postgresql":
-        db_session.execute(text("SELECT pg_advisory_xact_lock(7206040001)"))
+def _lock_reuse_index(
+    db_session: Session, evidence: Evidence, results: list[PhotoResult], settings: Settings
+) -> None:
+    # Reuse is checked against photos already hashed, and the hashes written, under locks:
+    # of two copies validated at the same moment, the second sees the first. Only what could
+    # match is locked (the photos' sha256s and perceptual-hash bands), so validations of
+    # unrelated submissions run side by side. SQLite's write transaction is already exclusive.
+    if db_session.get_bind().dialect.name != "postgresql":
+        return
+    keys = reuse.lock_keys(
+        sha256s=[sha for _, sha in evidence.photos],
+        phashes=[r.phash for r in results if r.phash is not None],
+        max_hamming=max(settings.similar_hamming, settings.max_hamming),
+    )
+    # Taken in the keys' order, one statement (the function runs after the sort).
+    db_session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"
+        ),
+        {"keys": keys},
+    )
 
 
 def _reuse_checks(
@@ -292,7 +307,7 @@ def record_validation(
         db_session, submission_id=evidence.submission_id, froms=("received",), to="validating"
     ):
         return None  # another delivery decided it; the row lock made us wait for that
-    _lock_reuse_index(db_session)
+    _lock_reuse_index(db_session, evidence, results, settings)
     other = _submission_checks(db_session, evidence, results, settings)
     decision = rules.decide(
         [r.checks for r in results], other, review_required=evidence.review_required

@@ -7,12 +7,13 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from backend.missions.models import Assignment, Mission
 from tests.support.factories import BrandFactory, CampaignFactory, MissionFactory, UserFactory
 from tests.support.load import bulk_workers, fire
 from tests.support.processes import wait_until
+from tests.support.submitting import overdue_claim
 from tests.support.world import build
 
 BRUSSELS = (50.8467, 4.3525)
@@ -112,13 +113,7 @@ def test_brands_cannot_claim_and_unknown_missions_are_404(client, db, make, auth
 
 @pytest.mark.integration
 def test_beat_expires_an_overdue_claim(client, db, make, auth_headers, start_worker):
-    mission_id = make(MissionFactory, at=BRUSSELS).id
-    claimed = client.post(
-        f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(make(UserFactory))
-    )
-    assignment_id = claimed.json["assignment_id"]
-    with db.transaction() as session:
-        session.execute(update(Assignment).values(expires_at=datetime.now(UTC) - timedelta(1)))
+    mission_id, assignment_id = overdue_claim(client, db, make, auth_headers)
     start_worker(CLAIM_EXPIRY_SWEEP_SECONDS=1)
 
     def expired():

@@ -266,6 +266,7 @@ def test_invitations_expired_unused_are_purged_and_accepted_ones_kept(
         session.execute(update(OrganisationInvite).values(expires_at=utcnow() - timedelta(days=1)))
     with app.app_context():
         assert purge_expired_tokens.apply().get() == 1
+        assert purge_expired_tokens.apply().get() == 0  # nothing twice
     with db.transaction(write=False) as session:
         left = session.scalars(select(OrganisationInvite.email)).all()
     assert left == ["lea@example.org"]

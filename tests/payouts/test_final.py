@@ -232,7 +232,8 @@ def test_an_erasure_waiting_on_mark_paid_still_erases_the_bank_details(
 
     def erase() -> None:
         try:
-            with db.transaction() as session:
+            # The erasure log is written where the app's settings say.
+            with app.app_context(), db.transaction() as session:
                 privacy.erase_account(
                     db_session=session,
                     user=session.get_one(User, worker.id),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from backend.ledger import service as ledger
@@ -70,3 +71,33 @@ def test_the_deadline_follows_the_setting(app, db, in_review):
     with app.app_context():
         assert approve_overdue.apply().get() == 1
     assert paid(db, waiting.claimed.worker.id) == 600
+
+
+def test_two_deadline_sweeps_at_once_pay_once(app, db, in_review, backend_name):
+    """Two beats (or a beat and a late copy) sweeping at the same moment: one approves and
+    pays, the other finds the submission decided."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    if backend_name == "sqlite":
+        pytest.skip("SQLite runs writers one at a time: the sweeps cannot overlap")
+    overdue = in_review()
+    age(db, Submission, overdue.submission_id, "decided_at", 48.1)
+    barrier = Barrier(2)
+
+    def sweep():
+        with app.app_context():
+            barrier.wait()
+            return approve_overdue.apply(throw=True).get()
+
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda _: sweep(), range(2)))
+    assert sorted(done) == [0, 1]
+    assert paid(db, overdue.claimed.worker.id) == 600
+    with db.transaction(write=False) as session:
+        decisions = session.scalars(
+            select(Decision).where(
+                Decision.submission_id == overdue.submission_id, Decision.actor == "deadline"
+            )
+        ).all()
+    assert len(decisions) == 1

@@ -305,6 +305,7 @@ def test_files_left_over_a_day_are_swept_unless_their_import_still_needs_them(
 
     with app.app_context():
         assert sweep_import_files.apply(throw=True).get() == 2
+        assert sweep_import_files.apply(throw=True).get() == 0  # nothing twice
     assert kept_file(app, waiting).exists()  # still queued: its task will need it
     assert kept_file(app, fresh).exists()  # too recent to judge
     assert not kept_file(app, over).exists()

@@ -6,6 +6,7 @@ request by name, so no test ever imports a conftest to reach one.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,11 @@ def start_worker(app_config: dict[str, Any], tmp_path: Path) -> Iterator[Callabl
 
     def start(**overrides: Any) -> Worker:
         n = len(started)
+        # Each embedded beat its own schedule and lock in Redis, as each had its own file:
+        # a killed worker's lock must not hold off the next one's beat.
+        own_beat = {"BEAT_KEY_PREFIX": f"fairfield:beat:{uuid.uuid4().hex}:"}
         worker = spawn_worker(
-            app_config | overrides,
+            app_config | own_beat | overrides,
             tmp_path / f"worker-{n}.log",
             name=f"test{n}",
             beat_schedule=tmp_path / f"beat-{n}",

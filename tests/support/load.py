@@ -108,17 +108,21 @@ def fire(pool: Executor, jobs: list[Job], processes: int = 4) -> list[tuple[int,
 
 @contextlib.contextmanager
 def gunicorn(
-    config: dict[str, Any], log: Path, workers: int = 4, log_level: str = "WARNING"
+    config: dict[str, Any],
+    log: Path,
+    workers: int = 4,
+    log_level: str = "WARNING",
+    app: str = "backend.wsgi:app",
 ) -> Iterator[str]:
     """The API under gunicorn with gunicorn.conf.py, as make run starts it, on these settings;
-    yields its /api/v1 base URL."""
+    yields its /api/v1 base URL. `app` may name a test's own app (`module:factory()`)."""
     port = free_port()
     env = setting_env(config | {"LOG_LEVEL": log_level})
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
-                "backend.wsgi:app",
+                app,
                 "-c",
                 str(ROOT / "gunicorn.conf.py"),
                 "-w",

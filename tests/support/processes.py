@@ -18,11 +18,20 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
 
 
+# Standard variables a test may give in the config: passed under their own names.
+STANDARD_PREFIXES = ("OTEL_", "SENTRY_")
+
+
 def setting_env(config: dict[str, Any]) -> dict[str, str]:
-    """The app config as FAIRFIELD_* variables, as a deployed worker would get them."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FAIRFIELD_")}
+    """The app config as FAIRFIELD_* variables, as a deployed worker would get them; the
+    standard OTEL_* and SENTRY_* ones (FAIRFIELD_SENTRY_TRACES_SAMPLE_RATE aside) as such."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("FAIRFIELD_", *STANDARD_PREFIXES))
+    }
     for key, value in config.items():
-        env[f"FAIRFIELD_{key}"] = str(value).lower() if isinstance(value, bool) else str(value)
+        standard = key.startswith(STANDARD_PREFIXES) and key != "SENTRY_TRACES_SAMPLE_RATE"
+        name = key if standard else f"FAIRFIELD_{key}"
+        env[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return env
 
 

@@ -138,6 +138,20 @@ def _database_of_this_process(url: str) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
+def _not_as_root(*paths: Path) -> list[str]:
+    """The command prefix that runs a server as the postgres system user when we are root
+    (PostgreSQL and PgBouncer refuse root), after handing it `paths`; else nothing."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pw = pwd.getpwnam("postgres")
+    except KeyError:
+        missing("PostgreSQL's 'postgres' system user does not exist")
+    for path in paths:
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+    return ["runuser", "-u", "postgres", "--"]
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """FAIRFIELD_TEST_DATABASE_URL if set, else a throwaway cluster; yields a SQLAlchemy URL."""
@@ -151,14 +165,7 @@ def postgres_server() -> Iterator[str]:
     assert bindir
     datadir = Path(tempfile.mkdtemp(prefix="ff-pg-"))
     # PostgreSQL refuses to run as root; run the cluster as the postgres system user.
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        try:
-            pw = pwd.getpwnam("postgres")
-        except KeyError:
-            missing("PostgreSQL's 'postgres' system user does not exist")
-        os.chown(datadir, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
+    as_user = _not_as_root(datadir)
     port = free_port()
     run = lambda *cmd: subprocess.run(  # noqa: E731
         [*as_user, *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -209,6 +216,59 @@ def postgres_server() -> Iterator[str]:
             check=False,
         )
         shutil.rmtree(datadir, ignore_errors=True)
+
+
+def _pgbouncer_binary() -> str | None:
+    # Debian installs it in /usr/sbin, outside a non-root user's PATH.
+    return shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin:/usr/bin")
+
+
+@contextlib.contextmanager
+def pgbouncer_server(postgres_url: str, *, pool_size: int = 20) -> Iterator[str]:
+    """PgBouncer in transaction pooling mode in front of `postgres_url`, on a free port;
+    yields the SQLAlchemy URL of the same database through it.
+
+    Its database `single` is that database too, with one server connection: every client's
+    transaction lands on the same server connection, so what one leaves on it (a prepared
+    statement, a session setting) shows in the next.
+    """
+    from sqlalchemy import make_url
+
+    binary = _pgbouncer_binary()
+    if not binary:
+        missing("pgbouncer is not installed")
+    assert binary
+    server = make_url(postgres_url)
+    workdir = Path(tempfile.mkdtemp(prefix="ff-pgbouncer-"))
+    port = free_port()
+    target = f"host={server.host} port={server.port or 5432} dbname={server.database}"
+    (workdir / "userlist.txt").write_text(f'"{server.username}" "{server.password or ""}"\n')
+    (workdir / "pgbouncer.ini").write_text(
+        "[databases]\n"
+        f"{server.database} = {target}\n"
+        f"single = {target} pool_size=1\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
+        # Clients are trusted; PgBouncer logs in to PostgreSQL with the userlist's password.
+        f"auth_type = trust\nauth_file = {workdir / 'userlist.txt'}\n"
+        f"pool_mode = transaction\ndefault_pool_size = {pool_size}\nmax_client_conn = 1000\n"
+        "ignore_startup_parameters = extra_float_digits,options\n"
+        f"logfile = {workdir / 'pgbouncer.log'}\n"
+    )
+    # PgBouncer refuses to run as root, like PostgreSQL.
+    as_user = _not_as_root(workdir, *workdir.iterdir())
+    proc = subprocess.Popen(
+        [*as_user, binary, str(workdir / "pgbouncer.ini")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield server.set(host="127.0.0.1", port=port).render_as_string(hide_password=False)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager

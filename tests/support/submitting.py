@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.outbox.models import OutboxMessage
 
@@ -103,3 +103,23 @@ def validate_now(app: Any, db: Any, submission_id: str) -> None:
         ids = [m for m in message_id if session.get_one(OutboxMessage, m).args == [submission_id]]
     with app.app_context():
         validate_submission.apply(args=[submission_id], task_id=ids[0], throw=True)
+
+
+def overdue_claim(client: Any, db: Any, make: Any, auth_headers: Any) -> tuple[str, str]:
+    """A mission claimed by a new worker, the claim a day past its expiry: (mission id,
+    assignment id), for the expiry sweep."""
+    from backend.missions.models import Assignment
+    from tests.support.factories import MissionFactory, UserFactory
+
+    mission_id = make(MissionFactory, at=BRUSSELS).id
+    claimed = client.post(
+        f"/api/v1/missions/{mission_id}/claim", headers=auth_headers(make(UserFactory))
+    )
+    assignment_id = claimed.json["assignment_id"]
+    with db.transaction() as session:
+        session.execute(
+            update(Assignment)
+            .where(Assignment.id == assignment_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(days=1))
+        )
+    return mission_id, assignment_id
