@@ -255,22 +255,39 @@ class S3PhotoStore:
         ]
         return [kind for kind in found if KIND.match(kind)]
 
-    def _delete_derived(self, sha256: str) -> int:
+    def _delete_derived(self, sha256: str, *, every_version: bool = False) -> int:
         removed = 0
         for kind in self._kinds():
             key = self.derived_key(sha256, kind)
             if self._exists(key):
                 self.client.delete_object(Bucket=self.bucket, Key=key)
                 removed += 1
+            if every_version:
+                self._delete_versions(key)
         return removed
 
     def delete(self, sha256: str) -> int:
-        """Delete a stored photo and every copy derived from it; returns how many objects."""
+        """Delete a stored photo and every copy derived from it, every version of each when
+        the bucket keeps versions (an erased photo must not stay behind a delete marker);
+        returns how many objects were current."""
         key, removed = self.key(sha256), 0
         if self._exists(key):
             self.client.delete_object(Bucket=self.bucket, Key=key)
             removed = 1
-        return removed + self._delete_derived(sha256)
+        self._delete_versions(key)
+        return removed + self._delete_derived(sha256, every_version=True)
+
+    def _delete_versions(self, key: str) -> None:
+        """Delete the noncurrent versions and delete markers of `key` (none unversioned)."""
+        pages = self.client.get_paginator("list_object_versions").paginate(
+            Bucket=self.bucket, Prefix=key
+        )
+        for page in pages:
+            for found in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if found["Key"] == key and found.get("VersionId") not in (None, "null"):
+                    self.client.delete_object(
+                        Bucket=self.bucket, Key=key, VersionId=found["VersionId"]
+                    )
 
     def stored_before(self, cutoff: float) -> Iterator[str]:
         """Digests of the stored photos last written before `cutoff` (a time.time())."""

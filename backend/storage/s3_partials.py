@@ -140,15 +140,24 @@ class BucketPartials:
         return self.put(joined, max_bytes=max_bytes, sha256=sha256)  # type: ignore[arg-type]
 
     def discard_partial(self, upload_id: str) -> None:
-        """Delete every piece of the upload (none: nothing to do)."""
-        for keys in _batches(self.client, self.bucket, self.partial_prefix(upload_id)):
+        """Delete every piece of the upload, every version of each when the bucket keeps
+        versions: they are a worker's photo bytes (none: nothing to do)."""
+        for objects in _versions(self.client, self.bucket, self.partial_prefix(upload_id)):
             self.client.delete_objects(
-                Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
+                Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}
             )
 
 
-def _batches(client: Any, bucket: str, prefix: str) -> Iterator[list[str]]:
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    for page in pages:  # at most 1,000 keys a page, as many as one delete_objects takes
-        if keys := [found["Key"] for found in page.get("Contents", [])]:
-            yield keys
+def _versions(client: Any, bucket: str, prefix: str) -> Iterator[list[dict[str, str]]]:
+    """Every object under `prefix`, each version of it on a versioned bucket, by the page."""
+    pages = client.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+    for page in pages:  # at most 1,000 a page, as many as one delete_objects takes
+        found = [*page.get("Versions", []), *page.get("DeleteMarkers", [])]
+        objects = [
+            {"Key": f["Key"], "VersionId": f["VersionId"]}
+            if f.get("VersionId") not in (None, "null")
+            else {"Key": f["Key"]}
+            for f in found
+        ]
+        if objects:
+            yield objects

@@ -112,3 +112,21 @@ def test_a_chunk_arriving_while_its_upload_is_discarded_leaves_no_piece(store):
         store.append_partial(upload, offset=10, chunk=late, limit=100, wait_s=0)
     assert refused.value.offset == 0
     assert store.client.list_objects_v2(Bucket=store.bucket).get("Contents", []) == []
+
+
+def test_an_erased_photo_leaves_no_version_in_a_versioned_bucket(store):
+    """docker-compose's bucket keeps versions: a delete there only hides the bytes."""
+    store.client.put_bucket_versioning(
+        Bucket=store.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+    stored = store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
+    store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))  # written twice: two versions
+    store.put_derived(stored.sha256, "brand", b"copy")
+    store.put_derived(stored.sha256, "brand", b"copy made again")
+    upload = str(uuid.uuid4())  # a resumable upload's pieces, discarded at erasure
+    store.append_partial(upload, offset=0, chunk=Sent(b"piece", None), limit=100, wait_s=0)
+    store.discard_partial(upload)
+    assert store.delete(stored.sha256) == 2
+    versions = store.client.list_object_versions(Bucket=store.bucket)
+    assert versions.get("Versions", []) == []
+    assert versions.get("DeleteMarkers", []) == []
