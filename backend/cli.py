@@ -227,6 +227,46 @@ def fairness_report(out: Path, days: int, top: int) -> None:
     click.echo(f"fairness report for the last {days} days written to {out}")
 
 
+@click.group("photos")
+def photos_group() -> None:
+    """The photo store."""
+
+
+@photos_group.command("copy-to-s3")
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The local photo folder (default: FAIRFIELD_PHOTO_DIR).",
+)
+@with_appcontext
+def photos_copy_to_s3(source: Path | None) -> None:
+    """Copy the local photo folder (photos and derived copies) into FAIRFIELD_S3_BUCKET.
+
+    Resumable: run it again after a cut, it skips what is in the bucket with the right
+    checksum. Switch FAIRFIELD_PHOTO_STORE to s3 once it reports nothing left to copy."""
+    from backend.settings import current_settings
+    from backend.storage import LocalPhotoStore
+    from backend.storage.s3 import bucket_store
+    from backend.storage.to_bucket import copy_to_bucket, files_to_copy
+
+    settings = current_settings()
+    if not settings.s3_bucket:
+        raise click.UsageError("Set FAIRFIELD_S3_BUCKET (and FAIRFIELD_S3_ENDPOINT_URL) first.")
+    local = LocalPhotoStore(source or settings.photo_dir)
+    target = bucket_store(settings.s3_bucket, settings.s3_endpoint_url)
+    total = sum(1 for _ in files_to_copy(local))
+    with _progress(f"copying to {settings.s3_bucket}", total) as bar:
+        report = copy_to_bucket(local, target, step=lambda: bar.update(1))
+    click.echo(
+        f"{report.copied} copied, {report.present} already there, "
+        f"{len(report.damaged)} damaged (not copied)"
+    )
+    for key in report.damaged:
+        click.echo(f"  damaged: {key} does not hash to its name", err=True)
+    if report.damaged:
+        sys.exit(1)
+
+
 _PG_BIN = click.option(
     "--pg-bin",
     type=click.Path(file_okay=False, exists=True),
@@ -357,5 +397,6 @@ def register_cli(app: Flask) -> None:
         fairness_report,
         backup,
         restore,
+        photos_group,
     ):
         app.cli.add_command(command)

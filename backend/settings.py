@@ -37,6 +37,9 @@ class Settings:
     database_url: str
     broker_url: str
     photo_dir: str
+    photo_store: str  # "local" (PHOTO_DIR) or "s3" (S3_BUCKET; credentials from AWS_*)
+    s3_bucket: str
+    s3_endpoint_url: str  # "" : AWS itself
     db_pool_size: int
     db_pooler: str
     sqlite_busy_timeout_ms: int
@@ -164,6 +167,8 @@ class Settings:
         return cls(**values)
 
     def __post_init__(self) -> None:
+        if self.photo_store == "s3" and not self.s3_bucket:
+            raise BadSetting("FAIRFIELD_PHOTO_STORE=s3 needs FAIRFIELD_S3_BUCKET.")
         # Each value is sound alone; these pairs must also agree with each other.
         for low, high, what in _PAIRS:
             if getattr(self, low.lower()) > getattr(self, high.lower()):
@@ -402,6 +407,14 @@ def host(value: object, name: str) -> str:
     return value.strip()
 
 
+def photo_store(value: object, name: str) -> str:
+    """Where photos are kept: 'local' (a folder) or 's3' (an S3-compatible bucket)."""
+    chosen = str(value or "local").strip().lower()
+    if chosen not in {"local", "s3"}:
+        raise _refuse(name, "'local' or 's3'", value)
+    return chosen
+
+
 def optional_text(value: object, name: str) -> str:
     """Any text, empty included (never repeated in a message: it may be a key)."""
     if value is None:
@@ -515,6 +528,9 @@ READERS: dict[str, Reader] = {
     "DATABASE_URL": url,
     "BROKER_URL": url,
     "PHOTO_DIR": text,
+    "PHOTO_STORE": photo_store,
+    "S3_BUCKET": optional_text,
+    "S3_ENDPOINT_URL": optional_text,
     "DB_POOL_SIZE": whole(1),
     "DB_POOLER": db_pooler,
     "SQLITE_BUSY_TIMEOUT_MS": whole(0),

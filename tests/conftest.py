@@ -19,7 +19,14 @@ from flask.testing import FlaskClient
 from backend import create_app, migrate
 from backend.db import Database
 from tests.support import factories
-from tests.support.services import pgbouncer_server, postgres_server, redis_server
+from tests.support.services import (
+    pgbouncer_server,
+    postgres_server,
+    redis_server,
+    s3_client,
+    s3_server,
+)
+from tests.support.stores import BucketFollowingClient
 from tests.support.tables import empty_tables
 
 # Fixtures every folder may ask for by name; helpers are imported from tests.support.
@@ -28,10 +35,72 @@ pytest_plugins = ["tests.support.fixtures"]
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--photo-store",
+        choices=["local", "s3"],
+        default="local",
+        help="s3: the apps keep photos in a bucket of the test S3 server, on PostgreSQL only "
+        "(CI runs the photo-touching tests so, once more: see .ci/run)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --photo-store=s3 only the PostgreSQL runs are kept (not SQLite, not PgBouncer's
+    repeats): several nodes mean PostgreSQL, and the store is what this run is about."""
+    if config.getoption("--photo-store") != "s3":
+        return
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        elsewhere = params is not None and params.params.get("database_url") not in {
+            None,
+            "postgresql",
+        }
+        (dropped if elsewhere else kept).append(item)
+        if marker := item.get_closest_marker("local_store"):
+            item.add_marker(pytest.mark.skip(reason=f"local store only: {marker.args[0]}"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3 API server (moto) for the run; its endpoint URL."""
+    with s3_server() as url:
+        yield url
+
+
+def _new_bucket(endpoint: str) -> str:
+    import uuid
+
+    name = f"fairfield-test-{uuid.uuid4().hex[:12]}"
+    s3_client(endpoint).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_endpoint: str) -> str:
+    """A bucket made for this test run on that server."""
+    return _new_bucket(s3_endpoint)
+
+
+@pytest.fixture
+def s3_settings(s3_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """The settings that put an app's photos in a bucket of its own, made for the test
+    (credentials as AWS_*)."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    bucket = _new_bucket(s3_endpoint)
+    return {"PHOTO_STORE": "s3", "S3_BUCKET": bucket, "S3_ENDPOINT_URL": s3_endpoint}
 
 
 @pytest.fixture(scope="session")
@@ -106,8 +175,17 @@ def db_pooler(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app_config(database_url: str, db_pooler: str, redis_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_config(
+    database_url: str,
+    db_pooler: str,
+    redis_url: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> dict[str, Any]:
     """The settings a test app gets; tests may edit it before asking for `app`."""
+    photos = {}
+    if request.config.getoption("--photo-store") == "s3":
+        photos = request.getfixturevalue("s3_settings")
     return {
         "VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": database_url,
@@ -115,6 +193,7 @@ def app_config(database_url: str, db_pooler: str, redis_url: str, tmp_path: Path
         "BROKER_URL": f"{redis_url}/1",
         "LOG_LEVEL": "WARNING",
         **FAST_HASHING,
+        **photos,
     }
 
 
@@ -122,6 +201,11 @@ def app_config(database_url: str, db_pooler: str, redis_url: str, tmp_path: Path
 def app(app_config: dict[str, Any], redis_url: str) -> Iterator[APIFlask]:
     redis.Redis.from_url(f"{redis_url}/1").flushdb()
     application = create_app(app_config)
+    if app_config.get("PHOTO_STORE") == "s3":
+        # Photo URLs answer 302 to the bucket: the tests' client follows them there.
+        follower = type("Follower", (BucketFollowingClient,), {})
+        follower.endpoint = app_config["S3_ENDPOINT_URL"]
+        application.test_client_class = follower
     yield application
     database: Database = application.extensions["fairfield.db"]
     empty_tables(database)

@@ -10,6 +10,7 @@ from backend.errors import not_found
 from backend.kernel.clock import utcnow
 from backend.ops.models import PipelineCheck
 from backend.outbox.tasks import enqueue
+from backend.storage import PhotoStore
 
 
 def database_ready(*, db_session: Session) -> tuple[bool, str]:
@@ -24,6 +25,15 @@ def broker_ready(*, celery: Celery, timeout: float = 2.0) -> tuple[bool, str]:
     try:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:
+        return False, type(exc).__name__
+    return True, "ok"
+
+
+def object_store_ready(*, store: PhotoStore) -> tuple[bool, str]:
+    """The photo store: its folder writable, or its bucket reachable."""
+    try:
+        store.check_ready()
     except Exception as exc:
         return False, type(exc).__name__
     return True, "ok"

@@ -12,6 +12,7 @@ from backend.db import request_session
 from backend.ops import service
 from backend.ops.metrics import render_metrics
 from backend.ops.schemas import HealthOut, PipelineCheckOut, ReadyOut
+from backend.storage import photo_store
 
 bp = APIBlueprint("ops", __name__, tag="Operations")
 _METRICS_RESPONSES: Any = {
@@ -33,16 +34,17 @@ def healthz() -> Any:
 @bp.get("/readyz")
 @bp.output(ReadyOut)
 @bp.doc(
-    summary="The database and the broker are reachable",
+    summary="The database, the broker and the photo store (folder or bucket) are reachable",
     responses=_READY_RESPONSES,
 )
 def readyz() -> Any:
     db_ok, db_detail = service.database_ready(db_session=request_session())
     broker_ok, broker_detail = service.broker_ready(celery=current_app.extensions["celery"])
-    ok = db_ok and broker_ok
+    store_ok, store_detail = service.object_store_ready(store=photo_store())
+    ok = db_ok and broker_ok and store_ok
     body = {
         "status": "ok" if ok else "unavailable",
-        "checks": {"database": db_detail, "broker": broker_detail},
+        "checks": {"database": db_detail, "broker": broker_detail, "object_store": store_detail},
     }
     return body, 200 if ok else 503
 

@@ -60,21 +60,50 @@ def link_viewer(*, db_session: Session, viewer_id: str) -> User | None:
     )
 
 
+def served_kind(user: User, variant: str) -> str | None:
+    """Which object `user` gets of `variant`: the original as taken (None) for its worker
+    and admins, the copy without metadata for the brand; the smaller sizes for everyone."""
+    if variant in SIZES:
+        return variant
+    return BRAND_COPY if user.role == "brand" else None
+
+
 def photo_bytes(
     *, photo: Photo, user: User, variant: str, store: PhotoStore, max_pixels: int
 ) -> bytes:
-    """The image `user` gets of `variant`: full size as taken for its worker and admins,
-    without metadata for the brand; the smaller sizes without metadata for everyone."""
+    """The image `user` gets of `variant` (served_kind)."""
+    kind = served_kind(user, variant)
     try:
-        if variant in SIZES:
-            return derived_copy(store, photo.sha256, variant, max_pixels=max_pixels)
-        if user.role == "brand":
-            return derived_copy(store, photo.sha256, BRAND_COPY, max_pixels=max_pixels)
+        if kind is not None:
+            return derived_copy(store, photo.sha256, kind, max_pixels=max_pixels)
         with store.open(photo.sha256) as stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES
             return stream.read()
     except FileNotFoundError:
-        # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
-        raise NotFound(gettext("This photo was erased."), code="photo_erased") from None
+        raise _erased() from None
+
+
+def photo_url(
+    *, photo: Photo, user: User, variant: str, store: PhotoStore, max_pixels: int, expires_s: int
+) -> str | None:
+    """Where `user` may fetch the image of `variant` straight from the store for
+    `expires_s` seconds (a presigned bucket URL), the copy made first if it was not yet;
+    None when the store has no URLs (a local folder): the API serves the bytes."""
+    kind, filename = served_kind(user, variant), f"{photo.id}.jpg"
+    try:
+        try:
+            return store.download_url(photo.sha256, kind, expires_s=expires_s, filename=filename)
+        except FileNotFoundError:
+            if kind is None:
+                raise
+        derived_copy(store, photo.sha256, kind, max_pixels=max_pixels)
+        return store.download_url(photo.sha256, kind, expires_s=expires_s, filename=filename)
+    except FileNotFoundError:
+        raise _erased() from None
+
+
+def _erased() -> NotFound:
+    # Its worker asked to be forgotten: the row stays for the audit, the image is gone.
+    return NotFound(gettext("This photo was erased."), code="photo_erased")
 
 
 def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) -> bytes:

@@ -76,7 +76,8 @@ def test_make_run_serves_docs_and_a_valid_openapi(make_run):
     assert status == 200
     validate(json.loads(body))
     status, body = fetch(f"{base}/readyz")
-    assert (status, json.loads(body)["checks"]) == (200, {"database": "ok", "broker": "ok"})
+    checks = {"database": "ok", "broker": "ok", "object_store": "ok"}
+    assert (status, json.loads(body)["checks"]) == (200, checks)
     output = log.read_text()
     assert "admin@fairfield.demo" in output  # the demo logins are printed
     assert f"{base}/docs" in output  # and the URLs

@@ -15,7 +15,44 @@ def test_healthz(client):
 def test_readyz_when_everything_is_up(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    checks = {"database": "ok", "broker": "ok", "object_store": "ok"}
+    assert response.json == {"status": "ok", "checks": checks}
+
+
+def test_readyz_is_503_when_the_photo_folder_cannot_be_written(app_config, tmp_path):
+    import shutil
+
+    from backend import create_app
+
+    folder = tmp_path / "photos"
+    app = create_app(app_config | {"PHOTO_STORE": "local", "PHOTO_DIR": str(folder)})
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_bytes(b"a disk remounted wrong: a file where the folder was")
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["object_store"] == "FileExistsError"
+    assert response.json["checks"]["database"] == "ok"
+    app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_readyz_is_503_when_the_bucket_stops_answering(app_config, s3_settings):
+    import boto3
+
+    from backend import create_app
+    from tests.support.services import s3_server
+
+    with s3_server() as endpoint:  # a server of its own, to stop
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="photos")
+        settings = s3_settings | {"S3_BUCKET": "photos", "S3_ENDPOINT_URL": endpoint}
+        app = create_app(app_config | settings)
+        up = app.test_client().get("/readyz")
+        assert (up.status_code, up.json["checks"]["object_store"]) == (200, "ok")
+    down = app.test_client().get("/readyz")
+    assert down.status_code == 503
+    assert down.json["status"] == "unavailable"
+    assert down.json["checks"]["object_store"] == "EndpointConnectionError"
+    assert down.json["checks"]["database"] == "ok"
+    app.extensions["fairfield.db"].engine.dispose()
 
 
 def test_readyz_is_503_when_the_broker_is_down(app_config):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from backend.review.models import Appeal
 from backend.submissions.models import Photo, Submission
 from tests.support.factories import PASSWORD, UserFactory
 from tests.support.photos import with_gps
+from tests.support.stores import stored_contents
 from tests.support.submitting import honest_payload, submit, validate_now
 from tests.support.tables import stored_values as _stored_values
 
@@ -166,15 +166,11 @@ def test_brands_and_admins_export_their_profile_but_may_not_erase_here(client, m
         assert client.get("/api/v1/me", headers=headers).status_code == 200
 
 
-def _files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
-
-
 def test_erasure_leaves_nothing_personal_in_any_table_or_the_photo_store(app, client, db, history):
     worker, headers = history["worker"], history["headers"]
     digests = [hashlib.sha256(photo).hexdigest() for photo in history["photos"]]
-    root = Path(app.config["PHOTO_DIR"])
-    assert any(d in name for d in digests for name in _files(root))  # original and brand copy
+    # The original and the brand copy.
+    assert any(d in name for d in digests for name in stored_contents(app))
     with db.transaction(write=False) as session:
         ledger_rows = session.scalar(select(func.count(LedgerEntry.id)))
 
@@ -194,7 +190,7 @@ def test_erasure_leaves_nothing_personal_in_any_table_or_the_photo_store(app, cl
     for table, text in _stored_values(db):
         for needle in needles:
             assert needle not in text, f"{needle!r} left in {table}: {text[:200]}"
-    files = _files(root)
+    files = stored_contents(app)
     for name, content in files.items():
         assert not any(d in name for d in digests), name
         assert content not in history["photos"], name
@@ -275,7 +271,7 @@ def test_a_photo_someone_else_also_sent_stays_in_the_store(app, client, db, clai
     erased = _ok(client.delete("/api/v1/me", headers=copier.headers))
     assert erased["files_deleted"] == 0
     digest = hashlib.sha256(photo).hexdigest()
-    assert digest in " ".join(_files(Path(app.config["PHOTO_DIR"])))
+    assert digest in " ".join(stored_contents(app))
     kept = _ok(client.get(f"/api/v1/submissions/{first}", headers=original.headers))
     image = client.get(kept["photos"][0]["url"], headers=original.headers)
     assert image.data == photo  # the original's evidence is still whole

@@ -25,6 +25,7 @@ from tests.support.factories import UserFactory
 from tests.support.photo_links import joined, make_variants_now, parts, signed_at
 from tests.support.photos import jpeg, shelf
 from tests.support.review import reject
+from tests.support.stores import stored_names
 from tests.support.submitting import honest_payload, submit, validate_now
 
 GPS_IFD = 0x8825
@@ -40,6 +41,11 @@ def gps_photo(seed: int, width: int = 2400, height: int = 1800) -> bytes:
 
 def image(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data))
+
+
+def derived_names(app: Any, sha256: str) -> list[str]:
+    """The names of the copies made from a photo, in whichever store the app has."""
+    return [n for n in stored_names(app) if n.startswith("derived/") and n.endswith(sha256)]
 
 
 def unknown_photo(client: Any, headers: dict[str, str]) -> dict[str, Any]:
@@ -101,6 +107,7 @@ def test_every_photo_object_carries_three_links_signed_for_whoever_asked(client,
     assert client.get(item["photos"][0]["thumbnail_url"]).status_code == 200
 
 
+@pytest.mark.local_store("the API's caching; with a bucket, the presigned URL's life is tested")
 def test_a_signed_answer_is_cached_for_the_life_left_in_its_link(client, sent):
     (photo,) = sent([gps_photo(seed=302)])["photos"]
     response = client.get(photo["thumbnail_url"])
@@ -209,7 +216,7 @@ def test_every_link_to_an_erased_photo_answers_404_and_its_copies_are_gone(app, 
     assert make_variants_now(app, db, waiting["id"]) == 2
     assert client.get(photo["thumbnail_url"]).status_code == 200
     assert client.get(admin_link).status_code == 200
-    copies = list((Path(app.config["PHOTO_DIR"]) / "derived").rglob(photo["sha256"]))
+    copies = derived_names(app, photo["sha256"])
     assert len(copies) == 2  # review size and thumbnail
 
     reject(client, waiting["admin_headers"], waiting["id"])  # nothing owed: erasure may go on
@@ -219,9 +226,10 @@ def test_every_link_to_an_erased_photo_answers_404_and_its_copies_are_gone(app, 
         assert client.get(url).status_code == 404  # the viewer's account is gone
     gone = client.get(admin_link)  # an admin may still see the row, not the image
     assert (gone.status_code, gone.json["code"]) == (404, "photo_erased")
-    assert not any(path.exists() for path in copies)
+    assert derived_names(app, photo["sha256"]) == []
 
 
+@pytest.mark.local_store("reads the copies' files and their inodes")
 def test_the_smaller_sizes_are_smaller_carry_no_metadata_and_are_made_once(app, client, db, sent):
     original = gps_photo(seed=308)
     waiting = sent([original])
@@ -297,6 +305,7 @@ def test_a_size_asked_for_before_the_task_ran_is_made_then(app, client, db, sent
 
 
 @pytest.mark.parametrize("key", ["url", "review_url", "thumbnail_url"])
+@pytest.mark.local_store("the API's ETag; the bucket answers a presigned GET with its own")
 def test_an_unchanged_image_answers_304_to_its_etag(client, sent, key):
     waiting = sent([gps_photo(seed=310)])
     url = waiting["photos"][0][key]
@@ -363,14 +372,14 @@ def test_the_orphan_sweep_keeps_a_named_photo_s_copies(app, client, db, sent):
     waiting = sent([gps_photo(seed=313)])
     (photo,) = waiting["photos"]
     make_variants_now(app, db, waiting["id"])
-    copies = list((Path(app.config["PHOTO_DIR"]) / "derived").rglob(photo["sha256"]))
+    copies = derived_names(app, photo["sha256"])
     with app.app_context(), db.transaction(write=False) as session:
         swept = delete_orphaned_photos(
             db_session=session, store=photo_store(), cutoff=time.time() + 60
         )
     assert swept == 0
     assert len(copies) == 2
-    assert all(path.exists() for path in copies)
+    assert derived_names(app, photo["sha256"]) == copies
 
 
 def test_the_document_describes_the_links_and_their_parameters(client):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select, update
 
@@ -13,12 +12,12 @@ from backend.outbox.models import OutboxMessage
 from backend.submissions.models import Photo, Submission
 from tests.support.factories import UserFactory
 from tests.support.photos import jpeg, shelf
+from tests.support.stores import stored_names
 from tests.support.submitting import honest_payload, submit
 
 
 def stored_files(app):
-    root = Path(app.config["PHOTO_DIR"])
-    return sorted(p.name for p in root.rglob("*") if p.is_file())
+    return sorted(name.rsplit("/", 1)[-1] for name in stored_names(app))
 
 
 def count(db, model):

@@ -1,4 +1,4 @@
-"""Real services for the tests: a throwaway PostgreSQL cluster and Redis server per run.
+"""Real services for the tests: a throwaway PostgreSQL cluster, Redis and S3 server per run.
 
 Outside CI a missing server skips the tests that need it, with the reason; with CI=true it
 fails them, so a green CI always means every backend really ran.
@@ -13,10 +13,12 @@ import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -267,3 +269,38 @@ def pgbouncer_server(postgres_url: str, *, pool_size: int = 20) -> Iterator[str]
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def s3_server() -> Iterator[str]:
+    """A private moto S3 API server on a free port; yields its endpoint URL. Its state lives
+    in memory only, so stopping it leaves nothing behind."""
+    beside_python = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    binary = shutil.which("moto_server") or beside_python
+    if not os.path.exists(binary):
+        missing("moto_server is not installed (pip install 'moto[server]')")
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def s3_client(endpoint: str) -> Any:
+    """A boto3 client of the test S3 server (moto takes any credentials)."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+    )

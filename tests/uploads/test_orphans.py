@@ -8,6 +8,8 @@ import io
 import os
 import time
 
+import pytest
+
 from backend.storage import LocalPhotoStore
 from tests.support.photos import jpeg, shelf
 from tests.support.submitting import submit
@@ -29,6 +31,7 @@ def _sweep(app):
         return sweep_orphans.apply().get()
 
 
+@pytest.mark.local_store("ages files by their mtime; the bucket's sweep is in tests/storage")
 def test_a_day_old_photo_nothing_names_is_deleted_with_its_copies(app, client, claim, tus):
     store = LocalPhotoStore(app.config["PHOTO_DIR"])
     kept, arrived, orphan, fresh = (jpeg(shelf(seed=s)) for s in (61, 62, 63, 64))
@@ -55,6 +58,7 @@ def test_a_day_old_photo_nothing_names_is_deleted_with_its_copies(app, client, c
     assert _sweep(app) == 0
 
 
+@pytest.mark.local_store("ages files by their mtime; the bucket's sweep is in tests/storage")
 def test_a_photo_written_again_since_the_sweep_looked_stays(app):
     store = LocalPhotoStore(app.config["PHOTO_DIR"])
     photo = jpeg(shelf(seed=65))

@@ -7,7 +7,6 @@ import hashlib
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -20,6 +19,7 @@ from backend.uploads import service
 from backend.uploads.models import Upload
 from tests.support.factories import UserFactory
 from tests.support.photos import jpeg, shelf
+from tests.support.stores import app_store, holds, partials_left, stored_names
 from tests.support.tables import stored_values
 from tests.support.tus import declaration
 
@@ -29,10 +29,6 @@ PHOTOS = [jpeg(shelf(seed=1)), jpeg(shelf(seed=2))]
 def read(db, model, key):
     with db.transaction(write=False) as session:
         return session.get_one(model, key)
-
-
-def partial_files(app):
-    return sorted(p.name for p in (Path(app.config["PHOTO_DIR"]) / "partial").glob("*"))
 
 
 def validation_messages(db):
@@ -89,7 +85,7 @@ def test_photos_sent_in_chunks_make_the_submission_whole_only_at_the_last_byte(
     assert read(db, Submission, submission_id).status == "received"
     assert read(db, Mission, claimed.mission_id).status == "submitted"
     assert validation_messages(db) == [[submission_id]]
-    assert partial_files(app) == []  # accepted photos leave no partial bytes behind
+    assert partials_left(app) == []  # accepted photos leave no partial bytes behind
     shown = client.get(f"/api/v1/submissions/{submission_id}", headers=claimed.headers).json
     assert [p["sha256"] for p in shown["photos"]] == [hashlib.sha256(p).hexdigest() for p in PHOTOS]
     for photo, original in zip(shown["photos"], PHOTOS, strict=True):
@@ -107,8 +103,7 @@ def test_a_cut_chunk_keeps_the_bytes_that_arrived_and_resumes_there(app, claim, 
     worker.patch(url, 0, photo[:200_000], cut_after=123_457)
     assert worker.head(url).headers["Upload-Offset"] == "123457"
     worker.send(url, photo)
-    store = LocalPhotoStore(app.config["PHOTO_DIR"])
-    with store.open(hashlib.sha256(photo).hexdigest()) as kept:
+    with app_store(app).open(hashlib.sha256(photo).hexdigest()) as kept:
         assert kept.read() == photo
 
 
@@ -241,7 +236,7 @@ def test_evidence_captured_in_time_is_declared_in_the_grace_period_and_its_photo
 
 
 def test_the_sweep_accepts_finished_bytes_and_abandons_what_expired(app, db, claim, tus):
-    store = LocalPhotoStore(app.config["PHOTO_DIR"])
+    store = app_store(app)
     _c, _worker, whole = declared(claim, tus, photos=PHOTOS[:1])
     # Every byte in, but the process died before accepting them.
     upload_id = whole["uploads"][0]["id"]
@@ -265,7 +260,7 @@ def test_the_sweep_accepts_finished_bytes_and_abandons_what_expired(app, db, cla
     assert read(db, Submission, stalled["submission_id"]).status == "abandoned"
     assert read(db, Assignment, late.assignment_id).status == "expired"
     assert read(db, Mission, late.mission_id).status == "open"  # someone else may do it
-    assert partial_files(app) == []
+    assert partials_left(app) == []
     gone = late_worker.head(stalled["uploads"][0]["url"])
     assert gone.status_code == 410
     with db.transaction(write=False) as session:
@@ -288,7 +283,7 @@ def _abandon(app, db, submission_id):
 def test_photos_of_an_abandoned_submission_are_deleted_unless_evidence_elsewhere(
     app, db, claim, tus
 ):
-    store = LocalPhotoStore(app.config["PHOTO_DIR"])
+    store = app_store(app)
     _c, worker, body = declared(claim, tus)
     worker.send(body["uploads"][0]["url"], PHOTOS[0])  # arrived; the second never does
     _c2, other, shared = declared(claim, tus, photos=PHOTOS[1:])
@@ -296,9 +291,9 @@ def test_photos_of_an_abandoned_submission_are_deleted_unless_evidence_elsewhere
     other.send(shared["uploads"][0]["url"], PHOTOS[1])  # someone else's evidence, complete
     _abandon(app, db, body["submission_id"])
     first, second = (hashlib.sha256(p).hexdigest() for p in PHOTOS)
-    assert not store.path(first).exists()  # the abandoned submission's photo is gone
-    assert store.path(second).exists()  # the other submission's photo stays
-    assert partial_files(app) == []
+    assert not holds(store, first)  # the abandoned submission's photo is gone
+    assert holds(store, second)  # the other submission's photo stays
+    assert partials_left(app) == []
 
 
 def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
@@ -317,8 +312,7 @@ def test_erasure_clears_resumable_uploads_too(app, client, db, claim, tus):
     digests = [hashlib.sha256(p).hexdigest() for p in PHOTOS]
     for table, text in stored_values(db):
         assert not any(d in text for d in digests), f"a photo digest left in {table}"
-    root = Path(app.config["PHOTO_DIR"])
-    assert [p for p in root.rglob("*") if p.is_file()] == []
+    assert stored_names(app) == []
 
 
 def test_a_worker_with_photos_on_the_way_is_not_erased_yet(claim, tus, client):
@@ -327,6 +321,7 @@ def test_a_worker_with_photos_on_the_way_is_not_erased_yet(claim, tus, client):
     assert (response.status_code, response.json["code"]) == (409, "submissions_pending")
 
 
+@pytest.mark.local_store("a lock on the partial file; the bucket's is in tests/storage")
 def test_one_writer_per_upload_at_a_time(app, claim, tus):
     _c, _worker, body = declared(claim, tus)
     store = LocalPhotoStore(app.config["PHOTO_DIR"])
@@ -379,6 +374,7 @@ def _state(app, upload_id, store):
         )
 
 
+@pytest.mark.local_store("a piece in a bucket appears whole or not at all: nothing to wait for")
 def test_asking_for_the_offset_waits_for_a_chunk_still_being_written(app, claim, tus):
     _c, worker, body = declared(claim, tus)
     store = LocalPhotoStore(app.config["PHOTO_DIR"])

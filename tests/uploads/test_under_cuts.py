@@ -7,7 +7,6 @@ import hashlib
 import random
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from backend.submissions.models import Photo, Submission
 from backend.uploads.models import Upload
 from tests.support.photos import jpeg, shelf
 from tests.support.processes import wait_until
+from tests.support.stores import partials_left
 from tests.support.tus import Tus, declaration
 from tests.uploads.flaky import FlakyTus
 
@@ -72,4 +72,4 @@ def test_every_submission_completes_with_byte_identical_photos_despite_cuts(
         assert served.status_code == 200
         assert hashlib.sha256(served.data).hexdigest() == hashlib.sha256(original).hexdigest()
         assert served.data == original
-    assert list((Path(app.config["PHOTO_DIR"]) / "partial").iterdir()) == []
+    assert partials_left(app) == []

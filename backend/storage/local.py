@@ -1,8 +1,4 @@
-"""Photo storage: content-addressed, streamed, bounded. A local folder now; S3 can follow.
-
-Names are made by the server from the content (sha256), never from what a client sent,
-so a filename cannot traverse paths and the same bytes are stored once.
-"""
+"""Photos in a local folder (FAIRFIELD_PHOTO_DIR): the embedded default, one machine."""
 
 from __future__ import annotations
 
@@ -10,89 +6,27 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-from backend.settings import current_settings
+from backend.storage.base import (
+    CHUNK,
+    DIGEST,
+    KIND,
+    UPLOAD_ID,
+    Busy,
+    Chunk,
+    DigestMismatch,
+    OffsetMismatch,
+    Stored,
+    TooLarge,
+)
 
-CHUNK = 64 * 1024
-_DIGEST = re.compile(r"^[0-9a-f]{64}$")
-_KIND = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
-_UPLOAD_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PARTIAL_DIR = "partial"
-
-
-class TooLarge(Exception):
-    """The stream went past the byte limit; nothing was kept."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} bytes")
-        self.limit = limit
-
-
-class DigestMismatch(Exception):
-    """The bytes do not hash to what the sender said they would; nothing was kept."""
-
-
-class Busy(Exception):
-    """Another request is writing to this partial upload right now."""
-
-
-class OffsetMismatch(Exception):
-    """A chunk was sent for an offset other than where the partial upload ends."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(f"the upload is at byte {offset}")
-        self.offset = offset
-
-
-@dataclass(frozen=True)
-class Stored:
-    sha256: str
-    size: int
-
-
-class Chunk(Protocol):
-    """A chunk of a resumable upload as it arrives; it judges itself once read (whether a
-    checksum sent with it holds), and a chunk it refuses is not kept."""
-
-    def read(self, size: int) -> bytes: ...
-
-    def accept(self) -> bool: ...
-
-
-class PhotoStore(Protocol):
-    def put(self, stream: BinaryIO, *, max_bytes: int, sha256: str | None = None) -> Stored: ...
-
-    def open(self, sha256: str) -> BinaryIO: ...
-
-    def put_derived(self, sha256: str, kind: str, data: bytes) -> None: ...
-
-    def open_derived(self, sha256: str, kind: str) -> BinaryIO: ...
-
-    def sweep_temporary(self, *, older_than_s: float) -> int: ...
-
-    def delete(self, sha256: str) -> int: ...
-
-    def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int: ...
-
-    def append_partial(
-        self, upload_id: str, *, offset: int, chunk: Chunk, limit: int, wait_s: float
-    ) -> int: ...
-
-    def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored: ...
-
-    def discard_partial(self, upload_id: str) -> None: ...
-
-    def stored_before(self, cutoff: float) -> Iterator[str]: ...
-
-    def delete_unless_rewritten(self, sha256: str, *, cutoff: float) -> bool: ...
 
 
 class LocalPhotoStore:
@@ -101,8 +35,15 @@ class LocalPhotoStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def check_ready(self) -> None:
+        """Raise unless a photo can be written in the folder (an OSError says why)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        # Named as an upload, so that one left by a killed process is swept with them.
+        with tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-ready-"):
+            pass
+
     def path(self, sha256: str) -> Path:
-        if not _DIGEST.match(sha256):
+        if not DIGEST.match(sha256):
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -139,7 +80,7 @@ class LocalPhotoStore:
 
     def derived_path(self, sha256: str, kind: str) -> Path:
         """Where a copy made from a stored photo lives, named by the original and its kind."""
-        if not _KIND.match(kind):
+        if not KIND.match(kind):
             raise ValueError("not a derived kind")
         original = self.path(sha256)
         return self.root / "derived" / kind / original.relative_to(self.root)
@@ -161,10 +102,16 @@ class LocalPhotoStore:
         """The derived copy; FileNotFoundError until it has been made."""
         return self.derived_path(sha256, kind).open("rb")
 
+    def download_url(
+        self, sha256: str, kind: str | None, *, expires_s: int, filename: str
+    ) -> str | None:
+        """None: a local folder has no URL of its own, the API serves the bytes."""
+        return None
+
     def _derived_paths(self, sha256: str) -> list[Path]:
         derived = self.root / "derived"
         kinds = [k.name for k in derived.iterdir()] if derived.is_dir() else []
-        return [self.derived_path(sha256, kind) for kind in kinds if _KIND.match(kind)]
+        return [self.derived_path(sha256, kind) for kind in kinds if KIND.match(kind)]
 
     def delete(self, sha256: str) -> int:
         """Delete a stored photo and every copy derived from it; returns how many files."""
@@ -180,7 +127,7 @@ class LocalPhotoStore:
 
     def partial_path(self, upload_id: str) -> Path:
         """Where the bytes of an unfinished resumable upload are kept, named by its id."""
-        if not _UPLOAD_ID.match(upload_id):
+        if not UPLOAD_ID.match(upload_id):
             raise ValueError("not an upload id")
         return self.root / PARTIAL_DIR / upload_id
 
@@ -246,7 +193,7 @@ class LocalPhotoStore:
                     old = path.stat().st_mtime < cutoff
                 except FileNotFoundError:  # deleted meanwhile
                     continue
-                if old and _DIGEST.match(path.name):
+                if old and DIGEST.match(path.name):
                     yield path.name
 
     def delete_unless_rewritten(self, sha256: str, *, cutoff: float) -> bool:
@@ -305,8 +252,3 @@ def _locked(handle: BinaryIO, wait_s: float, *, shared: bool = False) -> Iterato
         yield
     finally:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def photo_store() -> PhotoStore:
-    """The app's photo store (a local folder: FAIRFIELD_PHOTO_DIR)."""
-    return LocalPhotoStore(current_settings().photo_dir)
