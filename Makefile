@@ -56,9 +56,17 @@ run-tls: $(STAMP) ## As `make run`, over HTTPS on the local network, for a phone
 # (pytest-xdist, each with its own PostgreSQL and Redis) keep two cores busy.
 TEST_PROCESSES ?= 2
 
-test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS and Chromium as root on Debian)
+# The tests that touch photos run once more with photos in a bucket (the test S3 server), on
+# PostgreSQL only: uploads, submissions and their photo links, validation, review, erasure and
+# retention, the stores themselves, results with photos, readiness (README, "Photos in object
+# storage").
+PHOTO_TESTS := tests/uploads tests/submissions tests/validation tests/review tests/privacy \
+	tests/storage tests/campaigns/test_results.py tests/ops/test_ops.py
+
+test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS, PgBouncer and Chromium as root on Debian)
 	scripts/ensure-services
 	$(BIN)/pytest -n $(TEST_PROCESSES) --durations=30
+	$(BIN)/pytest -n $(TEST_PROCESSES) --durations=10 --photo-store=s3 $(PHOTO_TESTS)
 
 test-fast: $(STAMP) ## Run the suite without the worker/stack integration tests
 	$(BIN)/pytest -m "not integration"
