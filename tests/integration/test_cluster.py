@@ -35,7 +35,7 @@ from tests.support.cluster import (
     holding,
     photo_key,
 )
-from tests.support.factories import StoreFactory, UserFactory
+from tests.support.factories import UserFactory
 from tests.support.ledger import assert_credited_once
 from tests.support.photos import jpeg, shelf
 from tests.support.processes import wait_until
@@ -123,17 +123,33 @@ def publish(brand: Phone, store_ids: list[str], **overrides: Any) -> str:
     return str(created["id"])
 
 
+def import_stores(brand: Phone, count: int) -> list[str]:
+    """The brand's stores, imported from a CSV as a task: the API node that takes the file is
+    rarely the worker node that imports it."""
+    lines = ["name,chain,address,latitude,longitude,geofence_m,external_ref"]
+    lines += [f"Store {n},Chain,Brussels,{BRUSSELS[0]},{BRUSSELS[1]},,S{n}" for n in range(count)]
+    queued = ok(
+        brand.post("/stores/imports", files={"file": ("stores.csv", "\n".join(lines) + "\n")}),
+        202,
+    )
+
+    def over() -> Any:
+        job = ok(brand.get(f"/stores/imports/{queued['id']}"))
+        return job if job["status"] in {"done", "failed"} else None
+
+    job = wait_until(over, 60, "the store import")
+    assert (job["status"], job["created"]) == ("done", count), job
+    stores = ok(brand.get("/stores", params={"limit": 100}))["items"]
+    return sorted(store["id"] for store in stores)
+
+
 def build_world(nodes, db, make, auth_headers, *, workers: int, missions: int, seed: int) -> World:
     """Accounts are made in the database (as invitations would); the rest is over HTTP: the
-    brand publishes two campaigns (one reviewed by a person), each worker claims its share."""
+    brand imports its stores and publishes two campaigns (one reviewed by a person), each
+    worker claims its share."""
     brand_user = make(UserFactory, brand_user=True)
-    store_ids = [
-        make(
-            StoreFactory, brand_id=brand_user.brand_id, latitude=BRUSSELS[0], longitude=BRUSSELS[1]
-        ).id
-        for _ in range(missions + 1)
-    ]
     brand = Phone(nodes, auth_headers(brand_user))
+    store_ids = import_stores(brand, missions + 1)
     admin = Phone(nodes, auth_headers(make(UserFactory, admin=True)))
     campaign = publish(brand, store_ids[:missions])
     reviewed = publish(brand, store_ids[missions:], review_required=True)
