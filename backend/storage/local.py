@@ -177,7 +177,11 @@ class LocalPhotoStore:
     def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored:
         """Store a finished upload's bytes under their sha256, which must be `sha256`; the
         partial file stays until `discard_partial`, so a crash between the two loses nothing."""
-        with self.partial_path(upload_id).open("rb") as stream:
+        try:
+            stream = self.partial_path(upload_id).open("rb")
+        except FileNotFoundError:  # finished and discarded meanwhile (the upload sweep)
+            raise OffsetMismatch(0) from None
+        with stream:
             return self.put(stream, max_bytes=max_bytes, sha256=sha256)
 
     def discard_partial(self, upload_id: str) -> None:

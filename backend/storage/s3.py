@@ -39,7 +39,14 @@ from backend.storage.s3_upload import PART_BYTES, SPOOL_BYTES, Multipart, Part
 TEMPORARY = ".upload-"
 SWEEP = ".sweep-"
 JPEG = "image/jpeg"  # every photo is one, and the bucket serves it so (presigned GETs)
-SWEEP_WAIT_S = 30.0  # longer than a sweep holds a name (three requests)
+# An orphan sweep issues no delete later than SWEEP_WAIT_S / 2 after marking a name, each
+# one attempt of at most SWEEP_CONNECT_S + SWEEP_READ_S; a `put` of that name waits while the
+# marker is there, unless it is older than SWEEP_HOLD_S (a killed sweep's): so no sweep's
+# delete can land after the `put` returned (tests/storage/test_s3_races.py checks the sums).
+SWEEP_WAIT_S = 30.0
+SWEEP_CONNECT_S, SWEEP_READ_S = 2.0, 5.0
+SWEEP_HOLD_S = 60.0
+READY_TIMEOUT_S = 2.0  # /readyz: a hung bucket answers "not ready", not a worker tied up
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -62,31 +69,45 @@ def _started(upload: dict[str, Any]) -> float:
     return float(stamp) if stamp.isdigit() else float(upload["Initiated"].timestamp())
 
 
+def _before(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise TimeoutError
+
+
+def _client(endpoint_url: str | None, *, connect: float, read: float, attempts: int) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Signature V4 everywhere: presigned URLs that say how long they live (X-Amz-Expires,
+    # at most 7 days), as AWS and MinIO require.
+    config = Config(
+        signature_version="s3v4",
+        connect_timeout=connect,
+        read_timeout=read,
+        retries={"mode": "standard", "total_max_attempts": attempts},  # with the first
+    )
+    return boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+
+
 class S3PhotoStore:
     """Photos in a bucket; `client` is a boto3 S3 client (credentials from the AWS_* variables)."""
 
     def __init__(self, bucket: str, *, client: Any = None, endpoint_url: str | None = None) -> None:
         if client is None:
-            import boto3
-            from botocore.config import Config
-
-            # Signature V4 everywhere: presigned URLs that say how long they live
-            # (X-Amz-Expires, at most 7 days), as AWS and MinIO require.
-            # A node whose bucket stops answering says so in /readyz within seconds.
-            config = Config(
-                signature_version="s3v4",
-                connect_timeout=5,
-                read_timeout=60,
-                retries={"mode": "standard", "max_attempts": 3},
-            )
-            client = boto3.client("s3", endpoint_url=endpoint_url or None, config=config)
+            client = _client(endpoint_url, connect=5, read=60, attempts=3)
+            # One attempt each, and short: the sweep's deletes end before a waiting `put`
+            # stops waiting (SWEEP_HOLD_S); /readyz answers within seconds.
+            sweeper = _client(endpoint_url, connect=SWEEP_CONNECT_S, read=SWEEP_READ_S, attempts=1)
+            ready = _client(endpoint_url, connect=READY_TIMEOUT_S, read=READY_TIMEOUT_S, attempts=1)
+        else:
+            sweeper = ready = client
         self.bucket = bucket
-        self.client = client
+        self.client, self.sweeper, self.ready = client, sweeper, ready
         self.partials = BucketPartials(client, bucket, self.put)
 
     def check_ready(self) -> None:
         """Raise unless the bucket answers (and these credentials may use it)."""
-        self.client.head_bucket(Bucket=self.bucket)
+        self.ready.head_bucket(Bucket=self.bucket)
 
     def key(self, sha256: str) -> str:
         if not DIGEST.match(sha256):
@@ -115,14 +136,17 @@ class S3PhotoStore:
                     return stored
                 if last.size:
                     upload.send(last)
-                upload.complete()
+                version = upload.complete()
         finally:
             upload.abort()
         source = {"Bucket": self.bucket, "Key": temporary}
         self._write_past_sweep(
             final, lambda: self.client.copy_object(Bucket=self.bucket, Key=final, CopySource=source)
         )
-        self.client.delete_object(Bucket=self.bucket, Key=temporary)
+        # By its version on a versioned bucket: a plain delete would only hide the whole
+        # photo behind a delete marker, under a name erasure never looks at.
+        extra = {"VersionId": version} if version not in (None, "null") else {}
+        self.client.delete_object(Bucket=self.bucket, Key=temporary, **extra)
         return stored
 
     def _read(self, stream: BinaryIO, max_bytes: int, upload: Multipart) -> tuple[Stored, Part]:
@@ -158,10 +182,11 @@ class S3PhotoStore:
 
     def _write_past_sweep(self, key: str, write: Callable[[], object]) -> None:
         """Write a photo so that an orphan sweep deleting the same name meanwhile cannot
-        take it: after writing, wait while a sweep holds the name, then write again if the
-        name is gone. (A sweep that marks the name after this looks finds the photo new.)"""
+        take it: after writing, wait until no sweep holds the name (its every delete has
+        ended then), then write again if the name is gone. (A sweep that marks the name
+        after this looks finds the photo new.)"""
         write()
-        deadline = time.monotonic() + SWEEP_WAIT_S
+        deadline = time.monotonic() + SWEEP_HOLD_S  # whatever the clocks say
         while True:
             if self._sweeping(key) and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -173,14 +198,14 @@ class S3PhotoStore:
 
     def _sweeping(self, key: str) -> bool:
         """Whether an orphan sweep holds this photo's name (a marker younger than
-        SWEEP_WAIT_S: an older one is a killed sweep's, which sweep_temporary removes)."""
+        SWEEP_HOLD_S: an older one is a killed sweep's, which sweep_temporary removes)."""
         try:
             marker = self.client.head_object(Bucket=self.bucket, Key=_marker(key))
         except ClientError as error:
             if missing(error):
                 return False
             raise
-        return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_WAIT_S)
+        return bool(time.time() - marker["LastModified"].timestamp() < SWEEP_HOLD_S)
 
     def _get(self, key: str) -> BinaryIO:
         """The object's bytes as a seekable file, held in memory up to SPOOL_BYTES."""
@@ -255,29 +280,25 @@ class S3PhotoStore:
         ]
         return [kind for kind in found if KIND.match(kind)]
 
-    def _delete_derived(self, sha256: str, *, every_version: bool = False) -> int:
-        removed = 0
-        for kind in self._kinds():
-            key = self.derived_key(sha256, kind)
-            if self._exists(key):
-                self.client.delete_object(Bucket=self.bucket, Key=key)
-                removed += 1
-            if every_version:
-                self._delete_versions(key)
-        return removed
-
     def delete(self, sha256: str) -> int:
         """Delete a stored photo and every copy derived from it, every version of each when
         the bucket keeps versions (an erased photo must not stay behind a delete marker);
         returns how many objects were current."""
-        key, removed = self.key(sha256), 0
-        if self._exists(key):
-            self.client.delete_object(Bucket=self.bucket, Key=key)
-            removed = 1
-        self._delete_versions(key)
-        return removed + self._delete_derived(sha256, every_version=True)
+        return self._purge(sha256, self.client, deadline=None)
 
-    def _delete_versions(self, key: str) -> None:
+    def _purge(self, sha256: str, client: Any, *, deadline: float | None) -> int:
+        """Delete the photo and its derived copies, every version of each; how many were
+        current. Past `deadline` (a time.monotonic()) issue no further delete: TimeoutError."""
+        removed = 0
+        for key in [self.key(sha256), *(self.derived_key(sha256, k) for k in self._kinds())]:
+            if self._exists(key):
+                _before(deadline)
+                client.delete_object(Bucket=self.bucket, Key=key)
+                removed += 1
+            self._delete_versions(key, client, deadline)
+        return removed
+
+    def _delete_versions(self, key: str, client: Any, deadline: float | None) -> None:
         """Delete the noncurrent versions and delete markers of `key` (none unversioned)."""
         pages = self.client.get_paginator("list_object_versions").paginate(
             Bucket=self.bucket, Prefix=key
@@ -285,9 +306,8 @@ class S3PhotoStore:
         for page in pages:
             for found in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
                 if found["Key"] == key and found.get("VersionId") not in (None, "null"):
-                    self.client.delete_object(
-                        Bucket=self.bucket, Key=key, VersionId=found["VersionId"]
-                    )
+                    _before(deadline)
+                    client.delete_object(Bucket=self.bucket, Key=key, VersionId=found["VersionId"])
 
     def stored_before(self, cutoff: float) -> Iterator[str]:
         """Digests of the stored photos last written before `cutoff` (a time.time())."""
@@ -312,8 +332,11 @@ class S3PhotoStore:
         (`_write_past_sweep`): whatever the order of the two, a rewrite survives.
         """
         key = self.key(sha256)
+        deadline = time.monotonic() + SWEEP_WAIT_S / 2
         try:
-            self.client.put_object(Bucket=self.bucket, Key=_marker(key), Body=b"", IfNoneMatch="*")
+            marked = self.client.put_object(
+                Bucket=self.bucket, Key=_marker(key), Body=b"", IfNoneMatch="*"
+            )
         except ClientError as error:
             if _refused(error):
                 return False  # another sweep is at it
@@ -327,11 +350,18 @@ class S3PhotoStore:
                 raise
             if head["LastModified"].timestamp() >= cutoff:
                 return False
-            self.client.delete_object(Bucket=self.bucket, Key=key)
-            self._delete_derived(sha256)
+            # Every version: an orphan's bytes must not stay on a versioned bucket where
+            # nothing would find them again. Through the sweeper's client (one short attempt
+            # each), and none issued too late for a waiting `put` (SWEEP_HOLD_S).
+            try:
+                self._purge(sha256, self.sweeper, deadline=deadline)
+            except TimeoutError:
+                return False  # the next sweep finishes it
             return True
-        finally:
-            self.client.delete_object(Bucket=self.bucket, Key=_marker(key))
+        finally:  # by its version: a versioned bucket keeps no trace of the marker either
+            version = marked.get("VersionId")
+            extra = {"VersionId": version} if version not in (None, "null") else {}
+            self.client.delete_object(Bucket=self.bucket, Key=_marker(key), **extra)
 
     def sweep_temporary(self, *, older_than_s: float) -> int:
         """Abort multipart uploads and delete upload objects (and sweep markers) a killed
@@ -347,17 +377,27 @@ class S3PhotoStore:
                         Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
                     )
                     removed += 1
+        # Every version and delete marker of an upload object: a photo's bytes.
+        versions = self.client.get_paginator("list_object_versions").paginate(
+            Bucket=self.bucket, Prefix=TEMPORARY
+        )
+        for page in versions:
+            for found in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                if found["LastModified"].timestamp() < cutoff:
+                    version = found.get("VersionId")
+                    extra = {"VersionId": version} if version not in (None, "null") else {}
+                    self.client.delete_object(Bucket=self.bucket, Key=found["Key"], **extra)
+                    removed += 1
         # A killed orphan sweep's marker, too, once no live sweep could still hold it.
-        marked = min(cutoff, time.time() - SWEEP_WAIT_S)
-        for prefix, before in ((TEMPORARY, cutoff), (SWEEP, marked)):
-            objects = self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            )
-            for page in objects:
-                for found in page.get("Contents", []):
-                    if found["LastModified"].timestamp() < before:
-                        self.client.delete_object(Bucket=self.bucket, Key=found["Key"])
-                        removed += 1
+        marked = min(cutoff, time.time() - SWEEP_HOLD_S)
+        objects = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=SWEEP
+        )
+        for page in objects:
+            for found in page.get("Contents", []):
+                if found["LastModified"].timestamp() < marked:
+                    self.client.delete_object(Bucket=self.bucket, Key=found["Key"])
+                    removed += 1
         return removed
 
     def partial_size(self, upload_id: str, *, wait_s: float = 0.0) -> int:

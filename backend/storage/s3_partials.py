@@ -22,6 +22,7 @@ from backend.storage.base import CHUNK, UPLOAD_ID, Chunk, OffsetMismatch, Stored
 from backend.storage.s3_upload import Part
 
 PARTIALS = "partials/"
+_MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 class _Put(Protocol):
@@ -49,7 +50,12 @@ class _Pieces:
                 key = next(self.keys, None)
                 if key is None:
                     return b""
-                answer = self.client.get_object(Bucket=self.bucket, Key=key)
+                try:
+                    answer = self.client.get_object(Bucket=self.bucket, Key=key)
+                except ClientError as error:
+                    if str(error.response.get("Error", {}).get("Code")) in _MISSING:
+                        raise OffsetMismatch(0) from None  # finished and discarded meanwhile
+                    raise
                 self.body = answer["Body"]
             if data := self.body.read(size):
                 return data
@@ -134,8 +140,11 @@ class BucketPartials:
 
     def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored:
         """Store a finished upload's pieces, joined, under their sha256, which must be
-        `sha256`; the pieces stay until `discard_partial`, so a crash between loses nothing."""
+        `sha256`; the pieces stay until `discard_partial`, so a crash between loses nothing.
+        OffsetMismatch if they went meanwhile (another node finished the upload)."""
         keys, _ = self._pieces(upload_id)
+        if not keys:  # finished and discarded meanwhile (no photo is empty)
+            raise OffsetMismatch(0)
         joined = _Pieces(self.client, self.bucket, keys)
         return self.put(joined, max_bytes=max_bytes, sha256=sha256)  # type: ignore[arg-type]
 

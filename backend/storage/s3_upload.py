@@ -63,14 +63,17 @@ class Multipart:
         )
         self.parts.append({"PartNumber": number, "ETag": sent["ETag"]})
 
-    def complete(self) -> None:
-        self.client.complete_multipart_upload(
+    def complete(self) -> str | None:
+        """Join the parts; the version made, on a versioned bucket."""
+        done = self.client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self.id,
             MultipartUpload={"Parts": self.parts},
         )
         self.id = None
+        version: str | None = done.get("VersionId")
+        return version
 
     def abort(self) -> None:
         """Drop the parts sent (nothing if none was, or it completed)."""

@@ -203,14 +203,40 @@ def _offset_conflict(offset: int) -> Conflict:
     )
 
 
+def drop_if_finished(
+    *, db_session: Session, upload_id: str, store: PhotoStore, length: int
+) -> None:
+    """After a chunk was kept: if another request or the sweep finished the upload meanwhile
+    (or it was deleted) and discarded its pieces, this chunk's piece follows nothing and would
+    stay forever: drop it, and answer as to a chunk after completion (409; HEAD says done)."""
+    completed = db_session.execute(
+        select(Upload.completed_at).where(Upload.id == upload_id)
+    ).first()
+    if completed is not None and completed[0] is None:
+        return
+    store.discard_partial(upload_id)
+    if completed is None:
+        raise not_found("upload")
+    raise _offset_conflict(length)
+
+
 def store_upload(
-    *, upload_id: str, position: int, sha256: str, store: PhotoStore, max_photo_bytes: int
+    *,
+    upload_id: str,
+    position: int,
+    sha256: str,
+    length: int,
+    store: PhotoStore,
+    max_photo_bytes: int,
 ) -> None:
     """Store an upload whose every byte is in under its sha256, which must be the declared
     one (460 else, and the bytes are dropped). Called before `finish_upload`, outside any
-    transaction: hashing and copying a photo must not hold the write lock."""
+    transaction: hashing and copying a photo must not hold the write lock. 409 if the
+    pieces went meanwhile: the upload sweep finished the same upload."""
     try:
         store.put_partial(upload_id, max_bytes=max_photo_bytes, sha256=sha256)
+    except OffsetMismatch:
+        raise _offset_conflict(length) from None
     except DigestMismatch as exc:
         store.discard_partial(upload_id)
         raise ChecksumMismatch(
@@ -256,6 +282,7 @@ def finish_upload(
                 upload_id=upload.id,
                 position=upload.position,
                 sha256=upload.sha256,
+                length=upload.length,
                 store=store,
                 max_photo_bytes=max_photo_bytes,
             )
@@ -318,12 +345,15 @@ def store_ready_uploads(
                 upload_id=row.id,
                 position=row.position,
                 sha256=row.sha256,
+                length=row.length,
                 store=store,
                 max_photo_bytes=max_photo_bytes,
             )
             stored.add(row.id)
         except ChecksumMismatch:  # discarded; the phone will find offset 0 and resend
             log.warning("upload did not match its sha256", extra={"upload_id": row.id})
+        except Conflict:  # its last chunk's request finished it meanwhile, pieces and all
+            continue
     return stored
 
 

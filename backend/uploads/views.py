@@ -207,6 +207,11 @@ def patch_upload(upload_id: str) -> Response:
         store=store,
         wait_s=_policy().lock_wait_s,
     )
+    if end > offset:
+        with get_db().transaction(write=False) as db_session:
+            service.drop_if_finished(
+                db_session=db_session, upload_id=upload_id, store=store, length=state.length
+            )
     if end == state.length and not state.complete:
         # Hashed and stored before the write transaction that accepts it begins.
         max_bytes = _limits().max_photo_bytes
@@ -214,6 +219,7 @@ def patch_upload(upload_id: str) -> Response:
             upload_id=upload_id,
             position=state.position,
             sha256=state.sha256,
+            length=state.length,
             store=store,
             max_photo_bytes=max_bytes,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 
 def test_healthz(client):
@@ -51,6 +52,39 @@ def test_readyz_is_503_when_the_bucket_stops_answering(app_config, s3_settings):
     assert down.status_code == 503
     assert down.json["status"] == "unavailable"
     assert down.json["checks"]["object_store"] == "EndpointConnectionError"
+    assert down.json["checks"]["database"] == "ok"
+    app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_readyz_is_503_when_the_bucket_hangs(app_config, s3_settings):
+    """A bucket that takes requests and never answers: /readyz says so, rather than tying
+    up a worker while the store's own client waits and retries for minutes."""
+    import socket
+
+    from backend import create_app
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def hang() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            held.append(conn)  # read nothing back, answer nothing
+
+    threading.Thread(target=hang, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        app = create_app(app_config | s3_settings | {"S3_ENDPOINT_URL": endpoint})
+        down = app.test_client().get("/readyz")
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert down.status_code == 503
+    assert down.json["checks"]["object_store"] == "ReadTimeoutError"
     assert down.json["checks"]["database"] == "ok"
     app.extensions["fairfield.db"].engine.dispose()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 import uuid
@@ -13,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from backend.storage import OffsetMismatch
+from backend.storage import OffsetMismatch, s3
 from backend.storage.s3 import S3PhotoStore
 from tests.support.services import s3_client
 
@@ -75,6 +76,39 @@ def test_a_photo_written_again_while_the_sweep_deletes_it_stays(store):
     assert store.delete_unless_rewritten(DIGEST, cutoff=cutoff) is False
 
 
+def test_the_sweeps_delete_landing_late_takes_no_photo_a_request_stored(store, monkeypatch):
+    """A request's `put` returns only once the sweep holding the name let it go, so the
+    sweep's delete, however slow (a retry after a read timeout), lands before it returns."""
+    monkeypatch.setattr(s3, "SWEEP_WAIT_S", 1.0)  # the sweep's delete below is slower
+    store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))  # by a request that then failed
+    time.sleep(1.1)
+    cutoff = float(int(time.time()))
+    store.client.written.clear()
+    returned = threading.Event()
+
+    def request() -> None:
+        store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
+        returned.set()  # the request commits its submission now
+
+    def slow_delete() -> None:
+        threading.Thread(target=request, daemon=True).start()
+        returned.wait(3)
+
+    store.client.meanwhile = slow_delete
+    store.delete_unless_rewritten(DIGEST, cutoff=cutoff)
+    assert returned.wait(30)
+    with store.open(DIGEST) as kept:
+        assert kept.read() == PHOTO
+
+
+def test_no_delete_of_the_sweep_outlasts_a_put_waiting_for_it(monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    sweeper = S3PhotoStore("photos", endpoint_url="http://127.0.0.1:9").sweeper.meta.config
+    assert sweeper.retries["total_max_attempts"] == 1  # (its "max_attempts" counts retries)
+    last_delete_ends = s3.SWEEP_WAIT_S / 2 + sweeper.connect_timeout + sweeper.read_timeout
+    assert last_delete_ends < s3.SWEEP_HOLD_S
+
+
 def test_a_killed_sweeps_marker_holds_off_nothing_for_long(store):
     stored = store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
     store.client.put_object(Bucket=store.bucket, Key=f".sweep-{stored.sha256}", Body=b"")
@@ -121,12 +155,47 @@ def test_an_erased_photo_leaves_no_version_in_a_versioned_bucket(store):
     )
     stored = store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
     store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))  # written twice: two versions
+    # Past one part: a multipart upload under a temporary name, then copied to its own.
+    big = PHOTO + os.urandom(9 * 1024 * 1024)
+    large = store.put(io.BytesIO(big), max_bytes=len(big))
     store.put_derived(stored.sha256, "brand", b"copy")
     store.put_derived(stored.sha256, "brand", b"copy made again")
     upload = str(uuid.uuid4())  # a resumable upload's pieces, discarded at erasure
     store.append_partial(upload, offset=0, chunk=Sent(b"piece", None), limit=100, wait_s=0)
     store.discard_partial(upload)
     assert store.delete(stored.sha256) == 2
+    assert store.delete(large.sha256) == 1
+    versions = store.client.list_object_versions(Bucket=store.bucket)
+    assert versions.get("Versions", []) == []
+    assert versions.get("DeleteMarkers", []) == []
+
+
+def _versioned(store: S3PhotoStore) -> None:
+    store.client.put_bucket_versioning(
+        Bucket=store.bucket, VersioningConfiguration={"Status": "Enabled"}
+    )
+
+
+def test_an_orphan_swept_leaves_no_version_in_a_versioned_bucket(store):
+    _versioned(store)
+    stored = store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))
+    store.put(io.BytesIO(PHOTO), max_bytes=len(PHOTO))  # written twice: two versions
+    store.put_derived(stored.sha256, "brand", b"copy")
+    time.sleep(1.1)
+    assert store.delete_unless_rewritten(stored.sha256, cutoff=time.time()) is True
+    versions = store.client.list_object_versions(Bucket=store.bucket)
+    assert versions.get("Versions", []) == []
+    assert versions.get("DeleteMarkers", []) == []
+
+
+def test_a_killed_uploads_object_leaves_no_version_in_a_versioned_bucket(store):
+    _versioned(store)
+    left = ".upload-1-a-killed-request"
+    store.client.put_object(Bucket=store.bucket, Key=left, Body=PHOTO)
+    store.client.put_object(Bucket=store.bucket, Key=left, Body=PHOTO)
+    store.client.delete_object(Bucket=store.bucket, Key=left)  # a delete marker on top
+    time.sleep(1.1)
+    assert store.sweep_temporary(older_than_s=0) == 3
     versions = store.client.list_object_versions(Bucket=store.bucket)
     assert versions.get("Versions", []) == []
     assert versions.get("DeleteMarkers", []) == []

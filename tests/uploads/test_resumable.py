@@ -403,3 +403,45 @@ def test_asking_for_the_offset_waits_for_a_chunk_still_being_written(app, claim,
     store.append_partial(upload["id"], offset=0, chunk=Slow(), limit=upload["size"], wait_s=1)
     asked["thread"].join()
     assert asked["offset"].headers["Upload-Offset"] == "3000"
+
+
+def test_a_chunk_kept_after_its_upload_was_finished_meanwhile_is_dropped(app, claim, tus):
+    """A duplicate chunk that read the upload's state before another request finished it,
+    and wrote its piece after the pieces were discarded: the piece would follow nothing."""
+    _c, worker, body = declared(claim, tus)
+    upload_id, url, photo = body["uploads"][0]["id"], body["uploads"][0]["url"], PHOTOS[0]
+    stale = _state(app, upload_id, app_store(app))
+    assert worker.send(url, photo, chunk=len(photo)).status_code == 204
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(service, "upload_state", lambda **_: stale)
+        duplicate = worker.patch(url, 0, photo[:1000])
+    assert duplicate.status_code == 409
+    assert duplicate.json["code"] == "offset_mismatch"
+    assert partials_left(app) == []
+    assert worker.head(url).headers["Upload-Offset"] == str(len(photo))
+
+
+def test_the_last_chunk_finding_its_upload_finished_by_the_sweep_is_a_conflict(app, claim, tus):
+    _c, worker, body = declared(claim, tus, photos=PHOTOS[:1])
+    url, photo = body["uploads"][0]["url"], PHOTOS[0]
+    worker.patch(url, 0, photo[:1000])
+    store_type = type(app_store(app))
+    put_partial = store_type.put_partial
+    swept = []
+
+    def finished_by_the_sweep(store, upload_id, **kwargs):
+        if not swept:  # the sweep stores and accepts the same bytes, then drops the pieces
+            from workers.uploads import sweep
+
+            swept.append("sweeping")
+            swept.append(sweep.apply().get())
+        return put_partial(store, upload_id, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_type, "put_partial", finished_by_the_sweep)
+        last = worker.patch(url, 1000, photo[1000:])
+    assert swept == ["sweeping", {"finished": 1, "abandoned": 0}]
+    assert last.status_code == 409
+    assert last.json["code"] == "offset_mismatch"
+    assert worker.head(url).headers["Upload-Offset"] == str(len(photo))
+    assert partials_left(app) == []
