@@ -28,8 +28,8 @@ def run_import(self: Task, import_id: str) -> str | None:
             outbox.consume_once(db_session=session, message_id=self.request.id)
         importfiles.discard(var_dir, import_id)
         return None
-    path = importfiles.path_of(var_dir, import_id)
     try:
+        path = importfiles.local_copy(var_dir, import_id)  # taken on another node, maybe
         total = job.total
         if total is None:
             with path.open("rb") as stream:

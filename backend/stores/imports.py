@@ -53,7 +53,7 @@ def start_import(
     try:
         with importfiles.path_of(var_dir, import_id).open("rb") as stream:
             check_file(stream)
-        return queue_import(
+        job = queue_import(
             db_session=db_session,
             import_id=import_id,
             brand_id=brand_id,
@@ -64,6 +64,8 @@ def start_import(
     except BaseException:
         importfiles.discard(var_dir, import_id)
         raise
+    importfiles.release(var_dir, import_id)
+    return job
 
 
 def queue_import(

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from backend.kernel.clock import utcnow
 from backend.ledger import service as ledger
-from backend.ledger.models import LedgerTransaction
 from backend.reconciliation.ledger import check_ledger
 from backend.submissions.models import Decision, Submission
 from tests.support.factories import BrandFactory, UserFactory
+from tests.support.ledger import assert_credited_once
 from tests.support.photos import jpeg, shelf
 from tests.support.processes import wait_until
 from tests.support.services import redis_process
@@ -108,15 +108,7 @@ def test_sigkill_and_a_redis_restart_lose_no_decision_and_pay_nothing_twice(
             ).all()
         )
         assert decisions == dict.fromkeys(ids, 1)
-        approved = set(
-            session.scalars(select(Submission.id).where(Submission.status == "approved"))
-        )
-        credits = session.execute(
-            select(LedgerTransaction.submission_id, func.count())
-            .where(LedgerTransaction.kind == "submission_credit")
-            .group_by(LedgerTransaction.submission_id)
-        ).all()
-        assert dict(credits) == dict.fromkeys(approved, 1)
+        approved = assert_credited_once(session)
         assert len(approved) >= SUBMISSIONS * 0.9, "honest photos are approved"
         paid = sum(
             ledger.balance(db_session=session, account=f"worker:{c.worker.id}", currency="EUR")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from backend import create_app
 from backend.kernel.clock import utcnow
 from backend.outbox.models import OutboxMessage
 from backend.stores import importfiles, imports
@@ -17,6 +18,7 @@ from backend.stores.models import Store, StoreImport
 from backend.stores.service import StoreRows
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.processes import wait_until
+from tests.support.services import s3_client
 from workers.stores import run_import
 
 PROBLEM = "application/problem+json"
@@ -310,3 +312,36 @@ def test_files_left_over_a_day_are_swept_unless_their_import_still_needs_them(
     assert kept_file(app, fresh).exists()  # too recent to judge
     assert not kept_file(app, over).exists()
     assert not stray.exists()
+
+
+def test_an_import_queued_on_one_node_is_run_by_a_worker_on_another(
+    app_config, s3_settings, backend_name, tmp_path, request
+):
+    """Several machines, each with its own var folder, photos in a bucket: the CSV an API node
+    keeps must be found by the worker node that runs the import, as a photo would be."""
+    if backend_name == "sqlite":
+        pytest.skip("several nodes share a PostgreSQL database, not a SQLite file")
+    app_config.update(s3_settings)
+    app, client, db = (request.getfixturevalue(name) for name in ("app", "client", "db"))
+    worker_node = create_app({**app_config, "VAR_DIR": str(tmp_path / "worker-node" / "var")})
+    try:
+        brand_user = request.getfixturevalue("make")(UserFactory, brand_user=True)
+        headers = request.getfixturevalue("auth_headers")(brand_user)
+        queued = upload(client, headers, csv_of(stores=30, bad={}))
+        assert queued.status_code == 202, queued.json
+        assert run_task(worker_node, db, queued.json["id"]) == "done"
+        assert store_count(db, brand_id=brand_user.brand_id) == 30
+        assert not list(Path(app.config["VAR_DIR"]).rglob("*.csv"))  # nothing kept on the node
+        assert not list(Path(worker_node.config["VAR_DIR"]).rglob("*.csv"))
+        bucket = s3_client(s3_settings["S3_ENDPOINT_URL"])
+        listed = bucket.list_objects_v2(Bucket=s3_settings["S3_BUCKET"], Prefix="imports/")
+        assert listed.get("Contents", []) == []  # nor in the bucket, once done
+
+        # A file gone from the bucket fails the import, as a file gone from the folder does.
+        queued = upload(client, headers, csv_of(stores=3, bad={}))
+        bucket.delete_object(
+            Bucket=s3_settings["S3_BUCKET"], Key=f"imports/{queued.json['id']}.csv"
+        )
+        assert run_task(worker_node, db, queued.json["id"]) == "failed"
+    finally:
+        worker_node.extensions["fairfield.db"].engine.dispose()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from backend.kernel.ids import new_id
 from backend.ledger import rules, service
@@ -14,6 +14,7 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.payouts.models import PayoutBatch, PayoutRequest
 from backend.reconciliation.ledger import check_ledger
 from backend.submissions import decisions
+from backend.submissions.models import Submission
 from tests.support.factories import BrandFactory, UserFactory
 from tests.support.world import build, insert_submission
 
@@ -160,6 +161,22 @@ def raw_transaction(db: Any, kind: str, entries: list[tuple[str, int]], **column
                 },
             )
     return transaction_id
+
+
+def assert_credited_once(session: Any, ids: list[str] | None = None) -> set[str]:
+    """Each approved submission (of `ids`, or every one) has exactly one credit, and nothing
+    else has any; returns the approved ones."""
+    approved = select(Submission.id).where(Submission.status == "approved")
+    if ids is not None:
+        approved = approved.where(Submission.id.in_(ids))
+    found = set(session.scalars(approved))
+    credits = session.execute(
+        select(LedgerTransaction.submission_id, func.count())
+        .where(LedgerTransaction.kind == "submission_credit")
+        .group_by(LedgerTransaction.submission_id)
+    ).all()
+    assert dict(credits) == dict.fromkeys(found, 1)
+    return found
 
 
 def problems(db: Any) -> list[str]:

@@ -106,16 +106,16 @@ def fire(pool: Executor, jobs: list[Job], processes: int = 4) -> list[tuple[int,
     return results
 
 
-@contextlib.contextmanager
-def gunicorn(
+def spawn_gunicorn(
     config: dict[str, Any],
     log: Path,
     workers: int = 4,
     log_level: str = "WARNING",
     app: str = "backend.wsgi:app",
-) -> Iterator[str]:
-    """The API under gunicorn with gunicorn.conf.py, as make run starts it, on these settings;
-    yields its /api/v1 base URL. `app` may name a test's own app (`module:factory()`)."""
+) -> tuple[subprocess.Popen[bytes], str]:
+    """The API under gunicorn with gunicorn.conf.py, as make run starts it, on these settings,
+    in a process group of its own (a test may SIGKILL it whole); the process and its /api/v1
+    base URL, once it listens. `app` may name a test's own app (`module:factory()`)."""
     port = free_port()
     env = setting_env(config | {"LOG_LEVEL": log_level})
     with log.open("wb") as out:
@@ -138,7 +138,26 @@ def gunicorn(
         )
     try:
         wait_for_port(port, 60)
-        yield f"http://127.0.0.1:{port}/api/v1"
+    except TimeoutError:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        raise
+    return proc, f"http://127.0.0.1:{port}/api/v1"
+
+
+@contextlib.contextmanager
+def gunicorn(
+    config: dict[str, Any],
+    log: Path,
+    workers: int = 4,
+    log_level: str = "WARNING",
+    app: str = "backend.wsgi:app",
+) -> Iterator[str]:
+    """spawn_gunicorn's API, stopped (SIGTERM) afterwards; yields its /api/v1 base URL."""
+    proc, url = spawn_gunicorn(config, log, workers, log_level, app)
+    try:
+        yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
