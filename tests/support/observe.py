@@ -33,6 +33,8 @@ def failing_app() -> Any:
     from flask import request
 
     from backend import create_app
+    from backend.accounts.views import _login_email_key
+    from backend.extensions import limiter
 
     app = create_app()
 
@@ -41,6 +43,13 @@ def failing_app() -> Any:
         # What a request carried ends up in a message: the report must not repeat it.
         body = request.get_json()
         raise LookupError(f"no payout to {body['iban']} for token={body['token']}")
+
+    @app.post("/api/v1/test-only/fail-after-limiter")
+    @limiter.limit("100 per minute")
+    @limiter.limit("100 per minute", key_func=_login_email_key)
+    def fail_after_limiter() -> None:
+        # The limiter asked Redis about the client and the address the body names.
+        raise LookupError(f"no account {request.get_json()['email']}")
 
     return app
 
