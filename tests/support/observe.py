@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,7 @@ class Span:
     trace_id: str
     span_id: str
     parent_span_id: str  # "" for a root span
+    attributes: dict[str, str] = field(default_factory=dict)  # every value as text
 
 
 def spans(receiver: Receiver) -> list[Span]:
@@ -119,7 +120,14 @@ def spans(receiver: Receiver) -> list[Span]:
                         span.trace_id.hex(),
                         span.span_id.hex(),
                         span.parent_span_id.hex(),
+                        {a.key: _text(a.value) for a in span.attributes},
                     )
                     for span in scope_spans.spans
                 ]
     return found
+
+
+def _text(value: Any) -> str:
+    """An OTLP AnyValue as text, whichever of its kinds it holds."""
+    kind = value.WhichOneof("value")
+    return "" if kind is None else str(getattr(value, kind))
