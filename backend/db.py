@@ -70,12 +70,17 @@ def make_engine(
         engine = create_engine(
             url,
             pool_size=pool_size,
+            hide_parameters=True,  # an error's text would otherwise carry addresses and names
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
         _sqlite_pragmas(engine, busy_timeout_ms, mmap_mb)
     else:
         engine = create_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, connect_args=_pooler_args(pooler)
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            hide_parameters=True,
+            connect_args=_pooler_args(pooler),
         )
         _ping_idle_connections(engine)
     # gunicorn and Celery's prefork pool fork after the app exists: a child must never reuse

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from redbeat.schedulers import RedBeatSchedulerEntry, get_redis
+from redis.exceptions import LockNotOwnedError
 
 from backend import create_app
 from workers.beat import OneBeatScheduler
@@ -93,3 +94,26 @@ def test_a_changed_interval_counts_from_the_last_run_and_a_removed_job_stops(bea
     assert sweep.last_run_at == ten_minutes_ago
     assert "outbox-sweep" in scheduler.schedule  # overdue under the new interval: due now
     assert "gone" not in scheduler.schedule
+
+
+def test_a_beat_whose_lock_was_taken_sends_nothing(beat_app):
+    celery = beat_app(OUTBOX_SWEEP_SECONDS=60, BEAT_LOCK_TIMEOUT_SECONDS=30)
+    scheduler = installed(celery)
+    scheduler.take_lock()
+    sent = []
+    scheduler.apply_async = lambda due, **_kwargs: sent.append(due.name)
+    entry(celery, "outbox-sweep").reschedule(last_run_at=datetime.now(UTC) - timedelta(hours=1))
+    due = scheduler.schedule["outbox-sweep"]  # read while the lock is this beat's
+    scheduler.maybe_due(due, producer=None)
+    assert sent == ["outbox-sweep"]
+
+    # The beat stalls past its lock's timeout; another takes the lock, then this one resumes.
+    client = get_redis(celery)
+    client.delete(scheduler.lock_key)
+    assert client.lock(scheduler.lock_key, timeout=30).acquire(blocking=False)
+    with pytest.raises(LockNotOwnedError):
+        scheduler.maybe_due(due, producer=None)
+    assert sent == ["outbox-sweep"]
+    assert scheduler.tick() == 0.0  # lets go and waits for the lock, sending nothing
+    assert scheduler.lock is None
+    assert sent == ["outbox-sweep"]

@@ -5,7 +5,9 @@ Any number of `celery beat` processes may run against one Redis; the one holding
 others wait for it. A beat that dies without a word holds the others off until its lock
 expires; one that stops releases it at once. A beat that cannot reach Redis sends nothing
 and tries again; one that finds its lock gone (expired, or Redis restarted empty) waits to
-take it again, like a beat just started.
+take it again, like a beat just started. The lock is renewed again before each job is sent:
+a beat that stalled past its lock's timeout after reading what is due (while another took
+over) sends nothing.
 """
 
 from __future__ import annotations
@@ -43,6 +45,13 @@ class OneBeatScheduler(RedBeatScheduler):
             # Whether the lock is still ours is unknown: send nothing until Redis answers.
             self.logger.warning("beat: Redis unreachable, sending nothing: %s", exc)
             return float(self.max_interval)
+
+    def maybe_due(self, entry: Any, **kwargs: Any) -> Any:
+        """Send the entry if due, once the lock is renewed: LockNotOwnedError (to `tick`) if
+        another beat holds it now."""
+        if self.lock is not None and entry.is_due()[0]:
+            self.lock.extend(int(self.lock_timeout))
+        return super().maybe_due(entry, **kwargs)
 
     def take_lock(self) -> None:
         """Wait for the lock as redbeat does at start (its beat_init handler)."""

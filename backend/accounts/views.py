@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from apiflask import APIBlueprint
@@ -45,9 +47,16 @@ def _reset_email_key() -> str:
 
 
 def _email_key(prefix: str) -> str:
+    """The limiter's key for the address a request names: a keyed hash of it, so the limit
+    still counts per address while Redis (and anything that reports its commands) never
+    holds the address itself."""
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"{prefix}:{str(email).strip().lower()}" if email else f"{prefix}:-"
+    if not email:
+        return f"{prefix}:-"
+    key = current_settings().secret_key.encode()
+    digest = hmac.new(key, str(email).strip().lower().encode(), hashlib.sha256).hexdigest()
+    return f"{prefix}:{digest}"
 
 
 def _request_locale() -> str:

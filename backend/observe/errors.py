@@ -2,8 +2,10 @@
 
 Sentry's own defaults already leave out cookies, users and addresses (send_default_pii off);
 `scrub` also drops every request body, the credential headers and the query string (signed
-links and tokens ride there), and masks anything shaped like an IBAN or a bearer token in
-what remains (an exception's message, a log line).
+links and tokens ride there), and masks anything shaped like an email address, an IBAN or a
+bearer token in what remains (an exception's message, a log line, a breadcrumb, a span).
+The database engine hides statement parameters from its errors (backend/db.py), and the
+Redis integration, whose breadcrumbs and spans carry every command's key, stays off.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ DROPPED_HEADERS = frozenset(
 # Two letters, two check digits, then 11 to 30 letters or digits, spaced in fours or not.
 _IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
 _BEARER = re.compile(r"(?i)\b(bearer|token|key)([\s=:]+)[A-Za-z0-9._~+/-]{8,}=*")
+# Anything@anything.tld, as an SMTP refusal or a constraint's message quotes an address.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 MASK = "[Filtered]"
 
 _started = False
@@ -37,6 +41,7 @@ def start(settings: Settings) -> None:
     import sentry_sdk
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.flask import FlaskIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
 
     sentry_sdk.init(
         dsn=settings.sentry_dsn,
@@ -49,12 +54,15 @@ def start(settings: Settings) -> None:
         before_send=scrub,
         before_send_transaction=scrub,
         integrations=[FlaskIntegration(), CeleryIntegration()],
+        # Auto-enabled otherwise: its breadcrumbs and spans name every key (limiter keys
+        # hold client addresses).
+        disabled_integrations=[RedisIntegration],
     )
     _started = True
 
 
 def scrub(sent: Event, _hint: dict[str, Any]) -> Event:
-    """Drop bodies, credential headers, cookies and queries; mask IBANs and tokens."""
+    """Drop bodies, credential headers, cookies and queries; mask addresses, IBANs, tokens."""
     event = cast(dict[str, Any], sent)
     request = event.get("request")
     if isinstance(request, dict):
@@ -73,7 +81,7 @@ def scrub(sent: Event, _hint: dict[str, Any]) -> Event:
     if request_id is not None:
         event.setdefault("tags", {})["request_id"] = request_id
     # What people and data write into; stack frames (code and file names) stay as they are.
-    for key in ("message", "logentry", "extra", "breadcrumbs", "request"):
+    for key in ("message", "logentry", "extra", "breadcrumbs", "request", "spans", "contexts"):
         if key in event:
             event[key] = _mask(event[key])
     for exception in (event.get("exception") or {}).get("values") or []:
@@ -84,7 +92,8 @@ def scrub(sent: Event, _hint: dict[str, Any]) -> Event:
 
 def _mask(value: Any) -> Any:
     if isinstance(value, str):
-        return _BEARER.sub(lambda m: m.group(1) + m.group(2) + MASK, _IBAN.sub(MASK, value))
+        value = _EMAIL.sub(MASK, _IBAN.sub(MASK, value))
+        return _BEARER.sub(lambda m: m.group(1) + m.group(2) + MASK, value)
     if isinstance(value, dict):
         return {key: _mask(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from celery import Task
     from flask import Flask
+    from opentelemetry.sdk.trace import ReadableSpan
 
     from backend.settings import Settings
 
@@ -20,6 +21,26 @@ if TYPE_CHECKING:
 _started_in: int | None = None
 TRACE_HEADERS = ("traceparent", "tracestate")
 UNTRACED_PATHS = "/healthz$,/readyz$,/metrics$"  # regular expressions, as OTel reads them
+# What the WSGI instrumentation records of the client (old and new semantic conventions):
+# never exported, as the access log leaves it out.
+CLIENT_ATTRIBUTES = frozenset(
+    {
+        "net.peer.ip",
+        "net.peer.port",
+        "net.peer.name",
+        "net.sock.peer.addr",
+        "net.sock.peer.port",
+        "http.client_ip",
+        "client.address",
+        "client.port",
+        "network.peer.address",
+        "network.peer.port",
+        "url.query",
+    }
+)
+# What holds the query string (a worker's position, a signed link's parameters): exported
+# as the path only.
+URL_ATTRIBUTES = ("http.target", "http.url", "url.full")
 
 
 def start(settings: Settings, *, service: str) -> None:
@@ -31,15 +52,50 @@ def start(settings: Settings, *, service: str) -> None:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExportResult
+
+    class PrivateExporter(OTLPSpanExporter):
+        """The OTLP exporter, sending each span without the client and the query."""
+
+        def export(self, spans: Any) -> SpanExportResult:
+            return super().export([without_client_and_query(span) for span in spans])
 
     resource = Resource.create({"service.name": settings.otel_service_name or service})
     provider = TracerProvider(resource=resource)
     provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otel_traces_url))
+        BatchSpanProcessor(PrivateExporter(endpoint=settings.otel_traces_url))
     )
     trace.set_tracer_provider(provider)
     _started_in = os.getpid()
+
+
+def without_client_and_query(span: ReadableSpan) -> ReadableSpan:
+    """The span as exported: its client address attributes left out, its URLs cut at "?".
+    (The instrumentation sets them after any request hook could, so they go at export.)"""
+    from opentelemetry.sdk.trace import ReadableSpan
+
+    attributes = dict(span.attributes or {})
+    if not (CLIENT_ATTRIBUTES.intersection(attributes) or set(URL_ATTRIBUTES) & set(attributes)):
+        return span
+    for name in CLIENT_ATTRIBUTES:
+        attributes.pop(name, None)
+    for name in URL_ATTRIBUTES:
+        if isinstance(attributes.get(name), str):
+            attributes[name] = str(attributes[name]).split("?", 1)[0]
+    return ReadableSpan(
+        name=span.name,
+        context=span.context,
+        parent=span.parent,
+        resource=span.resource,
+        attributes=attributes,
+        events=span.events,
+        links=span.links,
+        kind=span.kind,
+        status=span.status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
 
 
 def started() -> bool:

@@ -202,3 +202,28 @@ def test_sign_up_is_rate_limited_per_client_address(app_config):
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert register(elsewhere, email="bo@example.org").status_code == 201
     app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_login_limit_counts_per_address_without_keeping_the_address(app_config):
+    import redis
+
+    from backend import create_app
+
+    store = redis.Redis.from_url(app_config["BROKER_URL"])
+    store.flushdb()
+    app = create_app(app_config | {"LOGIN_RATE_LIMIT": "2 per minute"})
+    client = app.test_client()
+
+    def login(email, address):
+        body = {"email": email, "password": "x"}
+        answer = client.post("/api/v1/auth/token", json=body, environ_base={"REMOTE_ADDR": address})
+        return answer.status_code
+
+    assert [login("ana@example.org", "10.0.0.1") for _ in range(2)] == [401, 401]
+    # Another client, the same address (any case): the per-address limit holds.
+    assert login(" ANA@example.org", "10.0.0.2") == 429
+    assert login("bea@example.org", "10.0.0.2") == 401
+    keys = [key.decode() for key in store.keys("*")]
+    assert keys
+    assert not [key for key in keys if "@" in key or "example.org" in key]
+    app.extensions["fairfield.db"].engine.dispose()

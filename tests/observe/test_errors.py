@@ -55,6 +55,14 @@ def test_an_unexpected_error_in_a_view_reaches_sentry_scrubbed(app_config, tmp_p
             )
             assert answer.status_code == 500
             ((event, raw), *_) = reported(sentry, "LookupError")
+            limited = requests.post(
+                f"{api}/test-only/fail-after-limiter",
+                json={"email": "ana.lopez@example.org"},
+                timeout=30,
+            )
+            assert limited.status_code == 500
+            wait_until(lambda: len(reported(sentry, "LookupError")) > 1 or None, 60, "2 reports")
+            raws = [raw for _event, raw in reported(sentry, "LookupError")]
     assert event["environment"] == "test"
     assert event["tags"]["request_id"] == "abc123"
     assert event["request"]["url"].endswith("/api/v1/test-only/fail")
@@ -64,6 +72,10 @@ def test_an_unexpected_error_in_a_view_reaches_sentry_scrubbed(app_config, tmp_p
     assert "data" not in event["request"]
     for secret in (BEARER.split()[1], "c00kie", IBAN, "s3cr3t-t0ken-value", "link-token-in-query"):
         assert secret.encode() not in raw
+    assert len(raws) == 2
+    for sent in raws:
+        assert b"ana.lopez" not in sent
+        assert b"@example.org" not in sent
 
 
 @pytest.mark.integration
@@ -113,3 +125,46 @@ def test_scrub_drops_credentials_and_bodies_and_masks_ibans_and_tokens():
     }
     assert scrubbed["exception"]["values"][0]["value"] == f"bad IBAN {MASK}"
     assert scrubbed["logentry"]["message"] == f"sending with api key={MASK}"
+
+
+def test_scrub_masks_addresses_in_errors_breadcrumbs_and_spans(db):
+    from sqlalchemy.exc import IntegrityError
+
+    from backend.accounts.models import User
+
+    # A sign-up's duplicate address, as the database words it (PostgreSQL names the key).
+    def ana():
+        return User(
+            email="ana.lopez@example.org",
+            display_name="Ana Lopez",
+            role="worker",
+            password_hash="x",
+        )
+
+    with db.transaction() as session:
+        session.add(ana())
+        session.flush()
+        session.add(ana())
+        with pytest.raises(IntegrityError) as raised:
+            session.flush()
+        session.rollback()
+    event = {
+        "exception": {"values": [{"type": "IntegrityError", "value": str(raised.value)}]},
+        "breadcrumbs": {
+            "values": [
+                {"category": "redis", "message": "INCRBY LIMITER/login:ana.lopez@example.org 1"}
+            ]
+        },
+        "spans": [
+            {
+                "op": "db.redis",
+                "description": "GET login:ana.lopez@example.org",
+                "data": {"redis.key": "login:ana.lopez@example.org"},
+            }
+        ],
+        "logentry": {"message": "SMTPRecipientsRefused({'ana.lopez@example.org': (550, b'no')})"},
+    }
+    text = repr(scrub(event, {}))
+    assert "@" not in text
+    assert "ana.lopez" not in text
+    assert "Ana Lopez" not in text

@@ -102,6 +102,38 @@ def test_a_task_sent_by_a_task_stays_in_the_request_trace(
     assert varied.parent_span_id == validated.span_id
 
 
+@pytest.mark.integration
+def test_server_spans_export_no_query_and_no_client_address(
+    app_config, redis_url, make, auth_headers, tmp_path
+):
+    worker = auth_headers(make(UserFactory))
+    position = {"latitude": "48.8566123", "longitude": "2.3522456"}
+    link = {"variant": "full", "expires": "1999999999", "signature": "5e1f0a9b8c7d6e5f4a3b2c1d"}
+    with receiver(always(200)) as collector:
+        otel = exporting_to(collector, crash_settings(redis_url))
+        with gunicorn(app_config | otel, tmp_path / "gunicorn.log", workers=1) as api:
+            nearby = requests.get(
+                f"{api}/missions/nearby", params=position, headers=worker, timeout=30
+            )
+            assert nearby.status_code == 200, nearby.text
+            photo = requests.get(f"{api}/photos/{'0' * 32}", params=link, timeout=30)
+            assert photo.status_code in (403, 404)
+
+        def both():
+            seen = [s for s in spans(collector) if s.kind == SERVER]
+            named = [s for s in seen if "nearby" in s.name or "photos" in s.name]
+            return named if len(named) == 2 else None
+
+        served = wait_until(both, 90, "the spans of both requests")
+    for span in served:
+        exported = " ".join([*span.attributes.values(), *span.attributes])
+        for secret in ("48.8566123", "2.3522456", "5e1f0a9b8c7d6e5f4a3b2c1d", "?"):
+            assert secret not in exported
+        # The client's address and port (the server's own, also loopback here, may stay).
+        assert not tracing.CLIENT_ATTRIBUTES & set(span.attributes)
+        assert not [name for name in span.attributes if "peer" in name or "client" in name]
+
+
 def test_without_an_endpoint_nothing_is_traced(client, app):
     assert client.get("/healthz").status_code == 200
     assert not tracing.started()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ def failing_app() -> Any:
     from flask import request
 
     from backend import create_app
+    from backend.accounts.views import _login_email_key
+    from backend.extensions import limiter
 
     app = create_app()
 
@@ -41,6 +43,13 @@ def failing_app() -> Any:
         # What a request carried ends up in a message: the report must not repeat it.
         body = request.get_json()
         raise LookupError(f"no payout to {body['iban']} for token={body['token']}")
+
+    @app.post("/api/v1/test-only/fail-after-limiter")
+    @limiter.limit("100 per minute")
+    @limiter.limit("100 per minute", key_func=_login_email_key)
+    def fail_after_limiter() -> None:
+        # The limiter asked Redis about the client and the address the body names.
+        raise LookupError(f"no account {request.get_json()['email']}")
 
     return app
 
@@ -92,6 +101,7 @@ class Span:
     trace_id: str
     span_id: str
     parent_span_id: str  # "" for a root span
+    attributes: dict[str, str] = field(default_factory=dict)  # every value as text
 
 
 def spans(receiver: Receiver) -> list[Span]:
@@ -110,7 +120,14 @@ def spans(receiver: Receiver) -> list[Span]:
                         span.trace_id.hex(),
                         span.span_id.hex(),
                         span.parent_span_id.hex(),
+                        {a.key: _text(a.value) for a in span.attributes},
                     )
                     for span in scope_spans.spans
                 ]
     return found
+
+
+def _text(value: Any) -> str:
+    """An OTLP AnyValue as text, whichever of its kinds it holds."""
+    kind = value.WhichOneof("value")
+    return "" if kind is None else str(getattr(value, kind))
