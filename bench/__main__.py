@@ -33,7 +33,8 @@ from bench import (
     validate,
     webhooks,
 )
-from bench.common import bench_app, percentiles, timed
+from bench.bucket import s3_photos
+from bench.common import bench_app, own_database, percentiles, timed
 from tests.support.factories import token_for
 from tests.support.services import postgres_server, redis_server
 
@@ -106,6 +107,21 @@ def _both(tmp: str, pg: str, name: str, run: Any) -> dict[str, Any]:
     return {"sqlite": run(f"sqlite:///{tmp}/{name}.sqlite"), "postgresql": run(pg)}
 
 
+def _pipeline(tmp: str, pg: str, broker: str) -> dict[str, Any]:
+    """The pipeline with photos in the local folder, then in a bucket (each S3 run with its
+    own server and bucket, var folder and database: the same photos again in one database
+    would be rejected as reused)."""
+    result = _both(
+        tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
+    )
+    for name, url in (("sqlite", f"sqlite:///{tmp}/pipeline-s3.sqlite"), ("postgresql", pg)):
+        var = Path(tmp) / f"pipeline-s3-{name}"
+        var.mkdir()
+        with s3_photos() as photos, own_database(url, "fairfield_bench_pipeline_s3") as own:
+            result[f"{name}_s3"] = pipeline.run(own, broker, str(var), PIPELINE_SUBMISSIONS, photos)
+    return result
+
+
 def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]:
     # Reuse goes last: it leaves a million photo rows in the shared PostgreSQL database.
     runs = {
@@ -118,9 +134,7 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
             tmp, pg, "nearby", lambda url: nearby.run(url, broker, tmp, MISSIONS, QUERIES)
         ),
         "validate": lambda: validate.run(VALIDATE_PHOTOS),
-        "pipeline": lambda: _both(
-            tmp, pg, "pipeline", lambda url: pipeline.run(url, broker, tmp, PIPELINE_SUBMISSIONS)
-        ),
+        "pipeline": lambda: _pipeline(tmp, pg, broker),
         # PostgreSQL only: the several-machine database (SQLite's writer is one at a time).
         "nodes": lambda: {"postgresql": nodes.run(pg, broker, tmp, NODES_SUBMISSIONS)},
         "uploads": lambda: _both(
@@ -204,8 +218,12 @@ def main() -> None:
         "uploads (with an Idempotency-Key) to gunicorn (one sync worker per core); a real "
         "Celery worker (prefork, concurrency 2, Redis broker, relay on commit) validates; 3 "
         "uploaders in threads, each waiting for its decision before the next claim, after 3 "
-        "warm submissions. nodes: validation throughput on PostgreSQL with one Celery worker "
-        "node, then two (separate `celery worker` processes, concurrency 1 each, no beat, "
+        "warm submissions; sqlite_s3 and postgresql_s3 the same with FAIRFIELD_PHOTO_STORE=s3: "
+        "photos in a bucket of a local moto S3 server on the loopback (each run with its own "
+        "server, bucket, var folder and database), bucket: every photo the database names read "
+        "back from the bucket and hashed (missing_or_differing must be 0). nodes: validation "
+        "throughput on PostgreSQL (in a database of its own) with one Celery worker node, then "
+        "two (separate `celery worker` processes, concurrency 1 each, no beat, "
         "Redis broker): BENCH_NODES_SUBMISSIONS 3-photo submissions of such 12 MP photos, "
         "uploaded in process beforehand with the relay off, then their validation tasks sent "
         "at once; wall_s runs from the first send until every one is decided (polled every "

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from apiflask import APIFlask
+from sqlalchemy import create_engine, make_url
 
 from backend import create_app, migrate
 from backend.db import Database
 
 
-def bench_app(url: str, broker: str, var: str) -> APIFlask:
-    """A migrated app on `url` with rate limits off, as a load test runs it."""
+def bench_app(url: str, broker: str, var: str, settings: dict[str, Any] | None = None) -> APIFlask:
+    """A migrated app on `url` with rate limits off, as a load test runs it; `settings` on
+    top (the photo store's, say)."""
     database = Database(url, pool_size=5, busy_timeout_ms=10_000)
     migrate.upgrade(database)
     database.engine.dispose()
@@ -26,7 +29,28 @@ def bench_app(url: str, broker: str, var: str) -> APIFlask:
             "LOG_LEVEL": "WARNING",
             "RATELIMIT_ENABLED": False,
         }
+        | (settings or {})
     )
+
+
+@contextlib.contextmanager
+def own_database(url: str, name: str) -> Iterator[str]:
+    """SQLite: the file given. PostgreSQL: the database `name` on the same server, fresh,
+    dropped afterwards; for a section whose rows must not meet another's (a ledger checked
+    whole, photos that would be taken for reused copies of another section's)."""
+    if url.startswith("sqlite"):
+        yield url
+        return
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.dispose()
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

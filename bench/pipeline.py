@@ -27,6 +27,7 @@ from backend.kernel.ids import new_id
 from backend.submissions.models import Submission
 from backend.validation.photos import hamming, inspect_photo, perceptual_hash
 from bench import validate
+from bench.bucket import photos_in_bucket
 from bench.common import bench_app
 from tests.support.load import bulk_workers, gunicorn, post
 from tests.support.processes import spawn_worker
@@ -149,13 +150,17 @@ def _errors(logs: list[Path]) -> list[str]:
     ]
 
 
-def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
-    """n submissions from 3 uploaders through gunicorn and a Celery worker; their timings."""
+def run(
+    url: str, broker: str, var: str, n: int, photos: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """n submissions from 3 uploaders through gunicorn and a Celery worker; their timings.
+    `photos`: the settings of the photo store (a bucket's), else the local folder."""
     sets, nearest = photo_sets(n + WARM)
     # Earlier benchmarks leave their tasks on the shared broker; this worker must not
     # spend its time failing on them (their rows are gone).
     redis.Redis.from_url(broker).flushdb()
-    app = bench_app(url, broker, var)
+    store = photos or {}
+    app = bench_app(url, broker, var, store)
     db = app.extensions["fairfield.db"]
     missions, tokens = _missions(db, n + WARM), bulk_workers(db, n + WARM)
     config = {
@@ -164,6 +169,7 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
         "VAR_DIR": var,
         "RATELIMIT_ENABLED": False,
         "OUTBOX_RELAY_ON_COMMIT": True,
+        **store,
     }
     tag = new_id()[:8]
     logs = [Path(var) / f"gunicorn-pipeline-{tag}.log", Path(var) / f"celery-pipeline-{tag}.log"]
@@ -186,6 +192,7 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
                     pool.map(lambda i: _submit(db, base, tokens[i], missions[i], sets[i]), jobs)
                 )
             wall = time.perf_counter() - started
+        bucket = photos_in_bucket(app) if photos else None
     finally:
         worker.stop()
         db.engine.dispose()
@@ -193,6 +200,7 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
     errors = _errors(logs)
     return {
         "submissions": n,
+        "photo_store": store.get("PHOTO_STORE", "local"),
         "photos_per_submission": PHOTOS,
         "photo_bytes_mean": int(np.mean([len(p) for s in sets for p in s])),
         "least_hamming_between_photos": nearest,
@@ -207,4 +215,5 @@ def run(url: str, broker: str, var: str, n: int) -> dict[str, Any]:
         "reasons_and_flags": dict(Counter(w for r in done for w in r["why"])),
         "error_lines_in_logs": len(errors),
         "first_error_lines": [line[:300] for line in errors[:3]],
+        **({"bucket": bucket} if bucket is not None else {}),
     }

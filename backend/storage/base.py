@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,6 +42,26 @@ class OffsetMismatch(Exception):
 class Stored:
     sha256: str
     size: int
+
+
+class Hashed:
+    """A stream read in chunks, counted against a byte limit and hashed as it goes: iterate
+    it for the chunks (TooLarge past the limit), then ask what was stored."""
+
+    def __init__(self, stream: BinaryIO, max_bytes: int) -> None:
+        self.stream, self.max_bytes = stream, max_bytes
+        self.digest, self.size = hashlib.sha256(), 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.stream.read(CHUNK):
+            self.size += len(chunk)
+            if self.size > self.max_bytes:
+                raise TooLarge(self.max_bytes)
+            self.digest.update(chunk)
+            yield chunk
+
+    def stored(self) -> Stored:
+        return Stored(self.digest.hexdigest(), self.size)
 
 
 class Chunk(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import tempfile
 import time
@@ -21,9 +20,9 @@ from backend.storage.base import (
     Busy,
     Chunk,
     DigestMismatch,
+    Hashed,
     OffsetMismatch,
     Stored,
-    TooLarge,
 )
 
 PARTIAL_DIR = "partial"
@@ -51,19 +50,15 @@ class LocalPhotoStore:
         """Stream into storage while hashing; past max_bytes, or not hashing to `sha256` when
         given, keep nothing."""
         self.root.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
+        reading = Hashed(stream, max_bytes)
         fd, temporary = tempfile.mkstemp(dir=self.root, prefix=".upload-")
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(max_bytes)
-                    digest.update(chunk)
+                for chunk in reading:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
-            stored = Stored(digest.hexdigest(), size)
+            stored = reading.stored()
             if sha256 is not None and stored.sha256 != sha256:
                 raise DigestMismatch(stored.sha256)
             final = self.path(stored.sha256)

@@ -29,8 +29,8 @@ from backend.storage.base import (
     KIND,
     Chunk,
     DigestMismatch,
+    Hashed,
     Stored,
-    TooLarge,
 )
 from backend.storage.s3_partials import BucketPartials
 from backend.storage.s3_partials import refused as _refused
@@ -152,13 +152,9 @@ class S3PhotoStore:
     def _read(self, stream: BinaryIO, max_bytes: int, upload: Multipart) -> tuple[Stored, Part]:
         """Read the stream whole, sending each part as it fills; the digest and size of it
         all, and the last part, not sent."""
-        digest, size, part = hashlib.sha256(), 0, Part()
+        reading, part = Hashed(stream, max_bytes), Part()
         try:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(max_bytes)
-                digest.update(chunk)
+            for chunk in reading:
                 part.write(chunk)
                 if part.size >= PART_BYTES:
                     upload.send(part)
@@ -167,7 +163,7 @@ class S3PhotoStore:
         except BaseException:
             part.close()
             raise
-        return Stored(digest.hexdigest(), size), part
+        return reading.stored(), part
 
     def _put_whole(self, key: str, part: Part, stored: Stored) -> None:
         # S3 checks the bytes it received against the sha256 computed while reading them.

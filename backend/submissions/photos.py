@@ -83,12 +83,22 @@ def photo_bytes(
 
 
 def photo_url(
-    *, photo: Photo, user: User, variant: str, store: PhotoStore, max_pixels: int, expires_s: int
+    *,
+    photo: Photo,
+    user: User,
+    variant: str,
+    store: PhotoStore,
+    max_pixels: int,
+    seen_for_s: int,
+    link_ttl_s: int,
 ) -> str | None:
-    """Where `user` may fetch the image of `variant` straight from the store for
-    `expires_s` seconds (a presigned bucket URL), the copy made first if it was not yet;
-    None when the store has no URLs (a local folder): the API serves the bytes."""
+    """Where `user` may fetch the image of `variant` straight from the store (a presigned
+    bucket URL), the copy made first if it was not yet; None when the store has no URLs (a
+    local folder): the API serves the bytes."""
     kind, filename = served_kind(user, variant), f"{photo.id}.jpg"
+    # The bucket serves the bytes itself: for no longer than the asker may still see them
+    # (what their signed link has left) nor than a photo link lives.
+    expires_s = max(1, min(seen_for_s, link_ttl_s))
     try:
         try:
             return store.download_url(photo.sha256, kind, expires_s=expires_s, filename=filename)

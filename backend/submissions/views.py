@@ -143,7 +143,8 @@ _PHOTO_RESPONSES: dict[int | str, Any] = {
         "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
     },
     302: "With FAIRFIELD_PHOTO_STORE=s3: the image is at `Location`, a presigned URL of the "
-    "bucket valid no longer than the link (or an hour's `FAIRFIELD_PHOTO_LINK_TTL_SECONDS`)",
+    "bucket, valid for what the signed link has left (a bearer request: an hour), and never "
+    "longer than `FAIRFIELD_PHOTO_LINK_TTL_SECONDS`",
     304: "Not modified: `If-None-Match` names the image's `ETag`",
     401: "Unauthorized: neither a signed link nor a bearer token",
     403: "Forbidden: an API key without `results:read` (`insufficient_scope`)",
@@ -196,15 +197,14 @@ def get_photo(photo_id: str, query: dict[str, Any]) -> Response:
         user, variant, max_age = current_user(), _bearer_variant(query), 3600
     photo = photos.visible_photo(db_session=request_session(), photo_id=photo_id, user=user)
     settings, store = current_settings(), photo_store()
-    # A bucket serves the bytes itself, for no longer than the asker may still see them.
-    expires_s = max(1, min(max_age, settings.photo_link_ttl_seconds))
     found = photos.photo_url(
         photo=photo,
         user=user,
         variant=variant,
         store=store,
         max_pixels=settings.photo_max_pixels,
-        expires_s=expires_s,
+        seen_for_s=max_age,
+        link_ttl_s=settings.photo_link_ttl_seconds,
     )
     if found is not None:
         return Response(status=302, headers={"Location": found, "Cache-Control": "no-store"})
