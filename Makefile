@@ -65,8 +65,8 @@ PHOTO_TESTS := tests/uploads tests/submissions tests/validation tests/review tes
 
 test: $(STAMP) ## Run the whole suite (installs Redis, PostgreSQL/PostGIS, PgBouncer and Chromium as root on Debian)
 	scripts/ensure-services
-	$(BIN)/pytest -n $(TEST_PROCESSES) --durations=30
-	$(BIN)/pytest -n $(TEST_PROCESSES) --durations=10 --photo-store=s3 $(PHOTO_TESTS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal --durations=30
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist worksteal --durations=10 --photo-store=s3 $(PHOTO_TESTS)
 
 test-fast: $(STAMP) ## Run the suite without the worker/stack integration tests
 	$(BIN)/pytest -m "not integration"

@@ -110,8 +110,10 @@ def postgres_url() -> Iterator[str]:
 
 
 # Modules (or single tests) run a third time through PgBouncer in transaction pooling mode,
-# besides those marked `pgbouncer`: the races, the money and the worker, where a prepared
-# statement or a session setting left on a shared server connection would show.
+# besides those marked `pgbouncer`: the races, the money and the queue, where a prepared
+# statement or a session setting left on a shared server connection would show. Real Celery
+# workers, the outbox relay and a worker killed mid-validation go through it in the cluster
+# tests (tests/integration/test_cluster.py), which run only there.
 THROUGH_PGBOUNCER = (
     "tests/marketplace/test_claims.py",
     "tests/marketplace/test_idempotency.py",
@@ -119,10 +121,6 @@ THROUGH_PGBOUNCER = (
     "tests/review/test_decisions.py",
     "tests/review/test_queue.py",
     "tests/submissions/test_states.py",
-    "tests/submissions/test_pipeline.py::test_a_real_worker_decides_each_acceptance_case",
-    "tests/submissions/test_pipeline.py::"
-    "test_sigkill_during_validation_then_every_submission_is_decided_once",
-    "tests/integration/test_worker.py",
 )
 
 
