@@ -133,7 +133,8 @@ def run(url: str, broker: str, var: str, n: int = 50) -> dict[str, Any]:
             origin = base.removesuffix("/api/v1")
             browser = _browser(Path(var))
             browser.set_script_timeout(30)
-            samples, fetched = [], []
+            samples: list[float] = []
+            fetched: list[Any] = []
             for _ in range(ROUNDS + 1):  # the first load fills the browser's cache
                 browser.get(f"{origin}/#/status")
                 browser.execute_script(

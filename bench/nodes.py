@@ -59,7 +59,7 @@ def _send_and_wait(app: Any, db: Database, message_ids: list[str]) -> float:
     target = _decided(db) + len(message_ids)
     celery = app.extensions["celery"]
     with db.transaction(write=False) as session:
-        args = dict(
+        args: dict[str, Any] = dict(
             session.execute(
                 select(OutboxMessage.id, OutboxMessage.args).where(
                     OutboxMessage.id.in_(message_ids)
