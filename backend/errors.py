@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from typing import Any
 
@@ -31,6 +32,7 @@ STATUS_CODES = {
     429: "rate_limited",
     500: "internal_error",
     503: "service_unavailable",
+    507: "insufficient_storage",
 }
 
 
@@ -54,6 +56,7 @@ PHRASES: dict[int, Any] = {
     429: lazy_gettext("Too Many Requests"),
     500: lazy_gettext("Internal Server Error"),
     503: lazy_gettext("Service Unavailable"),
+    507: lazy_gettext("Insufficient Storage"),
 }
 
 # Werkzeug's own descriptions (a route that does not exist, a method it does not take) are
@@ -302,6 +305,26 @@ def _field(path: str) -> str:
     return path.removeprefix("_schema.")
 
 
+# How long a client should wait before sending again what a full disk refused.
+STORAGE_RETRY_AFTER_S = 60
+
+
+def storage_full(error: BaseException) -> bool:
+    """Whether the error says the photos' or the database's disk has no room left: the OS's
+    ENOSPC or EDQUOT, SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or a bucket
+    answering 507 (MinIO's XMinioStorageFull)."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    driver = getattr(error, "orig", None)  # SQLAlchemy's wrapper of the driver's error
+    if driver is not None:
+        sqlite_full = getattr(driver, "sqlite_errorname", None) == "SQLITE_FULL"
+        return sqlite_full or getattr(driver, "sqlstate", None) == "53100"
+    answer = getattr(error, "response", None)  # botocore's ClientError
+    if isinstance(answer, dict):
+        return answer.get("ResponseMetadata", {}).get("HTTPStatusCode") == 507
+    return False
+
+
 def register_error_handlers(app: APIFlask) -> None:
     @app.error_processor
     def _http_error(error: HTTPError) -> Response:
@@ -364,5 +387,17 @@ def register_error_handlers(app: APIFlask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
+        if storage_full(error):
+            # The request's transaction is rolled back and a half-written file removed where
+            # it was being written: the client may send the same again later.
+            log.error("no room left to store a request's data", exc_info=error)
+            return problem(
+                507,
+                detail=gettext(
+                    "The server has no room to store this right now; nothing of it was kept. "
+                    "Send it again in a few minutes."
+                ),
+                headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)},
+            )
         log.exception("unhandled error", exc_info=error)
         return problem(500, detail=gettext("An unexpected error occurred; it has been logged."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import tempfile
 import time
@@ -152,17 +153,23 @@ class LocalPhotoStore:
         """
         path = self.partial_path(upload_id)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "ab+") as out, _locked(out, wait_s):
+        # Unbuffered: what a write returned as written is in the file, and nothing waits in
+        # a buffer to be written after a truncation.
+        with open(path, "ab+", buffering=0) as out, _locked(out, wait_s):
             size = os.fstat(out.fileno()).st_size
             if offset != size:
                 raise OffsetMismatch(size)
             end = size
             try:
                 while end < limit and (data := chunk.read(min(CHUNK, limit - end))):
-                    out.write(data)
+                    _write_all(out, data)
                     end += len(data)
+            except OSError:
+                # The disk filled up mid-chunk: none of the chunk is kept, so the upload is
+                # where it was and the client sends the chunk again, checksum and all.
+                out.truncate(size)
+                raise
             finally:
-                out.flush()
                 if not chunk.accept():
                     out.truncate(size)
                     end = size
@@ -232,6 +239,13 @@ class LocalPhotoStore:
             except FileNotFoundError:  # another sweeper, or the upload just finished
                 continue
         return removed
+
+
+def _write_all(out: io.FileIO, data: bytes) -> None:
+    """Write all of `data` to an unbuffered file (a write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[out.write(view) :]
 
 
 @contextmanager

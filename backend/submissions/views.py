@@ -100,7 +100,7 @@ def _payload() -> dict[str, Any]:
         "`out_of_stock` and `price` of that product; a payload only of those is held to "
         "their types, and a product missing or unknown is left to the checks, as before."
     ),
-    responses=[401, 403, 404, 409, 413, 422],
+    responses=[401, 403, 404, 409, 413, 422, 507],
 )
 def submit(assignment_id: str, form: dict[str, Any]) -> Any:
     # `form` is parsed for the document and its presence checks; the parts are read from

@@ -184,10 +184,11 @@ class _RequestChunk:
         "Content-Type application/offset+octet-stream, Tus-Resumable 1.0.0, Upload-Offset "
         "(must equal the upload's offset, else 409 with the right one), optionally "
         "Upload-Checksum (`sha1|sha256|md5 <base64>`; a mismatch is 460 and the chunk is "
-        "dropped). Bytes that arrived before a cut connection are kept. The last chunk "
-        "completes the photo; the last photo completes the submission."
+        "dropped). Bytes that arrived before a cut connection are kept. A full disk answers "
+        "507 with `Retry-After` and keeps none of the chunk: send it again from the same "
+        "offset. The last chunk completes the photo; the last photo completes the submission."
     ),
-    responses=[204, 400, 401, 403, 404, 409, 410, 411, 413, 415, 423, 460],
+    responses=[204, 400, 401, 403, 404, 409, 410, 411, 413, 415, 423, 460, 507],
 )
 def patch_upload(upload_id: str) -> Response:
     offset, size, checksum = _chunk_headers()
