@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import errno
 import logging
+import sqlite3
 from typing import Any
 
+import kombu.exceptions as kombu
+import psycopg
+import redis.exceptions as redis
 from apiflask import APIFlask, HTTPError
 from flask import Response, json
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from backend.i18n import N_, current_language, gettext, lazy_gettext
@@ -305,8 +310,10 @@ def _field(path: str) -> str:
     return path.removeprefix("_schema.")
 
 
-# How long a client should wait before sending again what a full disk refused.
+# How long a client should wait before sending again what a full disk refused, or what a
+# database or broker briefly away could not do.
 STORAGE_RETRY_AFTER_S = 60
+UNAVAILABLE_RETRY_AFTER_S = 5
 
 
 def storage_full(error: BaseException) -> bool:
@@ -323,6 +330,33 @@ def storage_full(error: BaseException) -> bool:
     if isinstance(answer, dict):
         return answer.get("ResponseMetadata", {}).get("HTTPStatusCode") == 507
     return False
+
+
+# SQLSTATEs of a database that cannot take the request now, though it may in a moment: a
+# connection lost or refused (class 08), a server shutting down or starting (57P01-57P03),
+# too many connections, a standby that cannot serve writes, a deadlock or serialisation
+# failure a retry resolves.
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006", "40001", "40P01")
+
+
+def service_unavailable(error: BaseException) -> bool:
+    """Whether the error is a database or broker that cannot be reached right now (a restart,
+    a failover, a dropped connection, SQLite's writer lock held too long): the request did
+    nothing, and the same request may succeed in a moment."""
+    if isinstance(error, redis.ConnectionError | redis.TimeoutError | kombu.OperationalError):
+        return True  # the broker, or the rate limits' Redis
+    if not isinstance(error, DBAPIError):
+        return False
+    driver = error.orig
+    sqlstate = getattr(driver, "sqlstate", None)
+    if error.connection_invalidated or (
+        isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES)
+    ):
+        return True
+    if isinstance(driver, sqlite3.OperationalError):
+        return getattr(driver, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+    # psycopg's error when the server went away before any SQLSTATE could be read.
+    return isinstance(driver, psycopg.OperationalError) and sqlstate is None
 
 
 def register_error_handlers(app: APIFlask) -> None:
@@ -398,6 +432,16 @@ def register_error_handlers(app: APIFlask) -> None:
                     "Send it again in a few minutes."
                 ),
                 headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)},
+            )
+        if service_unavailable(error):
+            log.warning("a service the request needs was unavailable", exc_info=error)
+            return problem(
+                503,
+                detail=gettext(
+                    "A service this request needs is briefly unavailable; nothing was done. "
+                    "Send it again in a few seconds."
+                ),
+                headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER_S)},
             )
         log.exception("unhandled error", exc_info=error)
         return problem(500, detail=gettext("An unexpected error occurred; it has been logged."))

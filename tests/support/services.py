@@ -152,6 +152,78 @@ def _not_as_root(*paths: Path) -> list[str]:
     return ["runuser", "-u", "postgres", "--"]
 
 
+class PostgresProcess:
+    """A throwaway PostgreSQL cluster on a free port, run as the postgres system user when we
+    are root (it refuses root); a test may restart it, as an operator or a crash would."""
+
+    def __init__(self, bindir: str) -> None:
+        self.bindir = bindir
+        self.root = Path(tempfile.mkdtemp(prefix="ff-pg-"))
+        self.data = self.root / "data"
+        self.as_user = _not_as_root(self.root)
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/fairfield_test"
+
+    def _run(self, *cmd: str) -> None:
+        subprocess.run(
+            [*self.as_user, *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+
+    def _pg_ctl(self, *args: str) -> None:
+        self._run(f"{self.bindir}/pg_ctl", "-D", str(self.data), *args)
+
+    def start(self) -> None:
+        if not self.data.exists():
+            self._run(
+                f"{self.bindir}/initdb",
+                *("-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync"),
+                *("-E", "UTF8"),
+            )
+        self._pg_ctl(
+            *("-l", str(self.root / "log"), "-w", "-o"),
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
+            # Room for a million-row working set (benchmarks), as a production server has.
+            "-c shared_buffers=1GB",
+            "start",
+        )
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stop (`fast`: clients cut, transactions rolled back; `immediate`: as a crash,
+        recovered from the WAL at start) and start again on the same port."""
+        self._pg_ctl("-m", mode, "-w", "stop")
+        self.start()
+
+    def stop(self) -> None:
+        pg_ctl = [*self.as_user, f"{self.bindir}/pg_ctl", "-D", str(self.data)]
+        subprocess.run(
+            [*pg_ctl, "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_process() -> Iterator[PostgresProcess]:
+    """A throwaway, restartable cluster with an empty database fairfield_test (`.url`)."""
+    bindir = _pg_bindir()
+    if not bindir:
+        missing("PostgreSQL (initdb) is not installed")
+    assert bindir
+    server = PostgresProcess(bindir)
+    try:
+        server.start()
+        server._run(
+            f"{bindir}/createdb",
+            *("-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres", "fairfield_test"),
+        )
+        yield server
+    finally:
+        server.stop()
+
+
 @contextlib.contextmanager
 def postgres_server() -> Iterator[str]:
     """FAIRFIELD_TEST_DATABASE_URL if set, else a throwaway cluster; yields a SQLAlchemy URL."""
@@ -159,63 +231,8 @@ def postgres_server() -> Iterator[str]:
     if given:
         yield _database_of_this_process(given)
         return
-    bindir = _pg_bindir()
-    if not bindir:
-        missing("PostgreSQL (initdb) is not installed")
-    assert bindir
-    datadir = Path(tempfile.mkdtemp(prefix="ff-pg-"))
-    # PostgreSQL refuses to run as root; run the cluster as the postgres system user.
-    as_user = _not_as_root(datadir)
-    port = free_port()
-    run = lambda *cmd: subprocess.run(  # noqa: E731
-        [*as_user, *cmd], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    run(
-        f"{bindir}/initdb",
-        "-D",
-        str(datadir / "data"),
-        "-U",
-        "postgres",
-        "-A",
-        "trust",
-        "--no-sync",
-        "-E",
-        "UTF8",
-    )
-    run(
-        f"{bindir}/pg_ctl",
-        "-D",
-        str(datadir / "data"),
-        "-l",
-        str(datadir / "log"),
-        "-w",
-        "-o",
-        f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-        # Room for a million-row working set (benchmarks), as a production server has.
-        "-c shared_buffers=1GB",
-        "start",
-    )
-    try:
-        run(
-            f"{bindir}/createdb",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "-U",
-            "postgres",
-            "fairfield_test",
-        )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/fairfield_test"
-    finally:
-        subprocess.run(
-            [*as_user, f"{bindir}/pg_ctl", "-D", str(datadir / "data"), "-m", "immediate", "stop"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        shutil.rmtree(datadir, ignore_errors=True)
+    with postgres_process() as server:
+        yield server.url
 
 
 def _pgbouncer_binary() -> str | None:

@@ -1,0 +1,63 @@
+"""A database or broker briefly away answers 503 problem+json with Retry-After (the request
+did nothing; the same request goes through once it is back), never a 500."""
+
+from __future__ import annotations
+
+import kombu.exceptions
+import pytest
+import redis
+
+from backend import create_app, migrate
+from backend.accounts.service import create_or_reset_admin
+from backend.db import Database
+from backend.errors import service_unavailable, storage_full
+from tests.support.factories import token_for
+from tests.support.services import postgres_process, redis_process
+
+pytestmark = pytest.mark.integration
+
+
+def test_requests_while_postgresql_restarts_answer_503_then_go_through(tmp_path, redis_url):
+    with postgres_process() as pg:
+        database = Database(pg.url, pool_size=2, busy_timeout_ms=1000)
+        migrate.upgrade(database)
+        database.engine.dispose()
+        app = create_app(
+            {"DATABASE_URL": pg.url, "BROKER_URL": f"{redis_url}/3", "VAR_DIR": str(tmp_path)}
+        )
+        db = app.extensions["fairfield.db"]
+        with app.app_context(), db.transaction() as session:
+            admin, _ = create_or_reset_admin(
+                db_session=session, email="a@outage.test", password="an outage password"
+            )
+        headers = {"Authorization": f"Bearer {token_for(app, admin)}"}
+        client = app.test_client()
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+        pg._pg_ctl("-m", "fast", "-w", "stop")  # the pooled connection is now a dead one
+        try:
+            down = client.get("/api/v1/me", headers=headers)
+            assert down.status_code == 503, down.json
+            assert down.mimetype == "application/problem+json"
+            assert down.json["code"] == "service_unavailable"
+            assert down.headers["Retry-After"] == "5"
+            refused = client.get("/api/v1/me", headers=headers)  # a new connection, refused
+            assert refused.status_code == 503, refused.json
+        finally:
+            pg.start()
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        db.engine.dispose()
+
+
+def test_an_unreachable_broker_is_unavailable_and_other_errors_are_not():
+    with redis_process() as broker:
+        client = redis.Redis.from_url(broker.url)
+        broker.kill()
+        with pytest.raises(redis.exceptions.ConnectionError) as lost:
+            client.ping()
+    assert service_unavailable(lost.value)
+    assert service_unavailable(kombu.exceptions.OperationalError("broker gone"))
+    assert not service_unavailable(RuntimeError("a bug"))
+    assert not service_unavailable(LookupError("a bug"))
+    assert not storage_full(RuntimeError("a bug"))
+    assert storage_full(OSError(28, "No space left on device"))
