@@ -7,7 +7,9 @@ where every blueprint is registered.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
 
@@ -16,6 +18,9 @@ from backend.kernel.clock import utcnow
 from backend.settings import current_settings
 
 PHOTO = "submissions.get_photo"
+_LINKS = (("url", "full"), ("review_url", "review"), ("thumbnail_url", "thumb"))
+# werkzeug's safe characters in a path part and in a query (routing/converters.py, urls.py).
+_PATH_SAFE, _QUERY_SAFE = "!$&'()*+,/:;=@", "!$'()*,/:;?@"
 UPLOAD = "uploads.get_upload"
 SCORECARD = "fairness.brand_scorecard"
 
@@ -75,15 +80,50 @@ def photo_links(
 ) -> dict[str, str]:
     """The three links a photo object carries: `url` (full size), `review_url` (about 1600
     px on the long side) and `thumbnail_url` (about 320 px), signed alike."""
-    signed: dict[str, Any] = {
-        "viewer_id": viewer_id,
-        "ttl_seconds": ttl_seconds,
-        "external": external,
+    return photo_linker(viewer_id=viewer_id, ttl_seconds=ttl_seconds, external=external)(photo_id)
+
+
+def photo_linker(
+    *, viewer_id: str | None = None, ttl_seconds: int | None = None, external: bool = False
+) -> Callable[[str], dict[str, str]]:
+    """photo_links for many photos, the same URLs photo_url makes: the viewer, key, expiry
+    and the route's path worked out once (a page of fifty photos built 150 URLs through
+    url_for, 5 of its 30 ms), then per photo its path and three signatures."""
+    viewer = viewer_id or (g.get("user_id") if has_app_context() else None)
+    # The photo route ends in its id: the path of one is the path of any, the id swapped.
+    head = api_url(PHOTO, external=external, photo_id="-")
+    assert head.endswith("/-"), head
+    prefix = head[:-1]
+    if viewer is None:
+
+        def unsigned(photo_id: str) -> dict[str, str]:
+            path = prefix + quote(photo_id, safe=_PATH_SAFE)
+            return {
+                key: path if variant == "full" else f"{path}?variant={variant}"
+                for key, variant in _LINKS
+            }
+
+        return unsigned
+    settings = current_settings()
+    key = settings.secret_key.encode()
+    expires = links.expiry(utcnow().timestamp(), ttl_seconds or settings.photo_link_ttl_seconds)
+    # As werkzeug writes a route's query (urlencode, its safe characters), once per variant.
+    queries = {
+        variant: urlencode(
+            {"variant": variant, "viewer": viewer, "expires": str(expires)}, safe=_QUERY_SAFE
+        )
+        for _, variant in _LINKS
     }
-    return {
-        key: photo_url(photo_id, variant=variant, **signed)
-        for key, variant in (("url", "full"), ("review_url", "review"), ("thumbnail_url", "thumb"))
-    }
+
+    def signed(photo_id: str) -> dict[str, str]:
+        path = prefix + quote(photo_id, safe=_PATH_SAFE)
+        return {
+            key_: f"{path}?{queries[variant]}&signature="
+            + links.PhotoLink(photo_id, variant, viewer, expires).signature(key)
+            for key_, variant in _LINKS
+        }
+
+    return signed
 
 
 def no_photo_links() -> dict[str, None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand
@@ -167,6 +167,16 @@ def credited(*, db_session: Session, submission_ids: Sequence[str]) -> set[str]:
                 LedgerTransaction.kind == CREDIT,
             )
         )
+    )
+
+
+def credit_exists(submission_id: str) -> ColumnElement[bool]:
+    """Whether the submission was credited already, as SQL to read beside other columns (the
+    approval reads it with its mission's row, in the same statement)."""
+    return (
+        select(LedgerTransaction.id)
+        .where(LedgerTransaction.submission_id == submission_id, LedgerTransaction.kind == CREDIT)
+        .exists()
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +17,19 @@ from backend.submissions.models import Decision, Photo, Submission
 from backend.submissions.presenters import decision_out
 from backend.urls import no_photo_links, photo_links
 
+# What the API shows of a check (CheckOut): the rest (`hard`) stays with the machine.
+_CHECK_FIELDS = ("name", "passed", "detail")
+Links = Callable[[str], dict[str, str]]
 
-def queue_photo_out(photo: Photo) -> dict[str, Any]:
+
+def queue_photo_out(photo: Photo, links: Links = photo_links) -> dict[str, Any]:
     """A photo as the queue lists it: which one, and its links signed for the reviewer."""
-    return {"id": photo.id, "position": photo.position, **photo_links(photo.id)}
+    return {"id": photo.id, "position": photo.position, **links(photo.id)}
+
+
+def check_out(check: dict[str, Any]) -> dict[str, Any]:
+    """A check's verdict as the API shows it."""
+    return {k: check[k] for k in _CHECK_FIELDS if k in check}
 
 
 def queue_item_out(
@@ -31,17 +40,19 @@ def queue_item_out(
     campaign: Campaign,
     photos: Sequence[Photo],
     sla_hours: float,
+    links: Links = photo_links,
 ) -> dict[str, Any]:
-    """A submission awaiting review, with all a reviewer needs to decide it."""
+    """A submission awaiting review, with all a reviewer needs to decide it; in the shape
+    QueueItemOut writes it (the queue's page goes out without a schema's dump)."""
     in_review_since = submission.decided_at or submission.received_at
     return {
         "id": submission.id,
         "status": submission.status,
         "flagged": submission.review_rank == 0,
         "flags": submission.flags,
-        "checks": submission.checks,
+        "checks": [check_out(c) for c in submission.checks],
         "evidence": evidence_out(submission),
-        "photos": [queue_photo_out(p) for p in photos],
+        "photos": [queue_photo_out(p, links) for p in photos],
         "store": queue_store_out(store),
         "mission_id": mission.id,
         "campaign": {"id": campaign.id, "name": campaign.name},
@@ -64,6 +75,7 @@ def review_item_out(
     products: Sequence[tuple[str, str]],
     matches: Sequence[dict[str, Any]],
     shown: Collection[str],
+    links: Links = photo_links,
 ) -> dict[str, Any]:
     """A queue item with what a reviewer weighs beside the submission: who holds it, the
     brand, the worker's record, the products asked, and the photos a reuse or similar check
@@ -80,7 +92,7 @@ def review_item_out(
             "level": rules.worker_level(approved, rejected),
         },
         "products": [{"sku": sku, "name": product} for sku, product in products],
-        "matches": [match_out(m, shown=m["photo_id"] in shown) for m in matches],
+        "matches": [match_out(m, shown=m["photo_id"] in shown, links=links) for m in matches],
     }
 
 
@@ -96,9 +108,9 @@ def taken_lease_out(lease: ReviewLease, admin: User) -> dict[str, Any]:
     )
 
 
-def match_out(match: dict[str, Any], *, shown: bool) -> dict[str, Any]:
+def match_out(match: dict[str, Any], *, shown: bool, links: Links = photo_links) -> dict[str, Any]:
     """A photo a reuse or similar check matched, with its links (none once erased)."""
-    links = photo_links(match["photo_id"]) if shown else no_photo_links()
+    made: Mapping[str, str | None] = links(match["photo_id"]) if shown else no_photo_links()
     return {
         "check": match["check"],
         "photo": match.get("photo"),
@@ -107,7 +119,7 @@ def match_out(match: dict[str, Any], *, shown: bool) -> dict[str, Any]:
         "hamming": match["hamming"],
         "exact": match["exact"],
         "erased": not shown,
-        **links,
+        **made,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import jsonify
 
 from backend.accounts.auth import auth, current_user
 from backend.db import request_session
@@ -77,9 +78,12 @@ ALREADY_DECIDED = (
     responses=[401, 403, 422],
 )
 def review_queue(query: dict[str, Any]) -> Any:
-    return queue.review_queue(
+    page = queue.review_queue(
         db_session=request_session(), sla_hours=_sla_hours(), now=utcnow(), **query
     )
+    # Built in the shape QueueOut writes (tests/review/test_queue_shape.py holds the two
+    # equal), so it goes out as it is: the schema's dump of fifty items took 10 ms.
+    return jsonify(page)
 
 
 @bp.get("/review/counts")

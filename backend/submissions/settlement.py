@@ -8,8 +8,9 @@ on that submission (an appeal granted or refused) leaves the mission to whoever 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Row, select
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns import events as campaign_events
@@ -33,8 +34,9 @@ def settle_decision(*, db_session: Session, submission_id: str, status: str, now
     """Do what the submission's recorded decision (that moved it to `status`) asks of money
     and mission."""
     if status == "approved":
-        credit_approved(db_session=db_session, submission_id=submission_id, now=now)
-        _complete_mission(db_session, submission_id)
+        row = _approval(db_session, submission_id)
+        _credit(db_session, submission_id, row, now)
+        _complete_mission(db_session, submission_id, row.mission_id, row.outcome)
         events.submission_approved(db_session=db_session, submission_id=submission_id, now=now)
     elif status == "rejected":
         _reopen_mission(db_session, submission_id, now)
@@ -44,11 +46,15 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
     """Pay an approved submission to its worker, once: the mission's reward and bonus, or its
     show-up pay when the worker found the store closed; from the campaign, or from the
     platform when it is a repeat approval of the mission. False if it was paid already."""
-    if ledger.credited(db_session=db_session, submission_ids=[submission_id]):
-        return False
-    # The mission's row, locked: its approvals are paid one at a time, so that exactly one
-    # of two racing approvals finds the other paid (SQLite runs writers one at a time).
-    row = db_session.execute(
+    return _credit(db_session, submission_id, _approval(db_session, submission_id), now)
+
+
+def _approval(db_session: Session, submission_id: str) -> Row[*tuple[Any, ...]]:
+    """What paying an approval and completing its mission read, in one statement: the
+    submission's worker and outcome, its mission's pay, and whether it was paid already.
+    The mission's row is locked: its approvals are paid one at a time, so that exactly one of
+    two racing approvals finds the other paid (SQLite runs writers one at a time)."""
+    return db_session.execute(
         select(
             Submission.worker_id,
             Submission.outcome,
@@ -57,11 +63,20 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
             (Mission.reward_amount_minor + Mission.bonus_minor).label("pay_minor"),
             Mission.reward_currency.label("currency"),
             Mission.show_up_minor,
+            ledger.credit_exists(submission_id).label("credited"),
         )
         .join(Mission, Mission.id == Submission.mission_id)
         .where(Submission.id == submission_id)
         .with_for_update(of=Mission)
     ).one()
+
+
+def _credit(
+    db_session: Session, submission_id: str, row: Row[*tuple[Any, ...]], now: datetime
+) -> bool:
+    """Pay the approval `row` (_approval) describes, unless it was paid already."""
+    if row.credited:
+        return False
     amount = rules.approval_pay_minor(
         outcome=row.outcome,
         pay_minor=row.pay_minor,
@@ -74,6 +89,8 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
         worker_id=row.worker_id,
         amount=Money(amount, row.currency),
         campaign_id=row.campaign_id,
+        # Read after the lock, in a statement of its own: it sees a racing approval's credit
+        # committed while this one waited for the mission's row.
         repeat=is_repeat_approval(
             db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
         ),
@@ -117,11 +134,10 @@ def _alone(mission_id: str, submission_id: str) -> ColumnElement[bool]:
     )
 
 
-def _complete_mission(db_session: Session, submission_id: str) -> None:
+def _complete_mission(
+    db_session: Session, submission_id: str, mission_id: str, outcome: str
+) -> None:
     """An approval completes the mission it was done for (or marks its store closed)."""
-    mission_id, outcome = db_session.execute(
-        select(Submission.mission_id, Submission.outcome).where(Submission.id == submission_id)
-    ).one()
     missions.move(
         db_session,
         mission_id=mission_id,
