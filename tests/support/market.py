@@ -101,17 +101,18 @@ class Worker(Client):
             if not nearby:
                 return
             mission = nearby[int(uuid.uuid4().int % len(nearby))]["id"]
-            self.call("mission", "GET", f"/missions/{mission}", ok=only(200))
-            claim = self.call(
-                "claim",
-                "POST",
-                f"/missions/{mission}/claim",
-                headers={"Idempotency-Key": str(uuid.uuid4())},
-                ok=only(201, 409),
-            )
-            if claim.status_code == 409:  # another worker was first
-                continue
-            self.submit(claim.json()["assignment_id"], photos())
+            # Another worker may take it meanwhile: then it is no longer to be seen (404), or
+            # no longer to be claimed (409).
+            if self.call("mission", "GET", f"/missions/{mission}", ok=only(200, 404)).ok:
+                claim = self.call(
+                    "claim",
+                    "POST",
+                    f"/missions/{mission}/claim",
+                    headers={"Idempotency-Key": str(uuid.uuid4())},
+                    ok=only(201, 404, 409),
+                )
+                if claim.status_code == 201:
+                    self.submit(claim.json()["assignment_id"], photos())
 
     def submit(self, assignment_id: str, photos: list[bytes]) -> None:
         at = {"latitude": BRUSSELS[0], "longitude": BRUSSELS[1], "accuracy_m": 8.0}
