@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns import events as campaign_events
@@ -78,6 +78,13 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
             db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
         ),
         now=now,
+    )
+    # Beside the credit, for the fairness figures' pay per hour (backend/fairness).
+    db_session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .values(credited_minor=amount, credited_currency=row.currency)
+        .execution_options(synchronize_session=False)
     )
     return True
 
