@@ -3,10 +3,11 @@
 Reads only (the feature writes nothing), hence queries.py.
 
 Every figure about submissions covers those received in the window (the last `days` days).
-The counts, the pay and the rates come from one grouped scan of the submissions' fairness
-index (each submission keeps its campaign, first decision and credit: submissions.models);
-durations come back a number each (computed in SQL, exactly as Python would), since a
-median needs the values and SQLite has no percentile function.
+Counts, pay and rates come from one grouped scan of a covering index: each submission keeps
+its campaign, the seconds to its first decision and its credit (submissions.models), kept in
+the transaction of the write that sets them, so no join and no cache. A median or p90 of
+durations is read as the two values around its rank (ORDER BY, OFFSET, LIMIT 2), since
+SQLite has no percentile function; each equals rules.percentile() over every value.
 """
 
 from __future__ import annotations

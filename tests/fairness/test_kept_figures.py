@@ -130,7 +130,9 @@ def test_migration_0026_builds_every_kept_figure_from_the_rows_before_it(
         paid = session.execute(select(PayoutRequest.requested_at, PayoutRequest.paid_at)).all()
     report = client.get(REPORT, query_string={"days": 365}, headers=admin).json
     script = ScriptDirectory.from_config(migrate.alembic_config(""))
-    migrate.downgrade(db, script.get_revision("0026").down_revision)
+    revision = script.get_revision("0026")
+    assert revision is not None and isinstance(revision.down_revision, str)
+    migrate.downgrade(db, revision.down_revision)
     migrate.upgrade(db)
 
     after = figures_kept(db)
