@@ -97,6 +97,11 @@ def upgrade() -> None:
         "payout_requests",
         ["status", "requested_at", "paid_at", "paid_after_seconds"],
     )
+    op.create_index(
+        "ix_payout_requests_paid_after",
+        "payout_requests",
+        ["status", "paid_after_seconds", "requested_at"],
+    )
 
 
 def _decision_seconds() -> sa.Update:
@@ -142,6 +147,7 @@ def _paid_after_seconds() -> sa.Update:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_payout_requests_paid_after", table_name="payout_requests")
     op.drop_index("ix_payout_requests_status_requested", table_name="payout_requests")
     op.create_index(
         "ix_payout_requests_status_requested", "payout_requests", ["status", "requested_at"]
