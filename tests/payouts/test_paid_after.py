@@ -33,3 +33,11 @@ def test_mark_paid_keeps_each_request_s_seconds_from_request_to_payment(client, 
     assert len(rows) == 2
     for requested, paid, seconds in rows:
         assert seconds == (paid - requested).total_seconds()
+    # The figures read them as kept: what they would be from the two times.
+    delays = sorted(seconds for _, _, seconds in rows)
+    report = client.get("/api/v1/admin/fairness", headers=admin.headers).json["time_to_payout"]
+    assert report == {
+        "count": 2,
+        "median_seconds": delays[0] + (delays[1] - delays[0]) * 0.5,
+        "p90_seconds": delays[0] + (delays[1] - delays[0]) * 0.9,
+    }
