@@ -131,7 +131,8 @@ def test_migration_0026_builds_every_kept_figure_from_the_rows_before_it(
     report = client.get(REPORT, query_string={"days": 365}, headers=admin).json
     script = ScriptDirectory.from_config(migrate.alembic_config(""))
     revision = script.get_revision("0026")
-    assert revision is not None and isinstance(revision.down_revision, str)
+    assert revision is not None
+    assert isinstance(revision.down_revision, str)
     migrate.downgrade(db, revision.down_revision)
     migrate.upgrade(db)
 
