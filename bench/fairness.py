@@ -147,12 +147,19 @@ class _History:
             self.decision(row["id"], "in_review", "machine", at)
             at += timedelta(hours=min(rng.lognormvariate(1.8, 0.9), 72))  # median 6 h
         self.decision(row["id"], final, "admin" if reviewed < REVIEWED else "machine", at)
+        # What the write paths keep on the submission: its campaign, its first decision.
+        row |= {
+            "campaign_id": mission["campaign_id"],
+            "decision_seconds": (at - received).total_seconds(),
+        }
+        row |= {"credited_minor": None, "credited_currency": None}
         status = final
         if final == "rejected" and rng.random() < APPEAL:
             rejecter = self.admins[1] if reviewed < REVIEWED else None
             status, at = self.appeal(row["id"], worker, at, rejecter)
         if status == "approved":
-            self.credit(row["id"], mission, worker, at, closed)
+            row["credited_minor"] = self.credit(row["id"], mission, worker, at, closed)
+            row["credited_currency"] = EUR
         row |= {"outcome": "store_closed" if closed else "completed", "status": status}
         row |= {"decided_at": at, "reasons": [] if status == "approved" else ["photo_unusable"]}
 
@@ -171,8 +178,9 @@ class _History:
 
     def credit(
         self, sid: str, mission: dict[str, Any], worker: int, at: datetime, closed: bool
-    ) -> None:
-        """Reward and bonus (show-up pay if the store was closed) from campaign to worker."""
+    ) -> int:
+        """Reward and bonus (show-up pay if the store was closed) from campaign to worker;
+        the amount."""
         pay = mission["reward_amount_minor"] + mission["bonus_minor"]
         amount, cid = mission["show_up_minor"] if closed else pay, mission["campaign_id"]
         wid = self.workers[worker]
@@ -180,6 +188,7 @@ class _History:
         self.post("submission_credit", entries, at, submission_id=sid)
         self.credits.append((at, worker, amount))
         mission["status"] = "store_closed" if closed else "completed"
+        return amount
 
     def payouts(self) -> None:
         """Every fifth credit a worker asks for their balance; requests go out weekly."""
@@ -196,6 +205,7 @@ class _History:
                 request = self.add(PayoutRequest, worker_id=wid, amount_minor=counts[1])
                 request |= {"holder_name": f"Fair {worker}", "transaction_id": tid}
                 request |= {"requested_at": asked, "paid_at": None, "batch_id": None}
+                request["paid_after_seconds"] = None
                 weeks[(asked - self.start) // WEEK].append(request)
                 counts[1] = 0
         for week, requests in weeks.items():
@@ -218,6 +228,9 @@ class _History:
         for request in requests:
             request |= {"status": "paid" if paid else "batched", "batch_id": batch["id"]}
             request["paid_at"] = paid_at if paid else None
+            # As marking the batch paid keeps it.
+            delay = (paid_at - request["requested_at"]).total_seconds()
+            request["paid_after_seconds"] = delay if paid else None
 
     def build(self, submissions: int) -> None:
         weights = [self.rng.lognormvariate(0, 0.8) for _ in range(BRANDS * CAMPAIGNS_PER_BRAND)]

@@ -7,6 +7,7 @@ per hour, rounded down (as the effective hourly rate on missions is).
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,16 +38,45 @@ def hourly_pay(*, paid_minor: int, est_minutes: int, allowance_minutes: int) -> 
     return paid_minor * 60 // max(est_minutes + allowance_minutes, 1)
 
 
+def rank(count: int, q: float) -> tuple[int, float]:
+    """Where the q-th quantile of `count` ordered values lies: the lower rank (from 0) and
+    how far it is from there towards the next."""
+    position = (count - 1) * q
+    low = math.floor(position)
+    return low, position - low
+
+
+def interpolate(pair: Sequence[float], fraction: float) -> float:
+    """`fraction` of the way from the value at a rank to the next one (the last value alone)."""
+    return pair[0] + (pair[-1] - pair[0]) * fraction
+
+
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The q-th quantile (0..1), interpolated between the two nearest ranks (numpy's default);
     None when there are no values. percentile(v, 0.5) is the median."""
     if not values:
         return None
     ordered = sorted(values)
-    position = (len(ordered) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    low, fraction = rank(len(ordered), q)
+    return interpolate(ordered[low : low + 2], fraction)
+
+
+def counted_percentile(counted: Sequence[tuple[int, int]], q: float) -> float | None:
+    """percentile() of the values each given with its count, (value, count) sorted by value,
+    without writing each one out."""
+    total = sum(count for _, count in counted)
+    if not total:
+        return None
+    low, fraction = rank(total, q)
+    pair: list[float] = []
+    seen = 0
+    for value, count in counted:
+        seen += count
+        while seen > low + len(pair) and len(pair) < 2:
+            pair.append(value)
+        if len(pair) == 2:
+            break
+    return interpolate(pair, fraction)
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -82,13 +112,24 @@ def histogram(
 ) -> list[dict[str, Any]]:
     """Counts in bins [k*width, (k+1)*width) from 0 up to the largest value; a value past
     `max_bins` bins lands in the last one, whose `to_minor` is then None (open-ended)."""
-    if not values:
+    return counted_histogram(list(Counter(values).items()), width=width, max_bins=max_bins)
+
+
+def counted_histogram(
+    counted: Sequence[tuple[int, int]],
+    *,
+    width: int = HISTOGRAM_WIDTH_MINOR,
+    max_bins: int = HISTOGRAM_MAX_BINS,
+) -> list[dict[str, Any]]:
+    """histogram() of the values each given with its count, (value, count)."""
+    counted = [(value, count) for value, count in counted if count]
+    if not counted:
         return []
-    top = max(values)
+    top = max(value for value, _ in counted)
     bins = min(top // width + 1, max_bins)
     counts = [0] * bins
-    for value in values:
-        counts[min(max(value, 0) // width, bins - 1)] += 1
+    for value, count in counted:
+        counts[min(max(value, 0) // width, bins - 1)] += count
     open_ended = top >= bins * width
     return [
         {
@@ -102,19 +143,31 @@ def histogram(
 
 def pay_figures(rates: Sequence[int], settings: FairnessSettings) -> dict[str, Any]:
     """The distribution of pay per active hour: count, median, p10, p90, bins, under the floor."""
+    return counted_pay_figures(list(Counter(rates).items()), settings)
+
+
+def counted_pay_figures(
+    counted: Iterable[tuple[int, int]], settings: FairnessSettings
+) -> dict[str, Any]:
+    """pay_figures() of the rates each given with its count, (rate, count): a grouped query's
+    few hundred rows stand for every submission."""
+    merged: Counter[int] = Counter()
+    for rate, count in counted:
+        merged[rate] += count
+    ordered = sorted((rate, count) for rate, count in merged.items() if count)
     currency = settings.floor.currency
 
     def money(q: float) -> dict[str, Any] | None:
-        amount = round_minor(percentile(rates, q))
+        amount = round_minor(counted_percentile(ordered, q))
         return None if amount is None else {"amount_minor": amount, "currency": currency}
 
     return {
-        "count": len(rates),
+        "count": sum(count for _, count in ordered),
         "median": money(0.5),
         "p10": money(0.1),
         "p90": money(0.9),
-        "below_floor": sum(rate < settings.floor.amount_minor for rate in rates),
-        "histogram": histogram(rates),
+        "below_floor": sum(count for rate, count in ordered if rate < settings.floor.amount_minor),
+        "histogram": counted_histogram(ordered),
     }
 
 

@@ -42,6 +42,16 @@ class Mission(BrandOwned, Base):
             "'cancelled', 'expired', 'store_closed')",
             name="status_known",
         ),
+        # The open missions' pay by campaign, for the fairness report's floor figures.
+        Index(
+            "ix_missions_open_pay",
+            "campaign_id",
+            "reward_amount_minor",
+            "bonus_minor",
+            "reward_currency",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
     )
     # The round's server default is read when first used, not RETURNed by every insert.
     __mapper_args__ = {"eager_defaults": False}

@@ -12,14 +12,17 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
+    literal,
     select,
     update,
 )
 from sqlalchemy.orm import Session
 
 from backend.accounts.service import lock_user, refuse_unverified_email
+from backend.db import UTCDateTime
 from backend.errors import Conflict, Gone, Invalid, not_found
 from backend.i18n import gettext, money
+from backend.kernel.durations import seconds_between
 from backend.kernel.ids import new_id
 from backend.kernel.money import Money
 from backend.ledger import rules as ledger_rules
@@ -261,7 +264,13 @@ def mark_batch_paid(
     connection.execute(
         update(PayoutRequest)
         .where(PayoutRequest.batch_id == batch_id, PayoutRequest.status == "batched")
-        .values(status="paid", paid_at=now)
+        .values(
+            status="paid",
+            paid_at=now,
+            paid_after_seconds=seconds_between(
+                PayoutRequest.requested_at, literal(now, UTCDateTime())
+            ),
+        )
     )
     notices.queue_payout_notices(db_session=db_session, batch=batch)  # erased workers: none
     closing.erase_paid_bank_details(db_session=db_session, batch_id=batch_id, now=now)

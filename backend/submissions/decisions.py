@@ -9,10 +9,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, case, literal, or_
 from sqlalchemy.orm import Session
 
+from backend.db import UTCDateTime
+from backend.kernel.durations import seconds_between
 from backend.submissions import notices, rules, settlement, states
-from backend.submissions.models import Decision
+from backend.submissions.models import Decision, Submission
+
+# The decisions the fairness figures time a submission by: the seconds from its receipt to
+# its first of these (by anyone, an appeal's included) are kept as Submission.decision_seconds.
+DECISIVE = ("approved", "rejected")
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,8 @@ def record_decision(
     }
     if verdict.checks is not None:
         values["checks"] = verdict.checks
+    if verdict.status in DECISIVE:
+        values["decision_seconds"] = _first_decision_seconds(now)
     if not states.move(
         db_session,
         submission_id=submission_id,
@@ -94,6 +103,13 @@ def record_decision(
         now=now,
     )
     return True
+
+
+def _first_decision_seconds(now: datetime) -> ColumnElement[Any]:
+    """Seconds from receipt to `now`, unless an earlier approval or rejection is kept."""
+    kept = Submission.decision_seconds
+    seconds = seconds_between(Submission.received_at, literal(now, UTCDateTime()))
+    return case((or_(kept.is_(None), kept > seconds), seconds), else_=kept)
 
 
 def _decision_row(submission_id: str, verdict: Verdict, now: datetime) -> Decision:

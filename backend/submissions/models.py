@@ -41,6 +41,16 @@ SUBMISSION_STATUSES = (
     "abandoned",
 )
 DECIDED = ("in_review", "approved", "rejected")
+NULL = text("NULL")
+# What the fairness indexes hold after the window's key: each figure reads the index alone.
+FAIRNESS_COLUMNS = (
+    "status",
+    "outcome",
+    "campaign_id",
+    "decision_seconds",
+    "credited_minor",
+    "credited_currency",
+)
 # A brand sees a submission's photos once a decision says the evidence is good: not while a
 # person may still reject it, nor after they did. A closed store's storefront alike.
 PHOTOS_SHOWN_TO_BRANDS = "approved"
@@ -71,7 +81,19 @@ class Submission(WorkerAndBrandOwned, Base):
             postgresql_where=text("status = 'in_review'"),
             sqlite_where=text("status = 'in_review'"),
         ),
+        # The fairness figures over a window of receipts, platform-wide and per brand: each
+        # a scan of one index and no join (backend/fairness/queries.py).
+        Index("ix_submissions_fairness", "received_at", *FAIRNESS_COLUMNS),
+        Index("ix_submissions_brand_fairness", "brand_id", "received_at", *FAIRNESS_COLUMNS),
+        # A quantile of the decision times: two values at an offset along these, no sort.
+        Index("ix_submissions_decision_seconds", "decision_seconds", "received_at"),
+        Index(
+            "ix_submissions_brand_decision_seconds", "brand_id", "decision_seconds", "received_at"
+        ),
     )
+    # The fairness columns' server default is read when first used, not RETURNed by every
+    # insert (which an older revision's table would refuse).
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     # One submission per assignment: the backstop of a double upload.
@@ -97,6 +119,16 @@ class Submission(WorkerAndBrandOwned, Base):
     # review.rules.review_rank(flags), kept beside them: 0 when a check doubted the evidence.
     review_rank: Mapped[int] = mapped_column(SmallInteger, default=1, server_default=text("1"))
     decided_at: Mapped[datetime | None]
+    # Kept beside the rows they come from, in the same transaction, for the fairness figures:
+    # the mission's campaign (set at upload), the seconds from receipt to the first approval
+    # or rejection (a later appeal's is not it; decisions.record_decision) and the credit's
+    # positive entry (settlement.credit_approved). Null: no such decision or credit (yet).
+    # Left to the database's default (null) when not given: an insert of an older revision's
+    # code does not name them.
+    campaign_id: Mapped[str | None] = mapped_column(String(36), server_default=NULL)
+    decision_seconds: Mapped[float | None] = mapped_column(Float, server_default=NULL)
+    credited_minor: Mapped[int | None] = mapped_column(BigInteger, server_default=NULL)
+    credited_currency: Mapped[str | None] = mapped_column(String(3), server_default=NULL)
 
     @classmethod
     def photos_visible_to(cls, user: User) -> ColumnElement[bool]:

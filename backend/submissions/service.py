@@ -254,6 +254,7 @@ def start_submission(
         status=status,
         assignment_id=assignment.id,
         mission_id=mission.id,
+        campaign_id=mission.campaign_id,
         worker_id=worker.id,
         brand_id=mission.brand_id,
         outcome=payload["outcome"],

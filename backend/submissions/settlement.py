@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns import events as campaign_events
@@ -95,6 +95,13 @@ def _credit(
             db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
         ),
         now=now,
+    )
+    # Beside the credit, for the fairness figures' pay per hour (backend/fairness).
+    db_session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id)
+        .values(credited_minor=amount, credited_currency=row.currency)
+        .execution_options(synchronize_session=False)
     )
     return True
 
