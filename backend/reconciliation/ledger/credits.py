@@ -85,7 +85,7 @@ def _last_funded() -> Any:
             func.substr(LedgerEntry.account, 1, len(prefix)) == prefix,
         )
         .group_by(campaign_id)
-        .subquery()
+        .cte("last_funded")
     )
 
 
@@ -96,7 +96,11 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
 
     Those are the mission's figures today unless its campaign was funded again since the
     credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
-    so a credit of no more than today's figures is the one that was in force."""
+    so a credit of no more than today's figures is the one that was in force.
+
+    One look at each credit's own two entries (`_pays_as_expected`) clears the usual credit;
+    only the others go through the exact comparison, grouped by every expected figure, which
+    over every credit was most of the whole check's time."""
     last_funded = _last_funded()
     platform_paid = _platform_paid()
     amount = _credit_amount(last_funded)
@@ -118,18 +122,80 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         .join(Mission, Mission.id == Submission.mission_id)
         .outerjoin(last_funded, last_funded.c.campaign_id == Mission.campaign_id)
         .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.kind == CREDIT)
+        .where(LedgerTransaction.kind == CREDIT, ~_pays_as_expected(last_funded))
     )
     return movement_mismatches(db_session, expected)
+
+
+def _current_figures() -> ColumnElement[int]:
+    """What a credit of the mission pays today: the show-up pay for a closed store, else the
+    reward and the bonus."""
+    return case(
+        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
+        else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+
+
+def _pays_as_expected(last_funded: Any) -> ColumnElement[bool]:
+    """True only for a credit that `movement_mismatches` would pass: two entries summing to
+    zero, one taking from the platform or the mission's campaign, one giving the worker
+    today's figures (or less, if the campaign was funded since), both in the mission's
+    currency. Read from the credit's entries alone (a covering index); false or unknown
+    sends the credit to the exact comparison.
+
+    Why it is enough: with one debit and one credit entry of opposite amounts, the debit's
+    account is the platform exactly when the platform paid, and the worker's entry is the
+    `paid` amount that `_credit_amount` compares with today's figures."""
+    entry = aliased(LedgerEntry)
+    in_currency = entry.currency == Mission.reward_currency
+    current = _current_figures()
+    funded_since = (
+        select(last_funded.c.at)
+        .where(last_funded.c.campaign_id == Mission.campaign_id)
+        # Its own FROM, not the row the expected figures join: unread for most credits.
+        .correlate_except(last_funded)
+        .scalar_subquery()
+        > LedgerTransaction.created_at
+    )
+    # CASE: the funding date is looked up only for a credit below today's figures.
+    amount_in_force = case(
+        (entry.amount_minor == current, True),
+        (and_(entry.amount_minor < current, funded_since), True),
+        else_=False,
+    )
+    from_source = and_(
+        entry.amount_minor < 0,
+        in_currency,
+        or_(
+            entry.account == rules.PLATFORM,
+            entry.account == account_of(rules.campaign_account, Mission.campaign_id),
+        ),
+    )
+    to_worker = and_(
+        entry.amount_minor > 0,
+        in_currency,
+        entry.account == account_of(rules.worker_account, Submission.worker_id),
+        amount_in_force,
+    )
+    healthy = (
+        select(
+            and_(
+                func.count() == 2,
+                func.sum(entry.amount_minor) == 0,
+                func.sum(case((from_source, 1), else_=0)) == 1,
+                func.sum(case((to_worker, 1), else_=0)) == 1,
+            )
+        )
+        .where(entry.transaction_id == LedgerTransaction.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(healthy, False)
 
 
 def _credit_amount(last_funded: Any) -> ColumnElement[int]:
     """What a credit should have moved: its mission's figures today, or the credit's own
     amount if its campaign was funded since and that is no more than today's figures."""
-    current = case(
-        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
-        else_=Mission.reward_amount_minor + Mission.bonus_minor,
-    )
+    current = _current_figures()
     paid = (
         select(func.max(LedgerEntry.amount_minor))
         .where(
