@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -141,7 +142,7 @@ def make_world(db: Any, make: Any, missions: int = 6) -> World:
 
 
 def raw_transaction(
-    db: Any, kind: str, entries: list[tuple[str, int]] | list[tuple[str, int, str]], **columns: Any
+    db: Any, kind: str, entries: Sequence[tuple[str, int] | tuple[str, int, str]], **columns: Any
 ) -> str:
     """Write a transaction straight into the tables, past post()'s balance check; entries
     are (account, amount) in EUR or (account, amount, currency)."""
