@@ -14,6 +14,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -260,12 +261,30 @@ def platform_pays_only_repeats(db_session: Session) -> list[str]:
 
 
 def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
-    """A campaign pays for one completed visit per mission; any other is the platform's."""
+    """A campaign pays for one completed visit per mission; any other is the platform's.
+
+    Only a mission with two submissions, or a submission with two credits, can have been
+    paid twice: both are found from an index alone (submissions by mission, credits by
+    submission), and only their credits are joined, not every credit of the ledger."""
     charged = func.count(LedgerTransaction.id)
     platform_paid = _platform_paid()
+    visited_again = (
+        select(Submission.mission_id).group_by(Submission.mission_id).having(func.count() > 1)
+    )
+    credited_again = (
+        select(LedgerTransaction.submission_id.label("id"))
+        .where(LedgerTransaction.kind == CREDIT)
+        .group_by(LedgerTransaction.submission_id)
+        .having(func.count() > 1)
+    )
+    suspects = union(
+        select(Submission.id).where(Submission.mission_id.in_(visited_again)), credited_again
+    ).subquery()
     rows = db_session.execute(
         select(Mission.id, charged)
-        .join(Submission, Submission.mission_id == Mission.id)
+        .select_from(suspects)
+        .join(Submission, Submission.id == suspects.c.id)
+        .join(Mission, Mission.id == Submission.mission_id)
         .join(
             LedgerTransaction,
             and_(
