@@ -34,11 +34,7 @@ def movement_mismatches(db_session: Session, expected: Select[*tuple[Any, ...]])
     SQLite would flatten `expected` into the grouped query and work its computed columns
     out again for the GROUP BY and each HAVING term (subqueries and all): materialized,
     each row is computed once."""
-    x = (
-        expected.cte()
-        .prefix_with("MATERIALIZED", dialect="sqlite")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
+    x = expected.cte().prefix_with("MATERIALIZED", dialect="sqlite")
     entry = aliased(LedgerEntry)
     in_currency = entry.currency == x.c.currency
     debit = and_(in_currency, entry.account == x.c.source, entry.amount_minor == -x.c.amount)
