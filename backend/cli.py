@@ -135,6 +135,7 @@ def ledger_check() -> None:
     found: list[str] = []
     with get_db().transaction(write=False) as session:
         one_snapshot(session)
+        check.prepare(session)
         for name, run in check.CHECKS:
             # Progress on stderr, one line per invariant; the findings go to stdout.
             click.echo(f"{name} ... ", nl=False, err=True)

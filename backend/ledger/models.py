@@ -15,6 +15,9 @@ from backend.kernel.ids import new_id
 class LedgerTransaction(Base):
     __tablename__ = "ledger_transactions"
     __table_args__ = (
+        # The ledger check finds each kind's few transactions (fundings, payouts) without
+        # reading every credit.
+        Index("ix_ledger_transactions_kind", "kind"),
         # An approved submission is credited once, whoever approves it and however often.
         Index(
             "uq_ledger_transactions_submission_credit",
@@ -36,11 +39,22 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entries"
     __table_args__ = (
         CheckConstraint("amount_minor <> 0", name="amount_nonzero"),
-        Index("ix_ledger_entries_account_currency", "account", "currency"),
+        # Covering: a balance (and the ledger check's sums per account) reads the index alone.
+        Index("ix_ledger_entries_account_balance", "account", "currency", "amount_minor"),
+        # A worker's lines newest first, a page at a time (GET /me/earnings).
+        Index("ix_ledger_entries_account_created", "account", "created_at", "id"),
+        # Covering: the ledger check reads each transaction's movements from the index alone.
+        Index(
+            "ix_ledger_entries_transaction_movement",
+            "transaction_id",
+            "account",
+            "currency",
+            "amount_minor",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
-    transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    transaction_id: Mapped[str] = mapped_column(ForeignKey("ledger_transactions.id"))
     account: Mapped[str] = mapped_column(String(80))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

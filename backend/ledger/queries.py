@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
-from backend.ledger.service import worker_balance
+from backend.ledger.service import HOME_CURRENCY, worker_balance
 from backend.pagination import page, paginate
 
 
@@ -17,6 +17,13 @@ def ledger_lines(
     *, db_session: Session, worker_id: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
     """A worker's ledger lines, newest first, a page at a time, each with its transaction."""
+    stmt = paginate(_lines(worker_id), LedgerEntry, limit=limit, cursor=cursor)
+    envelope = page(db_session.execute(stmt).all(), limit=limit)
+    envelope["items"] = [ledger_line_out(row) for row in envelope["items"]]
+    return envelope
+
+
+def _lines(worker_id: str) -> Select[Any]:
     stmt: Select[Any] = select(  # type: ignore[assignment]  # paginate takes any Select
         LedgerEntry.id,
         LedgerEntry.transaction_id,
@@ -27,13 +34,7 @@ def ledger_lines(
         LedgerTransaction.submission_id,
         LedgerTransaction.memo,
     ).join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-    stmt = stmt.where(LedgerEntry.account == rules.worker_account(worker_id))
-    envelope = page(
-        db_session.execute(paginate(stmt, LedgerEntry, limit=limit, cursor=cursor)).all(),
-        limit=limit,
-    )
-    envelope["items"] = [ledger_line_out(row) for row in envelope["items"]]
-    return envelope
+    return stmt.where(LedgerEntry.account == rules.worker_account(worker_id))
 
 
 def ledger_line_out(row: Any) -> dict[str, Any]:
@@ -52,6 +53,23 @@ def ledger_line_out(row: Any) -> dict[str, Any]:
 def earnings(
     *, db_session: Session, worker_id: str, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """A worker's balance and a page of their ledger lines."""
-    envelope = ledger_lines(db_session=db_session, worker_id=worker_id, limit=limit, cursor=cursor)
-    return {"balance": worker_balance(db_session=db_session, worker_id=worker_id), **envelope}
+    """A worker's balance and a page of their ledger lines: one statement when there are
+    lines (each row carries the balance), the balance alone when there are none."""
+    entry = aliased(LedgerEntry)
+    balance = (
+        select(func.coalesce(func.sum(entry.amount_minor), 0))
+        .where(entry.account == rules.worker_account(worker_id), entry.currency == HOME_CURRENCY)
+        .scalar_subquery()
+    )
+    stmt = paginate(_lines(worker_id), LedgerEntry, limit=limit, cursor=cursor)
+    rows = db_session.execute(stmt.add_columns(balance.label("balance"))).all()
+    envelope = page(rows, limit=limit)
+    envelope["items"] = [ledger_line_out(row) for row in envelope["items"]]
+    if rows:
+        amount: dict[str, int | str] = {
+            "amount_minor": int(rows[0].balance),
+            "currency": HOME_CURRENCY,
+        }
+    else:
+        amount = worker_balance(db_session=db_session, worker_id=worker_id)
+    return {"balance": amount, **envelope}

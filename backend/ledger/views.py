@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import APIBlueprint
+from flask import current_app
 
 from backend.accounts.access import requires_owner, requires_role
 from backend.accounts.auth import auth, current_user
@@ -27,7 +28,11 @@ bp = APIBlueprint("ledger", __name__, url_prefix="/api/v1", tag="Money")
 @bp.output(EarningsOut)
 @bp.doc(summary="The caller's balance and ledger lines, newest first", responses=[401, 403, 422])
 def my_earnings(query: dict[str, Any]) -> Any:
-    return queries.earnings(db_session=request_session(), worker_id=current_user().id, **query)
+    found = queries.earnings(db_session=request_session(), worker_id=current_user().id, **query)
+    # Fifty lines through marshmallow took a third of the request. earnings() already builds
+    # EarningsOut's shape (a test holds the two equal), so it goes out as JSON as it is; the
+    # schema still documents it.
+    return current_app.json.response(found)
 
 
 @bp.get("/organisation/balance")

@@ -85,6 +85,21 @@ def test_an_unbalanced_transaction_is_named(db, world):
     found(db, f"transaction {bad} does not balance: its EUR entries sum to -10")
 
 
+def test_each_currency_of_a_transaction_balances_on_its_own(db, world):
+    fine = raw_transaction(
+        db,
+        "adjustment",
+        [("platform", -100), ("bank", 100), ("platform", -5, "USD"), ("bank", 5, "USD")],
+    )
+    bad = raw_transaction(db, "adjustment", [("platform", -100), ("bank", 100, "USD")])
+    listed = found(
+        db,
+        f"transaction {bad} does not balance: its EUR entries sum to -100",
+        f"transaction {bad} does not balance: its USD entries sum to 100",
+    )
+    assert not [p for p in listed if fine in p]
+
+
 def test_a_transaction_of_one_entry_is_named(db, world):
     lonely = raw_transaction(db, "adjustment", [("platform", 100)])
     empty = raw_transaction(db, "adjustment", [])
@@ -119,6 +134,37 @@ def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of)
     entries = rules.approval(
         campaign_id=world.campaign_id, worker_id=worker_id, reward_minor=amount, currency="EUR"
     )
+    credit(db, submission_id, entries)
+    found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    ["currency", "source", "extra pair", "split", "reversed"],
+)
+def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
+    # Each passes a look at the amounts alone: the exact comparison must still see it.
+    submission_id = world.submit(status="approved")
+    campaign, worker = (
+        rules.campaign_account(world.campaign_id),
+        rules.worker_account(world.worker.id),
+    )
+    entries = {
+        "currency": [rules.Entry(campaign, -REWARD, "USD"), rules.Entry(worker, REWARD, "USD")],
+        "source": [rules.Entry("bank", -REWARD, "EUR"), rules.Entry(worker, REWARD, "EUR")],
+        "extra pair": [
+            rules.Entry(campaign, -REWARD, "EUR"),
+            rules.Entry(worker, REWARD, "EUR"),
+            rules.Entry("platform", -1, "EUR"),
+            rules.Entry("bank", 1, "EUR"),
+        ],
+        "split": [
+            rules.Entry(campaign, -REWARD, "EUR"),
+            rules.Entry(worker, REWARD - 1, "EUR"),
+            rules.Entry(worker, 1, "EUR"),
+        ],
+        "reversed": [rules.Entry(campaign, REWARD, "EUR"), rules.Entry(worker, -REWARD, "EUR")],
+    }[wrong]
     credit(db, submission_id, entries)
     found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
+from backend.ledger import queries
+from backend.ledger.schemas import EarningsOut
 from tests.support.factories import UserFactory
 from tests.support.ledger import NOW, REWARD, make_world
 
@@ -100,3 +103,18 @@ def test_a_forged_cursor_is_a_422_naming_it(client, make, auth_headers):
     )
     assert response.status_code == 422
     assert "cursor" in response.json["errors"]
+
+
+def test_the_answer_is_what_its_schema_would_write(client, db, world, auth_headers):
+    # The view sends earnings() as JSON without marshmallow: the two must stay equal.
+    for minute in range(3):
+        world.approve(at=NOW + timedelta(minutes=minute))
+    world.request_payout(500)
+    body = earnings(client, auth_headers(world.worker), limit=2)
+    with db.transaction(write=False) as session:
+        found = queries.earnings(
+            db_session=session, worker_id=world.worker.id, limit=2, cursor=None
+        )
+    assert body == json.loads(json.dumps(EarningsOut().dump(found)))
+    assert body["next_cursor"] is not None
+    assert len(body["items"]) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -140,15 +141,18 @@ def make_world(db: Any, make: Any, missions: int = 6) -> World:
     return World(db, brand.id, campaign_id, mission_ids, worker, admin)
 
 
-def raw_transaction(db: Any, kind: str, entries: list[tuple[str, int]], **columns: Any) -> str:
-    """Write a transaction straight into the tables, past post()'s balance check."""
+def raw_transaction(
+    db: Any, kind: str, entries: Sequence[tuple[str, int] | tuple[str, int, str]], **columns: Any
+) -> str:
+    """Write a transaction straight into the tables, past post()'s balance check; entries
+    are (account, amount) in EUR or (account, amount, currency)."""
     transaction_id = new_id()
     with db.transaction() as session:
         session.execute(
             insert(LedgerTransaction),
             {"id": transaction_id, "kind": kind, "created_at": NOW, **columns},
         )
-        for account, amount in entries:
+        for account, amount, *currency in entries:
             session.execute(
                 insert(LedgerEntry),
                 {
@@ -156,7 +160,7 @@ def raw_transaction(db: Any, kind: str, entries: list[tuple[str, int]], **column
                     "transaction_id": transaction_id,
                     "account": account,
                     "amount_minor": amount,
-                    "currency": "EUR",
+                    "currency": currency[0] if currency else "EUR",
                     "created_at": NOW,
                 },
             )

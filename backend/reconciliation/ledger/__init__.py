@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, distinct, func, select, text
 from sqlalchemy.orm import Session
 
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -61,6 +61,7 @@ __all__ = [
     "payout_requests_posted",
     "payouts_within_credits",
     "platform_pays_only_repeats",
+    "prepare",
     "run_checks",
     "summary",
     "transactions_balance",
@@ -85,8 +86,20 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 )
 
 
+def prepare(db_session: Session) -> None:
+    """Set up the check's read transaction: on PostgreSQL without JIT compilation.
+
+    The planner's cost of a check over a million entries is far above `jit_above_cost`, and
+    compiling (inlining and optimising every expression) took longer than running the query:
+    1.9 of 2.0 s for the credits' check over 200,000 entries. SET LOCAL: this transaction only.
+    """
+    if db_session.get_bind().dialect.name == "postgresql":
+        db_session.execute(text("SET LOCAL jit = off"))
+
+
 def run_checks(*, db_session: Session) -> Iterator[tuple[str, list[str]]]:
     """Each invariant's name and its discrepancies, one invariant at a time."""
+    prepare(db_session)
     for name, check in CHECKS:
         yield name, check(db_session)
 

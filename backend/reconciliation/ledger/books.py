@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     func,
+    or_,
     select,
 )
 from sqlalchemy.orm import Session
@@ -14,22 +15,53 @@ from backend.ledger.models import LedgerEntry, LedgerTransaction
 
 
 def transactions_balance(db_session: Session) -> list[str]:
-    """Every transaction has two entries or more, summing to zero in each currency."""
-    entries = func.count(LedgerEntry.id)
-    few = db_session.execute(
-        select(LedgerTransaction.id, LedgerTransaction.kind, entries)
-        .outerjoin(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .group_by(LedgerTransaction.id, LedgerTransaction.kind)
-        .having(entries < 2)
+    """Every transaction has two entries or more, summing to zero in each currency.
+
+    One pass over the entries in transaction order (a covering index, no sort) keeps only
+    the transactions that are short, do not sum to zero or mix currencies; those few are
+    then summed per currency. A transaction with no entry at all is one lookup each."""
+    entries, total = func.count(), func.sum(LedgerEntry.amount_minor)
+    lowest, highest = func.min(LedgerEntry.currency), func.max(LedgerEntry.currency)
+    odd = (
+        select(
+            LedgerEntry.transaction_id,
+            entries.label("entries"),
+            total.label("total"),
+            lowest.label("currency"),
+            (lowest != highest).label("mixed"),
+        )
+        .group_by(LedgerEntry.transaction_id)
+        .having(or_(entries < 2, total != 0, lowest != highest))
+        .subquery()
+    )
+    suspects = db_session.execute(
+        select(odd, LedgerTransaction.kind).outerjoin(
+            LedgerTransaction, LedgerTransaction.id == odd.c.transaction_id
+        )
     ).all()
-    total = func.sum(LedgerEntry.amount_minor)
-    off = db_session.execute(
+    empty = db_session.execute(
+        select(LedgerTransaction.id, LedgerTransaction.kind).where(
+            ~select(LedgerEntry.id)
+            .where(LedgerEntry.transaction_id == LedgerTransaction.id)
+            .exists()
+        )
+    ).all()
+    few = [(t, kind, 0) for t, kind in empty] + [
+        (r.transaction_id, r.kind, r.entries) for r in suspects if r.kind and r.entries < 2
+    ]
+    off = [(r.transaction_id, r.currency, r.total) for r in suspects if not r.mixed and r.total]
+    mixed = [r.transaction_id for r in suspects if r.mixed]
+    off += db_session.execute(
         select(LedgerEntry.transaction_id, LedgerEntry.currency, total)
+        .where(LedgerEntry.transaction_id.in_(mixed))
         .group_by(LedgerEntry.transaction_id, LedgerEntry.currency)
         .having(total != 0)
     ).all()
-    return [f"transaction {t} ({kind}) has {n} entries, fewer than two" for t, kind, n in few] + [
-        f"transaction {t} does not balance: its {cur} entries sum to {s}" for t, cur, s in off
+    return [
+        f"transaction {t} ({kind}) has {n} entries, fewer than two" for t, kind, n in sorted(few)
+    ] + [
+        f"transaction {t} does not balance: its {cur} entries sum to {s}"
+        for t, cur, s in sorted(off)
     ]
 
 

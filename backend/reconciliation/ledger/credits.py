@@ -14,6 +14,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -40,10 +41,24 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
         .group_by(LedgerTransaction.submission_id)
         .having(or_(credits > 1, LedgerTransaction.submission_id.is_(None)))
     ).all()
+    # From the submissions not approved (two ranges of the status index: `!=` reads them
+    # all), each looked up among the credits, rather than from every credit.
+    not_approved = (
+        select(Submission.id, Submission.status)
+        .where(or_(Submission.status < "approved", Submission.status > "approved"))
+        .cte("not_approved")
+        .prefix_with("MATERIALIZED", dialect="sqlite")
+    )
     unapproved = db_session.execute(
-        select(LedgerTransaction.id, Submission.id, Submission.status)
-        .join(Submission, Submission.id == LedgerTransaction.submission_id)
-        .where(LedgerTransaction.kind == CREDIT, Submission.status != "approved")
+        select(LedgerTransaction.id, not_approved.c.id, not_approved.c.status)
+        .select_from(not_approved)
+        .join(
+            LedgerTransaction,
+            and_(
+                LedgerTransaction.submission_id == not_approved.c.id,
+                LedgerTransaction.kind == CREDIT,
+            ),
+        )
     ).all()
     return (
         [f"submission {s} is approved but was never credited" for s in missing]
@@ -85,7 +100,7 @@ def _last_funded() -> Any:
             func.substr(LedgerEntry.account, 1, len(prefix)) == prefix,
         )
         .group_by(campaign_id)
-        .subquery()
+        .cte("last_funded")
     )
 
 
@@ -96,7 +111,11 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
 
     Those are the mission's figures today unless its campaign was funded again since the
     credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
-    so a credit of no more than today's figures is the one that was in force."""
+    so a credit of no more than today's figures is the one that was in force.
+
+    One look at each credit's own two entries (`_pays_as_expected`) clears the usual credit;
+    only the others go through the exact comparison, grouped by every expected figure, which
+    over every credit was most of the whole check's time."""
     last_funded = _last_funded()
     platform_paid = _platform_paid()
     amount = _credit_amount(last_funded)
@@ -118,18 +137,80 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         .join(Mission, Mission.id == Submission.mission_id)
         .outerjoin(last_funded, last_funded.c.campaign_id == Mission.campaign_id)
         .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.kind == CREDIT)
+        .where(LedgerTransaction.kind == CREDIT, ~_pays_as_expected(last_funded))
     )
     return movement_mismatches(db_session, expected)
+
+
+def _current_figures() -> ColumnElement[int]:
+    """What a credit of the mission pays today: the show-up pay for a closed store, else the
+    reward and the bonus."""
+    return case(
+        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
+        else_=Mission.reward_amount_minor + Mission.bonus_minor,
+    )
+
+
+def _pays_as_expected(last_funded: Any) -> ColumnElement[bool]:
+    """True only for a credit that `movement_mismatches` would pass: two entries summing to
+    zero, one taking from the platform or the mission's campaign, one giving the worker
+    today's figures (or less, if the campaign was funded since), both in the mission's
+    currency. Read from the credit's entries alone (a covering index); false or unknown
+    sends the credit to the exact comparison.
+
+    Why it is enough: with one debit and one credit entry of opposite amounts, the debit's
+    account is the platform exactly when the platform paid, and the worker's entry is the
+    `paid` amount that `_credit_amount` compares with today's figures."""
+    entry = aliased(LedgerEntry)
+    in_currency = entry.currency == Mission.reward_currency
+    current = _current_figures()
+    funded_since = (
+        select(last_funded.c.at)
+        .where(last_funded.c.campaign_id == Mission.campaign_id)
+        # Its own FROM, not the row the expected figures join: unread for most credits.
+        .correlate_except(last_funded)
+        .scalar_subquery()
+        > LedgerTransaction.created_at
+    )
+    # CASE: the funding date is looked up only for a credit below today's figures.
+    amount_in_force = case(
+        (entry.amount_minor == current, True),
+        (and_(entry.amount_minor < current, funded_since), True),
+        else_=False,
+    )
+    from_source = and_(
+        entry.amount_minor < 0,
+        in_currency,
+        or_(
+            entry.account == rules.PLATFORM,
+            entry.account == account_of(rules.campaign_account, Mission.campaign_id),
+        ),
+    )
+    to_worker = and_(
+        entry.amount_minor > 0,
+        in_currency,
+        entry.account == account_of(rules.worker_account, Submission.worker_id),
+        amount_in_force,
+    )
+    healthy = (
+        select(
+            and_(
+                func.count() == 2,
+                func.sum(entry.amount_minor) == 0,
+                func.sum(case((from_source, 1), else_=0)) == 1,
+                func.sum(case((to_worker, 1), else_=0)) == 1,
+            )
+        )
+        .where(entry.transaction_id == LedgerTransaction.id)
+        .scalar_subquery()
+    )
+    return func.coalesce(healthy, False)
 
 
 def _credit_amount(last_funded: Any) -> ColumnElement[int]:
     """What a credit should have moved: its mission's figures today, or the credit's own
     amount if its campaign was funded since and that is no more than today's figures."""
-    current = case(
-        (Submission.outcome == STORE_CLOSED, Mission.show_up_minor),
-        else_=Mission.reward_amount_minor + Mission.bonus_minor,
-    )
+    current = _current_figures()
     paid = (
         select(func.max(LedgerEntry.amount_minor))
         .where(
@@ -194,12 +275,30 @@ def platform_pays_only_repeats(db_session: Session) -> list[str]:
 
 
 def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
-    """A campaign pays for one completed visit per mission; any other is the platform's."""
+    """A campaign pays for one completed visit per mission; any other is the platform's.
+
+    Only a mission with two submissions, or a submission with two credits, can have been
+    paid twice: both are found from an index alone (submissions by mission, credits by
+    submission), and only their credits are joined, not every credit of the ledger."""
     charged = func.count(LedgerTransaction.id)
     platform_paid = _platform_paid()
+    visited_again = (
+        select(Submission.mission_id).group_by(Submission.mission_id).having(func.count() > 1)
+    )
+    credited_again = (
+        select(LedgerTransaction.submission_id.label("id"))
+        .where(LedgerTransaction.kind == CREDIT)
+        .group_by(LedgerTransaction.submission_id)
+        .having(func.count() > 1)
+    )
+    suspects = union(
+        select(Submission.id).where(Submission.mission_id.in_(visited_again)), credited_again
+    ).subquery()
     rows = db_session.execute(
         select(Mission.id, charged)
-        .join(Submission, Submission.mission_id == Mission.id)
+        .select_from(suspects)
+        .join(Submission, Submission.id == suspects.c.id)
+        .join(Mission, Mission.id == Submission.mission_id)
         .join(
             LedgerTransaction,
             and_(
