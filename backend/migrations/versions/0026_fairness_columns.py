@@ -4,7 +4,7 @@ the seconds it took, built here from the rows they come from; covering indexes f
 window's scans and the quantiles, and the open missions' pay by campaign.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-06 10:30:00
 """
 
@@ -17,7 +17,7 @@ from backend.db import UTCDateTime
 from backend.kernel.durations import seconds_between
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
