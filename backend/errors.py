@@ -334,9 +334,9 @@ def storage_full(error: BaseException) -> bool:
 
 # SQLSTATEs of a database that cannot take the request now, though it may in a moment: a
 # connection lost or refused (class 08), a server shutting down or starting (57P01-57P03),
-# too many connections, a standby that cannot serve writes, a deadlock or serialisation
-# failure a retry resolves.
-_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "25006", "40001", "40P01")
+# too many connections, a deadlock or serialisation failure a retry resolves (class 40: a
+# deadlock also points at a lock order to mend, so it is logged as an error).
+_TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P01")
 
 
 def service_unavailable(error: BaseException) -> bool:
@@ -354,9 +354,14 @@ def service_unavailable(error: BaseException) -> bool:
     ):
         return True
     if isinstance(driver, sqlite3.OperationalError):
-        return getattr(driver, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
-    # psycopg's error when the server went away before any SQLSTATE could be read.
-    return isinstance(driver, psycopg.OperationalError) and sqlstate is None
+        return getattr(driver, "sqlite_errorname", None) == "SQLITE_BUSY"
+    # psycopg's error without a SQLSTATE is an outage only when its connection is gone (the
+    # server went away, or refused it): a query libpq would not send (too many parameters,
+    # say) leaves the connection as it was, and is a bug.
+    if isinstance(driver, psycopg.OperationalError) and sqlstate is None:
+        connection = driver.pgconn
+        return connection is None or connection.status != psycopg.pq.ConnStatus.OK
+    return False
 
 
 def register_error_handlers(app: APIFlask) -> None:
@@ -434,7 +439,12 @@ def register_error_handlers(app: APIFlask) -> None:
                 headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)},
             )
         if service_unavailable(error):
-            log.warning("a service the request needs was unavailable", exc_info=error)
+            deadlock = str(getattr(getattr(error, "orig", None), "sqlstate", "")).startswith("40")
+            log.log(
+                logging.ERROR if deadlock else logging.WARNING,
+                "a service the request needs was unavailable",
+                exc_info=error,
+            )
             return problem(
                 503,
                 detail=gettext(

@@ -173,7 +173,12 @@ class LocalPhotoStore:
                 if not chunk.accept():
                     out.truncate(size)
                     end = size
+            try:
                 os.fsync(out.fileno())
+            except OSError:
+                # Some filesystems say they are full only here (btrfs, NFS, thin volumes).
+                out.truncate(size)
+                raise
             return end
 
     def put_partial(self, upload_id: str, *, max_bytes: int, sha256: str) -> Stored:

@@ -52,8 +52,11 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
 def _approval(db_session: Session, submission_id: str) -> Row[*tuple[Any, ...]]:
     """What paying an approval and completing its mission read, in one statement: the
     submission's worker and outcome, its mission's pay, and whether it was paid already.
-    The mission's row is locked: its approvals are paid one at a time, so that exactly one of
-    two racing approvals finds the other paid (SQLite runs writers one at a time)."""
+    The mission's row is locked, so its approvals are paid one at a time (SQLite runs writers
+    one at a time). On PostgreSQL `credited` is read in the statement's snapshot, taken
+    before the lock wait: it does not see a credit a racing approval of the same submission
+    committed meanwhile. That race cannot pay twice: only one decision moves a submission
+    (states.move), and uq_ledger_transactions_submission_credit holds one credit each."""
     return db_session.execute(
         select(
             Submission.worker_id,

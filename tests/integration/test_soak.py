@@ -8,6 +8,7 @@ credited once if approved, the ledger check passes, and no request met a 500."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from backend.accounts.models import Brand, User
 from backend.db import Database
 from backend.outbox.models import OutboxMessage
 from backend.reconciliation.ledger import check_ledger
-from backend.submissions.models import Decision, Submission
+from backend.storage import LocalPhotoStore
+from backend.submissions.models import Decision, Photo, Submission
 from tests.support import market
 from tests.support.beat import spawn_beat
 from tests.support.disk import small_disk
@@ -45,12 +47,12 @@ FINAL = ("approved", "rejected")
 
 @contextlib.contextmanager
 def market_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    """PostgreSQL, Redis and a 256 MiB photo disk of the test's own, a migrated database;
+    """PostgreSQL, Redis and a 1 GiB photo disk of the test's own, a migrated database;
     the settings every process gets, with handles to the servers and the disk."""
     with (
         postgres_process() as pg,
         redis_process() as broker,
-        small_disk(tmp_path / "disk", 256 << 20) as disk,
+        small_disk(tmp_path / "disk", 1 << 30) as disk,
     ):
         config = {
             "DATABASE_URL": pg.url,
@@ -225,6 +227,21 @@ def test_a_market_day_with_faults_loses_nothing_and_decides_each_submission_once
             assert check_ledger(db_session=session) == []
         with db.transaction(write=False) as session:
             assert_credited_once(session)
-        # Every failure a phone met was a cut, a 503 or a full disk's 507: never a 500.
+        # Every failure a phone met was a cut, a 503 or a full disk's 507: never a 500; and
+        # the full disk did refuse some.
         assert not [k for k in tally.statuses if k.endswith(" 500")], report
+        assert [k for k in tally.statuses if k.endswith(" 507")], report
+        # No decision came of a fault: no photo missing when validated, and every photo on
+        # the disk is whole.
+        # (A photo the worker could not read fails its hard "stored" check: the submission is
+        # rejected with no usable photo, or sent to a person with one unusable.)
+        with db.transaction(write=False) as session:
+            why = session.execute(select(Submission.reasons, Submission.flags)).all()
+            digests = session.scalars(select(Photo.sha256)).all()
+        unusable = {"no_usable_photo", "unusable_photo"}
+        assert not [w for w in why if unusable & {*w.reasons, *w.flags}], why
+        store = LocalPhotoStore(config["PHOTO_DIR"])
+        for digest in digests:
+            with store.open(digest) as photo:
+                assert hashlib.sha256(photo.read()).hexdigest() == digest
         db.engine.dispose()
