@@ -87,10 +87,22 @@ def _events(body: bytes) -> list[dict[str, Any]]:
 def bodies(receiver: Receiver, path: str) -> list[bytes]:
     """The bodies posted to `path`, decompressed."""
     return [
-        gzip.decompress(r.body) if r.headers.get("content-encoding") == "gzip" else r.body
+        _decoded(r.body, r.headers.get("content-encoding"))
         for r in receiver.requests()
         if r.path == path
     ]
+
+
+def _decoded(body: bytes, encoding: str | None) -> bytes:
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "br":
+        # sentry-sdk compresses with brotli whenever the module is installed (locust brings
+        # it), with gzip otherwise.
+        import brotli
+
+        return bytes(brotli.decompress(body))
+    return body
 
 
 @dataclass(frozen=True)
