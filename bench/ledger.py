@@ -3,7 +3,6 @@ synthetic ledger, then the review queue, review decisions and earnings beside it
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import time
@@ -13,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
-from sqlalchemy import Connection, create_engine, func, make_url, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand, User
@@ -30,7 +29,7 @@ from backend.reconciliation import ledger as check
 from backend.stores.models import Store
 from backend.submissions.models import Decision, Photo, Submission
 from backend.validation.reuse import index_values
-from bench.common import bench_app, percentiles, settle, timed
+from bench.common import bench_app, own_database, percentiles, settle, timed
 from tests.support.factories import token_for
 
 BRANDS, CAMPAIGNS_PER_BRAND, WORKERS = 5, 10, 5_000
@@ -571,27 +570,6 @@ def _per_campaign(entries: int) -> int:
     return max(round((entries / 2 - campaigns) / per_credit / campaigns), 1)
 
 
-@contextlib.contextmanager
-def _own_database(url: str) -> Iterator[str]:
-    """SQLite: the file given. PostgreSQL: a database of its own on the shared server,
-    dropped afterwards: ledger rows cannot be deleted (append-only), and the shared database
-    holds other sections' submissions, which a check of the whole ledger would read."""
-    if url.startswith("sqlite"):
-        yield url
-        return
-    name = "fairfield_bench_ledger"
-    server = create_engine(url, isolation_level="AUTOCOMMIT")
-    with server.connect() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with server.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        server.dispose()
-
-
 def _load(db: Database, admin_id: str, entries: int) -> tuple[_Ledger, list[str]]:
     """The ledger and the review queue, in one write transaction."""
     with db.transaction() as session:
@@ -611,7 +589,9 @@ def run(url: str, broker: str, var: str, entries: int, rounds: int) -> dict[str,
     """Build a consistent ledger of about `entries` entries, check it, time the endpoints."""
     assert rounds + WARM <= REVIEW_SUBMISSIONS, "each approval needs a submission of its own"
     began = time.perf_counter()
-    with _own_database(url) as own:
+    # Ledger rows cannot be deleted (append-only), and the shared database holds other
+    # sections' submissions, which a check of the whole ledger would read.
+    with own_database(url, "fairfield_bench_ledger") as own:
         app = bench_app(own, broker, var)
         db = app.extensions["fairfield.db"]
         with app.app_context(), db.transaction() as session:
