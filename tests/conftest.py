@@ -126,6 +126,7 @@ THROUGH_PGBOUNCER = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pgbouncer: also run through PgBouncer (database_url)")
+    config.addinivalue_line("markers", "gunicorn_workers(n): the gunicorn fixture's processes")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -249,11 +250,17 @@ def backend_name(database_url: str) -> str:
 
 
 @pytest.fixture
-def gunicorn(app_config: dict[str, Any], tmp_path: Path) -> Iterator[str]:
-    """The API under gunicorn (4 worker processes) on the test's database; its base URL."""
+def gunicorn(
+    app_config: dict[str, Any], tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """The API under gunicorn on the test's database; its base URL. Two worker processes, one
+    per core, as `make run` starts it; a race test asks for more with
+    `@pytest.mark.gunicorn_workers(4)`, so that requests truly overlap. (Each process imports
+    the app on its own: four cost a browser test about 5 CPU seconds more than two.)"""
     from tests.support.load import gunicorn as serve
 
+    marker = request.node.get_closest_marker("gunicorn_workers")
     log = tmp_path / "gunicorn.log"
-    with serve(app_config, log) as url:
+    with serve(app_config, log, workers=marker.args[0] if marker else 2) as url:
         yield url
     assert "database is locked" not in log.read_text()

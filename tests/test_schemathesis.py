@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.factories import UserFactory
@@ -21,16 +21,21 @@ def admin_headers(make, auth_headers):
 REVOKES_ITS_TOKEN = {("POST", "/api/v1/auth/logout")}
 
 
-def test_every_operation_conforms(app, make, auth_headers, admin_headers):
+# Each backend gets inputs of its own (a seed each, fixed so a run can be repeated): the two
+# runs together search as wide as 100 examples on one, in half the time of 100 on both.
+SEEDS = {"sqlite": 20261205, "postgresql": 20261206}
+
+
+def test_every_operation_conforms(app, make, auth_headers, admin_headers, backend_name):
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
 
+        @seed(SEEDS[backend_name])
         @given(case=operation.as_strategy())
         @settings(
-            max_examples=100,
-            derandomize=True,  # CI must be reproducible; raise max_examples to search wider
+            max_examples=50,  # raise to search wider
             deadline=None,
             database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

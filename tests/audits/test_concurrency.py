@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.audits.models import Audit
 from tests.support.load import fire
 
 
+@pytest.mark.gunicorn_workers(4)
 def test_20_concurrent_audits_of_one_sample_record_one(db, validated, admin, gunicorn):
     done = validated()
     admins = [admin(f"Admin {i}") for i in range(4)]

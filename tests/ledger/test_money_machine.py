@@ -309,7 +309,7 @@ def test_money_holds_under_any_order_of_events(app, client, db, make, auth_heade
     run_state_machine_as_test(
         machine(app, client, db, make, auth_headers),
         settings=settings(
-            max_examples=20,
+            max_examples=12,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

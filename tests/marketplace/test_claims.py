@@ -25,6 +25,7 @@ def clients():
         yield pool
 
 
+@pytest.mark.gunicorn_workers(4)
 def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn, clients):
     brand = make(BrandFactory)
     _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 50)
@@ -48,6 +49,7 @@ def test_500_concurrent_claims_on_50_missions_give_exactly_50(db, make, gunicorn
         assert set(session.scalars(select(Mission.status))) == {"claimed"}
 
 
+@pytest.mark.gunicorn_workers(4)
 def test_parallel_claims_by_one_worker_respect_the_cap(db, make, gunicorn, clients):
     brand = make(BrandFactory)
     _cid, mission_ids = build(db, brand.id, [BRUSSELS] * 20)

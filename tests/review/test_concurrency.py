@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from backend.ledger.models import LedgerTransaction
@@ -11,6 +12,7 @@ from backend.submissions.models import Decision, Submission
 from tests.support.load import fire
 
 
+@pytest.mark.gunicorn_workers(4)
 def test_50_concurrent_approvals_make_one_decision_and_one_payment(db, in_review, admin, gunicorn):
     waiting = in_review()
     tokens = [admin()["Authorization"].removeprefix("Bearer ") for _ in range(5)]
