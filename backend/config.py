@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "S3_BUCKET": "",
     "S3_ENDPOINT_URL": "",
     "DB_POOL_SIZE": 5,
+    "DB_POOL_TIMEOUT_SECONDS": 30,
     "DB_POOLER": "none",
     "SQLITE_BUSY_TIMEOUT_MS": 10_000,
     "SQLITE_MMAP_MB": 256,

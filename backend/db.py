@@ -60,16 +60,20 @@ def make_engine(
     url: str,
     *,
     pool_size: int = 5,
+    pool_timeout_s: float = 30,
     busy_timeout_ms: int = 10_000,
     mmap_mb: int = 256,
     pooler: str = "none",
 ) -> Engine:
     """An engine tuned per backend: SQLite in WAL with a busy timeout, PostgreSQL pooled
-    (behind PgBouncer's transaction pooling when `pooler` is "pgbouncer")."""
+    (behind PgBouncer's transaction pooling when `pooler` is "pgbouncer"). A caller that
+    waits `pool_timeout_s` for a connection of the pool gets sqlalchemy's TimeoutError (a
+    request answers 503)."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
             pool_size=pool_size,
+            pool_timeout=pool_timeout_s,
             hide_parameters=True,  # an error's text would otherwise carry addresses and names
             connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
         )
@@ -79,6 +83,7 @@ def make_engine(
             url,
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=pool_timeout_s,
             hide_parameters=True,
             connect_args=_pooler_args(pooler),
         )
@@ -161,11 +166,13 @@ class Database:
         busy_timeout_ms: int,
         mmap_mb: int = 256,
         pooler: str = "none",
+        pool_timeout_s: float = 30,
     ) -> None:
         self.url = url
         self.engine = make_engine(
             url,
             pool_size=pool_size,
+            pool_timeout_s=pool_timeout_s,
             busy_timeout_ms=busy_timeout_ms,
             mmap_mb=mmap_mb,
             pooler=pooler,
@@ -210,6 +217,7 @@ def init_db(app: Flask) -> Database:
     database = Database(
         settings.database_url,
         pool_size=settings.db_pool_size,
+        pool_timeout_s=settings.db_pool_timeout_seconds,
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         mmap_mb=settings.sqlite_mmap_mb,
         pooler=settings.db_pooler,

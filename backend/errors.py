@@ -7,12 +7,14 @@ import logging
 import sqlite3
 from typing import Any
 
+import botocore.exceptions as botocore
 import kombu.exceptions as kombu
 import psycopg
 import redis.exceptions as redis
 from apiflask import APIFlask, HTTPError
 from flask import Response, json
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from backend.i18n import N_, current_language, gettext, lazy_gettext
@@ -340,11 +342,18 @@ _TRANSIENT_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "40001", "40P0
 
 
 def service_unavailable(error: BaseException) -> bool:
-    """Whether the error is a database or broker that cannot be reached right now (a restart,
-    a failover, a dropped connection, SQLite's writer lock held too long): the request did
-    nothing, and the same request may succeed in a moment."""
+    """Whether the error is a database, broker or bucket that cannot be reached right now (a
+    restart, a failover, a dropped connection, SQLite's writer lock held too long, every
+    connection of the pool busy past FAIRFIELD_DB_POOL_TIMEOUT_SECONDS, the S3 endpoint
+    refusing or timing out, or answering 503 "slow down"): the request did nothing, and the
+    same request may succeed in a moment."""
     if isinstance(error, redis.ConnectionError | redis.TimeoutError | kombu.OperationalError):
         return True  # the broker, or the rate limits' Redis
+    if isinstance(error, PoolTimeout | botocore.ConnectionError | botocore.HTTPClientError):
+        return True
+    answer = getattr(error, "response", None)  # botocore's ClientError
+    if isinstance(error, botocore.ClientError) and isinstance(answer, dict):
+        return answer.get("ResponseMetadata", {}).get("HTTPStatusCode") == 503
     if not isinstance(error, DBAPIError):
         return False
     driver = error.orig

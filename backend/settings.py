@@ -41,6 +41,7 @@ class Settings:
     s3_bucket: str
     s3_endpoint_url: str  # "" : AWS itself
     db_pool_size: int
+    db_pool_timeout_seconds: int
     db_pooler: str
     sqlite_busy_timeout_ms: int
     sqlite_mmap_mb: int
@@ -532,6 +533,7 @@ READERS: dict[str, Reader] = {
     "S3_BUCKET": optional_text,
     "S3_ENDPOINT_URL": optional_text,
     "DB_POOL_SIZE": whole(1),
+    "DB_POOL_TIMEOUT_SECONDS": whole(1),
     "DB_POOLER": db_pooler,
     "SQLITE_BUSY_TIMEOUT_MS": whole(0),
     "SQLITE_MMAP_MB": whole(0),

@@ -3,16 +3,23 @@ did nothing; the same request goes through once it is back), never a 500."""
 
 from __future__ import annotations
 
+import contextlib
+
 import kombu.exceptions
 import pytest
 import redis
+from sqlalchemy import func, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from backend import create_app, migrate
 from backend.accounts.service import create_or_reset_admin
 from backend.db import Database
 from backend.errors import service_unavailable, storage_full
-from tests.support.factories import token_for
-from tests.support.services import postgres_process, redis_process
+from backend.submissions.models import Photo, Submission
+from tests.support.factories import UserFactory, token_for
+from tests.support.photos import jpeg, shelf
+from tests.support.services import free_port, postgres_process, redis_process
+from tests.support.submitting import submit
 
 pytestmark = pytest.mark.integration
 
@@ -61,3 +68,43 @@ def test_an_unreachable_broker_is_unavailable_and_other_errors_are_not():
     assert not service_unavailable(LookupError("a bug"))
     assert not storage_full(RuntimeError("a bug"))
     assert storage_full(OSError(28, "No space left on device"))
+
+
+def assert_unavailable(response):
+    assert response.status_code == 503, response.json
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_a_request_that_finds_every_connection_of_the_pool_busy_answers_503(app_config, request):
+    app_config.update(DB_POOL_SIZE=1, DB_POOL_TIMEOUT_SECONDS=1)
+    app = request.getfixturevalue("app")
+    make, auth_headers = request.getfixturevalue("make"), request.getfixturevalue("auth_headers")
+    headers = auth_headers(make(UserFactory))
+    client = app.test_client()
+    engine = app.extensions["fairfield.db"].engine
+    with contextlib.ExitStack() as held:
+        while True:  # every connection the pool may give, overflow included
+            try:
+                held.enter_context(engine.connect())
+            except PoolTimeout:
+                break
+        assert_unavailable(client.get("/api/v1/me", headers=headers))
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
+def test_an_upload_to_a_bucket_that_cannot_be_reached_answers_503_and_keeps_nothing(
+    app_config, request, monkeypatch
+):
+    for name, value in (("AWS_ACCESS_KEY_ID", "t"), ("AWS_SECRET_ACCESS_KEY", "t")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    closed = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    app_config.update(PHOTO_STORE="s3", S3_BUCKET="away", S3_ENDPOINT_URL=closed)
+    client, db, claim = (request.getfixturevalue(name) for name in ("client", "db", "claim"))
+    refused = submit(client, claim(), [jpeg(shelf(seed=5))], key="bucket-away")
+    assert_unavailable(refused)
+    with db.transaction(write=False) as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == 0
+        assert session.scalar(select(func.count()).select_from(Photo)) == 0
