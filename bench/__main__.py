@@ -1,7 +1,9 @@
 """Run every benchmark on SQLite and PostgreSQL with a real Redis broker; print JSON.
 
 `python -m bench` runs them all and writes bench/results/latest.json; `python -m bench
-validate reuse` runs only the sections named and prints them, leaving latest.json alone.
+validate reuse` runs only the sections named and prints them, leaving latest.json alone;
+`python -m bench --into-latest load` runs the sections named and puts their results into
+latest.json in place of the old ones (`sections_ran_at` says when each section last ran).
 """
 
 from __future__ import annotations
@@ -170,7 +172,12 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
 
 
 def main() -> None:
-    names = sys.argv[1:] or list(SECTIONS)
+    arguments = sys.argv[1:]
+    into_latest = "--into-latest" in arguments
+    chosen = [name for name in arguments if name != "--into-latest"]
+    if into_latest and not chosen:
+        sys.exit("--into-latest needs the sections to run: python -m bench --into-latest load")
+    names = chosen or list(SECTIONS)
     unknown = set(names) - set(SECTIONS)
     if unknown:
         sys.exit(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
@@ -323,8 +330,19 @@ def main() -> None:
         "exact_matches looks up 3 sha256s, the first one stored in half the queries.",
         "results": results,
     }
+    ran_at = report["ran_at"]
+    if into_latest:
+        # The other sections' figures stay as their last whole run left them.
+        latest = json.loads(RESULTS.read_text())
+        when = latest.get("sections_ran_at") or dict.fromkeys(latest["results"], latest["ran_at"])
+        latest["results"] = latest["results"] | results
+        latest["note"] = report["note"]
+        latest["sections_ran_at"] = when | dict.fromkeys(results, ran_at)
+        report = latest
+    elif not arguments:
+        report["sections_ran_at"] = dict.fromkeys(results, ran_at)
     text = json.dumps(report, indent=2)
-    if not sys.argv[1:]:
+    if into_latest or not arguments:
         RESULTS.write_text(text + "\n")
     sys.stdout.write(text + "\n")
 
