@@ -9,6 +9,7 @@ first; both write it whole, so either may win. Copies carry no EXIF, XMP or comm
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,12 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
-from backend.errors import NotFound, not_found
+from backend.errors import NotFound, not_found, storage_full
 from backend.i18n import gettext
 from backend.storage import PhotoStore
 from backend.submissions.jpeg import brand_copy, smaller_copy
 from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
+
+log = logging.getLogger(__name__)
 
 VARIANTS_TASK = "submissions.make_photo_variants"
 BRAND_COPY = "brand"  # full size as brands get it: re-encoded, without metadata
@@ -75,7 +78,7 @@ def photo_bytes(
     kind = served_kind(user, variant)
     try:
         if kind is not None:
-            return derived_copy(store, photo.sha256, kind, max_pixels=max_pixels)
+            return derived_copy(store, photo.sha256, kind, max_pixels=max_pixels, unkept=True)
         with store.open(photo.sha256) as stream:  # bounded by FAIRFIELD_PHOTO_MAX_BYTES
             return stream.read()
     except FileNotFoundError:
@@ -105,7 +108,12 @@ def photo_url(
         except FileNotFoundError:
             if kind is None:
                 raise
-        derived_copy(store, photo.sha256, kind, max_pixels=max_pixels)
+        try:
+            derived_copy(store, photo.sha256, kind, max_pixels=max_pixels)
+        except Exception as error:
+            if not storage_full(error):
+                raise
+            return None  # no room to keep the copy: the API serves it made (photo_bytes)
         return store.download_url(photo.sha256, kind, expires_s=expires_s, filename=filename)
     except FileNotFoundError:
         raise _erased() from None
@@ -116,9 +124,13 @@ def _erased() -> NotFound:
     return NotFound(gettext("This photo was erased."), code="photo_erased")
 
 
-def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) -> bytes:
+def derived_copy(
+    store: PhotoStore, sha256: str, kind: str, *, max_pixels: int, unkept: bool = False
+) -> bytes:
     """The copy of kind `kind` (brand, review, thumb) of a stored photo, made and kept if it
-    was not yet. FileNotFoundError when the original is gone (erased)."""
+    was not yet. FileNotFoundError when the original is gone (erased). `unkept`: a copy the
+    store has no room to keep (a full disk or bucket) is still returned, made again next
+    time, rather than the storage error (a reader should see the photo all the same)."""
     try:
         with store.open_derived(sha256, kind) as kept:
             return kept.read()
@@ -135,7 +147,12 @@ def derived_copy(store: PhotoStore, sha256: str, kind: str, *, max_pixels: int) 
         )
     if copy is None:
         raise NotFound(gettext("This photo is not an image a copy can be made of."))
-    store.put_derived(sha256, kind, copy)
+    try:
+        store.put_derived(sha256, kind, copy)
+    except Exception as error:
+        if not (unkept and storage_full(error)):
+            raise
+        log.warning("no room to keep a copy of a photo; served without keeping it")
     if not _exists(store, sha256):
         # Erased while the copy was being made: the erasure deleted the copies it found,
         # this one came after; it goes too, with whatever else is left of the photo.

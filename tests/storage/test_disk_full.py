@@ -95,3 +95,27 @@ def test_a_chunk_on_a_full_disk_is_not_kept_and_the_upload_resumes_once_there_is
             select(Photo.sha256).where(Photo.submission_id == submission.id)
         ).all()
     assert sorted(digests) == sorted(hashlib.sha256(p).hexdigest() for p in PHOTOS)
+
+
+def test_a_photo_whose_smaller_copy_finds_no_room_is_served_all_the_same(disk, client, claim):
+    claimed = claim()
+    taken = submit(client, claimed, PHOTOS[:1])
+    assert taken.status_code == 202, taken.json
+    shown = client.get(
+        f"/api/v1/submissions/{taken.json['submission_id']}", headers=claimed.headers
+    )
+    (photo,) = shown.json["photos"]
+    disk.fill(leave=0)
+
+    # The copy is made but cannot be kept: the reader gets it, made again next time.
+    for url in (photo["thumbnail_url"], photo["review_url"]):
+        served = client.get(url)
+        assert served.status_code == 200, served.json
+        assert served.mimetype == "image/jpeg"
+        assert served.data.startswith(b"\xff\xd8")
+    assert not [name for name in disk.files() if name.startswith("photos/derived/")]
+    assert not [name for name in disk.files() if "/.upload-" in f"/{name}"]
+
+    disk.free()
+    assert client.get(photo["thumbnail_url"]).status_code == 200
+    assert [name for name in disk.files() if name.startswith("photos/derived/thumb/")]
