@@ -25,6 +25,7 @@ from bench import (
     console,
     fairness,
     ledger,
+    load,
     nearby,
     nodes,
     pipeline,
@@ -55,6 +56,13 @@ FAIRNESS_SUBMISSIONS = int(os.environ.get("BENCH_FAIRNESS_SUBMISSIONS", "20000")
 FAIRNESS_ROUNDS = int(os.environ.get("BENCH_FAIRNESS_ROUNDS", "200"))
 AUTH_BURST = int(os.environ.get("BENCH_AUTH_BURST", "250"))
 WEBHOOK_EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
+LOAD_STEP_S = float(os.environ.get("BENCH_LOAD_STEP_S", "30"))
+LOAD_USERS_STEP = int(os.environ.get("BENCH_LOAD_USERS_STEP", "4"))
+LOAD_MAX_STEPS = int(os.environ.get("BENCH_LOAD_MAX_STEPS", "10"))
+LOAD_PHOTOS = int(os.environ.get("BENCH_LOAD_PHOTOS", "400"))  # distinct pairs in the pool
+LOAD_MISSIONS = int(os.environ.get("BENCH_LOAD_MISSIONS", "20000"))
+LOAD_ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "40"))
+LOAD_SUBMISSIONS = int(os.environ.get("BENCH_LOAD_SUBMISSIONS", "8"))
 SECTIONS = (
     "api",
     "claims",
@@ -62,6 +70,7 @@ SECTIONS = (
     "nearby",
     "validate",
     "pipeline",
+    "load",
     "nodes",
     "uploads",
     "webhooks",
@@ -135,6 +144,20 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         ),
         "validate": lambda: validate.run(VALIDATE_PHOTOS),
         "pipeline": lambda: _pipeline(tmp, pg, broker),
+        "load": lambda: load.run_both(
+            tmp,
+            pg,
+            broker,
+            load.Sizes(
+                step_s=LOAD_STEP_S,
+                users_step=LOAD_USERS_STEP,
+                max_steps=LOAD_MAX_STEPS,
+                pairs=LOAD_PHOTOS,
+                missions=LOAD_MISSIONS,
+                rounds=LOAD_ROUNDS,
+                submissions=LOAD_SUBMISSIONS,
+            ),
+        ),
         # PostgreSQL only: the several-machine database (SQLite's writer is one at a time).
         "nodes": lambda: {"postgresql": nodes.run(pg, broker, tmp, NODES_SUBMISSIONS)},
         "uploads": lambda: _both(
