@@ -5,6 +5,7 @@ knee's mix the ceiling two cores could serve."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -14,6 +15,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections import Counter
@@ -37,6 +39,7 @@ from backend.kernel.ids import new_id
 from backend.ledger import service as ledger
 from backend.missions.models import Mission
 from backend.outbox.models import OutboxMessage
+from backend.reconciliation import ledger as check
 from backend.submissions.models import Submission
 from backend.validation.photos import inspect_photo, perceptual_hash
 from bench import validate
@@ -69,6 +72,7 @@ class Sizes:
     missions: int
     rounds: int  # each operation's calls when measured alone
     submissions: int  # submissions measured alone
+    soak_s: float  # 0: no soak
 
 
 # -- the photo pool ------------------------------------------------------------------------
@@ -98,8 +102,10 @@ def photo_pool(folder: Path, pairs: int) -> dict[str, Any]:
     """`pairs` pairs of distinct 12 MP phone JPEGs in `folder`, made on every core."""
     started = time.perf_counter()
     folder.mkdir(parents=True)
-    _BASES[:] = [validate.shelf_pixels(100 + b) for b in range(BASES)]
-    with get_context("fork").Pool(os.cpu_count() or 2) as pool:
+    fork = get_context("fork")
+    with fork.Pool(os.cpu_count() or 2) as pool:
+        _BASES[:] = pool.map(validate.shelf_pixels, [100 + b for b in range(BASES)])
+    with fork.Pool(os.cpu_count() or 2) as pool:  # forked after: the bases shared, not sent
         made = pool.map(_pool_photo, [(str(folder), k) for k in range(pairs * 2)], chunksize=4)
     _BASES.clear()
     hashes = np.array([h for h, _ in made], dtype=np.uint64)
@@ -153,6 +159,7 @@ def _postmaster(db: Database) -> psutil.Process:
 @dataclass
 class World:
     worker_tokens: list[str]  # one per locust worker
+    soak_tokens: list[str]  # the soak's, whose workers hold no claim left by the steps
     spare_tokens: list[str]  # for the operations measured alone
     brand_token: str
     admin_token: str
@@ -183,7 +190,8 @@ def build_world(app: Any, sizes: Sizes) -> World:
     reviewed = max(int(sizes.missions * REVIEWED_SHARE), sizes.rounds)
     world = World(
         bulk_workers(db, sizes.users_step * sizes.max_steps),
-        bulk_workers(db, sizes.rounds),
+        bulk_workers(db, sizes.users_step * sizes.max_steps),
+        bulk_workers(db, sizes.rounds + WARM),
         token_for(app, member),
         token_for(app, admin),
         [],
@@ -444,45 +452,60 @@ def _ceiling_reads(meter: Meter, caller: Caller, world: World, db: Database, k: 
 # -- the load: locust in a process of its own ----------------------------------------------
 
 
-def _locust(host: str, world: World, pool: Path, first_pair: int, sizes: Sizes, var: Path) -> Any:
-    """Run the market day's steps; what each step saw (see bench/locustfile.py)."""
-    settings: dict[str, Any] = {
-        "out": str(var / "locust-out.json"),
+@dataclass
+class Stack:
+    """One backend's servers and world, as a run uses them."""
+
+    host: str
+    broker: str
+    db: Database
+    world: World
+    pool: Path
+    sizes: Sizes
+    var: Path
+    roots: dict[str, psutil.Process]
+
+
+def _locust(stack: Stack, name: str, **extra: Any) -> Any:
+    """Run locust on the market day (see bench/locustfile.py), `sample` called with its process
+    while it runs; what it wrote. A crash or a photo pool run dry raises."""
+    sizes = stack.sizes
+    out = stack.var / f"locust-{name}.json"
+    settings = {
+        "out": str(out),
         "step_s": sizes.step_s,
         "users_step": sizes.users_step,
         "max_steps": sizes.max_steps,
         "p99_limit_ms": P99_LIMIT_MS,
         "think_s": THINK_S,
         "weights": WEIGHTS,
-        "worker_tokens": world.worker_tokens,
-        "brand_token": world.brand_token,
-        "admin_token": world.admin_token,
-        "campaigns": world.campaigns,
-        "pool_dir": str(pool),
-        "pool_first": first_pair,
+        "worker_tokens": stack.world.worker_tokens,
+        "brand_token": stack.world.brand_token,
+        "admin_token": stack.world.admin_token,
+        "campaigns": stack.world.campaigns,
+        "pool_dir": str(stack.pool),
         "pool_pairs": sizes.pairs,
+        **extra,
     }
-    config = var / "locust.json"
+    config, log = out.with_suffix(".settings"), out.with_suffix(".log")
     config.write_text(json.dumps(settings))
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"]
-    command += ["--host", host, "--only-summary", "--loglevel", "WARNING"]
-    log = var / "locust.log"
-    with log.open("wb") as out:
-        done = subprocess.run(
+    command += ["--host", stack.host, "--only-summary", "--loglevel", "WARNING"]
+    with log.open("wb") as written:
+        code = subprocess.run(
             command,
             cwd=ROOT,
             env=os.environ | {"BENCH_LOAD_CONFIG": str(config)},
-            stdout=out,
+            stdout=written,
             stderr=subprocess.STDOUT,
-            timeout=sizes.step_s * (sizes.max_steps + 2) + 120,
+            timeout=sizes.step_s * (sizes.max_steps + 2) + sizes.soak_s + 120,
             check=False,
-        )
-    found = Path(settings["out"])
+        ).returncode
     # locust exits 1 when a request failed: a step past the knee, reported, not a crash.
-    if done.returncode not in (0, 1) or not found.exists():
+    if code not in (0, 1) or not out.exists():
         tail = log.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"locust exited {done.returncode} without its steps:\n{tail}")
-    raw = json.loads(found.read_text())
+        raise RuntimeError(f"locust exited {code} without its steps:\n{tail}")
+    raw = json.loads(out.read_text())
     if raw["stopped"] and "photo pool" in raw["stopped"]:
         raise RuntimeError(f"{raw['stopped']}: raise BENCH_LOAD_PHOTOS")
     return raw
@@ -534,6 +557,76 @@ def _knee(raw: dict[str, Any]) -> int | None:
     return knee
 
 
+# -- the soak: 80 % of the knee's users for a while ------------------------------------------
+
+
+def _rss_mb(root: psutil.Process) -> float:
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return round(total / 2**20, 1)
+
+
+def _backlog(stack: Stack) -> dict[str, Any]:
+    """Memory by role, and what waits: the outbox (never sent, not done) and Redis's queue."""
+    with stack.db.transaction(write=False) as session:
+        unsent = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.done_at.is_(None), OutboxMessage.last_sent_at.is_(None))
+        )
+    return {
+        "rss_mb": {role: _rss_mb(root) for role, root in stack.roots.items()},
+        "outbox_unsent": unsent,
+        "outbox_not_done": _outbox_pending(stack.db),
+        "redis_queue": redis.Redis.from_url(stack.broker).llen("celery"),
+    }
+
+
+def _soak(stack: Stack, first_pair: int, users: int) -> dict[str, Any]:
+    """The same mix at `users` users for soak_s seconds, with its own workers; the backlog
+    after 30 s and at the end, and the ledger check once all is decided."""
+    seen: dict[str, Any] = {}
+
+    def sample() -> None:
+        time.sleep(30)
+        seen["start"] = _backlog(stack)
+        time.sleep(max(stack.sizes.soak_s - 35, 0))
+        seen["end"] = _backlog(stack)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    soak_world = dataclasses.replace(stack.world, worker_tokens=stack.world.soak_tokens)
+    raw = _locust(
+        dataclasses.replace(stack, world=soak_world),
+        "soak",
+        pool_first=first_pair,
+        soak_s=stack.sizes.soak_s,
+        soak_users=users,
+    )
+    sampler.join(60)
+    _drained(stack.db)
+    with stack.db.transaction(write=False) as session:
+        problems = check.check_ledger(db_session=session)
+    start, end = seen["start"], seen["end"]
+    return {
+        **_step(raw["steps"][0], 0),
+        "stopped": raw["stopped"],
+        "at_start": start,
+        "at_end": end,
+        "rss_growth_pct": {
+            role: round((end["rss_mb"][role] / start["rss_mb"][role] - 1) * 100, 1)
+            for role in start["rss_mb"]
+        },
+        "ledger_check_problems": problems[:20],
+        "pairs_taken": raw["pairs_taken"],
+    }
+
+
+# -- a backend's run -----------------------------------------------------------------------
+
+
 def _statuses(db: Database) -> dict[str, Any]:
     with db.transaction(write=False) as session:
         rows = session.execute(select(Submission.status, Submission.reasons, Submission.flags))
@@ -544,7 +637,7 @@ def _statuses(db: Database) -> dict[str, Any]:
     }
 
 
-def _figures(raw: dict[str, Any], meter: Meter, sizes: Sizes) -> dict[str, Any]:
+def _figures(raw: dict[str, Any], meter: Meter) -> dict[str, Any]:
     """The knee, the latency per operation there, the mix, and the ceiling from the mix."""
     steps = [_step(step, i) for i, step in enumerate(raw["steps"])]
     index = _knee(raw)
@@ -580,18 +673,43 @@ def _figures(raw: dict[str, Any], meter: Meter, sizes: Sizes) -> dict[str, Any]:
     }
 
 
-def _warm(caller: Caller, db: Database, world: World, pool: Path, pairs: int) -> None:
+def _warm(stack: Stack, caller: Caller) -> None:
     """Two whole submissions and a few reads first: gunicorn's and Celery's imports, pools."""
-    missions = _open_missions(db, world.campaigns[0], WARM)
-    subs = Submissions(caller, db, pool, pairs, world.spare_tokens[-WARM:], missions)
-    subs.whole(0)
+    world = stack.world
+    missions = _open_missions(stack.db, world.campaigns[0], WARM)
+    tokens = world.spare_tokens[-WARM:]
+    Submissions(caller, stack.db, stack.pool, stack.sizes.pairs, tokens, missions).whole(0)
     for campaign in world.campaigns:
         caller.call("GET", f"/api/v1/campaigns/{campaign}/results", world.brand_token, 200)
     caller.call("GET", "/api/v1/review/queue", world.admin_token, 200)
 
 
+def _market_day(stack: Stack) -> dict[str, Any]:
+    """Warm, step the load to the knee, measure each operation alone, then soak."""
+    sizes, db, caller = stack.sizes, stack.db, Caller(stack.host)
+    _warm(stack, caller)
+    raw = _locust(stack, "steps", pool_first=WARM)
+    _drained(db)
+    meter = Meter(Servers(stack.roots), db)
+    meter.idle()
+    first = max(raw["pairs_taken"], WARM)
+    alone = min(sizes.submissions, sizes.rounds)
+    missions = _open_missions(db, stack.world.campaigns[1], sizes.rounds)
+    tokens = stack.world.spare_tokens[: sizes.rounds]
+    subs = Submissions(caller, db, stack.pool, sizes.pairs, tokens, missions)
+    _ceiling_submissions(meter, subs, first, alone)
+    _ceiling_reads(meter, caller, stack.world, db, sizes.rounds)
+    result = _figures(raw, meter) | {"photo_pairs_used": first + alone}
+    if sizes.soak_s:
+        users = max(round(result["knee"]["users"] * 0.8), 1)
+        result["soak"] = _soak(stack, first + alone, users)
+        result["photo_pairs_used"] = result["soak"].pop("pairs_taken") or first + alone
+    return result
+
+
 def run(url: str, broker: str, var: Path, pool: Path, sizes: Sizes) -> dict[str, Any]:
-    """The market day on one database: the world, the load, then each operation alone."""
+    """The market day on one database, against gunicorn (one sync worker per core), a real
+    Celery worker (prefork, relay on commit) and Redis."""
     redis.Redis.from_url(broker).flushdb()  # earlier sections' tasks, whose rows are gone
     app = bench_app(url, broker, str(var))
     db: Database = app.extensions["fairfield.db"]
@@ -605,16 +723,12 @@ def run(url: str, broker: str, var: Path, pool: Path, sizes: Sizes) -> dict[str,
         "OUTBOX_RELAY_ON_COMMIT": True,
     }
     logs = [var / "gunicorn-load.log", var / "celery-load.log"]
+    name = f"load-{new_id()[:8]}"
     worker = spawn_worker(
-        config,
-        logs[1],
-        name=f"load-{new_id()[:8]}",
-        concurrency=CELERY_CONCURRENCY,
-        loglevel="WARNING",
+        config, logs[1], name=name, concurrency=CELERY_CONCURRENCY, loglevel="WARNING"
     )
     gunicorn, base = spawn_gunicorn(config, logs[0], os.cpu_count() or 2)
     try:
-        host = base.removesuffix("/api/v1")
         roots = {
             "gunicorn": psutil.Process(gunicorn.pid),
             "celery": psutil.Process(worker.proc.pid),
@@ -622,28 +736,14 @@ def run(url: str, broker: str, var: Path, pool: Path, sizes: Sizes) -> dict[str,
         }
         if not db.is_sqlite:
             roots["postgres"] = _postmaster(db)
-        caller = Caller(host)
-        _warm(caller, db, world, pool, sizes.pairs)
-        raw = _locust(host, world, pool, WARM, sizes, var)
-        _drained(db)
-        meter = Meter(Servers(roots), db)
-        meter.idle()
-        first = raw["pairs_taken"] or WARM
-        missions = _open_missions(db, world.campaigns[1], sizes.rounds)
-        subs = Submissions(
-            caller, db, pool, sizes.pairs, world.spare_tokens[: sizes.rounds], missions
-        )
-        _ceiling_submissions(meter, subs, first, min(sizes.submissions, sizes.rounds))
-        _ceiling_reads(meter, caller, world, db, sizes.rounds)
-        pairs_used = first + min(sizes.submissions, sizes.rounds)
+        host = base.removesuffix("/api/v1")
+        result = _market_day(Stack(host, broker, db, world, pool, sizes, var, roots))
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(30)
         worker.stop()
-    result = _figures(raw, meter, sizes)
     result |= {
-        "photo_pairs_used": pairs_used,
         "gunicorn_workers": os.cpu_count() or 2,
         "celery_concurrency": CELERY_CONCURRENCY,
         "submissions": _statuses(db),

@@ -96,7 +96,7 @@ class Run:
 
     def fail(self, name: str, what: str) -> None:
         step = self.step()
-        if step is not None:
+        if step is not None and step.ended is None:
             step.failures[name] += 1
             if len(step.failure_samples) < 10:
                 step.failure_samples.append(f"{name}: {what}"[:400])
@@ -108,7 +108,7 @@ RUN = Run()
 @events.request.add_listener
 def _seen(name: str, response_time: float, exception: BaseException | None, **_: Any) -> None:
     step = RUN.step()
-    if step is None:
+    if step is None or step.ended is not None:  # after the last step's end: the stop
         return
     step.times[name].append(response_time)
     if exception is not None:
@@ -137,6 +137,8 @@ class MarketDay(LoadTestShape):
     """USERS_STEP more users every STEP_S seconds until a step is past the knee."""
 
     def tick(self) -> tuple[int, float] | None:
+        if SETTINGS.get("soak_s"):
+            return self.soak()
         index = int(self.get_run_time() // SETTINGS["step_s"])
         current = RUN.step()
         if current is None or index >= len(RUN.steps):
@@ -155,6 +157,16 @@ class MarketDay(LoadTestShape):
             return None
         users = len(RUN.steps) * SETTINGS["users_step"]
         return users, float(users)
+
+    def soak(self) -> tuple[int, float] | None:
+        """The soak: one long step of soak_users users for soak_s seconds."""
+        users = SETTINGS["soak_users"]
+        if not RUN.steps:
+            RUN.steps.append(Step(users, time.time(), _cpu_seconds()))
+        if RUN.stopped is None and self.get_run_time() >= SETTINGS["soak_s"]:
+            RUN.steps[0].ended, RUN.steps[0].cpu_ended = time.time(), _cpu_seconds()
+            RUN.stopped = f"soak of {SETTINGS['soak_s']} s done"
+        return None if RUN.stopped is not None else (users, float(users))
 
 
 def _expect(response: ResponseContextManager, *statuses: int) -> bool:
