@@ -54,7 +54,7 @@ from tests.support.world import build
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 P99_LIMIT_MS, THINK_S = 500.0, (0.2, 0.6)
-WEIGHTS = {"worker": 8, "brand": 1, "admin": 1}
+FIXED = {"brand": 1, "admin": 1}  # throughout; the steps add workers
 # Stores within about 100 m of the photos' GPS (their EXIF), inside the 150 m geofence.
 SPREAD_DEG, REVIEWED_SHARE, REWARD = 0.0009, 0.1, 600
 CELERY_CONCURRENCY, WARM, CHUNKS, SETTLE_S = 2, 2, 2, 300.0
@@ -478,7 +478,7 @@ def _locust(stack: Stack, name: str, **extra: Any) -> Any:
         "max_steps": sizes.max_steps,
         "p99_limit_ms": P99_LIMIT_MS,
         "think_s": THINK_S,
-        "weights": WEIGHTS,
+        "fixed": FIXED,
         "worker_tokens": stack.world.worker_tokens,
         "brand_token": stack.world.brand_token,
         "admin_token": stack.world.admin_token,
@@ -701,7 +701,8 @@ def _market_day(stack: Stack) -> dict[str, Any]:
     _ceiling_reads(meter, caller, stack.world, db, sizes.rounds)
     result = _figures(raw, meter) | {"photo_pairs_used": first + alone}
     if sizes.soak_s:
-        users = max(round(result["knee"]["users"] * 0.8), 1)
+        workers = result["knee"]["users"] - sum(FIXED.values())
+        users = sum(FIXED.values()) + max(round(workers * 0.8), 1)
         result["soak"] = _soak(stack, first + alone, users)
         result["photo_pairs_used"] = result["soak"].pop("pairs_taken") or first + alone
     return result

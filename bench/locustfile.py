@@ -133,8 +133,13 @@ def _write(**_: Any) -> None:
     Path(SETTINGS["out"]).write_text(json.dumps(out))
 
 
+def _users(steps: int) -> int:
+    """The brands and admins (a fixed number), and users_step workers a step."""
+    return sum(SETTINGS["fixed"].values()) + steps * SETTINGS["users_step"]
+
+
 class MarketDay(LoadTestShape):
-    """USERS_STEP more users every STEP_S seconds until a step is past the knee."""
+    """users_step more workers every step_s seconds until a step is past the knee."""
 
     def tick(self) -> tuple[int, float] | None:
         if SETTINGS.get("soak_s"):
@@ -151,11 +156,10 @@ class MarketDay(LoadTestShape):
                 RUN.stopped = f"max steps ({SETTINGS['max_steps']}) reached"
             if RUN.stopped is not None:
                 return None
-            users = (len(RUN.steps) + 1) * SETTINGS["users_step"]
-            RUN.steps.append(Step(users, time.time(), _cpu_seconds()))
+            RUN.steps.append(Step(_users(len(RUN.steps) + 1), time.time(), _cpu_seconds()))
         if RUN.stopped is not None:
             return None
-        users = len(RUN.steps) * SETTINGS["users_step"]
+        users = _users(len(RUN.steps))
         return users, float(users)
 
     def soak(self) -> tuple[int, float] | None:
@@ -194,8 +198,6 @@ class Person(FastHttpUser):
 
 class Worker(Person):
     """A phone: browses around Brussels, reads missions, claims one, checks in, submits."""
-
-    weight = SETTINGS["weights"]["worker"]
 
     def on_start(self) -> None:
         index = next(RUN.tokens)
@@ -294,7 +296,7 @@ class Worker(Person):
 class Brand(Person):
     """A brand member: reads each campaign's results, then exports them as CSV."""
 
-    weight = SETTINGS["weights"]["brand"]
+    fixed_count = SETTINGS["fixed"]["brand"]
     token = SETTINGS["brand_token"]
 
     @task
@@ -310,7 +312,7 @@ class Brand(Person):
 class Admin(Person):
     """A reviewer: pages the queue and approves a few of what waits in it."""
 
-    weight = SETTINGS["weights"]["admin"]
+    fixed_count = SETTINGS["fixed"]["admin"]
     token = SETTINGS["admin_token"]
 
     @task
