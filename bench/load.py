@@ -533,7 +533,8 @@ def _locust(stack: Stack, name: str, **extra: Any) -> Any:
         raise RuntimeError(f"locust exited {code} without its steps:\n{tail}")
     raw = json.loads(out.read_text())
     if raw["stopped"] and "photo pool" in raw["stopped"]:
-        raise RuntimeError(f"{raw['stopped']}: raise BENCH_LOAD_PHOTOS")
+        seen = [_step(step, i) for i, step in enumerate(raw["steps"]) if step["ended"]]
+        raise RuntimeError(f"{raw['stopped']}: raise BENCH_LOAD_PHOTOS; the steps: {seen}")
     return raw
 
 
