@@ -59,11 +59,11 @@ WEBHOOK_EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
 LOAD_STEP_S = float(os.environ.get("BENCH_LOAD_STEP_S", "30"))
 LOAD_USERS_STEP = int(os.environ.get("BENCH_LOAD_USERS_STEP", "2"))
 LOAD_MAX_STEPS = int(os.environ.get("BENCH_LOAD_MAX_STEPS", "12"))
-LOAD_PHOTOS = int(os.environ.get("BENCH_LOAD_PHOTOS", "300"))  # distinct pairs in the pool
+LOAD_PHOTOS = int(os.environ.get("BENCH_LOAD_PHOTOS", "500"))  # distinct pairs in the pool
 LOAD_MISSIONS = int(os.environ.get("BENCH_LOAD_MISSIONS", "20000"))
 LOAD_ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "100"))
 LOAD_SUBMISSIONS = int(os.environ.get("BENCH_LOAD_SUBMISSIONS", "8"))
-LOAD_SOAK_S = float(os.environ.get("BENCH_LOAD_SOAK_S", "600"))  # 0: no soak
+LOAD_SOAK_S = float(os.environ.get("BENCH_LOAD_SOAK_S", "600"))  # PostgreSQL; 0: none
 SECTIONS = (
     "api",
     "claims",
@@ -280,11 +280,12 @@ def main() -> None:
         "call. mix is each operation's share of the knee step's requests; ceiling_requests_per_s "
         "= (cores - generator_cores) / sum(share x CPU per operation), generator_cores the locust"
         " process's CPU over the knee step's wall time; knee_over_ceiling is the knee's "
-        "requests/s over that ceiling. soak: the same mix at 80 % of the knee's workers (others) "
-        "with the brand member and admin for BENCH_LOAD_SOAK_S seconds: its errors and latency, "
-        "RSS summed per role (each process tree) 30 s in and at the end with the growth, the "
-        "outbox's unsent and not-done messages and Redis's queue length then, and check_ledger "
-        "afterwards (must find nothing). nodes: validation "
+        "requests/s over that ceiling. soak (PostgreSQL only): the same mix at 80 % of the knee's"
+        " workers (others) with the brand member and admin for BENCH_LOAD_SOAK_S seconds (its "
+        "photos made after the ceiling, a quarter more than the knee's rate at 80 % would take): "
+        "its errors and latency, RSS summed per role (each process tree) 30 s in and at the end "
+        "with the growth, the outbox's unsent and not-done messages and Redis's queue length "
+        "then, and check_ledger afterwards (must find nothing). nodes: validation "
         "throughput on PostgreSQL (in a database of its own) with one Celery worker node, then "
         "two (separate `celery worker` processes, concurrency 1 each, no beat, "
         "Redis broker): BENCH_NODES_SUBMISSIONS 3-photo submissions of such 12 MP photos, "

@@ -729,12 +729,12 @@ def _market_day(stack: Stack) -> dict[str, Any]:
     result = _figures(raw, meter) | {"photo_pairs_used": first + alone}
     if result["knee"] is None:
         result["cpu_ms_per_operation"] = meter.ms
-    elif sizes.soak_s:
+    elif sizes.soak_s and not db.is_sqlite:  # one soak, on the production database
         workers = result["knee"]["users"] - sum(FIXED.values())
         users = sum(FIXED.values()) + max(round(workers * 0.8), 1)
-        # Photos for the soak, made before it (servers idle): half as many again as the
-        # knee's rate at 80 % would take.
-        need = result["knee"]["submissions_per_min"] * 0.8 * sizes.soak_s / 60 * 1.5 + 20
+        # Photos for the soak, made before it (servers idle): a quarter more than the knee's
+        # rate at 80 % would take.
+        need = result["knee"]["submissions_per_min"] * 0.8 * sizes.soak_s / 60 * 1.25 + 20
         stack.pool.grow(first + alone + math.ceil(need), f"soak on {stack.var.name}")
         result["soak"] = _soak(stack, first + alone, users)
         result["photo_pairs_used"] = result["soak"].pop("pairs_taken") or first + alone
