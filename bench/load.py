@@ -499,6 +499,7 @@ def _locust(stack: Stack, name: str, **extra: Any) -> Any:
     out = stack.var / f"locust-{name}.json"
     settings = {
         "out": str(out),
+        "broker": stack.broker,
         "step_s": sizes.step_s,
         "users_step": sizes.users_step,
         "max_steps": sizes.max_steps,
@@ -555,6 +556,7 @@ def _step(raw: dict[str, Any], index: int) -> dict[str, Any]:
         "p99_ms": _pct(every, 0.99),
         "errors": sum(raw["failures"].values()),
         "generator_cores": round(raw["cpu_s"] / wall, 3),
+        "broker_queue_at_end": raw["broker_queue"],
         **({"error_samples": raw["failure_samples"]} if raw["failures"] else {}),
     }
 
@@ -716,7 +718,9 @@ def _market_day(stack: Stack) -> dict[str, Any]:
     sizes, db, caller = stack.sizes, stack.db, Caller(stack.host)
     _warm(stack, caller)
     raw = _locust(stack, "steps", pool_first=WARM)
+    started = time.monotonic()
     _drained(db)
+    drained_s = round(time.monotonic() - started, 1)
     meter = Meter(Servers(stack.roots), db)
     meter.idle()
     first = max(raw["pairs_taken"], WARM)
@@ -726,7 +730,7 @@ def _market_day(stack: Stack) -> dict[str, Any]:
     subs = Submissions(caller, db, stack.pool, tokens, missions)
     _ceiling_submissions(meter, subs, first, alone)
     _ceiling_reads(meter, caller, stack.world, db, sizes.rounds)
-    result = _figures(raw, meter) | {"photo_pairs_used": first + alone}
+    result = _figures(raw, meter) | {"photo_pairs_used": first + alone, "drained_s": drained_s}
     if result["knee"] is None:
         result["cpu_ms_per_operation"] = meter.ms
     elif sizes.soak_s and not db.is_sqlite:  # one soak, on the production database

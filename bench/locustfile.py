@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+import redis
 from locust import LoadTestShape, between, events, task
 from locust.contrib.fasthttp import FastHttpUser, ResponseContextManager
 
@@ -29,6 +30,7 @@ from tests.support.submitting import BRUSSELS, honest_payload
 from tests.support.tus import TUS
 
 SETTINGS: dict[str, Any] = json.loads(Path(os.environ["BENCH_LOAD_CONFIG"]).read_text())
+BROKER = redis.Redis.from_url(SETTINGS["broker"])
 CHUNKS = 2  # tus PATCHes a photo
 NEARBY_PER_CLAIM, MISSIONS_PER_CLAIM, POLLS, RESULTS_PER_VISIT = 3, 2, 2, 2
 API = "/api/v1"
@@ -57,6 +59,7 @@ class Step:
     submissions: int = 0
     ended: float | None = None
     cpu_ended: float | None = None
+    broker_queue: int | None = None  # tasks waiting in Redis at the step's end
 
     def bad(self, limit_ms: float) -> str | None:
         """Why this step is past the knee, if it is."""
@@ -78,6 +81,7 @@ class Step:
             "failures": dict(self.failures),
             "failure_samples": self.failure_samples,
             "submissions": self.submissions,
+            "broker_queue": self.broker_queue,
         }
 
 
@@ -149,6 +153,7 @@ class MarketDay(LoadTestShape):
         if current is None or index >= len(RUN.steps):
             if current is not None:
                 current.ended, current.cpu_ended = time.time(), _cpu_seconds()
+                current.broker_queue = int(BROKER.llen("celery"))
                 why = current.bad(SETTINGS["p99_limit_ms"])
                 if why is not None:
                     RUN.stopped = f"step {len(RUN.steps) - 1} past the knee: {why}"
