@@ -744,9 +744,11 @@ def _market_day(stack: Stack) -> dict[str, Any]:
     elif sizes.soak_s and not db.is_sqlite:  # one soak, on the production database
         workers = result["knee"]["users"] - sum(FIXED.values())
         users = sum(FIXED.values()) + max(round(workers * 0.8), 1)
-        # Photos for the soak, made before it (servers idle): a quarter more than the knee's
-        # rate at 80 % would take.
-        need = result["knee"]["submissions_per_min"] * 0.8 * sizes.soak_s / 60 * 1.25 + 20
+        # Photos for the soak, made before it (servers idle): a quarter more than its workers
+        # would take at the best rate a worker reached in any step (fewer wait less).
+        fixed = sum(FIXED.values())
+        rate = max(s["submissions_per_min"] / (s["users"] - fixed) for s in result["steps"])
+        need = rate * (users - fixed) * sizes.soak_s / 60 * 1.25 + 20
         stack.pool.grow(first + math.ceil(need), f"soak on {stack.var.name}")
         result["soak"] = _soak(stack, first, users)
         result["photo_pairs_used"] = result["soak"].pop("pairs_taken") or first
