@@ -27,6 +27,7 @@ from bench import (
     console,
     fairness,
     ledger,
+    load,
     nearby,
     nodes,
     pipeline,
@@ -57,6 +58,14 @@ FAIRNESS_SUBMISSIONS = int(os.environ.get("BENCH_FAIRNESS_SUBMISSIONS", "20000")
 FAIRNESS_ROUNDS = int(os.environ.get("BENCH_FAIRNESS_ROUNDS", "200"))
 AUTH_BURST = int(os.environ.get("BENCH_AUTH_BURST", "250"))
 WEBHOOK_EVENTS = int(os.environ.get("BENCH_WEBHOOK_EVENTS", "10000"))
+LOAD_STEP_S = float(os.environ.get("BENCH_LOAD_STEP_S", "30"))
+LOAD_USERS_STEP = int(os.environ.get("BENCH_LOAD_USERS_STEP", "3"))
+LOAD_MAX_STEPS = int(os.environ.get("BENCH_LOAD_MAX_STEPS", "12"))
+LOAD_PHOTOS = int(os.environ.get("BENCH_LOAD_PHOTOS", "1000"))  # distinct pairs in the pool
+LOAD_MISSIONS = int(os.environ.get("BENCH_LOAD_MISSIONS", "20000"))
+LOAD_ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "100"))
+LOAD_SUBMISSIONS = int(os.environ.get("BENCH_LOAD_SUBMISSIONS", "8"))
+LOAD_SOAK_S = float(os.environ.get("BENCH_LOAD_SOAK_S", "600"))  # PostgreSQL; 0: none
 SECTIONS = (
     "api",
     "claims",
@@ -64,6 +73,7 @@ SECTIONS = (
     "nearby",
     "validate",
     "pipeline",
+    "load",
     "nodes",
     "uploads",
     "webhooks",
@@ -137,6 +147,21 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         ),
         "validate": lambda: validate.run(VALIDATE_PHOTOS),
         "pipeline": lambda: _pipeline(tmp, pg, broker),
+        "load": lambda: load.run_both(
+            tmp,
+            pg,
+            broker,
+            load.Sizes(
+                step_s=LOAD_STEP_S,
+                users_step=LOAD_USERS_STEP,
+                max_steps=LOAD_MAX_STEPS,
+                pairs=LOAD_PHOTOS,
+                missions=LOAD_MISSIONS,
+                rounds=LOAD_ROUNDS,
+                submissions=LOAD_SUBMISSIONS,
+                soak_s=LOAD_SOAK_S,
+            ),
+        ),
         # PostgreSQL only: the several-machine database (SQLite's writer is one at a time).
         "nodes": lambda: {"postgresql": nodes.run(pg, broker, tmp, NODES_SUBMISSIONS)},
         "uploads": lambda: _both(
@@ -233,7 +258,45 @@ def main() -> None:
         "warm submissions; sqlite_s3 and postgresql_s3 the same with FAIRFIELD_PHOTO_STORE=s3: "
         "photos in a bucket of a local moto S3 server on the loopback (each run with its own "
         "server, bucket, var folder and database), bucket: every photo the database names read "
-        "back from the bucket and hashed (missing_or_differing must be 0). nodes: validation "
+        "back from the bucket and hashed (missing_or_differing must be 0). "
+        "load: a market day on each backend (SQLite file; PostgreSQL in a database of its own) "
+        "against gunicorn (one sync worker per core), a real Celery worker (prefork, concurrency "
+        "2, relay on commit) and Redis, on the same 2 cores as the load generator: a brand with "
+        "20 published, funded campaigns (2 SKUs, 2 photos) sharing BENCH_LOAD_MISSIONS stores "
+        "within about 100 m of Brussels (the photos' EXIF place), the last campaign sending every"
+        " submission to a person. locust (headless, FastHttpUser, in a process of its own) runs a"
+        " brand member and an admin throughout and adds BENCH_LOAD_USERS_STEP workers every "
+        "BENCH_LOAD_STEP_S seconds, 0.2-0.6 s of thought between screens: a worker looks nearby 3"
+        " times, reads 2 missions, claims one, checks in, declares a tus submission of two "
+        "distinct 12 MP phone JPEGs (about 3.7 MB each, from a pool made before the run, "
+        "photo_pool.made, each pair used once: a dry pool fails the run), sends each photo with a"
+        " HEAD and 2 PATCHes, then polls the decision up to twice; a brand reads 2 random "
+        "campaigns' results as JSON, then as CSV; an admin reads the review queue's first page "
+        "and approves up to 3 of its items. 404 or 409 to reading or claiming a mission another "
+        "took, and 409 to deciding one decided meanwhile, are expected; any other status, a cut "
+        "connection or an exception is an error. The steps stop at the first whose p99 over all "
+        "its requests passes 500 ms or that has an error; the knee is the step before it: its "
+        "requests/s, submissions (declaration and every PATCH done) per minute, and p50/p99 per "
+        "operation; each step's broker_queue_at_end counts the tasks waiting in Redis as it ended"
+        " (validation falling behind), drained_s how long the outbox and the submissions took to "
+        "clear after the last step. Then, on the same servers, drained and idle, each operation "
+        "alone from one sequential client, BENCH_LOAD_ROUNDS calls (BENCH_LOAD_SUBMISSIONS "
+        "submissions on a campaign without review, as 19 in 20 of the load's, their PATCHes "
+        "charged with their validation: the window runs until the machine has decided; decide "
+        "approves as many made beforehand for a person, outside any window), each window closing "
+        "once the outbox is done: cpu_ms_per_operation is the server processes' CPU over the "
+        "window (psutil utime+stime of gunicorn's master and workers, the Celery worker and its "
+        "children, Redis, and PostgreSQL's postmaster and its children, reaped children "
+        "included), less their idle rate (idle_server_cores) over as long, per call. mix is each "
+        "operation's share of the knee step's requests; ceiling_requests_per_s = (cores - "
+        "generator_cores) / sum(share x CPU per operation), generator_cores the locust process's "
+        "CPU over the knee step's wall time; knee_over_ceiling is the knee's requests/s over that"
+        " ceiling. soak (PostgreSQL only): the same mix at 80 % of the knee's workers (others) "
+        "with the brand member and admin for BENCH_LOAD_SOAK_S seconds (its photos made after the"
+        " ceiling, a quarter more than its workers would take at the best rate per worker of any "
+        "step): its errors and latency, RSS summed per role (each process tree) 30 s in and at "
+        "the end with the growth, the outbox's unsent and not-done messages and Redis's queue "
+        "length then, and check_ledger afterwards (must find nothing). nodes: validation "
         "throughput on PostgreSQL (in a database of its own) with one Celery worker node, then "
         "two (separate `celery worker` processes, concurrency 1 each, no beat, "
         "Redis broker): BENCH_NODES_SUBMISSIONS 3-photo submissions of such 12 MP photos, "
