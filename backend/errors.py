@@ -328,10 +328,15 @@ def storage_full(error: BaseException) -> bool:
     if driver is not None:
         sqlite_full = getattr(driver, "sqlite_errorname", None) == "SQLITE_FULL"
         return sqlite_full or getattr(driver, "sqlstate", None) == "53100"
-    answer = getattr(error, "response", None)  # botocore's ClientError
-    if isinstance(answer, dict):
-        return answer.get("ResponseMetadata", {}).get("HTTPStatusCode") == 507
-    return False
+    return _bucket_status(error) == 507
+
+
+def _bucket_status(error: BaseException) -> int | None:
+    """The HTTP status a bucket answered with, when the error is botocore's ClientError."""
+    if not isinstance(error, botocore.ClientError):
+        return None
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return status if isinstance(status, int) else None
 
 
 # SQLSTATEs of a database that cannot take the request now, though it may in a moment: a
@@ -351,9 +356,8 @@ def service_unavailable(error: BaseException) -> bool:
         return True  # the broker, or the rate limits' Redis
     if isinstance(error, PoolTimeout | botocore.ConnectionError | botocore.HTTPClientError):
         return True
-    answer = getattr(error, "response", None)  # botocore's ClientError
-    if isinstance(error, botocore.ClientError) and isinstance(answer, dict):
-        return answer.get("ResponseMetadata", {}).get("HTTPStatusCode") == 503
+    if _bucket_status(error) == 503:
+        return True  # the bucket's "slow down"
     if not isinstance(error, DBAPIError):
         return False
     driver = error.orig

@@ -108,3 +108,18 @@ def test_an_upload_to_a_bucket_that_cannot_be_reached_answers_503_and_keeps_noth
     with db.transaction(write=False) as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 0
         assert session.scalar(select(func.count()).select_from(Photo)) == 0
+
+
+def test_a_bucket_s_own_answers_name_a_full_store_and_a_slow_down():
+    from botocore.exceptions import ClientError
+
+    def answered(status, code):
+        meta = {"HTTPStatusCode": status}
+        return ClientError({"Error": {"Code": code}, "ResponseMetadata": meta}, "PutObject")
+
+    assert storage_full(answered(507, "XMinioStorageFull"))
+    assert not service_unavailable(answered(507, "XMinioStorageFull"))
+    assert service_unavailable(answered(503, "SlowDown"))
+    assert not storage_full(answered(503, "SlowDown"))
+    assert not service_unavailable(answered(403, "AccessDenied"))
+    assert not storage_full(answered(404, "NoSuchKey"))
