@@ -66,6 +66,8 @@ LOAD_MISSIONS = int(os.environ.get("BENCH_LOAD_MISSIONS", "20000"))
 LOAD_ROUNDS = int(os.environ.get("BENCH_LOAD_ROUNDS", "100"))
 LOAD_SUBMISSIONS = int(os.environ.get("BENCH_LOAD_SUBMISSIONS", "8"))
 LOAD_SOAK_S = float(os.environ.get("BENCH_LOAD_SOAK_S", "600"))  # PostgreSQL; 0: none
+# The soak's fault stretch after it (PostgreSQL, on servers of its own; root: a loop disk)
+LOAD_FAULTS_S = float(os.environ.get("BENCH_LOAD_FAULTS_S", "150"))  # 0: none
 SECTIONS = (
     "api",
     "claims",
@@ -149,7 +151,6 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
         "pipeline": lambda: _pipeline(tmp, pg, broker),
         "load": lambda: load.run_both(
             tmp,
-            pg,
             broker,
             load.Sizes(
                 step_s=LOAD_STEP_S,
@@ -160,6 +161,7 @@ def sections(names: list[str], tmp: str, broker: str, pg: str) -> dict[str, Any]
                 rounds=LOAD_ROUNDS,
                 submissions=LOAD_SUBMISSIONS,
                 soak_s=LOAD_SOAK_S,
+                faults_s=LOAD_FAULTS_S,
             ),
         ),
         # PostgreSQL only: the several-machine database (SQLite's writer is one at a time).
@@ -259,7 +261,9 @@ def main() -> None:
         "photos in a bucket of a local moto S3 server on the loopback (each run with its own "
         "server, bucket, var folder and database), bucket: every photo the database names read "
         "back from the bucket and hashed (missing_or_differing must be 0). "
-        "load: a market day on each backend (SQLite file; PostgreSQL in a database of its own) "
+        "load: a market day on each backend (SQLite file; PostgreSQL on a cluster, a Redis and "
+        "a loop-mounted ext4 photo disk of its own, with BROKER_VISIBILITY_TIMEOUT 30 and "
+        "OUTBOX_RESEND_AFTER_SECONDS 15 so that the faults below heal within a minute) "
         "against gunicorn (one sync worker per core), a real Celery worker (prefork, concurrency "
         "2, relay on commit) and Redis, on the same 2 cores as the load generator: a brand with "
         "20 published, funded campaigns (2 SKUs, 2 photos) sharing BENCH_LOAD_MISSIONS stores "
@@ -296,7 +300,22 @@ def main() -> None:
         " ceiling, a quarter more than its workers would take at the best rate per worker of any "
         "step): its errors and latency, RSS summed per role (each process tree) 30 s in and at "
         "the end with the growth, the outbox's unsent and not-done messages and Redis's queue "
-        "length then, and check_ledger afterwards (must find nothing). nodes: validation "
+        "length then, and check_ledger afterwards (must find nothing). soak.faults: then the "
+        "same users again for BENCH_LOAD_FAULTS_S seconds with beat running (every job each 2 s)"
+        ", fresh workers whose phones wait out an outage and try again (no answer, 502-504, 507:"
+        " the same request after 1 s for up to 120 s, same Idempotency-Key; a cut or refused "
+        "PATCH resumes from a HEAD's offset), while every BENCH_LOAD_FAULTS_S/5 s one fault "
+        "comes in turn: PostgreSQL restarted (pg_ctl stop -m fast, start), Redis killed and "
+        "started empty (its queue lost), the Celery worker SIGKILLed with its children and "
+        "another started, the photo disk filled (sparse fallocate) to 64 KiB free for 8 s. "
+        "answers counts every status the phones met by operation (0: no answer); errors counts "
+        "what no outage explains (a 500, another status, patience run out). Afterwards a person "
+        "approves what waits for one until every finished submission (declared and every photo "
+        "in) is decided, then: undecided, decided_more_than_once, credited_not_once, "
+        "credited_not_approved (each must be empty), unusable_photo_decisions (a photo lost to "
+        "a fault: must be 0), every photo of theirs read back from the disk and hashed "
+        "(photos.whole must equal photos.photos), check_ledger (must find nothing), and the "
+        "server logs' error lines during the stretch. nodes: validation "
         "throughput on PostgreSQL (in a database of its own) with one Celery worker node, then "
         "two (separate `celery worker` processes, concurrency 1 each, no beat, "
         "Redis broker): BENCH_NODES_SUBMISSIONS 3-photo submissions of such 12 MP photos, "

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -43,12 +44,13 @@ from backend.outbox.models import OutboxMessage
 from backend.reconciliation import ledger as check
 from backend.submissions.models import Submission
 from backend.validation.photos import inspect_photo, perceptual_hash
-from bench import validate
-from bench.common import bench_app, own_database, settle
-from bench.pipeline import BASES, STRIPS, _errors
+from bench import faults, validate
+from bench.common import bench_app, settle
+from bench.pipeline import BASES, STRIPS
 from tests.support.factories import token_for
 from tests.support.load import bulk_workers, spawn_gunicorn
-from tests.support.processes import ROOT, spawn_worker
+from tests.support.processes import ROOT
+from tests.support.services import postgres_process, redis_process
 from tests.support.submitting import BRUSSELS, SKUS, honest_payload
 from tests.support.tus import TUS
 from tests.support.world import build
@@ -74,6 +76,7 @@ class Sizes:
     rounds: int  # each operation's calls when measured alone
     submissions: int  # submissions measured alone
     soak_s: float  # 0: no soak
+    faults_s: float = 0.0  # the soak's fault stretch after it (PostgreSQL); 0: none
 
 
 # -- the photo pool ------------------------------------------------------------------------
@@ -129,6 +132,12 @@ class PhotoPool:
             {"for": why, "pairs": pairs - self.pairs, "s": round(time.perf_counter() - started, 1)}
         )
         self.pairs = pairs
+
+    def discard(self, below: int) -> None:
+        """Remove the files of pairs below `below`, which no run will use again."""
+        for index in range(below):
+            for j in range(2):
+                (self.folder / f"{index:06d}-{j}.jpg").unlink(missing_ok=True)
 
     def pair(self, index: int) -> list[bytes]:
         if index >= self.pairs:
@@ -191,6 +200,7 @@ def _postmaster(db: Database) -> psutil.Process:
 class World:
     worker_tokens: list[str]  # one per locust worker
     soak_tokens: list[str]  # the soak's, whose workers hold no claim left by the steps
+    fault_tokens: list[str]  # the fault stretch's, likewise fresh
     spare_tokens: list[str]  # for the operations measured alone
     brand_token: str
     admin_token: str
@@ -222,6 +232,7 @@ def build_world(app: Any, sizes: Sizes) -> World:
     world = World(
         bulk_workers(db, sizes.users_step * sizes.max_steps),
         bulk_workers(db, sizes.users_step * sizes.max_steps),
+        bulk_workers(db, sizes.users_step * sizes.max_steps) if sizes.faults_s else [],
         bulk_workers(db, sizes.rounds + WARM),
         token_for(app, member),
         token_for(app, admin),
@@ -490,6 +501,8 @@ class Stack:
     sizes: Sizes
     var: Path
     roots: dict[str, psutil.Process]
+    services: faults.Services | None = None  # the PostgreSQL run's, which faults restart
+    marks: dict[str, int] = field(default_factory=dict)  # the logs' sizes when faults began
 
 
 def _locust(stack: Stack, name: str, **extra: Any) -> Any:
@@ -752,58 +765,185 @@ def _market_day(stack: Stack) -> dict[str, Any]:
         stack.pool.grow(first + math.ceil(need), f"soak on {stack.var.name}")
         result["soak"] = _soak(stack, first, users)
         result["photo_pairs_used"] = result["soak"].pop("pairs_taken") or first
+        if stack.services is not None and sizes.faults_s:
+            first = result["photo_pairs_used"]
+            stack.pool.discard(first)  # both databases have had these: room on the disk
+            need = rate * (users - fixed) * sizes.faults_s / 60 * 1.25 + 20
+            stack.pool.grow(first + math.ceil(need), f"fault stretch on {stack.var.name}")
+            result["soak"]["faults"] = _fault_stretch(stack, first, users)
+            result["photo_pairs_used"] = result["soak"]["faults"].pop("pairs_taken") or first
     return result
 
 
-def run(url: str, broker: str, var: Path, pool: PhotoPool, sizes: Sizes) -> dict[str, Any]:
+# -- the soak's fault stretch (PostgreSQL, on servers of the run's own) ----------------------
+
+
+def _log_ends(logs: list[Path]) -> dict[str, int]:
+    return {str(log): log.stat().st_size for log in logs if log.exists()}
+
+
+def _error_lines(logs: list[Path], since: dict[str, int], until: dict[str, int]) -> list[str]:
+    """The error lines of each log between two of its sizes (whole log: {} and {})."""
+    marks = ('"level": "error"', '"level": "critical"', "[ERROR]", "Traceback")
+    found = []
+    for log in logs:
+        if not log.exists():
+            continue
+        with log.open("rb") as read:
+            read.seek(since.get(str(log), 0))
+            end = until.get(str(log))
+            text_ = read.read(None if end is None else max(end - read.tell(), 0))
+        lines = text_.decode(errors="replace").splitlines()
+        found += [line[:300] for line in lines if any(mark in line for mark in marks)]
+    return found
+
+
+def _by_message(lines: list[str]) -> dict[str, int]:
+    """Log lines counted by level and message (a JSON line's), else by their first 120 chars."""
+    counted: Counter[str] = Counter()
+    for line in lines:
+        try:
+            record = json.loads(line)
+            counted[f"{record['level']}: {record['message']}"[:200]] += 1
+        except (ValueError, KeyError, TypeError):
+            counted[line[:120]] += 1
+    return dict(counted.most_common(30))
+
+
+def _server_logs(stack: Stack) -> list[Path]:
+    celery = sorted(stack.var.glob("celery-*.log"))
+    return [stack.var / "gunicorn-load.log", *celery, stack.var / "beat-load.log"]
+
+
+def _fault_stretch(stack: Stack, first_pair: int, users: int) -> dict[str, Any]:
+    """The soak's load again for faults_s seconds, from phones that wait out an outage and try
+    again (bench/locustfile.py, patient), while the faults come one after another (bench/
+    faults.py); then a person decides what waits for one, and the checks."""
+    services, sizes = stack.services, stack.sizes
+    assert services is not None
+    stack.marks = _log_ends(_server_logs(stack))
+    beat = services.start_beat()
+    faulting = faults.Faults(services, every=sizes.faults_s / (len(faults.FAULTS) + 1))
+    stop = threading.Event()
+    thread = threading.Thread(target=faulting.run, args=(stop,), daemon=True)
+    thread.start()
+    world = dataclasses.replace(stack.world, worker_tokens=stack.world.fault_tokens)
+    try:
+        raw = _locust(
+            dataclasses.replace(stack, world=world),
+            "faults",
+            pool_first=first_pair,
+            soak_s=sizes.faults_s,
+            soak_users=users,
+            patient=True,
+        )
+    finally:
+        stop.set()
+        thread.join(120)
+    caller, admin = Caller(stack.host), stack.world.admin_token
+
+    def decide_waiting() -> int:
+        items = caller.call("GET", "/api/v1/review/queue", admin, 200).json()["items"]
+        for item in items:
+            path, key = f"/api/v1/submissions/{item['id']}/decision", f"approve-{item['id']}"
+            body = {"decision": "approve"}
+            caller.call("POST", path, admin, 200, 409, json=body, headers={"Idempotency-Key": key})
+        return len(items)
+
+    stack.db.engine.dispose()  # its connections died with the restart
+    try:
+        checked = faults.settle_and_check(
+            stack.db, raw["finished"], decide_waiting, str(services.photo_dir)
+        )
+    finally:
+        beat.stop()
+    answers = dict(sorted(raw["statuses"].items()))
+    return {
+        "faults": faulting.log,
+        **_step(raw["steps"][0], 0),
+        "answers": answers,
+        "answered_500": sum(n for k, n in answers.items() if k.endswith(" 500")),
+        "answered_507": sum(n for k, n in answers.items() if k.endswith(" 507")),
+        "answered_503": sum(n for k, n in answers.items() if k.endswith(" 503")),
+        "cut_connections": sum(n for k, n in answers.items() if k.endswith(" 0")),
+        **checked,
+        # What the servers logged as errors meanwhile, by message (each outage's own).
+        "error_lines_in_logs": _by_message(_error_lines(_server_logs(stack), stack.marks, {})),
+        "pairs_taken": raw["pairs_taken"],
+    }
+
+
+def run(
+    url: str,
+    broker: str,
+    var: Path,
+    pool: PhotoPool,
+    sizes: Sizes,
+    services: faults.Services | None = None,
+) -> dict[str, Any]:
     """The market day on one database, against gunicorn (one sync worker per core), a real
-    Celery worker (prefork, relay on commit) and Redis."""
+    Celery worker (prefork, relay on commit) and Redis; with `services` (servers of the run's
+    own and a photo disk, which the faults restart and fill), the soak's fault stretch too."""
     redis.Redis.from_url(broker).flushdb()  # earlier sections' tasks, whose rows are gone
     app = bench_app(url, broker, str(var))
     db: Database = app.extensions["fairfield.db"]
-    world = build_world(app, sizes)
+    world = build_world(app, sizes if services else dataclasses.replace(sizes, faults_s=0))
     settle(db)
-    config = {
+    config: dict[str, Any] = {
         "DATABASE_URL": url,
         "BROKER_URL": broker,
         "VAR_DIR": str(var),
         "RATELIMIT_ENABLED": False,
         "OUTBOX_RELAY_ON_COMMIT": True,
     }
-    logs = [var / "gunicorn-load.log", var / "celery-load.log"]
-    name = f"load-{new_id()[:8]}"
-    worker = spawn_worker(
-        config, logs[1], name=name, concurrency=CELERY_CONCURRENCY, loglevel="WARNING"
-    )
-    gunicorn, base = spawn_gunicorn(config, logs[0], os.cpu_count() or 2)
+    if services is not None:
+        # A killed worker's tasks come back within 30 s; the sweeper (beat, in the fault
+        # stretch only) sends again after 15 s what Redis lost.
+        config |= {
+            "PHOTO_DIR": str(services.photo_dir),
+            "BROKER_VISIBILITY_TIMEOUT": 30,
+            "OUTBOX_RESEND_AFTER_SECONDS": 15,
+        }
+    services = services or faults.Services()  # a worker to start, no servers of its own
+    services.config, services.logs, services.concurrency = config, var, CELERY_CONCURRENCY
+    services.start_worker()
+    gunicorn, base = spawn_gunicorn(config, var / "gunicorn-load.log", os.cpu_count() or 2)
+    stack: Stack | None = None
     try:
+        assert services.worker is not None
         roots = {
             "gunicorn": psutil.Process(gunicorn.pid),
-            "celery": psutil.Process(worker.proc.pid),
+            "celery": psutil.Process(services.worker.proc.pid),
             "redis": psutil.Process(int(redis.Redis.from_url(broker).info("server")["process_id"])),
         }
         if not db.is_sqlite:
             roots["postgres"] = _postmaster(db)
         host = base.removesuffix("/api/v1")
-        result = _market_day(Stack(host, broker, db, world, pool, sizes, var, roots))
+        own = services if services.faulty else None
+        stack = Stack(host, broker, db, world, pool, sizes, var, roots, own)
+        result = _market_day(stack)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(30)
-        worker.stop()
+        services.stop_worker()
+    logs = [var / "gunicorn-load.log", *sorted(var.glob("celery-*.log"))]
     result |= {
         "gunicorn_workers": os.cpu_count() or 2,
         "celery_concurrency": CELERY_CONCURRENCY,
         "submissions": _statuses(db),
-        "error_lines_in_logs": [line[:300] for line in _errors(logs)],
+        # Before the fault stretch, if any: its own are in its report.
+        "error_lines_in_logs": _error_lines(logs, {}, stack.marks if stack else {})[:30],
     }
     db.engine.dispose()
     return result
 
 
-def run_both(tmp: str, pg: str, broker: str, sizes: Sizes) -> dict[str, Any]:
-    """The photo pool (timed apart), then the market day on SQLite and on PostgreSQL (in a
-    database of its own); both use the same pool, each database seeing each photo once."""
+def run_both(tmp: str, broker: str, sizes: Sizes) -> dict[str, Any]:
+    """The photo pool (timed apart), then the market day on SQLite and on PostgreSQL; both use
+    the same pool, each database seeing each photo once. PostgreSQL runs on a cluster and a
+    Redis of its own, its photos on a loop-mounted disk of its own: the faults restart and
+    fill them."""
     pool = PhotoPool(Path(tmp) / "load-pool")
     pool.grow(sizes.pairs, "steps")
     sqlite_var, pg_var = Path(tmp) / "load-sqlite", Path(tmp) / "load-postgresql"
@@ -811,6 +951,14 @@ def run_both(tmp: str, pg: str, broker: str, sizes: Sizes) -> dict[str, Any]:
     pg_var.mkdir()
     result: dict[str, Any] = {"sizes": vars(sizes)}
     result["sqlite"] = run(f"sqlite:///{tmp}/load.sqlite", broker, sqlite_var, pool, sizes)
-    with own_database(pg, "fairfield_bench_load") as own:
-        result["postgresql"] = run(own, broker, pg_var, pool, sizes)
+    # Half of what the host disk has left, sparse: the PostgreSQL run's photos and copies.
+    disk_bytes = shutil.disk_usage(tmp).free // 2
+    with (
+        postgres_process() as pg,
+        redis_process() as own_redis,
+        faults.photo_disk(Path(tmp) / "load-photos", disk_bytes) as disk,
+    ):
+        services = faults.Services(pg, own_redis, disk)
+        result["postgresql"] = run(pg.url, f"{own_redis.url}/0", pg_var, pool, sizes, services)
+        result["postgresql"]["photo_disk_gib"] = round(disk_bytes / 2**30, 1)
     return {"photo_pool": pool.report()} | result

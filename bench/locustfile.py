@@ -32,6 +32,12 @@ from tests.support.tus import TUS
 SETTINGS: dict[str, Any] = json.loads(Path(os.environ["BENCH_LOAD_CONFIG"]).read_text())
 BROKER = redis.Redis.from_url(SETTINGS["broker"])
 CHUNKS = 2  # tus PATCHes a photo
+# With "patient" set (the soak's fault stretch), a phone meeting an outage (no answer, 502-504,
+# a full disk's 507) tries again for up to PATIENCE_S, as the worker app does; what it met is
+# counted by status, and only what no fault explains (a 500, any other status) is a failure.
+PATIENT = bool(SETTINGS.get("patient"))
+PATIENCE_S, RETRY_AFTER_S = 120.0, 1.0
+OUTAGE = (0, 502, 503, 504, 507)
 NEARBY_PER_CLAIM, MISSIONS_PER_CLAIM, POLLS, RESULTS_PER_VISIT = 3, 2, 2, 2
 API = "/api/v1"
 
@@ -94,6 +100,8 @@ class Run:
     pairs_taken: int = 0
     tokens: itertools.count[int] = field(default_factory=itertools.count)
     stopped: str | None = None
+    statuses: Counter[str] = field(default_factory=Counter)  # "name status", patient runs
+    finished: list[str] = field(default_factory=list)  # submissions whose photos all went in
 
     def step(self) -> Step | None:
         return self.steps[-1] if self.steps else None
@@ -133,6 +141,8 @@ def _write(**_: Any) -> None:
         "steps": [s.as_dict() for s in RUN.steps],
         "stopped": RUN.stopped,
         "pairs_taken": RUN.pairs_taken,
+        "statuses": dict(RUN.statuses),
+        "finished": RUN.finished,
     }
     Path(SETTINGS["out"]).write_text(json.dumps(out))
 
@@ -192,13 +202,32 @@ class Person(FastHttpUser):
     wait_time = between(*SETTINGS["think_s"])
     token = ""
 
-    def send(self, name: str, method: str, path: str, *ok: int, **kwargs: Any) -> Any:
-        """One request named `name`; the answer, or None when its status was not one of `ok`."""
+    def send(
+        self, name: str, method: str, path: str, *ok: int, again: bool = True, **kwargs: Any
+    ) -> Any:
+        """One request named `name`; the answer, or None when its status was not one of `ok`.
+        Patient, it is sent again (same headers, so the same Idempotency-Key) while an outage
+        answers, unless `again` is False (a PATCH: its offset must be asked for first)."""
         headers = {"Authorization": f"Bearer {self.token}"} | kwargs.pop("headers", {})
-        with self.client.request(
-            method, path, name=name, headers=headers, catch_response=True, **kwargs
-        ) as response:
-            return response if _expect(response, *ok) else None
+        deadline = time.monotonic() + PATIENCE_S
+        while True:
+            with self.client.request(
+                method, path, name=name, headers=headers, catch_response=True, **kwargs
+            ) as response:
+                if not PATIENT:
+                    return response if _expect(response, *ok) else None
+                RUN.statuses[f"{name} {response.status_code}"] += 1
+                if response.status_code not in OUTAGE:
+                    return response if _expect(response, *ok) else None
+                if not again or time.monotonic() > deadline:
+                    # Waited out (or left to the caller): a failure only once patience is gone.
+                    if again:
+                        response.failure(f"outage for {PATIENCE_S:.0f} s: {response.status_code}")
+                    else:
+                        response.success()
+                    return None
+                response.success()
+            time.sleep(RETRY_AFTER_S)
 
 
 class Worker(Person):
@@ -260,6 +289,7 @@ class Worker(Person):
         for upload, photo in zip(answer["uploads"], photos, strict=True):
             if not self.upload(upload["url"], photo):
                 return
+        RUN.finished.append(answer["submission_id"])
         step = RUN.step()
         if step is not None:
             step.submissions += 1
@@ -280,22 +310,32 @@ class Worker(Person):
         return [(folder / f"{index:06d}-{j}.jpg").read_bytes() for j in range(2)]
 
     def upload(self, url: str, data: bytes) -> bool:
-        """HEAD for the offset, then the photo in CHUNKS PATCHes; whether all went in."""
-        head = self.send("head", "HEAD", url, 200, 204, headers=TUS)
-        if head is None:
-            return False
-        offset, size = int(head.headers["Upload-Offset"]), len(data) // CHUNKS + 1
-        while offset < len(data):
-            headers = TUS | {
-                "Upload-Offset": str(offset),
-                "Content-Type": "application/offset+octet-stream",
-            }
-            chunk = cast(Any, data[offset : offset + size])
-            patched = self.send("patch", "PATCH", url, 204, data=chunk, headers=headers)
-            if patched is None:
+        """HEAD for the offset, then the photo in CHUNKS PATCHes; whether all went in. Patient,
+        a PATCH an outage refused (or cut) is resumed from the offset a HEAD then gives."""
+        deadline = time.monotonic() + PATIENCE_S
+        size = len(data) // CHUNKS + 1
+        while True:
+            head = self.send("head", "HEAD", url, 200, 204, headers=TUS)
+            if head is None:
                 return False
-            offset = int(patched.headers["Upload-Offset"])
-        return True
+            offset = int(head.headers["Upload-Offset"])
+            while offset < len(data):
+                headers = TUS | {
+                    "Upload-Offset": str(offset),
+                    "Content-Type": "application/offset+octet-stream",
+                }
+                chunk = cast(Any, data[offset : offset + size])
+                patched = self.send(
+                    "patch", "PATCH", url, 204, data=chunk, headers=headers, again=False
+                )
+                if patched is None:
+                    break
+                offset = int(patched.headers["Upload-Offset"])
+            else:
+                return True
+            if not PATIENT or time.monotonic() > deadline:
+                return False
+            time.sleep(RETRY_AFTER_S)
 
 
 class Brand(Person):
