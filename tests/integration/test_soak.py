@@ -20,7 +20,6 @@ import pytest
 from sqlalchemy import func, select
 
 from backend import create_app, migrate
-from backend.accounts.models import Brand, User
 from backend.db import Database
 from backend.outbox.models import OutboxMessage
 from backend.reconciliation.ledger import check_ledger
@@ -36,7 +35,7 @@ from tests.support.photos import jpeg, shelf
 from tests.support.processes import Worker, spawn_worker, wait_until
 from tests.support.services import postgres_process, redis_process
 from tests.support.submitting import BRUSSELS, SKUS
-from tests.support.world import build, fund
+from tests.support.world import brand_and_admin, build, fund
 
 pytestmark = pytest.mark.integration
 
@@ -76,18 +75,11 @@ def people(app: Any) -> tuple[list[str], str, str, list[str]]:
     """Worker tokens, a brand member's and an admin's, and the brand's two campaigns (the
     second reviewed by a person), funded, with a store each near Brussels."""
     db: Database = app.extensions["fairfield.db"]
-    with db.transaction() as session:
-        brand = Brand(name="Soak")
-        session.add(brand)
-        session.flush()
-        member = User(email="brand@soak.test", password_hash="x", role="brand", display_name="B")
-        member.brand_id = brand.id
-        admin = User(email="admin@soak.test", password_hash="x", role="admin", display_name="A")
-        session.add_all([member, admin])
+    brand_id, member, admin = brand_and_admin(db, "Soak", "soak.test")
     near = [(BRUSSELS[0] + i * 1e-5, BRUSSELS[1]) for i in range(MISSIONS)]
     campaigns, missions = [], []
     for points, reviewed in ((near[REVIEWED:], False), (near[:REVIEWED], True)):
-        campaign, ids = build(db, brand.id, points, skus=SKUS, review_required=reviewed)
+        campaign, ids = build(db, brand_id, points, skus=SKUS, review_required=reviewed)
         campaigns.append(campaign)
         missions += ids
     fund(db, missions)

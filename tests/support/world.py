@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from backend.accounts.models import Brand, User
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.db import Database
 from backend.kernel.ids import new_id
@@ -158,3 +159,17 @@ def fund(db: Database, mission_ids: list[str]) -> None:
                 currency=currency,
                 now=datetime.now(UTC),
             )
+
+
+def brand_and_admin(db: Database, brand_name: str, domain: str) -> tuple[str, User, User]:
+    """A brand with one member (brand@<domain>) and an admin (admin@<domain>), neither able to
+    sign in with a password: their tokens are made for them. The brand's id, the two users."""
+    with db.transaction() as session:
+        brand = Brand(name=brand_name)
+        session.add(brand)
+        session.flush()
+        member = User(email=f"brand@{domain}", password_hash="x", role="brand", display_name="B")
+        member.brand_id = brand.id
+        admin = User(email=f"admin@{domain}", password_hash="x", role="admin", display_name="A")
+        session.add_all([member, admin])
+    return brand.id, member, admin

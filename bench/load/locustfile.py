@@ -1,4 +1,4 @@
-"""The market day's people for locust (run by bench/load.py in a process of its own): workers
+"""The market day's people for locust (run by bench/load/steps.py in a process of its own): workers
 who browse nearby, read missions, claim, check in, submit two photos with tus and poll the
 decision; brands who read their results and export them; admins who page the queue and decide.
 
