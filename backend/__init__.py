@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from apiflask import APIFlask
 from flask import Response, send_from_directory
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.sansio.response import Response as SansioResponse
 
 from backend.config import load_config
 from backend.db import commit_request, init_db
@@ -65,11 +66,13 @@ class JSONProvider(DefaultJSONProvider):
                 return compact.decode()
         return super().dumps(obj, **kwargs)
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
+    def response(self, *args: Any, **kwargs: Any) -> SansioResponse:
         if not (self.compact is False or (self.compact is None and self._app.debug)):
             body = self._compact(self._prepare_response_obj(args, kwargs))
             if body is not None:
-                return self._app.response_class(body + b"\n", mimetype=self.mimetype)
+                # The app's class (a full response), where Flask's provider types the base one.
+                respond = cast("type[Response]", self._app.response_class)
+                return respond(body + b"\n", mimetype=self.mimetype)
         return super().response(*args, **kwargs)
 
 
