@@ -136,7 +136,7 @@ class _Quantiles:
         walk). None: nothing to read."""
         for offset, q in enumerate(qs):
             low, fraction = rules.rank(count or 0, q)
-            top = q > 0.5
+            top = statements.from_top(q)
             skip, take = (0, 0) if not count else (low, 2)
             if count and top:  # the values at low and low + 1, counted from the other end
                 skip, take = max(count - 2 - low, 0), min(count - low, 2)
@@ -156,12 +156,11 @@ class _Quantiles:
 
 
 def _delays(
-    db_session: Session, params: dict[str, Any], decided: int, qs: Sequence[float]
+    db_session: Session, params: dict[str, Any], decided: int, qs: Sequence[float], *, brand: bool
 ) -> tuple[list[float | None], tuple[int, list[float | None]]]:
-    """These quantiles of the decision times (the brand's when params has its id), and how
+    """These quantiles of the `decided` decision times (the brand's when `brand`), and how
     many payout requests were paid with these quantiles of their delays."""
     connection = db_session.connection()
-    brand = "brand_id" in params
     kept, unkept = connection.execute(statements.payout_counts, params).one()
     asked = _Quantiles(params)
     first = statements.BRAND_DECISION if brand else statements.DECISION
@@ -221,7 +220,9 @@ def brand_scorecard(
     appeals = Counter(dict(connection.execute(statements.brand_appeals, params).all()))
     rates = rules.campaign_rates(statuses, appeals)
     decided = sum(row.decided for row in counted)
-    (decision_median,), (paid, (payout_median,)) = _delays(db_session, params, decided, (0.5,))
+    (decision_median,), (paid, (payout_median,)) = _delays(
+        db_session, params, decided, (0.5,), brand=True
+    )
     pay = rules.counted_pay_figures(hourly_pays(counted, settings), settings)
     return {
         "brand": {"id": brand.id, "name": brand.name},
@@ -277,7 +278,7 @@ def fairness_report(
     floor = rules.floor_figures(connection.execute(statements.open_pay), settings)
     progress("time to decision")
     decided = sum(row.decided for row in counted)
-    decision_times, paid = _delays(db_session, params, decided, statements.QUANTILES)
+    decision_times, paid = _delays(db_session, params, decided, statements.QUANTILES, brand=False)
     decisions = _delay_figures(decided, decision_times)
     progress("time to payout")
     payouts = _delay_figures(*paid)
