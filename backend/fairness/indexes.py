@@ -26,3 +26,8 @@ submissions_grouped = Index("ix_submissions_fairness_grouped", *GROUPED)
 submissions_brand_grouped = Index(
     "ix_submissions_brand_fairness_grouped", Submission.brand_id, *GROUPED
 )
+# A brand's submissions of the window by id, read from the index alone: PostgreSQL finds the
+# brand's appeals by hashing these against the appeals, without visiting the table's pages.
+submissions_brand_ids = Index(
+    "ix_submissions_brand_received_id", Submission.brand_id, Submission.received_at, Submission.id
+)

@@ -116,7 +116,8 @@ _appeal_campaign_or_mission = (
 appeals_by_mission = select(_appeal_campaign_or_mission, Appeal.status, func.count()).group_by(
     _appeal_campaign_or_mission.name, Appeal.status
 )
-# A brand's: only the status counts (its campaigns' total), whatever the campaign kept.
+# A brand's: only the status counts (its campaigns' total), whatever the campaign kept;
+# PostgreSQL hashes the brand's window (ix_submissions_brand_received_id) against the appeals.
 brand_appeals = (
     select(Appeal.status, func.count())
     .where(

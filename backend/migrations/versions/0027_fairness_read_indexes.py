@@ -1,5 +1,7 @@
 """Fairness reads: the window's submissions in the order their counts group them, platform-wide
-and per brand, so that SQLite (which groups by sorting) counts them without sorting the window.
+and per brand, so that SQLite (which groups by sorting) counts them without sorting the window;
+a brand's submissions of the window by id, so that PostgreSQL joins the appeals to them from
+the index alone.
 
 Revision ID: 0027
 Revises: 0026
@@ -29,8 +31,12 @@ GROUPED = [
 def upgrade() -> None:
     op.create_index("ix_submissions_fairness_grouped", "submissions", GROUPED)
     op.create_index("ix_submissions_brand_fairness_grouped", "submissions", ["brand_id", *GROUPED])
+    op.create_index(
+        "ix_submissions_brand_received_id", "submissions", ["brand_id", "received_at", "id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_submissions_brand_received_id", table_name="submissions")
     op.drop_index("ix_submissions_brand_fairness_grouped", table_name="submissions")
     op.drop_index("ix_submissions_fairness_grouped", table_name="submissions")
