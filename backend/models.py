@@ -4,6 +4,7 @@ from backend.accounts.models import AccountToken, ApiKey, ApiToken, Brand, User
 from backend.audits.models import Audit
 from backend.campaigns.models import Campaign, CampaignProduct
 from backend.erasures.models import ErasureLogEntry
+from backend.fairness import indexes as fairness_indexes
 from backend.idempotency.models import IdempotencyKey
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.mail.models import MailMessage
@@ -61,4 +62,5 @@ __all__ = [
     "WebhookMessage",
     "WebhookOnce",
     "WebhookSubscription",
+    "fairness_indexes",
 ]

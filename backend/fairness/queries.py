@@ -1,13 +1,15 @@
 """Fairness figures from the database: a brand's scorecard for workers, the platform report.
 
-Reads only (the feature writes nothing), hence queries.py.
+Reads only (the feature writes nothing), hence queries.py; the SQL is built once in
+statements.py, and a request reads it in a few round trips (six with the sign-in).
 
 Every figure about submissions covers those received in the window (the last `days` days).
-Counts, pay and rates come from one grouped scan of a covering index: each submission keeps
-its campaign, the seconds to its first decision and its credit (submissions.models), kept in
-the transaction of the write that sets them, so no join and no cache. A median or p90 of
-durations is read as the two values around its rank (ORDER BY, OFFSET, LIMIT 2), since
-SQLite has no percentile function; each equals rules.percentile() over every value.
+Counts, pay, rates and how many were decided come from one grouped scan of a covering index
+(fairness/indexes.py): each submission keeps its campaign, the seconds to its first decision
+and its credit (submissions.models), kept in the transaction of the write that sets them, so
+no join and no cache. A median or p90 of durations is read as the two values around its rank
+(ORDER BY, OFFSET, LIMIT 2; a p90 from the top), since SQLite has no percentile function; each
+equals rules.percentile() over every value.
 """
 
 from __future__ import annotations
@@ -17,23 +19,19 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func, literal_column, select
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session
 
-from backend.accounts.models import Brand
-from backend.campaigns.models import Campaign
 from backend.errors import not_found
-from backend.fairness import rules
+from backend.fairness import rules, statements
 from backend.fairness.rules import FairnessSettings
 from backend.kernel.durations import seconds_between
-from backend.missions.models import Mission
 from backend.payouts.models import PayoutRequest
-from backend.review.models import Appeal
-from backend.submissions.models import Submission
 
 
 class Counted(NamedTuple):
-    """Submissions received in the window with the same campaign, status, outcome, credit."""
+    """Submissions received in the window with the same campaign, status, outcome, credit;
+    how many, how many of them decided, and their campaign's estimate, name and brand."""
 
     campaign_id: str
     status: str
@@ -41,63 +39,29 @@ class Counted(NamedTuple):
     credited_minor: int | None
     credited_currency: str | None
     submissions: int
+    decided: int
+    est_minutes: int
+    name: str
+    brand_id: str
 
 
 def _window(now: datetime, days: int) -> dict[str, Any]:
     return {"days": days, "since": now - timedelta(days=days), "until": now}
 
 
-def _in_window(since: datetime, brand_id: str | None) -> ColumnElement[bool]:
-    received = Submission.received_at >= since
-    return received if brand_id is None else and_(Submission.brand_id == brand_id, received)
-
-
-def _campaign() -> ColumnElement[str]:
-    """The submission's campaign, kept on it; its mission's for a row written without it."""
-    of_mission = select(Mission.campaign_id).where(Mission.id == Submission.mission_id)
-    return func.coalesce(Submission.campaign_id, of_mission.scalar_subquery())
-
-
 def submission_counts(
-    *, db_session: Session, since: datetime, brand_id: str | None
-) -> list[Counted]:
-    """Submissions received since `since`, counted by campaign, status, outcome and credit."""
-    keys = (
-        Submission.status,
-        Submission.outcome,
-        Submission.credited_minor,
-        Submission.credited_currency,
-    )
-    grouped = (
-        select(Submission.campaign_id, *keys, func.count())
-        .where(_in_window(since, brand_id))
-        .group_by(Submission.campaign_id, *keys)
-    )
-    connection = db_session.connection()
-    counted = [Counted._make(row) for row in connection.execute(grouped).all()]
+    connection: Connection, params: dict[str, Any], *, brand: bool
+) -> tuple[list[Counted], bool]:
+    """The window's submissions counted by campaign, status, outcome and credit (the brand's
+    when `brand`), and whether every one of them kept its campaign."""
+    grouped = statements.brand_counts if brand else statements.counts
+    counted = [Counted._make(row) for row in connection.execute(grouped, params)]
     if all(row.campaign_id is not None for row in counted):
-        return counted
+        return counted, True
     # Rows written without their campaign (as a test's factory writes them): their mission's.
-    by_mission = (
-        select(Mission.campaign_id, *keys, func.count())
-        .join(Mission, Mission.id == Submission.mission_id)
-        .where(_in_window(since, brand_id), Submission.campaign_id.is_(None))
-        .group_by(Mission.campaign_id, *keys)
-    )
+    by_mission = statements.brand_counts_by_mission if brand else statements.counts_by_mission
     kept = [row for row in counted if row.campaign_id is not None]
-    return kept + [Counted._make(row) for row in connection.execute(by_mission).all()]
-
-
-def decision_times(
-    *, db_session: Session, since: datetime, brand_id: str | None, quantiles: Sequence[float]
-) -> tuple[int, list[float | None]]:
-    """How many submissions received since `since` have a first approval or rejection
-    (machine, admin or deadline; a later appeal's is not it), and these quantiles of the
-    seconds from receipt to it."""
-    seconds = Submission.decision_seconds
-    return _quantiles(
-        db_session, seconds, [_in_window(since, brand_id), seconds.is_not(None)], quantiles
-    )
+    return kept + [Counted._make(row) for row in connection.execute(by_mission, params)], False
 
 
 def status_counts(counted: Iterable[Counted]) -> dict[str, Counter[str]]:
@@ -109,49 +73,25 @@ def status_counts(counted: Iterable[Counted]) -> dict[str, Counter[str]]:
 
 
 def appeal_counts(
-    *, db_session: Session, since: datetime, brand_id: str | None
+    connection: Connection, params: dict[str, Any], *, kept: bool
 ) -> dict[str, Counter[str]]:
-    """Appeals of submissions received since `since`, counted by campaign and appeal status."""
-    # From the appeals, each looking its submission up: far fewer than the window's
-    # submissions, and the planner cannot choose to walk those instead.
-    campaign = (
-        select(_campaign())
-        .where(Submission.id == Appeal.submission_id, _in_window(since, brand_id))
-        .scalar_subquery()
-        .label("campaign_id")
-    )
-    rows = db_session.connection().execute(
-        # By the label: grouping by the expression would look each submission up twice.
-        select(campaign, Appeal.status, func.count()).group_by(
-            literal_column("campaign_id"), Appeal.status
-        )
-    )
+    """Appeals of the window's submissions, counted by campaign and appeal status."""
+    statement = statements.appeals if kept else statements.appeals_by_mission
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for campaign_id, status, count in rows:
-        if campaign_id is not None:  # None: received before the window (or another brand's)
+    for campaign_id, status, count in connection.execute(statement, params):
+        if campaign_id is not None:  # None: received before the window
             counts[campaign_id][status] += count
     return counts
 
 
-def _est_minutes(db_session: Session, campaign_ids: set[str]) -> dict[str, int]:
-    if not campaign_ids:
-        return {}
-    rows = db_session.execute(
-        select(Campaign.id, Campaign.est_minutes).where(Campaign.id.in_(campaign_ids))
-    )
-    return {row.id: row.est_minutes for row in rows}
-
-
-def hourly_pays(
-    *, db_session: Session, counted: Iterable[Counted], settings: FairnessSettings
-) -> list[tuple[int, int]]:
+def hourly_pays(counted: Iterable[Counted], settings: FairnessSettings) -> list[tuple[int, int]]:
     """Pay per active hour of the counted approved, completed submissions paid in the floor's
     currency, as (rate, how many): the reward credited to the worker over the campaign's
     minutes plus the travel allowance.
 
     A closed store's show-up pay is left out: the estimate is that of a full audit.
     """
-    paid: Counter[tuple[int, str]] = Counter()
+    paid: Counter[tuple[int, int]] = Counter()
     for row in counted:
         if (
             row.status == "approved"
@@ -159,18 +99,17 @@ def hourly_pays(
             and row.credited_minor is not None
             and row.credited_currency == settings.floor.currency
         ):
-            paid[row.credited_minor, row.campaign_id] += row.submissions
-    minutes = _est_minutes(db_session, {campaign_id for _, campaign_id in paid})
+            paid[row.credited_minor, row.est_minutes] += row.submissions
     return [
         (
             rules.hourly_pay(
                 paid_minor=amount,
-                est_minutes=minutes[campaign_id],
+                est_minutes=minutes,
                 allowance_minutes=settings.allowance_minutes,
             ),
             count,
         )
-        for (amount, campaign_id), count in paid.items()
+        for (amount, minutes), count in paid.items()
     ]
 
 
@@ -183,11 +122,63 @@ def approved_outcomes(counted: Iterable[Counted]) -> Counter[str]:
     return outcomes
 
 
+class _Quantiles:
+    """Quantiles of durations, each read as the two values around its rank: the bounds of
+    every one asked for in one round trip (statements.pairs)."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = dict(params)
+        self.asked: list[tuple[int, int, float, bool]] = []  # member, count, fraction, top
+
+    def ask(self, member: int, count: int | None, qs: Sequence[float]) -> None:
+        """The bounds of the quantiles `qs` of `count` values, read by the statement's members
+        from `member` on: the median from the bottom, a higher one from the top (a shorter
+        walk). None: nothing to read."""
+        for offset, q in enumerate(qs):
+            low, fraction = rules.rank(count or 0, q)
+            top = statements.from_top(q)
+            skip, take = (0, 0) if not count else (low, 2)
+            if count and top:  # the values at low and low + 1, counted from the other end
+                skip, take = max(count - 2 - low, 0), min(count - low, 2)
+            self.params |= {f"skip{member + offset}": skip, f"take{member + offset}": take}
+            if count is not None:
+                self.asked.append((member + offset, count, fraction, top))
+
+    def read(self, connection: Connection, statement: Any) -> dict[int, float | None]:
+        found: dict[int, list[float]] = defaultdict(list)
+        for member, value in connection.execute(statement, self.params):
+            found[member].append(value)
+        quantiles: dict[int, float | None] = {}
+        for member, count, fraction, top in self.asked:
+            pair = found[member][::-1] if top else found[member]
+            quantiles[member] = rules.interpolate(pair, fraction) if count else None
+        return quantiles
+
+
+def _delays(
+    db_session: Session, params: dict[str, Any], decided: int, qs: Sequence[float], *, brand: bool
+) -> tuple[list[float | None], tuple[int, list[float | None]]]:
+    """These quantiles of the `decided` decision times (the brand's when `brand`), and how
+    many payout requests were paid with these quantiles of their delays."""
+    connection = db_session.connection()
+    kept, unkept = connection.execute(statements.payout_counts, params).one()
+    asked = _Quantiles(params)
+    first = statements.BRAND_DECISION if brand else statements.DECISION
+    asked.ask(first, decided, qs)
+    asked.ask(statements.PAYOUT, None if unkept else kept, qs)
+    found = asked.read(connection, statements.brand_pairs if brand else statements.pairs)
+    decisions = [found[first + i] for i in range(len(qs))]
+    if unkept:
+        return decisions, payout_delays(db_session=db_session, since=params["since"], quantiles=qs)
+    return decisions, (kept, [found[statements.PAYOUT + i] for i in range(len(qs))])
+
+
 def payout_delays(
     *, db_session: Session, since: datetime, quantiles: Sequence[float]
 ) -> tuple[int, list[float | None]]:
     """How many payout requests made since `since` were paid, and these quantiles of the
-    seconds from request to payment.
+    seconds from request to payment, computed from the times where some were written paid
+    without their delay kept (a test's rows, a restore's).
 
     Platform-wide: a payout pays a worker's whole balance, whichever brands it came from.
     """
@@ -196,92 +187,50 @@ def payout_delays(
         PayoutRequest.paid_at.is_not(None),
         PayoutRequest.requested_at >= since,
     ]
-    kept = PayoutRequest.paid_after_seconds
-    unkept = select(PayoutRequest.id).where(*paid, kept.is_(None)).limit(1)
-    if db_session.connection().execute(unkept).first() is None:
-        # Each kept as it was paid: read in order along their index, the window checked on
-        # the way (wrapped, so that no planner takes the requested_at index and sorts).
-        requested = func.coalesce(PayoutRequest.requested_at, PayoutRequest.requested_at)
-        along = [PayoutRequest.status == "paid", kept.is_not(None), requested >= since]
-        return _quantiles(db_session, kept, along, quantiles)
-    # Some written paid without it (a test's rows, a restore's): computed for those.
     seconds = func.coalesce(
-        kept, seconds_between(PayoutRequest.requested_at, PayoutRequest.paid_at)
+        PayoutRequest.paid_after_seconds,
+        seconds_between(PayoutRequest.requested_at, PayoutRequest.paid_at),
     )
-    return _quantiles(db_session, seconds, paid, quantiles)
-
-
-def _quantiles(
-    db_session: Session,
-    value: ColumnElement[Any] | QueryableAttribute[Any],
-    where: list[ColumnElement[bool]],
-    quantiles: Sequence[float],
-) -> tuple[int, list[float | None]]:
-    """How many rows match `where`, and rules.percentile() of their `value`s at each quantile,
-    read as the two values around its rank (ordered, offset) rather than every value."""
     connection = db_session.connection()
-    count = connection.execute(select(func.count(value)).where(*where)).scalar_one()
+    count = connection.execute(select(func.count(seconds)).where(*paid)).scalar_one()
     found: list[float | None] = []
     for q in quantiles:
         if not count:
             found.append(None)
             continue
         low, fraction = rules.rank(count, q)
-        pair = connection.execute(
-            select(value).where(*where).order_by(value).offset(low).limit(2)
-        ).scalars()
-        found.append(rules.interpolate(list(pair), fraction))
+        walked = select(seconds).where(*paid).order_by(seconds).offset(low).limit(2)
+        pair: list[float] = list(connection.execute(walked).scalars())
+        found.append(rules.interpolate(pair, fraction))
     return count, found
-
-
-def open_mission_pay(*, db_session: Session) -> list[tuple[int, str, int, int]]:
-    """Open missions of published campaigns as (reward + bonus, currency, est_minutes, count)."""
-    # Grouped by campaign first (the open missions' own index), then a campaign each.
-    pay = (Mission.reward_amount_minor + Mission.bonus_minor).label("pay")
-    open_pay = (
-        select(Mission.campaign_id, pay, Mission.reward_currency, func.count().label("missions"))
-        .where(Mission.status == "open")
-        .group_by(Mission.campaign_id, pay, Mission.reward_currency)
-        .subquery()
-    )
-    keys = (open_pay.c.pay, open_pay.c.reward_currency, Campaign.est_minutes)
-    rows = db_session.connection().execute(
-        select(*keys, func.sum(open_pay.c.missions))
-        .join(Campaign, Campaign.id == open_pay.c.campaign_id)
-        .where(Campaign.status == "published")
-        .group_by(*keys)
-    )
-    return [(int(p), currency, minutes, int(count)) for p, currency, minutes, count in rows]
 
 
 def brand_scorecard(
     *, db_session: Session, brand_id: str, now: datetime, days: int, settings: FairnessSettings
 ) -> dict[str, Any]:
     """How a brand treats workers over the window; 404 for a brand that does not exist."""
-    brand = db_session.get(Brand, brand_id)
+    window = _window(now, days)
+    params = {"since": window["since"], "brand_id": brand_id}
+    connection = db_session.connection()
+    brand = connection.execute(statements.brand, params).first()
     if brand is None:
         raise not_found("brand")
-    window = _window(now, days)
-    scope: dict[str, Any] = {
-        "db_session": db_session,
-        "since": window["since"],
-        "brand_id": brand.id,
-    }
-    counted = submission_counts(**scope)
+    counted, _ = submission_counts(connection, params, brand=True)
     statuses = _total(status_counts(counted))
-    appeals = _total(appeal_counts(**scope))
+    appeals = Counter(dict(connection.execute(statements.brand_appeals, params).all()))
     rates = rules.campaign_rates(statuses, appeals)
-    decided, (decision_median,) = decision_times(**scope, quantiles=(0.5,))
-    paid, (payout_median,) = payout_delays(
-        db_session=db_session, since=window["since"], quantiles=(0.5,)
+    decided = sum(row.decided for row in counted)
+    (decision_median,), (paid, (payout_median,)) = _delays(
+        db_session, params, decided, (0.5,), brand=True
     )
-    pay = rules.counted_pay_figures(
-        hourly_pays(db_session=db_session, counted=counted, settings=settings), settings
-    )
+    pay = rules.counted_pay_figures(hourly_pays(counted, settings), settings)
     return {
         "brand": {"id": brand.id, "name": brand.name},
         "window": window,
-        "time_to_decision": {"count": decided, "median_seconds": decision_median},
+        "time_to_decision": {
+            "count": decided,
+            "median_seconds": decision_median,
+        },
         "rejection": {
             "decided": rates["decided"],
             "rejected": rates["rejected"],
@@ -316,26 +265,26 @@ def fairness_report(
 ) -> dict[str, Any]:
     """The platform's figures a Fairwork-style audit asks for, over the window."""
     window = _window(now, days)
-    scope: dict[str, Any] = {"db_session": db_session, "since": window["since"], "brand_id": None}
+    params = {"since": window["since"]}
+    connection = db_session.connection()
     progress("pay per active hour")
-    counted = submission_counts(**scope)
-    pay = rules.counted_pay_figures(
-        hourly_pays(db_session=db_session, counted=counted, settings=settings), settings
-    )
+    counted, kept = submission_counts(connection, params, brand=False)
+    pay = rules.counted_pay_figures(hourly_pays(counted, settings), settings)
     # The pay figures count full audits paid in the floor's currency; say how many approved
     # submissions that leaves out, so that the chart's count agrees with the data.
     approved = approved_outcomes(counted)
     pay |= {"approved": approved.total(), "store_closed": approved["store_closed"]}
     progress("open missions under the floor")
-    floor = rules.floor_figures(open_mission_pay(db_session=db_session), settings)
+    floor = rules.floor_figures(connection.execute(statements.open_pay), settings)
     progress("time to decision")
-    decisions = _delay_figures(*decision_times(**scope, quantiles=(0.5, 0.9)))
+    decided = sum(row.decided for row in counted)
+    decision_times, paid = _delays(db_session, params, decided, statements.QUANTILES, brand=False)
+    decisions = _delay_figures(decided, decision_times)
     progress("time to payout")
-    payouts = _delay_figures(
-        *payout_delays(db_session=db_session, since=window["since"], quantiles=(0.5, 0.9))
-    )
+    payouts = _delay_figures(*paid)
     progress("rates per campaign")
-    campaigns = _campaign_rows(db_session, status_counts(counted), appeal_counts(**scope), top)
+    appeals = appeal_counts(connection, params, kept=kept)
+    campaigns = _campaign_rows(counted, appeals, top)
     return {
         "window": window,
         "floor": {"amount_minor": settings.floor.amount_minor, "currency": settings.floor.currency},
@@ -362,21 +311,12 @@ def _total(by_campaign: dict[str, Counter[str]]) -> Counter[str]:
 
 
 def _campaign_rows(
-    db_session: Session,
-    statuses: dict[str, Counter[str]],
-    appeals: dict[str, Counter[str]],
-    top: int,
+    counted: list[Counted], appeals: dict[str, Counter[str]], top: int
 ) -> list[dict[str, Any]]:
     """The `top` campaigns by submissions received, most first, with their rates."""
+    statuses = status_counts(counted)
     busiest = sorted(statuses, key=lambda cid: (-sum(statuses[cid].values()), cid))[:top]
-    if not busiest:
-        return []
-    names = {
-        row.id: row
-        for row in db_session.execute(
-            select(Campaign.id, Campaign.name, Campaign.brand_id).where(Campaign.id.in_(busiest))
-        )
-    }
+    names = {row.campaign_id: row for row in counted}
     return [
         {
             "campaign_id": cid,
