@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Celery
 from flask import current_app, has_app_context
 from sqlalchemy import event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 from backend.observe.propagation import capture
 from backend.outbox.models import OutboxMessage
 from backend.settings import current_settings
@@ -21,6 +23,7 @@ from backend.settings import current_settings
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "fairfield.outbox_pending"
+SAVEPOINT_KEY = "fairfield.outbox_savepoint"
 # A message never sent is normally relayed within milliseconds of its commit; after this long
 # the relay must have died with its process.
 UNSENT_GRACE = timedelta(seconds=5)
@@ -31,30 +34,61 @@ def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) ->
 
     The row keeps this request's id and trace context: the task logs under that id and
     joins that trace, whether the relay sends it now or the sweeper an hour later."""
-    message = OutboxMessage(task_name=task_name, args=list(args), trace_context=capture())
+    message = OutboxMessage(
+        id=new_id(), task_name=task_name, args=list(args), trace_context=capture()
+    )
+    # Written with the session's next flush (at the latest, the commit's): a flush of its
+    # own cost more than the insert.
     db_session.add(message)
-    db_session.flush()
-    db_session.info.setdefault(PENDING_KEY, []).append(message.id)
+    pending = _Pending(message.id, task_name, message.args, message.trace_context)
+    db_session.info.setdefault(PENDING_KEY, []).append(pending)
     return message
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What the relay sends of a message this transaction wrote: its row, as written."""
+
+    id: str
+    task_name: str
+    args: list[Any]
+    trace_context: dict[str, str] | None
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint rolled back may have taken some of the pending rows with it: the relay
+    # then reads back which rows the commit kept rather than send what it remembers.
+    if transaction.nested:
+        session.info[SAVEPOINT_KEY] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _relay_after_commit(session: Session) -> None:
-    ids = session.info.pop(PENDING_KEY, None)
-    if not ids or not has_app_context():
+    pending = session.info.pop(PENDING_KEY, None)
+    savepoint = session.info.pop(SAVEPOINT_KEY, False)
+    if not pending or not has_app_context():
         return
     if not current_settings().outbox_relay_on_commit:
         return
     try:
-        relay(message_ids=ids)
+        if savepoint:
+            relay(message_ids=[message.id for message in pending])
+        else:
+            _send(pending)
     except Exception:
         # The rows are committed; the sweeper will send them. The request still succeeds.
+        ids = [message.id for message in pending]
         log.exception("outbox relay failed; the sweeper will resend", extra={"ids": ids})
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction only (after a commit, the relay took what was pending): a
+    # savepoint rolled back leaves the rest of the transaction's messages to send.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        session.info.pop(SAVEPOINT_KEY, None)
 
 
 def _celery() -> Celery:
@@ -62,7 +96,7 @@ def _celery() -> Celery:
     return app
 
 
-def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
+def _publish(messages: Sequence[OutboxMessage | _Pending]) -> list[str]:
     celery = _celery()
     sent = []
     for message in messages:
@@ -87,15 +121,19 @@ def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
 
 def relay(*, message_ids: Sequence[str]) -> int:
     """Send these committed messages to the broker and record that they went."""
-    db = get_db()
-    with db.transaction(write=False) as session:
+    with get_db().transaction(write=False) as session:
         messages = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.id.in_(message_ids), OutboxMessage.done_at.is_(None)
             )
         ).all()
+    return _send(messages)
+
+
+def _send(messages: Sequence[OutboxMessage | _Pending]) -> int:
+    """Publish, then record that they went (never while holding the write lock)."""
     sent = _publish(messages)
-    with db.transaction() as session:
+    with get_db().transaction() as session:
         _mark_sent(session, sent, utcnow())
     return len(sent)
 
