@@ -37,6 +37,12 @@ def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) ->
     message = OutboxMessage(
         id=new_id(), task_name=task_name, args=list(args), trace_context=capture()
     )
+    if _relays_on_commit():
+        # Written as sent by the relay that runs right after the commit, which saves that
+        # relay a write transaction of its own; a send that fails writes it back as unsent
+        # (the sweeper's within UNSENT_GRACE). Only a process that dies between the commit
+        # and the send leaves it to the sweeper's resend_after instead.
+        message.attempts, message.last_sent_at = 1, utcnow()
     # Written with the session's next flush (at the latest, the commit's): a flush of its
     # own cost more than the insert.
     db_session.add(message)
@@ -55,6 +61,10 @@ class _Pending:
     trace_context: dict[str, str] | None
 
 
+def _relays_on_commit() -> bool:
+    return has_app_context() and current_settings().outbox_relay_on_commit
+
+
 @event.listens_for(Session, "after_transaction_create")
 def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # A savepoint rolled back may have taken some of the pending rows with it: the relay
@@ -67,19 +77,48 @@ def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
 def _relay_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     savepoint = session.info.pop(SAVEPOINT_KEY, False)
-    if not pending or not has_app_context():
+    if not pending or not _relays_on_commit():
         return
-    if not current_settings().outbox_relay_on_commit:
-        return
+    sent: list[str] = []
     try:
         if savepoint:
-            relay(message_ids=[message.id for message in pending])
-        else:
-            _send(pending)
+            pending = _kept(pending)
+        for message in pending:
+            _publish_one(message)
+            sent.append(message.id)
     except Exception:
         # The rows are committed; the sweeper will send them. The request still succeeds.
-        ids = [message.id for message in pending]
-        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": ids})
+        unsent = [message.id for message in pending if message.id not in sent]
+        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": unsent})
+        _mark_unsent(unsent)
+
+
+def _kept(pending: Sequence[_Pending]) -> list[_Pending]:
+    """Those of `pending` whose rows the commit kept (a savepoint may have undone some)."""
+    with get_db().transaction(write=False) as session:
+        kept = set(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id.in_([message.id for message in pending])
+                )
+            )
+        )
+    return [message for message in pending if message.id in kept]
+
+
+def _mark_unsent(ids: Sequence[str]) -> None:
+    """Write back as never sent the messages enqueue() wrote as sent that did not go."""
+    try:
+        with get_db().transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.done_at.is_(None))
+                .values(last_sent_at=None, attempts=OutboxMessage.attempts - 1)
+            )
+    except Exception:
+        log.exception(
+            "outbox: could not mark unsent; resent after resend_after", extra={"ids": ids}
+        )
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -96,18 +135,19 @@ def _celery() -> Celery:
     return app
 
 
-def _publish(messages: Sequence[OutboxMessage | _Pending]) -> list[str]:
-    celery = _celery()
-    sent = []
+def _publish_one(message: OutboxMessage | _Pending) -> None:
+    _celery().send_task(
+        message.task_name,
+        args=message.args,
+        task_id=message.id,
+        headers=dict(message.trace_context or {}),
+    )
+
+
+def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
     for message in messages:
-        celery.send_task(
-            message.task_name,
-            args=message.args,
-            task_id=message.id,
-            headers=dict(message.trace_context or {}),
-        )
-        sent.append(message.id)
-    return sent
+        _publish_one(message)
+    return [message.id for message in messages]
 
 
 def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
@@ -127,11 +167,6 @@ def relay(*, message_ids: Sequence[str]) -> int:
                 OutboxMessage.id.in_(message_ids), OutboxMessage.done_at.is_(None)
             )
         ).all()
-    return _send(messages)
-
-
-def _send(messages: Sequence[OutboxMessage | _Pending]) -> int:
-    """Publish, then record that they went (never while holding the write lock)."""
     sent = _publish(messages)
     with get_db().transaction() as session:
         _mark_sent(session, sent, utcnow())
