@@ -170,7 +170,7 @@ def credited(*, db_session: Session, submission_ids: Sequence[str]) -> set[str]:
     )
 
 
-def credit_exists(submission_id: str) -> ColumnElement[bool]:
+def credit_exists(submission_id: str | ColumnElement[str]) -> ColumnElement[bool]:
     """Whether the submission was credited already, as SQL to read beside other columns (the
     approval reads it with its mission's row, in the same statement)."""
     return (
