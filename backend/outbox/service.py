@@ -10,7 +10,7 @@ from typing import Any
 
 from celery import Celery
 from flask import current_app, has_app_context
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, insert, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from backend.db import get_db
@@ -35,20 +35,33 @@ def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) ->
     The row keeps this request's id and trace context: the task logs under that id and
     joins that trace, whether the relay sends it now or the sweeper an hour later."""
     message = OutboxMessage(
-        id=new_id(), task_name=task_name, args=list(args), trace_context=capture()
+        id=new_id(),
+        task_name=task_name,
+        args=list(args),
+        created_at=utcnow(),
+        attempts=0,
+        last_sent_at=None,
+        done_at=None,
+        trace_context=capture(),
     )
     if _relays_on_commit():
         # Written as sent by the relay that runs right after the commit, which saves that
         # relay a write transaction of its own; a send that fails writes it back as unsent
         # (the sweeper's within UNSENT_GRACE). Only a process that dies between the commit
         # and the send leaves it to the sweeper's resend_after instead.
-        message.attempts, message.last_sent_at = 1, utcnow()
-    # Written with the session's next flush (at the latest, the commit's): a flush of its
-    # own cost more than the insert.
-    db_session.add(message)
+        message.attempts, message.last_sent_at = 1, message.created_at
+    # Inserted past the ORM (the row is the relay's and the consumer's, never this
+    # session's): a unit of work cost more than the insert. The message returned is a copy.
+    db_session.connection().execute(
+        _INSERT, {column: getattr(message, column) for column in _COLUMNS}
+    )
     pending = _Pending(message.id, task_name, message.args, message.trace_context)
     db_session.info.setdefault(PENDING_KEY, []).append(pending)
     return message
+
+
+_INSERT = insert(OutboxMessage)
+_COLUMNS = [column.key for column in OutboxMessage.__table__.columns]
 
 
 @dataclass(frozen=True)
