@@ -35,7 +35,7 @@ def post(
     transaction_id = new_id()
     connection = db_session.connection()
     connection.execute(
-        insert(LedgerTransaction),
+        _INSERT_TRANSACTION,
         {
             "id": transaction_id,
             "kind": kind,
@@ -45,7 +45,7 @@ def post(
         },
     )
     connection.execute(
-        insert(LedgerEntry),
+        _INSERT_ENTRY,
         [
             {
                 "id": new_id(),
@@ -59,6 +59,9 @@ def post(
         ],
     )
     return transaction_id
+
+
+_INSERT_TRANSACTION, _INSERT_ENTRY = insert(LedgerTransaction), insert(LedgerEntry)
 
 
 def balance(*, db_session: Session, account: str, currency: str) -> int:
@@ -170,7 +173,7 @@ def credited(*, db_session: Session, submission_ids: Sequence[str]) -> set[str]:
     )
 
 
-def credit_exists(submission_id: str) -> ColumnElement[bool]:
+def credit_exists(submission_id: str | ColumnElement[str]) -> ColumnElement[bool]:
     """Whether the submission was credited already, as SQL to read beside other columns (the
     approval reads it with its mission's row, in the same statement)."""
     return (

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.mail import service as mail
 from backend.mail.models import MailMessage
 from backend.notices import rules
+
+_RECIPIENT = select(User.id, User.email, User.locale, User.erased_at, User.notify_by_email).where(
+    User.id == bindparam("worker_id")
+)
 
 
 def wants_notices(user: User | None) -> bool:
@@ -28,9 +33,10 @@ def queue_notice(
     queued first); None for a worker erased or not wanting notices."""
     if kind not in rules.KINDS:
         raise ValueError(f"no notice {kind!r}")
-    worker = db_session.get(User, worker_id)
-    if worker is None or not wants_notices(worker):
-        return None
+    # The five columns a notice needs, not the whole account (the approval's costliest read).
+    worker = db_session.execute(_RECIPIENT, {"worker_id": worker_id}).one_or_none()
+    if worker is None or worker.erased_at is not None or not worker.notify_by_email:
+        return None  # as wants_notices() says
     return mail.queue(
         db_session=db_session,
         kind=kind,

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Celery
 from flask import current_app, has_app_context
-from sqlalchemy import event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import event, insert, or_, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from backend.db import get_db
 from backend.kernel.clock import utcnow
+from backend.kernel.ids import new_id
 from backend.observe.propagation import capture
 from backend.outbox.models import OutboxMessage
 from backend.settings import current_settings
@@ -21,6 +23,7 @@ from backend.settings import current_settings
 log = logging.getLogger(__name__)
 
 PENDING_KEY = "fairfield.outbox_pending"
+SAVEPOINT_KEY = "fairfield.outbox_savepoint"
 # A message never sent is normally relayed within milliseconds of its commit; after this long
 # the relay must have died with its process.
 UNSENT_GRACE = timedelta(seconds=5)
@@ -31,30 +34,113 @@ def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) ->
 
     The row keeps this request's id and trace context: the task logs under that id and
     joins that trace, whether the relay sends it now or the sweeper an hour later."""
-    message = OutboxMessage(task_name=task_name, args=list(args), trace_context=capture())
-    db_session.add(message)
-    db_session.flush()
-    db_session.info.setdefault(PENDING_KEY, []).append(message.id)
+    message = OutboxMessage(
+        id=new_id(),
+        task_name=task_name,
+        args=list(args),
+        created_at=utcnow(),
+        attempts=0,
+        last_sent_at=None,
+        done_at=None,
+        trace_context=capture(),
+    )
+    if _relays_on_commit():
+        # Written as sent by the relay that runs right after the commit, which saves that
+        # relay a write transaction of its own; a send that fails writes it back as unsent
+        # (the sweeper's within UNSENT_GRACE). Only a process that dies between the commit
+        # and the send leaves it to the sweeper's resend_after instead.
+        message.attempts, message.last_sent_at = 1, message.created_at
+    # Inserted past the ORM (the row is the relay's and the consumer's, never this
+    # session's): a unit of work cost more than the insert. The message returned is a copy.
+    db_session.connection().execute(
+        _INSERT, {column: getattr(message, column) for column in _COLUMNS}
+    )
+    pending = _Pending(message.id, task_name, message.args, message.trace_context)
+    db_session.info.setdefault(PENDING_KEY, []).append(pending)
     return message
+
+
+_INSERT = insert(OutboxMessage)
+_COLUMNS = [column.key for column in OutboxMessage.__table__.columns]
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """What the relay sends of a message this transaction wrote: its row, as written."""
+
+    id: str
+    task_name: str
+    args: list[Any]
+    trace_context: dict[str, str] | None
+
+
+def _relays_on_commit() -> bool:
+    return has_app_context() and current_settings().outbox_relay_on_commit
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    # A savepoint rolled back may have taken some of the pending rows with it: the relay
+    # then reads back which rows the commit kept rather than send what it remembers.
+    if transaction.nested:
+        session.info[SAVEPOINT_KEY] = True
 
 
 @event.listens_for(Session, "after_commit")
 def _relay_after_commit(session: Session) -> None:
-    ids = session.info.pop(PENDING_KEY, None)
-    if not ids or not has_app_context():
+    pending = session.info.pop(PENDING_KEY, None)
+    savepoint = session.info.pop(SAVEPOINT_KEY, False)
+    if not pending or not _relays_on_commit():
         return
-    if not current_settings().outbox_relay_on_commit:
-        return
+    sent: list[str] = []
     try:
-        relay(message_ids=ids)
+        if savepoint:
+            pending = _kept(pending)
+        for message in pending:
+            _publish_one(message)
+            sent.append(message.id)
     except Exception:
         # The rows are committed; the sweeper will send them. The request still succeeds.
-        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": ids})
+        unsent = [message.id for message in pending if message.id not in sent]
+        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": unsent})
+        _mark_unsent(unsent)
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(PENDING_KEY, None)
+def _kept(pending: Sequence[_Pending]) -> list[_Pending]:
+    """Those of `pending` whose rows the commit kept (a savepoint may have undone some)."""
+    with get_db().transaction(write=False) as session:
+        kept = set(
+            session.scalars(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.id.in_([message.id for message in pending])
+                )
+            )
+        )
+    return [message for message in pending if message.id in kept]
+
+
+def _mark_unsent(ids: Sequence[str]) -> None:
+    """Write back as never sent the messages enqueue() wrote as sent that did not go."""
+    try:
+        with get_db().transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.done_at.is_(None))
+                .values(last_sent_at=None, attempts=OutboxMessage.attempts - 1)
+            )
+    except Exception:
+        log.exception(
+            "outbox: could not mark unsent; resent after resend_after", extra={"ids": ids}
+        )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # The outermost transaction only (after a commit, the relay took what was pending): a
+    # savepoint rolled back leaves the rest of the transaction's messages to send.
+    if transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+        session.info.pop(SAVEPOINT_KEY, None)
 
 
 def _celery() -> Celery:
@@ -62,18 +148,19 @@ def _celery() -> Celery:
     return app
 
 
+def _publish_one(message: OutboxMessage | _Pending) -> None:
+    _celery().send_task(
+        message.task_name,
+        args=message.args,
+        task_id=message.id,
+        headers=dict(message.trace_context or {}),
+    )
+
+
 def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
-    celery = _celery()
-    sent = []
     for message in messages:
-        celery.send_task(
-            message.task_name,
-            args=message.args,
-            task_id=message.id,
-            headers=dict(message.trace_context or {}),
-        )
-        sent.append(message.id)
-    return sent
+        _publish_one(message)
+    return [message.id for message in messages]
 
 
 def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
@@ -87,15 +174,14 @@ def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
 
 def relay(*, message_ids: Sequence[str]) -> int:
     """Send these committed messages to the broker and record that they went."""
-    db = get_db()
-    with db.transaction(write=False) as session:
+    with get_db().transaction(write=False) as session:
         messages = session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.id.in_(message_ids), OutboxMessage.done_at.is_(None)
             )
         ).all()
     sent = _publish(messages)
-    with db.transaction() as session:
+    with get_db().transaction() as session:
         _mark_sent(session, sent, utcnow())
     return len(sent)
 

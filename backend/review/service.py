@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -19,12 +19,16 @@ from backend.review import conflicts, leases, rules
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 
+_PHOTO_IDS = (
+    select(Photo.id)
+    .where(Photo.submission_id == bindparam("submission_id"))
+    .order_by(Photo.position)
+)
+
 
 def admin_evidence(db_session: Session, submission: Submission) -> dict[str, Any]:
     """What a reviewer had before them, kept with their decision."""
-    photos = db_session.scalars(
-        select(Photo.id).where(Photo.submission_id == submission.id).order_by(Photo.position)
-    )
+    photos = db_session.scalars(_PHOTO_IDS, {"submission_id": submission.id})
     return {
         "checks": {c["name"]: c["passed"] for c in submission.checks},
         "flags": list(submission.flags),

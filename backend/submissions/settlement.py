@@ -8,9 +8,10 @@ on that submission (an appeal granted or refused) leaves the mission to whoever 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, select, update
+from sqlalchemy import ColumnElement, Row, Select, String, bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns import events as campaign_events
@@ -57,7 +58,15 @@ def _approval(db_session: Session, submission_id: str) -> Row[*tuple[Any, ...]]:
     before the lock wait: it does not see a credit a racing approval of the same submission
     committed meanwhile. That race cannot pay twice: only one decision moves a submission
     (states.move), and uq_ledger_transactions_submission_credit holds one credit each."""
-    return db_session.execute(
+    return db_session.execute(_approval_statement(), {"submission_id": submission_id}).one()
+
+
+@cache
+def _approval_statement() -> Select[*tuple[Any, ...]]:
+    # Built once (an approval's statements took longer to build than to run), on first use:
+    # ledger.credit_exists is another feature's, read when the app runs, not at import.
+    submission_id = bindparam("submission_id", type_=String())
+    return (
         select(
             Submission.worker_id,
             Submission.outcome,
@@ -71,7 +80,7 @@ def _approval(db_session: Session, submission_id: str) -> Row[*tuple[Any, ...]]:
         .join(Mission, Mission.id == Submission.mission_id)
         .where(Submission.id == submission_id)
         .with_for_update(of=Mission)
-    ).one()
+    )
 
 
 def _credit(
@@ -100,13 +109,18 @@ def _credit(
         now=now,
     )
     # Beside the credit, for the fairness figures' pay per hour (backend/fairness).
-    db_session.execute(
-        update(Submission)
-        .where(Submission.id == submission_id)
-        .values(credited_minor=amount, credited_currency=row.currency)
-        .execution_options(synchronize_session=False)
+    db_session.connection().execute(
+        _CREDITED,
+        {"submission_id": submission_id, "credited_minor": amount, "currency": row.currency},
     )
     return True
+
+
+_CREDITED = (
+    update(Submission)
+    .where(Submission.id == bindparam("submission_id"))
+    .values(credited_minor=bindparam("credited_minor"), credited_currency=bindparam("currency"))
+)
 
 
 def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: str) -> bool:
@@ -115,11 +129,7 @@ def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: s
     redone after a rejection, then the appeal granted). A store found closed and re-opened by
     its brand is paid for again by the brand (campaigns.closures), so that is no repeat."""
     others = list(
-        db_session.scalars(
-            select(Submission.id).where(
-                Submission.mission_id == mission_id, Submission.id != submission_id
-            )
-        )
+        db_session.scalars(_OTHERS, {"mission_id": mission_id, "submission_id": submission_id})
     )
     paid = ledger.credited(db_session=db_session, submission_ids=others)
     if not paid:
@@ -130,9 +140,16 @@ def is_repeat_approval(*, db_session: Session, submission_id: str, mission_id: s
     return db_session.scalar(rejected.limit(1)) is not None
 
 
+_OTHERS = select(Submission.id).where(
+    Submission.mission_id == bindparam("mission_id"), Submission.id != bindparam("submission_id")
+)
+# One alias for every call: aliasing the model anew took longer than the statement ran.
+_OTHER = aliased(Submission)
+
+
 def _alone(mission_id: str, submission_id: str) -> ColumnElement[bool]:
     """No other worker's evidence for the mission is on its way to a decision."""
-    other = aliased(Submission)
+    other = _OTHER
     return ~(
         select(other.id)
         .where(

@@ -48,6 +48,23 @@ def test_rollback_sends_nothing_and_keeps_nothing(app, db, redis_url):
         assert session.scalars(select(OutboxMessage)).all() == []
 
 
+def test_a_savepoint_rolled_back_takes_its_messages_with_it(app, db, redis_url):
+    # The relay sends what the transaction wrote without reading it back, unless a
+    # savepoint (a bulk approval's refused one) may have taken some of it away.
+    with app.app_context(), db.transaction() as session:
+        kept = outbox.enqueue(db_session=session, task_name="t.kept")
+        try:
+            with session.begin_nested():
+                outbox.enqueue(db_session=session, task_name="t.undone")
+                raise RuntimeError("refused")
+        except RuntimeError:
+            pass
+    assert queued(redis_url) == [kept.id]
+    with db.transaction(write=False) as session:
+        assert [m.task_name for m in session.scalars(select(OutboxMessage))] == ["t.kept"]
+        assert session.get(OutboxMessage, kept.id).attempts == 1
+
+
 def test_relay_failure_leaves_the_message_for_the_sweeper(app_config, redis_url):
     from backend import create_app
 
@@ -60,7 +77,8 @@ def test_relay_failure_leaves_the_message_for_the_sweeper(app_config, redis_url)
         with database.transaction(write=False) as session:
             row = session.get(OutboxMessage, message.id)
             assert row is not None
-            assert row.last_sent_at is None
+            # Written as sent by the relay to come, then back as unsent when it failed.
+            assert (row.last_sent_at, row.attempts) == (None, 0)
     database.engine.dispose()
 
 
