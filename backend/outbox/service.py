@@ -44,12 +44,6 @@ def enqueue(*, db_session: Session, task_name: str, args: Sequence[Any] = ()) ->
         done_at=None,
         trace_context=capture(),
     )
-    if _relays_on_commit():
-        # Written as sent by the relay that runs right after the commit, which saves that
-        # relay a write transaction of its own; a send that fails writes it back as unsent
-        # (the sweeper's within UNSENT_GRACE). Only a process that dies between the commit
-        # and the send leaves it to the sweeper's resend_after instead.
-        message.attempts, message.last_sent_at = 1, message.created_at
     # Inserted past the ORM (the row is the relay's and the consumer's, never this
     # session's): a unit of work cost more than the insert. The message returned is a copy.
     db_session.connection().execute(
@@ -74,10 +68,6 @@ class _Pending:
     trace_context: dict[str, str] | None
 
 
-def _relays_on_commit() -> bool:
-    return has_app_context() and current_settings().outbox_relay_on_commit
-
-
 @event.listens_for(Session, "after_transaction_create")
 def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
     # A savepoint rolled back may have taken some of the pending rows with it: the relay
@@ -90,48 +80,19 @@ def _note_savepoint(session: Session, transaction: SessionTransaction) -> None:
 def _relay_after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING_KEY, None)
     savepoint = session.info.pop(SAVEPOINT_KEY, False)
-    if not pending or not _relays_on_commit():
+    if not pending or not has_app_context():
         return
-    sent: list[str] = []
+    if not current_settings().outbox_relay_on_commit:
+        return
     try:
         if savepoint:
-            pending = _kept(pending)
-        for message in pending:
-            _publish_one(message)
-            sent.append(message.id)
+            relay(message_ids=[message.id for message in pending])
+        else:
+            _send(pending)
     except Exception:
         # The rows are committed; the sweeper will send them. The request still succeeds.
-        unsent = [message.id for message in pending if message.id not in sent]
-        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": unsent})
-        _mark_unsent(unsent)
-
-
-def _kept(pending: Sequence[_Pending]) -> list[_Pending]:
-    """Those of `pending` whose rows the commit kept (a savepoint may have undone some)."""
-    with get_db().transaction(write=False) as session:
-        kept = set(
-            session.scalars(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.id.in_([message.id for message in pending])
-                )
-            )
-        )
-    return [message for message in pending if message.id in kept]
-
-
-def _mark_unsent(ids: Sequence[str]) -> None:
-    """Write back as never sent the messages enqueue() wrote as sent that did not go."""
-    try:
-        with get_db().transaction() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.done_at.is_(None))
-                .values(last_sent_at=None, attempts=OutboxMessage.attempts - 1)
-            )
-    except Exception:
-        log.exception(
-            "outbox: could not mark unsent; resent after resend_after", extra={"ids": ids}
-        )
+        ids = [message.id for message in pending]
+        log.exception("outbox relay failed; the sweeper will resend", extra={"ids": ids})
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -148,19 +109,18 @@ def _celery() -> Celery:
     return app
 
 
-def _publish_one(message: OutboxMessage | _Pending) -> None:
-    _celery().send_task(
-        message.task_name,
-        args=message.args,
-        task_id=message.id,
-        headers=dict(message.trace_context or {}),
-    )
-
-
-def _publish(messages: Sequence[OutboxMessage]) -> list[str]:
+def _publish(messages: Sequence[OutboxMessage | _Pending]) -> list[str]:
+    celery = _celery()
+    sent = []
     for message in messages:
-        _publish_one(message)
-    return [message.id for message in messages]
+        celery.send_task(
+            message.task_name,
+            args=message.args,
+            task_id=message.id,
+            headers=dict(message.trace_context or {}),
+        )
+        sent.append(message.id)
+    return sent
 
 
 def _mark_sent(db_session: Session, ids: Sequence[str], now: datetime) -> None:
@@ -180,6 +140,11 @@ def relay(*, message_ids: Sequence[str]) -> int:
                 OutboxMessage.id.in_(message_ids), OutboxMessage.done_at.is_(None)
             )
         ).all()
+    return _send(messages)
+
+
+def _send(messages: Sequence[OutboxMessage | _Pending]) -> int:
+    """Publish, then record that they went (never while holding the write lock)."""
     sent = _publish(messages)
     with get_db().transaction() as session:
         _mark_sent(session, sent, utcnow())

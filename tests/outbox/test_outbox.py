@@ -77,7 +77,6 @@ def test_relay_failure_leaves_the_message_for_the_sweeper(app_config, redis_url)
         with database.transaction(write=False) as session:
             row = session.get(OutboxMessage, message.id)
             assert row is not None
-            # Written as sent by the relay to come, then back as unsent when it failed.
             assert (row.last_sent_at, row.attempts) == (None, 0)
     database.engine.dispose()
 
