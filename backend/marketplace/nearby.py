@@ -96,7 +96,7 @@ _TO_GEOPY = geo.EARTH_RADIUS_M / _POSTGIS_SPHERE_M * (1 - 1e-9)
 _BIND_TIME: dict[str, Any] = {}
 _READ_TIME: dict[str, Any] = {}
 
-# (mission id, great-circle metres), nearest first; on PostgreSQL with each row as read.
+# (mission id, great-circle metres), nearest first.
 Ranked = list[tuple[str, float]]
 
 
@@ -137,11 +137,11 @@ def _sqlite_box(
 ) -> list[tuple[str, float, float]] | None:
     """The eligible open missions in the box around the point, or None past `cap` of them."""
     box = geo.bounding_box(params["lat"], params["lon"], r)
-    sql = _SQLITE_BOX if cap is None else _SQLITE_BOX + " LIMIT :cap"
+    sql, limit = (_SQLITE_BOX, {}) if cap is None else (_SQLITE_BOX + " LIMIT :cap", {"cap": cap})
     rows: list[tuple[str, float, float]] = []
     for west, east in box.lon_ranges or ((-180.0, 180.0),):
         bounds = {"lat_min": box.lat_min, "lat_max": box.lat_max, "west": west, "east": east}
-        part = cursor.execute(sql, params | bounds | {"cap": cap}).fetchall()
+        part = cursor.execute(sql, params | bounds | limit).fetchall()
         if cap is not None and len(part) >= cap:
             return None
         rows += part
