@@ -10,6 +10,9 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 SEARCH_START_M = 625.0
+# A box still holding this many rows is too dense to rank whole: the search shrinks it (down
+# to the floor, where every row is read however many share the spot).
+SEARCH_FLOOR_M = 1.0
 RADIUS_MAX_M = 50_000
 LIMIT_MAX = 100
 
@@ -26,6 +29,21 @@ def next_search_radius(r: float, found: int, limit: int, radius_m: float) -> flo
     """
     grow = 4.0 if found == 0 else max(2.0, 1.25 * math.sqrt(limit / found))
     return min(r * grow, radius_m)
+
+
+def box_row_cap(limit: int) -> int:
+    """Rows a first box may hold before the search tries a smaller one: far more than the
+    limit (a box's corners lie outside its circle), far fewer than a packed district."""
+    return max(256, 8 * limit)
+
+
+def smaller_search_radius(r: float, short: float, full: float) -> float:
+    """The next box after one of radius `r` too full to rank, `short` the widest read whole
+    that held too few (0 if none): a sixteenth of the area if none, else halfway between;
+    never under the floor."""
+    if short <= 0:
+        return max(r / 4.0, SEARCH_FLOOR_M)
+    return max((short + full) / 2.0, SEARCH_FLOOR_M)
 
 
 def first_knn_size(limit: int) -> int:

@@ -3,7 +3,6 @@ release, expiry, check-in and the caller's assignments."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,12 +22,11 @@ from backend import geo
 from backend.accounts.models import User
 from backend.accounts.service import lock_user
 from backend.campaigns.models import Campaign
-from backend.db import UTCDateTime, driver_cursor
 from backend.errors import Conflict, not_found
 from backend.i18n import gettext
 from backend.kernel.ids import new_id
 from backend.kernel.scoping import scoped
-from backend.marketplace import nearby, rules, task
+from backend.marketplace import nearby, rules
 from backend.missions import states
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
@@ -84,27 +82,6 @@ class Card(NamedTuple):
     ends_at: datetime
 
 
-_CARD_SQL: dict[str, str] = {}
-
-
-def _cards_by_id(db_session: Session, ids: list[str]) -> dict[str, Card]:
-    """Cards for these missions in one driver query: SQLAlchemy doubled its cost."""
-    dialect = db_session.get_bind().dialect
-    if dialect.name not in _CARD_SQL:
-        # Constant text: the compiled _CARD and a placeholder for the one bound parameter.
-        _CARD_SQL[dialect.name] = str(_CARD.compile(dialect=dialect)) + (  # noqa: S608
-            " WHERE missions.id IN (SELECT value FROM json_each(?))"
-            if dialect.name == "sqlite"
-            else " WHERE missions.id = ANY(%s)"
-        )
-    param = json.dumps(ids) if dialect.name == "sqlite" else ids
-    rows = driver_cursor(db_session).execute(_CARD_SQL[dialect.name], (param,)).fetchall()
-    # ends_at comes last, the one column to convert.
-    to_utc = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
-    cards = (Card._make((*row[:-1], to_utc(row[-1]) if to_utc else row[-1])) for row in rows)
-    return {card.id: card for card in cards}
-
-
 @dataclass(frozen=True)
 class Nearby:
     card: Card
@@ -124,7 +101,7 @@ def nearby_missions(
     worker_id: str | None,
 ) -> list[Nearby]:
     """The nearest open missions with their store and campaign, nearest first."""
-    ranked = nearby.nearest_open(
+    found = nearby.nearest_open_cards(
         db_session=db_session,
         latitude=latitude,
         longitude=longitude,
@@ -133,19 +110,10 @@ def nearby_missions(
         now=now,
         worker_id=worker_id,
     )
-    if not ranked:
-        return []
-    by_id = _cards_by_id(db_session, [mid for mid, _ in ranked])
-    counts = task.task_counts(db_session, {card.campaign_id for card in by_id.values()})
+    width = nearby.CARD_WIDTH
     return [
-        Nearby(
-            by_id[mid],
-            distance_m=d,
-            products=counts[by_id[mid].campaign_id][0],
-            questions=counts[by_id[mid].campaign_id][1],
-        )
-        for mid, d in ranked
-        if mid in by_id
+        Nearby(Card._make(row[:width]), distance_m=d, products=row[width], questions=row[width + 1])
+        for row, d in found
     ]
 
 

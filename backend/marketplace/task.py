@@ -3,7 +3,6 @@ brand's instructions. Read per campaign, since every mission of a campaign sets 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from typing import Any
 
@@ -11,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.campaigns.models import Campaign, CampaignProduct
-from backend.db import driver_cursor
 from backend.missions.models import Mission
 
 # What a count means, said once for every product: workers counted units, shelves and
@@ -31,32 +29,10 @@ COUNTING = {
     ),
 }
 
+
 # Products and questions per campaign for a page of the nearby list, in one driver query:
 # the list is the hottest read, and going through SQLAlchemy would double the cost of this
 # one too.
-_TASK_COUNTS_SQL = {
-    "sqlite": "SELECT c.id, (SELECT count(*) FROM campaign_products p"
-    " WHERE p.campaign_id = c.id), json_array_length(c.questions) FROM campaigns c"
-    " WHERE c.id IN (SELECT value FROM json_each(?))",
-    "postgresql": "SELECT c.id, (SELECT count(*) FROM campaign_products p"
-    " WHERE p.campaign_id = c.id), json_array_length(c.questions) FROM campaigns c"
-    " WHERE c.id = ANY(%s)",
-}
-
-
-def task_counts(db_session: Session, campaign_ids: Collection[str]) -> dict[str, tuple[int, int]]:
-    """How many products and questions each campaign has, in one query for the whole page."""
-    if not campaign_ids:
-        return {}
-    name = db_session.get_bind().dialect.name
-    ids = list(campaign_ids)
-    param = json.dumps(ids) if name == "sqlite" else ids
-    rows = driver_cursor(db_session).execute(_TASK_COUNTS_SQL[name], (param,)).fetchall()
-    counts = dict.fromkeys(ids, (0, 0))
-    counts.update({cid: (int(products), int(questions)) for cid, products, questions in rows})
-    return counts
-
-
 def summary(*, products: int, questions: int, photos_required: int) -> dict[str, int]:
     """The task in counts, as the nearby list shows it."""
     return {"products": products, "questions": questions, "photos_required": photos_required}

@@ -15,7 +15,7 @@ from backend.accounts.models import User
 from backend.campaigns.models import Campaign
 from backend.errors import Conflict
 from backend.kernel.clock import utcnow
-from backend.marketplace import nearby, presenters, rules, service
+from backend.marketplace import nearby, presenters, rules, service, task
 from backend.marketplace.schemas import MissionListOut
 from tests.support.factories import AssignmentFactory, BrandFactory, UserFactory
 from tests.support.world import build, european_points
@@ -200,3 +200,81 @@ def test_sqlite_search_starts_from_the_rtree_even_after_analyze(db, make, backen
 
 def test_the_card_tuple_names_the_card_query_columns_in_order():
     assert service.Card._fields == tuple(service._CARD.selected_columns.keys())
+
+
+def test_nearby_cards_are_the_mission_cards_with_their_task_counts(db, make):
+    brand = make(BrandFactory)
+    origin = (50.8467, 4.3525)
+    build(db, brand.id, [(origin[0] + i * 1e-4, origin[1]) for i in range(10)], skus=("A", "B"))
+    build(db, brand.id, [(origin[0], origin[1] + i * 1e-4) for i in range(10)])
+    with db.transaction(write=False) as session:
+        found = service.nearby_missions(
+            db_session=session,
+            latitude=origin[0],
+            longitude=origin[1],
+            radius_m=5000,
+            limit=15,
+            now=utcnow(),
+            worker_id=None,
+        )
+        admin = make(UserFactory, role="admin")
+        for n in found:
+            card = service.get_mission(db_session=session, mission_id=n.card.id, user=admin)
+            assert n.card == card
+            whole = task.of_mission(db_session=session, mission_id=card.id)
+            assert (n.products, n.questions) == (len(whole["products"]), len(whole["questions"]))
+    assert len(found) == 15
+    assert {n.products for n in found} == {0, 2}
+    assert all(n.card.ends_at.utcoffset() == timedelta(0) for n in found)
+
+
+def test_nearby_in_a_district_packed_with_stores_equals_brute_force(
+    db, make, backend_name, monkeypatch
+):
+    """Thousands of stores within about 100 m: every one lies in the first search box. The
+    answer is still brute force's, and SQLite ranks a smaller box, not all of them."""
+    brand = make(BrandFactory)
+    worker = make(UserFactory)
+    rng = random.Random(11)
+    centre = (50.8467, 4.3525)
+    points = [
+        (centre[0] + rng.uniform(-6e-4, 6e-4), centre[1] + rng.uniform(-9e-4, 9e-4))
+        for _ in range(3000)
+    ]
+    points += [centre] * 30  # some share one spot: ties go to the lower id
+    _campaign, ids = build(db, brand.id, points)
+    done = set(ids[-40:-10])
+    for mid in done:
+        make(AssignmentFactory, mission_id=mid, worker_id=worker.id, submitted=True)
+    ranked_sizes: list[int] = []
+    real = nearby.geo.nearest_within
+
+    def counting(origin, found_ids, lats, lons, radius_m, limit):
+        ranked_sizes.append(len(found_ids))
+        return real(origin, found_ids, lats, lons, radius_m, limit)
+
+    monkeypatch.setattr(nearby.geo, "nearest_within", counting)
+    array = np.array(points)
+    now = utcnow()
+    with db.transaction(write=False) as session:
+        for lat, lon, radius, limit in [
+            (*centre, 5000, 20),
+            (*centre, 5000, 100),
+            (*centre, 50, 1),
+            (centre[0] + 3e-4, centre[1] - 5e-4, 5000, 20),
+            (centre[0] + 0.01, centre[1], 5000, 20),  # a kilometre off the district
+        ]:
+            for worker_id, excluded in ((None, frozenset()), (worker.id, frozenset(done))):
+                got = nearby.nearest_open(
+                    db_session=session,
+                    latitude=lat,
+                    longitude=lon,
+                    radius_m=radius,
+                    limit=limit,
+                    now=now,
+                    worker_id=worker_id,
+                )
+                want = brute_force(array, ids, lat, lon, radius, limit, excluded)
+                assert [m for m, _ in got] == [m for m, _ in want], (lat, lon, radius, limit)
+    if backend_name == "sqlite":
+        assert max(ranked_sizes) < len(points) // 2, ranked_sizes

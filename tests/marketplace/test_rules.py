@@ -41,6 +41,15 @@ def test_search_radius_grows_with_the_density_seen_and_ends_at_the_radius():
     assert rules.next_search_radius(2500, 0, 20, 5000) == 5000
 
 
+def test_a_box_too_full_to_rank_shrinks_to_a_sixteenth_or_halfway_back():
+    assert rules.box_row_cap(20) == 256
+    assert rules.box_row_cap(100) == 800
+    assert rules.smaller_search_radius(625, 0, 625) == 156.25  # none read whole yet
+    assert rules.smaller_search_radius(2, 0, 2) == rules.SEARCH_FLOOR_M  # never under the floor
+    # 625 m held too few and 2,500 m too many: halfway between.
+    assert rules.smaller_search_radius(2500, 625, 2500) == 1562.5
+
+
 def test_knn_sizes_are_few_and_leave_a_margin():
     sizes = {rules.first_knn_size(limit) for limit in range(1, rules.LIMIT_MAX + 1)}
     assert sizes == {16, 32, 64, 128}
