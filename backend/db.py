@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -17,6 +18,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from backend.settings import settings_of
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -291,5 +294,12 @@ def _close_request_session(_exc: BaseException | None) -> None:
     # many requests, and a session must never outlive its request.
     session: Session | None = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
-        session.close()
+        try:
+            session.rollback()
+        except Exception:
+            # The connection died under the request (a database restart): its answer is
+            # made already, and a rollback that fails must not turn it into a 500 here.
+            # SQLAlchemy invalidates a connection it finds gone; the pool makes a new one.
+            log.warning("the request's rollback failed", exc_info=True)
+        finally:
+            session.close()

@@ -358,13 +358,16 @@ def service_unavailable(error: BaseException) -> bool:
         return True
     if _bucket_status(error) == 503:
         return True  # the bucket's "slow down"
-    if not isinstance(error, DBAPIError):
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        driver: BaseException | None = error.orig
+    elif isinstance(error, psycopg.Error | sqlite3.Error):
+        driver = error  # raised by a driver cursor (db.driver_cursor), SQLAlchemy bypassed
+    else:
         return False
-    driver = error.orig
     sqlstate = getattr(driver, "sqlstate", None)
-    if error.connection_invalidated or (
-        isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES)
-    ):
+    if isinstance(sqlstate, str) and sqlstate.startswith(_TRANSIENT_SQLSTATES):
         return True
     if isinstance(driver, sqlite3.OperationalError):
         return getattr(driver, "sqlite_errorname", None) == "SQLITE_BUSY"

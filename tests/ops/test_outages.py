@@ -17,6 +17,7 @@ from backend.db import Database
 from backend.errors import service_unavailable, storage_full
 from backend.submissions.models import Photo, Submission
 from tests.support.factories import UserFactory, token_for
+from tests.support.load import bulk_workers
 from tests.support.photos import jpeg, shelf
 from tests.support.services import free_port, postgres_process, redis_process
 from tests.support.submitting import submit
@@ -53,6 +54,45 @@ def test_requests_while_postgresql_restarts_answer_503_then_go_through(tmp_path,
         finally:
             pg.start()
         assert client.get("/api/v1/me", headers=headers).status_code == 200
+        db.engine.dispose()
+
+
+def test_a_database_gone_under_a_driver_cursor_answers_503_not_500(
+    tmp_path, redis_url, monkeypatch
+):
+    """The nearby search reads through the driver's own cursor (db.driver_cursor): a
+    database that goes away between the sign-in and the search raises psycopg's error
+    itself, not SQLAlchemy's, and the request's rollback then fails too. Both must end in
+    a 503 (found by the market day's fault stretch: one nearby answered 500)."""
+    from backend.marketplace import nearby
+
+    with postgres_process() as pg:
+        database = Database(pg.url, pool_size=2, busy_timeout_ms=1000)
+        migrate.upgrade(database)
+        database.engine.dispose()
+        app = create_app(
+            {"DATABASE_URL": pg.url, "BROKER_URL": f"{redis_url}/3", "VAR_DIR": str(tmp_path)}
+        )
+        db = app.extensions["fairfield.db"]
+        (token,) = bulk_workers(db, 1)
+        headers = {"Authorization": f"Bearer {token}"}
+        client = app.test_client()
+        path = "/api/v1/missions/nearby?latitude=50.85&longitude=4.35&radius_m=5000"
+        assert client.get(path, headers=headers).status_code == 200
+
+        real = nearby.driver_cursor
+
+        def stopping_first(db_session):
+            pg._pg_ctl("-m", "fast", "-w", "stop")  # after the sign-in, before the search
+            return real(db_session)
+
+        monkeypatch.setattr(nearby, "driver_cursor", stopping_first)
+        try:
+            assert_unavailable(client.get(path, headers=headers))
+        finally:
+            monkeypatch.setattr(nearby, "driver_cursor", real)
+            pg.start()
+        assert client.get(path, headers=headers).status_code == 200
         db.engine.dispose()
 
 
