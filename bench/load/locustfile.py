@@ -306,8 +306,12 @@ class Worker(Person):
             RUN.stopped = f"the photo pool ({SETTINGS['pool_pairs']} pairs) ran out"
             raise PoolExhausted(RUN.stopped)
         RUN.pairs_taken = max(RUN.pairs_taken, index + 1)
-        folder = Path(SETTINGS["pool_dir"])
-        return [(folder / f"{index:06d}-{j}.jpg").read_bytes() for j in range(2)]
+        files = [Path(SETTINGS["pool_dir"]) / f"{index:06d}-{j}.jpg" for j in range(2)]
+        photos = [file.read_bytes() for file in files]
+        if SETTINGS.get("consume_pool"):  # the pool's last user: its disk space back
+            for file in files:
+                file.unlink(missing_ok=True)
+        return photos
 
     def upload(self, url: str, data: bytes) -> bool:
         """HEAD for the offset, then the photo in CHUNKS PATCHes; whether all went in. Patient,

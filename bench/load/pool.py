@@ -50,6 +50,9 @@ class PhotoPool:
     hashes: list[int] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     made: list[dict[str, Any]] = field(default_factory=list)
+    # Set for the pool's last user (the PostgreSQL run): each pair is removed once read, so
+    # that the pool and the photos it becomes do not take the disk twice over.
+    consume: bool = False
 
     def grow(self, pairs: int, why: str) -> None:
         """Make pairs until there are `pairs` in all."""
@@ -80,7 +83,12 @@ class PhotoPool:
     def pair(self, index: int) -> list[bytes]:
         if index >= self.pairs:
             raise RuntimeError(f"the photo pool ({self.pairs} pairs) ran out")
-        return [(self.folder / f"{index:06d}-{j}.jpg").read_bytes() for j in range(2)]
+        files = [self.folder / f"{index:06d}-{j}.jpg" for j in range(2)]
+        photos = [file.read_bytes() for file in files]
+        if self.consume:
+            for file in files:
+                file.unlink(missing_ok=True)
+        return photos
 
     def report(self) -> dict[str, Any]:
         hashes = np.array(self.hashes, dtype=np.uint64)

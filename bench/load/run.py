@@ -225,8 +225,11 @@ def run_both(tmp: str, broker: str, sizes: Sizes) -> dict[str, Any]:
         pg = servers.enter_context(postgres_process())
         own_redis = servers.enter_context(redis_process())
         disk, skipped = None, None
-        # Half of what the host disk has left, sparse: the PostgreSQL run's photos and copies.
-        disk_bytes = shutil.disk_usage(tmp).free // 2
+        # Most of what the host disk has left, sparse, for the PostgreSQL run's photos and
+        # copies: the pool it reads from shrinks as it goes (consume), but is made before
+        # each stretch of load, so some room is kept for it.
+        pool.consume = True
+        disk_bytes = int(shutil.disk_usage(tmp).free * 0.7)
         if sizes.faults_s:
             try:
                 disk = servers.enter_context(

@@ -59,6 +59,7 @@ def run_locust(stack: Stack, name: str, **extra: Any) -> Any:
         "campaigns": stack.world.campaigns,
         "pool_dir": str(stack.pool.folder),
         "pool_pairs": stack.pool.pairs,
+        "consume_pool": stack.pool.consume,
         **extra,
     }
     config, log = out.with_suffix(".settings"), out.with_suffix(".log")
