@@ -25,14 +25,19 @@ from tests.support.submitting import submit
 pytestmark = pytest.mark.integration
 
 
+def app_on(pg, redis_url, tmp_path):
+    """The app on a restartable PostgreSQL of the test's own, migrated."""
+    database = Database(pg.url, pool_size=2, busy_timeout_ms=1000)
+    migrate.upgrade(database)
+    database.engine.dispose()
+    return create_app(
+        {"DATABASE_URL": pg.url, "BROKER_URL": f"{redis_url}/3", "VAR_DIR": str(tmp_path)}
+    )
+
+
 def test_requests_while_postgresql_restarts_answer_503_then_go_through(tmp_path, redis_url):
     with postgres_process() as pg:
-        database = Database(pg.url, pool_size=2, busy_timeout_ms=1000)
-        migrate.upgrade(database)
-        database.engine.dispose()
-        app = create_app(
-            {"DATABASE_URL": pg.url, "BROKER_URL": f"{redis_url}/3", "VAR_DIR": str(tmp_path)}
-        )
+        app = app_on(pg, redis_url, tmp_path)
         db = app.extensions["fairfield.db"]
         with app.app_context(), db.transaction() as session:
             admin, _ = create_or_reset_admin(
@@ -67,12 +72,7 @@ def test_a_database_gone_under_a_driver_cursor_answers_503_not_500(
     from backend.marketplace import nearby
 
     with postgres_process() as pg:
-        database = Database(pg.url, pool_size=2, busy_timeout_ms=1000)
-        migrate.upgrade(database)
-        database.engine.dispose()
-        app = create_app(
-            {"DATABASE_URL": pg.url, "BROKER_URL": f"{redis_url}/3", "VAR_DIR": str(tmp_path)}
-        )
+        app = app_on(pg, redis_url, tmp_path)
         db = app.extensions["fairfield.db"]
         (token,) = bulk_workers(db, 1)
         headers = {"Authorization": f"Bearer {token}"}
