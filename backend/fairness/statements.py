@@ -46,48 +46,29 @@ KEYS = (
 )
 
 
-def _counts(*where: ColumnElement[bool]) -> Select[Any]:
-    grouped = (
-        select(
-            Submission.campaign_id,
-            *KEYS,
-            func.count().label("submissions"),
-            func.count(Submission.decision_seconds).label("decided"),
-        )
-        .where(*where)
-        .group_by(Submission.campaign_id, *KEYS)
-        .subquery()
+def _counts(*where: ColumnElement[bool], by_mission: bool = False) -> Select[Any]:
+    """The grouped counts under `where`; `by_mission`: of the rows written without their
+    campaign (a test's factory's), by their mission's campaign."""
+    campaign_id = Mission.campaign_id if by_mission else Submission.campaign_id
+    grouped = select(
+        campaign_id,
+        *KEYS,
+        func.count().label("submissions"),
+        func.count(Submission.decision_seconds).label("decided"),
     )
-    return select(grouped, Campaign.est_minutes, Campaign.name, Campaign.brand_id).outerjoin(
-        Campaign, Campaign.id == grouped.c.campaign_id
+    if by_mission:
+        grouped = grouped.join(Mission, Mission.id == Submission.mission_id)
+        where = (*where, Submission.campaign_id.is_(None))
+    rows = grouped.where(*where).group_by(campaign_id, *KEYS).subquery()
+    return select(rows, Campaign.est_minutes, Campaign.name, Campaign.brand_id).outerjoin(
+        Campaign, Campaign.id == rows.c.campaign_id
     )
 
 
 counts = _counts(IN_WINDOW)
 brand_counts = _counts(OF_BRAND, IN_WINDOW)
-
-
-def _by_mission(*where: ColumnElement[bool]) -> Select[Any]:
-    """The counts of rows written without their campaign (a test's factory's): their mission's."""
-    grouped = (
-        select(
-            Mission.campaign_id,
-            *KEYS,
-            func.count().label("submissions"),
-            func.count(Submission.decision_seconds).label("decided"),
-        )
-        .join(Mission, Mission.id == Submission.mission_id)
-        .where(*where, Submission.campaign_id.is_(None))
-        .group_by(Mission.campaign_id, *KEYS)
-        .subquery()
-    )
-    return select(grouped, Campaign.est_minutes, Campaign.name, Campaign.brand_id).outerjoin(
-        Campaign, Campaign.id == grouped.c.campaign_id
-    )
-
-
-counts_by_mission = _by_mission(IN_WINDOW)
-brand_counts_by_mission = _by_mission(OF_BRAND, IN_WINDOW)
+counts_by_mission = _counts(IN_WINDOW, by_mission=True)
+brand_counts_by_mission = _counts(OF_BRAND, IN_WINDOW, by_mission=True)
 
 # Appeals of the window's submissions, by campaign and status: from the appeals (far fewer than
 # the window's submissions), each looking its submission up.
