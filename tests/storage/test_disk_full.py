@@ -3,12 +3,14 @@ through once there is room again."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 
 import pytest
 from sqlalchemy import func, select
 
 from backend.missions.models import Assignment
+from backend.storage import local
 from backend.submissions.models import Photo, Submission
 from tests.support.disk import small_disk
 from tests.support.photos import jpeg, shelf
@@ -119,3 +121,34 @@ def test_a_photo_whose_smaller_copy_finds_no_room_is_served_all_the_same(disk, c
     disk.free()
     assert client.get(photo["thumbnail_url"]).status_code == 200
     assert [name for name in disk.files() if name.startswith("photos/derived/thumb/")]
+
+
+def test_a_chunk_a_filesystem_refuses_only_at_fsync_is_not_kept(client, db, claim, monkeypatch):
+    """btrfs, NFS and thin volumes may take every write and say they are full only when the
+    data is flushed: the chunk is refused whole there too, and the upload resumes."""
+    claimed = claim()
+    worker = Tus(client, claimed.headers)
+    declared = worker.declare(claimed.assignment_id, declaration(PHOTOS[:1]))
+    assert declared.status_code == 201, declared.json
+    (url,) = (u["url"] for u in declared.json["uploads"])
+    half = len(PHOTOS[0]) // 2
+    assert worker.patch(url, 0, PHOTOS[0][:half]).status_code == 204
+
+    flush = local.os.fsync
+
+    def full_at_flush(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(local.os, "fsync", full_at_flush)
+    refused = worker.patch(url, half, PHOTOS[0][half:])
+    assert_insufficient_storage(refused)
+    assert worker.head(url).headers["Upload-Offset"] == str(half)
+
+    monkeypatch.setattr(local.os, "fsync", flush)
+    resumed = worker.patch(url, half, PHOTOS[0][half:], checksum="sha256")
+    assert resumed.status_code == 204, resumed.json
+    with db.transaction(write=False) as session:
+        digests = session.scalars(
+            select(Photo.sha256).where(Photo.submission_id == declared.json["submission_id"])
+        ).all()
+    assert digests == [hashlib.sha256(PHOTOS[0]).hexdigest()]
