@@ -69,14 +69,23 @@ def _end(task: Task, import_id: str, var_dir: str, *, failed: str | None) -> str
 
 @shared_task(name="stores.sweep_import_files", ignore_result=True)
 def sweep_import_files() -> int:
-    """Delete import files left over by failed requests and killed tasks; returns how many."""
+    """Delete import files left over by failed requests and killed tasks, in this node's var
+    folder and in the bucket (with several nodes); returns how many."""
     var_dir = current_settings().var_dir
-    old = importfiles.written_before(var_dir, importfiles.age_cutoff(LEFT_OVER_AFTER_S))
+    cutoff = importfiles.age_cutoff(LEFT_OVER_AFTER_S)
+    old, in_bucket = (
+        importfiles.written_before(var_dir, cutoff),
+        importfiles.in_bucket_before(cutoff),
+    )
     with get_db().transaction(write=False) as session:
-        needed = imports.unfinished(db_session=session, import_ids=old)
+        needed = imports.unfinished(db_session=session, import_ids=old.keys() | in_bucket.keys())
     deleted = 0
     for name, path in old.items():
         if name not in needed:
             path.unlink(missing_ok=True)
+            deleted += 1
+    for name, key in in_bucket.items():
+        if name not in needed:
+            importfiles.drop_from_bucket(key)
             deleted += 1
     return deleted

@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from backend.errors import TooLarge
@@ -141,6 +141,30 @@ def written_before(var_dir: str, cutoff: float) -> dict[str, Path]:
             if path.is_file() and path.stat().st_mtime < cutoff:
                 found[path.stem if path.suffix == ".csv" else path.name] = path
     return found
+
+
+def in_bucket_before(cutoff: float) -> dict[str, str]:
+    """Import files waiting in the bucket, last written before `cutoff` (epoch seconds), by
+    import id (their key's stem); none without a bucket."""
+    shared = _bucket()
+    if shared is None:
+        return {}
+    client, bucket = shared
+    found: dict[str, str] = {}
+    for page in client.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=f"{FOLDER}/"
+    ):
+        for item in page.get("Contents", []):
+            if item["LastModified"].timestamp() < cutoff:
+                found[PurePosixPath(item["Key"]).stem] = item["Key"]
+    return found
+
+
+def drop_from_bucket(key: str) -> None:
+    """Delete one import file from the bucket (gone already: nothing to do)."""
+    if shared := _bucket():
+        client, bucket = shared
+        client.delete_object(Bucket=bucket, Key=key)
 
 
 def age_cutoff(seconds: float) -> float:

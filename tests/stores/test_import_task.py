@@ -345,3 +345,41 @@ def test_an_import_queued_on_one_node_is_run_by_a_worker_on_another(
         assert run_task(worker_node, db, queued.json["id"]) == "failed"
     finally:
         worker_node.extensions["fairfield.db"].engine.dispose()
+
+
+def test_files_left_in_the_bucket_are_swept_unless_their_import_still_needs_them(
+    app_config, s3_settings, backend_name, request, monkeypatch
+):
+    """With several nodes an import's file waits in the bucket: a request that failed after
+    putting it there, or a task killed before deleting it, leaves it to the sweep."""
+    if backend_name == "sqlite":
+        pytest.skip("several nodes share a PostgreSQL database, not a SQLite file")
+    from workers import stores as store_tasks
+
+    app_config.update(s3_settings)
+    app, client, db = (request.getfixturevalue(name) for name in ("app", "client", "db"))
+    headers = request.getfixturevalue("auth_headers")(
+        request.getfixturevalue("make")(UserFactory, brand_user=True)
+    )
+    waiting = upload(client, headers, csv_of(stores=3, bad={})).json["id"]
+    over = upload(client, headers, csv_of(stores=3, bad={})).json["id"]
+    with db.transaction() as session:
+        session.get(StoreImport, over).status = "done"  # as if its task died before deleting
+    bucket, name = s3_client(s3_settings["S3_ENDPOINT_URL"]), s3_settings["S3_BUCKET"]
+    stray = "imports/0b6c3a8e-0000-4000-8000-000000000000.csv"  # a request that failed
+    bucket.put_object(Bucket=name, Key=stray, Body=b"name,latitude,longitude\n")
+    photo = "photos-are-not-import-files.csv"
+    bucket.put_object(Bucket=name, Key=photo, Body=b"")
+
+    def kept() -> set[str]:
+        return {item["Key"] for item in bucket.list_objects_v2(Bucket=name).get("Contents", [])}
+
+    with app.app_context():
+        assert store_tasks.sweep_import_files.apply(throw=True).get() == 0  # all too recent
+        monkeypatch.setattr(store_tasks, "LEFT_OVER_AFTER_S", -60.0)  # all old enough now
+        assert store_tasks.sweep_import_files.apply(throw=True).get() == 2
+        assert store_tasks.sweep_import_files.apply(throw=True).get() == 0  # nothing twice
+    assert f"imports/{waiting}.csv" in kept()  # still queued: its task will need it
+    assert f"imports/{over}.csv" not in kept()
+    assert stray not in kept()
+    assert photo in kept()
