@@ -380,6 +380,19 @@ def service_unavailable(error: BaseException) -> bool:
     return False
 
 
+def outage_level(error: BaseException) -> int | None:
+    """The level to log an outage at: a full disk is an error (someone must make room), so is
+    a deadlock (a lock order to mend); a service briefly away is a warning. None: the error
+    is no outage (a bug)."""
+    if storage_full(error):
+        return logging.ERROR
+    if not service_unavailable(error):
+        return None
+    driver = getattr(error, "orig", error)
+    deadlock = str(getattr(driver, "sqlstate", None) or "").startswith("40")
+    return logging.ERROR if deadlock else logging.WARNING
+
+
 def register_error_handlers(app: APIFlask) -> None:
     @app.error_processor
     def _http_error(error: HTTPError) -> Response:
@@ -455,9 +468,8 @@ def register_error_handlers(app: APIFlask) -> None:
                 headers={"Retry-After": str(STORAGE_RETRY_AFTER_S)},
             )
         if service_unavailable(error):
-            deadlock = str(getattr(getattr(error, "orig", None), "sqlstate", "")).startswith("40")
             log.log(
-                logging.ERROR if deadlock else logging.WARNING,
+                outage_level(error) or logging.WARNING,
                 "a service the request needs was unavailable",
                 exc_info=error,
             )

@@ -4,14 +4,18 @@ The outbox's task helpers (enqueue, outbox_task) live in backend/outbox/tasks.py
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import Celery, Task
 from celery.schedules import crontab
 from flask import Flask
 
+from backend.errors import outage_level
 from backend.observe import init_celery as init_observe
 from backend.settings import Settings, settings_of
+
+log = logging.getLogger(__name__)
 
 TASK_MODULES = [
     "workers.outbox",
@@ -32,13 +36,32 @@ TASK_MODULES = [
 ]
 
 
+class Outage(Exception):
+    """A task met a database, broker, bucket or disk that could not serve it just then (a
+    restart, a failover, a full disk): its transaction was rolled back, and it runs again,
+    as every task does that did not finish (the outbox sends its message again, the webhook
+    sweeper its delivery, beat its next period). An expected failure: logged as the outage
+    is (a warning, a full disk or a deadlock an error), not as a bug with Celery's traceback,
+    and not sent to Sentry."""
+
+
 def celery_init_app(app: Flask) -> Celery:
     """Build the Celery app from the Flask config; every task runs inside the app context."""
 
     class FlaskTask(Task):
+        throws = (Outage,)
+
         def __call__(self, *args: object, **kwargs: object) -> object:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    return self.run(*args, **kwargs)
+                except Exception as error:
+                    level = outage_level(error)
+                    if level is None:
+                        raise
+                    log.log(level, "a task met an outage; it will run again", exc_info=error)
+                    said = str(error).splitlines() or [""]
+                    raise Outage(f"{type(error).__name__}: {said[0]}") from error
 
     settings = settings_of(app)
     celery = Celery(app.name, task_cls=FlaskTask)

@@ -4,6 +4,7 @@ did nothing; the same request goes through once it is back), never a 500."""
 from __future__ import annotations
 
 import contextlib
+import logging
 
 import kombu.exceptions
 import pytest
@@ -94,6 +95,51 @@ def test_a_database_gone_under_a_driver_cursor_answers_503_not_500(
             pg.start()
         assert client.get(path, headers=headers).status_code == 200
         db.engine.dispose()
+
+
+def test_a_task_that_meets_an_outage_says_so_as_a_warning_and_runs_again_after(
+    tmp_path, redis_url, caplog
+):
+    """A periodic task run while PostgreSQL restarts: a warning (no traceback of a bug,
+    nothing for Sentry), an expected failure for Celery; its next run goes through."""
+    from backend.tasks import Outage
+    from workers.missions import expire_assignments
+
+    root = logging.getLogger()
+    with postgres_process() as pg, contextlib.ExitStack() as undo:
+        app = app_on(pg, redis_url, tmp_path)
+        root.addHandler(caplog.handler)  # the app set the root's handlers anew
+        undo.callback(root.removeHandler, caplog.handler)
+        with app.app_context():
+            assert expire_assignments.apply(throw=True).get() == 0
+            pg._pg_ctl("-m", "fast", "-w", "stop")
+            try:
+                with caplog.at_level("INFO"):
+                    failed = expire_assignments.apply()
+            finally:
+                pg.start()
+            assert failed.failed()
+            assert isinstance(failed.result, Outage)
+            said = [r for r in caplog.records if r.name == "backend.tasks"]
+            assert [r.levelname for r in said] == ["WARNING"]
+            assert said[0].getMessage() == "a task met an outage; it will run again"
+            assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+            assert expire_assignments.apply(throw=True).get() == 0
+        app.extensions["fairfield.db"].engine.dispose()
+
+
+def test_a_bug_in_a_task_is_no_outage(app):
+    """Only outages are expected failures: anything else fails the task as a bug does."""
+    celery = app.extensions["celery"]
+
+    @celery.task(name="tests.a_bug")
+    def a_bug() -> None:
+        raise ZeroDivisionError("a bug")
+
+    with app.app_context():
+        result = a_bug.apply()
+    assert result.failed()
+    assert isinstance(result.result, ZeroDivisionError)
 
 
 def test_an_unreachable_broker_is_unavailable_and_other_errors_are_not():
