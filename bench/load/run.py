@@ -221,6 +221,11 @@ def run_both(tmp: str, broker: str, sizes: Sizes) -> dict[str, Any]:
     pg_var.mkdir()
     result: dict[str, Any] = {"sizes": vars(sizes)}
     result["sqlite"] = run(f"sqlite:///{tmp}/load.sqlite", broker, sqlite_var, pool, sizes)
+    # Its figures taken, the SQLite run's photos and database give their room back to the
+    # PostgreSQL run's photo disk and its soak's pool.
+    shutil.rmtree(sqlite_var / "photos", ignore_errors=True)
+    for database in Path(tmp).glob("load.sqlite*"):
+        database.unlink()
     with contextlib.ExitStack() as servers:
         pg = servers.enter_context(postgres_process())
         own_redis = servers.enter_context(redis_process())

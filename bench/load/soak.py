@@ -25,12 +25,20 @@ from bench.load.world import Caller, drained, outbox_pending
 # -- the soak: 80 % of the knee's users for a while ------------------------------------------
 
 
-def _rss_mb(root: psutil.Process) -> float:
-    total = 0
+def _memory_mb(root: psutil.Process) -> dict[str, float]:
+    """The resident memory of a process and its children (RSS), and the part of it no other
+    process shares (USS): RSS counts PostgreSQL's shared buffers in every backend that touched
+    them, so a growing cache looks like a leak there; USS does not."""
+    rss = uss = 0
     for proc in [root, *root.children(recursive=True)]:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += proc.memory_info().rss
-    return round(total / 2**20, 1)
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            full = proc.memory_full_info()
+            rss, uss = rss + full.rss, uss + full.uss
+    return {"rss": round(rss / 2**20, 1), "uss": round(uss / 2**20, 1)}
+
+
+def _growth_pct(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
+    return {role: round((end[role] / start[role] - 1) * 100, 1) for role in start}
 
 
 def _backlog(stack: Stack) -> dict[str, Any]:
@@ -41,8 +49,10 @@ def _backlog(stack: Stack) -> dict[str, Any]:
             .select_from(OutboxMessage)
             .where(OutboxMessage.done_at.is_(None), OutboxMessage.last_sent_at.is_(None))
         )
+    memory = {role: _memory_mb(root) for role, root in stack.roots.items()}
     return {
-        "rss_mb": {role: _rss_mb(root) for role, root in stack.roots.items()},
+        "rss_mb": {role: mb["rss"] for role, mb in memory.items()},
+        "uss_mb": {role: mb["uss"] for role, mb in memory.items()},
         "outbox_unsent": unsent,
         "outbox_not_done": outbox_pending(stack.db),
         "redis_queue": redis.Redis.from_url(stack.broker).llen("celery"),
@@ -80,10 +90,8 @@ def soak(stack: Stack, first_pair: int, users: int) -> dict[str, Any]:
         "stopped": raw["stopped"],
         "at_start": start,
         "at_end": end,
-        "rss_growth_pct": {
-            role: round((end["rss_mb"][role] / start["rss_mb"][role] - 1) * 100, 1)
-            for role in start["rss_mb"]
-        },
+        "rss_growth_pct": _growth_pct(start["rss_mb"], end["rss_mb"]),
+        "uss_growth_pct": _growth_pct(start["uss_mb"], end["uss_mb"]),
         "ledger_check_problems": problems[:20],
         "pairs_taken": raw["pairs_taken"],
     }
