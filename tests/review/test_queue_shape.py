@@ -7,13 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from backend.campaigns.models import Campaign
 from backend.kernel.clock import utcnow
+from backend.missions.models import Mission
 from backend.review import queue
 from backend.review.schemas import QueueOut
 from backend.settings import current_settings
-from backend.submissions.models import Photo
+from backend.stores.models import Store
+from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 from backend.urls import photo_links, photo_url
 from backend.validation import reuse
@@ -65,6 +68,22 @@ def test_the_page_is_what_its_schema_writes(app, client, db, make, claim, in_rev
         )
         written = app.json.dumps(QueueOut().dump(page))
         as_built = app.json.dumps(page)
+        # The page's flat rows (its extras joined in, JSON decoded by orjson) make what the
+        # ORM rows and the extras' own queries make for the audits' items, byte for byte.
+        by_id = {
+            row.Submission.id: row
+            for row in session.execute(
+                select(Submission, Mission, Store, Campaign)
+                .join(Mission, Mission.id == Submission.mission_id)
+                .join(Store, Store.id == Mission.store_id)
+                .join(Campaign, Campaign.id == Mission.campaign_id)
+            )
+        }
+        rows = [by_id[item["id"]] for item in page["items"]]
+        from_orm = queue.queue_items(
+            session, rows, sla_hours=current_settings().review_sla_hours, now=utcnow()
+        )
+        assert app.json.dumps(from_orm) == app.json.dumps(page["items"])
     assert as_built == written
     items = sent.json["items"]
     assert {m["erased"] for item in items for m in item["matches"]} == {True, False}
