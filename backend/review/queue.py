@@ -35,9 +35,6 @@ _RANK = Submission.review_rank
 _IN_REVIEW = Submission.status == literal("in_review", literal_execute=True)
 S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 _MATCH_CHECKS = ("reuse", "similar_photo")
-# The item's worker, and the admin holding its lease: users joined twice beside it.
-_Worker = aliased(User, name="worker")
-_LeaseAdmin = aliased(User, name="lease_admin")
 
 
 @dataclass(frozen=True)
@@ -83,12 +80,13 @@ def _waiting(stmt: S, db_session: Session, where: QueueFilter, *, in_order: bool
 
 # When a lease must end after to count as live: the request's clock, bound per call.
 _NOW: Any = bindparam("now", type_=ReviewLease.expires_at.type)
+_LIVE_LEASE = (ReviewLease.submission_id == Submission.id) & (ReviewLease.expires_at > _NOW)
 
 
 def _page_columns() -> Select[*tuple[Any, ...]]:
     """The columns a queue item shows, flat, with what it shows beside its rows: the brand's
     name, the worker's name and record, the live lease (at :now) and who holds it. One
-    statement; these were five of their own (a round trip each), and the rows came as four
+    statement; these were three of their own (a round trip each), and the rows came as four
     ORM objects each."""
     return (
         select(
@@ -118,25 +116,32 @@ def _page_columns() -> Select[*tuple[Any, ...]]:
             Store.geofence_m.label("store_geofence_m"),
             Campaign.id.label("campaign_id"),
             Campaign.name.label("campaign_name"),
-            Brand.name.label("brand_name"),
-            _Worker.display_name.label("worker_name"),
+            _scalar(select(Brand.name).where(Brand.id == Submission.brand_id), "brand_name"),
+            _scalar(
+                select(User.display_name).where(User.id == Submission.worker_id), "worker_name"
+            ),
             _worker_count("approved").label("approved"),
             _worker_count("rejected").label("rejected"),
-            ReviewLease.admin_id.label("lease_admin_id"),
-            _LeaseAdmin.display_name.label("lease_admin_name"),
-            ReviewLease.expires_at.label("lease_expires_at"),
+            _scalar(select(ReviewLease.admin_id).where(_LIVE_LEASE), "lease_admin_id"),
+            _scalar(
+                select(User.display_name)
+                .join(ReviewLease, ReviewLease.admin_id == User.id)
+                .where(_LIVE_LEASE),
+                "lease_admin_name",
+            ),
+            _scalar(select(ReviewLease.expires_at).where(_LIVE_LEASE), "lease_expires_at"),
         )
         .join(Mission, Mission.id == Submission.mission_id)
         .join(Store, Store.id == Mission.store_id)
         .join(Campaign, Campaign.id == Mission.campaign_id)
-        .join(Brand, Brand.id == Submission.brand_id)
-        .join(_Worker, _Worker.id == Submission.worker_id)
-        .outerjoin(
-            ReviewLease,
-            (ReviewLease.submission_id == Submission.id) & (ReviewLease.expires_at > _NOW),
-        )
-        .outerjoin(_LeaseAdmin, _LeaseAdmin.id == ReviewLease.admin_id)
     )
+
+
+def _scalar(stmt: Select[Any], name: str) -> Any:
+    """A value read beside each row of the page by its key. A subquery, not a join: with
+    the brand, the worker, the lease and its admin joined, PostgreSQL spent 9-18 ms planning
+    the nine tables' join order for a statement that runs in 1.2 ms."""
+    return stmt.scalar_subquery().label(name)
 
 
 def _as_text(column: Any) -> Any:
