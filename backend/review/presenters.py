@@ -96,6 +96,69 @@ def review_item_out(
     }
 
 
+def page_item_out(
+    row: Any,
+    *,
+    flags: list[str],
+    checks: Sequence[dict[str, Any]],
+    answers: Sequence[dict[str, Any]] | None,
+    photos: Sequence[Photo],
+    products: Sequence[tuple[str, str]],
+    matches: Sequence[dict[str, Any]],
+    shown: Collection[str],
+    sla_hours: float,
+    links: Links = photo_links,
+) -> dict[str, Any]:
+    """A queue item from one flat row of the queue's page (its JSON columns decoded apart):
+    what review_item_out(queue_item_out(...)) makes of the same submission, key for key
+    (tests/review/test_queue_shape.py holds the two equal)."""
+    in_review_since = row.decided_at or row.received_at
+    return {
+        "id": row.id,
+        "status": row.status,
+        "flagged": row.review_rank == 0,
+        "flags": flags,
+        "checks": [check_out(c) for c in checks],
+        "evidence": {
+            "outcome": row.outcome,
+            "answers": product_rows(answers),
+            "form_answers": normal_answers(answers),
+            "latitude": row.latitude,
+            "longitude": row.longitude,
+            "accuracy_m": row.accuracy_m,
+            "captured_at": row.captured_at,
+        },
+        "photos": [queue_photo_out(p, links) for p in photos],
+        "store": {
+            "id": row.store_id,
+            "name": row.store_name,
+            "address": row.store_address,
+            "latitude": row.store_latitude,
+            "longitude": row.store_longitude,
+            "geofence_m": row.store_geofence_m,
+        },
+        "mission_id": row.mission_id,
+        "campaign": {"id": row.campaign_id, "name": row.campaign_name},
+        "reward": {"amount_minor": row.reward_amount_minor, "currency": row.reward_currency},
+        "received_at": row.received_at,
+        "in_review_since": in_review_since,
+        "deadline_at": rules.review_deadline(in_review_since, sla_hours),
+        "brand": {"id": row.brand_id, "name": row.brand_name},
+        "lease": None
+        if row.lease_admin_id is None
+        else lease_out(row.lease_admin_id, row.lease_admin_name, row.lease_expires_at),
+        "worker": {
+            "id": row.worker_id,
+            "display_name": row.worker_name,
+            "approved": row.approved,
+            "rejected": row.rejected,
+            "level": rules.worker_level(row.approved, row.rejected),
+        },
+        "products": [{"sku": sku, "name": product} for sku, product in products],
+        "matches": [match_out(m, shown=m["photo_id"] in shown, links=links) for m in matches],
+    }
+
+
 def lease_out(admin_id: str, display_name: str, expires_at: datetime) -> dict[str, Any]:
     """A lease as others see it: which admin works the submission, until when."""
     return {"admin": {"id": admin_id, "display_name": display_name}, "expires_at": expires_at}

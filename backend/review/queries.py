@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from backend.accounts.models import User
 from backend.errors import Invalid
@@ -37,12 +37,14 @@ def decode_queue_cursor(cursor: str) -> tuple[int, datetime, str]:
 
 
 def photos_of(db_session: Session, submission_ids: Sequence[str]) -> dict[str, list[Photo]]:
-    """Each submission's photos in order: one query."""
+    """Each submission's photos in order, what the queue shows of them (id, position): one
+    query."""
     found: dict[str, list[Photo]] = {}
     if not submission_ids:
         return found
     for photo in db_session.scalars(
         select(Photo)
+        .options(load_only(Photo.id, Photo.submission_id, Photo.position))
         .where(Photo.submission_id.in_(submission_ids))
         .order_by(Photo.submission_id, Photo.position)
     ):

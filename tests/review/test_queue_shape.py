@@ -7,16 +7,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from backend.campaigns.models import Campaign
 from backend.kernel.clock import utcnow
+from backend.missions.models import Mission
 from backend.review import queue
 from backend.review.schemas import QueueOut
 from backend.settings import current_settings
-from backend.submissions.models import Photo
+from backend.stores.models import Store
+from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 from backend.urls import photo_links, photo_url
 from backend.validation import reuse
+from tests.review.test_statements import selects, statements
 from tests.support.factories import UserFactory
 from tests.support.photos import jpeg, shelf
 from tests.support.submitting import submit, validate_now
@@ -65,6 +69,22 @@ def test_the_page_is_what_its_schema_writes(app, client, db, make, claim, in_rev
         )
         written = app.json.dumps(QueueOut().dump(page))
         as_built = app.json.dumps(page)
+        # The page's flat rows (its extras joined in, JSON decoded by orjson) make what the
+        # ORM rows and the extras' own queries make for the audits' items, byte for byte.
+        by_id = {
+            row.Submission.id: row
+            for row in session.execute(
+                select(Submission, Mission, Store, Campaign)
+                .join(Mission, Mission.id == Submission.mission_id)
+                .join(Store, Store.id == Mission.store_id)
+                .join(Campaign, Campaign.id == Mission.campaign_id)
+            )
+        }
+        rows = [by_id[item["id"]] for item in page["items"]]
+        from_orm = queue.queue_items(
+            session, rows, sla_hours=current_settings().review_sla_hours, now=utcnow()
+        )
+        assert app.json.dumps(from_orm) == app.json.dumps(page["items"])
     assert as_built == written
     items = sent.json["items"]
     assert {m["erased"] for item in items for m in item["matches"]} == {True, False}
@@ -90,3 +110,23 @@ def test_a_photo_s_links_are_the_urls_photo_url_makes(app, make):
     with app.app_context():  # no viewer: bare paths, which need a bearer token
         made = photo_links("p-4")
         assert made == {k: photo_url("p-4", variant=v) for k, v in variants.items()}
+
+
+def test_a_page_reads_its_items_extras_beside_them(app, client, make, in_review, auth_headers):
+    """The lease, the brand and the worker's record of every item come with the items'
+    own statement (each was a statement of its own)."""
+    reviewer = make(UserFactory, role="admin")
+    headers = auth_headers(reviewer)
+    waiting = [in_review(), in_review()]
+    for one in waiting:
+        taken = client.post(f"/api/v1/submissions/{one.submission_id}/lease", headers=headers)
+        assert taken.status_code == 200, taken.json
+    with statements(app.extensions["fairfield.db"].engine) as seen:
+        sent = client.get("/api/v1/review/queue", headers=headers)
+    assert sent.status_code == 200, sent.json
+    assert len(sent.json["items"]) == 2
+    assert all(item["lease"]["admin"]["id"] == reviewer.id for item in sent.json["items"])
+    assert selects(seen)["review_leases"] == 1
+    # The token's user, the items with their extras, their photos, their products, the
+    # counts: 8 before, when the leases, the brands and the workers' records were read apart.
+    assert sum(1 for s in seen if s.lstrip().upper().startswith("SELECT")) == 5
