@@ -173,6 +173,7 @@ def _audit(
             "id": submission_id,
             "assignment_id": assignment_id,
             "mission_id": mission["id"],
+            "campaign_id": mission["campaign_id"],  # as the app writes it (0026)
             "worker_id": worker_id,
             "brand_id": mission["brand_id"],
             "outcome": "completed",
