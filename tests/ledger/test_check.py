@@ -140,7 +140,7 @@ def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of)
 
 @pytest.mark.parametrize(
     "wrong",
-    ["currency", "source", "extra pair", "split", "reversed"],
+    ["currency", "source", "two sources", "extra pair", "split", "reversed"],
 )
 def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
     # Each passes a look at the amounts alone: the exact comparison must still see it.
@@ -152,6 +152,11 @@ def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
     entries = {
         "currency": [rules.Entry(campaign, -REWARD, "USD"), rules.Entry(worker, REWARD, "USD")],
         "source": [rules.Entry("bank", -REWARD, "EUR"), rules.Entry(worker, REWARD, "EUR")],
+        "two sources": [
+            rules.Entry(campaign, -REWARD // 2, "EUR"),
+            rules.Entry("platform", -REWARD // 2, "EUR"),
+            rules.Entry(worker, REWARD, "EUR"),
+        ],
         "extra pair": [
             rules.Entry(campaign, -REWARD, "EUR"),
             rules.Entry(worker, REWARD, "EUR"),
@@ -166,6 +171,24 @@ def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
         "reversed": [rules.Entry(campaign, REWARD, "EUR"), rules.Entry(worker, -REWARD, "EUR")],
     }[wrong]
     credit(db, submission_id, entries)
+    found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
+
+
+def test_a_credit_in_two_currencies_is_named_beside_its_imbalance(db, world):
+    # Two entries of opposite amounts, one in the mission's currency: PostgreSQL's first
+    # look reads a credit's lowest and highest currency, and both must be the mission's.
+    submission_id = world.submit(status="approved")
+    campaign, worker = (
+        rules.campaign_account(world.campaign_id),
+        rules.worker_account(world.worker.id),
+    )
+    transaction_id = raw_transaction(
+        db,
+        "submission_credit",
+        [(campaign, -REWARD, "EUR"), (worker, REWARD, "USD")],
+        submission_id=submission_id,
+    )
+    found(db, f"transaction {transaction_id} does not balance")
     found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
 
 
