@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
+from backend.kernel.ids import new_id
 from backend.ledger import rules, service
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
@@ -104,6 +105,35 @@ def test_a_transaction_of_one_entry_is_named(db, world):
     lonely = raw_transaction(db, "adjustment", [("platform", 100)])
     empty = raw_transaction(db, "adjustment", [])
     found(db, f"transaction {lonely} (adjustment) has 1 entries", f"transaction {empty}")
+
+
+def test_an_entry_of_a_missing_transaction_is_named(db, world):
+    """Past the foreign key (off on this connection alone): the check still names it, beside
+    a healthy ledger whose every transaction has its entries."""
+    world.approve()
+    gone, entry = new_id(), new_id()
+    values = (entry, gone, "platform", -100, "EUR", NOW)
+    sql = (
+        "INSERT INTO ledger_entries (id, transaction_id, account, amount_minor, currency, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    if db.is_sqlite:
+        raw = db.engine.raw_connection()
+        try:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+            raw.execute(sql, values)
+            raw.commit()
+            raw.execute("PRAGMA foreign_keys=ON")
+        finally:
+            raw.close()
+    else:
+        with db.transaction() as session:
+            # A replica applies rows as given: neither foreign keys nor the append-only
+            # triggers fire (this transaction only).
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+            session.connection().exec_driver_sql(sql.replace("?", "%s"), values)
+    listed = found(db, f"entry {entry} belongs to no transaction")
+    assert [p for p in listed if entry in p] == [f"entry {entry} belongs to no transaction"]
 
 
 def test_an_approved_submission_never_credited_is_named(db, world):
