@@ -113,9 +113,10 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
     credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
     so a credit of no more than today's figures is the one that was in force.
 
-    One look at each credit's own two entries (`_pays_as_expected`) clears the usual credit;
-    only the others go through the exact comparison, grouped by every expected figure, which
-    over every credit was most of the whole check's time."""
+    One look at each credit's own two entries (`_pays_as_expected`; on PostgreSQL the same
+    read from one grouped pass over every transaction's entries, `_moves_as_expected`) clears
+    the usual credit; only the others go through the exact comparison, grouped by every
+    expected figure, which over every credit was most of the whole check's time."""
     last_funded = _last_funded()
     platform_paid = _platform_paid()
     amount = _credit_amount(last_funded)
@@ -156,9 +157,10 @@ def _movements() -> Any:
     entry taking money and of the one giving it, and the largest amount.
 
     PostgreSQL joins it to the credits by hash: one pass over the entries instead of a
-    look at each credit's own two entries (an index probe and an aggregate per credit), half
-    the time of the credits' check there. SQLite has no hash join: it would build an index
-    on the pass, or probe the credits from it, and its probe per credit stays faster."""
+    look at each credit's own two entries (an index probe and an aggregate per credit):
+    0.31 s of CPU instead of 0.52 for the credits' check over 200,000 entries. SQLite has no
+    hash join: it would build an index on the pass, or probe the credits from it, and its
+    probe per credit stays faster (1.0 s against 2.0 over 200,000 entries)."""
     amount = LedgerEntry.amount_minor
     return (
         select(
