@@ -6,8 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select, text, update
 
+from backend.kernel.ids import new_id
 from backend.ledger import rules, service
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
@@ -106,6 +107,35 @@ def test_a_transaction_of_one_entry_is_named(db, world):
     found(db, f"transaction {lonely} (adjustment) has 1 entries", f"transaction {empty}")
 
 
+def test_an_entry_of_a_missing_transaction_is_named(db, world):
+    """Past the foreign key (off on this connection alone): the check still names it, beside
+    a healthy ledger whose every transaction has its entries."""
+    world.approve()
+    gone, entry = new_id(), new_id()
+    values = (entry, gone, "platform", -100, "EUR", NOW)
+    sql = (
+        "INSERT INTO ledger_entries (id, transaction_id, account, amount_minor, currency, "
+        "created_at) VALUES (?, ?, ?, ?, ?, ?)"
+    )
+    if db.is_sqlite:
+        raw = db.engine.raw_connection()
+        try:
+            raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+            raw.execute(sql, values)
+            raw.commit()
+            raw.execute("PRAGMA foreign_keys=ON")
+        finally:
+            raw.close()
+    else:
+        with db.transaction() as session:
+            # A replica applies rows as given: neither foreign keys nor the append-only
+            # triggers fire (this transaction only).
+            session.execute(text("SET LOCAL session_replication_role = replica"))
+            session.connection().exec_driver_sql(sql.replace("?", "%s"), values)
+    listed = found(db, f"entry {entry} belongs to no transaction")
+    assert [p for p in listed if entry in p] == [f"entry {entry} belongs to no transaction"]
+
+
 def test_an_approved_submission_never_credited_is_named(db, world):
     submission_id = world.submit(status="approved")
     found(db, f"submission {submission_id} is approved but was never credited")
@@ -140,7 +170,7 @@ def test_a_credit_that_is_not_the_reward_is_named(db, world, amount, account_of)
 
 @pytest.mark.parametrize(
     "wrong",
-    ["currency", "source", "extra pair", "split", "reversed"],
+    ["currency", "source", "two sources", "extra pair", "split", "reversed"],
 )
 def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
     # Each passes a look at the amounts alone: the exact comparison must still see it.
@@ -152,6 +182,11 @@ def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
     entries = {
         "currency": [rules.Entry(campaign, -REWARD, "USD"), rules.Entry(worker, REWARD, "USD")],
         "source": [rules.Entry("bank", -REWARD, "EUR"), rules.Entry(worker, REWARD, "EUR")],
+        "two sources": [
+            rules.Entry(campaign, -REWARD // 2, "EUR"),
+            rules.Entry("platform", -REWARD // 2, "EUR"),
+            rules.Entry(worker, REWARD, "EUR"),
+        ],
         "extra pair": [
             rules.Entry(campaign, -REWARD, "EUR"),
             rules.Entry(worker, REWARD, "EUR"),
@@ -166,6 +201,24 @@ def test_a_credit_that_moves_the_reward_otherwise_is_named(db, world, wrong):
         "reversed": [rules.Entry(campaign, REWARD, "EUR"), rules.Entry(worker, -REWARD, "EUR")],
     }[wrong]
     credit(db, submission_id, entries)
+    found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
+
+
+def test_a_credit_in_two_currencies_is_named_beside_its_imbalance(db, world):
+    # Two entries of opposite amounts, one in the mission's currency: PostgreSQL's first
+    # look reads a credit's lowest and highest currency, and both must be the mission's.
+    submission_id = world.submit(status="approved")
+    campaign, worker = (
+        rules.campaign_account(world.campaign_id),
+        rules.worker_account(world.worker.id),
+    )
+    transaction_id = raw_transaction(
+        db,
+        "submission_credit",
+        [(campaign, -REWARD, "EUR"), (worker, REWARD, "USD")],
+        submission_id=submission_id,
+    )
+    found(db, f"transaction {transaction_id} does not balance")
     found(db, f"submission {submission_id}: should have a submission_credit transaction of 600 EUR")
 
 

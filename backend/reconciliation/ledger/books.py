@@ -8,7 +8,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from backend.ledger import rules
 from backend.ledger.models import LedgerEntry, LedgerTransaction
@@ -39,11 +39,22 @@ def transactions_balance(db_session: Session) -> list[str]:
             LedgerTransaction, LedgerTransaction.id == odd.c.transaction_id
         )
     ).all()
+    # The transactions' ids in order (their primary key's index alone), each looked up
+    # among the entries in that order too; only the few without any are then read whole.
+    # Scanning the table instead looked the entries up in random order: 3.5 times as long
+    # on SQLite, the same on PostgreSQL.
+    bare = aliased(LedgerTransaction)
     empty = db_session.execute(
         select(LedgerTransaction.id, LedgerTransaction.kind).where(
-            ~select(LedgerEntry.id)
-            .where(LedgerEntry.transaction_id == LedgerTransaction.id)
-            .exists()
+            LedgerTransaction.id.in_(
+                select(bare.id)
+                .where(
+                    ~select(LedgerEntry.transaction_id)
+                    .where(LedgerEntry.transaction_id == bare.id)
+                    .exists()
+                )
+                .order_by(bare.id)
+            )
         )
     ).all()
     few = [(t, kind, 0) for t, kind in empty] + [
@@ -68,11 +79,25 @@ def transactions_balance(db_session: Session) -> list[str]:
 def entries_well_formed(db_session: Session) -> list[str]:
     """No entry moves nothing, and none hangs off a missing transaction."""
     zero = db_session.scalars(select(LedgerEntry.id).where(LedgerEntry.amount_minor == 0)).all()
-    orphans = db_session.scalars(
-        select(LedgerEntry.id)
-        .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
-        .where(LedgerTransaction.id.is_(None))
-    ).all()
+    if db_session.get_bind().dialect.name == "sqlite":
+        # Each transaction the entries name, once and in order (the covering index), looked
+        # up in that order among the transactions; only a missing one's entries are read.
+        # Each entry of the table looked up in random order took twice as long. PostgreSQL
+        # joins the whole table by hash faster than it would group it first.
+        named = select(LedgerEntry.transaction_id).group_by(LedgerEntry.transaction_id).subquery()
+        missing = select(named.c.transaction_id).where(
+            ~select(LedgerTransaction.id)
+            .where(LedgerTransaction.id == named.c.transaction_id)
+            .exists()
+        )
+        orphaned = select(LedgerEntry.id).where(LedgerEntry.transaction_id.in_(missing))
+    else:
+        orphaned = (
+            select(LedgerEntry.id)
+            .outerjoin(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
+            .where(LedgerTransaction.id.is_(None))
+        )
+    orphans = db_session.scalars(orphaned).all()
     return [f"entry {e} has amount 0" for e in zero] + [
         f"entry {e} belongs to no transaction" for e in orphans
     ]

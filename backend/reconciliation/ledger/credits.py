@@ -113,12 +113,15 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
     credit: a raise or a reopen lifts figures only then, and only upwards (campaigns.rewards),
     so a credit of no more than today's figures is the one that was in force.
 
-    One look at each credit's own two entries (`_pays_as_expected`) clears the usual credit;
-    only the others go through the exact comparison, grouped by every expected figure, which
-    over every credit was most of the whole check's time."""
+    One look at each credit's own two entries (`_pays_as_expected`; on PostgreSQL the same
+    read from one grouped pass over every transaction's entries, `_moves_as_expected`) clears
+    the usual credit; only the others go through the exact comparison, grouped by every
+    expected figure, which over every credit was most of the whole check's time."""
     last_funded = _last_funded()
     platform_paid = _platform_paid()
     amount = _credit_amount(last_funded)
+    grouped = db_session.get_bind().dialect.name == "postgresql"
+    movements = _movements() if grouped else None
     source = case(
         (platform_paid.c.transaction_id.is_not(None), literal(rules.PLATFORM, String)),
         else_=account_of(rules.campaign_account, Mission.campaign_id),
@@ -137,9 +140,69 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
         .join(Mission, Mission.id == Submission.mission_id)
         .outerjoin(last_funded, last_funded.c.campaign_id == Mission.campaign_id)
         .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
-        .where(LedgerTransaction.kind == CREDIT, ~_pays_as_expected(last_funded))
+        .where(LedgerTransaction.kind == CREDIT)
     )
+    if movements is None:
+        expected = expected.where(~_pays_as_expected(last_funded))
+    else:
+        expected = expected.outerjoin(
+            movements, movements.c.transaction_id == LedgerTransaction.id
+        ).where(~_moves_as_expected(movements, last_funded))
     return movement_mismatches(db_session, expected)
+
+
+def _movements() -> Any:
+    """Every transaction's entries in one grouped pass (the covering index in transaction
+    order): how many, their sum, their lowest and highest currency, the account of the
+    entry taking money and of the one giving it, and the largest amount.
+
+    PostgreSQL joins it to the credits by hash: one pass over the entries instead of a
+    look at each credit's own two entries (an index probe and an aggregate per credit):
+    0.31 s of CPU instead of 0.52 for the credits' check over 200,000 entries. SQLite has no
+    hash join: it would build an index on the pass, or probe the credits from it, and its
+    probe per credit stays faster (1.0 s against 2.0 over 200,000 entries)."""
+    amount = LedgerEntry.amount_minor
+    return (
+        select(
+            LedgerEntry.transaction_id.label("transaction_id"),
+            func.count().label("entries"),
+            func.sum(amount).label("total"),
+            func.min(LedgerEntry.currency).label("lowest"),
+            func.max(LedgerEntry.currency).label("highest"),
+            func.max(case((amount < 0, LedgerEntry.account))).label("taken_from"),
+            func.max(case((amount > 0, LedgerEntry.account))).label("given_to"),
+            func.max(amount).label("given"),
+        )
+        .group_by(LedgerEntry.transaction_id)
+        .subquery("movements")
+    )
+
+
+def _moves_as_expected(movements: Any, last_funded: Any) -> ColumnElement[bool]:
+    """`_pays_as_expected` read from the grouped pass (`_movements`): true only for two
+    entries summing to zero, both in the mission's currency, one taking from the platform or
+    the mission's campaign, the other giving the worker today's figures (or less, if the
+    campaign was funded since). Two entries of opposite amounts are one taking and one
+    giving, so the largest amount is the one given and each account is its entry's alone;
+    anything else (a third entry, a zero, a mixed currency) is false or unknown and goes to
+    the exact comparison."""
+    m, current = movements.c, _current_figures()
+    healthy = and_(
+        m.entries == 2,
+        m.total == 0,
+        m.lowest == Mission.reward_currency,
+        m.highest == Mission.reward_currency,
+        or_(
+            m.taken_from == rules.PLATFORM,
+            m.taken_from == account_of(rules.campaign_account, Mission.campaign_id),
+        ),
+        m.given_to == account_of(rules.worker_account, Submission.worker_id),
+        or_(
+            m.given == current,
+            and_(m.given < current, last_funded.c.at > LedgerTransaction.created_at),
+        ),
+    )
+    return func.coalesce(healthy, False)
 
 
 def _current_figures() -> ColumnElement[int]:
