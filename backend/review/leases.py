@@ -88,21 +88,12 @@ def release_lease(*, db_session: Session, submission_id: str, admin: User, now: 
         raise held
 
 
-def check_not_held_by_another(
-    db_session: Session, *, submission_id: str, admin: User, now: datetime
-) -> None:
-    """Refuse a decision on a submission another admin holds a live lease on."""
-    held = _held(db_session, submission_id, admin, now)
-    if held is not None:
-        raise held
-
-
 def take_over_for_decision(
     db_session: Session, *, submission_id: str, admin: User, now: datetime
 ) -> None:
     """Drop the submission's leases for the decision `admin` is making, in one statement:
     409 `lease_held` (and nothing dropped, once the refusal rolls the transaction or its
-    savepoint back) when another admin's lease still holds. What check_not_held_by_another
+    savepoint back) when another admin's lease still holds. What a check of the leases
     and drop_leases did in two round trips; a refused decision writes nothing that stays."""
     dropped = db_session.execute(_DROP_RETURNING, {"submission_id": submission_id}).all()
     for holder_id, expires_at in dropped:
