@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import ColumnElement, func, insert, select
+from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import Brand
@@ -33,35 +34,58 @@ def post(
     """Append one balanced transaction and its entries; returns the transaction's id."""
     rules.check_balanced(entries)
     transaction_id = new_id()
-    connection = db_session.connection()
-    connection.execute(
-        _INSERT_TRANSACTION,
+    transaction: dict[str, object] = {
+        "id": transaction_id,
+        "kind": kind,
+        "submission_id": submission_id,
+        "memo": memo,
+        "created_at": now,
+    }
+    rows: list[dict[str, object]] = [
         {
-            "id": transaction_id,
-            "kind": kind,
-            "submission_id": submission_id,
-            "memo": memo,
+            "id": new_id(),
+            "transaction_id": transaction_id,
+            "account": e.account,
+            "amount_minor": e.amount_minor,
+            "currency": e.currency,
             "created_at": now,
-        },
-    )
-    connection.execute(
-        _INSERT_ENTRY,
-        [
-            {
-                "id": new_id(),
-                "transaction_id": transaction_id,
-                "account": e.account,
-                "amount_minor": e.amount_minor,
-                "currency": e.currency,
-                "created_at": now,
-            }
-            for e in entries
-        ],
-    )
+        }
+        for e in entries
+    ]
+    connection = db_session.connection()
+    if connection.dialect.name == "postgresql":
+        # One round trip: the transaction's row in a WITH, its entries in the statement. The
+        # foreign key is checked at the end of the statement, when both are in.
+        params = {f"t_{key}": value for key, value in transaction.items()}
+        for i, row in enumerate(rows):
+            params |= {f"e{i}_{key}": value for key, value in row.items()}
+        connection.execute(_posting_statement(len(rows)), params)
+        return transaction_id
+    connection.execute(_INSERT_TRANSACTION, transaction)
+    connection.execute(_INSERT_ENTRY, rows)
     return transaction_id
 
 
+@cache
+def _posting_statement(entries: int) -> Insert:
+    """PostgreSQL's posting of a transaction with `entries` entries as one statement (built
+    once per count), its parameters t_<column> and e<i>_<column>."""
+    table, entry = _TRANSACTIONS, _ENTRIES
+    posted = (
+        insert(table)
+        .values({c.key: bindparam(f"t_{c.key}", type_=c.type) for c in table.columns})
+        .cte("posted")
+    )
+    rows = [
+        {c.key: bindparam(f"e{i}_{c.key}", type_=c.type) for c in entry.columns}
+        for i in range(entries)
+    ]
+    return insert(entry).values(rows).add_cte(posted)
+
+
 _INSERT_TRANSACTION, _INSERT_ENTRY = insert(LedgerTransaction), insert(LedgerEntry)
+_TRANSACTIONS: Table = LedgerTransaction.__table__  # type: ignore[assignment]
+_ENTRIES: Table = LedgerEntry.__table__  # type: ignore[assignment]
 
 
 def balance(*, db_session: Session, account: str, currency: str) -> int:

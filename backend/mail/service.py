@@ -3,11 +3,13 @@ the commit (through the outbox), once. Keyword-only; flush, never commit."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, String, case, delete, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from backend.kernel.ids import new_id
 from backend.mail.models import MailMessage
@@ -34,24 +36,92 @@ def queue(
     whose identity is the act it reports) is queued once: again, the mail queued first."""
     if kind not in TEMPLATES:
         raise ValueError(f"no mail template {kind!r}")
-    if message_id is not None:
-        queued = db_session.get(MailMessage, message_id)
-        if queued is not None:
-            return queued  # the act was reported already; no second outbox message
-    message = MailMessage(
-        id=message_id or new_id(),
-        kind=kind,
-        to_address=to_address,
-        locale=locale if locale in LOCALES else DEFAULT_LOCALE,
-        ref_id=ref_id,
-        facts=facts,
-        status="queued",
-        attempts=0,
-    )
-    db_session.add(message)
-    db_session.flush()
+    values = {
+        "kind": kind,
+        "to_address": to_address,
+        "locale": locale if locale in LOCALES else DEFAULT_LOCALE,
+        "ref_id": ref_id,
+        "facts": facts,
+        "status": "queued",
+        "attempts": 0,
+    }
+    if message_id is None:
+        message = MailMessage(id=new_id(), **values)
+        db_session.add(message)
+        db_session.flush()
+    else:
+        # One statement, not a read and a write: the row unless the act's mail is kept.
+        written = db_session.scalars(
+            _upsert(db_session)
+            .values(id=message_id, **values)
+            .on_conflict_do_nothing(index_elements=[MailMessage.id])
+            .returning(MailMessage),
+            execution_options={"populate_existing": True},
+        ).first()
+        if written is None:  # the act was reported already; no second outbox message
+            return db_session.get_one(MailMessage, message_id)
+        message = written
     enqueue(db_session, TASK, message.id)
     return message
+
+
+def queue_from_row(
+    *,
+    db_session: Session,
+    kind: str,
+    recipient: tuple[QueryableAttribute[str], QueryableAttribute[str], QueryableAttribute[str]],
+    where: Sequence[ColumnElement[bool] | QueryableAttribute[bool]],
+    message_id: str,
+    facts: dict[str, Any] | None,
+    now: datetime,
+) -> MailMessage | None:
+    """queue() in one statement to the address, locale and ref_id `recipient` reads from the
+    one row `where` finds (an account's, say): the mail is written from that row, if there
+    is one, unless the act's mail `message_id` is kept already. The mail written, or None
+    when none was (the caller tells why, on that rarer path)."""
+    if kind not in TEMPLATES:
+        raise ValueError(f"no mail template {kind!r}")
+    address, locale, ref_id = recipient
+    row = select(
+        literal(message_id, String()),
+        literal(kind, String()),
+        address,
+        case((locale.in_(LOCALES), locale), else_=literal(DEFAULT_LOCALE, String())),
+        ref_id,
+        literal(facts, _COLUMNS["facts"].type),
+        literal("queued", String()),
+        literal(0),
+        literal(now, _COLUMNS["created_at"].type),
+    ).where(*where)
+    written = db_session.scalars(
+        _upsert(db_session)
+        .from_select(_FROM_ROW, row)
+        .on_conflict_do_nothing(index_elements=[MailMessage.id])
+        .returning(MailMessage),
+        execution_options={"populate_existing": True},
+    ).first()
+    if written is not None:
+        enqueue(db_session, TASK, written.id)
+    return written
+
+
+_COLUMNS = MailMessage.__table__.c
+_FROM_ROW = [
+    "id",
+    "kind",
+    "to_address",
+    "locale",
+    "ref_id",
+    "facts",
+    "status",
+    "attempts",
+    "created_at",
+]
+
+
+def _upsert(db_session: Session) -> Any:
+    dialect = db_session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(MailMessage)
 
 
 def due(*, db_session: Session, message_id: str) -> MailMessage | None:

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
+from backend.kernel.clock import utcnow
 from backend.mail import service as mail
 from backend.mail.models import MailMessage
 from backend.notices import rules
@@ -33,17 +34,24 @@ def queue_notice(
     queued first); None for a worker erased or not wanting notices."""
     if kind not in rules.KINDS:
         raise ValueError(f"no notice {kind!r}")
-    # The five columns a notice needs, not the whole account (the approval's costliest read).
-    worker = db_session.execute(_RECIPIENT, {"worker_id": worker_id}).one_or_none()
-    if worker is None or worker.erased_at is not None or not worker.notify_by_email:
-        return None  # as wants_notices() says
-    return mail.queue(
+    message_id = rules.notice_id(act)
+    # One statement in the common case: the mail written from the worker's row when they
+    # want notices, unless this act's is kept already.
+    queued = mail.queue_from_row(
         db_session=db_session,
         kind=kind,
-        to_address=worker.email,
-        locale=worker.locale,
-        # The worker's id, as account mail has: erasure finds and deletes it by that.
-        ref_id=worker.id,
-        message_id=rules.notice_id(act),
+        # The worker's id as ref_id, as account mail has: erasure finds and deletes it by that.
+        recipient=(User.email, User.locale, User.id),
+        where=[User.id == worker_id, User.erased_at.is_(None), User.notify_by_email],
+        message_id=message_id,
         facts=facts,
+        now=utcnow(),
     )
+    if queued is not None:
+        return queued
+    # Nothing written: the worker does not want notices (as wants_notices() says), or the
+    # act's notice was queued before (again: that one).
+    worker = db_session.execute(_RECIPIENT, {"worker_id": worker_id}).one_or_none()
+    if worker is None or worker.erased_at is not None or not worker.notify_by_email:
+        return None
+    return db_session.get(MailMessage, message_id)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Conflict, not_found
 from backend.review import rules
 from backend.review.models import Appeal
-from backend.submissions.models import Decision, Submission
+from backend.submissions.models import Decision, Photo, Submission
 
 # A submission in one of these was decided by someone: a later decision lost the race.
 DECIDED_STATUSES = ("approved", "rejected", "appealed")
@@ -93,6 +93,31 @@ def awaiting_review(db_session: Session, submission_id: str) -> Submission:
     if submission.status != "in_review":
         raise not_awaiting_review(db_session, submission)
     return submission
+
+
+def awaiting_review_with_photos(
+    db_session: Session, submission_id: str
+) -> tuple[Submission, list[str]]:
+    """awaiting_review, with the ids of the submission's photos in order (what a reviewer had
+    before them), read in the same statement."""
+    rows = db_session.execute(
+        _WITH_PHOTOS, {"submission_id": submission_id}, execution_options=_FRESH
+    ).all()
+    if not rows:
+        raise not_found("submission")
+    submission = rows[0][0]
+    if submission.status != "in_review":
+        raise not_awaiting_review(db_session, submission)
+    return submission, [photo_id for _s, photo_id in rows if photo_id is not None]
+
+
+_WITH_PHOTOS = (
+    select(Submission, Photo.id)
+    .outerjoin(Photo, Photo.submission_id == Submission.id)
+    .where(Submission.id == bindparam("submission_id"))
+    .order_by(Photo.position)
+)
+_FRESH = {"populate_existing": True}
 
 
 def appeal_already_decided(db_session: Session, appeal: Appeal) -> Conflict:

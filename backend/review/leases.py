@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, or_, select
+from sqlalchemy import bindparam, case, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,13 +88,28 @@ def release_lease(*, db_session: Session, submission_id: str, admin: User, now: 
         raise held
 
 
-def check_not_held_by_another(
+def take_over_for_decision(
     db_session: Session, *, submission_id: str, admin: User, now: datetime
 ) -> None:
-    """Refuse a decision on a submission another admin holds a live lease on."""
-    held = _held(db_session, submission_id, admin, now)
-    if held is not None:
-        raise held
+    """Drop the submission's leases for the decision `admin` is making, in one statement:
+    409 `lease_held` (and nothing dropped, once the refusal rolls the transaction or its
+    savepoint back) when another admin's lease still holds. What a check of the leases
+    and drop_leases did in two round trips; a refused decision writes nothing that stays."""
+    dropped = db_session.execute(_DROP_RETURNING, {"submission_id": submission_id}).all()
+    for holder_id, expires_at in dropped:
+        if holder_id != admin.id and expires_at > now:
+            name = db_session.scalar(select(User.display_name).where(User.id == holder_id))
+            raise conflicts.lease_held(
+                holder_id=holder_id, holder_name=name or "", expires_at=expires_at
+            )
+
+
+_DROP_RETURNING = (
+    delete(ReviewLease)
+    .where(ReviewLease.submission_id == bindparam("submission_id"))
+    .returning(ReviewLease.admin_id, ReviewLease.expires_at)
+    .execution_options(synchronize_session=False)
+)
 
 
 def drop_leases(db_session: Session, submission_ids: Sequence[str]) -> None:

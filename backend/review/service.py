@@ -26,9 +26,14 @@ _PHOTO_IDS = (
 )
 
 
-def admin_evidence(db_session: Session, submission: Submission) -> dict[str, Any]:
-    """What a reviewer had before them, kept with their decision."""
-    photos = db_session.scalars(_PHOTO_IDS, {"submission_id": submission.id})
+def admin_evidence(
+    db_session: Session, submission: Submission, photo_ids: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """What a reviewer had before them, kept with their decision (the photos' ids read
+    here unless given)."""
+    photos = photo_ids
+    if photos is None:
+        photos = db_session.scalars(_PHOTO_IDS, {"submission_id": submission.id}).all()
     return {
         "checks": {c["name"]: c["passed"] for c in submission.checks},
         "flags": list(submission.flags),
@@ -45,9 +50,10 @@ def admin_verdict(
     reason_code: str | None,
     comment: str | None,
     appeal_id: str | None = None,
+    photo_ids: Sequence[str] | None = None,
 ) -> Verdict:
     """An admin's decision on a submission, with what they had before them."""
-    evidence = admin_evidence(db_session, submission)
+    evidence = admin_evidence(db_session, submission, photo_ids)
     if appeal_id is not None:
         # The appeal's id, not its text: the worker's words stay erasable, the audit does not.
         evidence |= {"appeal_id": appeal_id}
@@ -84,10 +90,9 @@ def decide_submission(
     `lease_held` when another admin holds it, `already_decided` (who, what, when) when
     someone decided it first."""
     check_decision(decision, reason_code, comment)
-    submission = conflicts.awaiting_review(db_session, submission_id)
-    leases.check_not_held_by_another(
-        db_session, submission_id=submission_id, admin=reviewer, now=now
-    )
+    submission, photo_ids = conflicts.awaiting_review_with_photos(db_session, submission_id)
+    # Another admin's live lease refuses it; any other lease goes with the decision.
+    leases.take_over_for_decision(db_session, submission_id=submission_id, admin=reviewer, now=now)
     decided = decide(
         db_session=db_session,
         submission_id=submission_id,
@@ -98,6 +103,7 @@ def decide_submission(
             decision=decision,
             reason_code=reason_code,
             comment=comment,
+            photo_ids=photo_ids,
         ),
         now=now,
         from_statuses=("in_review",),
@@ -105,7 +111,6 @@ def decide_submission(
     if not decided:  # another decider moved it since we read it
         db_session.refresh(submission)
         raise conflicts.not_awaiting_review(db_session, submission)
-    leases.drop_leases(db_session, [submission_id])
     db_session.flush()
     # The decision was written past the ORM: whoever reads the row next (the answer) gets it
     # as it is now, and nobody who does not need it pays for a read.

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.orm import Session, aliased
 
 from backend.accounts.models import User
 from backend.errors import not_found
@@ -27,33 +27,73 @@ def submission_detail(*, db_session: Session, submission_id: str, user: User) ->
         .correlate(Submission)
         .scalar_subquery()
     )
-    # One statement for the status and the decision that set it: a read on PostgreSQL takes
-    # a snapshot per statement, and two would show a status older than its decision.
-    row = db_session.execute(
-        select(Submission, Decision)
+    history = _HISTORY
+    # One statement for the status, the decision that set it, the decisions up to that one,
+    # the photos the user may see (a row for each pair) and the credit: a read on PostgreSQL
+    # takes a snapshot per statement, and two would show a status older than its decision;
+    # and each round trip cost the answer to an approval as much as its SQL.
+    rows = db_session.execute(
+        select(
+            Submission,
+            Decision,
+            history,
+            Photo,
+            LedgerTransaction.created_at.label("credited_at"),
+            LedgerEntry.amount_minor,
+            LedgerEntry.currency,
+        )
         .outerjoin(Decision, Decision.id == latest)
+        .outerjoin(
+            history,
+            and_(
+                history.submission_id == Submission.id,
+                history.created_at <= Decision.created_at,
+            ),
+        )
+        .outerjoin(
+            Photo, and_(Photo.submission_id == Submission.id, Submission.photos_visible_to(user))
+        )
+        .outerjoin(
+            LedgerTransaction,
+            and_(
+                LedgerTransaction.submission_id == Submission.id,
+                LedgerTransaction.kind == "submission_credit",
+            ),
+        )
+        .outerjoin(
+            LedgerEntry,
+            and_(LedgerEntry.transaction_id == LedgerTransaction.id, LedgerEntry.amount_minor > 0),
+        )
         .where(Submission.id == submission_id, Submission.visible_to(user))
-    ).first()
-    if row is None:
-        raise not_found("submission")
-    submission, decision = row[0], row[1]
-    photos = db_session.scalars(
-        select(Photo)
-        .join(Submission, Submission.id == Photo.submission_id)
-        .where(Photo.submission_id == submission.id, Submission.photos_visible_to(user))
-        .order_by(Photo.position)
+        .order_by(history.created_at, history.id, Photo.position)
     ).all()
+    if not rows:
+        raise not_found("submission")
+    submission, decision, first = rows[0][0], rows[0][1], rows[0]
+    # Each once, in order: the decisions oldest first, the photos by position.
+    decisions: dict[str, Decision] = {}
+    photos: dict[str, Photo] = {}
+    for row in rows:
+        if row[2] is not None:
+            decisions.setdefault(row[2].id, row[2])
+        if row[3] is not None:
+            photos.setdefault(row[3].id, row[3])
+    # The credit commits with the approval: shown with the status that says so.
+    payout = None
+    if submission.status == "approved" and first.amount_minor is not None:
+        payout = credit_out(first.amount_minor, first.currency, first.credited_at)
     return submission_out(
         submission,
         user=user,
-        photos=photos,
+        photos=list(photos.values()),
         decision=decision,
-        decisions=[]
-        if decision is None
-        else decision_history(db_session, [submission.id], until=decision.created_at),
-        # The credit commits with the approval: shown with the status that says so.
-        payout=_credit(db_session, submission.id) if submission.status == "approved" else None,
+        decisions=list(decisions.values()),
+        payout=payout,
     )
+
+
+# The decisions up to the latest, beside it in the detail's statement.
+_HISTORY = aliased(Decision)
 
 
 def decision_history(
@@ -65,22 +105,6 @@ def decision_history(
     if until is not None:
         stmt = stmt.where(Decision.created_at <= until)
     return list(db_session.scalars(stmt.order_by(Decision.created_at, Decision.id)))
-
-
-def _credit(db_session: Session, submission_id: str) -> dict[str, Any] | None:
-    """What the worker was credited for this submission, once approved."""
-    row = db_session.execute(
-        select(LedgerTransaction.created_at, LedgerEntry.amount_minor, LedgerEntry.currency)
-        .join(LedgerEntry, LedgerEntry.transaction_id == LedgerTransaction.id)
-        .where(
-            LedgerTransaction.submission_id == submission_id,
-            LedgerTransaction.kind == "submission_credit",
-            LedgerEntry.amount_minor > 0,
-        )
-    ).first()
-    if row is None:
-        return None
-    return credit_out(row.amount_minor, row.currency, row.created_at)
 
 
 def worker_submissions_page(

@@ -210,3 +210,36 @@ def test_a_decision_on_what_the_machine_decided_says_so(app, client, db, make, a
     assert (late.json["actor"], late.json["decided_status"]) == ("machine", "approved")
     assert late.json["decided_by"] is None
     assert late.json["detail"].startswith("Approved automatically by the checks at ")
+
+
+def test_a_refused_decision_keeps_the_lease_that_refused_it_and_an_approval_drops_one_run_out(
+    client, db, make, auth_headers, in_review
+):
+    # A decision drops the submission's leases as it checks them (one DELETE … RETURNING):
+    # the refusal must undo that drop, in a single decision and in a bulk one's savepoint.
+    held, lapsed = in_review(), in_review()
+    bea = make(UserFactory, role="admin", display_name="Bea Admin")
+    carl = auth_headers(make(UserFactory, role="admin"))
+    with db.transaction() as session:
+        for waiting, taken_at in ((held, utcnow()), (lapsed, utcnow() - timedelta(minutes=10))):
+            leases.take_lease(
+                db_session=session,
+                submission_id=waiting.submission_id,
+                admin=bea,
+                now=taken_at,
+                lease_seconds=120,
+            )
+    done = client.post(
+        "/api/v1/review/bulk-approve",
+        json={"submission_ids": [held.submission_id, lapsed.submission_id]},
+        headers=carl,
+    )
+    assert done.status_code == 200, done.json
+    assert done.json["approved"] == [lapsed.submission_id]
+    assert [s["code"] for s in done.json["skipped"]] == ["lease_held"]
+    refused = approve(client, carl, held.submission_id)
+    assert refused.status_code == 409
+    assert refused.json["holder"] == {"id": bea.id, "display_name": "Bea Admin"}
+    with db.transaction(write=False) as session:
+        kept = session.query(ReviewLease).all()
+        assert [(k.submission_id, k.admin_id) for k in kept] == [(held.submission_id, bea.id)]
