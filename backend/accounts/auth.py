@@ -79,18 +79,26 @@ def _persistent_user(session: Session, row: Any) -> User:
     known = session.identity_map.get(session.identity_key(User, (row.id,)))
     if known is not None:
         return known
-    user = User(**{key: fields[key] for key in _USER_KEYS})
-    make_transient_to_detached(user)
+    user = _loaded(User, {key: fields[key] for key in _USER_KEYS})
     session.add(user)
     brand = None
     if row.brand_id is not None:
         brand = session.identity_map.get(session.identity_key(Brand, (row.brand_id,)))
         if brand is None:
-            brand = Brand(id=row.brand_id, name=row.brand_name, created_at=row.brand_at)
-            make_transient_to_detached(brand)
+            brand = _loaded(
+                Brand, {"id": row.brand_id, "name": row.brand_name, "created_at": row.brand_at}
+            )
             session.add(brand)
     set_committed_value(user, "brand", brand)
     return user
+
+
+def _loaded(model: Any, values: dict[str, Any]) -> Any:
+    """An instance holding `values` as loaded ones (no change to flush), ready to add."""
+    instance = model._sa_class_manager.new_instance()
+    instance.__dict__.update(values)  # an instrumented attribute keeps its value here
+    make_transient_to_detached(instance)
+    return instance
 
 
 def _key_holder(key: str) -> User | None:
