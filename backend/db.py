@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, MetaData, String, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, MetaData, String, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -154,8 +154,11 @@ def _sqlite_pragmas(engine: Engine, busy_timeout_ms: int, mmap_mb: int) -> None:
     def _on_begin(conn: Any) -> None:
         # A read that later writes must hold the write lock from the start, or SQLite
         # answers SQLITE_BUSY at the upgrade without waiting for the busy timeout.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get("sqlite_autocommit", False):
+            # Each statement its own read transaction: no BEGIN and no COMMIT to run.
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_immediate") else "BEGIN")
 
 
 class Database:
@@ -241,12 +244,36 @@ def request_session() -> Session:
         write = has_request_context() and request.method in WRITE_METHODS
         database = get_db()
         g.db_session = database.session(write=write)
-        if not write and not database.is_sqlite:
-            # A read-only request on PostgreSQL reads each statement in its own snapshot:
-            # BEGIN and ROLLBACK were two of the six round trips of GET /missions/nearby.
-            g.db_session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if not write:
+            # A read-only request reads each statement in its own snapshot: on PostgreSQL,
+            # BEGIN and ROLLBACK were two of the six round trips of GET /missions/nearby; on
+            # SQLite, BEGIN and COMMIT cost SQLAlchemy as much Python as a small query.
+            g.db_session.connection(execution_options=_AUTOCOMMIT[database.is_sqlite])
+        g.db_autocommit = not write
     session: Session = g.db_session
     return session
+
+
+_AUTOCOMMIT: dict[bool, dict[str, Any]] = {
+    True: {"sqlite_autocommit": True},
+    False: {"isolation_level": "AUTOCOMMIT"},
+}
+
+
+def autocommit_read(statement: Any, params: dict[str, Any]) -> Any:
+    """The first row of one read statement, on a connection of its own outside any
+    transaction (on SQLite no BEGIN and no lock: the statement is its own snapshot); None if
+    it finds none. For a write request's reads that must not wait for, or hold, its lock."""
+    connection = g.get("db_apart")
+    if connection is None:
+        # One connection for all of the request's reads apart (its token, its
+        # Idempotency-Key before and after the view), kept to its end: in autocommit it
+        # holds no snapshot and no lock while it waits.
+        database = get_db()
+        connection = database.engine.connect()
+        connection.execution_options(**_AUTOCOMMIT[database.is_sqlite])
+        g.db_apart = connection
+    return connection.execute(statement, params).first()
 
 
 @contextmanager
@@ -278,8 +305,12 @@ def driver_cursor(db_session: Session) -> Any:
 
 def commit_request() -> None:
     """The request's single commit boundary; tasks queued in the outbox go out after it."""
-    if "db_session" in g:
-        g.db_session.commit()
+    session: Session | None = g.get("db_session")
+    if session is None:
+        return
+    if g.get("db_autocommit") and not (session.new or session.dirty or session.deleted):
+        return  # each statement of a read-only request committed on its own: nothing left
+    session.commit()
 
 
 def end_request_transaction() -> None:
@@ -293,6 +324,10 @@ def _close_request_session(_exc: BaseException | None) -> None:
     # Per request, not per app context: a test or CLI may hold one app context across
     # many requests, and a session must never outlive its request.
     session: Session | None = g.pop("db_session", None)
+    g.pop("db_autocommit", None)
+    apart: Connection | None = g.pop("db_apart", None)
+    if apart is not None:
+        apart.close()
     if session is not None:
         try:
             session.rollback()

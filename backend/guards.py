@@ -23,6 +23,8 @@ BODY_STATE = "fairfield.body_state"  # environ key: how a body without a length 
 
 NUL = "\x00"
 MESSAGE = "Must be valid text: no NUL characters or unpaired surrogates."
+# The only bodies werkzeug reads a form from; any other type has an empty one.
+FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
 def _bad_text(text: str) -> bool:
@@ -145,8 +147,9 @@ def init_guards(app: Flask) -> None:
                 found[_printable(key)] = [MESSAGE]
         if request.is_json and request.content_length:
             _nul_fields(request.get_json(silent=True), "", found)
-        for key, value in request.form.items(multi=True):
-            if _bad_text(key) or _bad_text(value):
-                found[_printable(key)] = [MESSAGE]
+        if request.mimetype in FORM_TYPES:  # werkzeug parses no other type as a form
+            for key, value in request.form.items(multi=True):
+                if _bad_text(key) or _bad_text(value):
+                    found[_printable(key)] = [MESSAGE]
         if found:
             raise Invalid(gettext("The request contains text that is not valid."), errors=found)

@@ -24,13 +24,13 @@ def test_a_retry_that_missed_the_key_at_first_is_replayed_once_it_holds_the_lock
     assert first.status_code == 201
     # The retry read its snapshot while the first was still running: no key yet.
     lookups = []
-    real = service._stored
+    real = service._stored_apart
 
-    def first_lookup_misses(session, user_id, key):
+    def first_lookup_misses(user_id, key):
         lookups.append(key)
-        return None if len(lookups) == 1 else real(session, user_id, key)
+        return None if len(lookups) == 1 else real(user_id, key)
 
-    monkeypatch.setattr(service, "_stored", first_lookup_misses)
+    monkeypatch.setattr(service, "_stored_apart", first_lookup_misses)
     retry = client.post(f"/api/v1/missions/{mission}/claim", headers=headers)
     assert (retry.status_code, retry.json) == (201, first.json)
     assert retry.headers["Idempotent-Replayed"] == "true"

@@ -7,15 +7,19 @@ closed for machines."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import limits
 from apiflask import HTTPTokenAuth
 from flask import current_app, g, request
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import TooManyRequests
 
 from backend.accounts import apikeys, rules
-from backend.accounts.models import User
-from backend.accounts.service import user_for_token
-from backend.db import WRITE_METHODS, get_db, request_session
+from backend.accounts.models import ApiToken, Brand, User
+from backend.db import WRITE_METHODS, autocommit_read, get_db, request_session
 from backend.errors import Forbidden
 from backend.extensions import limiter
 from backend.i18n import gettext
@@ -37,19 +41,64 @@ def _verify_token(token: str) -> User | None:
     g.pop("api_key", None)  # a test may hold one app context (and `g`) across requests
     if rules.is_api_key(token):
         return _key_holder(token)
-    database = get_db()
-    if database.is_sqlite and request.method in WRITE_METHODS:
+    params = {"token_hash": rules.token_digest(token), "now": utcnow()}
+    session = request_session()
+    if get_db().is_sqlite and request.method in WRITE_METHODS:
         # SQLite runs writers one at a time from their BEGIN IMMEDIATE on. The token lookup
         # is a read: done before the write lock is taken, every other writer waits less.
-        with database.transaction(write=False) as session:
-            user = user_for_token(db_session=session, token=token)
-        if user is not None:
-            user = request_session().merge(user, load=False)
+        row = autocommit_read(_USER_FOR_TOKEN, params)
     else:
-        user = user_for_token(db_session=request_session(), token=token)
-    if user is not None:
-        g.user_id = user.id  # for the request log
+        row = session.connection().execute(_USER_FOR_TOKEN, params).first()
+    if row is None:
+        return None
+    g.user_id = row.id  # for the request log
+    return _persistent_user(session, row)
+
+
+# Every authenticated request runs this first: one Core statement, built once, read fresh
+# each time (a revoked or expired token, a removed member, a changed role count at once).
+# The ORM's select of User cost as much again in Python as the statement itself.
+_USER_COLUMNS = list(User.__table__.c)
+_USER_FOR_TOKEN = (
+    select(*_USER_COLUMNS, Brand.name.label("brand_name"), Brand.created_at.label("brand_at"))
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(Brand, Brand.id == User.brand_id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
+        User.removed_at.is_(None),
+    )
+)
+_USER_KEYS = [c.key for c in _USER_COLUMNS]
+
+
+def _persistent_user(session: Session, row: Any) -> User:
+    """The row as the session's User (and Brand), as if the ORM had loaded it: no second
+    read, and changes a view makes to it are flushed as usual."""
+    fields = row._mapping
+    known = session.identity_map.get(session.identity_key(User, (row.id,)))
+    if known is not None:
+        return known
+    user = _loaded(User, {key: fields[key] for key in _USER_KEYS})
+    session.add(user)
+    brand = None
+    if row.brand_id is not None:
+        brand = session.identity_map.get(session.identity_key(Brand, (row.brand_id,)))
+        if brand is None:
+            brand = _loaded(
+                Brand, {"id": row.brand_id, "name": row.brand_name, "created_at": row.brand_at}
+            )
+            session.add(brand)
+    set_committed_value(user, "brand", brand)
     return user
+
+
+def _loaded(model: Any, values: dict[str, Any]) -> Any:
+    """An instance holding `values` as loaded ones (no change to flush), ready to add."""
+    instance = model._sa_class_manager.new_instance()
+    instance.__dict__.update(values)  # an instrumented attribute keeps its value here
+    make_transient_to_detached(instance)
+    return instance
 
 
 def _key_holder(key: str) -> User | None:

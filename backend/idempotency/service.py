@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from backend.accounts.auth import current_user
-from backend.db import read_snapshot, request_session
+from backend.db import autocommit_read, request_session
 from backend.errors import Conflict, Invalid
 from backend.i18n import gettext
 from backend.idempotency.models import IdempotencyKey
@@ -126,15 +126,16 @@ def _run_on_sqlite(
     own session would take that lock before the view's slow work (a submission's photos);
     the second lookup finds a request with this key that finished meanwhile: it wins, and
     this one's writes are undone."""
-    with read_snapshot() as snapshot:
-        stored = _stored(snapshot, user_id, key)
+    stored = _stored_apart(user_id, key)
     if stored is not None:
         return _replay(stored, fingerprint)
     try:
         response = current_app.make_response(view(*args, **kwargs))
     except Exception:
         session.rollback()
-        stored = _stored(session, user_id, key)
+        # Apart again, not under a write lock taken anew: a request with this key that ran
+        # before the view took the lock has committed by now (SQLite runs writers in turn).
+        stored = _stored_apart(user_id, key)
         if stored is None:
             raise
         return _replay(stored, fingerprint)
@@ -143,6 +144,11 @@ def _run_on_sqlite(
         return response
     session.rollback()
     return _replay(stored, fingerprint)
+
+
+def _stored_apart(user_id: str, key: str) -> Any:
+    """The stored answer, read in no transaction: no BEGIN, no lock, no session."""
+    return autocommit_read(_STORED, {"user_id": user_id, "key": key})
 
 
 def _stored(session: Session, user_id: str, key: str) -> Any:

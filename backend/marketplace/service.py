@@ -31,6 +31,7 @@ from backend.missions import states
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
 from backend.payouts import closing
+from backend.payouts.models import PayoutRequest
 from backend.stores.models import Store
 
 # What a worker sees of a mission, in one row: plain columns rather than three ORM objects,
@@ -183,6 +184,19 @@ _EVER_PUBLISHED = (
         Mission.id == bindparam("mission_id"),
         or_(Campaign.status == "published", Campaign.published_at.is_not(None)),
     )
+    .exists()
+)
+# What a claim checks before its UPDATE, in one statement read under the worker's lock: is
+# the worker closing their account, how many claims they hold, and whether the mission was
+# ever published (used only when the UPDATE takes nothing, so that a refused claim, nine in
+# ten of a busy round, needs no statement after it).
+_BEFORE_CLAIM = select(
+    select(PayoutRequest.id)
+    .where(PayoutRequest.worker_id == bindparam("worker_id"), PayoutRequest.final.is_(True))
+    .exists()
+    .label("closing"),
+    _ACTIVE_CLAIMS.scalar_subquery().label("active"),
+    _EVER_PUBLISHED.label("published"),
 )
 
 
@@ -211,8 +225,12 @@ def claim_mission(
     connection = db_session.connection()
     # Serialise this worker's claims so parallel requests cannot all pass the cap check.
     lock_user(db_session=db_session, user_id=worker.id)
-    closing.refuse_if_closing(db_session=db_session, worker_id=worker.id)
-    active = connection.execute(_ACTIVE_CLAIMS, {"worker_id": worker.id}).scalar_one()
+    found = connection.execute(
+        _BEFORE_CLAIM, {"worker_id": worker.id, "mission_id": mission_id}
+    ).one()
+    if found.closing:
+        raise closing.closing_refusal()
+    active = found.active
     if active >= claim_limit:
         raise Conflict(
             gettext(
@@ -229,7 +247,9 @@ def claim_mission(
         _TAKE_OPEN_MISSION, {"mission_id": mission_id, "now": now, "worker_id": worker.id}
     ).first()
     if taken is None:
-        if connection.execute(_EVER_PUBLISHED, {"mission_id": mission_id}).first() is None:
+        # Read before the UPDATE, under the same lock (SQLite) or in an earlier snapshot
+        # (PostgreSQL): a campaign published in between is one no claim could have seen yet.
+        if not found.published:
             raise not_found("mission")
         raise Conflict(
             gettext("This mission is not open for claiming."), code="mission_unavailable"

@@ -30,14 +30,19 @@ def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
     """Conflict `account_closing` once the worker has asked for a final payout: they are
     leaving, so they take no new work and no plain payout (only a final one)."""
     if is_closing(db_session=db_session, worker_id=worker_id):
-        raise Conflict(
-            gettext(
-                "You asked for a final payout to close your account: you can no longer claim "
-                "missions or ask for a plain payout. Erase your account with DELETE /me; "
-                "anything credited since is paid by another request with `final: true`."
-            ),
-            code="account_closing",
-        )
+        raise closing_refusal()
+
+
+def closing_refusal() -> Conflict:
+    """The refusal of new work or a plain payout to a worker who asked for a final payout."""
+    return Conflict(
+        gettext(
+            "You asked for a final payout to close your account: you can no longer claim "
+            "missions or ask for a plain payout. Erase your account with DELETE /me; "
+            "anything credited since is paid by another request with `final: true`."
+        ),
+        code="account_closing",
+    )
 
 
 def lock_closing_workers(*, db_session: Session, batch_id: str) -> None:
