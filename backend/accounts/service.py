@@ -202,25 +202,6 @@ def end_sessions(*, db_session: Session, user_id: str) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def user_for_token(*, db_session: Session, token: str, now: datetime | None = None) -> User | None:
-    """The user a bearer token stands for, or None if unknown or expired."""
-    # One query for token and user, built once: it runs before every authenticated request.
-    return db_session.scalar(
-        _USER_FOR_TOKEN, {"token_hash": rules.token_digest(token), "now": now or utcnow()}
-    )
-
-
-_USER_FOR_TOKEN = (
-    select(User)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .where(
-        ApiToken.token_hash == bindparam("token_hash"),
-        ApiToken.expires_at > bindparam("now", type_=ApiToken.expires_at.type),
-        User.removed_at.is_(None),
-    )
-)
-
-
 def revoke_token(*, db_session: Session, token: str) -> bool:
     """Delete the row of this bearer token, so it stops working at once; False if unknown."""
     result = db_session.execute(
