@@ -20,9 +20,9 @@ from backend.submissions.models import Photo, Submission
 from backend.submissions.rules import ERASED_SHA256
 from backend.urls import photo_links, photo_url
 from backend.validation import reuse
-from tests.review.test_statements import selects, statements
 from tests.support.factories import UserFactory
 from tests.support.photos import jpeg, shelf
+from tests.support.statements import selects, statements
 from tests.support.submitting import submit, validate_now
 
 
@@ -121,7 +121,7 @@ def test_a_page_reads_its_items_extras_beside_them(app, client, make, in_review,
     for one in waiting:
         taken = client.post(f"/api/v1/submissions/{one.submission_id}/lease", headers=headers)
         assert taken.status_code == 200, taken.json
-    with statements(app.extensions["fairfield.db"].engine) as seen:
+    with statements(app.extensions["fairfield.db"]) as seen:
         sent = client.get("/api/v1/review/queue", headers=headers)
     assert sent.status_code == 200, sent.json
     assert len(sent.json["items"]) == 2

@@ -5,44 +5,14 @@ subscriptions again, and the row was read again after the decision)."""
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from backend.kernel.clock import utcnow
 from backend.review import service as review
 from tests.support.factories import UserFactory
+from tests.support.statements import selects, statements
 
 EVERY_EVENT = ["submission.approved", "campaign.budget_low", "campaign.completed"]
-TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
-
-
-@contextmanager
-def statements(engine) -> Iterator[list[str]]:
-    """Every SQL statement the engine runs meanwhile, in order."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def selects(seen: list[str]) -> Counter[str]:
-    """How many SELECTs read each table (one reading two tables counts for both)."""
-    counts: Counter[str] = Counter()
-    for statement in seen:
-        if statement.lstrip().upper().startswith("SELECT"):
-            counts.update(set(TABLE.findall(statement)))
-    return counts
 
 
 def whole_submission_rows(seen: list[str]) -> int:
@@ -75,7 +45,7 @@ def test_an_approval_reads_the_subscriptions_once_and_the_submission_once(
     reviewer = make(UserFactory, role="admin")
     with (
         app.app_context(),
-        statements(app.extensions["fairfield.db"].engine) as seen,
+        statements(app.extensions["fairfield.db"]) as seen,
         db.transaction() as session,
     ):
         review.decide_submission(
@@ -92,7 +62,7 @@ def test_an_approval_reads_the_subscriptions_once_and_the_submission_once(
 
 
 def test_an_approval_over_http_reads_the_subscriptions_once(app, client, admin, subscribed):
-    with statements(app.extensions["fairfield.db"].engine) as seen:
+    with statements(app.extensions["fairfield.db"]) as seen:
         response = client.post(
             f"/api/v1/submissions/{subscribed.submission_id}/decision",
             json={"decision": "approve"},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,3 +24,15 @@ def statements(db: Any) -> Iterator[list[str]]:
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+TABLE = re.compile(r"\b(?:FROM|JOIN)\s+\"?(\w+)\"?", re.IGNORECASE)
+
+
+def selects(seen: list[str]) -> Counter[str]:
+    """How many SELECTs read each table (one reading two tables counts for both)."""
+    counts: Counter[str] = Counter()
+    for statement in seen:
+        if statement.lstrip().upper().startswith("SELECT"):
+            counts.update(set(TABLE.findall(statement)))
+    return counts
