@@ -31,7 +31,6 @@ from backend.missions import states
 from backend.missions.models import Assignment, Mission
 from backend.pagination import page, paginate
 from backend.payouts import closing
-from backend.payouts.models import PayoutRequest
 from backend.stores.models import Store
 
 # What a worker sees of a mission, in one row: plain columns rather than three ORM objects,
@@ -191,10 +190,7 @@ _EVER_PUBLISHED = (
 # ever published (used only when the UPDATE takes nothing, so that a refused claim, nine in
 # ten of a busy round, needs no statement after it).
 _BEFORE_CLAIM = select(
-    select(PayoutRequest.id)
-    .where(PayoutRequest.worker_id == bindparam("worker_id"), PayoutRequest.final.is_(True))
-    .exists()
-    .label("closing"),
+    closing.asked_final(bindparam("worker_id")).label("closing"),
     _ACTIVE_CLAIMS.scalar_subquery().label("active"),
     _EVER_PUBLISHED.label("published"),
 )

@@ -4,8 +4,9 @@ details a final request kept go once its batch is paid."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Exists, select, update
 from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
@@ -16,14 +17,19 @@ from backend.payouts import rules as payout_rules
 from backend.payouts.models import PayoutRequest
 
 
-def is_closing(*, db_session: Session, worker_id: str) -> bool:
-    """Has the worker asked for a final payout (they are closing their account, for good)?"""
-    asked = db_session.scalar(
+def asked_final(worker_id: Any) -> Exists:
+    """Whether the worker (an id, or a bound parameter) asked for a final payout, as a SQL
+    expression: for a statement that reads it beside other things."""
+    return (
         select(PayoutRequest.id)
         .where(PayoutRequest.worker_id == worker_id, PayoutRequest.final.is_(True))
-        .limit(1)
+        .exists()
     )
-    return asked is not None
+
+
+def is_closing(*, db_session: Session, worker_id: str) -> bool:
+    """Has the worker asked for a final payout (they are closing their account, for good)?"""
+    return bool(db_session.scalar(select(asked_final(worker_id))))
 
 
 def refuse_if_closing(*, db_session: Session, worker_id: str) -> None:
