@@ -92,15 +92,9 @@ def prepare(db_session: Session) -> None:
     The planner's cost of a check over a million entries is far above `jit_above_cost`, and
     compiling (inlining and optimising every expression) took longer than running the query:
     1.9 of 2.0 s for the credits' check over 200,000 entries. SET LOCAL: this transaction only.
-
-    And without parallel workers: the credits' grouped pass over the entries was run whole
-    by each worker (a grouped aggregate is not split between them), and a parallel hash
-    join builds its table even when the other side is empty, as a healthy ledger's
-    discrepancies are; run serially, the credits' check took 0.31 s of CPU, not 0.52.
     """
     if db_session.get_bind().dialect.name == "postgresql":
         db_session.execute(text("SET LOCAL jit = off"))
-        db_session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
 
 
 def run_checks(*, db_session: Session) -> Iterator[tuple[str, list[str]]]:

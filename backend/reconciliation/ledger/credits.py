@@ -14,6 +14,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     union,
 )
 from sqlalchemy.orm import Session, aliased
@@ -144,11 +145,19 @@ def credits_pay_the_reward(db_session: Session) -> list[str]:
     )
     if movements is None:
         expected = expected.where(~_pays_as_expected(last_funded))
-    else:
-        expected = expected.outerjoin(
-            movements, movements.c.transaction_id == LedgerTransaction.id
-        ).where(~_moves_as_expected(movements, last_funded))
-    return movement_mismatches(db_session, expected)
+        return movement_mismatches(db_session, expected)
+    expected = expected.outerjoin(
+        movements, movements.c.transaction_id == LedgerTransaction.id
+    ).where(~_moves_as_expected(movements, last_funded))
+    # Without parallel workers: the grouped pass over the entries was run whole by each
+    # worker (a grouped aggregate is not split between them), and a parallel hash join
+    # builds its table even when the other side is empty, as a healthy ledger's
+    # discrepancies are; run serially, this check took 0.31 s of CPU, not 0.52, over 200,000
+    # entries. For this check only: the others lost as much at a million entries without.
+    db_session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    found = movement_mismatches(db_session, expected)
+    db_session.execute(text("SET LOCAL max_parallel_workers_per_gather TO DEFAULT"))
+    return found
 
 
 def _movements() -> Any:
