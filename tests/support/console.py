@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,17 +62,28 @@ def by_label(browser: Any, label: str) -> Any:
 
 
 def button(browser: Any, name: str, within: str = "body") -> Any:
-    """The visible button whose text begins with `name` (inside the CSS selector `within`)."""
+    """The visible button whose text begins with `name` (inside the CSS selector `within`).
+    A page that renders anew while the buttons are read (the queue after a filter) leaves
+    stale elements: they are looked for again, a few times."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
 
-    found = [
-        b
-        for b in browser.find_elements(By.CSS_SELECTOR, f"{within} button")
-        if b.is_displayed() and b.text.strip().startswith(name)
-    ]
-    if not found:
-        raise LookupError(f"no button {name!r}")
-    return found[0]
+    for attempt in range(5):
+        try:
+            found = [
+                b
+                for b in browser.find_elements(By.CSS_SELECTOR, f"{within} button")
+                if b.is_displayed() and b.text.strip().startswith(name)
+            ]
+        except StaleElementReferenceException:
+            if attempt == 4:
+                raise
+            time.sleep(0.1)
+            continue
+        if not found:
+            raise LookupError(f"no button {name!r}")
+        return found[0]
+    raise AssertionError("unreachable")
 
 
 def link(browser: Any, name: str) -> Any:
