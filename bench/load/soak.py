@@ -26,15 +26,21 @@ from bench.load.world import Caller, drained, outbox_pending
 
 
 def _memory_mb(root: psutil.Process) -> dict[str, float]:
-    """The resident memory of a process and its children (RSS), and the part of it no other
-    process shares (USS): RSS counts PostgreSQL's shared buffers in every backend that touched
-    them, so a growing cache looks like a leak there; USS does not."""
-    rss = uss = 0
+    """The resident memory of a process and its children (RSS), the part of it no other
+    process shares (USS), and each page divided among the processes that share it (PSS).
+    RSS counts PostgreSQL's shared buffers in every backend that touched them, so a growing
+    cache looks like a leak there; USS does not. USS grows in forked children (Celery's,
+    gunicorn's) as they write to pages they shared with their parent, which moves memory
+    from shared to unique without adding any; PSS, summed over the tree, counts each page
+    once and so grows only when the tree holds more."""
+    rss = uss = pss = 0
     for proc in [root, *root.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             full = proc.memory_full_info()
-            rss, uss = rss + full.rss, uss + full.uss
-    return {"rss": round(rss / 2**20, 1), "uss": round(uss / 2**20, 1)}
+            rss, uss, pss = rss + full.rss, uss + full.uss, pss + full.pss
+    return {
+        role: round(value / 2**20, 1) for role, value in (("rss", rss), ("uss", uss), ("pss", pss))
+    }
 
 
 def _growth_pct(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
@@ -53,6 +59,7 @@ def _backlog(stack: Stack) -> dict[str, Any]:
     return {
         "rss_mb": {role: mb["rss"] for role, mb in memory.items()},
         "uss_mb": {role: mb["uss"] for role, mb in memory.items()},
+        "pss_mb": {role: mb["pss"] for role, mb in memory.items()},
         "outbox_unsent": unsent,
         "outbox_not_done": outbox_pending(stack.db),
         "redis_queue": redis.Redis.from_url(stack.broker).llen("celery"),
@@ -92,6 +99,7 @@ def soak(stack: Stack, first_pair: int, users: int) -> dict[str, Any]:
         "at_end": end,
         "rss_growth_pct": _growth_pct(start["rss_mb"], end["rss_mb"]),
         "uss_growth_pct": _growth_pct(start["uss_mb"], end["uss_mb"]),
+        "pss_growth_pct": _growth_pct(start["pss_mb"], end["pss_mb"]),
         "ledger_check_problems": problems[:20],
         "pairs_taken": raw["pairs_taken"],
     }
