@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import Select, Text, bindparam, case, cast, func, literal, select, tuple_
@@ -85,11 +85,11 @@ _NOW: Any = bindparam("now", type_=ReviewLease.expires_at.type)
 _LIVE_LEASE = (ReviewLease.submission_id == Submission.id) & (ReviewLease.expires_at > _NOW)
 
 
-def _page_columns() -> Select[*tuple[Any, ...]]:
+def _page_columns(dialect: str) -> Select[*tuple[Any, ...]]:
     """The columns a queue item shows, flat, with what it shows beside its rows: the brand's
-    name, the worker's name and record, the live lease (at :now) and who holds it. One
-    statement; these were three of their own (a round trip each), and the rows came as four
-    ORM objects each."""
+    name, the worker's name and record, the live lease (at :now) and who holds it, and its
+    photos. One statement; these were four of their own (a round trip each), and the rows
+    came as four ORM objects each."""
     return (
         select(
             Submission.id,
@@ -132,11 +132,25 @@ def _page_columns() -> Select[*tuple[Any, ...]]:
                 "lease_admin_name",
             ),
             _scalar(select(ReviewLease.expires_at).where(_LIVE_LEASE), "lease_expires_at"),
+            _photo_pairs(dialect),
         )
         .join(Mission, Mission.id == Submission.mission_id)
         .join(Store, Store.id == Mission.store_id)
         .join(Campaign, Campaign.id == Mission.campaign_id)
     )
+
+
+def _photo_pairs(dialect: str) -> Any:
+    """The item's photos as JSON text, [[id, position], ...] in no promised order (sorted
+    here: SQLite's json_group_array takes no ORDER BY); PostgreSQL's null for none. Read
+    beside each row, rather than by a statement of their own: a round trip of 0.9 ms."""
+    pair = func.json_build_array if dialect == "postgresql" else func.json_array
+    together = func.json_agg if dialect == "postgresql" else func.json_group_array
+    return _as_text(
+        select(together(pair(Photo.id, Photo.position)))
+        .where(Photo.submission_id == Submission.id)
+        .scalar_subquery()
+    ).label("photos")
 
 
 def _scalar(stmt: Select[Any], name: str) -> Any:
@@ -174,9 +188,9 @@ def _page_statement(
     if where == QueueFilter():
         key = (_dialect(db_session), in_order)
         if key not in _PAGE:
-            _PAGE[key] = _waiting(_page_columns(), db_session, where, in_order=in_order)
+            _PAGE[key] = _waiting(_page_columns(key[0]), db_session, where, in_order=in_order)
         return _PAGE[key]
-    return _waiting(_page_columns(), db_session, where, in_order=in_order)
+    return _waiting(_page_columns(_dialect(db_session)), db_session, where, in_order=in_order)
 
 
 def review_queue(
@@ -346,11 +360,10 @@ def queue_items(
 def _page_items(
     db_session: Session, rows: Sequence[Any], *, sla_hours: float
 ) -> list[dict[str, Any]]:
-    """Queue items for rows of _page_columns; photos, products and matched photos read for
-    all of them at once."""
+    """Queue items for rows of _page_columns (photos among their columns); products and
+    matched photos read for all of them at once."""
     checks = [_json(row.checks) for row in rows]
     links = photo_linker()
-    photos = photos_of(db_session, [row.id for row in rows])
     products = products_of(db_session, {row.campaign_id for row in rows})
     matches = [match_rows(c) for c in checks]
     shown = photos_still_kept(db_session, {m["photo_id"] for ms in matches for m in ms})
@@ -360,7 +373,7 @@ def _page_items(
             flags=_json(row.flags),
             checks=checked,
             answers=_json(row.answers),
-            photos=photos.get(row.id, []),
+            photos=_listed_photos(row.photos),
             products=products.get(row.campaign_id, []),
             matches=matched,
             shown=shown,
@@ -369,6 +382,19 @@ def _page_items(
         )
         for row, checked, matched in zip(rows, checks, matches, strict=True)
     ]
+
+
+class _Photo(NamedTuple):
+    id: str
+    position: int
+
+
+def _listed_photos(pairs: str | None) -> list[_Photo]:
+    """The photos of _photo_pairs' JSON, by position (unique per submission)."""
+    return sorted(
+        (_Photo(photo_id, position) for photo_id, position in orjson.loads(pairs or "[]") or ()),
+        key=lambda photo: photo.position,
+    )
 
 
 def _json(stored: str | None) -> Any:
