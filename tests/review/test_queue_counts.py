@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Text, cast, delete, func, select, update
 
+from backend import migrate
 from backend.kernel.clock import utcnow
 from backend.missions.models import Mission
 from backend.review.models import ReviewQueueCount
@@ -207,3 +208,20 @@ def test_postgresql_folds_the_appended_changes(db, in_review, backend_name):
         rows = session.scalar(select(func.count()).select_from(ReviewQueueCount))
     assert rows is not None
     assert rows <= (64 + 2 if backend_name == "postgresql" else 1)
+
+
+def test_the_migration_counts_what_waits_already(db, in_review):
+    """0028 fills the kept counts from the submissions waiting when it runs."""
+    waiting = in_review()
+    in_review(honest_payload(**FAR))
+    migrate.downgrade(db, "0027")
+    insert_submission(
+        db,
+        mission_id=waiting.claimed.mission_id,
+        worker_id=waiting.claimed.worker.id,
+        brand_id=waiting.claimed.brand_id,
+        captured_at=utcnow(),
+    )
+    migrate.upgrade(db)
+    assert kept(db) == fresh(db)
+    assert sum(fresh(db).values()) == 3
