@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -48,3 +48,28 @@ class ReviewLease(Base):
     admin_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class ReviewQueueCount(Base):
+    """How many submissions wait in review alike in all the queue's counts tell apart: their
+    flags (as stored), whether a check doubted them (rank 0), brand and campaign.
+
+    Kept by triggers on `submissions` (migration 0028), so that every write path counts, and
+    read summed by key: the queue's counts read a few rows here, not every waiting submission
+    joined to its mission. On PostgreSQL a trigger only appends a row of +1 or -1 (and now and
+    then folds the rows nobody holds into one per key), so that two decisions never wait for
+    each other on a counter's row; SQLite, one writer at a time, keeps one row per key. No
+    foreign keys: each insert would lock the brand's and the campaign's rows against a FOR
+    UPDATE of them (a rejection's, a round's funding) for the rest of the decision."""
+
+    __tablename__ = "review_queue_counts"
+    __table_args__ = (
+        Index("ix_review_queue_counts_key", "brand_id", "campaign_id", "review_rank", "flags"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    flags: Mapped[str] = mapped_column(Text)
+    review_rank: Mapped[int] = mapped_column(SmallInteger)
+    brand_id: Mapped[str] = mapped_column(String(36))
+    campaign_id: Mapped[str] = mapped_column(String(36))
+    waiting: Mapped[int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from backend.accounts.models import User
 from backend.campaigns.models import Campaign
@@ -13,7 +13,7 @@ from backend.review import rules
 from backend.review.models import Appeal, ReviewLease
 from backend.stores.models import Store
 from backend.submissions.answers import normal_answers, product_rows
-from backend.submissions.models import Decision, Photo, Submission
+from backend.submissions.models import Decision, Submission
 from backend.submissions.presenters import decision_out
 from backend.urls import no_photo_links, photo_links
 
@@ -22,7 +22,16 @@ _CHECK_FIELDS = ("name", "passed", "detail")
 Links = Callable[[str], dict[str, str]]
 
 
-def queue_photo_out(photo: Photo, links: Links = photo_links) -> dict[str, Any]:
+class ListedPhoto(Protocol):
+    """What the queue shows of a photo: a Photo, or a row of its id and position."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+
+
+def queue_photo_out(photo: ListedPhoto, links: Links = photo_links) -> dict[str, Any]:
     """A photo as the queue lists it: which one, and its links signed for the reviewer."""
     return {"id": photo.id, "position": photo.position, **links(photo.id)}
 
@@ -38,7 +47,7 @@ def queue_item_out(
     mission: Mission,
     store: Store,
     campaign: Campaign,
-    photos: Sequence[Photo],
+    photos: Sequence[ListedPhoto],
     sla_hours: float,
     links: Links = photo_links,
 ) -> dict[str, Any]:
@@ -102,7 +111,7 @@ def page_item_out(
     flags: list[str],
     checks: Sequence[dict[str, Any]],
     answers: Sequence[dict[str, Any]] | None,
-    photos: Sequence[Photo],
+    photos: Sequence[ListedPhoto],
     products: Sequence[tuple[str, str]],
     matches: Sequence[dict[str, Any]],
     shown: Collection[str],

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import Row, Select, bindparam, select, tuple_
+from sqlalchemy.orm import Session
 
 from backend.accounts.models import User
 from backend.errors import Invalid
@@ -36,20 +37,27 @@ def decode_queue_cursor(cursor: str) -> tuple[int, datetime, str]:
     return int(rank), received_at, submission_id
 
 
-def photos_of(db_session: Session, submission_ids: Sequence[str]) -> dict[str, list[Photo]]:
+def photos_of(
+    db_session: Session, submission_ids: Sequence[str]
+) -> dict[str, list[Row[str, str, int]]]:
     """Each submission's photos in order, what the queue shows of them (id, position): one
-    query."""
-    found: dict[str, list[Photo]] = {}
+    query, read as plain rows (as ORM objects they took a fifth of a page of fifty)."""
+    found: dict[str, list[Row[str, str, int]]] = {}
     if not submission_ids:
         return found
-    for photo in db_session.scalars(
-        select(Photo)
-        .options(load_only(Photo.id, Photo.submission_id, Photo.position))
-        .where(Photo.submission_id.in_(submission_ids))
-        .order_by(Photo.submission_id, Photo.position)
-    ):
+    for photo in db_session.execute(_photos_statement(), {"ids": list(submission_ids)}):
         found.setdefault(photo.submission_id, []).append(photo)
     return found
+
+
+@cache
+def _photos_statement() -> Select[str, str, int]:
+    # Built once, the submissions bound per call (`expanding`: one parameter per id).
+    return (
+        select(Photo.id, Photo.submission_id, Photo.position)
+        .where(Photo.submission_id.in_(bindparam("ids", expanding=True)))
+        .order_by(Photo.submission_id, Photo.position)
+    )
 
 
 def appeals_page(

@@ -113,8 +113,8 @@ def test_a_photo_s_links_are_the_urls_photo_url_makes(app, make):
 
 
 def test_a_page_reads_its_items_extras_beside_them(app, client, make, in_review, auth_headers):
-    """The lease, the brand and the worker's record of every item come with the items'
-    own statement (each was a statement of its own)."""
+    """The lease, the brand, the worker's record and the photos of every item come with the
+    items' own statement (each was a statement of its own)."""
     reviewer = make(UserFactory, role="admin")
     headers = auth_headers(reviewer)
     waiting = [in_review(), in_review()]
@@ -127,6 +127,8 @@ def test_a_page_reads_its_items_extras_beside_them(app, client, make, in_review,
     assert len(sent.json["items"]) == 2
     assert all(item["lease"]["admin"]["id"] == reviewer.id for item in sent.json["items"])
     assert selects(seen)["review_leases"] == 1
-    # The token's user, the items with their extras, their photos, their products, the
-    # counts: 8 before, when the leases, the brands and the workers' records were read apart.
-    assert sum(1 for s in seen if s.lstrip().upper().startswith("SELECT")) == 5
+    assert selects(seen)["photos"] == 1
+    # The token's user, the items with their extras and photos, their products, the counts:
+    # 8 before, when the leases, the brands and the workers' records were read apart, and 5
+    # with the photos apart.
+    assert sum(1 for s in seen if s.lstrip().upper().startswith("SELECT")) == 4
