@@ -153,6 +153,15 @@ def test_a_credit_on_a_submission_not_approved_is_named(db, world):
     found(db, f"pays submission {submission_id}, which is in_review")
 
 
+def test_credits_that_name_no_submission_are_counted(db, world):
+    """Read from the credits' partial index on submission_id: its nulls are in it too."""
+    world.approve()
+    campaign, worker = rules.campaign_account(world.campaign_id), rules.worker_account("x")
+    for _ in range(2):
+        raw_transaction(db, "submission_credit", [(campaign, -REWARD), (worker, REWARD)])
+    found(db, "2 credits name no submission")
+
+
 @pytest.mark.parametrize(
     ("amount", "account_of"),
     [(REWARD - 100, "right"), (REWARD, "someone else")],
