@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, text, update
 
+from backend.db import one_snapshot
 from backend.kernel.ids import new_id
 from backend.ledger import rules, service
 from backend.missions.models import Mission
 from backend.payouts.models import PayoutBatch, PayoutRequest
-from backend.reconciliation.ledger import summary
+from backend.reconciliation.ledger import CHECKS, aside, prepare, run_checks, summary
 from backend.submissions import decisions, states
 from backend.submissions.models import Submission
 from tests.support.factories import UserFactory
@@ -151,6 +152,15 @@ def test_a_credit_on_a_submission_not_approved_is_named(db, world):
     )
     credit(db, submission_id, entries)
     found(db, f"pays submission {submission_id}, which is in_review")
+
+
+def test_credits_that_name_no_submission_are_counted(db, world):
+    """Read from the credits' partial index on submission_id: its nulls are in it too."""
+    world.approve()
+    campaign, worker = rules.campaign_account(world.campaign_id), rules.worker_account("x")
+    for _ in range(2):
+        raw_transaction(db, "submission_credit", [(campaign, -REWARD), (worker, REWARD)])
+    found(db, "2 credits name no submission")
 
 
 @pytest.mark.parametrize(
@@ -459,3 +469,60 @@ def test_a_credit_keeps_the_figures_in_force_when_it_was_approved(db, world):
     listed = problems(db)
     assert all(overpaid in problem for problem in listed), listed
     assert len(listed) == 1, listed
+
+
+def in_one_snapshot(db: Any) -> dict[str, list[str]]:
+    """Each invariant's findings as `fairfield ledger check` and the stored runs get them:
+    in one snapshot, where on PostgreSQL the longest checks run beside the rest."""
+    with db.transaction(write=False) as session:
+        one_snapshot(session)
+        return dict(run_checks(db_session=session))
+
+
+def test_the_checks_run_beside_the_rest_find_their_discrepancies_in_their_turn(db, make, world):
+    world.approve()
+    short = world.submit(status="approved")
+    credit_reward(db, world, short, world.worker, reward_minor=REWARD - 100)
+    other = make(UserFactory)
+    credit_reward(db, world, second_visit(world, other), other)
+    request_id = world.request_payout(REWARD)
+    with db.transaction() as session:
+        session.execute(
+            update(PayoutRequest).where(PayoutRequest.id == request_id).values(amount_minor=500)
+        )
+    by_check = in_one_snapshot(db)
+    assert [name for name, _check in CHECKS] == list(by_check)
+    assert [p for p in by_check["credits pay the mission reward"] if short in p]
+    assert by_check["a campaign pays each store once"] == [
+        f"mission {world.missions[0]}: its campaign paid 2 completed visits, not one"
+    ]
+    assert [p for p in by_check["payout requests posted"] if request_id in p]
+
+
+def test_the_checks_run_beside_the_rest_read_the_same_snapshot(db, make, world, monkeypatch):
+    """A wrong credit, a second visit paid by the campaign and a payout request of another
+    amount, all committed once the check's snapshot is taken: no check sees them, the ones
+    run on connections of their own (PostgreSQL) no more than the rest, though they begin
+    only after those commits (held back here)."""
+    held: list[Any] = []
+    monkeypatch.setattr(aside, "_begin", held.append)
+    world.approve()
+    with db.transaction(write=False) as session:
+        one_snapshot(session)
+        prepare(session)
+        summary(db_session=session)  # SQLite's read snapshot starts at a first read
+        short = world.submit(status="approved")
+        credit_reward(db, world, short, world.worker, reward_minor=REWARD - 100)
+        other = make(UserFactory)
+        credit_reward(db, world, second_visit(world, other), other)
+        request_id = world.request_payout(REWARD)
+        with db.transaction() as writer:
+            writer.execute(
+                update(PayoutRequest).where(PayoutRequest.id == request_id).values(amount_minor=1)
+            )
+        for run in held:
+            run()
+        by_check = {name: check(session) for name, check in CHECKS}
+    assert by_check == {name: [] for name, _check in CHECKS}
+    assert len(held) == (0 if db.is_sqlite else 2)
+    assert problems(db)  # the same checks, in a snapshot of now, see them

@@ -5,7 +5,8 @@ and payouts that explain it, so it sits above them all; the ledger itself knows 
 
 Each check is one or two GROUP BY queries whose rows are the discrepancies themselves, so a
 healthy ledger of a million entries returns almost nothing to Python. Run them inside one
-snapshot (the CLI does) so that a concurrent post cannot look like a discrepancy.
+snapshot (the CLI does) so that a concurrent post cannot look like a discrepancy; there, on
+PostgreSQL, `prepare` starts the longest beside the rest, in that same snapshot (`aside`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Session
 from backend.ledger.models import LedgerEntry, LedgerTransaction
 from backend.ledger.service import CREDIT
 from backend.payouts.models import PayoutBatch, PayoutRequest
+from backend.reconciliation.ledger import aside
+from backend.reconciliation.ledger.aside import AsideSetup
 from backend.reconciliation.ledger.books import (
     entries_well_formed,
     no_overdrawn_accounts,
@@ -69,16 +72,17 @@ __all__ = [
 
 Check = Callable[[Session], list[str]]
 
+_NO_JIT = (AsideSetup.NO_JIT,)
 
 CHECKS: tuple[tuple[str, Check], ...] = (
     ("transactions balance", transactions_balance),
     ("entries well formed", entries_well_formed),
     ("no account overdrawn", no_overdrawn_accounts),
     ("approved submissions credited once", approved_submissions_credited),
-    ("credits pay the mission reward", credits_pay_the_reward),
+    ("credits pay the mission reward", aside.or_here(credits_pay_the_reward)),
     ("the platform pays only repeat approvals", platform_pays_only_repeats),
-    ("a campaign pays each store once", campaigns_pay_a_store_once),
-    ("payout requests posted", payout_requests_posted),
+    ("a campaign pays each store once", aside.or_here(campaigns_pay_a_store_once)),
+    ("payout requests posted", aside.or_here(payout_requests_posted)),
     ("in transit equals unpaid requests", in_transit_is_unpaid_requests),
     ("batches add up", batches_add_up),
     ("batches settled", batches_settled),
@@ -87,7 +91,8 @@ CHECKS: tuple[tuple[str, Check], ...] = (
 
 
 def prepare(db_session: Session) -> None:
-    """Set up the check's read transaction: on PostgreSQL without JIT compilation.
+    """Set up the check's read transaction: on PostgreSQL without JIT compilation, and, in
+    one snapshot (REPEATABLE READ), with the longest checks started beside it (`aside`).
 
     The planner's cost of a check over a million entries is far above `jit_above_cost`, and
     compiling (inlining and optimising every expression) took longer than running the query:
@@ -95,6 +100,11 @@ def prepare(db_session: Session) -> None:
     """
     if db_session.get_bind().dialect.name == "postgresql":
         db_session.execute(text("SET LOCAL jit = off"))
+        # At a million entries: the credits' check (2.6 s, on one core) on a connection of
+        # its own, the next two longest (0.9 s) on another, the rest (1.5 s before the
+        # credits' turn) here.
+        aside.start(db_session, (credits_pay_the_reward,), setup=_NO_JIT)
+        aside.start(db_session, (campaigns_pay_a_store_once, payout_requests_posted), setup=_NO_JIT)
 
 
 def run_checks(*, db_session: Session) -> Iterator[tuple[str, list[str]]]:

@@ -7,11 +7,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     String,
     and_,
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -35,12 +37,14 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
         .outerjoin(credit, and_(credit.submission_id == Submission.id, credit.kind == CREDIT))
         .where(Submission.status == "approved", credit.id.is_(None))
     ).all()
-    credits = func.count(LedgerTransaction.id)
+    # count(*), not count(id): the credits' partial index on submission_id then answers
+    # alone; counting ids read every credit's row (0.99 of 1.0 s at 454,000 credits on
+    # PostgreSQL, where the same grouping from the index took 0.17 s).
+    credits = func.count()
     repeated = db_session.execute(
-        select(LedgerTransaction.submission_id, credits)
-        .where(LedgerTransaction.kind == CREDIT)
-        .group_by(LedgerTransaction.submission_id)
-        .having(or_(credits > 1, LedgerTransaction.submission_id.is_(None)))
+        _credits_by_submission(db_session, credits).having(
+            or_(credits > 1, literal_column("submission_id").is_(None))
+        )
     ).all()
     # From the submissions not approved (two ranges of the status index: `!=` reads them
     # all), each looked up among the credits, rather than from every credit.
@@ -68,6 +72,25 @@ def approved_submissions_credited(db_session: Session) -> list[str]:
             for s, n in repeated
         ]
         + [f"credit {t} pays submission {s}, which is {status}" for t, s, status in unapproved]
+    )
+
+
+def _credits_by_submission(db_session: Session, *counted: Any) -> Select[*tuple[Any, ...]]:
+    """The credits grouped by submission (`submission_id` and then `counted`), read from
+    their partial index on submission_id alone, in its order. SQLite does not take that
+    index for `kind = 'submission_credit'` by itself: it took the index on kind, then every
+    credit's row and a sort (0.68 s at 454,000 credits, 0.24 by the partial index);
+    INDEXED BY names it, and the kind is written into the SQL, not bound, so that SQLite
+    can see it is the index's own condition. PostgreSQL takes the index unasked."""
+    hint = ""
+    if db_session.get_bind().dialect.name == "sqlite":
+        hint = " INDEXED BY uq_ledger_transactions_submission_credit"
+    submission_id: ColumnElement[str] = literal_column("submission_id")
+    return (
+        select(submission_id.label("submission_id"), *counted)
+        .select_from(text(f"{LedgerTransaction.__tablename__}{hint}"))
+        .where(literal_column("kind") == literal_column(f"'{CREDIT}'"))
+        .group_by(submission_id)
     )
 
 
@@ -357,19 +380,19 @@ def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
     visited_again = (
         select(Submission.mission_id).group_by(Submission.mission_id).having(func.count() > 1)
     )
-    credited_again = (
-        select(LedgerTransaction.submission_id.label("id"))
-        .where(LedgerTransaction.kind == CREDIT)
-        .group_by(LedgerTransaction.submission_id)
-        .having(func.count() > 1)
-    )
-    suspects = union(
-        select(Submission.id).where(Submission.mission_id.in_(visited_again)), credited_again
-    ).subquery()
+    credited_again = _credits_by_submission(db_session).having(func.count() > 1)
+    # The suspects first, on their own: joined in the one statement, PostgreSQL expected
+    # many and hashed every submission for them (0.37 of 0.72 s), though a healthy ledger
+    # has none.
+    suspects = db_session.scalars(
+        union(
+            select(Submission.id).where(Submission.mission_id.in_(visited_again)),
+            credited_again,
+        )
+    ).all()
     rows = db_session.execute(
         select(Mission.id, charged)
-        .select_from(suspects)
-        .join(Submission, Submission.id == suspects.c.id)
+        .select_from(Submission)
         .join(Mission, Mission.id == Submission.mission_id)
         .join(
             LedgerTransaction,
@@ -378,7 +401,11 @@ def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
             ),
         )
         .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
-        .where(Submission.outcome != STORE_CLOSED, platform_paid.c.transaction_id.is_(None))
+        .where(
+            Submission.id.in_(suspects),
+            Submission.outcome != STORE_CLOSED,
+            platform_paid.c.transaction_id.is_(None),
+        )
         .group_by(Mission.id)
         .having(charged > 1)
     ).all()
