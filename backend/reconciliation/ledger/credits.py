@@ -381,18 +381,16 @@ def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
         select(Submission.mission_id).group_by(Submission.mission_id).having(func.count() > 1)
     )
     credited_again = _credits_by_submission(db_session).having(func.count() > 1)
-    # The suspects first, on their own: joined in the one statement, PostgreSQL expected
-    # many and hashed every submission for them (0.37 of 0.72 s), though a healthy ledger
-    # has none.
-    suspects = db_session.scalars(
-        union(
-            select(Submission.id).where(Submission.mission_id.in_(visited_again)),
-            credited_again,
-        )
-    ).all()
+    # The suspects stay a subquery, not a list read first: missions visited twice are common
+    # in a healthy ledger (a rejection, then another worker's visit), and tens of thousands
+    # of ids bound one by one would pass SQLite's limit of 32,766 parameters.
+    suspects = union(
+        select(Submission.id).where(Submission.mission_id.in_(visited_again)), credited_again
+    ).subquery()
     rows = db_session.execute(
         select(Mission.id, charged)
-        .select_from(Submission)
+        .select_from(suspects)
+        .join(Submission, Submission.id == suspects.c.id)
         .join(Mission, Mission.id == Submission.mission_id)
         .join(
             LedgerTransaction,
@@ -401,11 +399,7 @@ def campaigns_pay_a_store_once(db_session: Session) -> list[str]:
             ),
         )
         .outerjoin(platform_paid, platform_paid.c.transaction_id == LedgerTransaction.id)
-        .where(
-            Submission.id.in_(suspects),
-            Submission.outcome != STORE_CLOSED,
-            platform_paid.c.transaction_id.is_(None),
-        )
+        .where(Submission.outcome != STORE_CLOSED, platform_paid.c.transaction_id.is_(None))
         .group_by(Mission.id)
         .having(charged > 1)
     ).all()
