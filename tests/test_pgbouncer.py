@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 
-from backend.accounts.models import Brand
-from backend.db import make_engine
-from backend.review.queue import QueueFilter, queue_counts
-
-THROUGH_PGBOUNCER = pytest.mark.parametrize("database_url", ["pgbouncer"], indirect=True)
+from backend.db import make_engine, one_snapshot
+from backend.reconciliation.ledger import CHECKS, aside, run_checks
 
 
 def one_server_connection(pgbouncer_url: str) -> str:
@@ -48,40 +44,24 @@ def test_without_it_prepared_statements_break_under_transaction_pooling(pgbounce
         two_clients_repeat_a_statement(one_server_connection(pgbouncer_url), "none")
 
 
-@THROUGH_PGBOUNCER
-def test_the_queue_counts_leave_no_setting_on_a_shared_server_connection(app, db, pgbouncer_url):
-    """A read request runs in autocommit: a plain SET would stay on the server connection,
-    where the next client's transaction finds it, while the request still runs."""
-    seen: list[str] = []
-    other = psycopg.connect(
-        make_url(pgbouncer_url).set(drivername="postgresql").render_as_string(), autocommit=True
-    )
+@pytest.mark.parametrize("database_url", ["pgbouncer"], indirect=True)
+def test_the_ledger_check_runs_its_longest_invariants_beside_itself_through_the_pooler(
+    db, monkeypatch
+):
+    """The runs beside the check take its exported snapshot in transactions of their own,
+    which PgBouncer's transaction pooling may put on other server connections: each takes
+    the snapshot as its first statement, and their findings come back to the check's turn
+    (an error there, such as a snapshot not found, would be raised by the check)."""
+    started: list[Any] = []
+    begin = aside._begin
 
-    def look(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "GROUP BY" in statement:
-            row = other.execute("SHOW max_parallel_workers_per_gather").fetchone()
-            assert row is not None
-            seen.append(row[0])
+    def counted(run: Any) -> None:
+        started.append(run)
+        begin(run)
 
-    event.listen(db.engine, "before_cursor_execute", look)
-    try:
-        with app.app_context(), db.session(write=False) as session:
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            assert queue_counts(session, QueueFilter())["total"] == 0
-            with session.get_bind().connect() as conn:
-                default = conn.execute(text("SHOW max_parallel_workers_per_gather")).scalar()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", look)
-        other.close()
-    assert seen == [default]
-
-
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_the_queue_counts_in_a_write_transaction_undo_nothing_of_it(app, db):
-    """The setting's savepoint is rolled back: what the caller had pending stays written."""
-    with app.app_context(), db.transaction() as session:
-        brand = Brand(name="Pending before the counts")
-        session.add(brand)
-        assert queue_counts(session, QueueFilter())["total"] == 0
+    monkeypatch.setattr(aside, "_begin", counted)
     with db.transaction(write=False) as session:
-        assert session.get(Brand, brand.id) is not None
+        one_snapshot(session)
+        findings = dict(run_checks(db_session=session))
+    assert len(started) == 2
+    assert findings == {name: [] for name, _check in CHECKS}
