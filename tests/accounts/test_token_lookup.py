@@ -1,4 +1,4 @@
-"""The bearer token is read fresh on every request (one Core statement, no cache): whatever
+"""The bearer token is read fresh on every request (one statement, no cache): whatever
 changed since the last request counts on the very next one, on reads and on writes."""
 
 from __future__ import annotations
@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from backend.accounts import auth, rules
 from backend.accounts.models import ApiToken, User
+from backend.db import request_session
+from backend.kernel.clock import utcnow
 from tests.support.factories import MissionFactory, UserFactory
 from tests.support.statements import statements
 
@@ -73,3 +76,24 @@ def test_a_view_changing_the_user_writes_it_as_before(client, db, make, auth_hea
     answer = client.patch("/api/v1/me", headers=headers, json={"display_name": "Renamed"})
     assert answer.status_code == 200
     assert client.get("/api/v1/me", headers=headers).json["display_name"] == "Renamed"
+
+
+def test_the_driver_cursors_row_is_the_core_statements_row(app, db, make, auth_headers):
+    """The token's statement runs on the driver's own cursor (auth._token_lookup): its row
+    holds what SQLAlchemy's execution of the same statement holds, value and type alike
+    (aware datetimes, booleans, a brand's columns, NULLs)."""
+    member = make(UserFactory, brand_user=True)
+    worker = make(UserFactory, unverified=True)
+    _set(db, User, worker.id, notify_by_email=False, erased_at=datetime.now(UTC))
+    for user in (member, worker):
+        token = auth_headers(user)["Authorization"].removeprefix("Bearer ")
+        params = {"token_hash": rules.token_digest(token), "now": utcnow()}
+        with app.test_request_context("/api/v1/me"):
+            session = request_session()
+            core = session.connection().execute(auth._USER_FOR_TOKEN, params).one()
+            ours = auth._token_lookup(session, params)
+            assert tuple(ours) == tuple(core)
+            assert [type(v) for v in ours] == [type(v) for v in core]
+            assert ours._fields == tuple(core._fields)
+            expired = params | {"now": utcnow() + timedelta(days=3650)}
+            assert auth._token_lookup(session, expired) is None
