@@ -72,5 +72,7 @@ def _result(
             }
             for photo_id, sha256 in photos
         ],
-        "approved_at": (submission.decided_at or now).isoformat(),
+        # The approval's own time: the row the session holds was read before the decision
+        # moved it (past the ORM), its decided_at still the machine's.
+        "approved_at": now.isoformat(),
     }
