@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import ColumnElement, Insert, Table, bindparam, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import UpdateBase
 
 from backend.accounts.models import Brand
 from backend.kernel.ids import new_id
@@ -30,8 +32,11 @@ def post(
     now: datetime,
     submission_id: str | None = None,
     memo: str | None = None,
+    beside: tuple[UpdateBase, dict[str, Any]] | None = None,
 ) -> str:
-    """Append one balanced transaction and its entries; returns the transaction's id."""
+    """Append one balanced transaction and its entries; returns the transaction's id.
+    `beside`: a statement of the caller's and its parameters, to run with the posting (on
+    PostgreSQL in its round trip, as a data-modifying WITH; elsewhere just after it)."""
     rules.check_balanced(entries)
     transaction_id = new_id()
     transaction: dict[str, object] = {
@@ -59,17 +64,24 @@ def post(
         params = {f"t_{key}": value for key, value in transaction.items()}
         for i, row in enumerate(rows):
             params |= {f"e{i}_{key}": value for key, value in row.items()}
-        connection.execute(_posting_statement(len(rows)), params)
+        if beside is not None:
+            params |= beside[1]
+        connection.execute(
+            _posting_statement(len(rows), None if beside is None else beside[0]), params
+        )
         return transaction_id
     connection.execute(_INSERT_TRANSACTION, transaction)
     connection.execute(_INSERT_ENTRY, rows)
+    if beside is not None:
+        connection.execute(*beside)
     return transaction_id
 
 
 @cache
-def _posting_statement(entries: int) -> Insert:
+def _posting_statement(entries: int, beside: UpdateBase | None = None) -> Insert:
     """PostgreSQL's posting of a transaction with `entries` entries as one statement (built
-    once per count), its parameters t_<column> and e<i>_<column>."""
+    once per count and statement beside), its parameters t_<column> and e<i>_<column>
+    (and the statement beside's own)."""
     table, entry = _TRANSACTIONS, _ENTRIES
     posted = (
         insert(table)
@@ -80,7 +92,10 @@ def _posting_statement(entries: int) -> Insert:
         {c.key: bindparam(f"e{i}_{c.key}", type_=c.type) for c in entry.columns}
         for i in range(entries)
     ]
-    return insert(entry).values(rows).add_cte(posted)
+    posting = insert(entry).values(rows).add_cte(posted)
+    if beside is not None:
+        posting = posting.add_cte(beside.cte("beside"))
+    return posting
 
 
 _INSERT_TRANSACTION, _INSERT_ENTRY = insert(LedgerTransaction), insert(LedgerEntry)
@@ -216,11 +231,12 @@ def credit_submission(
     campaign_id: str,
     repeat: bool,
     now: datetime,
+    beside: tuple[UpdateBase, dict[str, Any]] | None = None,
 ) -> str:
     """Credit a worker for a submission from its campaign's budget, or from the platform's
     for a `repeat` (rules.approval); the transaction's id. Whether and how much to pay is
     the caller's (submissions.settlement); the unique index on submission credits is the
-    backstop of paying twice."""
+    backstop of paying twice. `beside`: as post() takes it."""
     entries = rules.approval(
         campaign_id=campaign_id,
         worker_id=worker_id,
@@ -229,7 +245,12 @@ def credit_submission(
         repeat=repeat,
     )
     return post(
-        db_session=db_session, kind=CREDIT, entries=entries, now=now, submission_id=submission_id
+        db_session=db_session,
+        kind=CREDIT,
+        entries=entries,
+        now=now,
+        submission_id=submission_id,
+        beside=beside,
     )
 
 

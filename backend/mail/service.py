@@ -7,7 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, case, delete, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    bindparam,
+    case,
+    delete,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import QueryableAttribute, Session
 
@@ -65,43 +75,58 @@ def queue(
     return message
 
 
-def queue_from_row(
+def from_row(
     *,
-    db_session: Session,
-    kind: str,
+    dialect: str,
     recipient: tuple[QueryableAttribute[str], QueryableAttribute[str], QueryableAttribute[str]],
     where: Sequence[ColumnElement[bool] | QueryableAttribute[bool]],
-    message_id: str,
-    facts: dict[str, Any] | None,
-    now: datetime,
-) -> MailMessage | None:
-    """queue() in one statement to the address, locale and ref_id `recipient` reads from the
-    one row `where` finds (an account's, say): the mail is written from that row, if there
-    is one, unless the act's mail `message_id` is kept already. The mail written, or None
-    when none was (the caller tells why, on that rarer path)."""
-    if kind not in TEMPLATES:
-        raise ValueError(f"no mail template {kind!r}")
+) -> Any:
+    """The statement queue_from_row runs, for its caller to build once: a mail to the
+    address, locale and ref_id `recipient` reads from the one row `where` finds (an
+    account's, say), unless the act's mail is kept already. Its parameters: mail_id,
+    mail_kind, mail_facts, mail_created_at, and those of `where`."""
     address, locale, ref_id = recipient
     row = select(
-        literal(message_id, String()),
-        literal(kind, String()),
+        bindparam("mail_id", type_=String()),
+        bindparam("mail_kind", type_=String()),
         address,
         case((locale.in_(LOCALES), locale), else_=literal(DEFAULT_LOCALE, String())),
         ref_id,
-        literal(facts, _COLUMNS["facts"].type),
+        bindparam("mail_facts", type_=_COLUMNS["facts"].type),
         literal("queued", String()),
         literal(0),
-        literal(now, _COLUMNS["created_at"].type),
+        bindparam("mail_created_at", type_=_COLUMNS["created_at"].type),
     ).where(*where)
-    written = db_session.scalars(
-        _upsert(db_session)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(MailMessage)
         .from_select(_FROM_ROW, row)
         .on_conflict_do_nothing(index_elements=[MailMessage.id])
-        .returning(MailMessage),
-        execution_options={"populate_existing": True},
-    ).first()
+        .returning(MailMessage.id)
+    )
+
+
+def queue_from_row(
+    *,
+    db_session: Session,
+    statement: Any,
+    params: dict[str, Any],
+    kind: str,
+    message_id: str,
+    facts: dict[str, Any] | None,
+    now: datetime,
+) -> str | None:
+    """queue() in one statement (from_row's, with `params` for its `where`): the mail's id
+    if it was written, None when it was not (the caller tells why, on that rarer path)."""
+    if kind not in TEMPLATES:
+        raise ValueError(f"no mail template {kind!r}")
+    # Past the ORM (it would take the parameters for a bulk insert of its own), so its
+    # autoflush by hand: the row it reads is the one the session holds.
+    db_session.flush()
+    mail = {"mail_id": message_id, "mail_kind": kind, "mail_facts": facts, "mail_created_at": now}
+    written: str | None = db_session.connection().execute(statement, params | mail).scalar()
     if written is not None:
-        enqueue(db_session, TASK, written.id)
+        enqueue(db_session, TASK, written)
     return written
 
 

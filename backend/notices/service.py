@@ -6,6 +6,7 @@ nothing more. Nothing is queued for an erased worker, nor one who turned notices
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -29,9 +30,9 @@ def wants_notices(user: User | None) -> bool:
 
 def queue_notice(
     *, db_session: Session, kind: str, worker_id: str, act: str, facts: dict[str, Any]
-) -> MailMessage | None:
-    """Queue the notice `kind` of the act `act` to the worker, once (again: the notice
-    queued first); None for a worker erased or not wanting notices."""
+) -> str | None:
+    """Queue the notice `kind` of the act `act` to the worker, once; the mail's id (again:
+    the notice queued first's), or None for a worker erased or not wanting notices."""
     if kind not in rules.KINDS:
         raise ValueError(f"no notice {kind!r}")
     message_id = rules.notice_id(act)
@@ -39,10 +40,9 @@ def queue_notice(
     # want notices, unless this act's is kept already.
     queued = mail.queue_from_row(
         db_session=db_session,
+        statement=_mail_to_worker(db_session.get_bind().dialect.name),
+        params={"worker_id": worker_id},
         kind=kind,
-        # The worker's id as ref_id, as account mail has: erasure finds and deletes it by that.
-        recipient=(User.email, User.locale, User.id),
-        where=[User.id == worker_id, User.erased_at.is_(None), User.notify_by_email],
         message_id=message_id,
         facts=facts,
         now=utcnow(),
@@ -54,4 +54,20 @@ def queue_notice(
     worker = db_session.execute(_RECIPIENT, {"worker_id": worker_id}).one_or_none()
     if worker is None or worker.erased_at is not None or not worker.notify_by_email:
         return None
-    return db_session.get(MailMessage, message_id)
+    kept: str | None = db_session.scalar(select(MailMessage.id).where(MailMessage.id == message_id))
+    return kept
+
+
+@cache
+def _mail_to_worker(dialect: str) -> Any:
+    # Built once: building it took longer than running it.
+    return mail.from_row(
+        dialect=dialect,
+        # The worker's id as ref_id, as account mail has: erasure finds and deletes it by that.
+        recipient=(User.email, User.locale, User.id),
+        where=[
+            User.id == bindparam("worker_id"),
+            User.erased_at.is_(None),
+            User.notify_by_email,
+        ],
+    )

@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from backend.accounts.models import User
 from backend.errors import DomainError, Invalid
 from backend.review import conflicts, leases, rules
+from backend.review.conflicts import UnderReview
 from backend.submissions.decisions import Verdict, decide
 from backend.submissions.models import Photo, Submission
 
@@ -27,7 +29,9 @@ _PHOTO_IDS = (
 
 
 def admin_evidence(
-    db_session: Session, submission: Submission, photo_ids: Sequence[str] | None = None
+    db_session: Session,
+    submission: Submission | UnderReview,
+    photo_ids: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """What a reviewer had before them, kept with their decision (the photos' ids read
     here unless given)."""
@@ -43,7 +47,7 @@ def admin_evidence(
 
 def admin_verdict(
     db_session: Session,
-    submission: Submission,
+    submission: Submission | UnderReview,
     *,
     reviewer: User,
     decision: str,
@@ -85,12 +89,12 @@ def decide_submission(
     reason_code: str | None,
     comment: str | None,
     now: datetime,
-) -> Submission:
+) -> None:
     """Approve or reject a submission awaiting review, once, whatever the concurrency: 409
     `lease_held` when another admin holds it, `already_decided` (who, what, when) when
-    someone decided it first."""
+    someone decided it first. What the API shows of it after is the caller's to read."""
     check_decision(decision, reason_code, comment)
-    submission, photo_ids = conflicts.awaiting_review_with_photos(db_session, submission_id)
+    submission = conflicts.awaiting_review_with_photos(db_session, submission_id)
     # Another admin's live lease refuses it; any other lease goes with the decision.
     leases.take_over_for_decision(db_session, submission_id=submission_id, admin=reviewer, now=now)
     decided = decide(
@@ -103,19 +107,20 @@ def decide_submission(
             decision=decision,
             reason_code=reason_code,
             comment=comment,
-            photo_ids=photo_ids,
+            photo_ids=submission.photo_ids,
         ),
         now=now,
         from_statuses=("in_review",),
     )
     if not decided:  # another decider moved it since we read it
-        db_session.refresh(submission)
-        raise conflicts.not_awaiting_review(db_session, submission)
+        moved = db_session.get_one(Submission, submission_id, populate_existing=True)
+        raise conflicts.not_awaiting_review(db_session, moved)
     db_session.flush()
-    # The decision was written past the ORM: whoever reads the row next (the answer) gets it
-    # as it is now, and nobody who does not need it pays for a read.
-    db_session.expire(submission)
-    return submission
+    # The decision was written past the ORM, and this read no model of the submission: one
+    # the session holds from before (a bulk approval's caller's) is read afresh when used.
+    held = db_session.identity_map.get(identity_key(Submission, submission_id))
+    if held is not None:
+        db_session.expire(held)
 
 
 @dataclass(frozen=True)

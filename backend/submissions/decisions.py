@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, insert, literal, or_
+from sqlalchemy import ColumnElement, Update, bindparam, case, insert, or_
 from sqlalchemy.orm import Session
 
-from backend.db import UTCDateTime
 from backend.kernel.durations import seconds_between
 from backend.kernel.ids import new_id
 from backend.submissions import notices, rules, settlement, states
@@ -46,9 +46,9 @@ def decide(
     now: datetime,
     from_statuses: Sequence[str] | None = None,
 ) -> bool:
-    """Record a decision and settle it: False (nothing written) when the submission was not
-    in one of `from_statuses` (default: any its new status may follow), as when another
-    decider got there first."""
+    """Record a decision, settle it and queue the worker's notice of it: False (nothing
+    written) when the submission was not in one of `from_statuses` (default: any its new
+    status may follow), as when another decider got there first."""
     recorded = record_decision(
         db_session=db_session,
         submission_id=submission_id,
@@ -57,8 +57,21 @@ def decide(
         from_statuses=from_statuses,
     )
     if recorded:
-        settlement.settle_decision(
+        approval = settlement.settle_decision(
             db_session=db_session, submission_id=submission_id, status=verdict.status, now=now
+        )
+        # The worker hears of it by mail once this commits (backend/notices); an approval's
+        # notice is told from the row its settlement paid by, not read again.
+        notices.queue_decision_notice(
+            db_session=db_session,
+            submission_id=submission_id,
+            status=verdict.status,
+            actor=verdict.actor,
+            reasons=verdict.reasons,
+            comment=verdict.comment,
+            appeal_id=verdict.appeal_id,
+            now=now,
+            about=approval,
         )
     return recorded
 
@@ -72,47 +85,49 @@ def record_decision(
     from_statuses: Sequence[str] | None = None,
 ) -> bool:
     """Move the submission to the verdict's status and append the decision that moved it;
-    False (nothing written) when it was not in one of `from_statuses`."""
-    values: dict[str, Any] = {
+    False (nothing written) when it was not in one of `from_statuses`. Its notice is
+    decide()'s."""
+    params: dict[str, Any] = {
+        "submission_id": submission_id,
         "reasons": verdict.reasons,
         "flags": verdict.flags,
         "review_rank": rules.review_rank(verdict.flags),
         "decided_at": now,
     }
     if verdict.checks is not None:
-        values["checks"] = verdict.checks
-    if verdict.status in DECISIVE:
-        values["decision_seconds"] = _first_decision_seconds(now)
-    if not states.move(
-        db_session,
-        submission_id=submission_id,
-        to=verdict.status,
-        froms=from_statuses,
-        values=values,
-    ):
+        params["checks"] = verdict.checks
+    froms = None if from_statuses is None else tuple(from_statuses)
+    move = _move(verdict.status, froms, verdict.checks is not None)
+    if not states.moved(db_session, move, params):
         return False
     # Past the ORM (append-only, nobody edits it in this session): its unit of work cost more
     # than the insert. Whatever the session holds unwritten (the appeal it names) goes first.
     db_session.flush()
     db_session.connection().execute(_INSERT_DECISION, _decision_row(submission_id, verdict, now))
-    # The worker hears of it by mail once this commits (backend/notices).
-    notices.queue_decision_notice(
-        db_session=db_session,
-        submission_id=submission_id,
-        status=verdict.status,
-        actor=verdict.actor,
-        reasons=verdict.reasons,
-        comment=verdict.comment,
-        appeal_id=verdict.appeal_id,
-        now=now,
-    )
     return True
 
 
-def _first_decision_seconds(now: datetime) -> ColumnElement[Any]:
+@cache
+def _move(to: str, froms: tuple[str, ...] | None, checks: bool) -> Update:
+    """The decision's move (states.statement), built once per shape: building it took
+    longer than running it. Its parameters: submission_id, reasons, flags, review_rank,
+    decided_at, and checks when `checks`."""
+    columns = Submission.__table__.c
+    values: dict[str, Any] = {
+        name: bindparam(name, type_=columns[name].type)
+        for name in ("reasons", "flags", "review_rank", "decided_at")
+    }
+    if checks:
+        values["checks"] = bindparam("checks", type_=columns["checks"].type)
+    if to in DECISIVE:
+        values["decision_seconds"] = _first_decision_seconds(values["decided_at"])
+    return states.statement(to=to, froms=froms, values=values)
+
+
+def _first_decision_seconds(now: ColumnElement[Any]) -> ColumnElement[Any]:
     """Seconds from receipt to `now`, unless an earlier approval or rejection is kept."""
     kept = Submission.decision_seconds
-    seconds = seconds_between(Submission.received_at, literal(now, UTCDateTime()))
+    seconds = seconds_between(Submission.received_at, now)
     return case((or_(kept.is_(None), kept > seconds), seconds), else_=kept)
 
 

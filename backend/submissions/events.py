@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.campaigns import events as campaign_events
-from backend.missions.models import Mission
 from backend.settings import current_settings
 from backend.submissions.answers import normal_answers
 from backend.submissions.models import Photo, Submission
@@ -19,45 +18,58 @@ from backend.urls import photo_url
 from backend.webhooks import service as webhooks
 
 
-def submission_approved(*, db_session: Session, submission_id: str, now: datetime) -> None:
-    """Emit `submission.approved`, then what the approval did to its campaign."""
-    submission = db_session.get_one(Submission, submission_id)
-    mission = db_session.get_one(Mission, submission.mission_id)
+def submission_approved(
+    *,
+    db_session: Session,
+    submission_id: str,
+    brand_id: str,
+    mission_id: str,
+    campaign_id: str,
+    store_id: str,
+    outcome: str,
+    now: datetime,
+) -> None:
+    """Emit `submission.approved` (the approval at `now` of the submission, which its caller
+    read with its mission), then what the approval did to its campaign."""
     if webhooks.listening(
-        db_session=db_session, brand_id=submission.brand_id, event_type="submission.approved"
+        db_session=db_session, brand_id=brand_id, event_type="submission.approved"
     ):
         webhooks.emit(
             db_session=db_session,
-            brand_id=submission.brand_id,
+            brand_id=brand_id,
             event_type="submission.approved",
-            data=_result(db_session, submission, mission, now),
+            data={
+                "submission_id": submission_id,
+                "mission_id": mission_id,
+                "campaign_id": campaign_id,
+                "store_id": store_id,
+                "outcome": outcome,
+                **_result(db_session, submission_id, brand_id),
+                # The approval's own time: a row the session holds may have been read before.
+                "approved_at": now.isoformat(),
+            },
             now=now,
         )
-    campaign_events.campaign_moved(db_session=db_session, campaign_id=mission.campaign_id, now=now)
+    campaign_events.campaign_moved(db_session=db_session, campaign_id=campaign_id, now=now)
 
 
-def _result(
-    db_session: Session, submission: Submission, mission: Mission, now: datetime
-) -> dict[str, Any]:
-    """The event's data: the approved result as the brand's results show it."""
+def _result(db_session: Session, submission_id: str, brand_id: str) -> dict[str, Any]:
+    """The event's answers and photos, as the brand's results show them."""
     settings = current_settings()
-    owners = webhooks.owners(db_session=db_session, brand_id=submission.brand_id)
+    owners = webhooks.owners(db_session=db_session, brand_id=brand_id)
     # The links are signed for an owner of the organisation: they work while that owner may
     # see the photo, like an export's.
     viewer = owners[0].id if owners else None
-    photos = db_session.execute(
-        select(Photo.id, Photo.sha256)
-        .where(Photo.submission_id == submission.id)
+    rows = db_session.execute(
+        select(Submission.answers, Photo.id, Photo.sha256)
+        .outerjoin(Photo, Photo.submission_id == Submission.id)
+        .where(Submission.id == submission_id)
         .order_by(Photo.position)
     ).all()
+    photos = [(photo_id, sha256) for _answers, photo_id, sha256 in rows if photo_id is not None]
     return {
-        "submission_id": submission.id,
-        "mission_id": mission.id,
-        "campaign_id": mission.campaign_id,
-        "store_id": mission.store_id,
-        "outcome": submission.outcome,
         # In the form's shape whatever the phone sent (old answers are their three questions).
-        "answers": normal_answers(submission.answers),
+        "answers": normal_answers(rows[0].answers),
         "photos": [
             {
                 "id": photo_id,
@@ -72,5 +84,4 @@ def _result(
             }
             for photo_id, sha256 in photos
         ],
-        "approved_at": (submission.decided_at or now).isoformat(),
     }

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, String, bindparam, select, update
+from sqlalchemy import ColumnElement, Row, Select, String, Update, bindparam, select, update
 from sqlalchemy.orm import Session, aliased
 
 from backend.campaigns import events as campaign_events
@@ -21,6 +21,7 @@ from backend.kernel.money import Money
 from backend.ledger import service as ledger
 from backend.missions import states as missions
 from backend.missions.models import Mission
+from backend.stores.models import Store
 from backend.submissions import events, rules
 from backend.submissions.models import Decision, Submission
 
@@ -31,16 +32,30 @@ MISSION_DONE = {"completed": "completed", "store_closed": "store_closed"}
 IN_PROGRESS = ("uploading", "received", "validating", "in_review")
 
 
-def settle_decision(*, db_session: Session, submission_id: str, status: str, now: datetime) -> None:
+def settle_decision(
+    *, db_session: Session, submission_id: str, status: str, now: datetime
+) -> Row[*tuple[Any, ...]] | None:
     """Do what the submission's recorded decision (that moved it to `status`) asks of money
-    and mission."""
+    and mission. An approval returns the row it paid by (_approval): the worker's notice
+    is told from it."""
     if status == "approved":
         row = _approval(db_session, submission_id)
         _credit(db_session, submission_id, row, now)
         _complete_mission(db_session, submission_id, row.mission_id, row.outcome)
-        events.submission_approved(db_session=db_session, submission_id=submission_id, now=now)
-    elif status == "rejected":
+        events.submission_approved(
+            db_session=db_session,
+            submission_id=submission_id,
+            brand_id=row.brand_id,
+            mission_id=row.mission_id,
+            campaign_id=row.campaign_id,
+            store_id=row.store_id,
+            outcome=row.outcome,
+            now=now,
+        )
+        return row
+    if status == "rejected":
         _reopen_mission(db_session, submission_id, now)
+    return None
 
 
 def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -> bool:
@@ -51,8 +66,10 @@ def credit_approved(*, db_session: Session, submission_id: str, now: datetime) -
 
 
 def _approval(db_session: Session, submission_id: str) -> Row[*tuple[Any, ...]]:
-    """What paying an approval and completing its mission read, in one statement: the
-    submission's worker and outcome, its mission's pay, and whether it was paid already.
+    """What paying an approval, completing its mission and telling its worker and brand
+    read, in one statement: the submission's worker and outcome, its mission's pay, store
+    and campaign (the campaign's row, for campaigns.events to find in the session), and
+    whether it was paid already.
     The mission's row is locked, so its approvals are paid one at a time (SQLite runs writers
     one at a time). On PostgreSQL `credited` is read in the statement's snapshot, taken
     before the lock wait: it does not see a credit a racing approval of the same submission
@@ -69,15 +86,22 @@ def _approval_statement() -> Select[*tuple[Any, ...]]:
     return (
         select(
             Submission.worker_id,
+            Submission.brand_id,
             Submission.outcome,
             Mission.id.label("mission_id"),
             Mission.campaign_id,
+            Mission.store_id,
             (Mission.reward_amount_minor + Mission.bonus_minor).label("pay_minor"),
             Mission.reward_currency.label("currency"),
             Mission.show_up_minor,
             ledger.credit_exists(submission_id).label("credited"),
+            Store.name.label("store"),
+            Campaign.name.label("campaign_name"),
+            Campaign,
         )
         .join(Mission, Mission.id == Submission.mission_id)
+        .join(Store, Store.id == Mission.store_id)
+        .join(Campaign, Campaign.id == Mission.campaign_id)
         .where(Submission.id == submission_id)
         .with_for_update(of=Mission)
     )
@@ -107,18 +131,19 @@ def _credit(
             db_session=db_session, submission_id=submission_id, mission_id=row.mission_id
         ),
         now=now,
-    )
-    # Beside the credit, for the fairness figures' pay per hour (backend/fairness).
-    db_session.connection().execute(
-        _CREDITED,
-        {"submission_id": submission_id, "credited_minor": amount, "currency": row.currency},
+        # Kept on the submission with the credit, for the fairness figures' pay per hour
+        # (backend/fairness).
+        beside=(
+            _CREDITED,
+            {"credited_id": submission_id, "credited_minor": amount, "currency": row.currency},
+        ),
     )
     return True
 
 
 _CREDITED = (
     update(Submission)
-    .where(Submission.id == bindparam("submission_id"))
+    .where(Submission.id == bindparam("credited_id"))
     .values(credited_minor=bindparam("credited_minor"), credited_currency=bindparam("currency"))
 )
 
@@ -147,7 +172,9 @@ _OTHERS = select(Submission.id).where(
 _OTHER = aliased(Submission)
 
 
-def _alone(mission_id: str, submission_id: str) -> ColumnElement[bool]:
+def _alone(
+    mission_id: str | ColumnElement[str], submission_id: str | ColumnElement[str]
+) -> ColumnElement[bool]:
     """No other worker's evidence for the mission is on its way to a decision."""
     other = _OTHER
     return ~(
@@ -165,12 +192,21 @@ def _complete_mission(
     db_session: Session, submission_id: str, mission_id: str, outcome: str
 ) -> None:
     """An approval completes the mission it was done for (or marks its store closed)."""
-    missions.move(
-        db_session,
-        mission_id=mission_id,
+    db_session.execute(
+        _completing(MISSION_DONE[outcome]),
+        {"done_mission_id": mission_id, "done_submission_id": submission_id},
+    )
+
+
+@cache
+def _completing(to: str) -> Update:
+    # missions.move's statement, built once per outcome (building it took longer than it ran).
+    mission_id = bindparam("done_mission_id", type_=String())
+    submission_id = bindparam("done_submission_id", type_=String())
+    return missions.statement(
+        to=to,
         froms=("submitted",),
-        to=MISSION_DONE[outcome],
-        where=[_alone(mission_id, submission_id)],
+        where=[Mission.id == mission_id, _alone(mission_id, submission_id)],
     )
 
 

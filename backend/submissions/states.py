@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Update, bindparam, update
 from sqlalchemy.orm import Session
 
 from backend.submissions.models import SUBMISSION_STATUSES, Submission
@@ -49,6 +49,34 @@ def _checked(to: str, froms: Iterable[str] | None) -> tuple[str, ...]:
     return chosen
 
 
+def statement(
+    *, to: str, froms: Iterable[str] | None = None, values: Mapping[str, Any] | None = None
+) -> Update:
+    """The UPDATE moving the submission `:submission_id` from `froms` (default: every status
+    allowed) to `to`, setting `values` beside; for a caller that builds it once (with bind
+    parameters in `values`) and runs it with `moved()` many times (a decision's)."""
+    chosen = _checked(to, froms)
+    if values and "status" in values:
+        raise ValueError("the status is `to`, not one of `values`")
+    status = Submission.status
+    return (
+        update(Submission)
+        .where(
+            Submission.id == bindparam("submission_id"),
+            status == chosen[0] if len(chosen) == 1 else status.in_(chosen),
+        )
+        .values(status=to, **(values or {}))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def moved(db_session: Session, move: Update, params: Mapping[str, Any]) -> bool:
+    """Run a move `statement()` built; whether it moved (False: another writer moved it
+    first, and nothing was written)."""
+    result = db_session.execute(move, params)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
 def move(
     db_session: Session,
     *,
@@ -60,20 +88,8 @@ def move(
     """Move one submission to `to` if it is in one of `froms` (default: every status
     allowed), setting `values` beside; whether it moved (False: another writer moved it
     first, and nothing was written)."""
-    chosen = _checked(to, froms)
-    if values and "status" in values:
-        raise ValueError("the status is `to`, not one of `values`")
-    status = Submission.status
-    result = db_session.execute(
-        update(Submission)
-        .where(
-            Submission.id == submission_id,
-            status == chosen[0] if len(chosen) == 1 else status.in_(chosen),
-        )
-        .values(status=to, **(values or {}))
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    move = statement(to=to, froms=froms, values=values)
+    return moved(db_session, move, {"submission_id": submission_id})
 
 
 def new(*, status: str, **columns: Any) -> Submission:

@@ -1,7 +1,8 @@
-"""What one admin approval reads, counted statement by statement (never timed): the brand's
-webhook subscriptions once and the submission's row once, whatever events the approval may
-fire (submission.approved, campaign.budget_low, campaign.completed each used to read the
-subscriptions again, and the row was read again after the decision)."""
+"""What one admin approval sends, counted statement by statement (never timed): the brand's
+webhook subscriptions once and no whole row of the submission, whatever events the approval
+may fire (submission.approved, campaign.budget_low, campaign.completed each used to read the
+subscriptions again, and the row was read again after the decision); and the approval's
+statements in all, pinned."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def subscribed(client, make, auth_headers, in_review):
     return waiting
 
 
-def test_an_approval_reads_the_subscriptions_once_and_the_submission_once(
+def test_an_approval_reads_the_subscriptions_once_and_no_whole_submission(
     app, db, make, subscribed
 ):
     reviewer = make(UserFactory, role="admin")
@@ -58,7 +59,8 @@ def test_an_approval_reads_the_subscriptions_once_and_the_submission_once(
             now=utcnow(),
         )
     assert selects(seen)["webhook_subscriptions"] == 1, seen
-    assert whole_submission_rows(seen) == 1, seen
+    # What the decision needs of it (status, checks, flags, photos) is read as columns.
+    assert whole_submission_rows(seen) == 0, seen
 
 
 def test_an_approval_over_http_reads_the_subscriptions_once(app, client, admin, subscribed):
@@ -71,5 +73,34 @@ def test_an_approval_over_http_reads_the_subscriptions_once(app, client, admin, 
     assert response.status_code == 200, response.json
     assert response.json["status"] == "approved"
     assert selects(seen)["webhook_subscriptions"] == 1, seen
-    # One read to find it awaiting review, one for the answer: the approval added none.
-    assert whole_submission_rows(seen) == 2, seen
+    # The answer's: the approval added none.
+    assert whole_submission_rows(seen) == 1, seen
+
+
+# An approval nobody listens to, statement by statement: BEGIN (SQLite), its columns and
+# photos, the leases dropped, the move, the decision, the mission's row locked with the
+# approval's facts, the mission's other submissions, the ledger (on PostgreSQL one statement
+# with the submission's credited_minor; on SQLite the transaction, its entries, and
+# credited_minor), the mission completed, the subscriptions, the notice's mail and its outbox
+# row; after the commit the outbox row marked sent (one statement in autocommit).
+APPROVAL_STATEMENTS = {"sqlite": 15, "postgresql": 12}
+
+
+def test_an_approval_sends_as_many_statements_as_pinned(app, db, make, in_review):
+    waiting = in_review()
+    reviewer = make(UserFactory, role="admin")
+    with (
+        app.app_context(),
+        statements(app.extensions["fairfield.db"]) as seen,
+        db.transaction() as session,
+    ):
+        review.decide_submission(
+            db_session=session,
+            submission_id=waiting.submission_id,
+            reviewer=reviewer,
+            decision="approve",
+            reason_code=None,
+            comment=None,
+            now=utcnow(),
+        )
+    assert len(seen) == APPROVAL_STATEMENTS[db.engine.dialect.name], seen
