@@ -269,11 +269,18 @@ def autocommit_read(statement: Any, params: dict[str, Any]) -> Any:
         # One connection for all of the request's reads apart (its token, its
         # Idempotency-Key before and after the view), kept to its end: in autocommit it
         # holds no snapshot and no lock while it waits.
-        database = get_db()
-        connection = database.engine.connect()
-        connection.execution_options(**_AUTOCOMMIT[database.is_sqlite])
-        g.db_apart = connection
+        connection = g.db_apart = autocommit_connection()
     return connection.execute(statement, params).first()
+
+
+def autocommit_connection() -> Connection:
+    """A connection of its own on which each statement is its own transaction: on SQLite
+    no BEGIN (a write takes the lock for itself alone, a read is its own snapshot), on
+    PostgreSQL the driver's autocommit. The caller closes it."""
+    database = get_db()
+    connection = database.engine.connect()
+    connection.execution_options(**_AUTOCOMMIT[database.is_sqlite])
+    return connection
 
 
 @contextmanager

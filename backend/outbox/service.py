@@ -13,7 +13,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import bindparam, event, insert, or_, select, update
 from sqlalchemy.orm import Session, SessionTransaction
 
-from backend.db import get_db
+from backend.db import autocommit_connection, get_db
 from backend.kernel.clock import utcnow
 from backend.kernel.ids import new_id
 from backend.observe.propagation import capture
@@ -129,9 +129,7 @@ def _mark_sent(ids: Sequence[str], now: datetime) -> None:
     every commit more than the UPDATE)."""
     if not ids:
         return
-    database = get_db()
-    with database.engine.connect() as connection:
-        connection.execution_options(**_ALONE[database.is_sqlite])
+    with autocommit_connection() as connection:
         connection.execute(_MARK_SENT, {"ids": list(ids), "now": now})
         connection.commit()  # nothing to commit in autocommit; says the work is done
 
@@ -141,12 +139,6 @@ _MARK_SENT = (
     .where(OutboxMessage.id.in_(bindparam("ids", expanding=True)))
     .values(last_sent_at=bindparam("now"), attempts=OutboxMessage.attempts + 1)
 )
-# Autocommit, as backend.db sets it for a request's reads apart: on SQLite its engine sends
-# no BEGIN (the UPDATE takes the write lock for itself alone), on PostgreSQL the driver none.
-_ALONE: dict[bool, dict[str, Any]] = {
-    True: {"sqlite_autocommit": True},
-    False: {"isolation_level": "AUTOCOMMIT"},
-}
 
 
 def relay(*, message_ids: Sequence[str]) -> int:

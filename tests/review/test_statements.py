@@ -26,6 +26,25 @@ def whole_submission_rows(seen: list[str]) -> int:
     )
 
 
+def approved_by(app, db, reviewer, submission_id: str) -> list[str]:
+    """The statements an approval of the submission by `reviewer` sent, through the service."""
+    with (
+        app.app_context(),
+        statements(app.extensions["fairfield.db"]) as seen,
+        db.transaction() as session,
+    ):
+        review.decide_submission(
+            db_session=session,
+            submission_id=submission_id,
+            reviewer=reviewer,
+            decision="approve",
+            reason_code=None,
+            comment=None,
+            now=utcnow(),
+        )
+    return seen
+
+
 @pytest.fixture
 def subscribed(client, make, auth_headers, in_review):
     """A submission awaiting review, its brand subscribed to every event an approval fires."""
@@ -44,20 +63,7 @@ def test_an_approval_reads_the_subscriptions_once_and_no_whole_submission(
     app, db, make, subscribed
 ):
     reviewer = make(UserFactory, role="admin")
-    with (
-        app.app_context(),
-        statements(app.extensions["fairfield.db"]) as seen,
-        db.transaction() as session,
-    ):
-        review.decide_submission(
-            db_session=session,
-            submission_id=subscribed.submission_id,
-            reviewer=reviewer,
-            decision="approve",
-            reason_code=None,
-            comment=None,
-            now=utcnow(),
-        )
+    seen = approved_by(app, db, reviewer, subscribed.submission_id)
     assert selects(seen)["webhook_subscriptions"] == 1, seen
     # What the decision needs of it (status, checks, flags, photos) is read as columns.
     assert whole_submission_rows(seen) == 0, seen
@@ -89,18 +95,5 @@ APPROVAL_STATEMENTS = {"sqlite": 15, "postgresql": 12}
 def test_an_approval_sends_as_many_statements_as_pinned(app, db, make, in_review):
     waiting = in_review()
     reviewer = make(UserFactory, role="admin")
-    with (
-        app.app_context(),
-        statements(app.extensions["fairfield.db"]) as seen,
-        db.transaction() as session,
-    ):
-        review.decide_submission(
-            db_session=session,
-            submission_id=waiting.submission_id,
-            reviewer=reviewer,
-            decision="approve",
-            reason_code=None,
-            comment=None,
-            now=utcnow(),
-        )
+    seen = approved_by(app, db, reviewer, waiting.submission_id)
     assert len(seen) == APPROVAL_STATEMENTS[db.engine.dialect.name], seen
