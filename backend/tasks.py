@@ -4,10 +4,11 @@ The outbox's task helpers (enqueue, outbox_task) live in backend/outbox/tasks.py
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Task, signals
 from celery.schedules import crontab
 from flask import Flask
 
@@ -43,6 +44,15 @@ class Outage(Exception):
     sweeper its delivery, beat its next period). An expected failure: logged as the outage
     is (a warning, a full disk or a deadlock an error), not as a bug with Celery's traceback,
     and not sent to Sentry."""
+
+
+@signals.worker_before_create_process.connect
+def _freeze_before_fork(**_: object) -> None:
+    """Before a worker forks a pool child, put what it holds out of the collector's reach
+    (gc.freeze, as Python's documentation advises before a fork). A child's collections then
+    leave the pages it shares with its parent as they are, and they stay shared; else each
+    full collection in a child writes to them, and they are copied into the child."""
+    gc.freeze()
 
 
 def celery_init_app(app: Flask) -> Celery:
