@@ -24,82 +24,139 @@ from bench.load.world import Caller, drained, outbox_pending
 
 # -- the soak: 80 % of the knee's users for a while ------------------------------------------
 
+# Memory is sampled every SAMPLE_S seconds. A Celery child holds a decoded photo for the
+# length of a task (RSS about 147 MB between tasks, up to 260 MB in one), and at this load a
+# child is in a task at a good share of the readings: one reading at each end measured where
+# the children were in their tasks, not growth. A window's figure is the least of its samples,
+# what the processes hold between tasks, which a leak raises and a task under way does not;
+# its peak is reported beside it. The start window begins 30 s in (imports, pools, caches).
+SAMPLE_S, WARM_S, WINDOW_S = 10.0, 30.0, 90.0
+KINDS = ("rss", "anon", "uss", "pss")
+
 
 def _memory_mb(root: psutil.Process) -> dict[str, float]:
-    """The resident memory of a process and its children (RSS), the part of it no other
-    process shares (USS), and each page divided among the processes that share it (PSS).
-    RSS counts PostgreSQL's shared buffers in every backend that touched them, so a growing
-    cache looks like a leak there; USS does not. USS grows in forked children (Celery's,
+    """The resident memory of a process and its children (RSS); the part of it that is not
+    shared memory or mapped files (anon: what the processes allocated themselves, counted in
+    each like RSS); the part no other process shares (USS); and each page divided among the
+    processes that share it (PSS).
+
+    RSS counts PostgreSQL's shared buffers in every backend that touched them, so a warming
+    cache looks like a leak there; anon does not. USS grows in forked children (Celery's,
     gunicorn's) as they write to pages they shared with their parent, which moves memory
     from shared to unique without adding any; PSS, summed over the tree, counts each page
     once and so grows only when the tree holds more."""
-    rss = uss = pss = 0
+    totals = dict.fromkeys(KINDS, 0)
     for proc in [root, *root.children(recursive=True)]:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
             full = proc.memory_full_info()
-            rss, uss, pss = rss + full.rss, uss + full.uss, pss + full.pss
-    return {
-        role: round(value / 2**20, 1) for role, value in (("rss", rss), ("uss", uss), ("pss", pss))
-    }
-
-
-def _growth_pct(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
-    return {role: round((end[role] / start[role] - 1) * 100, 1) for role in start}
+            for kind, value in zip(
+                KINDS, (full.rss, full.rss - full.shared, full.uss, full.pss), strict=True
+            ):
+                totals[kind] += value
+    return {kind: round(value / 2**20, 1) for kind, value in totals.items()}
 
 
 def _backlog(stack: Stack) -> dict[str, Any]:
-    """Memory by role, and what waits: the outbox (never sent, not done) and Redis's queue."""
+    """What waits: the outbox (never sent, not done) and Redis's queue."""
     with stack.db.transaction(write=False) as session:
         unsent = session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.done_at.is_(None), OutboxMessage.last_sent_at.is_(None))
         )
-    memory = {role: _memory_mb(root) for role, root in stack.roots.items()}
     return {
-        "rss_mb": {role: mb["rss"] for role, mb in memory.items()},
-        "uss_mb": {role: mb["uss"] for role, mb in memory.items()},
-        "pss_mb": {role: mb["pss"] for role, mb in memory.items()},
         "outbox_unsent": unsent,
         "outbox_not_done": outbox_pending(stack.db),
         "redis_queue": redis.Redis.from_url(stack.broker).llen("celery"),
     }
 
 
+@dataclasses.dataclass
+class MemorySeries:
+    """Each role's memory (KINDS, MB) every SAMPLE_S seconds of the soak."""
+
+    seconds: list[float] = dataclasses.field(default_factory=list)
+    samples: list[dict[str, dict[str, float]]] = dataclasses.field(default_factory=list)
+
+    def take(self, stack: Stack, at: float) -> None:
+        self.seconds.append(round(at, 1))
+        self.samples.append({role: _memory_mb(root) for role, root in stack.roots.items()})
+
+    def window(self, start: float, end: float) -> dict[str, dict[str, float]]:
+        """The least of each role's samples from `start` to `end` s, by kind, and the
+        greatest RSS (rss_peak_mb)."""
+        inside = [s for t, s in zip(self.seconds, self.samples, strict=True) if start <= t <= end]
+        if not inside:
+            raise RuntimeError(f"no memory sample between {start} and {end} s of the soak")
+        roles = inside[0].keys()
+        least = {
+            f"{kind}_mb": {role: min(s[role][kind] for s in inside) for role in roles}
+            for kind in KINDS
+        }
+        return least | {
+            "rss_peak_mb": {role: max(s[role]["rss"] for s in inside) for role in roles}
+        }
+
+    def report(self, soak_s: float) -> dict[str, Any]:
+        """The start and end windows' figures, their growth, and the RSS series."""
+        start = self.window(WARM_S, WARM_S + WINDOW_S)
+        end = self.window(soak_s - WINDOW_S, soak_s)
+        return {
+            "memory_windows_s": [[WARM_S, WARM_S + WINDOW_S], [soak_s - WINDOW_S, soak_s]],
+            "memory_at_start": start,
+            "memory_at_end": end,
+            **{
+                f"{kind}_growth_pct": {
+                    role: round((end[f"{kind}_mb"][role] / first - 1) * 100, 1)
+                    for role, first in start[f"{kind}_mb"].items()
+                }
+                for kind in KINDS
+            },
+            "rss_series_mb": {
+                "seconds": self.seconds,
+                **{role: [s[role]["rss"] for s in self.samples] for role in self.samples[0]},
+            },
+        }
+
+
 def soak(stack: Stack, first_pair: int, users: int) -> dict[str, Any]:
-    """The same mix at `users` users for soak_s seconds, with its own workers; the backlog
-    after 30 s and at the end, and the ledger check once all is decided."""
-    seen: dict[str, Any] = {}
+    """The same mix at `users` users for soak_s seconds, with its own workers; each role's
+    memory through it (MemorySeries), the backlog after 30 s and at the end, and the ledger
+    check once all is decided."""
+    memory, backlog, done = MemorySeries(), {}, threading.Event()
 
     def sample() -> None:
-        time.sleep(30)
-        seen["start"] = _backlog(stack)
-        time.sleep(max(stack.sizes.soak_s - 35, 0))
-        seen["end"] = _backlog(stack)
+        began = time.monotonic()
+        while not done.wait(SAMPLE_S):
+            at = time.monotonic() - began
+            memory.take(stack, at)
+            if "start" not in backlog and at >= WARM_S:
+                backlog["start"] = _backlog(stack)
+        backlog["end"] = _backlog(stack)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     soak_world = dataclasses.replace(stack.world, worker_tokens=stack.world.soak_tokens)
-    raw = run_locust(
-        dataclasses.replace(stack, world=soak_world),
-        "soak",
-        pool_first=first_pair,
-        soak_s=stack.sizes.soak_s,
-        soak_users=users,
-    )
-    sampler.join(60)
+    try:
+        raw = run_locust(
+            dataclasses.replace(stack, world=soak_world),
+            "soak",
+            pool_first=first_pair,
+            soak_s=stack.sizes.soak_s,
+            soak_users=users,
+        )
+    finally:
+        done.set()
+        sampler.join(60)
     drained(stack.db)
     with stack.db.transaction(write=False) as session:
         problems = check.check_ledger(db_session=session)
-    start, end = seen["start"], seen["end"]
     return {
         **step_figures(raw["steps"][0], 0),
         "stopped": raw["stopped"],
-        "at_start": start,
-        "at_end": end,
-        "rss_growth_pct": _growth_pct(start["rss_mb"], end["rss_mb"]),
-        "uss_growth_pct": _growth_pct(start["uss_mb"], end["uss_mb"]),
-        "pss_growth_pct": _growth_pct(start["pss_mb"], end["pss_mb"]),
+        **memory.report(stack.sizes.soak_s),
+        "backlog_at_start": backlog["start"],
+        "backlog_at_end": backlog["end"],
         "ledger_check_problems": problems[:20],
         "pairs_taken": raw["pairs_taken"],
     }
